@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Optional system tools some tests use (nginx for the SSE pass-through test, bubblewrap for the
+# code sandbox). Installed with apt when running as root on Debian/Ubuntu; the tests that need
+# a missing tool are skipped with a message otherwise.
+set -euo pipefail
+want=()
+for pair in "nginx:nginx" "bwrap:bubblewrap"; do
+  cmd=${pair%%:*}; pkg=${pair#*:}
+  command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || want+=("$pkg")
+done
+if [ ${#want[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "system-deps: installing ${want[*]}" >&2
+    apt-get update -qq >/dev/null || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${want[@]}" >/dev/null || \
+      echo "system-deps: could not install ${want[*]}; tests that need them will skip" >&2
+  else
+    echo "system-deps: missing ${want[*]} (not root or no apt); tests that need them will skip" >&2
+  fi
+fi

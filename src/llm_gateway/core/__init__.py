@@ -1,0 +1,1 @@
+"""Core infrastructure: settings, database, store, errors, logging and app state."""

@@ -1,0 +1,69 @@
+"""Structured logging with structlog: JSON outside dev, request id bound through contextvars."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import structlog
+
+_REDACT_KEYS = frozenset(
+    {
+        "password",
+        "authorization",
+        "api_key",
+        "secret",
+        "token",
+        "refresh_token",
+        "access_token",
+        "x-api-key",
+        "key_hash",
+        "password_hash",
+    }
+)
+
+
+def _redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Drop values of keys that may hold secrets, whatever code logged them."""
+    for key in list(event_dict):
+        if key.lower() in _REDACT_KEYS:
+            event_dict[key] = "***"
+    return event_dict
+
+
+def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
+    """Configure structlog and the stdlib root logger once, at startup."""
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _redact,
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=shared,
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("uvicorn.access",):
+        logging.getLogger(noisy).disabled = True
+
+
+def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:
+    """A named structured logger."""
+    logger: structlog.typing.FilteringBoundLogger = structlog.get_logger(name)
+    return logger

@@ -1,0 +1,1 @@
+"""Pydantic models for API request and response bodies."""

@@ -1,0 +1,1 @@
+"""Services: the gateway's logic, called by routers, using repositories for queries."""

@@ -1,0 +1,35 @@
+"""Readiness: are the database and the store reachable right now?"""
+
+from __future__ import annotations
+
+import asyncio
+
+from llm_gateway.core.database import check_database
+from llm_gateway.core.exceptions import GatewayError, ServiceUnavailableError
+from llm_gateway.core.state import AppState
+
+CHECK_TIMEOUT_S = 2.0
+
+
+async def _check(name: str, coro: object) -> tuple[str, str | None]:
+    try:
+        await asyncio.wait_for(coro, CHECK_TIMEOUT_S)  # type: ignore[arg-type]
+    except TimeoutError:
+        return name, f"{name} did not answer within {CHECK_TIMEOUT_S:g}s"
+    except GatewayError as exc:
+        return name, exc.message
+    except Exception as exc:  # any failure means "not ready"; the message names it
+        return name, f"{name} check failed: {type(exc).__name__}"
+    return name, None
+
+
+async def readiness(state: AppState) -> dict[str, str]:
+    """Return ``{check: "ok"}`` or raise ServiceUnavailableError naming each failed check."""
+    results = await asyncio.gather(
+        _check("database", check_database(state.engine)),
+        _check("store", state.store.ping()),
+    )
+    failures = [msg for _, msg in results if msg]
+    if failures:
+        raise ServiceUnavailableError("not ready: " + "; ".join(failures), code="not_ready")
+    return {name: "ok" for name, _ in results}
