@@ -13,8 +13,8 @@ from llm_gateway.core.config import load_settings, mask_url
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser("db", help="database migrations")
     db_sub = parser.add_subparsers(dest="db_command", required=True)
-    up = db_sub.add_parser("upgrade", help="upgrade the schema (default: head)")
-    up.add_argument("revision", nargs="?", default="head")
+    up = db_sub.add_parser("upgrade", help="upgrade the schema (default: heads)")
+    up.add_argument("revision", nargs="?", default="heads")
     up.set_defaults(handler=_upgrade)
     down = db_sub.add_parser("downgrade", help="downgrade the schema (default: one step)")
     down.add_argument("revision", nargs="?", default="-1")

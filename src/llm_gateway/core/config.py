@@ -129,6 +129,22 @@ class ProviderSettings(BaseModel):
     demo_upstream_port: int = Field(default=8765, ge=1, le=65535)
 
 
+class AuthSettings(BaseModel):
+    """Accounts, passwords, sessions and notifications (accounts issue)."""
+
+
+class QuotaSettings(BaseModel):
+    """Tiers, rate limits, budgets and usage accounting (quotas issue)."""
+
+
+class AgentSettings(BaseModel):
+    """The LangGraph agent pipeline: intent, routing, tools, guardrails (agent issue)."""
+
+
+class ChatSettings(BaseModel):
+    """Conversations, /chat streaming and context-window management (conversations issue)."""
+
+
 class TelemetrySettings(BaseModel):
     """Logging now; metrics and traces later."""
 
@@ -157,6 +173,10 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     providers: ProviderSettings = Field(default_factory=ProviderSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    quotas: QuotaSettings = Field(default_factory=QuotaSettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
+    chat: ChatSettings = Field(default_factory=ChatSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
 
     @field_validator("database_url")

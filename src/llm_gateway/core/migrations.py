@@ -18,7 +18,7 @@ def alembic_config(settings: DatabaseSettings, stdout: io.StringIO | None = None
     return cfg
 
 
-def upgrade(settings: DatabaseSettings, revision: str = "head") -> None:
+def upgrade(settings: DatabaseSettings, revision: str = "heads") -> None:
     command.upgrade(alembic_config(settings), revision)
 
 
