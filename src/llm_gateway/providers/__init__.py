@@ -1,1 +1,1 @@
-"""Provider adapters: one module per upstream wire protocol behind ``providers.base.ProviderAdapter``."""
+"""Provider adapters: one module per wire protocol behind ``providers.base.ProviderAdapter``."""

@@ -1,7 +1,7 @@
 """The principal: the one answer to "who is calling?" that every route receives.
 
-Every credential kind (access JWT, API key, bootstrap master key) resolves to a ``Principal``. Routes
-check roles and scopes on it; services filter every resource by ``user_id``.
+Every credential kind (access JWT, API key, bootstrap master key) resolves to a ``Principal``.
+Routes check roles and scopes on it; services filter every resource by ``user_id``.
 """
 
 from __future__ import annotations
