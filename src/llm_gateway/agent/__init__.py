@@ -1,0 +1,1 @@
+"""The LangGraph agent pipeline: intent analysis, model routing, tools, guardrails, formatting."""

@@ -1,0 +1,94 @@
+"""Typed events an agent run emits, consumed by /v1/chat/completions (model "auto") and /chat.
+
+The graph runner yields these in order: one ``IntentEvent`` and one ``ModelEvent`` (possibly
+more ``ModelEvent``s after a fallback), any ``ToolEvent``s and ``GuardrailEvent``s, ``TokenEvent``s
+for the final answer's text as it is produced, and exactly one terminal event: ``DoneEvent`` or
+``ErrorEvent``. Transport layers (SSE, WebSocket, OpenAI chunks) only serialize them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True, slots=True)
+class IntentEvent:
+    label: str  # "general" | "tool:<name>" | "dangerous"
+    complexity: Literal["simple", "complex"]
+    language: str
+    confidence: float
+    source: Literal["rules", "classifier", "llm", "fallback"]
+    kind: Literal["intent"] = "intent"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelEvent:
+    alias: str
+    tier: str
+    reason: str
+    kind: Literal["model"] = "model"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolEvent:
+    phase: Literal["start", "end"]
+    name: str
+    call_id: str
+    arguments: dict[str, Any] | None = None
+    ok: bool | None = None
+    summary: str | None = None  # short result (end) for display
+    kind: Literal["tool"] = "tool"
+
+
+@dataclass(frozen=True, slots=True)
+class GuardrailEvent:
+    stage: Literal["input", "output"]
+    action: Literal["allow", "mask", "regenerate", "block", "refuse"]
+    rules: tuple[str, ...] = ()
+    kind: Literal["guardrail"] = "guardrail"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenEvent:
+    text: str
+    kind: Literal["token"] = "token"
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: float = 0.0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class DoneEvent:
+    content: str
+    finish_reason: str
+    usage: Usage
+    model: str  # the alias that produced the final answer
+    deployment: str | None = None
+    intent: str | None = None
+    tools_used: tuple[str, ...] = ()
+    guardrail_actions: tuple[str, ...] = ()
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    kind: Literal["done"] = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorEvent:
+    code: str
+    message: str
+    partial_content: str = ""
+    kind: Literal["error"] = "error"
+
+
+AgentEvent = (
+    IntentEvent | ModelEvent | ToolEvent | GuardrailEvent | TokenEvent | DoneEvent | ErrorEvent
+)

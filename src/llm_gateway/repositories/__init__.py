@@ -1,0 +1,1 @@
+"""Repositories: the database queries, one module per aggregate."""

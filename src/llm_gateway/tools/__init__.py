@@ -1,0 +1,1 @@
+"""Agent tools: one interface (name, description, JSON-schema parameters, async run)."""
