@@ -50,6 +50,8 @@ class Deployment:
     tpm: int | None = None
     timeouts: Timeouts = field(default_factory=Timeouts)
     extra_headers: tuple[tuple[str, str], ...] = ()
+    # The alias's output cap: sent as max_tokens where the wire protocol requires one (Anthropic).
+    max_output_tokens: int | None = None
 
 
 class UpstreamCallError(ServerError):

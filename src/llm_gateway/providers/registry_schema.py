@@ -1,0 +1,143 @@
+"""The shape of ``config/models.yaml``, validated once at startup (never per request)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Tier = Literal["small", "large"]
+RoutingStrategy = Literal["weighted", "least_busy", "latency"]
+_ALIAS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TimeoutsSpec(_Strict):
+    connect_s: float = Field(default=5.0, gt=0)
+    first_byte_s: float = Field(default=60.0, gt=0)
+    total_s: float = Field(default=600.0, gt=0)
+
+
+class DeploymentSpec(_Strict):
+    """One upstream serving the alias."""
+
+    provider: Literal["openai", "anthropic", "ollama"]
+    model: str = Field(min_length=1)
+    # A URL, or "demo" for the bundled fake upstream; omitted means the provider's public API.
+    base_url: str | None = None
+    api_key_env: str | None = None  # name of the environment variable holding the key
+    weight: float = Field(default=1.0, gt=0)
+    rpm: int | None = Field(default=None, ge=1)
+    tpm: int | None = Field(default=None, ge=1)
+    timeouts: TimeoutsSpec | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None or value == "demo":
+            return value
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s):// URL or 'demo'")
+        return value.rstrip("/")
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_NAME.match(value):
+            raise ValueError("must be an environment variable name such as OPENAI_API_KEY")
+        return value
+
+
+class PriceSpec(_Strict):
+    """USD per one million tokens."""
+
+    input: float = Field(default=0.0, ge=0)
+    output: float = Field(default=0.0, ge=0)
+    cached_input: float | None = Field(default=None, ge=0)  # None: same as input
+
+
+class CapabilitiesSpec(_Strict):
+    tools: bool = False
+    vision: bool = False
+    json_mode: bool = Field(default=False, alias="json")
+    embeddings: bool = False
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class AliasSpec(_Strict):
+    """What clients ask for by name, and the deployments that can serve it."""
+
+    tier: Tier = "small"
+    enabled: bool = True
+    deployments: list[DeploymentSpec] = Field(min_length=1)
+    price: PriceSpec = Field(default_factory=PriceSpec)
+    context_window: int = Field(default=8192, ge=1)
+    max_output_tokens: int = Field(default=4096, ge=1)
+    capabilities: CapabilitiesSpec = Field(default_factory=CapabilitiesSpec)
+    fallbacks: list[str] = Field(default_factory=list)
+    routing: RoutingStrategy = "weighted"
+    owned_by: str | None = None
+    description: str = ""
+
+
+class DefaultsSpec(_Strict):
+    """Default aliases per tier (the first enabled one in each list wins) and timeouts."""
+
+    small: list[str] = Field(default_factory=list)
+    large: list[str] = Field(default_factory=list)
+    timeouts: TimeoutsSpec = Field(default_factory=TimeoutsSpec)
+
+    @field_validator("small", "large", mode="before")
+    @classmethod
+    def _listify(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+
+class RegistrySpec(_Strict):
+    """The whole file."""
+
+    version: Literal[1] = 1
+    defaults: DefaultsSpec = Field(default_factory=DefaultsSpec)
+    aliases: dict[str, AliasSpec] = Field(min_length=1)
+
+    @field_validator("aliases")
+    @classmethod
+    def _names(cls, value: dict[str, AliasSpec]) -> dict[str, AliasSpec]:
+        for name in value:
+            if not _ALIAS.match(name):
+                raise ValueError(f"alias {name!r} must be 1-128 of letters, digits and ._:/@-")
+        return value
+
+    @model_validator(mode="after")
+    def _references(self) -> RegistrySpec:
+        for name, spec in self.aliases.items():
+            for i, target in enumerate(spec.fallbacks):
+                if target not in self.aliases:
+                    raise ValueError(f"aliases.{name}.fallbacks[{i}]: unknown alias {target!r}")
+                if target == name:
+                    raise ValueError(
+                        f"aliases.{name}.fallbacks[{i}]: an alias cannot fall back to itself"
+                    )
+        for tier in ("small", "large"):
+            for i, target in enumerate(getattr(self.defaults, tier)):
+                if target not in self.aliases:
+                    raise ValueError(f"defaults.{tier}[{i}]: unknown alias {target!r}")
+        return self
+
+
+def key_path(loc: tuple[str | int, ...]) -> str:
+    """A pydantic ``loc`` as ``aliases.gpt-4o.deployments[0].base_url``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out

@@ -1,0 +1,1 @@
+"""Tests for integration/fake_upstream."""

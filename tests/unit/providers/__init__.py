@@ -1,0 +1,1 @@
+"""Tests for unit/providers."""
