@@ -143,3 +143,19 @@ async def test_unreachable_redis_raises_store_unavailable() -> None:
         assert "hunter2" not in info.value.message
     finally:
         await store.close()
+
+
+async def test_cancelled_subscriber_stops(store: Store) -> None:
+    """Shutdown cancels listener tasks; they must end instead of hanging in 'cancelling'."""
+
+    async def listen() -> None:
+        async with store.subscribe("shutdown-probe") as messages:
+            async for _ in messages:
+                pass
+
+    for _ in range(10):
+        task = asyncio.create_task(listen())
+        await asyncio.sleep(0.02)
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=5)
+        assert task in done, "subscriber ignored cancellation"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -153,6 +154,7 @@ class RedisStore(Store):
 
         async def messages() -> AsyncIterator[bytes]:
             # Poll with a timeout: a blocking read would trip the pool's socket timeout when idle.
+            task = asyncio.current_task()
             while True:
                 try:
                     message: dict[str, Any] | None = await pubsub.get_message(
@@ -160,6 +162,10 @@ class RedisStore(Store):
                     )
                 except _UNAVAILABLE as exc:
                     raise self._unavailable(exc) from exc
+                # redis-py can swallow a cancellation that lands inside its read; re-raise it
+                # so shutdown does not wait forever on a "cancelling" listener task.
+                if task is not None and task.cancelling():
+                    raise asyncio.CancelledError
                 if message is not None and message.get("type") == "message":
                     yield message["data"]
 
