@@ -1,0 +1,105 @@
+"""The intent analyzer: the fast local pass, the intent LLM when unsure, fallback on failure."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+import structlog
+
+from llm_gateway.agent.intent.llm import build_intent_request, parse_intent_response
+from llm_gateway.agent.intent.rules import FastPass
+from llm_gateway.agent.intent.types import IntentResult
+from llm_gateway.guardrails import GuardrailEngine, Verdict
+
+IntentLLM = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+DEFAULT_TOOLS = ("calculator", "web_search", "code_executor", "current_time")
+
+logger = structlog.get_logger(__name__)
+
+
+def last_user_text(messages: Sequence[Mapping[str, Any]]) -> str:
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):
+                return "\n".join(
+                    str(p.get("text", ""))
+                    for p in content
+                    if isinstance(p, Mapping) and p.get("type") == "text"
+                )
+            return ""
+    return ""
+
+
+class IntentAnalyzer:
+    """Built once per process; ``analyze`` is safe to call concurrently.
+
+    Args:
+        tool_names: the tools a ``tool:<name>`` label may name.
+        guardrails: when given, its input verdict over the user messages makes ``dangerous``
+            (leave it out when the caller already ran the input guardrail).
+        small_alias: the model named in the intent request (the caller may override it).
+        confident_at: fast-pass confidence at or above which no LLM is called.
+    """
+
+    def __init__(
+        self,
+        tool_names: Sequence[str] = DEFAULT_TOOLS,
+        *,
+        guardrails: GuardrailEngine | None = None,
+        small_alias: str = "small",
+        confident_at: float = 0.8,
+    ) -> None:
+        self.tool_names = tuple(tool_names)
+        self.guardrails = guardrails
+        self.small_alias = small_alias
+        self.confident_at = confident_at
+        self._rules = FastPass(self.tool_names)
+
+    def guess(
+        self, messages: Sequence[Mapping[str, Any]], verdict: Verdict | None = None
+    ) -> IntentResult:
+        """The fast pass's best guess, whatever its confidence (no model call)."""
+        if verdict is None and self.guardrails is not None:
+            verdict = self.guardrails.check_input_messages(messages)
+        text = last_user_text(messages)
+        return self._rules.decide(text, verdict)
+
+    def fast_pass(
+        self, messages: Sequence[Mapping[str, Any]], verdict: Verdict | None = None
+    ) -> IntentResult | None:
+        """The fast pass's decision when it is confident, else None."""
+        result = self.guess(messages, verdict)
+        return result if result.confidence >= self.confident_at else None
+
+    async def analyze(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        llm: IntentLLM | None,
+        timeout_s: float,
+        *,
+        verdict: Verdict | None = None,
+    ) -> IntentResult:
+        """Fast pass when confident; else the intent LLM within ``timeout_s``; else the guess.
+
+        Never raises for an LLM problem: a failure, timeout or unusable answer gives the fast
+        pass's guess with ``source="fallback"``.
+        """
+        guess = self.guess(messages, verdict)
+        if guess.confidence >= self.confident_at:
+            return guess
+        if llm is None:
+            return guess.replace(source="fallback")
+        request = build_intent_request(messages, self.tool_names, self.small_alias)
+        try:
+            response = await asyncio.wait_for(llm(request), timeout=timeout_s)
+            result = parse_intent_response(response, self.tool_names, language=guess.language)
+        except Exception as exc:  # any LLM failure must fall back, not fail the run
+            logger.warning("intent_llm_failed", error=type(exc).__name__, detail=str(exc)[:200])
+            return guess.replace(source="fallback", reason=f"{guess.reason}; llm failed")
+        # The fast pass judges complexity from surface features; the model reads the task.
+        return result

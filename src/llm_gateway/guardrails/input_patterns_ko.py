@@ -1,0 +1,122 @@
+"""Rule table for the input guardrail in Korean, matched on the ``compact`` view (no spaces).
+
+Korean agglutinates particles and endings onto stems, so patterns are stem sequences with
+optional particles between them, bounded in distance (``이전 지시를 무시하고`` matches
+``이전.{0,10}지시.{0,12}무시``).
+"""
+
+from __future__ import annotations
+
+from llm_gateway.guardrails.input_patterns import InputPattern, pattern
+
+_KO_PRIOR = (
+    r"(?:이전|앞|위|기존|지금까지|여태|이제까지|앞서|처음|원래|모든|너의|당신의|네|니|너한테|"
+    r"시스템|개발자|받은|주어진|설정된|입력된|들은|기본|초기)"
+)
+# Nouns that only mean "your instructions" (a request to drop them is an attack) ...
+_KO_ORDERS = (
+    r"(?:지시|지침|명령|규칙|프롬프트|지시사항|제한|제약|가이드라인|룰|정책|규정|원칙|"
+    r"프로그래밍|instructions?|prompt)"
+)
+# ... and nouns that also mean settings, chat history or content in everyday requests.
+_KO_SOFT_ORDERS = r"(?:설정|대화|내용|말|요청)"
+_KO_DISMISS = (
+    r"(?:무시|잊|지워|지우|삭제|버리|버려|취소|초기화|리셋|따르지|따를필요|안따라|어기|어겨|"
+    r"우회|해제|벗어|깨|없던걸로|없던것으로|신경쓰지|무효)"
+)
+_KO_DISMISS_HARD = r"(?:무시|잊|없던걸로|없던것으로|신경쓰지|무효)"
+# A dismissal asked about ("...을 어기면 어떻게 되나요?") is a question, not an instruction.
+_KO_NOT_QUESTION = r"(?![가-힣]{0,4}?(?:면|나요|는지|ㄹ까|을까|할까|까요))"
+_KO_SAFETY = (
+    r"(?:안전|보안|윤리|도덕|콘텐츠|사용|검열|필터|openai|오픈ai|가이드)(?:적|상)?(?:인|의)?"
+    r"(?:규칙|지침|정책|프로토콜|가이드라인|필터|제한|장치|기준|원칙|규정|제약|검열|필터링|수칙|"
+    r"조치|교육|점검|모드)?"
+)
+_KO_REVEAL = (
+    r"(?:알려|보여|출력|말해|공개|노출|복사|반복|적어|써줘|써봐|인쇄|print|뭐|무엇|뭔지|그대로|"
+    r"나열|붙여|공유)"
+)
+_KO_ADDRESSED = r"(?:너의|네|니|당신의|너한테|네가받은|니가받은|초기|숨겨진|숨은|내부|비밀)"
+
+KO_PATTERNS: tuple[InputPattern, ...] = (
+    pattern(
+        "injection.ko.ignore_previous",
+        "injection",
+        1.0,
+        rf"{_KO_PRIOR}.{{0,10}}?(?:{_KO_ORDERS}.{{0,12}}?{_KO_DISMISS}|{_KO_SOFT_ORDERS}.{{0,12}}?"
+        rf"{_KO_DISMISS_HARD}){_KO_NOT_QUESTION}",
+        "compact",
+    ),
+    pattern(
+        "injection.ko.dismiss_orders",
+        "injection",
+        0.6,
+        rf"{_KO_ORDERS}(?:사항)?(?:들)?(?:은|는|을|를|이|가|도)?(?:모두|전부|다|싹|모조리)?"
+        rf"{_KO_DISMISS}{_KO_NOT_QUESTION}",
+        "compact",
+    ),
+    pattern(
+        "injection.ko.new_instructions",
+        "injection",
+        0.6,
+        r"(?:새로운|새|다음|진짜|실제)(?:지시|지침|명령|임무|작업|규칙)(?:은|는|을|를|이|가|:)|"
+        r"(?:대신|그냥|오직|무조건)(?:에)?.{0,12}?(?:라고|이라고)(?:만)?(?:말해|출력|대답|답해|써)",
+        "compact",
+    ),
+    pattern(
+        "prompt_extraction.ko.reveal",
+        "prompt_extraction",
+        1.0,
+        rf"(?:(?:시스템|초기|원래|숨겨진|숨은|비밀|내부|개발자|처음|{_KO_ADDRESSED}|받은|설정된|"
+        rf"입력된|주어진|기본).{{0,8}}?(?:프롬프트|지시|지침|instructions?|prompt|시스템메시지)|"
+        rf"{_KO_ADDRESSED}.{{0,6}}?(?:설정|규칙|명령|메시지))(?:문|사항|내용|전문|값)?.{{0,14}}?"
+        rf"{_KO_REVEAL}",
+        "compact",
+    ),
+    pattern(
+        "prompt_extraction.ko.above",
+        "prompt_extraction",
+        1.0,
+        r"(?:위|앞|이전|처음)(?:에|의)?(?:있는|나온|적힌|쓰인|작성된)?(?:모든)?(?:내용|텍스트|글|문장|"
+        r"지시|프롬프트)(?:을|를)?(?:전부|모두|그대로|한글자도빠짐없이).{0,6}?(?:반복|출력|복사|"
+        r"보여|알려|적어)|(?:대화|채팅)(?:시작)?(?:전|이전)에받은.{0,10}?(?:메시지|내용|지시)",
+        "compact",
+    ),
+    pattern("prompt_extraction.ko.mention", "prompt_extraction", 0.4, r"시스템프롬프트", "compact"),
+    pattern(
+        "jailbreak.ko.policy_bypass",
+        "jailbreak",
+        1.0,
+        rf"{_KO_SAFETY}(?:은|는|을|를|이|가|에서|도)?.{{0,8}}?{_KO_DISMISS}{_KO_NOT_QUESTION}|"
+        r"(?:안전|보안|검열|윤리|콘텐츠)(?:필터|장치|모드|기능)?(?:을|를)?(?:끄고|꺼줘|꺼라|끄세요|꺼)|"
+        r"(?:탈옥|제한해제|무제한|dan|검열해제|무검열)모드|탈옥프롬프트|모든규칙을(?:깨|어기|무시)|"
+        r"(?:규칙|제한|제약|검열|필터|윤리|도덕)(?:적|적인)?[가-힣]{0,6}?(?:이|가|도|은|는)?"
+        r"(?:전혀|하나도|아무것도|아무)?없는(?:ai|인공지능|챗봇|봇|모델|버전|모드|상태|캐릭터|존재)",
+        "compact",
+    ),
+    pattern(
+        "jailbreak.ko.persona",
+        "jailbreak",
+        0.5,
+        r"(?:지금부터|이제부터|앞으로|이제)(?:너는|넌|당신은|니가|네가)|탈옥|개발자모드|(?:역할극|"
+        r"롤플레이|캐릭터)(?:을|를)?(?:유지|계속|절대)|(?:너는|넌|당신은)(?:더이상|이제)(?:ai|챗봇|"
+        r"인공지능|어시스턴트|chatgpt)(?:가|이)?아니",
+        "compact",
+    ),
+    pattern(
+        "jailbreak.ko.no_limits",
+        "jailbreak",
+        0.5,
+        r"(?:제한|검열|필터|규칙|제약|윤리|도덕)(?:이|가|도|은|는)?(?:전혀|하나도|아무)?(?:없는|"
+        r"없이|없어|없다|없으니)",
+        "compact",
+    ),
+    pattern(
+        "jailbreak.ko.no_refusal",
+        "jailbreak",
+        0.6,
+        r"(?:거절|거부)(?:하지|하면)(?:마|말|않|안)|무엇이든(?:할수|대답|답)|어떤(?:질문|요청)"
+        r"(?:이든|에도|이라도)(?:답|대답|응)|경고(?:문)?(?:없이|하지마)",
+        "compact",
+    ),
+)

@@ -1,0 +1,55 @@
+"""Input rules: weighted injection/jailbreak patterns matched on the normalized prompt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from llm_gateway.guardrails.input_patterns import EN_PATTERNS, OTHER_PATTERNS, InputPattern
+from llm_gateway.guardrails.input_patterns_ko import KO_PATTERNS
+from llm_gateway.guardrails.normalize import normalize
+from llm_gateway.guardrails.types import Finding, Stage
+
+_EXCERPT_CHARS = 80
+ALL_PATTERNS: tuple[InputPattern, ...] = EN_PATTERNS + OTHER_PATTERNS + KO_PATTERNS
+
+
+@dataclass(frozen=True, slots=True)
+class PatternRule:
+    """Every input pattern in one pass over one normalization (the costly part is shared).
+
+    Each matched pattern gives one finding (its first match) whose ``score`` is the pattern's
+    weight; the engine sums them. Findings are named by pattern id so operators can disable one.
+    """
+
+    patterns: tuple[InputPattern, ...] = ALL_PATTERNS
+    id: str = "input.patterns"
+    stage: Stage = "input"
+
+    @classmethod
+    def without(cls, disabled: Iterable[str]) -> PatternRule:
+        """The default table minus the pattern ids in ``disabled``."""
+        off = set(disabled)
+        return cls(tuple(p for p in ALL_PATTERNS if p.id not in off))
+
+    def check(self, text: str) -> list[Finding]:
+        views = normalize(text)
+        findings: list[Finding] = []
+        for pattern in self.patterns:
+            if pattern.view == "compact" and not views.hangul:
+                continue
+            haystack = views.compact if pattern.view == "compact" else views.text
+            match = pattern.regex.search(haystack)
+            if match is None:
+                continue
+            findings.append(
+                Finding(
+                    rule_id=pattern.id,
+                    category=pattern.category,
+                    span=match.span(),
+                    label=pattern.category.upper(),
+                    score=pattern.weight,
+                    excerpt=match.group(0)[:_EXCERPT_CHARS],
+                )
+            )
+        return findings

@@ -1,0 +1,64 @@
+"""Evasion-resistant rewrites of a prompt that input patterns match against.
+
+Attackers dodge keyword rules with look-alike characters (full-width letters, ligatures), invisible
+characters (zero-width space, soft hyphen, bidi marks), leetspeak (``1gn0re``), letter spacing
+(``i g n o r e``, ``i.g.n.o.r.e``) and, in Korean, spacing inside words (``이 전 지 시``). Two views
+cover these: ``text`` (NFKC, case-folded, invisible characters gone, leetspeak and spaced letters
+folded, whitespace collapsed) for English patterns, and ``compact`` (``text`` without any
+whitespace or punctuation) for Korean patterns, whose word spacing is free anyway.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Zero-width, joiners, soft hyphen, bidi controls, BOM, word joiner, Hangul fillers.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0]"
+)
+# Leetspeak digits and symbols, applied only inside tokens that also contain letters so plain
+# numbers ("2 + 2", "1990") are untouched.
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+)
+# Anchored at token starts: an unanchored alternation here cost 8x more on long prompts.
+_LEET_TOKEN = re.compile(r"(?<![\w@$])(?=[\w@$]*[0-9@$])(?=[\w@$]*[a-z])[\w@$]+")
+# Four or more single characters separated by one space or one punctuation mark: "i g n o r e".
+_SPACED = re.compile(r"(?<![^\W_])(?:[^\W_][ .\-_*·]){3,}[^\W_](?![^\W_])")
+_SPACED_SEP = re.compile(r"[ .\-_*·]")
+_WHITESPACE = re.compile(r"\s+")
+_NON_WORD = re.compile(r"[\W_]+")
+_HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+# Escaped newlines pasted as text ("\n\n\n") separate instructions as real ones do.
+_LITERAL_ESCAPES = re.compile(r"\\+\s?[nrt](?![a-z])")
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedText:
+    """The views of one prompt that input patterns run on."""
+
+    text: str
+    compact: str
+    hangul: bool  # Korean patterns are skipped for text without Hangul (most of their cost)
+
+
+def _unleet(match: re.Match[str]) -> str:
+    return match.group(0).translate(_LEET)
+
+
+def _unspace(match: re.Match[str]) -> str:
+    return _SPACED_SEP.sub("", match.group(0))
+
+
+def normalize(raw: str) -> NormalizedText:
+    """Return the pattern views of ``raw``; cost is linear in its length."""
+    text = unicodedata.normalize("NFKC", raw)
+    text = _INVISIBLE.sub("", text).casefold()
+    text = _LITERAL_ESCAPES.sub(" ", text)
+    text = _LEET_TOKEN.sub(_unleet, text)
+    text = _WHITESPACE.sub(" ", text).strip()
+    text = _SPACED.sub(_unspace, text)
+    compact = _NON_WORD.sub("", text)
+    return NormalizedText(text=text, compact=compact, hangul=_HANGUL.search(compact) is not None)
