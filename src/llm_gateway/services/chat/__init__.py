@@ -1,0 +1,1 @@
+"""/chat: one agent turn over a conversation, streamed as SSE, WebSocket or one JSON body."""

@@ -1,0 +1,41 @@
+"""Assemble ``ChatDeps`` from the application state (cheap: called once per /chat request)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llm_gateway.core.state import AppState
+from llm_gateway.services.chat.deps import ChatAgent, ChatDeps
+from llm_gateway.services.chat.small_model import SmallModel
+from llm_gateway.services.routing.trace import RouteTrace
+
+
+def small_model(state: AppState) -> SmallModel | None:
+    """The small model titles and summaries use: ``LLMGW_CHAT__SMALL_MODEL`` or the default."""
+    alias = state.settings.chat.small_model or state.models.default_small
+    if not alias or alias not in state.models:
+        return None
+    router = state.router
+
+    async def call(request: dict[str, Any]) -> dict[str, Any]:
+        return await router.chat(request, RouteTrace())
+
+    return SmallModel(call, alias)
+
+
+def chat_agent(state: AppState) -> ChatAgent:
+    return state.agent
+
+
+def build_chat_deps(state: AppState, agent: ChatAgent | None = None) -> ChatDeps:
+    """Everything a turn needs; ``agent`` replaces the app's runner (tests inject doubles)."""
+    return ChatDeps(
+        settings=state.settings.chat,
+        session_factory=state.session_factory,
+        registry=state.models,
+        agent=agent if agent is not None else chat_agent(state),
+        quota=state.quotas,
+        jobs=state.chat_jobs,
+        small_model=small_model(state),
+        record_usage=state.usage.record,
+    )

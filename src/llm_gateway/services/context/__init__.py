@@ -1,0 +1,1 @@
+"""Context-window management: trimming history to fit a model and summarizing what falls out."""

@@ -1,0 +1,1 @@
+"""Conversations: owner-only CRUD, cursor pagination and background titles."""

@@ -1,0 +1,1 @@
+"""Integration tests for /chat and /chat/ws."""

@@ -1,0 +1,1 @@
+"""Unit tests for context-window management, token counting and cursors."""
