@@ -79,6 +79,8 @@ class DoneEvent:
     guardrail_actions: tuple[str, ...] = ()
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     kind: Literal["done"] = "done"
+    # What the gateway decided (intent, route, tools, guardrail verdicts, attempts, timings).
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,7 @@ class ErrorEvent:
     message: str
     partial_content: str = ""
     kind: Literal["error"] = "error"
+    status_code: int = 500  # the HTTP status when the error comes before any output
 
 
 AgentEvent = (

@@ -1,0 +1,72 @@
+"""What a run carries besides its state: process-wide dependencies and per-request options.
+
+``AgentDeps`` is built once in the lifespan; ``AgentContext`` is built per run by the runner and
+handed to LangGraph as the run's ``context`` (nodes read it as ``runtime.context``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from llm_gateway.agent.ports import Guardrails, IntentAnalyzer, LLMClient, ModelCatalog, ToolBox
+from llm_gateway.core.config import AgentSettings
+from llm_gateway.services.auth.principal import Principal
+
+AUTO_MODEL = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentDeps:
+    """The long-lived collaborators every run shares (nothing here is per request)."""
+
+    llm: LLMClient
+    catalog: ModelCatalog
+    intent: IntentAnalyzer
+    settings: AgentSettings
+    guardrails: Guardrails | None = None
+    tools: ToolBox | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentOptions:
+    """How the caller wants this run served.
+
+    Attributes:
+        stream: Emit the answer's tokens as the model produces them. A streamed answer is checked
+            by a sliding-window guard and can be masked or stopped, never regenerated; a buffered
+            answer (``stream=False``) is checked whole and may be regenerated.
+        params: Sampling parameters passed to every answering model call (temperature,
+            max_tokens, top_p, stop, seed, ...).
+        use_tools: Allow tool calls at all (the /chat API may switch them off).
+    """
+
+    stream: bool = True
+    params: Mapping[str, Any] = field(default_factory=dict)
+    use_tools: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AgentContext:
+    deps: AgentDeps
+    principal: Principal
+    requested_model: str = AUTO_MODEL
+    options: AgentOptions = field(default_factory=AgentOptions)
+
+    @property
+    def settings(self) -> AgentSettings:
+        return self.deps.settings
+
+    @property
+    def input_guard(self) -> Guardrails | None:
+        guardrails = self.deps.guardrails
+        return (
+            guardrails if guardrails is not None and self.settings.guardrails.agent_input else None
+        )
+
+    @property
+    def output_guard(self) -> Guardrails | None:
+        guardrails = self.deps.guardrails
+        enabled = self.settings.guardrails.agent_output
+        return guardrails if guardrails is not None and enabled else None

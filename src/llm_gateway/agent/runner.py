@@ -1,0 +1,160 @@
+"""Run the compiled graph for one request and turn it into the typed event stream.
+
+Nodes emit progress and token events through LangGraph's custom stream mode as they happen; the
+runner passes them on unchanged and closes the stream with exactly one ``DoneEvent`` or
+``ErrorEvent`` built from the final state. Every run has an explicit recursion limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from langgraph.errors import GraphRecursionError
+
+from llm_gateway.agent.context import AUTO_MODEL, AgentContext, AgentDeps, AgentOptions
+from llm_gateway.agent.events import AgentEvent, DoneEvent, ErrorEvent
+from llm_gateway.agent.graph import AgentGraph, build_graph
+from llm_gateway.agent.nodes.model_router import may_use_large, tier_aliases
+from llm_gateway.agent.nodes.response_formatter import total_usage
+from llm_gateway.agent.state import AgentState
+from llm_gateway.core.exceptions import GatewayError, InvalidRequestError
+from llm_gateway.core.logging import get_logger
+from llm_gateway.services.auth.principal import Principal
+
+_log = get_logger("llm_gateway.agent")
+_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
+
+
+@dataclass(slots=True)
+class AgentRun:
+    """A finished run: every event in order and the final graph state (for tests and tracing)."""
+
+    events: list[AgentEvent] = field(default_factory=list)
+    state: AgentState = field(default_factory=lambda: AgentState())
+
+    @property
+    def terminal(self) -> DoneEvent | ErrorEvent:
+        last = self.events[-1]
+        if not isinstance(last, DoneEvent | ErrorEvent):
+            raise TypeError("run has no terminal event")  # the runner guarantees one
+        return last
+
+
+def validate_messages(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The conversation as plain dicts, or a 400 naming what is wrong with it."""
+    if not isinstance(messages, Sequence) or isinstance(messages, str | bytes) or not messages:
+        raise InvalidRequestError("'messages' must be a non-empty list", param="messages")
+    checked: list[dict[str, Any]] = []
+    for i, message in enumerate(messages):
+        if not isinstance(message, Mapping) or message.get("role") not in _ROLES:
+            raise InvalidRequestError(
+                f"messages[{i}] must be an object with a valid 'role'", param=f"messages.{i}"
+            )
+        checked.append(dict(message))
+    return checked
+
+
+def done_event(state: AgentState, ctx: AgentContext) -> DoneEvent:
+    response = state.get("response") or {}
+    tools_used = tuple(dict.fromkeys(c["name"] for c in state.get("tool_calls") or ()))
+    actions = tuple(
+        f"{v['stage']}:{v['action']}" for v in state.get("verdicts") or () if v["action"] != "allow"
+    )
+    return DoneEvent(
+        content=state.get("answer", ""),
+        finish_reason=state.get("finish_reason", "stop"),
+        usage=total_usage(state, ctx),
+        model=state.get("alias") or ctx.requested_model,
+        deployment=state.get("served_by"),
+        intent=intent["label"] if (intent := state.get("intent")) else None,
+        tools_used=tools_used,
+        guardrail_actions=actions,
+        tool_calls=[dict(c) for c in state.get("tool_calls") or ()],
+        metadata=response.get("gateway") or {},
+    )
+
+
+def error_event(state: AgentState, code: str, message: str, status: int) -> ErrorEvent:
+    partial = state.get("answer", "") if state.get("streamed") else ""
+    return ErrorEvent(code=code, message=message, partial_content=partial, status_code=status)
+
+
+class AgentRunner:
+    """Runs the graph compiled once in the lifespan; one instance serves every request."""
+
+    def __init__(self, deps: AgentDeps, graph: AgentGraph | None = None) -> None:
+        self.deps = deps
+        self.graph = graph if graph is not None else build_graph()
+
+    def costliest_alias(self, principal: Principal) -> str:
+        """The most expensive alias a run for ``principal`` may reach (for quota reservations)."""
+        ctx = AgentContext(self.deps, principal)
+        small, large = tier_aliases(ctx)
+        return large if may_use_large(ctx) else small
+
+    async def run(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        principal: Principal,
+        requested_model: str = AUTO_MODEL,
+        options: AgentOptions | None = None,
+    ) -> AsyncIterator[AgentEvent]:
+        """Yield the run's events; the last is always a ``DoneEvent`` or an ``ErrorEvent``.
+
+        Raises:
+            InvalidRequestError: ``messages`` is not a valid conversation (before any event).
+        """
+        run = AgentRun()
+        async for event in self._stream(messages, principal, requested_model, options, run):
+            yield event
+
+    async def execute(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        principal: Principal,
+        requested_model: str = AUTO_MODEL,
+        options: AgentOptions | None = None,
+    ) -> AgentRun:
+        """Run to the end and return every event plus the final state."""
+        run = AgentRun()
+        async for event in self._stream(messages, principal, requested_model, options, run):
+            run.events.append(event)
+        return run
+
+    async def _stream(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        principal: Principal,
+        requested_model: str,
+        options: AgentOptions | None,
+        run: AgentRun,
+    ) -> AsyncIterator[AgentEvent]:
+        checked = validate_messages(messages)
+        ctx = AgentContext(self.deps, principal, requested_model, options or AgentOptions())
+        config: Any = {"recursion_limit": self.deps.settings.recursion_limit}
+        state: AgentState = {"messages": checked}
+        try:
+            async for mode, data in self.graph.astream(
+                state, config, context=ctx, stream_mode=["custom", "values"]
+            ):
+                if mode == "custom":
+                    yield cast(AgentEvent, data)
+                else:
+                    state = cast(AgentState, data)
+        except GraphRecursionError:
+            _log.error("agent run hit the recursion limit", limit=config["recursion_limit"])
+            run.state = state
+            yield error_event(state, "agent_loop_limit", "The agent exceeded its step limit", 500)
+            return
+        except GatewayError as exc:
+            run.state = state
+            yield error_event(state, exc.code, exc.message, exc.status_code)
+            return
+        run.state = state
+        error = state.get("error")
+        if error is not None:
+            yield error_event(state, error["code"], error["message"], error["status"])
+        else:
+            yield done_event(state, ctx)

@@ -1,0 +1,93 @@
+"""Connecting the graph to the gateway: the router as an ``LLMClient``, and the runner factory.
+
+The lifespan calls ``create_agent`` once; the compiled graph and the runner live on
+``AppState.agent`` and serve every request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from llm_gateway.agent.context import AgentDeps
+from llm_gateway.agent.graph import build_graph
+from llm_gateway.agent.intent.analyzer import IntentAnalyzer
+from llm_gateway.agent.ports import ChatChunk, ChatRequest, ChatResponse, UpstreamAttempt
+from llm_gateway.agent.runner import AgentRunner
+from llm_gateway.core.config import Settings
+from llm_gateway.guardrails.engine import GuardrailEngine
+from llm_gateway.providers.registry import ModelRegistry
+from llm_gateway.services.routing import Router, RouteTrace
+from llm_gateway.tools.base import ToolRegistry
+
+
+def _attempts(trace: RouteTrace) -> list[UpstreamAttempt]:
+    return [
+        UpstreamAttempt(
+            alias=a.alias,
+            deployment=a.deployment,
+            ok=a.outcome == "ok",
+            error_code=a.error_code or (None if a.outcome == "ok" else a.outcome),
+            ms=a.latency_ms,
+        )
+        for a in trace.attempts
+    ]
+
+
+class RouterLLMClient:
+    """``LLMClient`` over the gateway's router: its retries, cooldowns and configured fallbacks
+    apply to every agent call, and every upstream try is reported back to the graph."""
+
+    def __init__(self, router: Router) -> None:
+        self._router = router
+
+    async def chat(
+        self, request: ChatRequest, attempts: list[UpstreamAttempt] | None = None
+    ) -> ChatResponse:
+        trace = RouteTrace()
+        try:
+            return await self._router.chat(request, trace)
+        finally:
+            if attempts is not None:
+                attempts.extend(_attempts(trace))
+
+    async def chat_stream(
+        self, request: ChatRequest, attempts: list[UpstreamAttempt] | None = None
+    ) -> AsyncIterator[ChatChunk]:
+        trace = RouteTrace()
+        try:
+            stream = await self._router.chat_stream(request, trace)  # retries end here
+        finally:
+            if attempts is not None:
+                attempts.extend(_attempts(trace))
+        async with stream:
+            async for chunk in stream:
+                yield chunk
+
+
+def create_agent(
+    settings: Settings,
+    *,
+    router: Router,
+    models: ModelRegistry,
+    tools: ToolRegistry | None,
+    guardrails: GuardrailEngine | None = None,
+) -> AgentRunner:
+    """The runner with its graph compiled once (call from the lifespan, never per request).
+
+    ``guardrails`` defaults to an engine built from ``settings.agent.guardrails``. The intent
+    analyzer gets no guardrail engine: the graph runs the input check itself, before it.
+    """
+    agent = settings.agent
+    intent = IntentAnalyzer(
+        tools.names() if tools is not None else (),
+        small_alias=agent.small_model or models.default_small,
+    )
+    deps = AgentDeps(
+        llm=RouterLLMClient(router),
+        catalog=models,
+        intent=intent,
+        settings=agent,
+        guardrails=guardrails if guardrails is not None else GuardrailEngine(agent.guardrails),
+        tools=tools,
+    )
+    return AgentRunner(deps, build_graph())
