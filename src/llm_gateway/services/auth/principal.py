@@ -19,6 +19,12 @@ SCOPE_CHAT = "chat"
 SCOPE_EMBEDDINGS = "embeddings"
 SCOPE_ADMIN = "admin"
 ALL_SCOPES = frozenset({SCOPE_CHAT, SCOPE_EMBEDDINGS, SCOPE_ADMIN})
+USER_SCOPES = frozenset({SCOPE_CHAT, SCOPE_EMBEDDINGS})
+
+
+def scopes_for_role(role: str) -> frozenset[str]:
+    """What a logged-in (JWT) principal of ``role`` may do: admins everything, users the APIs."""
+    return ALL_SCOPES if role == "admin" else USER_SCOPES
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +43,7 @@ class Principal:
     api_key_id: uuid.UUID | None = None
     scopes: frozenset[str] = field(default_factory=lambda: ALL_SCOPES)
     token_id: str | None = None  # the access token's jti, for logout
+    session_id: uuid.UUID | None = None  # the access token's refresh family, for logout
 
     @property
     def is_admin(self) -> bool:

@@ -1,0 +1,115 @@
+"""Brute-force limits on login and password-reset requests, counted in the store.
+
+Each attempt increments a per-account and a per-client-IP counter atomically (one script, one
+round trip); once either exceeds its limit the caller gets 429 with ``Retry-After`` until the
+window expires. Unknown e-mails are counted exactly like known ones, so the limiter reveals
+nothing about which accounts exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from starlette.types import Scope
+
+from llm_gateway.core.exceptions import RateLimitError
+from llm_gateway.core.store import MemoryData, Store, StoreScript
+from llm_gateway.core.store.base import ScriptArg
+
+_COUNT_LUA = """
+local window = tonumber(ARGV[1])
+local out = {}
+for _, key in ipairs(KEYS) do
+  local n = redis.call('INCR', key)
+  local ttl = redis.call('PTTL', key)
+  if n == 1 or ttl < 0 then
+    redis.call('PEXPIRE', key, window)
+    ttl = window
+  end
+  out[#out + 1] = n
+  out[#out + 1] = ttl
+end
+return out
+"""
+
+
+def _count_python(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> list[int]:
+    window_ms = int(args[0])
+    out: list[int] = []
+    for key in keys:
+        current = data.get(key)
+        count = int(current or 0) + 1
+        ttl = data.ttl(key)
+        if current is None or ttl is None:
+            data.set(key, str(count).encode(), window_ms / 1000)
+            ttl_ms = window_ms
+        else:
+            data.values[key] = str(count).encode()
+            ttl_ms = int(ttl * 1000)
+        out.extend((count, ttl_ms))
+    return out
+
+
+COUNT_ATTEMPTS = StoreScript(name="auth_count_attempts", lua=_COUNT_LUA, python=_count_python)
+
+
+def account_bucket(email_normalized: str) -> str:
+    """A store-safe, fixed-length name for an account (the e-mail itself stays out of Redis)."""
+    return hashlib.sha256(email_normalized.encode()).hexdigest()[:32]
+
+
+def client_ip(scope: Scope, *, trust_forwarded_for: bool) -> str:
+    """The caller's IP: the peer address, or the last X-Forwarded-For hop behind a trusted proxy.
+
+    The last hop is the one our own proxy appended; earlier entries are client-controlled.
+    """
+    if trust_forwarded_for:
+        for name, value in scope.get("headers", ()):
+            if name == b"x-forwarded-for":
+                hops = [h.strip() for h in value.decode("latin-1").split(",") if h.strip()]
+                if hops:
+                    return str(hops[-1])
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+class AttemptLimiter:
+    """Counts attempts per (action, account) and (action, IP) in fixed windows."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def hit(
+        self,
+        action: str,
+        *,
+        account: str,
+        ip: str,
+        account_limit: int,
+        ip_limit: int,
+        window_s: int,
+    ) -> None:
+        """Count one attempt; RateLimitError (429, Retry-After) when a limit is exceeded."""
+        keys = [self._account_key(action, account), f"auth:{action}:ip:{ip}"]
+        result = await self._store.run_script(COUNT_ATTEMPTS, keys, [window_s * 1000])
+        account_count, account_ttl, ip_count, ip_ttl = (int(v) for v in result)
+        waits = []
+        if account_count > account_limit:
+            waits.append(account_ttl)
+        if ip_count > ip_limit:
+            waits.append(ip_ttl)
+        if waits:
+            raise RateLimitError(
+                "Too many attempts; try again later",
+                retry_after_s=max(waits) / 1000,
+                code="too_many_attempts",
+            )
+
+    async def reset_account(self, action: str, account: str) -> None:
+        """Forget an account's attempts (after a successful login or password reset)."""
+        await self._store.delete(self._account_key(action, account))
+
+    @staticmethod
+    def _account_key(action: str, account: str) -> str:
+        return f"auth:{action}:acct:{account_bucket(account)}"

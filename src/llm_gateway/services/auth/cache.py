@@ -1,0 +1,134 @@
+"""In-process credential caches: API keys by hash and user states by id, with a short TTL.
+
+They keep API-key and access-token checks off the database. Correctness under change comes from
+invalidation (``invalidation.py``): each cache has an epoch bumped by every invalidation, and a
+load that started before an invalidation is returned to its caller but never cached, so a stale
+row read just before a revoke cannot outlive it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class CachedUser:
+    """The user fields authentication needs."""
+
+    id: uuid.UUID
+    email: str
+    role: str
+    tier: str
+    is_active: bool
+    token_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class CachedKey:
+    """The API key fields authentication needs (never the secret)."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    scopes: frozenset[str]
+    expires_at: datetime | None
+    revoked: bool
+
+
+class TTLCache(Generic[K, V]):
+    """A bounded LRU with per-entry expiry, single-flight loads and an invalidation epoch."""
+
+    def __init__(
+        self, *, ttl_s: float, max_entries: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self.epoch = 0
+        self._clock = clock
+        self._data: OrderedDict[K, tuple[float, V]] = OrderedDict()
+        self._inflight: dict[K, asyncio.Task[V]] = {}
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def lookup(self, key: K) -> tuple[bool, V | None]:
+        """``(True, value)`` on a fresh hit, ``(False, None)`` otherwise."""
+        entry = self._data.get(key)
+        if entry is None:
+            return False, None
+        if entry[0] <= self._clock():
+            del self._data[key]
+            return False, None
+        self._data.move_to_end(key)
+        return True, entry[1]
+
+    def put(self, key: K, value: V, *, epoch: int) -> None:
+        """Cache ``value`` unless an invalidation happened since ``epoch`` was read."""
+        if epoch != self.epoch:
+            return
+        self._data[key] = (self._clock() + self.ttl_s, value)
+        self._data.move_to_end(key)
+        while len(self._data) > self.max_entries:
+            self._data.popitem(last=False)
+
+    def discard(self, key: K) -> None:
+        self.epoch += 1
+        self._data.pop(key, None)
+
+    def clear(self) -> None:
+        self.epoch += 1
+        self._data.clear()
+
+    async def get_or_load(self, key: K, loader: Callable[[], Awaitable[V]]) -> V:
+        """The cached value, or one load shared by every concurrent caller for ``key``."""
+        hit, value = self.lookup(key)
+        if hit:
+            return value  # type: ignore[return-value]
+        task = self._inflight.get(key)
+        if task is None:
+            # The epoch is read now, at the miss: anything invalidated after this moment must
+            # not be cached from this load, even if the task only starts running later.
+            task = asyncio.ensure_future(self._load(key, loader, self.epoch))
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+            self._inflight[key] = task
+        return await asyncio.shield(task)
+
+    async def _load(self, key: K, loader: Callable[[], Awaitable[V]], epoch: int) -> V:
+        try:
+            value = await loader()
+        finally:
+            self._inflight.pop(key, None)
+        self.put(key, value, epoch=epoch)
+        return value
+
+
+class AuthCache:
+    """The two caches authentication reads, and how invalidations apply to them."""
+
+    def __init__(self, *, ttl_s: float, max_entries: int) -> None:
+        # None values are negative entries: unknown key hashes cost one query per TTL, not each.
+        self.keys: TTLCache[str, CachedKey | None] = TTLCache(ttl_s=ttl_s, max_entries=max_entries)
+        self.users: TTLCache[uuid.UUID, CachedUser | None] = TTLCache(
+            ttl_s=ttl_s, max_entries=max_entries
+        )
+
+    def invalidate(
+        self, *, key_hashes: tuple[str, ...] = (), user_ids: tuple[uuid.UUID, ...] = ()
+    ) -> None:
+        for key_hash in key_hashes:
+            self.keys.discard(key_hash)
+        for user_id in user_ids:
+            self.users.discard(user_id)
+
+    def clear(self) -> None:
+        self.keys.clear()
+        self.users.clear()

@@ -1,0 +1,138 @@
+"""Credential → Principal for access tokens and API keys: the per-request path, cache first.
+
+A cache hit costs no database query: an API key needs none at all, an access token one store
+round trip (the revocation list). Misses load the row once, shared by concurrent callers.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from llm_gateway.core.exceptions import (
+    AuthenticationError,
+    PermissionDeniedError,
+    ServiceUnavailableError,
+)
+from llm_gateway.models.api_key import ApiKey
+from llm_gateway.models.user import User
+from llm_gateway.repositories import api_keys as api_keys_repo
+from llm_gateway.repositories import users as users_repo
+from llm_gateway.services.auth.cache import CachedKey, CachedUser
+from llm_gateway.services.auth.denylist import is_denied
+from llm_gateway.services.auth.principal import ALL_SCOPES, Principal, scopes_for_role
+from llm_gateway.services.auth.runtime import AuthRuntime
+from llm_gateway.services.auth.tokens import invalid_token_error
+
+
+@asynccontextmanager
+async def _read_session(auth: AuthRuntime) -> AsyncIterator[AsyncSession]:
+    try:
+        async with auth.session_factory() as session:
+            yield session
+    except (OperationalError, InterfaceError, OSError) as exc:
+        raise ServiceUnavailableError("database unavailable", code="database_unavailable") from exc
+
+
+def cached_user(user: User) -> CachedUser:
+    return CachedUser(
+        id=user.id,
+        email=user.email,
+        role=user.role,
+        tier=user.tier,
+        is_active=user.is_active,
+        token_version=user.token_version,
+    )
+
+
+def cached_key(key: ApiKey) -> CachedKey:
+    return CachedKey(
+        id=key.id,
+        user_id=key.user_id,
+        scopes=frozenset(key.scopes) & ALL_SCOPES,
+        expires_at=key.expires_at,
+        revoked=key.revoked_at is not None,
+    )
+
+
+async def user_state(auth: AuthRuntime, user_id: uuid.UUID) -> CachedUser | None:
+    async def load() -> CachedUser | None:
+        async with _read_session(auth) as session:
+            user = await users_repo.get(session, user_id)
+        return cached_user(user) if user is not None else None
+
+    return await auth.cache.users.get_or_load(user_id, load)
+
+
+def _disabled() -> PermissionDeniedError:
+    return PermissionDeniedError("This account is deactivated", code="account_disabled")
+
+
+async def resolve_api_key(auth: AuthRuntime, api_key: str) -> Principal:
+    """The principal for a user API key, or AuthenticationError / PermissionDeniedError."""
+    key_hash = auth.hash_secret(api_key)
+
+    async def load() -> CachedKey | None:
+        user_epoch = auth.cache.users.epoch
+        async with _read_session(auth) as session:
+            found = await api_keys_repo.get_with_user_by_hash(session, key_hash)
+        if found is None:
+            return None
+        key, user = found
+        auth.cache.users.put(user.id, cached_user(user), epoch=user_epoch)
+        return cached_key(key)
+
+    key = await auth.cache.keys.get_or_load(key_hash, load)
+    if key is None:
+        raise AuthenticationError("Invalid API key", code="invalid_api_key")
+    if key.revoked:
+        raise AuthenticationError("This API key has been revoked", code="api_key_revoked")
+    if key.expires_at is not None and key.expires_at <= datetime.now(UTC):
+        raise AuthenticationError("This API key has expired", code="api_key_expired")
+    user = await user_state(auth, key.user_id)
+    if user is None:
+        raise AuthenticationError("Invalid API key", code="invalid_api_key")
+    if not user.is_active:
+        raise _disabled()
+    auth.last_used.touch(key.id, time.time())
+    return Principal(
+        auth_method="api_key",
+        role="admin" if user.role == "admin" else "user",
+        tier=user.tier,
+        user_id=user.id,
+        email=user.email,
+        api_key_id=key.id,
+        scopes=key.scopes,
+    )
+
+
+async def resolve_access_token(auth: AuthRuntime, token: str) -> Principal:
+    """The principal for an access JWT: signature and claims, revocation, current user state."""
+    claims = auth.tokens.decode(token)
+    if await is_denied(auth.store, claims.token_id, claims.session_id):
+        raise invalid_token_error("Access token has been revoked", "token_revoked")
+    user = await user_state(auth, claims.user_id)
+    if user is not None and claims.version > user.token_version:
+        # Issued after our cached read (a password change on another instance): re-read once.
+        auth.cache.users.discard(user.id)
+        user = await user_state(auth, claims.user_id)
+    if user is None or claims.version != user.token_version:
+        raise invalid_token_error("Access token has been revoked", "token_revoked")
+    if not user.is_active:
+        raise _disabled()
+    return Principal(
+        auth_method="jwt",
+        role="admin" if user.role == "admin" else "user",
+        tier=user.tier,
+        user_id=user.id,
+        email=user.email,
+        scopes=scopes_for_role(user.role),
+        token_id=claims.token_id,
+        session_id=claims.session_id,
+    )
