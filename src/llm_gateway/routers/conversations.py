@@ -20,7 +20,7 @@ from llm_gateway.services.auth.authenticate import PrincipalDep
 from llm_gateway.services.conversations.cursor import CursorCodec
 from llm_gateway.services.conversations.service import (
     ConversationService,
-    not_found,
+    parse_conversation_id,
     require_owner,
 )
 
@@ -32,15 +32,7 @@ def get_conversation_service(
 ) -> ConversationService:
     owner_id = require_owner(principal)
     codec = CursorCodec(state.settings.security.jwt_secret.get_secret_value())
-    return ConversationService(session, owner_id, codec, state.settings.chat)
-
-
-def parse_conversation_id(conversation_id: str) -> uuid.UUID:
-    """A malformed id is as unknown as a missing one: 404, not a validation error."""
-    try:
-        return uuid.UUID(conversation_id)
-    except ValueError:
-        raise not_found(conversation_id[:64]) from None
+    return ConversationService(session, owner_id, codec, state.settings.chat, state.models)
 
 
 ConversationId = Annotated[uuid.UUID, Depends(parse_conversation_id)]

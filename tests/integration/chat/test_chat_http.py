@@ -9,9 +9,12 @@ import httpx
 import orjson
 import pytest
 from httpx_sse import aconnect_sse
+from sqlalchemy import select
 
+from llm_gateway.core.database import session_scope
 from llm_gateway.core.state import AppState
 from llm_gateway.fake_upstream import Behaviour, FakeUpstream
+from llm_gateway.models.usage import UsageRecord
 from tests.integration.auth.helpers import MASTER_KEY, Account
 from tests.integration.chat.support import chat, chat_events
 
@@ -143,8 +146,17 @@ async def test_master_key_cannot_chat(client: httpx.AsyncClient) -> None:
     assert (await chat(client, {}, message="hi")).status_code == 401
 
 
+async def test_unknown_model_is_404_before_anything_is_stored(
+    client: httpx.AsyncClient, alice: Account
+) -> None:
+    response = await chat(client, alice.headers, message="hi", model="no-such-model")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "model_not_found"
+    assert (await client.get("/conversations", headers=alice.headers)).json()["data"] == []
+
+
 async def test_upstream_failure_mid_stream_keeps_partial_reply(
-    client: httpx.AsyncClient, alice: Account, fake: FakeUpstream
+    client: httpx.AsyncClient, alice: Account, fake: FakeUpstream, app_state: AppState
 ) -> None:
     # A long answer cut after 200 chunks: past the output guard's look-ahead window.
     fake.script("gpt-4o-mini", Behaviour("disconnect", after_chunks=200), reply_words=400)
@@ -158,6 +170,14 @@ async def test_upstream_failure_mid_stream_keeps_partial_reply(
     assert stored[-1]["status"] == "partial"
     assert stored[-1]["content"] == streamed
     assert stored[-1]["error"]
+    # The cut-off reply was billed upstream: it counts against tokens and cost budgets too.
+    await app_state.usage.wait_idle()
+    async with session_scope(app_state.session_factory) as session:
+        record = (
+            await session.scalars(select(UsageRecord).where(UsageRecord.source == "chat"))
+        ).one()
+    assert record.completion_tokens > 0
+    assert record.cost_usd > 0
 
 
 async def test_upstream_failure_before_output_is_an_error_with_ids(

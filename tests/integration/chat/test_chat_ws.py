@@ -1,4 +1,8 @@
-"""/chat/ws: auth by header, query or first message; several turns per socket; clean close codes."""
+"""/chat/ws: auth by header, query or first message; several turns per socket; clean close codes.
+
+Also what a socket must not allow: another user's conversation, a revoked credential, and a
+disconnect or a delete mid-turn that loses the reply's status or its bill.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,16 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from sqlalchemy import select
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from llm_gateway.app import create_app
+from llm_gateway.core.database import session_scope
 from llm_gateway.core.state import AppState
+from llm_gateway.models.usage import UsageRecord
 from tests.backends import Backend
-from tests.integration.auth.helpers import Account, make_account
+from tests.integration.auth.helpers import Account, bearer, create_key, make_account
 from tests.integration.chat.conftest import install_agent
 from tests.integration.chat.support import GatedAgent, chat_settings, live_server
 
@@ -170,3 +177,91 @@ async def test_cancel_mid_turn_keeps_partial_reply(gated_server: Server) -> None
         ("user", "complete", "long answer please"),
         ("assistant", "partial", "first "),
     ]
+
+
+async def test_disconnect_mid_turn_keeps_partial_reply(gated_server: Server) -> None:
+    server = gated_server
+    async with connect(server.ws_url, additional_headers=server.account.headers) as ws:
+        await _recv(ws)
+        await ws.send(orjson.dumps({"type": "chat", "message": "long answer please"}).decode())
+        meta = await _recv(ws)
+        assert (await _recv(ws))["type"] == "token"
+    # The socket is gone while the model still works: the turn is stopped and saved.
+    await server.state.chat_jobs.join()
+    async with httpx.AsyncClient(base_url=server.base) as client:
+        listed = await client.get(
+            f"/conversations/{meta['conversation_id']}/messages", headers=server.account.headers
+        )
+    stored = listed.json()["data"]
+    assert [(m["role"], m["status"], m["content"]) for m in stored] == [
+        ("user", "complete", "long answer please"),
+        ("assistant", "partial", "first "),
+    ]
+    assert stored[1]["error"].startswith("client_disconnected")
+
+
+async def test_another_users_conversation_is_404_over_the_socket(server: Server) -> None:
+    async with httpx.AsyncClient(base_url=server.base, timeout=30) as client:
+        mallory = await make_account(client, "mallory@example.com")
+        owned = await client.post(
+            "/chat", json={"message": "mine", "stream": False}, headers=server.account.headers
+        )
+    conversation_id = owned.json()["conversation_id"]
+    async with connect(server.ws_url, additional_headers=mallory.headers) as ws:
+        await _recv(ws)
+        refused = await _turn(ws, conversation_id=conversation_id, message="let me in")
+    assert [(e["type"], e["code"]) for e in refused] == [("error", "conversation_not_found")]
+    async with httpx.AsyncClient(base_url=server.base) as client:
+        listed = await client.get(
+            f"/conversations/{conversation_id}/messages", headers=server.account.headers
+        )
+    assert [m["content"] for m in listed.json()["data"] if m["role"] == "user"] == ["mine"]
+
+
+async def test_a_key_revoked_mid_session_ends_the_socket(server: Server) -> None:
+    async with httpx.AsyncClient(base_url=server.base, timeout=30) as client:
+        key = await create_key(client, server.account)
+        async with connect(server.ws_url, additional_headers=bearer(key["key"])) as ws:
+            await _recv(ws)
+            assert (await _turn(ws, message="hi"))[-1]["type"] == "done"
+            revoked = await client.delete(
+                f"/users/me/api-keys/{key['id']}", headers=server.account.headers
+            )
+            assert revoked.status_code == 204
+            refused = await _turn(ws, message="still allowed?")
+            assert refused[-1]["type"] == "error"
+            assert refused[-1]["http_status"] == 401
+            assert await _closed_with(ws) == 1008
+
+
+async def test_deleting_the_conversation_mid_turn_keeps_it_deleted_and_bills_the_turn(
+    gated_server: Server,
+) -> None:
+    server = gated_server
+    async with connect(server.ws_url, additional_headers=server.account.headers) as ws:
+        await _recv(ws)
+        await ws.send(orjson.dumps({"type": "chat", "message": "long answer please"}).decode())
+        meta = await _recv(ws)
+        assert (await _recv(ws))["type"] == "token"
+        url = f"/conversations/{meta['conversation_id']}"
+        async with httpx.AsyncClient(base_url=server.base) as client:
+            deleted = await client.delete(url, headers=server.account.headers)
+            assert deleted.status_code == 204
+            server.agents[0].release.set()
+            final = await _turn_end(ws)
+            assert (final["type"], final["code"]) == ("error", "conversation_deleted")
+            await server.state.chat_jobs.join()
+            assert (await client.get(url, headers=server.account.headers)).status_code == 404
+    await server.state.usage.wait_idle()
+    async with session_scope(server.state.session_factory) as session:
+        rows = (
+            await session.scalars(select(UsageRecord).where(UsageRecord.source == "chat"))
+        ).all()
+    # The upstream answered, so the turn is billed even though nothing could be stored.
+    assert [(r.source, r.prompt_tokens, r.completion_tokens) for r in rows] == [("chat", 10, 2)]
+
+
+async def _turn_end(ws: ClientConnection) -> dict[str, Any]:
+    while (event := await _recv(ws))["type"] not in ("done", "error"):
+        pass
+    return event

@@ -89,6 +89,19 @@ async def test_other_users_get_404_everywhere(
     assert (await client.get(url, headers=alice.headers)).json()["title"] == "mine"
 
 
+async def test_unknown_model_is_refused_on_create_and_update(
+    client: httpx.AsyncClient, alice: Account
+) -> None:
+    created = await client.post("/conversations", json={"model": "nope"}, headers=alice.headers)
+    assert created.status_code == 404
+    assert created.json()["error"]["code"] == "model_not_found"
+    url = f"/conversations/{(await _create(client, alice, model='mini'))['id']}"
+    patched = await client.patch(url, json={"model": "nope"}, headers=alice.headers)
+    assert patched.status_code == 404
+    assert patched.json()["error"]["code"] == "model_not_found"
+    assert (await client.get(url, headers=alice.headers)).json()["model"] == "mini"
+
+
 @pytest.mark.parametrize("conversation_id", [str(uuid.uuid4()), "nope", "1; DROP TABLE x"])
 async def test_unknown_ids_are_404(
     client: httpx.AsyncClient, alice: Account, conversation_id: str

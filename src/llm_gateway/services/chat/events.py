@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 from llm_gateway.agent.events import (
     DoneEvent,
-    ErrorEvent,
     GuardrailEvent,
     IntentEvent,
     ModelEvent,
@@ -134,16 +133,4 @@ def error_event(
             "message_id": message_id,
             "status": status,
         },
-    )
-
-
-def error_from_agent(
-    event: ErrorEvent, *, conversation_id: str, message_id: str, status: str
-) -> ChatEvent:
-    return error_event(
-        event.code,
-        event.message,
-        conversation_id=conversation_id,
-        message_id=message_id,
-        status=status,
     )

@@ -24,7 +24,12 @@ from llm_gateway.services.chat.deps import ChatDeps
 from llm_gateway.services.chat.history import summary_context, system_context, usable_history
 from llm_gateway.services.context.trim import ContextMessage, TrimResult, trim_context
 from llm_gateway.services.context.window import AUTO_MODEL, ModelWindow, model_window
-from llm_gateway.services.conversations.service import not_found, require_owner
+from llm_gateway.services.conversations.service import (
+    check_model_alias,
+    not_found,
+    parse_conversation_id,
+    require_owner,
+)
 from llm_gateway.services.tokens import count_tokens
 
 
@@ -41,7 +46,6 @@ class PreparedTurn:
     messages: list[dict[str, Any]]
     context_tokens: int
     needs_title: bool
-    dropped_turns: bool  # trimming left out turns the summary does not cover yet
     admission: Any
     request_id: str
     started_at: float  # time.monotonic() when the request arrived
@@ -60,15 +64,8 @@ def check_message(text: str, max_chars: int) -> str:
     return text
 
 
-def parse_conversation_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise not_found(value[:64]) from None
-
-
 async def _load(
-    session: AsyncSession, deps: ChatDeps, owner_id: uuid.UUID, conversation_id: str | None
+    session: AsyncSession, owner_id: uuid.UUID, conversation_id: str | None
 ) -> Conversation | None:
     if conversation_id is None:
         return None
@@ -110,8 +107,10 @@ async def prepare_turn(
     owner_id = require_owner(principal)
     text = check_message(body.message, deps.settings.max_message_chars)
     async with session_scope(deps.session_factory) as session:
-        conversation = await _load(session, deps, owner_id, body.conversation_id)
+        conversation = await _load(session, owner_id, body.conversation_id)
         requested = body.model or (conversation.model if conversation else None) or AUTO_MODEL
+        # An unknown alias is refused here, before anything is stored (404 model_not_found).
+        check_model_alias(deps.registry, requested)
         if requested != AUTO_MODEL:
             info = deps.registry.find(requested) if deps.registry else None
             # QUOTA: the caller's tier must allow an explicitly requested alias (403 names it).
@@ -154,7 +153,6 @@ async def prepare_turn(
         messages=[m.to_openai() for m in fitted.messages],
         context_tokens=fitted.tokens,
         needs_title=conversation.title is None and stored.seq == 1,
-        dropped_turns=bool(fitted.dropped),
         admission=admission,
         request_id=request_id,
         started_at=started_at,

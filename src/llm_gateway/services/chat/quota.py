@@ -1,9 +1,9 @@
 """The one place /chat meets the quota layer: tier check and reservation before, settlement after.
 
-``QuotaGate`` is the shape of the quota service on ``AppState``; ``NoQuota`` stands in when none
-is configured. ``services/chat/prepare.py`` calls ``check_model`` and ``admit`` before the user
-message is stored; ``services/chat/turn.py`` calls ``settle`` once the reply is saved, whatever
-its outcome (a disconnect or failure settles with the usage reported so far).
+``QuotaGate`` is the shape of the quota service on ``AppState`` that /chat relies on (so the chat
+code names only what it uses). ``services/chat/prepare.py`` calls ``check_model`` and ``admit``
+before the user message is stored; ``services/chat/turn.py`` calls ``settle`` once the reply is
+saved, whatever its outcome (a disconnect or failure settles with the usage reported so far).
 """
 
 from __future__ import annotations
@@ -37,31 +37,3 @@ class QuotaGate(Protocol):
         cost_usd: float = 0.0,
     ) -> None:
         """Replace the reservation with what the call really used."""
-
-
-class NoQuota:
-    """No limits: every model allowed, nothing reserved."""
-
-    def check_model(self, principal: Principal, alias: str, model_tier: str | None) -> None:
-        return None
-
-    async def admit(
-        self,
-        principal: Principal,
-        *,
-        prompt_tokens: int,
-        max_output_tokens: int | None = None,
-        estimated_cost_usd: float = 0.0,
-        request_id: str = "",
-    ) -> Any:
-        return None
-
-    async def settle(
-        self,
-        admission: Any,
-        *,
-        prompt_tokens: int = 0,
-        completion_tokens: int = 0,
-        cost_usd: float = 0.0,
-    ) -> None:
-        return None

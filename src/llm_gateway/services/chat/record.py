@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
 
 from llm_gateway.agent.events import DoneEvent, ErrorEvent
 from llm_gateway.core.database import session_scope
+from llm_gateway.providers.registry import ModelRegistry
 from llm_gateway.repositories import conversations as repo
 from llm_gateway.services.chat.deps import ChatDeps
 from llm_gateway.services.chat.events import usage_dict
@@ -30,15 +31,19 @@ class TurnOutcome:
     completion_tokens: int = 0
     cost_usd: float = 0.0
 
-    @classmethod
-    def unsaved(cls, terminal: DoneEvent | ErrorEvent, streamed: str) -> TurnOutcome:
-        """The reply could not be stored: report it as an error, keeping the text for the user."""
-        return cls(
+    def unsaved(self, code: str, message: str) -> TurnOutcome:
+        """The reply could not be stored: an error for the client, but the usage still counts.
+
+        The upstream call happened either way, so the tokens and cost stay for quota settlement
+        and the usage record.
+        """
+        return replace(
+            self,
             status="error",
-            content=terminal.content if isinstance(terminal, DoneEvent) else streamed,
             done=None,
-            error_code="storage_failed",
-            error_message="The reply could not be saved",
+            error_code=code,
+            error_message=message,
+            error_status=500,
         )
 
 
@@ -86,9 +91,23 @@ def _tool_messages(records: list[dict[str, Any]], model: str | None) -> list[dic
     return messages
 
 
-def _outcome(
-    prepared: PreparedTurn, terminal: DoneEvent | ErrorEvent, streamed: str
+def _partial_cost(
+    registry: ModelRegistry | None, alias: str | None, prompt_tokens: int, completion_tokens: int
+) -> float:
+    # A cut-off reply was still billed upstream; price it so cost budgets see it too.
+    if registry is None or alias is None or alias not in registry:
+        return 0.0
+    return registry.cost(alias, prompt_tokens, completion_tokens)
+
+
+def reply_outcome(
+    deps: ChatDeps,
+    prepared: PreparedTurn,
+    terminal: DoneEvent | ErrorEvent,
+    streamed: str,
+    served_by: str | None = None,
 ) -> TurnOutcome:
+    """How the turn ended: the agent's usage, or an estimate from the text when it was cut off."""
     if isinstance(terminal, DoneEvent):
         usage = terminal.usage
         return TurnOutcome(
@@ -100,6 +119,9 @@ def _outcome(
             cost_usd=usage.cost_usd,
         )
     content = streamed or terminal.partial_content
+    # Cut off mid-answer: the prompt was sent and these tokens were produced (an estimate).
+    prompt_tokens = prepared.context_tokens if content else 0
+    completion_tokens = count_tokens(content, prepared.window.tokenizer_model)
     return TurnOutcome(
         status="partial" if content else "error",
         content=content,
@@ -107,21 +129,20 @@ def _outcome(
         error_code=terminal.code,
         error_message=terminal.message,
         error_status=terminal.status_code,
-        # Cut off mid-answer: the prompt was sent and these tokens were produced (an estimate).
-        prompt_tokens=prepared.context_tokens if content else 0,
-        completion_tokens=count_tokens(content, prepared.window.tokenizer_model),
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        cost_usd=_partial_cost(deps.registry, served_by, prompt_tokens, completion_tokens),
     )
 
 
 async def save_reply(
-    deps: ChatDeps,
-    prepared: PreparedTurn,
-    terminal: DoneEvent | ErrorEvent,
-    streamed: str,
-    served_by: str | None = None,
-) -> TurnOutcome:
-    """Store the reply (and any tool calls before it) in one unit of work."""
-    outcome = _outcome(prepared, terminal, streamed)
+    deps: ChatDeps, prepared: PreparedTurn, outcome: TurnOutcome, served_by: str | None = None
+) -> None:
+    """Store the reply (and any tool calls before it) in one unit of work.
+
+    Raises:
+        NoResultFound: the conversation was deleted while the turn ran.
+    """
     model = prepared.window.tokenizer_model
     done = outcome.done
     tools = _tool_messages(done.tool_calls, model) if done is not None else []
@@ -146,4 +167,3 @@ async def save_reply(
             status=outcome.status,
             error=None if done else f"{outcome.error_code}: {outcome.error_message}",
         )
-    return outcome

@@ -12,6 +12,8 @@ import asyncio
 import time
 from contextlib import aclosing
 
+from sqlalchemy.exc import NoResultFound
+
 from llm_gateway.agent.context import AgentOptions
 from llm_gateway.agent.events import (
     AgentEvent,
@@ -30,7 +32,7 @@ from llm_gateway.services.chat import events as ev
 from llm_gateway.services.chat.deps import ChatDeps
 from llm_gateway.services.chat.followups import schedule_followups
 from llm_gateway.services.chat.prepare import PreparedTurn
-from llm_gateway.services.chat.record import TurnOutcome, save_reply
+from llm_gateway.services.chat.record import TurnOutcome, reply_outcome, save_reply
 from llm_gateway.services.usage.record import UsageEvent
 
 _log = get_logger("llm_gateway.chat.turn")
@@ -90,11 +92,14 @@ class ChatTurn:
         """
         if self._getter is None:
             self._getter = asyncio.ensure_future(self._queue.get())
-        done, _ = await asyncio.wait({self._getter}, timeout=wait_s)
+        # A local reference: ``close()`` may clear ``_getter`` while this read is waiting.
+        getter = self._getter
+        done, _ = await asyncio.wait({getter}, timeout=wait_s)
         if not done:
             raise TimeoutError
-        item, self._getter = self._getter.result(), None
-        return item
+        if self._getter is getter:
+            self._getter = None
+        return getter.result()  # CancelledError once the transport closed the turn
 
     def close(self) -> None:
         """Release the pending read (the transport is going away)."""
@@ -162,7 +167,8 @@ class ChatTurn:
                         break
         except asyncio.CancelledError:
             code, message = self._interrupted or ("cancelled", "The turn was cancelled")
-            await self._finish(ErrorEvent(code=code, message=message, status_code=499))
+            # Cancelled while the finished stream was being closed: the reply is complete.
+            await self._finish(terminal or ErrorEvent(code=code, message=message, status_code=499))
             raise
         except GatewayError as exc:
             terminal = ErrorEvent(code=exc.code, message=exc.message, status_code=exc.status_code)
@@ -175,13 +181,21 @@ class ChatTurn:
 
     async def _finish(self, terminal: DoneEvent | ErrorEvent) -> None:
         self._finishing = True
-        streamed = "".join(self._text)
+        served_by = self.model.alias if self.model else None
+        outcome = reply_outcome(self.deps, self.prepared, terminal, "".join(self._text), served_by)
         try:
-            served_by = self.model.alias if self.model else None
-            self.outcome = await save_reply(self.deps, self.prepared, terminal, streamed, served_by)
+            await save_reply(self.deps, self.prepared, outcome, served_by)
+        except NoResultFound:
+            _log.info(
+                "conversation deleted during the turn", message_id=str(self.prepared.message_id)
+            )
+            outcome = outcome.unsaved(
+                "conversation_deleted", "The conversation was deleted before the reply was saved"
+            )
         except Exception:
             _log.exception("saving the reply failed", message_id=str(self.prepared.message_id))
-            self.outcome = TurnOutcome.unsaved(terminal, streamed)
+            outcome = outcome.unsaved("storage_failed", "The reply could not be saved")
+        self.outcome = outcome
         await self._settle()
         self._record_usage()
         schedule_followups(

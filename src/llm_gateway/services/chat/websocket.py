@@ -7,7 +7,7 @@ Client → server: ``{"type": "auth", "token"}`` (first, unless the handshake ca
 then per turn the /chat events as ``{"type": "meta" | "tool" | "token" | "guardrail" | "done" |
 "error", ...}``. A turn's own failures (404, 422, 429, ...) are ``error`` messages and the socket
 stays open. Close codes: 1000 normal, 1003 binary frame, 1007 a frame that is not a JSON object,
-1008 authentication failed or timed out, 1011 server error.
+1008 authentication failed or timed out (checked again before each turn), 1011 server error.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ class ChatSocket:
         self.state = state
         self.service = service
         self._reader: asyncio.Task[dict[str, Any]] | None = None
+        self._credential: str | None = None
 
     async def serve(self) -> None:
         await self.ws.accept()
@@ -64,7 +65,7 @@ class ChatSocket:
             await self._send({"type": "ready", "user_id": str(principal.user_id)})
             while True:
                 message = await self._next_message()
-                if not await self._dispatch(principal, message):
+                if not await self._dispatch(message):
                     await self._close(CLOSE_NORMAL, "bye")
                     return
         except SocketClosed:
@@ -138,22 +139,32 @@ class ChatSocket:
             except ValidationError:
                 await self._send(_error("authentication_required", "Send {type: auth, token}"))
                 await self._close(CLOSE_POLICY, "authentication required")
+        self._credential = credential
+        return await self._principal()
+
+    async def _principal(self) -> Principal:
+        """Resolve the socket's credential (again before every turn, as every HTTP request does).
+
+        A socket outlives its access token; checking per turn means an expired token, a revoked
+        key or a deactivated user ends the session (1008) instead of chatting on.
+        """
         try:
-            principal = await authenticate(self.state, credential)
+            principal = await authenticate(self.state, self._credential)
             require_owner(principal)
         except GatewayError as exc:
             await self._send(_error(exc.code, exc.message, exc.status_code))
             await self._close(CLOSE_POLICY, "authentication failed")
         return principal
 
-    async def _dispatch(self, principal: Principal, message: dict[str, Any]) -> bool:
+    async def _dispatch(self, message: dict[str, Any]) -> bool:
         """Handle one client message between turns; False ends the session normally."""
         kind = message.get("type")
         if kind == "close":
             return False
         try:
             if kind == "chat":
-                await self._turn(principal, WsChat.model_validate(message))
+                request = WsChat.model_validate(message)
+                await self._turn(await self._principal(), request)
             else:
                 control = WsControl.model_validate(message)
                 if control.type == "ping":
@@ -181,21 +192,27 @@ class ChatSocket:
 
     async def _stream(self, turn: ChatTurn) -> None:
         event_task = asyncio.ensure_future(turn.next_event())
-        while True:
-            reader = self._pending_read()
-            done, _ = await asyncio.wait({event_task, reader}, return_when=asyncio.FIRST_COMPLETED)
-            if reader in done:
-                self._reader = None
-                incoming = await self._decode(reader.result())
-                await self._during_turn(turn, incoming)
-            if event_task in done:
-                event = event_task.result()
-                if event is None:
-                    return
-                await self._send({"type": event.name, **event.data})
-                if event.terminal:
-                    return  # the client may start the next turn right away
-                event_task = asyncio.ensure_future(turn.next_event())
+        try:
+            while True:
+                reader = self._pending_read()
+                done, _ = await asyncio.wait(
+                    {event_task, reader}, return_when=asyncio.FIRST_COMPLETED
+                )
+                if reader in done:
+                    self._reader = None
+                    incoming = await self._decode(reader.result())
+                    await self._during_turn(turn, incoming)
+                if event_task in done:
+                    event = event_task.result()
+                    if event is None:
+                        return
+                    await self._send({"type": event.name, **event.data})
+                    if event.terminal:
+                        return  # the client may start the next turn right away
+                    event_task = asyncio.ensure_future(turn.next_event())
+        finally:
+            # The peer left mid-turn: don't leave the read of the next event behind.
+            event_task.cancel()
 
     async def _during_turn(self, turn: ChatTurn, message: dict[str, Any]) -> None:
         kind = message.get("type")

@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from llm_gateway.core.config import ChatSettings
 from llm_gateway.core.exceptions import InvalidRequestError, NotFoundError, PermissionDeniedError
 from llm_gateway.models.conversation import Conversation, Message
+from llm_gateway.providers.registry import ModelRegistry
 from llm_gateway.repositories import conversations as repo
 from llm_gateway.schemas.conversations import ConversationCreate, ConversationUpdate
 from llm_gateway.services.auth.principal import SCOPE_CHAT, Principal
+from llm_gateway.services.context.window import AUTO_MODEL
 from llm_gateway.services.conversations.cursor import CursorCodec
 
 
@@ -46,16 +48,36 @@ def not_found(conversation_id: uuid.UUID | str) -> NotFoundError:
     )
 
 
+def parse_conversation_id(conversation_id: str) -> uuid.UUID:
+    """A malformed id is as unknown as a missing one: 404, not a validation error."""
+    try:
+        return uuid.UUID(conversation_id)
+    except ValueError:
+        raise not_found(conversation_id[:64]) from None
+
+
+def check_model_alias(models: ModelRegistry | None, alias: str | None) -> None:
+    """404 ``model_not_found`` for an alias the registry does not serve ("auto" always exists)."""
+    if alias is not None and alias != AUTO_MODEL and models is not None:
+        models.get(alias)
+
+
 class ConversationService:
     """One caller's view of their conversations, in the request's unit of work."""
 
     def __init__(
-        self, session: AsyncSession, owner_id: uuid.UUID, codec: CursorCodec, settings: ChatSettings
+        self,
+        session: AsyncSession,
+        owner_id: uuid.UUID,
+        codec: CursorCodec,
+        settings: ChatSettings,
+        models: ModelRegistry | None = None,
     ) -> None:
         self.session = session
         self.owner_id = owner_id
         self.codec = codec
         self.settings = settings
+        self.models = models
 
     def page_size(self, limit: int | None) -> int:
         if limit is None:
@@ -69,6 +91,7 @@ class ConversationService:
         return limit
 
     async def create(self, body: ConversationCreate) -> Conversation:
+        check_model_alias(self.models, body.model)
         return await repo.create_conversation(
             self.session, owner_id=self.owner_id, title=body.title, model=body.model
         )
@@ -117,6 +140,7 @@ class ConversationService:
         changes = body.model_dump(exclude_unset=True)
         if "archived" in changes and changes["archived"] is None:
             raise InvalidRequestError("archived must be true or false", param="archived")
+        check_model_alias(self.models, changes.get("model"))
         for field, value in changes.items():
             setattr(conversation, field, value)
         await self.session.flush()
