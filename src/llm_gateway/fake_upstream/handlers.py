@@ -10,7 +10,7 @@ from array import array
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import orjson
 from aiohttp import web
@@ -206,7 +206,19 @@ def _embedding_inputs(body: dict[str, Any]) -> list[str]:
     raise BadRequest("'input' must be a string or a non-empty list")
 
 
-async def openai_embeddings(state: FakeState, wire: Wire, request: web.Request) -> web.Response:
+class _Embedding(NamedTuple):
+    body: dict[str, Any]
+    model: str
+    inputs: list[str]
+    dimensions: int
+
+
+async def _embedding_call(
+    state: FakeState, wire: Wire, request: web.Request
+) -> _Embedding | web.Response:
+    """What both embedding protocols share: auth, parsing, the script and the error knobs."""
+    if not _authorized(state, request):
+        return json_response(wire.error_body(401, "invalid api key"), 401)
     try:
         body = await read_body(request)
         inputs = _embedding_inputs(body)
@@ -214,42 +226,40 @@ async def openai_embeddings(state: FakeState, wire: Wire, request: web.Request) 
         return json_response(wire.error_body(400, str(exc)), 400)
     model = str(body.get("model", ""))
     _record(state, request, body, model)
-    behaviour = state.script.next(model)
     knobs = state.knobs_for(model)
-    if (response := _pre_head_fault(state, wire, behaviour, knobs)) is not None:
-        return response
-    dims = int(body.get("dimensions") or knobs.embedding_dimensions)
+    if (error := _pre_head_fault(state, wire, state.script.next(model), knobs)) is not None:
+        return error
+    return _Embedding(
+        body, model, inputs, int(body.get("dimensions") or knobs.embedding_dimensions)
+    )
+
+
+async def openai_embeddings(state: FakeState, wire: Wire, request: web.Request) -> web.Response:
+    call = await _embedding_call(state, wire, request)
+    if isinstance(call, web.Response):
+        return call
     data = []
-    for i, text in enumerate(inputs):
-        vector: Any = embedding(text, dims)
-        if body.get("encoding_format") == "base64":
+    for i, text in enumerate(call.inputs):
+        vector: Any = embedding(text, call.dimensions)
+        if call.body.get("encoding_format") == "base64":
             vector = base64.b64encode(array("f", vector).tobytes()).decode()
         data.append({"object": "embedding", "index": i, "embedding": vector})
-    tokens = sum(len(t.split()) for t in inputs)
+    tokens = sum(len(t.split()) for t in call.inputs)
     usage = {"prompt_tokens": tokens, "total_tokens": tokens}
-    return json_response({"object": "list", "data": data, "model": model, "usage": usage})
+    return json_response({"object": "list", "data": data, "model": call.model, "usage": usage})
 
 
 async def ollama_embed(state: FakeState, wire: Wire, request: web.Request) -> web.Response:
-    try:
-        body = await read_body(request)
-        inputs = _embedding_inputs(body)
-    except BadRequest as exc:
-        return json_response(wire.error_body(400, str(exc)), 400)
-    model = str(body.get("model", ""))
-    _record(state, request, body, model)
-    behaviour = state.script.next(model)
-    knobs = state.knobs_for(model)
-    if (response := _pre_head_fault(state, wire, behaviour, knobs)) is not None:
-        return response
-    dims = int(body.get("dimensions") or knobs.embedding_dimensions)
+    call = await _embedding_call(state, wire, request)
+    if isinstance(call, web.Response):
+        return call
     return json_response(
         {
-            "model": model,
-            "embeddings": [embedding(t, dims) for t in inputs],
+            "model": call.model,
+            "embeddings": [embedding(t, call.dimensions) for t in call.inputs],
             "total_duration": 1000,
             "load_duration": 100,
-            "prompt_eval_count": sum(len(t.split()) for t in inputs),
+            "prompt_eval_count": sum(len(t.split()) for t in call.inputs),
         }
     )
 

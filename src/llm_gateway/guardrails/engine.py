@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
+from llm_gateway.agent.conversation import user_text
 from llm_gateway.core.config import GuardrailOutputAction, GuardrailSettings
 from llm_gateway.guardrails.input_rules import PatternRule
 from llm_gateway.guardrails.output_rules import mask_text, pii_rule, resolve_overlaps, secret_rule
@@ -19,28 +20,6 @@ from llm_gateway.guardrails.types import (
 )
 
 RequestPath = Literal["agent", "proxy"]
-
-
-def user_text(messages: Iterable[Mapping[str, Any]]) -> str:
-    """The text of every user message in an OpenAI ``messages`` list, one per line.
-
-    Earlier user turns are included: a client controls the whole history it sends, so an
-    injection placed in an "old" turn must not slip through.
-    """
-    parts: list[str] = []
-    for message in messages:
-        if message.get("role") != "user":
-            continue
-        content = message.get("content")
-        if isinstance(content, str):
-            parts.append(content)
-        elif isinstance(content, list):
-            parts.extend(
-                str(part.get("text", ""))
-                for part in content
-                if isinstance(part, Mapping) and part.get("type") == "text"
-            )
-    return "\n".join(parts)
 
 
 class GuardrailEngine:
@@ -100,7 +79,11 @@ class GuardrailEngine:
         return Verdict(stage="input", action=action, findings=tuple(findings), score=score)
 
     def check_input_messages(self, messages: Iterable[Mapping[str, Any]]) -> Verdict:
-        """``check_input`` over the user messages of an OpenAI ``messages`` list."""
+        """``check_input`` over the user messages of an OpenAI ``messages`` list.
+
+        Earlier user turns are included: a client controls the whole history it sends, so an
+        injection placed in an "old" turn must not slip through.
+        """
         return self.check_input(user_text(messages))
 
     def output_findings(self, text: str) -> list[Finding]:

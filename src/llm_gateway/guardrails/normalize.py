@@ -31,8 +31,11 @@ _SPACED_SEP = re.compile(r"[ .\-_*·]")
 _WHITESPACE = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[\W_]+")
 _HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
-# Escaped newlines pasted as text ("\n\n\n") separate instructions as real ones do.
-_LITERAL_ESCAPES = re.compile(r"\\+\s?[nrt](?![a-z])")
+# Escaped newlines pasted as text ("\n\nIgnore ...") separate instructions as real ones do. The
+# letter after the escape is not checked: the text is case-folded by now, so "\nIgnore" would
+# read as "\nignore" and slip through. Matched only from the start of a backslash run, without
+# backtracking into it: ``\\+`` tried at every position of a long run was quadratic.
+_LITERAL_ESCAPES = re.compile(r"(?<!\\)\\++\s?[nrt]")
 
 
 @dataclass(frozen=True, slots=True)

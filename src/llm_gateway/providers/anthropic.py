@@ -57,7 +57,9 @@ class AnthropicAdapter(ProviderAdapter):
         body["stream"] = True
         url = deployment.base_url + "/v1/messages"
         source = f"deployment '{deployment.id}'"
-        async with upstream.post(http, deployment, url, body, _headers(deployment)) as resp:
+        async with upstream.post(
+            http, deployment, url, body, _headers(deployment), stream=True
+        ) as resp:
             if "event-stream" not in resp.headers.get("content-type", ""):
                 raise bad_upstream_response(source, await resp.read())
             events = iter_sse(resp.content.iter_any())

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from llm_gateway.core.exceptions import InvalidRequestError
-from llm_gateway.providers.anthropic_mapping import STOP_FROM_FINISH
+from llm_gateway.providers.anthropic_mapping import STOP_FROM_FINISH, split_content, tool_use_block
 from llm_gateway.providers.base import ChatRequest, ChatResponse
-from llm_gateway.providers.params import new_id, parse_arguments
+from llm_gateway.providers.params import new_id
 
 
 def _require(body: dict[str, Any], key: str, kind: type | tuple[type, ...], what: str) -> Any:
@@ -78,26 +76,12 @@ def _user(blocks: Any, where: str, out: list[dict[str, Any]]) -> None:
         out.append({"role": "user", "content": parts[0]["text"] if simple else parts})
 
 
-def _assistant(blocks: Any, where: str, out: list[dict[str, Any]]) -> None:
+def _assistant(blocks: Any, out: list[dict[str, Any]]) -> None:
     if isinstance(blocks, str):
         out.append({"role": "assistant", "content": blocks})
         return
-    text: list[str] = []
-    calls: list[dict[str, Any]] = []
-    for block in blocks:
-        kind = block.get("type") if isinstance(block, dict) else None
-        if kind == "text":
-            text.append(block.get("text", ""))
-        elif kind == "tool_use":
-            args = orjson.dumps(block.get("input") or {}).decode()
-            calls.append(
-                {
-                    "id": block.get("id", ""),
-                    "type": "function",
-                    "function": {"name": block.get("name", ""), "arguments": args},
-                }
-            )
-    message: dict[str, Any] = {"role": "assistant", "content": "".join(text) or None}
+    text, _thinking, calls = split_content(blocks)  # earlier thinking is not sent upstream
+    message: dict[str, Any] = {"role": "assistant", "content": text or None}
     if calls:
         message["tool_calls"] = calls
     out.append(message)
@@ -165,7 +149,7 @@ def anthropic_request_to_canonical(body: Any) -> ChatRequest:
         if msg.get("role") == "user":
             _user(msg["content"], f"{where}.content", messages)
         elif msg.get("role") == "assistant":
-            _assistant(msg["content"], f"{where}.content", messages)
+            _assistant(msg["content"], messages)
         else:
             raise InvalidRequestError(
                 f"{where}.role: must be 'user' or 'assistant'", param="messages"
@@ -220,16 +204,7 @@ def canonical_response_to_anthropic(response: ChatResponse, *, model: str) -> di
         text = "".join(p.get("text", "") for p in text if isinstance(p, dict))
     if text:
         content.append({"type": "text", "text": text})
-    for call in message.get("tool_calls") or ():
-        fn = call.get("function") or {}
-        content.append(
-            {
-                "type": "tool_use",
-                "id": call.get("id") or new_id("toolu_"),
-                "name": fn.get("name", ""),
-                "input": parse_arguments(fn.get("arguments")),
-            }
-        )
+    content.extend(tool_use_block(call) for call in message.get("tool_calls") or ())
     return {
         "id": message_id(response.get("id")),
         "type": "message",

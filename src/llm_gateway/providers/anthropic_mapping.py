@@ -101,7 +101,8 @@ def _blocks(content: Any, request: ChatRequest) -> list[dict[str, Any]]:
     return blocks
 
 
-def _tool_use(call: dict[str, Any]) -> dict[str, Any]:
+def tool_use_block(call: dict[str, Any]) -> dict[str, Any]:
+    """A canonical (OpenAI) tool call as an Anthropic ``tool_use`` content block."""
     fn = call.get("function") or {}
     return {
         "type": "tool_use",
@@ -134,7 +135,7 @@ def _messages(request: ChatRequest) -> tuple[list[dict[str, Any]], list[dict[str
             _append(out, "user", _blocks(content, request))
         elif role == "assistant":
             blocks = _blocks(content, request)
-            blocks.extend(_tool_use(c) for c in msg.get("tool_calls") or ())
+            blocks.extend(tool_use_block(c) for c in msg.get("tool_calls") or ())
             _append(out, "assistant", blocks)
         elif role == "tool":
             result: dict[str, Any] = {
@@ -178,7 +179,8 @@ def _tool_choice(request: ChatRequest) -> dict[str, Any] | None:
         result = {"type": "tool", "name": choice["function"].get("name", "")}
     else:
         raise InvalidRequestError("Invalid 'tool_choice'", param="tool_choice")
-    if request.get("parallel_tool_calls") is False:
+    # Anthropic rejects the flag on {"type": "none"} (no tools run, so nothing runs in parallel).
+    if request.get("parallel_tool_calls") is False and choice != "none":
         result = {**(result or {"type": "auto"}), "disable_parallel_tool_use": True}
     return result
 
@@ -232,15 +234,11 @@ def anthropic_usage(data: dict[str, Any]) -> dict[str, Any]:
     return usage(prompt, int(data.get("output_tokens") or 0), read)
 
 
-def tool_call(call_id: str, name: str, arguments: str) -> dict[str, Any]:
-    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+def split_content(blocks: list[Any]) -> tuple[str, str, list[dict[str, Any]]]:
+    """Anthropic content blocks → (text, thinking, canonical tool calls); other blocks skipped.
 
-
-def from_anthropic_response(data: dict[str, Any], source: str) -> ChatResponse:
-    """A Messages API ``message`` as a canonical ``chat.completion`` (502 if malformed)."""
-    blocks = data.get("content")
-    if not isinstance(blocks, list):
-        raise bad_upstream_response(source, orjson.dumps(data))
+    Serves upstream answers here and assistant turns sent to ``/v1/messages`` (inbound).
+    """
     text: list[str] = []
     thinking: list[str] = []
     calls: list[dict[str, Any]] = []
@@ -250,18 +248,28 @@ def from_anthropic_response(data: dict[str, Any], source: str) -> ChatResponse:
             text.append(block.get("text", ""))
         elif kind == "tool_use":
             args = orjson.dumps(block.get("input") or {}).decode()
-            calls.append(tool_call(block.get("id", ""), block.get("name", ""), args))
+            fn = {"name": block.get("name", ""), "arguments": args}
+            calls.append({"id": block.get("id", ""), "type": "function", "function": fn})
         elif kind == "thinking":
             thinking.append(block.get("thinking", ""))
+    return "".join(text), "".join(thinking), calls
+
+
+def from_anthropic_response(data: dict[str, Any], source: str) -> ChatResponse:
+    """A Messages API ``message`` as a canonical ``chat.completion`` (502 if malformed)."""
+    blocks = data.get("content")
+    if not isinstance(blocks, list):
+        raise bad_upstream_response(source, orjson.dumps(data))
+    text, thinking, calls = split_content(blocks)
     message: dict[str, Any] = {
         "role": "assistant",
-        "content": "".join(text) if text or not calls else None,
+        "content": text if text or not calls else None,
         "refusal": None,
     }
     if calls:
         message["tool_calls"] = calls
     if thinking:
-        message["reasoning_content"] = "".join(thinking)
+        message["reasoning_content"] = thinking
     stop_reason = data.get("stop_reason")
     return {
         "id": data.get("id") or new_id("msg_"),

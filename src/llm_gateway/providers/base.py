@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal
 
 import aiohttp
 
-from llm_gateway.core.exceptions import ServerError
+from llm_gateway.core.exceptions import InvalidRequestError, ServerError
 
 ChatRequest = dict[str, Any]  # OpenAI chat.completions request body
 ChatResponse = dict[str, Any]  # OpenAI chat.completion object
@@ -28,7 +28,11 @@ ProviderName = Literal["openai", "anthropic", "ollama"]
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
-    """Per-deployment limits: connecting, time to first byte, and the whole call."""
+    """Per-deployment limits: connecting, time to first byte, and the whole call.
+
+    ``first_byte_s`` applies to streams (the head, then every gap between chunks); a
+    non-streamed answer arrives only when complete, so ``total_s`` alone bounds it.
+    """
 
     connect_s: float = 5.0
     first_byte_s: float = 60.0
@@ -109,8 +113,6 @@ class ProviderAdapter(abc.ABC):
         self, http: aiohttp.ClientSession, deployment: Deployment, request: EmbeddingRequest
     ) -> EmbeddingResponse:
         """Embeddings in OpenAI's shape; providers without embeddings raise a client error."""
-        from llm_gateway.core.exceptions import InvalidRequestError
-
         raise InvalidRequestError(
             f"Provider '{self.name}' does not serve embeddings", code="unsupported_operation"
         )

@@ -57,7 +57,9 @@ class OllamaAdapter(ProviderAdapter):
         body = to_ollama_chat(request, deployment, stream=True)
         url = deployment.base_url + "/api/chat"
         source = f"deployment '{deployment.id}'"
-        async with upstream.post(http, deployment, url, body, _headers(deployment)) as resp:
+        async with upstream.post(
+            http, deployment, url, body, _headers(deployment), stream=True
+        ) as resp:
             lines = iter_ndjson(resp.content.iter_any(), source=source)
             async for item in ollama_lines_to_chunks(lines, source=source):
                 yield item

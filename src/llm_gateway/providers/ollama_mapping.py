@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import secrets
 from array import array
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
@@ -156,7 +155,7 @@ def _tool_calls(message: dict[str, Any], start: int) -> list[dict[str, Any]]:
         calls.append(
             {
                 "index": i,
-                "id": call.get("id") or "call_" + secrets.token_hex(12),
+                "id": call.get("id") or new_id("call_"),
                 "type": "function",
                 "function": {
                     "name": fn.get("name", ""),

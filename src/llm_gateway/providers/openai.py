@@ -57,9 +57,9 @@ def _check_completion(data: dict[str, Any], deployment: Deployment) -> None:
 
 def _stream_error(data: dict[str, Any], deployment: Deployment) -> UpstreamCallError:
     error = data["error"]
-    message = error.get("message") if isinstance(error, dict) else str(error)
+    message = str(error.get("message") if isinstance(error, dict) else error)
     return UpstreamCallError(
-        f"{_source(deployment)} failed mid-stream: {message}",
+        f"{_source(deployment)} failed mid-stream: {upstream.redact_key(message, deployment)}",
         retryable=True,  # a server-side failure; only acted on before the first chunk anyway
         code="upstream_stream_error",
     )
@@ -97,7 +97,9 @@ class OpenAIAdapter(ProviderAdapter):
         body["stream_options"] = {**(request.get("stream_options") or {}), "include_usage": True}
         url = deployment.base_url + "/chat/completions"
         source = _source(deployment)
-        async with upstream.post(http, deployment, url, body, _headers(deployment)) as resp:
+        async with upstream.post(
+            http, deployment, url, body, _headers(deployment), stream=True
+        ) as resp:
             if "event-stream" not in resp.headers.get("content-type", ""):
                 raise bad_upstream_response(source, await resp.read())
             finished = False

@@ -18,6 +18,8 @@ class _Strict(BaseModel):
 
 
 class TimeoutsSpec(_Strict):
+    """Seconds; ``first_byte_s`` bounds a stream's head and its gaps, ``total_s`` every call."""
+
     connect_s: float = Field(default=5.0, gt=0)
     first_byte_s: float = Field(default=60.0, gt=0)
     total_s: float = Field(default=600.0, gt=0)

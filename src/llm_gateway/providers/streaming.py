@@ -32,19 +32,26 @@ class SSEEvent(NamedTuple):
 
 
 async def iter_lines(chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
-    """Split a byte stream into lines (without ``\\n`` or ``\\r``), each as soon as it ends."""
-    buf = b""
+    """Split a byte stream into lines (without ``\\n`` or ``\\r``), each as soon as it ends.
+
+    The pieces of an unfinished line are kept apart and joined once, when it ends: prepending
+    them to every new chunk (and searching them again) was quadratic in the line's length.
+    """
+    partial: list[bytes] = []
     async for chunk in chunks:
-        if buf:
-            chunk = buf + chunk
         start = 0
         while (nl := chunk.find(b"\n", start)) >= 0:
-            end = nl - 1 if nl > start and chunk[nl - 1] == 0x0D else nl
-            yield chunk[start:end]
+            line = chunk[start:nl]
+            if partial:
+                partial.append(line)
+                line = b"".join(partial)
+                partial.clear()
+            yield line[:-1] if line.endswith(b"\r") else line
             start = nl + 1
-        buf = chunk[start:]
-    if buf:
-        yield buf.rstrip(b"\r")
+        if start < len(chunk):
+            partial.append(chunk[start:] if start else chunk)
+    if partial:
+        yield b"".join(partial).rstrip(b"\r")
 
 
 async def iter_sse(chunks: AsyncIterable[bytes]) -> AsyncIterator[SSEEvent]:

@@ -24,16 +24,19 @@ _RETRYABLE_STATUSES = frozenset({408, 409, 429})
 _JSON_HEADERS = {"content-type": "application/json", "accept": "application/json"}
 
 
-def client_timeout(timeouts: Timeouts) -> aiohttp.ClientTimeout:
+def client_timeout(timeouts: Timeouts, *, stream: bool) -> aiohttp.ClientTimeout:
     """Connect, time-to-first-byte and total limits as one aiohttp timeout.
 
-    ``sock_read`` bounds every wait for data: the wait for the response head (time to first
-    byte) and, when streaming, each gap between chunks, so a stalled stream fails too.
+    Streaming, ``sock_read`` bounds every wait for data: the wait for the response head (time
+    to first byte) and each gap between chunks, so a stalled stream fails too. Not streaming,
+    the upstream sends nothing until the whole answer is generated, so that wait *is* the
+    generation time: only ``total_s`` bounds it. A first-byte limit there would cut every long
+    answer (a big local model easily takes minutes) and have it retried from scratch.
     """
     return aiohttp.ClientTimeout(
         total=timeouts.total_s,
         sock_connect=timeouts.connect_s,
-        sock_read=timeouts.first_byte_s,
+        sock_read=timeouts.first_byte_s if stream else None,
     )
 
 
@@ -89,11 +92,23 @@ def _error_message(body: bytes) -> tuple[str | None, str | None, str | None, str
     return (message if isinstance(message, str) else None), None, None, None
 
 
+def redact_key(message: str | None, deployment: Deployment) -> str | None:
+    """``message`` without the deployment's API key, which some upstreams echo back in errors.
+
+    Upstream messages are passed on to our clients and logged; the key is the operator's secret.
+    """
+    key = deployment.api_key
+    if message and key and key in message:
+        return message.replace(key, "[REDACTED]")
+    return message
+
+
 def error_from_status(
     status: int, body: bytes, headers: Mapping[str, str], deployment: Deployment
 ) -> UpstreamCallError:
     """Map a non-2xx upstream answer to ``UpstreamCallError`` (see the module docstring)."""
     message, err_type, code, param = _error_message(body)
+    message = redact_key(message, deployment)
     where = f"{deployment.provider} deployment '{deployment.id}'"
     retry_after = parse_retry_after(headers) if status in (429, 503, 529) else None
     if status == 429:
@@ -168,6 +183,8 @@ async def post(
     url: str,
     payload: Any,
     headers: Mapping[str, str],
+    *,
+    stream: bool = False,
 ) -> AsyncIterator[aiohttp.ClientResponse]:
     """POST ``payload`` as JSON; yield a 2xx response, or raise a mapped ``UpstreamCallError``.
 
@@ -179,7 +196,7 @@ async def post(
             url,
             data=orjson.dumps(payload),
             headers=headers,
-            timeout=client_timeout(deployment.timeouts),
+            timeout=client_timeout(deployment.timeouts, stream=stream),
         )
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise transport_error(exc, deployment) from exc

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import re
 import sys
+from typing import Any
 
 import aiohttp
 import pytest
@@ -97,12 +98,22 @@ async def test_error_rate_fails_some_requests(http: aiohttp.ClientSession) -> No
     assert set(statuses) == {200, 429}
 
 
-async def test_api_key_is_enforced_when_configured(http: aiohttp.ClientSession) -> None:
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/chat/completions", CHAT),
+        ("/v1/embeddings", {"model": "demo-embed", "input": "hi"}),
+        ("/api/embed", {"model": "demo-embed", "input": "hi"}),
+    ],
+)
+async def test_api_key_is_enforced_when_configured(
+    http: aiohttp.ClientSession, path: str, body: dict[str, Any]
+) -> None:
     async with FakeUpstream(api_key="secret") as fake:
-        url = fake.base_url + "/v1/chat/completions"
-        async with http.post(url, json=CHAT) as resp:
+        url = fake.base_url + path
+        async with http.post(url, json=body) as resp:
             assert resp.status == 401
-        async with http.post(url, json=CHAT, headers={"authorization": "Bearer secret"}) as resp:
+        async with http.post(url, json=body, headers={"authorization": "Bearer secret"}) as resp:
             assert resp.status == 200
 
 

@@ -142,6 +142,20 @@ async def test_sampling_params(fake: FakeUpstream, http: aiohttp.ClientSession) 
     assert body["tool_choice"] == {"type": "auto", "disable_parallel_tool_use": True}
 
 
+async def test_tool_choice_none_is_sent_without_the_parallel_flag(
+    fake: FakeUpstream, http: aiohttp.ClientSession
+) -> None:
+    # Anthropic's {"type": "none"} takes no other field: the flag would make the call a 400.
+    request = {
+        "messages": [{"role": "user", "content": "x"}],
+        "tools": [WEATHER_TOOL],
+        "tool_choice": "none",
+        "parallel_tool_calls": False,
+    }
+    sent = await _sent(fake, http, request)
+    assert sent["body"]["tool_choice"] == {"type": "none"}
+
+
 @pytest.mark.parametrize(
     ("param", "value"),
     [("seed", 1), ("response_format", {"type": "json_object"}), ("n", 2), ("logprobs", True)],

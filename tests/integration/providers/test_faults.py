@@ -103,16 +103,43 @@ async def test_upstream_auth_failures_are_the_gateways_problem(
     assert "sk-test" not in exc.message
 
 
+@pytest.mark.parametrize("status", [400, 401, 500])
+async def test_an_echoed_upstream_key_never_reaches_the_client(
+    adapter: ProviderAdapter, http: aiohttp.ClientSession, fake: FakeUpstream, status: int
+) -> None:
+    # Some OpenAI-compatible servers quote the key they refused; our client must not see it.
+    echo = "Incorrect API key provided: sk-test. Check your key."
+    fake.script("demo", Behaviour("status", status=status, message=echo))
+    exc = await _chat_error(adapter, http, fake)
+    assert "sk-test" not in exc.message
+    assert "Incorrect API key provided: [REDACTED]" in exc.message
+
+
 async def test_hang_before_first_byte_times_out_retryably(
     adapter: ProviderAdapter, http: aiohttp.ClientSession, fake: FakeUpstream
 ) -> None:
     fake.script("demo", Behaviour("hang", times=2))
+    # A stream hits the first-byte limit; a whole answer can only hit the total limit.
+    whole = Timeouts(connect_s=1, first_byte_s=0.3, total_s=0.6)
     for exc in (
-        await _chat_error(adapter, http, fake, timeouts=SHORT),
+        await _chat_error(adapter, http, fake, timeouts=whole),
         await _stream_error_before_first_chunk(adapter, http, fake, timeouts=SHORT),
     ):
         assert exc.retryable
         assert (exc.code, exc.status_code) == ("upstream_timeout", 504)
+
+
+async def test_a_whole_answer_may_take_longer_than_the_first_byte_limit(
+    adapter: ProviderAdapter, http: aiohttp.ClientSession, fake: FakeUpstream
+) -> None:
+    # Not streaming, nothing arrives until the answer is complete: a long generation is not a
+    # hang, and cutting it at first_byte_s would make the router retry it from scratch.
+    fake.script("demo", latency_s=0.5)
+    dep = deployment(fake, adapter.name, timeouts=SHORT)  # first byte 0.3 s, total 5 s
+    response = await adapter.chat(http, dep, REQUEST)
+    assert response["choices"][0]["message"]["content"] == "You said: one two three"
+    exc = await _stream_error_before_first_chunk(adapter, http, fake, timeouts=SHORT)
+    assert exc.code == "upstream_timeout"
 
 
 async def test_stall_mid_stream_times_out(

@@ -8,6 +8,7 @@ from typing import Any
 
 import structlog
 
+from llm_gateway.agent.conversation import last_user_text
 from llm_gateway.agent.intent.llm import build_intent_request, parse_intent_response
 from llm_gateway.agent.intent.rules import FastPass
 from llm_gateway.agent.intent.types import IntentResult
@@ -17,22 +18,6 @@ IntentLLM = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 DEFAULT_TOOLS = ("calculator", "web_search", "code_executor", "current_time")
 
 logger = structlog.get_logger(__name__)
-
-
-def last_user_text(messages: Sequence[Mapping[str, Any]]) -> str:
-    for message in reversed(messages):
-        if message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, str):
-                return content
-            if isinstance(content, list):
-                return "\n".join(
-                    str(p.get("text", ""))
-                    for p in content
-                    if isinstance(p, Mapping) and p.get("type") == "text"
-                )
-            return ""
-    return ""
 
 
 class IntentAnalyzer:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from llm_gateway.agent.conversation import message_text
 from llm_gateway.agent.intent.types import (
     DANGEROUS,
     GENERAL,
@@ -63,21 +64,10 @@ def intent_schema(tool_names: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def _text(message: Mapping[str, Any]) -> str:
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(
-            str(p.get("text", ""))
-            for p in content
-            if isinstance(p, Mapping) and p.get("type") == "text"
-        )
-    return ""
-
-
 def _transcript(messages: Sequence[Mapping[str, Any]]) -> str:
-    turns = [(str(m.get("role", "user")), _text(m)) for m in messages if m.get("role") != "system"]
+    turns = [
+        (str(m.get("role", "user")), message_text(m)) for m in messages if m.get("role") != "system"
+    ]
     if not turns:
         return ""
     *earlier, (last_role, last) = turns

@@ -48,7 +48,9 @@ def estimate_complexity(text: str) -> Complexity:
     if CODE_BLOCK.search(text) and "```" in text:
         score += 0.5
     length = len(folded)
-    wide = sum(1 for ch in folded if ord(ch) > 0x2E7F)  # Hangul/CJK carry more per character
+    # Hangul/CJK carry more per character; past 320 characters the answer is known without
+    # counting them (a per-character loop over a pasted document is not free).
+    wide = sum(1 for ch in folded if ord(ch) > 0x2E7F) if length <= 320 else 0
     effective = length + wide
     score += 1.0 if effective > 320 else 0.5 if effective > 140 else 0.0
     if COMPLEX_CUES.search(folded):
