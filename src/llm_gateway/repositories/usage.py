@@ -1,0 +1,211 @@
+"""Usage queries: batch inserts with their rollups, and a user's own usage over a date range."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Double, cast, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from llm_gateway.models.usage import (
+    METRIC_LATENCY,
+    METRIC_TTFT,
+    NO_ID,
+    UsageDaily,
+    UsageDailyModel,
+    UsageDailyUser,
+    UsageLatencyDaily,
+    UsageRecord,
+    UsageSums,
+)
+from llm_gateway.services.usage.record import UsageEvent, latency_bucket
+
+SUMMED = (
+    "requests",
+    "errors",
+    "cache_hits",
+    "prompt_tokens",
+    "completion_tokens",
+    "cached_tokens",
+    "cost_usd",
+    "latency_ms_sum",
+)
+# Each rollup table and the columns it is keyed by.
+ROLLUPS: tuple[tuple[type[UsageSums], tuple[str, ...]], ...] = (
+    (UsageDaily, ("day", "user_id", "api_key_id", "alias")),
+    (UsageDailyModel, ("day", "alias")),
+    (UsageDailyUser, ("day", "user_id")),
+)
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table)
+
+
+def _fold(
+    events: Sequence[tuple[dict[str, Any], UsageEvent]], keys: Sequence[str]
+) -> list[dict[str, Any]]:
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for dims, e in events:
+        key = tuple(dims[name] for name in keys)
+        row = rows.get(key)
+        if row is None:
+            row = {**{name: dims[name] for name in keys}, **dict.fromkeys(SUMMED, 0)}
+            rows[key] = row
+        row["requests"] += 1
+        row["errors"] += int(e.is_error)
+        row["cache_hits"] += int(e.cache_hit)
+        row["prompt_tokens"] += e.prompt_tokens
+        row["completion_tokens"] += e.completion_tokens
+        row["cached_tokens"] += e.cached_tokens
+        row["cost_usd"] += e.cost_usd
+        row["latency_ms_sum"] += e.latency_ms
+    return list(rows.values())
+
+
+def _histogram(events: Sequence[UsageEvent]) -> list[dict[str, Any]]:
+    counts: dict[tuple[date, int, int], int] = {}
+    for e in events:
+        day = e.created_at.date()
+        samples = [(METRIC_LATENCY, e.latency_ms)]
+        if e.ttft_ms is not None:
+            samples.append((METRIC_TTFT, e.ttft_ms))
+        for metric, ms in samples:
+            key = (day, metric, latency_bucket(ms))
+            counts[key] = counts.get(key, 0) + 1
+    return [{"day": d, "metric": m, "bucket": b, "count": c} for (d, m, b), c in counts.items()]
+
+
+async def insert_batch(session: AsyncSession, events: Sequence[UsageEvent]) -> int:
+    """Insert ``events`` (skipping ids already stored) and fold them into the rollups.
+
+    Returns how many rows were new. Re-sending a batch whose commit was never acknowledged is
+    harmless: its rows are skipped and the rollups only count rows this call inserted.
+    """
+    if not events:
+        return 0
+    stmt = _insert(session, UsageRecord).on_conflict_do_nothing(index_elements=["id"])
+    result = await session.execute(stmt.returning(UsageRecord.id), [e.row() for e in events])
+    inserted = set(result.scalars().all())
+    fresh = [e for e in events if e.id in inserted]
+    if not fresh:
+        return 0
+    dims = [
+        (
+            {
+                "day": e.created_at.date(),
+                "user_id": e.user_id or NO_ID,
+                "api_key_id": e.api_key_id or NO_ID,
+                "alias": e.alias,
+            },
+            e,
+        )
+        for e in fresh
+    ]
+    for model, keys in ROLLUPS:
+        upsert = _insert(session, model)
+        await session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=list(keys),
+                set_={c: getattr(model, c) + getattr(upsert.excluded, c) for c in SUMMED},
+            ),
+            _fold(dims, keys),
+        )
+    upsert = _insert(session, UsageLatencyDaily)
+    await session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["day", "metric", "bucket"],
+            set_={"count": UsageLatencyDaily.count + upsert.excluded.count},
+        ),
+        _histogram(fresh),
+    )
+    return len(fresh)
+
+
+def sum_columns(model: type[UsageSums]) -> list[Any]:
+    """requests, errors, prompt, completion, cached tokens, cost, latency sum (in that order).
+
+    Integer columns are summed as doubles: PostgreSQL sums BIGINT through NUMERIC, several
+    times slower, while a double is exact for any total below 2**53.
+    """
+    return [
+        func.coalesce(func.sum(cast(model.requests, Double)), 0),
+        func.coalesce(func.sum(cast(model.errors, Double)), 0),
+        func.coalesce(func.sum(cast(model.prompt_tokens, Double)), 0),
+        func.coalesce(func.sum(cast(model.completion_tokens, Double)), 0),
+        func.coalesce(func.sum(cast(model.cached_tokens, Double)), 0),
+        func.coalesce(func.sum(model.cost_usd), 0.0),
+        func.coalesce(func.sum(model.latency_ms_sum), 0.0),
+    ]
+
+
+async def use_custom_plans(session: AsyncSession) -> None:
+    """Plan report queries for their actual dates (PostgreSQL only).
+
+    After five runs a prepared statement may switch to a generic plan, which for date ranges
+    over the rollups is measurably slower; reports run rarely, so planning each time is cheap.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
+async def count_records(session: AsyncSession) -> int:
+    return int((await session.execute(select(func.count()).select_from(UsageRecord))).scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class DailyTotals:
+    """Summed usage for one group (a day, an alias, or everything)."""
+
+    key: Any
+    requests: int
+    errors: int
+    prompt_tokens: int
+    completion_tokens: int
+    cached_tokens: int
+    cost_usd: float
+
+
+def _totals(key: Any, row: Sequence[Any]) -> DailyTotals:
+    requests, errors, prompt, completion, cached, cost = row[:6]
+    return DailyTotals(
+        key, int(requests), int(errors), int(prompt), int(completion), int(cached), float(cost)
+    )
+
+
+async def user_usage(
+    session: AsyncSession, user_id: uuid.UUID, start: date, end: date
+) -> tuple[DailyTotals, list[DailyTotals], list[DailyTotals]]:
+    """Totals, per-day and per-alias usage of one user for days ``start``..``end`` inclusive."""
+    await use_custom_plans(session)
+    per_user = (
+        UsageDailyUser.user_id == user_id,
+        UsageDailyUser.day >= start,
+        UsageDailyUser.day <= end,
+    )
+    user_sums = sum_columns(UsageDailyUser)
+    total_row = (await session.execute(select(*user_sums).where(*per_user))).one()
+    by_day = await session.execute(
+        select(UsageDailyUser.day, *user_sums)
+        .where(*per_user)
+        .group_by(UsageDailyUser.day)
+        .order_by(UsageDailyUser.day)
+    )
+    by_alias = await session.execute(
+        select(UsageDaily.alias, *sum_columns(UsageDaily))
+        .where(UsageDaily.user_id == user_id, UsageDaily.day >= start, UsageDaily.day <= end)
+        .group_by(UsageDaily.alias)
+        .order_by(UsageDaily.alias)
+    )
+    return (
+        _totals(None, total_row),
+        [_totals(r[0], r[1:]) for r in by_day],
+        [_totals(r[0], r[1:]) for r in by_alias],
+    )

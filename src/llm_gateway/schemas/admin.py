@@ -1,0 +1,157 @@
+"""API shapes of the admin routes: usage aggregates, dashboard, users, overrides, models."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from llm_gateway.schemas.usage import UsageTotals
+
+
+class AdminUsageRow(UsageTotals):
+    """One group of ``GET /admin/usage``; group columns not requested are null."""
+
+    day: date | None = None
+    model: str | None = None
+    user_id: uuid.UUID | None = None
+    api_key_id: uuid.UUID | None = None
+
+
+class AdminUsagePage(BaseModel):
+    start: date
+    end: date
+    group_by: list[str]
+    page: int
+    page_size: int
+    total: int = Field(description="number of groups over every page")
+    items: list[AdminUsageRow]
+
+
+class Percentiles(BaseModel):
+    p50: float | None
+    p95: float | None
+
+
+class TopUser(UsageTotals):
+    user_id: uuid.UUID | None
+    email: str | None = None
+
+
+class TopModel(UsageTotals):
+    model: str
+
+
+class DashboardResponse(BaseModel):
+    """Traffic over ``start``..``end``; counters are this instance's since it started."""
+
+    start: datetime
+    end: datetime
+    requests: int
+    errors: int
+    error_rate: float
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    cost_usd: float
+    latency_ms: Percentiles
+    ttft_ms: Percentiles
+    percentiles_exact: bool = Field(
+        description="False when whole days were read from the latency histogram (within ~7%)"
+    )
+    top_users: list[TopUser]
+    top_models: list[TopModel]
+    counters: dict[str, int]
+
+
+# --- users and overrides ---------------------------------------------------------------------
+
+
+class QuotaOverrides(BaseModel):
+    """Per-user or per-key limits; omitted fields are unchanged, null clears (inherit the tier)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    requests_per_minute: int | None = Field(default=None, ge=0, le=10_000_000)
+    tokens_per_minute: int | None = Field(default=None, ge=0, le=2_000_000_000)
+    tokens_per_day: int | None = Field(default=None, ge=0, le=2_000_000_000)
+    monthly_budget_usd: float | None = Field(default=None, ge=0, le=1e9, allow_inf_nan=False)
+    max_concurrent: int | None = Field(default=None, ge=0, le=100_000)
+    allowed_model_tiers: list[str] | None = Field(default=None, max_length=32)
+    allowed_aliases: list[str] | None = Field(default=None, max_length=1000)
+
+
+class UserPatch(BaseModel):
+    """Fields to change; omitted ones stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "admin"] | None = None
+    tier: str | None = Field(default=None, min_length=1, max_length=16)
+    is_active: bool | None = None
+    overrides: QuotaOverrides | None = None
+
+
+class KeyPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    overrides: QuotaOverrides
+
+
+class AdminUser(BaseModel):
+    id: uuid.UUID
+    email: str
+    display_name: str | None
+    role: str
+    tier: str
+    is_active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+    overrides: QuotaOverrides | None = None
+
+
+class AdminUserPage(BaseModel):
+    page: int
+    page_size: int
+    total: int
+    items: list[AdminUser]
+
+
+class KeyOverridesResponse(BaseModel):
+    api_key_id: uuid.UUID
+    overrides: QuotaOverrides | None
+
+
+class RevokeKeysResponse(BaseModel):
+    user_id: uuid.UUID
+    revoked: int
+
+
+# --- models ----------------------------------------------------------------------------------
+
+
+class AdminDeployment(BaseModel):
+    id: str
+    provider: str
+    model: str
+    base_url: str
+    weight: float
+    healthy: bool
+    cooldown_remaining_s: float
+
+
+class AdminModel(BaseModel):
+    alias: str
+    tier: str
+    price_input_per_1m: float
+    price_output_per_1m: float
+    context_window: int
+    fallbacks: list[str]
+    deployments: list[AdminDeployment]
+
+
+class AdminModelsResponse(BaseModel):
+    models: list[AdminModel]
+    disabled: dict[str, str] = Field(description="aliases switched off, with the reason")

@@ -1,0 +1,193 @@
+"""Python twins of the quota Lua scripts, for the in-process store (same inputs, same outputs).
+
+They run without awaiting, so they are atomic on the event loop. Sorted sets are kept as
+``dict[member, score]`` and hashes as ``dict[field, number]`` inside ``MemoryData``; only these
+scripts touch those keys, so the representation need not mirror Redis byte for byte.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from llm_gateway.core.store import MemoryData
+from llm_gateway.core.store.base import ScriptArg
+
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """Now in milliseconds, the UTC day number and the UTC month as ``yyyymm``."""
+
+    now: int
+    day: int
+    month: int
+
+    @classmethod
+    def read(cls, data: MemoryData) -> Clock:
+        now = int(data.now() * 1000)
+        at = datetime.fromtimestamp(now / 1000, UTC)
+        return cls(now=now, day=now // DAY_MS, month=at.year * 100 + at.month)
+
+
+def _zset(data: MemoryData, key: str) -> dict[str, float]:
+    value = data.get(key)
+    if value is None:
+        value = {}
+        data.values[key] = value
+    return value  # type: ignore[no-any-return]
+
+
+def _hash(data: MemoryData, key: str) -> dict[str, float]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _trim(zset: dict[str, float], max_score: float) -> None:
+    for member in [m for m, score in zset.items() if score <= max_score]:
+        del zset[member]
+
+
+def _bucket(data: MemoryData, key: str, cap: float, window: int, now: int) -> float:
+    state = _hash(data, key)
+    if "tok" not in state:
+        return cap
+    return min(cap, state["tok"] + (now - state["ts"]) * cap / window)
+
+
+def _save_bucket(data: MemoryData, key: str, tok: float, cap: float, window: int, now: int) -> None:
+    full_in = math.ceil((cap - tok) * window / cap)
+    data.set(key, {"tok": tok, "ts": now}, (max(full_in, 0) + 1000) / 1000)
+
+
+def _period_value(data: MemoryData, key: str, period: int, field: str) -> float:
+    state = _hash(data, key)
+    return state.get(field, 0) if state.get("p") == period else 0
+
+
+def _check(
+    data: MemoryData,
+    keys: Sequence[str],
+    limits: Sequence[float],
+    request: tuple[int, float, int],
+    c: Clock,
+) -> tuple[list[int] | None, dict[str, Any]]:
+    rpm, tpm, tpd, budget, conc = limits
+    est, cost, window = request
+    state: dict[str, Any] = {}
+    if rpm >= 0:
+        log = _zset(data, keys[0])
+        _trim(log, c.now - window)
+        data.expire(keys[0], window / 1000)
+        state["count"] = len(log)
+        if len(log) >= rpm:
+            retry = min(log.values()) + window - c.now if log else window
+            return [0, 1, 0, max(int(retry), 1)], state
+    if tpm >= 0:
+        state["tok"] = _bucket(data, keys[1], tpm, window, c.now)
+        if est > tpm:
+            return [0, 3, 0, -1], state
+        if state["tok"] < est:
+            return [0, 2, 0, math.ceil((est - state["tok"]) * window / tpm)], state
+    if tpd >= 0:
+        state["used"] = _period_value(data, keys[2], c.day, "u")
+        if state["used"] + est > tpd:
+            return [0, 4, 0, (c.day + 1) * DAY_MS - c.now], state
+    if budget >= 0:
+        state["spent"] = _period_value(data, keys[3], c.month, "s")
+        if state["spent"] >= budget or state["spent"] + cost > budget:
+            return [0, 5, 0, -1], state
+    if conc >= 0:
+        leases = _zset(data, keys[4])
+        _trim(leases, c.now)
+        if len(leases) >= conc:
+            return [0, 6, 0, 1000], state
+    return None, state
+
+
+def admit(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> list[int]:
+    """Twin of ``ADMIT_LUA``: check every subject's limits, then consume them all or none."""
+    c = Clock.read(data)
+    member, est, cost = str(args[0]), int(args[1]), float(args[2])
+    lease, window, n = int(args[3]), int(args[4]), int(args[5])
+    states: list[dict[str, Any]] = []
+    for i in range(n):
+        limits = [float(x) for x in args[6 + i * 5 : 11 + i * 5]]
+        denied, state = _check(data, keys[i * 5 : i * 5 + 5], limits, (est, cost, window), c)
+        if denied is not None:
+            denied[2] = i + 1
+            return denied
+        states.append(state)
+    out = [1, c.day, c.month, c.now]
+    for i, state in enumerate(states):
+        rpm, tpm, tpd, budget, conc = (float(x) for x in args[6 + i * 5 : 11 + i * 5])
+        k = keys[i * 5 : i * 5 + 5]
+        r_left, r_reset, t_left, t_reset = -1, 0, -1, 0
+        if rpm >= 0:
+            _zset(data, k[0])[member] = c.now
+            data.expire(k[0], window / 1000)
+            r_left, r_reset = int(rpm) - state["count"] - 1, window
+        if tpm >= 0:
+            tok = state["tok"] - est
+            _save_bucket(data, k[1], tok, tpm, window, c.now)
+            t_left = max(math.floor(tok), 0)
+            t_reset = math.ceil((tpm - tok) * window / tpm) if tpm > 0 else 0
+        if tpd >= 0:
+            expire_at = (c.day + 1) * DAY_MS + 3_600_000
+            data.set(k[2], {"p": c.day, "u": state["used"] + est}, (expire_at - c.now) / 1000)
+        if budget >= 0:
+            data.set(k[3], {"p": c.month, "s": state["spent"] + cost}, 35 * DAY_MS / 1000)
+        if conc >= 0:
+            _zset(data, k[4])[member] = c.now + lease
+            data.expire(k[4], lease / 1000)
+        out += [r_left, r_reset, t_left, t_reset]
+    return out
+
+
+def settle(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> int:
+    """Twin of ``SETTLE_LUA``: refund or charge the token/cost difference, release the slot."""
+    c = Clock.read(data)
+    member, delta, delta_cost = str(args[0]), float(args[1]), float(args[2])
+    at_day, at_month, window, n = int(args[3]), int(args[4]), int(args[5]), int(args[6])
+    for i in range(n):
+        k = keys[i * 4 : i * 4 + 4]
+        tpm, tpd, budget, conc = (
+            float(args[7 + i * 4]),
+            *(str(a) for a in args[8 + i * 4 : 11 + i * 4]),
+        )
+        if tpm > 0 and delta != 0:
+            tok = min(tpm, _bucket(data, k[0], tpm, window, c.now) - delta)
+            _save_bucket(data, k[0], tok, tpm, window, c.now)
+        day_state = _hash(data, k[1])
+        if tpd == "1" and delta != 0 and day_state.get("p") == at_day:
+            day_state["u"] = max(day_state.get("u", 0) + delta, 0)
+        month_state = _hash(data, k[2])
+        if budget == "1" and delta_cost != 0 and month_state.get("p") == at_month:
+            month_state["s"] = max(month_state.get("s", 0) + delta_cost, 0)
+        if conc == "1":
+            leases = data.get(k[3])
+            if isinstance(leases, dict):
+                leases.pop(member, None)
+    return 1
+
+
+def peek(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> list[Any]:
+    """Twin of ``PEEK_LUA``: current usage of one subject, without changing anything."""
+    c = Clock.read(data)
+    window, tpm = int(args[0]), float(args[1])
+    log = data.get(keys[0]) or {}
+    leases = data.get(keys[4]) or {}
+    tok = math.floor(_bucket(data, keys[1], tpm, window, c.now)) if tpm >= 0 else -1
+    spent = _period_value(data, keys[3], c.month, "s")
+    return [
+        sum(1 for score in log.values() if score > c.now - window),
+        tok,
+        int(_period_value(data, keys[2], c.day, "u")),
+        repr(float(spent)).encode(),
+        sum(1 for score in leases.values() if score > c.now),
+        c.now,
+    ]

@@ -1,0 +1,85 @@
+"""The usage event a call produces, its latency histogram buckets, and its spill encoding."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import orjson
+
+from llm_gateway.models.base import utcnow
+
+Source = Literal["proxy", "agent", "chat"]
+
+# Log-spaced histogram: bucket b >= 1 holds [RATIO**(b-1), RATIO**b) ms; bucket 0 holds < 1 ms.
+# A 15% ratio keeps any percentile read from the histogram within ~7% of the exact value.
+BUCKET_RATIO = 1.15
+MAX_BUCKET = 120  # 1.15**120 ms is ~19 days: nothing real is slower
+
+
+def latency_bucket(ms: float) -> int:
+    """The histogram bucket of a duration in milliseconds."""
+    if ms < 1:
+        return 0
+    return min(int(math.log(ms) / math.log(BUCKET_RATIO)) + 1, MAX_BUCKET)
+
+
+def bucket_value(bucket: int) -> float:
+    """A representative duration for ``bucket``: the geometric middle of its bounds."""
+    if bucket <= 0:
+        return 0.5
+    return float(BUCKET_RATIO ** (bucket - 0.5))
+
+
+@dataclass(slots=True)
+class UsageEvent:
+    """One call as it will be stored in ``usage_records``."""
+
+    request_id: str
+    source: Source
+    endpoint: str
+    alias: str
+    user_id: uuid.UUID | None = None
+    api_key_id: uuid.UUID | None = None
+    deployment: str | None = None
+    provider: str | None = None
+    intent: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    tokens_estimated: bool = False  # counted by the gateway: the upstream reported no usage
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+    ttft_ms: float | None = None
+    status_code: int = 200
+    error_code: str | None = None
+    cache_hit: bool = False
+    stream: bool = False
+    created_at: datetime = field(default_factory=utcnow)
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+    @property
+    def is_error(self) -> bool:
+        return self.status_code >= 400 or self.error_code is not None
+
+    def row(self) -> dict[str, Any]:
+        """Column values for ``usage_records``."""
+        values = asdict(self)
+        values["latency_bucket"] = latency_bucket(self.latency_ms)
+        values["ttft_bucket"] = None if self.ttft_ms is None else latency_bucket(self.ttft_ms)
+        return values
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> UsageEvent:
+        data = orjson.loads(raw)
+        for name in ("user_id", "api_key_id", "id"):
+            if data.get(name) is not None:
+                data[name] = uuid.UUID(data[name])
+        data["created_at"] = datetime.fromisoformat(data["created_at"])
+        return cls(**data)
