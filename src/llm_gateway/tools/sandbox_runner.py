@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import tempfile
 import time
@@ -69,22 +70,34 @@ async def execute_code(settings: ToolSettings, code: str) -> RunOutcome:
         return await _run(unsafe_command(settings, workdir), code, settings, None)
 
 
+def _as_user(argv: list[str], uid: int | None) -> list[str]:
+    """Prefix ``argv`` with a setpriv call dropping to ``uid`` (no supplementary groups)."""
+    if uid is None:
+        return argv
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        raise ToolError(
+            ToolErrorCode.SANDBOX_UNAVAILABLE, "setpriv (util-linux) is needed to drop privileges"
+        )
+    return [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--", *argv]
+
+
 async def _run(
     command: SandboxCommand, code: str, settings: ToolSettings, info_fd: int | None
 ) -> RunOutcome:
     started = time.monotonic()
     try:
+        # setpriv drops to the sandbox uid and start_new_session gives the run its own process
+        # group: uvloop (what `llm-gateway serve` runs on) rejects subprocess user/group/
+        # process_group arguments, so neither is left to the event loop.
         proc = await asyncio.create_subprocess_exec(
-            *command.argv,
+            *_as_user(command.argv, command.user),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,  # one stream keeps tracebacks next to prints
             cwd=command.cwd,
             env=command.env,
-            user=command.user,
-            group=command.user,
-            extra_groups=[] if command.user is not None else None,
-            process_group=0,  # its own group, so one killpg reaches every descendant
+            start_new_session=True,  # own session and group: one killpg reaches every descendant
             pass_fds=command.pass_fds,
         )
     except OSError as exc:

@@ -282,3 +282,21 @@ async def test_no_privileges_inside() -> None:
     )  # no gateway descriptor leaks in (3: listdir)
     expected = dict.fromkeys(["setuid", "chroot", "userns", "mount"], "BLOCKED")
     assert verdicts(result.output) == expected, result.output
+
+
+def test_sandbox_runs_under_uvloop() -> None:
+    """`llm-gateway serve` runs on uvloop, whose subprocess API is narrower than asyncio's."""
+    import uvloop
+
+    from llm_gateway.core.config import ToolSettings
+    from llm_gateway.tools.code_executor import execute_code, probe_sandbox
+
+    async def run() -> tuple[str | None, str]:
+        settings = ToolSettings()
+        problem = await probe_sandbox(settings)
+        outcome = await execute_code(settings, "import os\nprint(6 * 7, os.getuid() != 0)")
+        return problem, outcome.output
+
+    problem, output = uvloop.run(run())
+    assert problem is None
+    assert output.split() == ["42", "True"]
