@@ -1,7 +1,7 @@
 """Quotas and usage: per-user/key quota overrides, usage records and their daily rollups.
 
 Revision ID: 0003_usage
-Revises: 0001_baseline
+Revises: 0002_accounts
 Create Date: 2026-11-26
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_usage"
-down_revision: str | None = "0001_baseline"
+down_revision: str | None = "0002_accounts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Conversations: persistent multi-turn chat history and its messages.
 
 Revision ID: 0004_conversations
-Revises: 0001_baseline
+Revises: 0003_usage
 Create Date: 2026-11-26
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_conversations"
-down_revision: str | None = "0001_baseline"
+down_revision: str | None = "0003_usage"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -30,8 +30,8 @@ MESSAGE_STATUSES = ("complete", "partial", "error")
 class Conversation(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     """One user's thread of messages.
 
-    ``owner_id`` is the user's id, stored without a foreign key because the users table lives on
-    another migration branch; every query filters on it. ``summary`` condenses the messages with
+    ``owner_id`` is the owning user (deleting the user deletes their conversations); every query
+    filters on it. ``summary`` condenses the messages with
     ``seq <= summary_through_seq``, which later context windows no longer load verbatim.
     ``message_count`` doubles as the last assigned ``Message.seq``.
     """
@@ -42,7 +42,9 @@ class Conversation(UUIDPrimaryKeyMixin, TimestampMixin, Base):
         Index("ix_conversations_owner_activity", "owner_id", "last_activity_at", "id"),
     )
 
-    owner_id: Mapped[uuid.UUID] = mapped_column(nullable=False)
+    owner_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
     title: Mapped[str | None] = mapped_column(String(200))
     model: Mapped[str | None] = mapped_column(String(128))  # preferred alias or "auto"
     archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
