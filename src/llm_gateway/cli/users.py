@@ -64,7 +64,7 @@ async def _with_runtime(settings: Settings, work: Callable[[AuthRuntime], Awaita
 
 def _read_password(args: argparse.Namespace, settings: Settings) -> str:
     if args.password_stdin:
-        return sys.stdin.readline().rstrip("\n")
+        return sys.stdin.readline().rstrip("\r\n")
     if settings.auth.admin_password is not None:
         return settings.auth.admin_password.get_secret_value()
     if not sys.stdin.isatty():

@@ -42,6 +42,7 @@ async def mark_rotated(session: AsyncSession, token_id: uuid.UUID, now: datetime
 async def revoke_family(
     session: AsyncSession, family_id: uuid.UUID, now: datetime, reason: str
 ) -> None:
+    """Revoke every live token of one refresh family (one login session)."""
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
@@ -52,6 +53,7 @@ async def revoke_family(
 async def revoke_all_for_user(
     session: AsyncSession, user_id: uuid.UUID, now: datetime, reason: str
 ) -> None:
+    """Revoke every live refresh token of ``user_id`` (all sessions)."""
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))

@@ -94,6 +94,24 @@ async def test_key_checks_do_not_query_the_database_per_request(
     assert len(statements) == 1
 
 
+@pytest.mark.parametrize(
+    "malformed",
+    ["sk-gw-", "sk-gw-short", "sk-gw-" + "y" * 41, "sk-gw-" + "y" * 39 + "!", "sk-gw-" + "é" * 40],
+)
+async def test_malformed_keys_are_refused_without_a_query_or_a_cache_entry(
+    client: httpx.AsyncClient, app_state: AppState, malformed: str
+) -> None:
+    entries = len(app_state.auth.cache.keys)
+    with count_queries(app_state) as statements:
+        response = await client.get(
+            "/_probe/chat", headers={"x-api-key": malformed.encode("latin-1")}
+        )
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_api_key"
+    assert statements == []
+    assert len(app_state.auth.cache.keys) == entries
+
+
 async def test_last_used_is_recorded_off_the_request_path(
     client: httpx.AsyncClient, app_state: AppState, alice: Account
 ) -> None:
@@ -135,6 +153,29 @@ async def test_one_user_cannot_see_or_revoke_another_users_keys(
     assert missing.json()["error"]["message"] == response.json()["error"]["message"]
     assert missing.json()["error"]["code"] == response.json()["error"]["code"]
     assert (await client.get("/_probe/chat", headers=bearer(created["key"]))).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "key_id", ["not-a-uuid", "1", "%20", "00000000-0000-0000-0000-00000000000g"]
+)
+async def test_unparseable_key_id_is_422_not_500(
+    client: httpx.AsyncClient, alice: Account, key_id: str
+) -> None:
+    response = await client.delete(f"/users/me/api-keys/{key_id}", headers=alice.headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["param"] == "key_id"
+
+
+async def test_revoking_a_revoked_key_again_changes_nothing(
+    client: httpx.AsyncClient, alice: Account
+) -> None:
+    created = await create_key(client, alice)
+    url = f"/users/me/api-keys/{created['id']}"
+    assert (await client.delete(url, headers=alice.headers)).status_code == 204
+    first = await client.get("/users/me/api-keys?include_revoked=true", headers=alice.headers)
+    assert (await client.delete(url, headers=alice.headers)).status_code == 204
+    again = await client.get("/users/me/api-keys?include_revoked=true", headers=alice.headers)
+    assert first.json()[0]["revoked_at"] == again.json()[0]["revoked_at"]
 
 
 async def test_admin_scope_is_reserved_to_admins(

@@ -129,11 +129,14 @@ async def test_deactivated_user_loses_tokens_and_keys_at_once(
         assert response.json()["error"]["code"] == "account_disabled"
     assert (await client.post("/auth/refresh", json={"refresh_token": carol.refresh})).is_error
     assert (await login(client, "carol@example.com")).status_code == 403
-    # Reactivation restores keys; the sessions revoked at deactivation stay dead.
+    # Reactivation restores keys; the sessions ended at deactivation stay dead.
     await set_access(app_state, carol.user_id, is_active=True)
     assert (await client.get("/users/me", headers=bearer(key))).status_code == 200
     refreshed = await client.post("/auth/refresh", json={"refresh_token": carol.refresh})
     assert refreshed.status_code == 401
+    stale = await client.get("/users/me", headers=carol.headers)
+    assert stale.status_code == 401
+    assert stale.json()["error"]["code"] == "token_revoked"
 
 
 async def test_tier_change_applies_to_the_next_request(

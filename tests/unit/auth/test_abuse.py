@@ -55,6 +55,15 @@ def test_trusted_forwarded_for_uses_the_hop_our_proxy_added() -> None:
     assert client_ip(_scope(None), trust_forwarded_for=True) == "10.0.0.5"
 
 
+def test_a_client_sent_forwarded_for_line_before_the_proxys_is_ignored() -> None:
+    # The proxy appended its own line instead of merging: the client's line comes first.
+    scope = {
+        "client": ("10.0.0.5", 5555),
+        "headers": [(b"x-forwarded-for", b"6.6.6.6"), (b"x-forwarded-for", b"203.0.113.7")],
+    }
+    assert client_ip(scope, trust_forwarded_for=True) == "203.0.113.7"
+
+
 def test_api_keys_are_random_prefixed_and_hashed_under_the_pepper() -> None:
     key = new_api_key()
     assert key.startswith("sk-gw-")

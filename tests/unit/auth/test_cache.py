@@ -82,3 +82,16 @@ async def test_a_failed_load_is_not_cached_and_reaches_every_waiter() -> None:
     )
     assert all(isinstance(r, RuntimeError) for r in results)
     assert cache.lookup("k") == (False, None)
+
+
+async def test_a_flood_of_unknown_keys_cannot_evict_live_entries() -> None:
+    cache: TTLCache[str, int | None] = TTLCache(ttl_s=60, max_entries=3, negative_max_entries=2)
+    cache.put("live", 1, epoch=cache.epoch)
+    for i in range(50):  # random credentials, each cached as "no such key"
+        cache.put(f"bogus-{i}", None, epoch=cache.epoch)
+    assert cache.lookup("live") == (True, 1)
+    assert cache.lookup("bogus-49") == (True, None)  # recent misses are still remembered
+    assert cache.lookup("bogus-0") == (False, None)  # old ones made room among themselves
+    assert len(cache) == 3
+    cache.discard("bogus-49")
+    assert cache.lookup("bogus-49") == (False, None)

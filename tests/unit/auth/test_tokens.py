@@ -195,3 +195,41 @@ def test_key_pair_settings_are_checked_at_startup(
     private_file, _ = _write_keys(tmp_path, rsa_key)
     with pytest.raises(SettingsError, match="does not fit EdDSA"):
         _codec(jwt_algorithm="EdDSA", jwt_private_key_file=private_file)
+
+
+def test_public_key_of_another_pair_or_type_fails_at_startup(
+    tmp_path: Path, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    private_file, _ = _write_keys(tmp_path, rsa_key)
+    others = [rsa.generate_private_key(public_exponent=65537, key_size=2048), _ed25519()]
+    for i, other in enumerate(others):
+        (tmp_path / str(i)).mkdir()
+        _, other_public = _write_keys(tmp_path / str(i), other)
+        with pytest.raises(SettingsError, match="not the same key pair"):
+            _codec(
+                jwt_algorithm="RS256",
+                jwt_private_key_file=private_file,
+                jwt_public_key_file=other_public,
+            )
+
+
+def _ed25519() -> ed25519.Ed25519PrivateKey:
+    return ed25519.Ed25519PrivateKey.generate()
+
+
+def test_token_living_longer_than_the_configured_ttl_is_refused() -> None:
+    # Issued before an operator lowered the TTL: the deny-list only covers the new lifetime,
+    # so such a token must not be accepted at all.
+    long_lived = _issue(_codec(access_token_ttl_s=3600))
+    short = _codec(access_token_ttl_s=900)
+    _refused(short, long_lived)
+    assert short.decode(_issue(short)).role == "user"
+
+
+@pytest.mark.parametrize("field", ["kid", "jku", "x5u", "jwk"])
+def test_key_naming_headers_cannot_redirect_verification(field: str) -> None:
+    codec = _codec()
+    payload = _payload(_issue(codec))
+    attacker_key = b"attacker-controlled-secret-0123456789abcdef"
+    header = {"alg": "HS256", "typ": "JWT", field: "https://attacker.example/key"}
+    _refused(codec, _hs256(payload, attacker_key, header))

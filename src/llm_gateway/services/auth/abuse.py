@@ -62,14 +62,16 @@ def account_bucket(email_normalized: str) -> str:
 def client_ip(scope: Scope, *, trust_forwarded_for: bool) -> str:
     """The caller's IP: the peer address, or the last X-Forwarded-For hop behind a trusted proxy.
 
-    The last hop is the one our own proxy appended; earlier entries are client-controlled.
+    The last hop is the one our own proxy appended; earlier entries are client-controlled. A
+    client can send its own X-Forwarded-For *line* too, which a proxy may keep as a separate
+    header before its own: so the last hop of the last line counts.
     """
     if trust_forwarded_for:
-        for name, value in scope.get("headers", ()):
-            if name == b"x-forwarded-for":
-                hops = [h.strip() for h in value.decode("latin-1").split(",") if h.strip()]
-                if hops:
-                    return str(hops[-1])
+        forwarded = [v for n, v in scope.get("headers", ()) if n == b"x-forwarded-for"]
+        if forwarded:
+            hops = [h.strip() for h in forwarded[-1].decode("latin-1").split(",") if h.strip()]
+            if hops:
+                return str(hops[-1])
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
 

@@ -18,7 +18,11 @@ from llm_gateway.schemas.auth import RegisterRequest, TokenResponse
 from llm_gateway.schemas.users import UserUpdate
 from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.auth.runtime import AuthRuntime
-from llm_gateway.services.auth.sessions import LOGIN_ACTION, issue_tokens, revoke_all_sessions
+from llm_gateway.services.auth.sessions import (
+    count_login_attempt,
+    issue_tokens,
+    revoke_all_sessions,
+)
 
 REGISTER_ACTION = "register"
 _log = get_logger("llm_gateway.auth")
@@ -67,14 +71,8 @@ async def register(
     """Self-registration (when enabled), rate-limited per client IP like logins."""
     if not auth.settings.auth.allow_registration:
         raise PermissionDeniedError("Registration is disabled", code="registration_disabled")
-    security = auth.settings.security
-    await auth.limiter.hit(
-        REGISTER_ACTION,
-        account=normalize_email(data.email),
-        ip=client_ip,
-        account_limit=security.login_max_attempts,
-        ip_limit=security.login_max_attempts_per_ip,
-        window_s=security.login_window_s,
+    await count_login_attempt(
+        auth, account=normalize_email(data.email), ip=client_ip, action=REGISTER_ACTION
     )
     user = await create_user(
         session,
@@ -88,6 +86,7 @@ async def register(
 
 
 async def current_user(session: AsyncSession, principal: Principal) -> User:
+    """The caller's own user row (403 for the master key, 404 if the row is gone)."""
     if principal.user_id is None:
         raise PermissionDeniedError("The bootstrap master key has no user account")
     user = await users_repo.get(session, principal.user_id)
@@ -101,15 +100,7 @@ async def _check_current_password(
 ) -> None:
     """Re-authentication for sensitive changes, rate-limited like a login (a stolen session
     must not become a password oracle)."""
-    security = auth.settings.security
-    await auth.limiter.hit(
-        LOGIN_ACTION,
-        account=user.email_normalized,
-        ip=client_ip,
-        account_limit=security.login_max_attempts,
-        ip_limit=security.login_max_attempts_per_ip,
-        window_s=security.login_window_s,
-    )
+    await count_login_attempt(auth, account=user.email_normalized, ip=client_ip)
     if password is None or not await auth.passwords.verify(user.password_hash, password):
         raise InvalidRequestError(
             "Current password is incorrect",
@@ -126,6 +117,7 @@ async def update_profile(
     *,
     client_ip: str,
 ) -> User:
+    """Apply a profile change; a new e-mail needs the current password (409 if taken)."""
     user = await current_user(session, principal)
     if data.display_name is not None:
         user.display_name = data.display_name

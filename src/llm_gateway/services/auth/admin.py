@@ -34,7 +34,8 @@ async def set_user_access(
 ) -> User:
     """Change a user's role, tier and/or active flag (None leaves a field unchanged).
 
-    Deactivation also revokes the user's refresh sessions. Removing the last active admin
+    Deactivation also ends the user's sessions (refresh families and access tokens; API keys
+    are refused while inactive and work again on reactivation). Removing the last active admin
     (demotion or deactivation) is refused with 409, so the gateway is never left unmanageable.
 
     Raises:
@@ -60,6 +61,9 @@ async def set_user_access(
             await tokens_repo.revoke_all_for_user(
                 session, user.id, datetime.now(UTC), "deactivated"
             )
+            # Access tokens die for good, not only while the account is off: reactivating a
+            # compromised account must not revive the tokens that were out at the time.
+            user.token_version += 1
         user.is_active = is_active
     await session.flush()
     auth.invalidator.after_commit(session, user_ids=(user.id,))
@@ -83,6 +87,7 @@ async def revoke_all_api_keys(session: AsyncSession, auth: AuthRuntime, user_id:
 
 
 async def find_user_by_email(session: AsyncSession, email: str) -> User:
+    """The user with this e-mail (any case), or NotFoundError."""
     user = await users_repo.get_by_email(session, normalize_email(email))
     if user is None:
         raise NotFoundError(f"No user with e-mail {email}", code="user_not_found")

@@ -80,6 +80,7 @@ async def create_api_key(
 async def list_api_keys(
     session: AsyncSession, principal: Principal, *, include_revoked: bool
 ) -> Sequence[ApiKey]:
+    """The caller's keys, newest first (revoked ones only when asked for)."""
     return await api_keys_repo.list_for_user(
         session, _owner(principal), include_revoked=include_revoked
     )

@@ -45,48 +45,72 @@ class CachedKey:
 
 
 class TTLCache(Generic[K, V]):
-    """A bounded LRU with per-entry expiry, single-flight loads and an invalidation epoch."""
+    """A bounded LRU with per-entry expiry, single-flight loads and an invalidation epoch.
+
+    ``None`` values are negative entries ("no such key"). They live in a separate, smaller LRU
+    (``negative_max_entries``), so a flood of random credentials can evict other misses but
+    never the live entries every legitimate request depends on.
+    """
 
     def __init__(
-        self, *, ttl_s: float, max_entries: int, clock: Callable[[], float] = time.monotonic
+        self,
+        *,
+        ttl_s: float,
+        max_entries: int,
+        negative_max_entries: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
+        self.negative_max_entries = (
+            max_entries if negative_max_entries is None else negative_max_entries
+        )
         self.epoch = 0
         self._clock = clock
         self._data: OrderedDict[K, tuple[float, V]] = OrderedDict()
+        self._negative: OrderedDict[K, tuple[float, V]] = OrderedDict()
         self._inflight: dict[K, asyncio.Task[V]] = {}
 
     def __len__(self) -> int:
-        return len(self._data)
+        return len(self._data) + len(self._negative)
 
     def lookup(self, key: K) -> tuple[bool, V | None]:
         """``(True, value)`` on a fresh hit, ``(False, None)`` otherwise."""
-        entry = self._data.get(key)
-        if entry is None:
-            return False, None
-        if entry[0] <= self._clock():
-            del self._data[key]
-            return False, None
-        self._data.move_to_end(key)
-        return True, entry[1]
+        for entries in (self._data, self._negative):
+            entry = entries.get(key)
+            if entry is None:
+                continue
+            if entry[0] <= self._clock():
+                del entries[key]
+                return False, None
+            entries.move_to_end(key)
+            return True, entry[1]
+        return False, None
 
     def put(self, key: K, value: V, *, epoch: int) -> None:
         """Cache ``value`` unless an invalidation happened since ``epoch`` was read."""
         if epoch != self.epoch:
             return
-        self._data[key] = (self._clock() + self.ttl_s, value)
-        self._data.move_to_end(key)
-        while len(self._data) > self.max_entries:
-            self._data.popitem(last=False)
+        if value is None:
+            self._data.pop(key, None)
+            entries, bound = self._negative, self.negative_max_entries
+        else:
+            self._negative.pop(key, None)
+            entries, bound = self._data, self.max_entries
+        entries[key] = (self._clock() + self.ttl_s, value)
+        entries.move_to_end(key)
+        while len(entries) > bound:
+            entries.popitem(last=False)
 
     def discard(self, key: K) -> None:
         self.epoch += 1
         self._data.pop(key, None)
+        self._negative.pop(key, None)
 
     def clear(self) -> None:
         self.epoch += 1
         self._data.clear()
+        self._negative.clear()
 
     async def get_or_load(self, key: K, loader: Callable[[], Awaitable[V]]) -> V:
         """The cached value, or one load shared by every concurrent caller for ``key``."""
@@ -115,10 +139,14 @@ class AuthCache:
     """The two caches authentication reads, and how invalidations apply to them."""
 
     def __init__(self, *, ttl_s: float, max_entries: int) -> None:
-        # None values are negative entries: unknown key hashes cost one query per TTL, not each.
-        self.keys: TTLCache[str, CachedKey | None] = TTLCache(ttl_s=ttl_s, max_entries=max_entries)
+        # None values are negative entries: an unknown key hash costs one query per TTL, not one
+        # per request. They get a tenth of the room, apart from the live entries.
+        negative = max(100, max_entries // 10)
+        self.keys: TTLCache[str, CachedKey | None] = TTLCache(
+            ttl_s=ttl_s, max_entries=max_entries, negative_max_entries=negative
+        )
         self.users: TTLCache[uuid.UUID, CachedUser | None] = TTLCache(
-            ttl_s=ttl_s, max_entries=max_entries
+            ttl_s=ttl_s, max_entries=max_entries, negative_max_entries=negative
         )
 
     def invalidate(

@@ -65,5 +65,19 @@ def looks_like_api_key(credential: str) -> bool:
     return credential.startswith(API_KEY_PREFIX)
 
 
+def is_well_formed_api_key(credential: str) -> bool:
+    """Whether ``credential`` has the exact shape ``new_api_key`` produces.
+
+    Anything else cannot be a key: it is refused without a hash, a cache entry or a query.
+    """
+    random_part = credential[len(API_KEY_PREFIX) :]
+    return (
+        credential.startswith(API_KEY_PREFIX)
+        and len(random_part) == _RANDOM_CHARS
+        and random_part.isascii()
+        and random_part.isalnum()
+    )
+
+
 def looks_like_jwt(credential: str) -> bool:
     return credential.count(".") == 2

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from llm_gateway.core.logging import get_logger
-from llm_gateway.core.store import Store
+from llm_gateway.core.store import Store, StoreUnavailableError
 from llm_gateway.services.auth.background import BackgroundTasks
 from llm_gateway.services.auth.cache import AuthCache
 
@@ -30,6 +30,8 @@ CHANNEL = "auth:invalidate"
 _SESSION_KEY = "llmgw_auth_invalidation"
 _LISTENING_KEY = "llmgw_auth_invalidation_hooked"
 _MAX_BACKOFF_S = 10.0
+_PUBLISH_ATTEMPTS = 3
+_PUBLISH_RETRY_S = 0.1
 _log = get_logger("llm_gateway.auth")
 
 
@@ -98,7 +100,22 @@ class Invalidator:
         sync.info.pop(_SESSION_KEY, None)
 
     async def publish(self, invalidation: Invalidation) -> None:
-        await self.store.publish(CHANNEL, invalidation.encode())
+        """Broadcast ``invalidation``, retrying a store hiccup briefly: a lost message leaves
+        the other instances' entries stale until their TTL expires."""
+        delay = _PUBLISH_RETRY_S
+        for attempt in range(_PUBLISH_ATTEMPTS):
+            try:
+                await self.store.publish(CHANNEL, invalidation.encode())
+                return
+            except StoreUnavailableError:
+                if attempt == _PUBLISH_ATTEMPTS - 1:
+                    _log.warning(
+                        "auth invalidation not published; other instances stay stale until "
+                        "their cache TTL"
+                    )
+                    raise
+                await asyncio.sleep(delay)
+                delay *= 3
 
     async def listen(self, ready: asyncio.Event) -> None:
         """Apply every invalidation other instances publish; reconnect with backoff on failure."""

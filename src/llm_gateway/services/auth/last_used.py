@@ -44,7 +44,6 @@ class LastUsedRecorder:
             await asyncio.sleep(self._interval_s)
             try:
                 await self.flush()
-            except (
-                Exception
-            ) as exc:  # the database may be briefly away; usage times are best effort
+            # The database may be briefly away; usage times are best effort.
+            except Exception as exc:
                 _log.warning("could not record API key usage", error=type(exc).__name__)

@@ -22,6 +22,11 @@ ALL_SCOPES = frozenset({SCOPE_CHAT, SCOPE_EMBEDDINGS, SCOPE_ADMIN})
 USER_SCOPES = frozenset({SCOPE_CHAT, SCOPE_EMBEDDINGS})
 
 
+def account_disabled_error() -> PermissionDeniedError:
+    """The one answer a deactivated account gets, on every path (login, refresh, token, key)."""
+    return PermissionDeniedError("This account is deactivated", code="account_disabled")
+
+
 def scopes_for_role(role: str) -> frozenset[str]:
     """What a logged-in (JWT) principal of ``role`` may do: admins everything, users the APIs."""
     return ALL_SCOPES if role == "admin" else USER_SCOPES

@@ -15,18 +15,21 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from llm_gateway.core.exceptions import (
-    AuthenticationError,
-    PermissionDeniedError,
-    ServiceUnavailableError,
-)
+from llm_gateway.core.exceptions import AuthenticationError, ServiceUnavailableError
 from llm_gateway.models.api_key import ApiKey
 from llm_gateway.models.user import User
 from llm_gateway.repositories import api_keys as api_keys_repo
 from llm_gateway.repositories import users as users_repo
 from llm_gateway.services.auth.cache import CachedKey, CachedUser
+from llm_gateway.services.auth.credentials import is_well_formed_api_key
 from llm_gateway.services.auth.denylist import is_denied
-from llm_gateway.services.auth.principal import ALL_SCOPES, Principal, scopes_for_role
+from llm_gateway.services.auth.principal import (
+    ALL_SCOPES,
+    AuthMethod,
+    Principal,
+    account_disabled_error,
+    scopes_for_role,
+)
 from llm_gateway.services.auth.runtime import AuthRuntime
 from llm_gateway.services.auth.tokens import invalid_token_error
 
@@ -62,6 +65,8 @@ def cached_key(key: ApiKey) -> CachedKey:
 
 
 async def user_state(auth: AuthRuntime, user_id: uuid.UUID) -> CachedUser | None:
+    """The user's auth-relevant state: cached, or one shared database read on a miss."""
+
     async def load() -> CachedUser | None:
         async with _read_session(auth) as session:
             user = await users_repo.get(session, user_id)
@@ -70,12 +75,36 @@ async def user_state(auth: AuthRuntime, user_id: uuid.UUID) -> CachedUser | None
     return await auth.cache.users.get_or_load(user_id, load)
 
 
-def _disabled() -> PermissionDeniedError:
-    return PermissionDeniedError("This account is deactivated", code="account_disabled")
+def _principal(
+    user: CachedUser,
+    auth_method: AuthMethod,
+    scopes: frozenset[str],
+    *,
+    api_key_id: uuid.UUID | None = None,
+    token_id: str | None = None,
+    session_id: uuid.UUID | None = None,
+) -> Principal:
+    """A principal with the user's *current* role and tier (never a token's copy of them);
+    403 ``account_disabled`` for a deactivated user, whatever the credential."""
+    if not user.is_active:
+        raise account_disabled_error()
+    return Principal(
+        auth_method=auth_method,
+        role="admin" if user.role == "admin" else "user",
+        tier=user.tier,
+        user_id=user.id,
+        email=user.email,
+        api_key_id=api_key_id,
+        scopes=scopes,
+        token_id=token_id,
+        session_id=session_id,
+    )
 
 
 async def resolve_api_key(auth: AuthRuntime, api_key: str) -> Principal:
     """The principal for a user API key, or AuthenticationError / PermissionDeniedError."""
+    if not is_well_formed_api_key(api_key):
+        raise AuthenticationError("Invalid API key", code="invalid_api_key")
     key_hash = auth.hash_secret(api_key)
 
     async def load() -> CachedKey | None:
@@ -98,18 +127,9 @@ async def resolve_api_key(auth: AuthRuntime, api_key: str) -> Principal:
     user = await user_state(auth, key.user_id)
     if user is None:
         raise AuthenticationError("Invalid API key", code="invalid_api_key")
-    if not user.is_active:
-        raise _disabled()
+    principal = _principal(user, "api_key", key.scopes, api_key_id=key.id)
     auth.last_used.touch(key.id, time.time())
-    return Principal(
-        auth_method="api_key",
-        role="admin" if user.role == "admin" else "user",
-        tier=user.tier,
-        user_id=user.id,
-        email=user.email,
-        api_key_id=key.id,
-        scopes=key.scopes,
-    )
+    return principal
 
 
 async def resolve_access_token(auth: AuthRuntime, token: str) -> Principal:
@@ -122,17 +142,14 @@ async def resolve_access_token(auth: AuthRuntime, token: str) -> Principal:
         # Issued after our cached read (a password change on another instance): re-read once.
         auth.cache.users.discard(user.id)
         user = await user_state(auth, claims.user_id)
+    if user is not None and not user.is_active:
+        raise account_disabled_error()  # the answer a deactivated user gets for every credential
     if user is None or claims.version != user.token_version:
         raise invalid_token_error("Access token has been revoked", "token_revoked")
-    if not user.is_active:
-        raise _disabled()
-    return Principal(
-        auth_method="jwt",
-        role="admin" if user.role == "admin" else "user",
-        tier=user.tier,
-        user_id=user.id,
-        email=user.email,
-        scopes=scopes_for_role(user.role),
+    return _principal(
+        user,
+        "jwt",
+        scopes_for_role(user.role),
         token_id=claims.token_id,
         session_id=claims.session_id,
     )

@@ -23,7 +23,7 @@ from llm_gateway.repositories import users as users_repo
 from llm_gateway.schemas.auth import TokenResponse
 from llm_gateway.services.auth.credentials import new_refresh_token
 from llm_gateway.services.auth.denylist import deny_session, deny_token
-from llm_gateway.services.auth.principal import Principal
+from llm_gateway.services.auth.principal import Principal, account_disabled_error
 from llm_gateway.services.auth.runtime import AuthRuntime
 
 LOGIN_ACTION = "login"
@@ -37,6 +37,25 @@ def _invalid_login() -> AuthenticationError:
 
 def _invalid_refresh(code: str = "invalid_refresh_token") -> AuthenticationError:
     return AuthenticationError("Invalid or expired refresh token", code=code)
+
+
+async def count_login_attempt(
+    auth: AuthRuntime, *, account: str, ip: str, action: str = LOGIN_ACTION
+) -> None:
+    """Count one password attempt against ``account`` and ``ip``; 429 once either is over.
+
+    Raises:
+        RateLimitError: a limit of the login window is exceeded (``Retry-After`` set).
+    """
+    security = auth.settings.security
+    await auth.limiter.hit(
+        action,
+        account=account,
+        ip=ip,
+        account_limit=security.login_max_attempts,
+        ip_limit=security.login_max_attempts_per_ip,
+        window_s=security.login_window_s,
+    )
 
 
 def access_deny_ttl(auth: AuthRuntime) -> float:
@@ -82,16 +101,8 @@ async def login(
     session: AsyncSession, auth: AuthRuntime, *, email: str, password: str, client_ip: str
 ) -> TokenResponse:
     """Check the password (rate-limited per account and IP) and open a session."""
-    security = auth.settings.security
     normalized = normalize_email(email)
-    await auth.limiter.hit(
-        LOGIN_ACTION,
-        account=normalized,
-        ip=client_ip,
-        account_limit=security.login_max_attempts,
-        ip_limit=security.login_max_attempts_per_ip,
-        window_s=security.login_window_s,
-    )
+    await count_login_attempt(auth, account=normalized, ip=client_ip)
     user = await users_repo.get_by_email(session, normalized)
     # Unknown e-mails are verified against a dummy hash: same work, same answer.
     valid = await auth.passwords.verify(user.password_hash if user else None, password)
@@ -99,7 +110,7 @@ async def login(
         _log.info("login failed", user_id=str(user.id) if user else None)
         raise _invalid_login()
     if not user.is_active:
-        raise PermissionDeniedError("This account is deactivated", code="account_disabled")
+        raise account_disabled_error()
     if auth.passwords.needs_rehash(user.password_hash):
         user.password_hash = await auth.passwords.hash(password)
     now = datetime.now(UTC)
@@ -111,34 +122,45 @@ async def login(
     return tokens
 
 
-async def _revoke_reused_family(auth: AuthRuntime, token: RefreshToken) -> None:
-    # Its own transaction: the request fails with 401 and rolls back, this must persist.
-    async with session_scope(auth.session_factory) as session:
-        await tokens_repo.revoke_family(
-            session, token.family_id, datetime.now(UTC), "reuse_detected"
-        )
-    await deny_session(auth.store, token.family_id, access_deny_ttl(auth))
+async def _revoke_reused_family(
+    session: AsyncSession, auth: AuthRuntime, family_id: uuid.UUID, user_id: uuid.UUID
+) -> None:
+    """Revoke a family whose spent token came back, in a transaction of its own.
+
+    The request fails with 401, so its own session rolls back; the revocation must persist.
+    That session is rolled back *first*: a lost ``mark_rotated`` race leaves it holding the
+    token's row lock (PostgreSQL keeps the lock of a row that failed the recheck; SQLite the
+    write lock), and the second transaction would wait on it until the statement timeout.
+    """
+    await session.rollback()
+    async with session_scope(auth.session_factory) as own:
+        await tokens_repo.revoke_family(own, family_id, datetime.now(UTC), "reuse_detected")
+    await deny_session(auth.store, family_id, access_deny_ttl(auth))
     _log.warning(
         "refresh token reuse detected; session revoked",
-        user_id=str(token.user_id),
-        session_id=str(token.family_id),
+        user_id=str(user_id),
+        session_id=str(family_id),
     )
 
 
 async def refresh(session: AsyncSession, auth: AuthRuntime, *, refresh_token: str) -> TokenResponse:
-    """Spend ``refresh_token`` and issue its successor; reuse revokes the whole family."""
+    """Spend ``refresh_token`` and issue its successor; reuse revokes the whole family.
+
+    Concurrent refreshes with one token: the first to spend it wins, every other one counts as
+    reuse, so the family (the winner's successor included) is revoked: never two live successors.
+    """
     now = datetime.now(UTC)
     token = await tokens_repo.get_refresh_by_hash(session, auth.hash_secret(refresh_token))
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         raise _invalid_refresh()
     if token.rotated_at is not None or not await tokens_repo.mark_rotated(session, token.id, now):
-        await _revoke_reused_family(auth, token)
+        await _revoke_reused_family(session, auth, token.family_id, token.user_id)
         raise _invalid_refresh("refresh_token_reused")
     user = await users_repo.get(session, token.user_id)
     if user is None:
         raise _invalid_refresh()
     if not user.is_active:
-        raise PermissionDeniedError("This account is deactivated", code="account_disabled")
+        raise account_disabled_error()
     return await issue_tokens(session, auth, user, family_id=token.family_id)
 
 

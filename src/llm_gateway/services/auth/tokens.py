@@ -3,6 +3,8 @@
 Decoding pins the one configured algorithm, which rules out ``alg: none`` and algorithm
 confusion (an RS256 public key presented as an HS256 secret), and requires every claim the
 gateway relies on: exp, nbf, iat, iss, aud, sub, jti, plus our ``typ``, ``ver`` and ``sid``.
+Header fields that name keys (``kid``, ``jku``, ``x5u``, ``jwk``) are never consulted: the one
+verification key is loaded at startup. Refresh and reset tokens are opaque, never JWTs.
 """
 
 from __future__ import annotations
@@ -83,7 +85,20 @@ def _load_key_pair(settings: SecuritySettings) -> tuple[Any, Any]:
         raise SettingsError(
             f"{private_var}: a {type(private).__name__} does not fit {settings.jwt_algorithm}"
         )
+    _check_pair(private, public, settings.jwt_algorithm)
     return private, public
+
+
+def _check_pair(private: Any, public: Any, algorithm: str) -> None:
+    """Sign and verify a probe, so a public key of another pair or type fails at startup
+    instead of making every issued token unusable (or every check a 500)."""
+    try:
+        jwt.decode(jwt.encode({"probe": 1}, private, algorithm=algorithm), public, [algorithm])
+    except (jwt.PyJWTError, TypeError, ValueError):
+        raise SettingsError(
+            "LLMGW_SECURITY__JWT_PUBLIC_KEY_FILE does not verify tokens signed with "
+            "LLMGW_SECURITY__JWT_PRIVATE_KEY_FILE (not the same key pair)"
+        ) from None
 
 
 class TokenCodec:
@@ -154,11 +169,15 @@ class TokenCodec:
             )
         except jwt.ExpiredSignatureError:
             raise invalid_token_error("Access token has expired", "token_expired") from None
-        except jwt.InvalidTokenError:
+        except jwt.PyJWTError:
             raise invalid_token_error("Invalid access token", "invalid_token") from None
         try:
             if payload.get("typ") != ACCESS_TOKEN_TYPE or payload.get("role") not in USER_ROLES:
                 raise ValueError("wrong token type or role")
+            # No token may outlive the configured lifetime (say, one issued before the TTL was
+            # lowered): the deny-list keeps a logged-out token only that long.
+            if int(payload["exp"]) - int(payload["iat"]) > self.ttl_s:
+                raise ValueError("lifetime longer than the configured TTL")
             version = payload["ver"]
             if not isinstance(version, int) or isinstance(version, bool):
                 raise ValueError("ver must be an integer")

@@ -10,11 +10,14 @@ from llm_gateway.core.exceptions import ServiceUnavailableError
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """A plain-text message. ``secrets`` lists substrings a log backend must not reveal."""
+    """A plain-text message. ``secrets`` lists substrings a log backend must not reveal.
+
+    The body carries those secrets, so it stays out of ``repr`` (tracebacks, debug logs).
+    """
 
     to: str
     subject: str
-    body: str
+    body: str = field(repr=False)
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
     def redacted_body(self) -> str:
