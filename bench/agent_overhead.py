@@ -32,6 +32,16 @@ from llm_gateway.guardrails.engine import GuardrailEngine
 from llm_gateway.services.auth.principal import Principal
 
 PROMPT = "What is the capital of France, and why did it become the capital?"
+# A /chat-sized history (~40 KB, English and Korean): costs that grow with the conversation
+# (token estimate for the context check, input guardrail, intent pass) show up here.
+LONG_CHAT = [
+    {"role": role, "content": text * 12}
+    for _ in range(20)
+    for role, text in (
+        ("user", "Tell me more about the history of Paris and its old districts, please. "),
+        ("assistant", "파리는 오랜 역사를 가진 도시이며 여러 구역으로 나뉘어 있습니다. "),
+    )
+] + [{"role": "user", "content": PROMPT}]
 REPLY_WORDS = [f"word{i}" for i in range(60)]
 USAGE = {"prompt_tokens": 16, "completion_tokens": len(REPLY_WORDS), "total_tokens": 76}
 
@@ -147,20 +157,26 @@ async def _time(direct: Timed, agent: Timed, runs: int) -> dict[str, list[float]
     return out
 
 
-def _request(stream: bool) -> ChatRequest:
-    request: ChatRequest = {"model": "demo", "messages": [{"role": "user", "content": PROMPT}]}
+def _request(stream: bool, messages: list[dict[str, Any]]) -> ChatRequest:
+    request: ChatRequest = {"model": "demo", "messages": messages}
     if stream:
         request.update(stream=True, stream_options={"include_usage": True})
     return request
 
 
 async def _scenario(
-    name: str, runner: AgentRunner, llm: ZeroLatencyLLM, *, stream: bool, runs: int
+    name: str,
+    runner: AgentRunner,
+    llm: ZeroLatencyLLM,
+    *,
+    stream: bool,
+    runs: int,
+    messages: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     principal = Principal(auth_method="api_key", role="user", tier="pro")
-    messages = [{"role": "user", "content": PROMPT}]
+    messages = messages or [{"role": "user", "content": PROMPT}]
     options = AgentOptions(stream=stream)
-    request = _request(stream)
+    request = _request(stream, messages)
 
     async def direct() -> float | None:
         if not stream:
@@ -222,6 +238,14 @@ async def main(runs: int, markdown: bool) -> None:
         ),
         await _scenario(
             "streamed, guardrails on", _runner(llm, intent, True), llm, stream=True, runs=runs
+        ),
+        await _scenario(
+            "buffered, guardrails on, 41-message chat",
+            _runner(llm, intent, True),
+            llm,
+            stream=False,
+            runs=runs,
+            messages=LONG_CHAT,
         ),
         await _scenario(
             "streamed, guardrails on, 2 ms/token",

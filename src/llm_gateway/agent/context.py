@@ -40,15 +40,21 @@ class AgentOptions:
         params: Sampling parameters passed to every answering model call (temperature,
             max_tokens, top_p, stop, seed, ...).
         use_tools: Allow tool calls at all (the /chat API may switch them off).
+        large_models: The caller's quota allows large-tier models. The transport asks the quota
+            layer (per-tier and per-user policy); the agent's ``large_model_tiers`` applies on
+            top, so either one can keep a caller on the small model.
     """
 
     stream: bool = True
     params: Mapping[str, Any] = field(default_factory=dict)
     use_tools: bool = True
+    large_models: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class AgentContext:
+    """One run's view: the shared collaborators, who is asking, and how to serve them."""
+
     deps: AgentDeps
     principal: Principal
     requested_model: str = AUTO_MODEL

@@ -34,10 +34,12 @@ from llm_gateway.core.exceptions import (
     ClientError,
     GatewayError,
     InvalidRequestError,
+    PermissionDeniedError,
     ServerError,
 )
 from llm_gateway.core.state import AppState
 from llm_gateway.providers.streaming import SSE_DONE, openai_error_event, sse_data
+from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.proxy import hooks
 from llm_gateway.services.proxy.context import CallContext
 from llm_gateway.services.proxy.exchange import Exchange
@@ -62,7 +64,7 @@ _PASSED_PARAMS = (
 _CLIENT_TOOL_PARAMS = ("tools", "functions", "tool_choice", "function_call")
 
 
-def agent_options(request: Mapping[str, Any]) -> AgentOptions:
+def agent_options(request: Mapping[str, Any], *, large_models: bool = True) -> AgentOptions:
     """The run options for a validated request, or a 400 for what ``auto`` cannot honour."""
     for param in _CLIENT_TOOL_PARAMS:
         if request.get(param) not in (None, [], "none"):
@@ -75,7 +77,22 @@ def agent_options(request: Mapping[str, Any]) -> AgentOptions:
     if request.get("n") not in (None, 1):
         raise InvalidRequestError("'n' must be 1 with model 'auto'", param="n")
     params = {key: request[key] for key in _PASSED_PARAMS if request.get(key) is not None}
-    return AgentOptions(stream=request.get("stream") is True, params=params)
+    return AgentOptions(
+        stream=request.get("stream") is True, params=params, large_models=large_models
+    )
+
+
+def _quota_allows_large(state: AppState, principal: Principal) -> bool:
+    """Whether the quota layer (tier limits, per-user and per-key overrides) allows the large
+    alias for ``principal``: a caller it keeps on small models must be routed there, not
+    refused with a 403 for a model it never asked for."""
+    _, large = state.agent.tier_aliases()
+    info = state.models.find(large)
+    try:
+        state.quotas.check_model(principal, large, None if info is None else info.tier)
+    except PermissionDeniedError:
+        return False
+    return True
 
 
 def _latin1(value: str) -> str:
@@ -138,17 +155,18 @@ def _settle(ctx: CallContext, done: DoneEvent) -> None:
 async def serve_auto(state: AppState, exchange: Exchange, request: dict[str, Any]) -> None:
     """Serve a validated ``model: auto`` chat request through the agent graph."""
     ctx = exchange.ctx
-    if ctx.principal is None:
+    principal = ctx.principal
+    if principal is None:
         raise AuthenticationError()
-    options = agent_options(request)
+    options = agent_options(request, large_models=_quota_allows_large(state, principal))
     # Quotas check and reserve per alias, and "auto" is none: reserve against the costliest alias
     # this caller's run may reach, then restore "auto" so the usage record names the agent.
-    ctx.requested_model = state.agent.costliest_alias(ctx.principal)
+    ctx.requested_model = state.agent.costliest_alias(principal, options)
     try:
         await hooks.before_upstream(state, ctx, request)
     finally:
         ctx.requested_model = AUTO_MODEL
-    events = state.agent.run(request["messages"], ctx.principal, AUTO_MODEL, options)
+    events = state.agent.run(request["messages"], principal, AUTO_MODEL, options)
     if options.stream:
         stream_options = request.get("stream_options") or {}
         await _relay(exchange, events, include_usage=stream_options.get("include_usage") is True)
@@ -181,7 +199,7 @@ class _Chunks:
         self.first = True
 
     def frame(
-        self, model: str | None, delta: dict[str, Any], finish: str | None = None, **extra: Any
+        self, model: str, delta: dict[str, Any], finish: str | None = None, **extra: Any
     ) -> bytes:
         if self.first:
             delta = {"role": "assistant", **delta}
@@ -219,7 +237,8 @@ async def _relay(
         if isinstance(event, TokenEvent):
             if not exchange.started:
                 ctx.response_headers.update(summary.headers())
-            await exchange.emit(chunks.frame(ctx.alias, {"content": event.text}))
+            # A refusal streams before any model is chosen: "auto", as the final chunk says.
+            await exchange.emit(chunks.frame(ctx.alias or AUTO_MODEL, {"content": event.text}))
         elif isinstance(event, DoneEvent):
             _settle(ctx, event)
             if not exchange.started:

@@ -7,7 +7,8 @@ runner passes them on unchanged and closes the stream with exactly one ``DoneEve
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -88,27 +89,33 @@ class AgentRunner:
         self.deps = deps
         self.graph = graph if graph is not None else build_graph()
 
-    def costliest_alias(self, principal: Principal) -> str:
+    def tier_aliases(self) -> tuple[str, str]:
+        """The (small, large) aliases runs are routed to."""
+        return tier_aliases(self.deps)
+
+    def costliest_alias(self, principal: Principal, options: AgentOptions | None = None) -> str:
         """The most expensive alias a run for ``principal`` may reach (for quota reservations)."""
-        ctx = AgentContext(self.deps, principal)
-        small, large = tier_aliases(ctx)
+        ctx = AgentContext(self.deps, principal, options=options or AgentOptions())
+        small, large = tier_aliases(self.deps)
         return large if may_use_large(ctx) else small
 
-    async def run(
+    def run(
         self,
         messages: Sequence[Mapping[str, Any]],
         principal: Principal,
         requested_model: str = AUTO_MODEL,
         options: AgentOptions | None = None,
-    ) -> AsyncIterator[AgentEvent]:
-        """Yield the run's events; the last is always a ``DoneEvent`` or an ``ErrorEvent``.
+    ) -> AsyncGenerator[AgentEvent, None]:
+        """The run's events; the last is always a ``DoneEvent`` or an ``ErrorEvent``.
+
+        The graph's own generator, not a wrapper around it: closing it (``aclose``) or cancelling
+        the task that iterates it stops the graph and the upstream call at once, rather than
+        whenever a wrapped generator would be finalized.
 
         Raises:
             InvalidRequestError: ``messages`` is not a valid conversation (before any event).
         """
-        run = AgentRun()
-        async for event in self._stream(messages, principal, requested_model, options, run):
-            yield event
+        return self._stream(messages, principal, requested_model, options, AgentRun())
 
     async def execute(
         self,
@@ -130,19 +137,26 @@ class AgentRunner:
         requested_model: str,
         options: AgentOptions | None,
         run: AgentRun,
-    ) -> AsyncIterator[AgentEvent]:
+    ) -> AsyncGenerator[AgentEvent, None]:
         checked = validate_messages(messages)
         ctx = AgentContext(self.deps, principal, requested_model, options or AgentOptions())
         config: Any = {"recursion_limit": self.deps.settings.recursion_limit}
         state: AgentState = {"messages": checked}
+        # Typed as an iterator, but it is an async generator, which is what has ``aclose``.
+        stream = cast(
+            AsyncGenerator[tuple[str, Any], None],
+            self.graph.astream(state, config, context=ctx, stream_mode=["custom", "values"]),
+        )
         try:
-            async for mode, data in self.graph.astream(
-                state, config, context=ctx, stream_mode=["custom", "values"]
-            ):
-                if mode == "custom":
-                    yield cast(AgentEvent, data)
-                else:
-                    state = cast(AgentState, data)
+            # ``aclosing``: when our caller leaves (aclose), LangGraph's generator is closed now,
+            # which cancels the running node and its upstream call; a bare ``async for`` would
+            # leave that to the garbage collector.
+            async with aclosing(stream):
+                async for mode, data in stream:
+                    if mode == "custom":
+                        yield cast(AgentEvent, data)
+                    else:
+                        state = cast(AgentState, data)
         except GraphRecursionError:
             _log.error("agent run hit the recursion limit", limit=config["recursion_limit"])
             run.state = state
@@ -151,6 +165,14 @@ class AgentRunner:
         except GatewayError as exc:
             run.state = state
             yield error_event(state, exc.code, exc.message, exc.status_code)
+            return
+        except Exception:
+            # A bug or an unwrapped library error: the caller still gets its one terminal event
+            # (an SSE stream that already started can only report it in-band), details go to
+            # the log, never to the client.
+            _log.exception("agent run failed")
+            run.state = state
+            yield error_event(state, "internal_error", "The agent failed unexpectedly", 500)
             return
         run.state = state
         error = state.get("error")

@@ -123,6 +123,8 @@ async def test_refusal_is_a_normal_answer_with_the_guardrail_named(
     assert response.headers["x-gateway-guardrails"] == "input:block"
     chunks = chunks_of(response)
     assert chunks[-1]["choices"][0]["finish_reason"] == "content_filter"
+    # No model was chosen, yet every chunk names one (typed clients reject a null "model").
+    assert {c["model"] for c in chunks} == {"auto"}
     assert fake.requests() == []
 
 

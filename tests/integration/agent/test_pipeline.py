@@ -128,6 +128,8 @@ async def test_tool_intent_drives_the_tool_node_for_models_without_tool_calling(
     # Neither model call offered tools; the second one carried the result as context.
     requests = fake.requests("demo")
     assert all("tools" not in r["body"] for r in requests)
+    # The arguments call is an upstream request like the answer: both show in the attempts.
+    assert [a["alias"] for a in result.state["attempts"]] == ["small-plain", "small-plain"]
     assert any("84" in str(m.get("content")) for m in requests[-1]["body"]["messages"])
 
 

@@ -279,6 +279,8 @@ def test_quota_reservations_use_the_costliest_alias_the_caller_may_reach() -> No
     runner = AgentRunner(make_deps())
     assert runner.costliest_alias(principal("pro")) == "large"
     assert runner.costliest_alias(principal("free")) == "small"
+    no_large = AgentOptions(large_models=False)
+    assert runner.costliest_alias(principal("pro"), no_large) == "small"
 
 
 def test_settings_refuse_a_recursion_limit_below_the_loop_bounds() -> None:

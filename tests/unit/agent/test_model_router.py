@@ -7,17 +7,19 @@ from typing import Any
 import pytest
 from langgraph.runtime import Runtime
 
+from llm_gateway.agent.context import AgentContext, AgentOptions
 from llm_gateway.agent.events import ModelEvent
 from llm_gateway.agent.nodes.model_router import (
     choose_model,
     fallback_alias,
     model_router,
+    next_alias,
     route_by_tier,
 )
 from llm_gateway.agent.state import AgentState, IntentRecord
 from llm_gateway.core.config import AgentSettings
 from llm_gateway.core.exceptions import InvalidRequestError, NotFoundError
-from tests.unit.agent.fakes import FakeCatalog, FakeModel, make_context, make_deps
+from tests.unit.agent.fakes import FakeCatalog, FakeModel, make_context, make_deps, principal
 
 
 def _state(complexity: str = "simple", text: str = "hi", **extra: Any) -> AgentState:
@@ -115,6 +117,27 @@ def test_no_fallback_for_explicit_alias_or_when_disabled() -> None:
     assert fallback_alias("small", ["small"], make_context(make_deps(), model="small")) is None
     deps = make_deps(settings=AgentSettings(fallback_other_tier=False))
     assert fallback_alias("small", ["small"], make_context(deps)) is None
+
+
+def test_a_failed_alias_is_never_chosen_again_for_a_long_conversation() -> None:
+    ctx = make_context(make_deps(), tier="pro")
+    long = _state("simple", "word " * 10_000, alias="large")  # fits only the large window
+    assert choose_model(long, ctx).alias == "large"
+    # Once large failed, small cannot hold it: no alias is left, rather than large once more.
+    assert next_alias(long, ["large"], ctx) is None
+    with pytest.raises(InvalidRequestError):
+        choose_model({**long, "failed_aliases": ["large"]}, ctx)
+    # A short conversation still falls back from large to small.
+    assert next_alias(_state("complex", alias="large"), ["large"], ctx) == "small"
+
+
+def test_a_quota_without_large_models_keeps_every_route_on_the_small_model() -> None:
+    options = AgentOptions(large_models=False)
+    ctx = AgentContext(make_deps(), principal("enterprise"), options=options)
+    assert choose_model(_state("complex"), ctx).alias == "small"
+    assert fallback_alias("small", ["small"], ctx) is None
+    with pytest.raises(InvalidRequestError):  # no upgrade to the large window either
+        choose_model(_state("simple", "word " * 10_000), ctx)
 
 
 async def test_node_announces_the_model_once() -> None:

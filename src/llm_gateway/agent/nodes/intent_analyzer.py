@@ -13,11 +13,13 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 
 from llm_gateway.agent.context import AgentContext
-from llm_gateway.agent.conversation import detect_language, user_text
+from llm_gateway.agent.conversation import user_text
 from llm_gateway.agent.events import GuardrailEvent, IntentEvent
+from llm_gateway.agent.intent import detect_language
+from llm_gateway.agent.nodes.attempts import side_attempts
 from llm_gateway.agent.nodes.model_router import tier_aliases
 from llm_gateway.agent.nodes.tool_executor import intent_tool
-from llm_gateway.agent.ports import ChatRequest, ChatResponse
+from llm_gateway.agent.ports import ChatRequest, ChatResponse, UpstreamAttempt
 from llm_gateway.agent.state import AgentState, IntentRecord, StepRecord, VerdictRecord, step
 
 _SOURCES = ("rules", "classifier", "llm", "fallback")
@@ -70,15 +72,20 @@ async def intent_analyzer(state: AgentState, runtime: Runtime[AgentContext]) -> 
                 "steps": [step("intent_analyzer", ms)],
             }
 
-    small, _ = tier_aliases(ctx)
+    small, _ = tier_aliases(ctx.deps)
     calls: list[StepRecord] = []
+    tried: list[UpstreamAttempt] = []
 
     async def small_model(request: ChatRequest) -> ChatResponse:
         call_started = time.perf_counter()
-        response = await ctx.deps.llm.chat({**request, "model": small})
-        ms = (time.perf_counter() - call_started) * 1000
-        calls.append(step("intent_llm", ms, small, response.get("usage")))
-        return response
+        usage = None
+        try:
+            response = await ctx.deps.llm.chat({**request, "model": small}, tried)
+            usage = response.get("usage")
+            return response
+        finally:  # a failed or timed-out call still took time (the analyzer falls back)
+            ms = (time.perf_counter() - call_started) * 1000
+            calls.append(step("intent_llm", ms, small, usage))
 
     result = await ctx.deps.intent.analyze(messages, small_model, ctx.settings.intent_timeout_s)
     intent = IntentRecord(
@@ -94,7 +101,7 @@ async def intent_analyzer(state: AgentState, runtime: Runtime[AgentContext]) -> 
         intent["reason"] = f"{intent['reason']} ({intent['label']} unavailable)"
         intent["label"] = "general"
     write(_event(intent))
-    update: dict[str, Any] = {"intent": intent}
+    update: dict[str, Any] = {"intent": intent, "attempts": side_attempts(tried, ctx)}
     if intent["label"] == "dangerous":
         update["refusal_reason"] = "dangerous_intent"
     ms = (time.perf_counter() - started) * 1000

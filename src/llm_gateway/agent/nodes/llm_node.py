@@ -15,10 +15,11 @@ from langgraph.runtime import Runtime
 from langgraph.types import StreamWriter
 
 from llm_gateway.agent.context import AgentContext
-from llm_gateway.agent.events import ModelEvent, TokenEvent
-from llm_gateway.agent.nodes.model_router import fallback_alias
+from llm_gateway.agent.events import TokenEvent
+from llm_gateway.agent.nodes.attempts import attempt_records, router_fallback, served_attempt
+from llm_gateway.agent.nodes.model_router import next_alias
 from llm_gateway.agent.ports import ChatRequest, StreamGuard, UpstreamAttempt
-from llm_gateway.agent.state import AgentState, AttemptRecord, ErrorRecord, VerdictRecord, step
+from llm_gateway.agent.state import AgentState, ErrorRecord, VerdictRecord, step
 from llm_gateway.core.exceptions import ClientError, GatewayError
 
 
@@ -60,40 +61,6 @@ def build_request(state: AgentState, ctx: AgentContext) -> tuple[ChatRequest, bo
     return request, offer_tools
 
 
-def _attempt_records(
-    tried: list[UpstreamAttempt],
-    state: AgentState,
-    ctx: AgentContext,
-    error: GatewayError | None,
-    ms: float,
-) -> list[AttemptRecord]:
-    alias = state["alias"]
-    if not tried:  # a client that does not report its tries: one attempt, as seen from here
-        tried = [
-            UpstreamAttempt(alias=alias, deployment=None, ok=error is None, error_code=None, ms=ms)
-        ]
-    records = []
-    for t in tried:
-        info = ctx.deps.catalog.find(t["alias"])
-        failed = not t["ok"] and error is not None
-        records.append(
-            AttemptRecord(
-                alias=t["alias"],
-                tier=info.tier if info is not None else state["tier"],
-                deployment=t["deployment"],
-                ok=t["ok"],
-                error_code=t["error_code"] or (error.code if failed and error else None),
-                error=error.message if failed and error else None,
-                ms=round(t["ms"], 3),
-            )
-        )
-    return records
-
-
-def _served(records: list[AttemptRecord]) -> AttemptRecord | None:
-    return next((r for r in reversed(records) if r["ok"]), None)
-
-
 class _StreamResult:
     """What one streamed call produced: text, tool calls, usage, and the guard's findings."""
 
@@ -105,6 +72,7 @@ class _StreamResult:
         self.rules: list[str] = []
         self.categories: list[str] = []
         self.stopped = False
+        self.started = False  # the first chunk arrived
 
     @property
     def sent(self) -> str:
@@ -141,6 +109,7 @@ class _StreamResult:
 
 async def _stream(
     request: ChatRequest,
+    state: AgentState,
     ctx: AgentContext,
     write: StreamWriter,
     tried: list[UpstreamAttempt],
@@ -151,6 +120,12 @@ async def _stream(
     chunks = ctx.deps.llm.chat_stream(request, tried)
     try:
         async for chunk in chunks:
+            if not result.started:
+                # The router's choice is final once a chunk is here: name the alias that serves
+                # before its first token, so headers and chunks carry it, not the failed one.
+                result.started = True
+                if (event := router_fallback(state, ctx, tried)) is not None:
+                    write(event)
             if usage := chunk.get("usage"):
                 result.usage = usage
             for choice in chunk.get("choices") or ():
@@ -188,7 +163,7 @@ def _failure(
         update.update(streamed=True, answer=sent, finish_reason="error")
     else:
         failed = [*state.get("failed_aliases", ()), *update["failed_aliases"]]
-        update["fallback_to"] = fallback_alias(alias, failed, ctx)
+        update["fallback_to"] = next_alias(state, failed, ctx)
     return update
 
 
@@ -235,7 +210,7 @@ def make_llm_node(name: str) -> Node:
         try:
             if ctx.options.stream:
                 streamed = _StreamResult()
-                await _stream(request, ctx, runtime.stream_writer, tried, streamed)
+                await _stream(request, state, ctx, runtime.stream_writer, tried, streamed)
                 content, calls = streamed.sent, list(streamed.calls.values())
                 usage, finish = streamed.usage, streamed.finish_reason
             else:
@@ -248,21 +223,21 @@ def make_llm_node(name: str) -> Node:
             raise  # the caller's request is wrong for this model: no fallback can fix it
         except GatewayError as exc:
             ms = (time.perf_counter() - started) * 1000
-            records = _attempt_records(tried, state, ctx, exc, ms)
+            records = attempt_records(tried, state, ctx, exc, ms)
             partial = streamed.sent if streamed is not None else ""
             return {**_failure(state, ctx, exc, partial, records), "steps": [step(name, ms)]}
         ms = (time.perf_counter() - started) * 1000
-        records = _attempt_records(tried, state, ctx, None, ms)
+        records = attempt_records(tried, state, ctx, None, ms)
         update: dict[str, Any] = {"attempts": records, "error": None}
-        served = _served(records)
+        served = served_attempt(records)
         alias = state["alias"]
         if served is not None:
             update["served_by"] = served["deployment"]
             if served["alias"] != alias:  # the router followed the alias's configured fallback
                 alias = served["alias"]
                 update.update(alias=alias, tier=served["tier"])
-                reason = f"router fallback after {state['alias']} failed"
-                runtime.stream_writer(ModelEvent(alias=alias, tier=served["tier"], reason=reason))
+                if streamed is None and (event := router_fallback(state, ctx, tried)):
+                    runtime.stream_writer(event)  # a stream announced it at its first chunk
         update["steps"] = [step(name, ms, alias, usage)]
         if calls and offered_tools:
             return {**update, **_tool_turn(state, content, calls, streamed is not None)}

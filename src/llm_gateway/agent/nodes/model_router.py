@@ -11,12 +11,12 @@ from typing import Any, Final, Literal
 
 from langgraph.runtime import Runtime
 
-from llm_gateway.agent.context import AUTO_MODEL, AgentContext
+from llm_gateway.agent.context import AUTO_MODEL, AgentContext, AgentDeps
 from llm_gateway.agent.conversation import estimate_tokens
 from llm_gateway.agent.events import ModelEvent
 from llm_gateway.agent.ports import ModelInfo
 from llm_gateway.agent.state import AgentState, step
-from llm_gateway.core.exceptions import InvalidRequestError, NotFoundError
+from llm_gateway.core.exceptions import GatewayError, InvalidRequestError, NotFoundError
 
 SMALL_LLM: Final = "small_llm"
 LARGE_LLM: Final = "large_llm"
@@ -41,10 +41,10 @@ def _lookup(ctx: AgentContext, alias: str) -> ModelInfo:
     return info
 
 
-def tier_aliases(ctx: AgentContext) -> tuple[str, str]:
+def tier_aliases(deps: AgentDeps) -> tuple[str, str]:
     """The (small, large) aliases: configured ones, else the registry's per-tier defaults."""
-    catalog = ctx.deps.catalog
-    settings = ctx.settings
+    catalog = deps.catalog
+    settings = deps.settings
     return (
         settings.small_model or catalog.default_small,
         settings.large_model or catalog.default_large,
@@ -52,7 +52,8 @@ def tier_aliases(ctx: AgentContext) -> tuple[str, str]:
 
 
 def may_use_large(ctx: AgentContext) -> bool:
-    return ctx.principal.tier in ctx.settings.large_model_tiers
+    """Whether this run may reach a large-tier alias (agent settings and the caller's quota)."""
+    return ctx.options.large_models and ctx.principal.tier in ctx.settings.large_model_tiers
 
 
 def fallback_alias(alias: str | None, failed: Sequence[str], ctx: AgentContext) -> str | None:
@@ -63,7 +64,7 @@ def fallback_alias(alias: str | None, failed: Sequence[str], ctx: AgentContext) 
     """
     if ctx.requested_model != AUTO_MODEL or not ctx.settings.fallback_other_tier:
         return None
-    small, large = tier_aliases(ctx)
+    small, large = tier_aliases(ctx.deps)
     other = large if alias == small else small
     if other in failed or (other == large and not may_use_large(ctx)):
         return None
@@ -89,7 +90,7 @@ def choose_model(state: AgentState, ctx: AgentContext) -> Choice:
         info = _lookup(ctx, ctx.requested_model)
         return Choice(info.alias, info.tier, "requested by the caller", info.capabilities.tools)
 
-    small, large = tier_aliases(ctx)
+    small, large = tier_aliases(ctx.deps)
     intent = state.get("intent")
     complexity = intent["complexity"] if intent else "simple"
     large_ok = may_use_large(ctx)
@@ -99,13 +100,17 @@ def choose_model(state: AgentState, ctx: AgentContext) -> Choice:
         alias, reason = small, f"complex request, tier '{ctx.principal.tier}' uses small models"
     else:
         alias, reason = small, "simple request"
-    if alias in (state.get("failed_aliases") or ()):
-        other = fallback_alias(alias, state.get("failed_aliases") or (), ctx)
+    failed = state.get("failed_aliases") or ()
+    if alias in failed:
+        other = fallback_alias(alias, failed, ctx)
         if other is not None:
             alias, reason = other, f"fallback after {alias} failed"
     info = _lookup(ctx, alias)
     if not _fits(info, needed):
-        bigger = _lookup(ctx, large) if alias == small and large_ok else None
+        # Never "upgrade" to an alias that already failed in this run: that would send the run
+        # back to it on every fallback until the recursion limit.
+        upgrade = alias == small and large_ok and large not in failed
+        bigger = _lookup(ctx, large) if upgrade else None
         if bigger is None or not _fits(bigger, needed):
             raise InvalidRequestError(
                 f"The conversation needs about {needed} tokens, more than the "
@@ -115,6 +120,19 @@ def choose_model(state: AgentState, ctx: AgentContext) -> Choice:
             )
         info, reason = bigger, f"conversation too long for {alias}"
     return Choice(info.alias, info.tier, reason, info.capabilities.tools)
+
+
+def next_alias(state: AgentState, failed: Sequence[str], ctx: AgentContext) -> str | None:
+    """The alias a new model call would use once ``failed`` have failed, or None if none is left.
+
+    This is ``choose_model``'s own decision (tier, context length, fallback rules), so the graph
+    only goes back to ``model_router`` when that leads somewhere new.
+    """
+    try:
+        choice = choose_model({**state, "failed_aliases": list(failed)}, ctx)
+    except GatewayError:
+        return None  # e.g. only the failed alias can hold the conversation
+    return None if choice.alias in failed else choice.alias
 
 
 async def model_router(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:

@@ -23,8 +23,9 @@ from langgraph.types import StreamWriter
 from llm_gateway.agent.context import AgentContext
 from llm_gateway.agent.conversation import last_user_text
 from llm_gateway.agent.events import ToolEvent
-from llm_gateway.agent.nodes.model_router import choose_model
-from llm_gateway.agent.ports import ToolBox
+from llm_gateway.agent.nodes.attempts import side_attempts
+from llm_gateway.agent.nodes.model_router import choose_model, tier_aliases
+from llm_gateway.agent.ports import ToolBox, UpstreamAttempt
 from llm_gateway.agent.state import AgentState, ToolCallRecord, step
 from llm_gateway.core.exceptions import GatewayError
 
@@ -99,9 +100,12 @@ def _guess_arguments(spec: Mapping[str, Any], text: str) -> str:
 
 
 async def _intent_arguments(
-    state: AgentState, ctx: AgentContext, name: str
+    state: AgentState, ctx: AgentContext, name: str, tried: list[UpstreamAttempt]
 ) -> tuple[str, str, dict[str, Any] | None]:
-    """(arguments, alias asked, usage): the small model's JSON, else a guess from the text."""
+    """(arguments, alias asked, usage): the small model's JSON, else a guess from the text.
+
+    The small model's upstream tries are appended to ``tried``.
+    """
     tools = ctx.deps.tools
     if tools is None:
         return "{}", "", None
@@ -112,7 +116,7 @@ async def _intent_arguments(
         description=spec.get("description", ""),
         schema=orjson.dumps(spec.get("parameters") or {}).decode(),
     )
-    small = ctx.settings.small_model or ctx.deps.catalog.default_small
+    small, _ = tier_aliases(ctx.deps)
     request = {
         "model": small,
         "messages": [{"role": "system", "content": prompt}, {"role": "user", "content": text}],
@@ -121,7 +125,7 @@ async def _intent_arguments(
     usage = None
     try:
         async with asyncio.timeout(ctx.settings.intent_timeout_s):
-            response = await ctx.deps.llm.chat(request)
+            response = await ctx.deps.llm.chat(request, tried)
         usage = response.get("usage")
         content = ((response.get("choices") or [{}])[0].get("message") or {}).get("content") or ""
         match = _JSON_OBJECT.search(content)
@@ -166,7 +170,8 @@ async def tool_executor(state: AgentState, runtime: Runtime[AgentContext]) -> di
         if choice.supports_tools and ctx.settings.native_tools:
             update = {"forced_tool": name}  # the routed model calls it with proper arguments
         else:
-            arguments, alias, usage = await _intent_arguments(state, ctx, name)
+            tried: list[UpstreamAttempt] = []
+            arguments, alias, usage = await _intent_arguments(state, ctx, name, tried)
             call_id = f"call_{uuid.uuid4().hex[:12]}"
             record = await _run_one(
                 tools, runtime.stream_writer, call_id, name, arguments, "intent"
@@ -176,6 +181,7 @@ async def tool_executor(state: AgentState, runtime: Runtime[AgentContext]) -> di
                 "tool_calls": [record],
                 "turns": [{"role": "system", "content": context}],
                 "tool_rounds": state.get("tool_rounds", 0) + 1,
+                "attempts": side_attempts(tried, ctx),
             }
     ms = (time.perf_counter() - started) * 1000
     update["steps"] = [step("tool_executor", ms, alias, usage)]
