@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -10,16 +12,31 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from llm_gateway import __version__
+from llm_gateway.agent.wiring import create_agent
 from llm_gateway.core.config import Settings, load_settings, mask_url
 from llm_gateway.core.database import check_database, create_engine, create_session_factory
 from llm_gateway.core.http import create_http_session
 from llm_gateway.core.logging import configure_logging, get_logger
 from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.core.store import create_store
+from llm_gateway.fake_upstream.demo import start_demo_upstream
 from llm_gateway.middleware.body_limit import BodyLimitMiddleware
 from llm_gateway.middleware.error_handler import install_error_handlers
 from llm_gateway.middleware.request_context import RequestContextMiddleware
-from llm_gateway.routers import health
+from llm_gateway.providers.registry import load_registry
+from llm_gateway.routers import admin as admin_router
+from llm_gateway.routers import anthropic_compat, health, openai_compat, users
+from llm_gateway.routers import auth as auth_router
+from llm_gateway.routers import chat as chat_router
+from llm_gateway.routers import conversations as conversations_router
+from llm_gateway.routers import usage as usage_router
+from llm_gateway.services import tokens
+from llm_gateway.services.auth.runtime import AuthRuntime
+from llm_gateway.services.chat.background import BackgroundJobs
+from llm_gateway.services.quotas.service import QuotaService
+from llm_gateway.services.routing import Router
+from llm_gateway.services.usage.writer import UsageWriter
+from llm_gateway.tools import create_tool_registry
 
 _log = get_logger("llm_gateway.app")
 
@@ -39,13 +56,59 @@ def _lifespan(settings: Settings) -> Any:
             http = create_http_session(settings.providers)
             stack.push_async_callback(http.close)
 
+            models = load_registry(settings.providers)  # a bad models.yaml stops startup here
+            if settings.providers.demo_upstream:
+                demo = await start_demo_upstream(settings.providers)
+                if demo is not None:
+                    stack.push_async_callback(demo.stop)
+            router = Router(models, http, store, settings.providers)
+
+            tools = await create_tool_registry(settings.tools, http)  # probes the code sandbox
+            stack.push_async_callback(tools.aclose)
+
+            session_factory = create_session_factory(engine)
+            auth = AuthRuntime.create(settings, store, session_factory)
+            stack.push_async_callback(auth.aclose)
+            await auth.start()  # subscribes to cross-instance credential invalidations
+
+            quotas = QuotaService(settings.quotas, store, session_factory)
+            stack.push_async_callback(quotas.stop)
+            await quotas.start()  # loads per-user/key quota overrides and follows changes
+
+            usage = UsageWriter(settings.quotas.usage, session_factory, store)
+            stack.push_async_callback(usage.stop)  # writes every queued record on shutdown
+            await usage.start()
+
+            # Closed before the usage writer and the engine: running turns finish saving first.
+            chat_jobs = BackgroundJobs(settings.chat.background_concurrency)
+            stack.push_async_callback(chat_jobs.close, settings.chat.background_drain_s)
+            chat_jobs.spawn("tokenizer-preload", asyncio.to_thread(tokens.preload))
+
             state = AppState(
                 settings=settings,
                 engine=engine,
-                session_factory=create_session_factory(engine),
+                session_factory=session_factory,
                 store=store,
                 http=http,
+                models=models,
+                router=router,
+                tools=tools,
+                auth=auth,
+                quotas=quotas,
+                usage=usage,
+                chat_jobs=chat_jobs,
+                agent=create_agent(
+                    settings,
+                    router=router,
+                    models=models,
+                    tools=tools,
+                    model_gate=quotas.check_model,
+                ),
             )
+            # What startup built lives as long as the process: keep it out of the cyclic GC, whose
+            # full passes over ~200k startup objects stall every request for 100+ ms (p99).
+            gc.freeze()
+            stack.callback(gc.unfreeze)
             _log.info(
                 "gateway started",
                 version=__version__,
@@ -73,6 +136,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(health.router)
+    openai_compat.install(app)  # raw ASGI routes: /v1/chat/completions, /v1/embeddings, /v1/models
+    anthropic_compat.install(app)  # raw ASGI route: /v1/messages
+    app.include_router(auth_router.router)
+    app.include_router(users.router)
+    app.include_router(conversations_router.router)
+    app.include_router(chat_router.router)
+    app.include_router(usage_router.router)
+    app.include_router(admin_router.router)
 
     # Added innermost first: the request context wraps everything, so even CORS and body-limit
     # errors carry a request id and are logged.

@@ -6,7 +6,7 @@ handed to LangGraph as the run's ``context`` (nodes read it as ``runtime.context
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,8 @@ from llm_gateway.core.config import AgentSettings
 from llm_gateway.services.auth.principal import Principal
 
 AUTO_MODEL = "auto"
+
+ModelGate = Callable[[Principal, str, str | None], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,9 @@ class AgentDeps:
     settings: AgentSettings
     guardrails: Guardrails | None = None
     tools: ToolBox | None = None
+    # The quota layer's model check (raises PermissionDeniedError when a caller's tier or
+    # overrides forbid an alias); consulted before routing anyone to the large alias.
+    model_gate: ModelGate | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +45,9 @@ class AgentOptions:
         params: Sampling parameters passed to every answering model call (temperature,
             max_tokens, top_p, stop, seed, ...).
         use_tools: Allow tool calls at all (the /chat API may switch them off).
-        large_models: The caller's quota allows large-tier models. The transport asks the quota
-            layer (per-tier and per-user policy); the agent's ``large_model_tiers`` applies on
-            top, so either one can keep a caller on the small model.
+        large_models: The transport allows large-tier models for this run. The quota layer's
+            ``model_gate`` and the agent's ``large_model_tiers`` apply on top, so any of the three
+            can keep a caller on the small model.
     """
 
     stream: bool = True

@@ -34,12 +34,10 @@ from llm_gateway.core.exceptions import (
     ClientError,
     GatewayError,
     InvalidRequestError,
-    PermissionDeniedError,
     ServerError,
 )
 from llm_gateway.core.state import AppState
 from llm_gateway.providers.streaming import SSE_DONE, openai_error_event, sse_data
-from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.proxy import hooks
 from llm_gateway.services.proxy.context import CallContext
 from llm_gateway.services.proxy.exchange import Exchange
@@ -64,7 +62,7 @@ _PASSED_PARAMS = (
 _CLIENT_TOOL_PARAMS = ("tools", "functions", "tool_choice", "function_call")
 
 
-def agent_options(request: Mapping[str, Any], *, large_models: bool = True) -> AgentOptions:
+def agent_options(request: Mapping[str, Any]) -> AgentOptions:
     """The run options for a validated request, or a 400 for what ``auto`` cannot honour."""
     for param in _CLIENT_TOOL_PARAMS:
         if request.get(param) not in (None, [], "none"):
@@ -77,22 +75,7 @@ def agent_options(request: Mapping[str, Any], *, large_models: bool = True) -> A
     if request.get("n") not in (None, 1):
         raise InvalidRequestError("'n' must be 1 with model 'auto'", param="n")
     params = {key: request[key] for key in _PASSED_PARAMS if request.get(key) is not None}
-    return AgentOptions(
-        stream=request.get("stream") is True, params=params, large_models=large_models
-    )
-
-
-def _quota_allows_large(state: AppState, principal: Principal) -> bool:
-    """Whether the quota layer (tier limits, per-user and per-key overrides) allows the large
-    alias for ``principal``: a caller it keeps on small models must be routed there, not
-    refused with a 403 for a model it never asked for."""
-    _, large = state.agent.tier_aliases()
-    info = state.models.find(large)
-    try:
-        state.quotas.check_model(principal, large, None if info is None else info.tier)
-    except PermissionDeniedError:
-        return False
-    return True
+    return AgentOptions(stream=request.get("stream") is True, params=params)
 
 
 def _latin1(value: str) -> str:
@@ -158,7 +141,7 @@ async def serve_auto(state: AppState, exchange: Exchange, request: dict[str, Any
     principal = ctx.principal
     if principal is None:
         raise AuthenticationError()
-    options = agent_options(request, large_models=_quota_allows_large(state, principal))
+    options = agent_options(request)
     # Quotas check and reserve per alias, and "auto" is none: reserve against the costliest alias
     # this caller's run may reach, then restore "auto" so the usage record names the agent.
     ctx.requested_model = state.agent.costliest_alias(principal, options)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from llm_gateway.agent.context import AgentDeps
+from llm_gateway.agent.context import AgentDeps, ModelGate
 from llm_gateway.agent.graph import build_graph
 from llm_gateway.agent.intent.analyzer import IntentAnalyzer
 from llm_gateway.agent.ports import ChatChunk, ChatRequest, ChatResponse, UpstreamAttempt
@@ -71,10 +71,12 @@ def create_agent(
     models: ModelRegistry,
     tools: ToolRegistry | None,
     guardrails: GuardrailEngine | None = None,
+    model_gate: ModelGate | None = None,
 ) -> AgentRunner:
     """The runner with its graph compiled once (call from the lifespan, never per request).
 
-    ``guardrails`` defaults to an engine built from ``settings.agent.guardrails``. The intent
+    ``guardrails`` defaults to an engine built from ``settings.agent.guardrails``; ``model_gate``
+    is the quota layer's per-caller model check (``QuotaService.check_model``). The intent
     analyzer gets no guardrail engine: the graph runs the input check itself, before it.
     """
     agent = settings.agent
@@ -89,5 +91,6 @@ def create_agent(
         settings=agent,
         guardrails=guardrails if guardrails is not None else GuardrailEngine(agent.guardrails),
         tools=tools,
+        model_gate=model_gate,
     )
     return AgentRunner(deps, build_graph())

@@ -6,11 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from llm_gateway.cli import db, serve
+from llm_gateway.cli import db, fake_upstream, serve, users
 from llm_gateway.core.config import SettingsError
 from llm_gateway.core.exceptions import GatewayError
 
-COMMAND_GROUPS = (serve, db)
+COMMAND_GROUPS = (serve, db, fake_upstream, users)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""``llm-gateway create-admin`` and ``llm-gateway users promote|demote|deactivate|activate``.
+"""``llm-gateway create-admin`` and ``llm-gateway users <action>`` (access and tier changes).
 
 Changes are committed to the database and announced through the store, so running gateways
 that share the same Redis drop their cached view of the user within a second. With the
@@ -48,6 +48,10 @@ def register(sub: Any) -> None:
         parser = users_sub.add_parser(action, help=f"{action} a user")
         parser.add_argument("--email", required=True)
         parser.set_defaults(handler=_change_user, action=action)
+    set_tier = users_sub.add_parser("set-tier", help="move a user to a configured quota tier")
+    set_tier.add_argument("--email", required=True)
+    set_tier.add_argument("--tier", required=True, help="a tier name from the quota settings")
+    set_tier.set_defaults(handler=_change_user, action="set-tier")
 
 
 async def _with_runtime(settings: Settings, work: Callable[[AuthRuntime], Awaitable[str]]) -> str:
@@ -101,7 +105,7 @@ def _create_admin(args: argparse.Namespace) -> int:
 
 def _change_user(args: argparse.Namespace) -> int:
     settings = load_settings()
-    changes = _ACTIONS[args.action]
+    changes = {"tier": args.tier} if args.action == "set-tier" else _ACTIONS[args.action]
 
     async def work(auth: AuthRuntime) -> str:
         async with session_scope(auth.session_factory) as session:

@@ -10,8 +10,16 @@ from dataclasses import dataclass
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from llm_gateway.agent.runner import AgentRunner
 from llm_gateway.core.config import Settings
 from llm_gateway.core.store import Store
+from llm_gateway.providers.registry import ModelRegistry
+from llm_gateway.services.auth.runtime import AuthRuntime
+from llm_gateway.services.chat.background import BackgroundJobs
+from llm_gateway.services.quotas.service import QuotaService
+from llm_gateway.services.routing.router import Router
+from llm_gateway.services.usage.writer import UsageWriter
+from llm_gateway.tools.base import ToolRegistry
 
 STATE_KEY = "app_state"
 
@@ -25,3 +33,11 @@ class AppState:
     session_factory: async_sessionmaker[AsyncSession]
     store: Store
     http: aiohttp.ClientSession
+    models: ModelRegistry  # aliases → deployments, prices, capabilities (config/models.yaml)
+    router: Router  # deployment choice, retries, cooldowns, fallbacks (proxy and agent)
+    tools: ToolRegistry  # agent tools, built once from settings.tools
+    auth: AuthRuntime  # password hasher, token codec, credential caches (accounts)
+    quotas: QuotaService  # tiers, rate limits, budgets, concurrency slots (store scripts)
+    usage: UsageWriter  # background batch writer of usage records
+    chat_jobs: BackgroundJobs  # /chat turns, titles and summaries; drained on shutdown
+    agent: AgentRunner  # the LangGraph pipeline, compiled once ("model": "auto" and /chat)

@@ -1,5 +1,33 @@
 """ORM models. Importing this package registers every table on ``Base.metadata``."""
 
+from llm_gateway.models.api_key import ApiKey
+from llm_gateway.models.auth_tokens import PasswordResetToken, RefreshToken
 from llm_gateway.models.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
+from llm_gateway.models.conversation import Conversation, Message
+from llm_gateway.models.quota import QuotaOverride
+from llm_gateway.models.usage import (
+    UsageDaily,
+    UsageDailyModel,
+    UsageDailyUser,
+    UsageLatencyDaily,
+    UsageRecord,
+)
+from llm_gateway.models.user import User
 
-__all__ = ["Base", "TimestampMixin", "UUIDPrimaryKeyMixin"]
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Conversation",
+    "Message",
+    "PasswordResetToken",
+    "QuotaOverride",
+    "RefreshToken",
+    "TimestampMixin",
+    "UUIDPrimaryKeyMixin",
+    "UsageDaily",
+    "UsageDailyModel",
+    "UsageDailyUser",
+    "UsageLatencyDaily",
+    "UsageRecord",
+    "User",
+]

@@ -89,7 +89,8 @@ class UserPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "admin"] | None = None
-    tier: str | None = Field(default=None, min_length=1, max_length=16)
+    # Checked against the configured tiers by the service, whose 422 names the valid ones.
+    tier: str | None = Field(default=None, min_length=1, max_length=64)
     is_active: bool | None = None
     overrides: QuotaOverrides | None = None
 

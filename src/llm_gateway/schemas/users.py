@@ -30,7 +30,7 @@ class UserOut(BaseModel):
     email: str
     display_name: str | None
     role: Literal["user", "admin"]
-    tier: Literal["free", "pro", "enterprise"]
+    tier: str  # one of the configured quota tiers
     is_active: bool
     created_at: datetime
     last_login_at: datetime | None

@@ -152,3 +152,23 @@ async def test_node_announces_the_model_once() -> None:
     assert len(events) == 1
     assert await route_by_tier({"tier": "large"}) == "large_llm"
     assert await route_by_tier({"tier": "small"}) == "small_llm"
+
+
+def test_the_quota_gate_keeps_a_restricted_caller_on_the_small_model() -> None:
+    """/chat and /v1 'auto' both get this from the agent: the quota layer is asked first."""
+    from dataclasses import replace
+
+    from llm_gateway.core.exceptions import PermissionDeniedError
+    from llm_gateway.services.auth.principal import Principal
+
+    asked: list[str] = []
+
+    def gate(who: Principal, alias: str, model_tier: str | None) -> None:
+        asked.append(alias)
+        if who.tier == "pro":
+            raise PermissionDeniedError(f"tier '{who.tier}' may not use '{alias}'")
+
+    deps = replace(make_deps(), model_gate=gate)
+    assert choose_model(_state("complex"), make_context(deps, tier="pro")).alias == "small"
+    assert choose_model(_state("complex"), make_context(deps, tier="enterprise")).alias == "large"
+    assert asked == ["large", "large"]

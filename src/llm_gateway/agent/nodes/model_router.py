@@ -16,7 +16,12 @@ from llm_gateway.agent.conversation import estimate_tokens
 from llm_gateway.agent.events import ModelEvent
 from llm_gateway.agent.ports import ModelInfo
 from llm_gateway.agent.state import AgentState, step
-from llm_gateway.core.exceptions import GatewayError, InvalidRequestError, NotFoundError
+from llm_gateway.core.exceptions import (
+    GatewayError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 
 SMALL_LLM: Final = "small_llm"
 LARGE_LLM: Final = "large_llm"
@@ -53,7 +58,18 @@ def tier_aliases(deps: AgentDeps) -> tuple[str, str]:
 
 def may_use_large(ctx: AgentContext) -> bool:
     """Whether this run may reach a large-tier alias (agent settings and the caller's quota)."""
-    return ctx.options.large_models and ctx.principal.tier in ctx.settings.large_model_tiers
+    if not (ctx.options.large_models and ctx.principal.tier in ctx.settings.large_model_tiers):
+        return False
+    gate = ctx.deps.model_gate
+    if gate is None:
+        return True
+    _, large = tier_aliases(ctx.deps)
+    info = ctx.deps.catalog.find(large)
+    try:
+        gate(ctx.principal, large, None if info is None else info.tier)
+    except PermissionDeniedError:
+        return False  # route to the small model rather than refuse a model never asked for
+    return True
 
 
 def fallback_alias(alias: str | None, failed: Sequence[str], ctx: AgentContext) -> str | None:

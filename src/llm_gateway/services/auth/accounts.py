@@ -23,6 +23,7 @@ from llm_gateway.services.auth.sessions import (
     issue_tokens,
     revoke_all_sessions,
 )
+from llm_gateway.services.quotas.tiers import require_tier
 
 REGISTER_ACTION = "register"
 _log = get_logger("llm_gateway.auth")
@@ -44,7 +45,11 @@ async def create_user(
     tier: str | None = None,
     display_name: str | None = None,
 ) -> User:
-    """Check the password policy, hash it and insert the user (409 on a duplicate e-mail)."""
+    """Check the password policy, hash it and insert the user (409 on a duplicate e-mail).
+
+    ``tier`` defaults to the registration tier; an unconfigured tier is a 422.
+    """
+    tier = require_tier(auth.settings.quotas, tier or auth.settings.registration_tier)
     auth.passwords.check_policy(password, email=email)
     normalized = normalize_email(email)
     if await users_repo.get_by_email(session, normalized) is not None:
@@ -55,7 +60,7 @@ async def create_user(
         password_hash=await auth.passwords.hash(password),
         display_name=display_name,
         role=role,
-        tier=tier or auth.settings.auth.default_tier,
+        tier=tier,
         is_active=True,
         token_version=0,
     )

@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from llm_gateway.core.exceptions import ConflictError, NotFoundError
 from llm_gateway.core.logging import get_logger
-from llm_gateway.models.user import User, UserRole, UserTier, normalize_email
+from llm_gateway.models.user import User, UserRole, normalize_email
 from llm_gateway.repositories import api_keys as api_keys_repo
 from llm_gateway.repositories import auth_tokens as tokens_repo
 from llm_gateway.repositories import users as users_repo
 from llm_gateway.services.auth.runtime import AuthRuntime
+from llm_gateway.services.quotas.tiers import require_tier
 
 _log = get_logger("llm_gateway.auth")
 
@@ -29,7 +30,7 @@ async def set_user_access(
     user_id: uuid.UUID,
     *,
     role: UserRole | None = None,
-    tier: UserTier | None = None,
+    tier: str | None = None,
     is_active: bool | None = None,
 ) -> User:
     """Change a user's role, tier and/or active flag (None leaves a field unchanged).
@@ -39,9 +40,12 @@ async def set_user_access(
     (demotion or deactivation) is refused with 409, so the gateway is never left unmanageable.
 
     Raises:
+        UnprocessableError: ``tier`` is not a configured quota tier (checked first).
         NotFoundError: no such user.
         ConflictError: the change would leave no active admin.
     """
+    if tier is not None:
+        require_tier(auth.settings.quotas, tier)
     user = await users_repo.get_for_update(session, user_id)
     if user is None:
         raise NotFoundError("User not found", code="user_not_found")

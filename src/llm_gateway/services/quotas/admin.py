@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,7 +11,7 @@ from llm_gateway.core.exceptions import NotFoundError, UnprocessableError
 from llm_gateway.core.state import AppState
 from llm_gateway.models.api_key import ApiKey
 from llm_gateway.models.quota import QuotaOverride
-from llm_gateway.models.user import USER_TIERS, User, UserTier
+from llm_gateway.models.user import User
 from llm_gateway.repositories import admin as admin_repo
 from llm_gateway.repositories import quota as quota_repo
 from llm_gateway.repositories import users as users_repo
@@ -29,6 +29,7 @@ from llm_gateway.schemas.admin import (
 )
 from llm_gateway.services.auth.admin import revoke_all_api_keys, set_user_access
 from llm_gateway.services.quotas.overrides import limits_from_row, subject_name
+from llm_gateway.services.quotas.tiers import require_tier
 
 MODEL_TIERS = ("small", "large")
 
@@ -123,22 +124,15 @@ async def update_user(
     session: AsyncSession, state: AppState, user_id: uuid.UUID, patch: UserPatch
 ) -> AdminUser:
     """Apply ``patch``; 404 for an unknown user, 422 for an unknown tier or bad override."""
-    if patch.tier is not None and (
-        patch.tier not in state.settings.quotas.tiers or patch.tier not in USER_TIERS
-    ):
-        allowed = sorted(set(state.settings.quotas.tiers) & set(USER_TIERS))
-        raise UnprocessableError(
-            f"unknown tier '{patch.tier}'; configured tiers: {', '.join(allowed)}",
-            code="invalid_tier",
-            param="tier",
-        )
+    if patch.tier is not None:
+        require_tier(state.settings.quotas, patch.tier)  # before any lookup: bad input is a 422
     if patch.role is not None or patch.tier is not None or patch.is_active is not None:
         user = await set_user_access(
             session,
             state.auth,
             user_id,
             role=patch.role,
-            tier=cast(UserTier | None, patch.tier),
+            tier=patch.tier,
             is_active=patch.is_active,
         )
     else:
