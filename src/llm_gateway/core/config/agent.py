@@ -1,0 +1,145 @@
+"""Settings groups for the agent pipeline, guardrails, tools and conversations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+GuardrailOutputAction = Literal["allow", "mask", "regenerate"]
+
+
+class GuardrailSettings(BaseModel):
+    """Input (injection/jailbreak) and output (secrets/PII) guardrails for both request paths."""
+
+    # Input rules refuse injection/jailbreak prompts; output rules mask or regenerate leaks.
+    agent_input: bool = True
+    agent_output: bool = True
+    # Explicit aliases take the lean proxy path: guardrails there are opt-in.
+    proxy_input: bool = False
+    proxy_output: bool = False
+    # What to do when a finding of each output family appears.
+    secret_action: GuardrailOutputAction = "mask"  # noqa: S105 - an action name, not a secret
+    pii_action: GuardrailOutputAction = "mask"
+    # Regenerations allowed before the agent gives a safe refusal (0 = refuse at once).
+    max_regenerations: int = Field(default=2, ge=0, le=5)
+    # Input rule score at which a prompt is blocked (rules add weights; 1.0 = one strong rule).
+    input_block_score: float = Field(default=1.0, gt=0)
+    # Characters a streamed answer is held back so a secret split across chunks is caught
+    # (whole words are held anyway; this must cover spaced ones: cards, phones, PEM headers).
+    stream_holdback_chars: int = Field(default=48, ge=40, le=4096)
+    # Largest unreleased stream buffer; an unfinished secret longer than this stops the stream.
+    stream_max_buffer_chars: int = Field(default=8192, ge=256)
+    # Rule ids switched off (escape hatch for false positives), e.g. ["pii.phone"].
+    disabled_rules: list[str] = Field(default_factory=list)
+
+
+class ToolSettings(BaseModel):
+    """Agent tools: calculator, current_time, web_search, code_executor (see docs/TOOLS.md)."""
+
+    calculator_enabled: bool = True
+    current_time_enabled: bool = True
+    web_search_enabled: bool = True
+    # Largest tool output handed to the model; longer output is cut and marked truncated.
+    max_output_chars: int = Field(default=8000, ge=256)
+    # Largest raw JSON arguments string accepted from the model.
+    max_argument_chars: int = Field(default=100_000, ge=1024)
+    calculator_timeout_s: float = Field(default=2.0, gt=0)
+    calculator_max_expression_chars: int = Field(default=1000, ge=16)
+    current_time_default_timezone: str = "UTC"  # IANA name used when the model gives none
+    # SearxNG base URL (e.g. http://127.0.0.1:8888); unset → web_search reports "not configured".
+    web_search_url: str | None = None
+    web_search_backend: Literal["searxng"] = "searxng"
+    web_search_timeout_s: float = Field(default=8.0, gt=0)
+    web_search_max_results: int = Field(default=5, ge=1, le=20)
+    # sandbox = bubblewrap (refuses if unavailable); unsafe-rlimits-only = rlimits, no isolation.
+    code_executor_mode: Literal["sandbox", "unsafe-rlimits-only", "disabled"] = "sandbox"
+    code_executor_bwrap: str = "bwrap"  # bubblewrap binary (name on PATH or absolute path)
+    code_executor_python: Path = Path("/usr/bin/python3")  # system interpreter run in the sandbox
+    code_executor_wall_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    code_executor_cpu_s: int = Field(default=5, ge=1, le=300)
+    code_executor_memory_mb: int = Field(default=256, ge=32)  # address-space limit
+    code_executor_max_processes: int = Field(default=32, ge=1)
+    code_executor_max_file_mb: int = Field(default=16, ge=1)  # largest file it may write
+    code_executor_max_open_files: int = Field(default=64, ge=16)
+    code_executor_tmpfs_mb: int = Field(default=64, ge=1)  # size of the private writable /tmp
+    code_executor_max_output_chars: int = Field(default=16_000, ge=256)
+    code_executor_max_code_chars: int = Field(default=50_000, ge=256)
+    code_executor_max_concurrency: int = Field(default=2, ge=1)  # runs at once per process
+
+    @field_validator("current_time_default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {value!r}") from None
+        return value
+
+    @field_validator("web_search_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with 'http://' or 'https://'")
+        return value.rstrip("/") if value else None
+
+
+class AgentSettings(BaseModel):
+    """The LangGraph agent pipeline: intent, routing, tools, guardrails (agent issue)."""
+
+    guardrails: GuardrailSettings = Field(default_factory=GuardrailSettings)  # input/output rules
+    # Aliases for simple and complex requests; unset = the registry's default small/large alias.
+    small_model: str | None = None
+    large_model: str | None = None
+    # Principal tiers allowed to be routed to the large model (others always get the small one).
+    large_model_tiers: list[str] = Field(default_factory=lambda: ["pro", "enterprise"])
+    # Budget for the intent analyzer's LLM call; on timeout the fast local pass decides.
+    intent_timeout_s: float = Field(default=4.0, gt=0, le=60)
+    # Let models with native tool calling call tools themselves (else the intent picks the tool).
+    native_tools: bool = True
+    # Model→tool→model rounds allowed per run, then the model must answer in text (0: no tools).
+    max_tool_rounds: int = Field(default=3, ge=0, le=10)
+    # Tokens kept free for the answer when checking a conversation against a context window.
+    context_reserve_tokens: int = Field(default=1024, ge=0)
+    # When the routed alias fails (after the router's own retries), try the other tier's alias.
+    fallback_other_tier: bool = True
+    # LangGraph steps per run; the tool and regeneration bounds stop loops well before this.
+    recursion_limit: int = Field(default=40, ge=10, le=200)
+
+    @model_validator(mode="after")
+    def _limit_covers_the_loops(self) -> AgentSettings:
+        # Worst case: intent + intent tool step, 3 steps per tool round and per answer attempt
+        # (route, model, tools/guardrail), two failed aliases' extra steps, then the last node.
+        needed = 10 + 3 * self.max_tool_rounds + 3 * self.guardrails.max_regenerations
+        if self.recursion_limit < needed:
+            raise ValueError(
+                f"recursion_limit must be at least {needed} for max_tool_rounds="
+                f"{self.max_tool_rounds} and guardrails.max_regenerations="
+                f"{self.guardrails.max_regenerations}"
+            )
+        return self
+
+
+class ChatSettings(BaseModel):
+    """Conversations, /chat streaming and context-window management (conversations issue)."""
+
+    heartbeat_interval_s: float = Field(default=15.0, gt=0)  # SSE ": ping" while the model is idle
+    max_message_chars: int = Field(default=32_000, ge=1)  # longer user messages are a 422
+    reserved_output_tokens: int = Field(default=1024, ge=1)  # room kept for the reply (≤ model max)
+    default_context_window: int = Field(default=8192, ge=256)  # for models the registry lacks
+    system_prompt: str = ""  # prepended to every conversation's context (empty: none)
+    history_max_messages: int = Field(default=400, ge=2)  # newest messages loaded before trimming
+    summary_enabled: bool = True  # summarize turns that fall out of the window (small model)
+    summary_trigger_ratio: float = Field(default=0.75, gt=0, le=1)  # compact above this share
+    summary_target_ratio: float = Field(default=0.5, gt=0, le=1)  # ... down to this share
+    summary_max_tokens: int = Field(default=400, ge=16)  # length cap of the running summary
+    titles_enabled: bool = True  # title new conversations from the first exchange (small model)
+    # Alias for titles and summaries; unset: the registry's small default.
+    small_model: str | None = None
+    page_size: int = Field(default=20, ge=1, le=200)  # default page of conversations/messages
+    max_page_size: int = Field(default=100, ge=1, le=1000)  # largest ?limit= accepted
+    ws_auth_timeout_s: float = Field(default=10.0, gt=0)  # wait for the WebSocket auth message
+    background_concurrency: int = Field(default=4, ge=1)  # parallel title/summary jobs
+    background_drain_s: float = Field(default=10.0, ge=0)  # shutdown wait for background jobs
