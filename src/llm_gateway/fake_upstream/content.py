@@ -73,7 +73,28 @@ class Reply:
     cached_tokens: int
 
 
-def _sample(schema: Any) -> Any:
+_MATH_RUN = re.compile(r"[0-9(][0-9+\-*/%^.() ]*[0-9)]")
+_FENCED = re.compile(r"```(?:[a-z]*)\n(.*?)```", re.DOTALL)
+
+
+def _from_prompt(name: str, said: str) -> str | None:
+    """What a cooperative model would pass for the agent's common string arguments.
+
+    Only ``expression``, ``query`` and ``code`` are filled from the user's words (so the demo's
+    calculator, search and code tools get usable input); every other string stays "test".
+    """
+    if name == "expression":
+        runs = _MATH_RUN.findall(said)
+        return max(runs, key=len).strip() if runs else None
+    if name == "query":
+        return said.strip() or None
+    if name == "code":
+        fenced = _FENCED.search(said)
+        return fenced.group(1) if fenced else None
+    return None
+
+
+def _sample(schema: Any, said: str = "", name: str = "") -> Any:
     """A deterministic value that satisfies a (simple) JSON schema."""
     if not isinstance(schema, dict):
         return "test"
@@ -82,13 +103,15 @@ def _sample(schema: Any) -> Any:
     kind = schema.get("type")
     if kind == "object":
         props = schema.get("properties") or {}
-        return {name: _sample(sub) for name, sub in props.items()}
+        return {key: _sample(sub, said, key) for key, sub in props.items()}
+    if kind == "string" and (filled := _from_prompt(name, said)) is not None:
+        return filled
     return {"integer": 1, "number": 1.5, "boolean": True, "array": [], "null": None}.get(
         str(kind), "test"
     )
 
 
-def _arguments(tool: Tool, after: str) -> str:
+def _arguments(tool: Tool, after: str, said: str = "") -> str:
     after = after.lstrip()
     if after.startswith("{"):
         try:
@@ -97,7 +120,7 @@ def _arguments(tool: Tool, after: str) -> str:
             value = None
         if isinstance(value, dict):
             return orjson.dumps(value).decode()
-    return orjson.dumps(_sample(tool.schema)).decode()
+    return orjson.dumps(_sample(tool.schema, said)).decode()
 
 
 def _tool_calls(prompt: Prompt) -> list[ToolCall]:
@@ -113,7 +136,7 @@ def _tool_calls(prompt: Prompt) -> list[ToolCall]:
         tool = by_name.get(prompt.forced_tool, prompt.tools[0])
         calls.append((tool, ""))
     return [
-        ToolCall(f"call_{i}_{tool.name}", tool.name, _arguments(tool, after))
+        ToolCall(f"call_{i}_{tool.name}", tool.name, _arguments(tool, after, prompt.last_user))
         for i, (tool, after) in enumerate(calls)
     ]
 
