@@ -1,0 +1,86 @@
+"""``POST /v1/chat/completions``: validate, route, and answer in OpenAI's JSON or SSE framing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+
+from llm_gateway.core.exceptions import GatewayError
+from llm_gateway.core.state import AppState
+from llm_gateway.providers.base import ChatChunk
+from llm_gateway.providers.streaming import SSE_DONE, openai_error_event, sse_data
+from llm_gateway.services.proxy import hooks
+from llm_gateway.services.proxy.auto import AUTO_MODEL, dispatch_auto
+from llm_gateway.services.proxy.capabilities import check_chat
+from llm_gateway.services.proxy.context import CallContext
+from llm_gateway.services.proxy.exchange import Exchange
+from llm_gateway.services.proxy.validation import validate_chat
+from llm_gateway.services.routing import ChatStream
+
+
+async def chat_completions(state: AppState, exchange: Exchange, body: object) -> None:
+    """Serve one chat completion, streamed or not."""
+    ctx = exchange.ctx
+    request = validate_chat(body)
+    model: str = request["model"]
+    ctx.requested_model = model
+    ctx.stream = request.get("stream") is True
+    if model == AUTO_MODEL:
+        # AGENT PIPELINE BRANCH POINT: "auto" leaves the lean proxy path here.
+        await dispatch_auto(state, exchange, request)
+        return
+    check_chat(state.models.get(model), request)  # 404 model_not_found for unknown aliases
+    await hooks.before_upstream(state, ctx, request)
+    if ctx.stream:
+        await _stream(state, exchange, request)
+    else:
+        response = await state.router.chat(request, ctx)
+        ctx.usage = response.get("usage")
+        response["model"] = ctx.alias
+        await exchange.send_json(200, orjson.dumps(response))
+
+
+async def _stream(state: AppState, exchange: Exchange, request: dict[str, Any]) -> None:
+    ctx = exchange.ctx
+    options = request.get("stream_options") or {}
+    include_usage = options.get("include_usage") is True
+    # Usage is always asked of the upstream (for accounting); the client sees it only if it asked.
+    request["stream_options"] = {**options, "include_usage": True}
+    stream = await state.router.chat_stream(request, ctx)  # retries and fallbacks end here
+    async with stream:
+        try:
+            async for data in openai_events(stream, ctx, include_usage=include_usage):
+                await exchange.emit(data)
+        except GatewayError as exc:
+            ctx.fail(exc)
+            await exchange.finish(openai_error_event(exc, request_id=ctx.request_id))
+            return
+    await exchange.finish(SSE_DONE)
+
+
+async def openai_events(
+    stream: ChatStream, ctx: CallContext, *, include_usage: bool
+) -> AsyncIterator[bytes]:
+    """Canonical chunks framed as OpenAI SSE events, usage recorded on ``ctx`` on the way."""
+    alias = ctx.alias
+    async for chunk in stream:
+        data = _frame(chunk, ctx, alias, include_usage)
+        if data is not None:
+            yield data
+
+
+def _frame(
+    chunk: ChatChunk, ctx: CallContext, alias: str | None, include_usage: bool
+) -> bytes | None:
+    if "usage" in chunk:
+        usage = chunk["usage"]
+        if usage:
+            ctx.usage = usage
+        if not include_usage:
+            if usage and not chunk.get("choices"):
+                return None  # the usage-only chunk the client did not ask for
+            del chunk["usage"]
+    chunk["model"] = alias
+    return sse_data(chunk)

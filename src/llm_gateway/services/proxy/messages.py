@@ -1,0 +1,71 @@
+"""``POST /v1/messages``: the Anthropic Messages API over any alias, in Anthropic's framing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any, cast
+
+import orjson
+
+from llm_gateway.core.exceptions import GatewayError
+from llm_gateway.core.state import AppState
+from llm_gateway.providers.anthropic_inbound import (
+    anthropic_request_to_canonical,
+    canonical_response_to_anthropic,
+)
+from llm_gateway.providers.anthropic_stream import (
+    anthropic_error_event,
+    canonical_to_anthropic_events,
+)
+from llm_gateway.providers.base import ChatChunk
+from llm_gateway.services.proxy import hooks
+from llm_gateway.services.proxy.capabilities import check_chat
+from llm_gateway.services.proxy.context import CallContext
+from llm_gateway.services.proxy.exchange import Exchange
+from llm_gateway.services.routing import ChatStream
+
+
+async def create_message(state: AppState, exchange: Exchange, body: object) -> None:
+    """Serve one Messages API call, streamed or not."""
+    ctx = exchange.ctx
+    request = anthropic_request_to_canonical(body)  # 400 naming the param, Anthropic-style
+    model: str = request["model"]
+    ctx.requested_model = model
+    ctx.stream = request.get("stream") is True
+    check_chat(state.models.get(model), request)
+    await hooks.before_upstream(state, ctx, request)
+    if ctx.stream:
+        await _stream(state, exchange, request, model)
+        return
+    response = await state.router.chat(request, ctx)
+    ctx.usage = response.get("usage")
+    message = canonical_response_to_anthropic(response, model=model)
+    await exchange.send_json(200, orjson.dumps(message))
+
+
+async def _stream(state: AppState, exchange: Exchange, request: dict[str, Any], model: str) -> None:
+    ctx = exchange.ctx
+    stream = await state.router.chat_stream(request, ctx)  # retries and fallbacks end here
+    async with stream:
+        # An async generator: closed explicitly so a cancelled stream does not linger until GC.
+        events = cast(
+            AsyncGenerator[bytes, None],
+            canonical_to_anthropic_events(_recording_usage(stream, ctx), model=model),
+        )
+        try:
+            async for data in events:
+                await exchange.emit(data)
+        except GatewayError as exc:
+            ctx.fail(exc)
+            await exchange.finish(anthropic_error_event(exc, request_id=ctx.request_id))
+            return
+        finally:
+            await events.aclose()
+    await exchange.finish()
+
+
+async def _recording_usage(stream: ChatStream, ctx: CallContext) -> AsyncIterator[ChatChunk]:
+    async for chunk in stream:
+        if chunk.get("usage"):
+            ctx.usage = chunk["usage"]
+        yield chunk
