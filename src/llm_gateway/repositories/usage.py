@@ -83,6 +83,9 @@ def _histogram(events: Sequence[UsageEvent]) -> list[dict[str, Any]]:
     return [{"day": d, "metric": m, "bucket": b, "count": c} for (d, m, b), c in counts.items()]
 
 
+INSERT_CHUNK_ROWS = 100
+
+
 async def insert_batch(session: AsyncSession, events: Sequence[UsageEvent]) -> int:
     """Insert ``events`` (skipping ids already stored) and fold them into the rollups.
 
@@ -92,8 +95,13 @@ async def insert_batch(session: AsyncSession, events: Sequence[UsageEvent]) -> i
     if not events:
         return 0
     stmt = _insert(session, UsageRecord).on_conflict_do_nothing(index_elements=["id"])
-    result = await session.execute(stmt.returning(UsageRecord.id), [e.row() for e in events])
-    inserted = set(result.scalars().all())
+    inserted: set[Any] = set()
+    # Statement by statement: building one statement's parameters holds the event loop (a
+    # 500-row statement blocked it ~20 ms, the proxy's p99); 100 rows stay under ~5 ms.
+    for start in range(0, len(events), INSERT_CHUNK_ROWS):
+        chunk = events[start : start + INSERT_CHUNK_ROWS]
+        result = await session.execute(stmt.returning(UsageRecord.id), [e.row() for e in chunk])
+        inserted.update(result.scalars().all())
     fresh = [e for e in events if e.id in inserted]
     if not fresh:
         return 0
@@ -111,13 +119,13 @@ async def insert_batch(session: AsyncSession, events: Sequence[UsageEvent]) -> i
     ]
     for model, keys in ROLLUPS:
         upsert = _insert(session, model)
-        await session.execute(
-            upsert.on_conflict_do_update(
-                index_elements=list(keys),
-                set_={c: getattr(model, c) + getattr(upsert.excluded, c) for c in SUMMED},
-            ),
-            _fold(dims, keys),
+        statement = upsert.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={c: getattr(model, c) + getattr(upsert.excluded, c) for c in SUMMED},
         )
+        folded = _fold(dims, keys)
+        for start in range(0, len(folded), INSERT_CHUNK_ROWS):
+            await session.execute(statement, folded[start : start + INSERT_CHUNK_ROWS])
     upsert = _insert(session, UsageLatencyDaily)
     await session.execute(
         upsert.on_conflict_do_update(
