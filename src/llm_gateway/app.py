@@ -82,7 +82,8 @@ def _lifespan(settings: Settings) -> Any:
             # Closed before the usage writer and the engine: running turns finish saving first.
             chat_jobs = BackgroundJobs(settings.chat.background_concurrency)
             stack.push_async_callback(chat_jobs.close, settings.chat.background_drain_s)
-            chat_jobs.spawn("tokenizer-preload", asyncio.to_thread(tokens.preload))
+            upstream_models = [d.model for info in models.models() for d in info.deployments]
+            chat_jobs.spawn("tokenizer-preload", asyncio.to_thread(tokens.preload, upstream_models))
 
             state = AppState(
                 settings=settings,

@@ -151,9 +151,15 @@ def get_encoding(name: str) -> tiktoken.Encoding | None:
     )
 
 
-def preload() -> None:
-    """Build both encodings now (call from a worker thread at startup: it takes ~0.5 s)."""
-    for name in BPE_SHA256:
+def preload(models: Iterable[str] = ()) -> None:
+    """Build cl100k (every estimate uses it) and the encodings ``models`` need, now.
+
+    Call from a worker thread at startup: each takes ~0.5 s and ~50 MB, so encodings no
+    configured model uses (o200k unless a gpt-4o-family model is registered) are left unbuilt
+    until something asks for them.
+    """
+    names = {"cl100k_base"} | {n for m in models if (n := encoding_name_for(m)) is not None}
+    for name in sorted(names):
         get_encoding(name)
 
 
