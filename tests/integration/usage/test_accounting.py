@@ -144,7 +144,9 @@ async def test_a_stream_without_usage_is_counted_by_the_gateway(app_state: AppSt
     ctx.stream = True
     await proxy_hooks.before_proxy_call(app_state, ctx, request)
     ctx.alias, ctx.deployment, ctx.provider = "cheap", "cheap/openai/0", "openai"
-    ctx.extras[proxy_hooks.COMPLETION_TEXT_EXTRA] = "one two three four five six"
+    for piece in ("one two ", "three four ", "five six"):  # as the relay sees the chunks
+        ctx.observe_chunk({"choices": [{"index": 0, "delta": {"content": piece}}]})
+    ctx.observe_chunk({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
     ctx.first_byte_at = ctx.started_at + 0.01
     ctx.ended_at = ctx.started_at + 0.02
     await proxy_hooks.after_proxy_call(app_state, ctx)  # upstream sent no usage: ctx.usage None
@@ -153,3 +155,12 @@ async def test_a_stream_without_usage_is_counted_by_the_gateway(app_state: AppSt
     assert row.completion_tokens == count_tokens("one two three four five six", None)
     assert row.prompt_tokens > 0
     assert row.cost_usd > 0
+
+
+def test_a_usage_report_replaces_the_kept_text() -> None:
+    ctx = CallContext(request_id="req_usage")
+    ctx.observe_chunk({"choices": [{"index": 0, "delta": {"content": "hello"}}]})
+    assert ctx.streamed_text() == "hello"
+    ctx.observe_chunk({"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 1}})
+    assert ctx.streamed_text() is None
+    assert ctx.completion_tokens == 1

@@ -74,10 +74,9 @@ async def openai_events(
 def _frame(
     chunk: ChatChunk, ctx: CallContext, alias: str | None, include_usage: bool
 ) -> bytes | None:
+    ctx.observe_chunk(chunk)
     if "usage" in chunk:
         usage = chunk["usage"]
-        if usage:
-            ctx.usage = usage
         if not include_usage:
             if usage and not chunk.get("choices"):
                 return None  # the usage-only chunk the client did not ask for

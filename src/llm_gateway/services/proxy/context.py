@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -43,6 +44,32 @@ class CallContext(RouteTrace):
     response_headers: dict[str, str] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
     finalized: bool = False
+    # Streamed text kept until the upstream reports usage, so a stream that never does is still
+    # counted with the tokenizer instead of escaping the token and cost limits.
+    streamed_parts: list[str] = field(default_factory=list)
+
+    def observe_chunk(self, chunk: Mapping[str, Any]) -> None:
+        """Record a canonical stream chunk's usage, or its text while no usage has arrived."""
+        usage = chunk.get("usage")
+        if usage:
+            self.usage = usage
+            self.streamed_parts.clear()
+            return
+        if self.usage is not None:
+            return
+        for choice in chunk.get("choices") or ():
+            delta = choice.get("delta") or {}
+            if content := delta.get("content"):
+                self.streamed_parts.append(content)
+            for call in delta.get("tool_calls") or ():
+                if arguments := (call.get("function") or {}).get("arguments"):
+                    self.streamed_parts.append(arguments)
+
+    def streamed_text(self) -> str | None:
+        """The text streamed without a usage report, or None when usage arrived (or nothing)."""
+        if self.usage is not None or not self.streamed_parts:
+            return None
+        return "".join(self.streamed_parts)
 
     def fail(self, exc: GatewayError) -> None:
         """Record ``exc`` as the outcome (the last failure wins)."""

@@ -66,6 +66,5 @@ async def _stream(state: AppState, exchange: Exchange, request: dict[str, Any], 
 
 async def _recording_usage(stream: ChatStream, ctx: CallContext) -> AsyncIterator[ChatChunk]:
     async for chunk in stream:
-        if chunk.get("usage"):
-            ctx.usage = chunk["usage"]
+        ctx.observe_chunk(chunk)
         yield chunk

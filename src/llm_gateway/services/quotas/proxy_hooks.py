@@ -17,7 +17,6 @@ from llm_gateway.services.usage.record import UsageEvent
 
 QUOTA_EXTRA = "quota"
 REQUEST_EXTRA = "metered_request"
-COMPLETION_TEXT_EXTRA = "completion_text"  # set by a stream relay that keeps the text
 ENDPOINT_PATHS = {
     "chat": "/v1/chat/completions",
     "messages": "/v1/messages",
@@ -54,7 +53,7 @@ async def after_proxy_call(state: AppState, ctx: CallContext) -> None:
         usage=ctx.usage,
         served=ctx.deployment is not None,
         request=ctx.extras.get(REQUEST_EXTRA),
-        completion_text=ctx.extras.get(COMPLETION_TEXT_EXTRA),
+        completion_text=ctx.streamed_text(),
         admission=admission,
         model=ctx.upstream_model,
     )
