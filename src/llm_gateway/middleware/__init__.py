@@ -1,1 +1,1 @@
-"""Pure ASGI middleware (never BaseHTTPMiddleware: it buffers streams and costs throughput)."""
+"""Pure ASGI middleware (Starlette's HTTP-middleware base class would buffer streams)."""
