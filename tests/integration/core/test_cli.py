@@ -1,0 +1,57 @@
+"""The console script: backends that are down stop `serve` with a clear, secret-free message."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "llm_gateway.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+        check=False,
+    )
+
+
+def test_serve_names_the_database_and_masks_its_password() -> None:
+    result = _run(
+        "serve",
+        env={"LLMGW_DATABASE_URL": "postgresql+asyncpg://gw:hunter2@127.0.0.1:1/gw"},
+    )
+    assert result.returncode != 0
+    assert "database unreachable at postgresql+asyncpg://gw:***@127.0.0.1:1/gw" in result.stderr
+    assert "hunter2" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_names_the_store_when_redis_is_down(tmp_path: Path) -> None:
+    result = _run(
+        "serve",
+        env={
+            "LLMGW_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'gw.db'}",
+            "LLMGW_REDIS_URL": "redis://:hunter2@127.0.0.1:1/0",
+        },
+    )
+    assert result.returncode != 0
+    assert "store unreachable at redis://:***@127.0.0.1:1/0" in result.stderr
+    assert "hunter2" not in result.stderr + result.stdout
+
+
+def test_a_bad_setting_names_the_variable() -> None:
+    result = _run("serve", env={"LLMGW_SERVER__PORT": "not-a-port"})
+    assert result.returncode == 2
+    assert "LLMGW_SERVER__PORT" in result.stderr
+
+
+def test_db_current_reports_the_revision(tmp_path: Path) -> None:
+    env = {"LLMGW_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'gw.db'}"}
+    assert _run("db", "upgrade", env=env).returncode == 0
+    current = _run("db", "current", env=env)
+    assert current.returncode == 0
+    assert "(head)" in current.stdout
