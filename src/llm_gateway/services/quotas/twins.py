@@ -1,12 +1,14 @@
 """Python twins of the quota Lua scripts, for the in-process store (same inputs, same outputs).
 
 They run without awaiting, so they are atomic on the event loop. Sorted sets are kept as
-``dict[member, score]`` and hashes as ``dict[field, number]`` inside ``MemoryData``; only these
-scripts touch those keys, so the representation need not mirror Redis byte for byte.
+``SortedLog`` (members by score plus a heap) and hashes as ``dict[field, number]`` inside
+``MemoryData``; only these scripts touch those keys, so the representation need not mirror Redis
+byte for byte.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,22 +36,65 @@ class Clock:
         return cls(now=now, day=now // DAY_MS, month=at.year * 100 + at.month)
 
 
-def _zset(data: MemoryData, key: str) -> dict[str, float]:
+class SortedLog:
+    """A sorted set trimmed from its low end, like Redis' ``ZREMRANGEBYSCORE -inf max``.
+
+    The request log holds every admission of the last minute; scanning it all on each request
+    made admission cost grow with the request rate. A heap of ``(score, member)`` finds what to
+    trim in O(log n); entries whose member was removed or re-scored are skipped lazily and
+    compacted away once they outnumber the live ones.
+    """
+
+    __slots__ = ("_heap", "scores")
+
+    def __init__(self) -> None:
+        self.scores: dict[str, float] = {}
+        self._heap: list[tuple[float, str]] = []
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+    def add(self, member: str, score: float) -> None:
+        self.scores[member] = score
+        heapq.heappush(self._heap, (score, member))
+        if len(self._heap) > 2 * len(self.scores) + 64:
+            self._heap = [(sc, m) for m, sc in self.scores.items()]
+            heapq.heapify(self._heap)
+
+    def remove(self, member: str) -> None:
+        self.scores.pop(member, None)
+
+    def trim(self, max_score: float) -> None:
+        """Remove every member scored ``<= max_score``."""
+        heap, scores = self._heap, self.scores
+        while heap and heap[0][0] <= max_score:
+            score, member = heapq.heappop(heap)
+            if scores.get(member) == score:
+                del scores[member]
+
+    def min_score(self) -> float | None:
+        heap, scores = self._heap, self.scores
+        while heap and scores.get(heap[0][1]) != heap[0][0]:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
+
+
+def _zset(data: MemoryData, key: str) -> SortedLog:
     value = data.get(key)
-    if value is None:
-        value = {}
+    if not isinstance(value, SortedLog):
+        value = SortedLog()
         data.values[key] = value
-    return value  # type: ignore[no-any-return]
+    return value
+
+
+def _scores(data: MemoryData, key: str) -> dict[str, float]:
+    value = data.get(key)
+    return value.scores if isinstance(value, SortedLog) else {}
 
 
 def _hash(data: MemoryData, key: str) -> dict[str, float]:
     value = data.get(key)
     return value if isinstance(value, dict) else {}
-
-
-def _trim(zset: dict[str, float], max_score: float) -> None:
-    for member in [m for m, score in zset.items() if score <= max_score]:
-        del zset[member]
 
 
 def _bucket(data: MemoryData, key: str, cap: float, window: int, now: int) -> float:
@@ -81,11 +126,12 @@ def _check(
     state: dict[str, Any] = {}
     if rpm >= 0:
         log = _zset(data, keys[0])
-        _trim(log, c.now - window)
+        log.trim(c.now - window)
         data.expire(keys[0], window / 1000)
         state["count"] = len(log)
         if len(log) >= rpm:
-            retry = min(log.values()) + window - c.now if log else window
+            oldest = log.min_score()
+            retry = window if oldest is None else oldest + window - c.now
             return [0, 1, 0, max(int(retry), 1)], state
     if tpm >= 0:
         state["tok"] = _bucket(data, keys[1], tpm, window, c.now)
@@ -103,7 +149,7 @@ def _check(
             return [0, 5, 0, -1], state
     if conc >= 0:
         leases = _zset(data, keys[4])
-        _trim(leases, c.now)
+        leases.trim(c.now)
         if len(leases) >= conc:
             return [0, 6, 0, 1000], state
     return None, state
@@ -128,7 +174,7 @@ def admit(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> l
         k = keys[i * 5 : i * 5 + 5]
         r_left, r_reset, t_left, t_reset = -1, 0, -1, 0
         if rpm >= 0:
-            _zset(data, k[0])[member] = c.now
+            _zset(data, k[0]).add(member, c.now)
             data.expire(k[0], window / 1000)
             r_left, r_reset = int(rpm) - state["count"] - 1, window
         if tpm >= 0:
@@ -142,7 +188,7 @@ def admit(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> l
         if budget >= 0:
             data.set(k[3], {"p": c.month, "s": state["spent"] + cost}, 35 * DAY_MS / 1000)
         if conc >= 0:
-            _zset(data, k[4])[member] = c.now + lease
+            _zset(data, k[4]).add(member, c.now + lease)
             data.expire(k[4], lease / 1000)
         out += [r_left, r_reset, t_left, t_reset]
     return out
@@ -170,8 +216,8 @@ def settle(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> 
             month_state["s"] = max(month_state.get("s", 0) + delta_cost, 0)
         if conc == "1":
             leases = data.get(k[3])
-            if isinstance(leases, dict):
-                leases.pop(member, None)
+            if isinstance(leases, SortedLog):
+                leases.remove(member)
     return 1
 
 
@@ -179,8 +225,8 @@ def peek(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> li
     """Twin of ``PEEK_LUA``: current usage of one subject, without changing anything."""
     c = Clock.read(data)
     window, tpm = int(args[0]), float(args[1])
-    log = data.get(keys[0]) or {}
-    leases = data.get(keys[4]) or {}
+    log = _scores(data, keys[0])
+    leases = _scores(data, keys[4])
     tok = math.floor(_bucket(data, keys[1], tpm, window, c.now)) if tpm >= 0 else -1
     spent = _period_value(data, keys[3], c.month, "s")
     return [

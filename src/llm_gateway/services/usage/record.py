@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
@@ -67,13 +67,15 @@ class UsageEvent:
 
     def row(self) -> dict[str, Any]:
         """Column values for ``usage_records``."""
-        values = asdict(self)
+        # Every field is immutable (str, number, UUID, datetime): a shallow read is exact, and
+        # ``dataclasses.asdict`` would deep-copy each value for nothing.
+        values = {name: getattr(self, name) for name in _FIELD_NAMES}
         values["latency_bucket"] = latency_bucket(self.latency_ms)
         values["ttft_bucket"] = None if self.ttft_ms is None else latency_bucket(self.ttft_ms)
         return values
 
     def to_json(self) -> bytes:
-        return orjson.dumps(asdict(self))
+        return orjson.dumps(self)  # orjson encodes dataclasses (UUID, datetime) natively
 
     @classmethod
     def from_json(cls, raw: bytes) -> UsageEvent:
@@ -83,3 +85,6 @@ class UsageEvent:
                 data[name] = uuid.UUID(data[name])
         data["created_at"] = datetime.fromisoformat(data["created_at"])
         return cls(**data)
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(UsageEvent))
