@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import aiohttp
 
 from llm_gateway.core.config import ProviderSettings
-from llm_gateway.core.exceptions import GatewayError, ServiceUnavailableError
+from llm_gateway.core.exceptions import GatewayError, RateLimitError, ServiceUnavailableError
 from llm_gateway.core.store import Store
 from llm_gateway.providers.base import (
     ChatRequest,
@@ -27,11 +27,18 @@ from llm_gateway.providers.base import (
     EmbeddingRequest,
     EmbeddingResponse,
     ProviderAdapter,
-    UpstreamCallError,
 )
 from llm_gateway.providers.registry import ModelInfo, ModelRegistry
+from llm_gateway.services.routing.capacity import (
+    CapacityCheck,
+    CapacityLimiter,
+    is_capped,
+    preference,
+)
 from llm_gateway.services.routing.errors import (
+    capacity_error,
     counts_against_health,
+    exhausted_error,
     timeout_error,
     unexpected_error,
 )
@@ -68,6 +75,7 @@ class Router:
             cooldown_s=settings.cooldown_s,
             sync_interval_s=settings.cooldown_sync_interval_s,
         )
+        self.capacity = CapacityLimiter(store)
         self.stats = DeploymentStats()
         self._rng = rng or random.Random()  # load spreading, not security
         self.sleep = sleep  # swapped by tests to observe backoff
@@ -81,7 +89,7 @@ class Router:
         async def call(adapter: ProviderAdapter, deployment: Deployment) -> ChatResponse:
             return await adapter.chat(http, deployment, request)
 
-        return await self._route(str(request["model"]), trace, call, stream=False)
+        return await self._route(request, trace, call, stream=False)
 
     async def chat_stream(self, request: ChatRequest, trace: RouteTrace) -> ChatStream:
         """Open a stream; returns once its first chunk has arrived (retries are over by then).
@@ -97,7 +105,7 @@ class Router:
                 on_close=self._stream_closed,
             )
 
-        return await self._route(str(request["model"]), trace, call, stream=True)
+        return await self._route(request, trace, call, stream=True)
 
     async def embed(self, request: EmbeddingRequest, trace: RouteTrace) -> EmbeddingResponse:
         """Embeddings for ``request["model"]`` in OpenAI's shape."""
@@ -106,34 +114,47 @@ class Router:
         async def call(adapter: ProviderAdapter, deployment: Deployment) -> EmbeddingResponse:
             return await adapter.embed(http, deployment, request)
 
-        return await self._route(str(request["model"]), trace, call, stream=False)
+        return await self._route(request, trace, call, stream=False)
 
     # --- the loop --------------------------------------------------------------------------
 
-    async def _route(self, alias: str, trace: RouteTrace, call: Call[T], *, stream: bool) -> T:
+    async def _route(
+        self, request: Mapping[str, Any], trace: RouteTrace, call: Call[T], *, stream: bool
+    ) -> T:
+        alias = str(request["model"])
         info = self.registry.get(alias)  # 404 model_not_found for unknown aliases
         await self.cooldowns.sync()
-        result, last_error = await self._try_alias(info, trace, call, stream=stream)
+        check = CapacityCheck(request)
+        result, last_error = await self._try_alias(info, trace, call, check, stream=stream)
         if result is not None:
             return result
         for fallback in self.registry.fallbacks(alias):  # only looked up once the alias failed
             result, error = await self._try_alias(
-                self.registry.get(fallback), trace, call, stream=stream
+                self.registry.get(fallback), trace, call, check, stream=stream
             )
             if result is not None:
                 return result
             last_error = error or last_error
-        raise self._exhausted(alias, trace, last_error)
+        if check.full and not trace.attempts:
+            raise self._at_capacity(alias, check)
+        raise self._exhausted(alias, trace, last_error, check)
 
     async def _try_alias(
-        self, info: ModelInfo, trace: RouteTrace, call: Call[T], *, stream: bool
+        self,
+        info: ModelInfo,
+        trace: RouteTrace,
+        call: Call[T],
+        check: CapacityCheck,
+        *,
+        stream: bool,
     ) -> tuple[T | None, GatewayError | None]:
         """Up to ``1 + retries`` attempts on one alias; (result, None) or (None, last error)."""
         tried: set[str] = set()
         last_error: GatewayError | None = None
         waits = 0
-        for _ in range(self.policy.retries + 1):
-            healthy = self._healthy(info.deployments)
+        attempts = 0
+        while attempts <= self.policy.retries:
+            healthy = self._available(info.deployments, check)
             fresh = [d for d in healthy if d.id not in tried] if tried else healthy
             if not fresh and healthy and last_error is not None:
                 # Every healthy deployment failed once already: pause before asking again.
@@ -142,11 +163,13 @@ class Router:
                     break  # the upstream asked for a longer pause than we wait: fall back
                 waits += 1
                 await self.sleep(delay)
-                healthy = self._healthy(info.deployments)
-                fresh = healthy
+                fresh = self._available(info.deployments, check)
             if not fresh:
                 break
-            deployment = choose(info.routing, fresh, self.stats, self._rng, stream=stream)
+            deployment = await self._select(info, fresh, check, stream=stream)
+            if deployment is None:
+                continue  # every fresh one is at its cap (now in check.full): look again
+            attempts += 1
             tried.add(deployment.id)
             try:
                 return await self._attempt(deployment, trace, call, stream=stream), None
@@ -156,11 +179,33 @@ class Router:
                 last_error = exc
         return None, last_error
 
-    def _healthy(self, deployments: Sequence[Deployment]) -> Sequence[Deployment]:
+    def _available(
+        self, deployments: Sequence[Deployment], check: CapacityCheck
+    ) -> Sequence[Deployment]:
+        """Deployments neither cooling down nor found at their cap during this call."""
+        full = check.full
         if not self.cooldowns.any_open():
-            return deployments  # the common case: nothing is cooling down anywhere
+            if not full:
+                return deployments  # the common case: nothing is cooling down or full
+            return [d for d in deployments if d.id not in full]
         remaining = self.cooldowns.remaining_s
-        return [d for d in deployments if not remaining(d.id)]
+        return [d for d in deployments if not remaining(d.id) and d.id not in full]
+
+    async def _select(
+        self,
+        info: ModelInfo,
+        candidates: Sequence[Deployment],
+        check: CapacityCheck,
+        *,
+        stream: bool,
+    ) -> Deployment | None:
+        """The strategy's pick, or the next with room when it is capped and full; None if none."""
+        pick = choose(info.routing, candidates, self.stats, self._rng, stream=stream)
+        if not is_capped(pick):
+            return pick  # no caps, no store round trip
+        rest = [d for d in candidates if d.id != pick.id]
+        order = [pick, *preference(info.routing, rest, self.stats, self._rng, stream=stream)]
+        return await self.capacity.admit(order, check)
 
     async def _attempt(
         self, deployment: Deployment, trace: RouteTrace, call: Call[T], *, stream: bool
@@ -226,34 +271,29 @@ class Router:
         if error is not None and counts_against_health(error):
             await self.cooldowns.record_failure(deployment.id)
 
+    def _at_capacity(self, alias: str, check: CapacityCheck) -> RateLimitError:
+        """The 429 for a call whose every candidate deployment was at its rpm/tpm cap."""
+        cooling = self._cooling(alias, check.full)
+        return capacity_error(alias, check.full, cooling)
+
     def _exhausted(
-        self, alias: str, trace: RouteTrace, last_error: GatewayError | None
+        self,
+        alias: str,
+        trace: RouteTrace,
+        last_error: GatewayError | None,
+        check: CapacityCheck,
     ) -> ServiceUnavailableError:
-        """The 503 naming every deployment tried (and those skipped while cooling down)."""
-        tried: dict[str, str] = {}
-        for a in trace.attempts:
-            tried[a.deployment] = a.error_code or a.outcome
+        """The 503 naming every deployment tried (and those skipped: cooling down or full)."""
+        tried = {a.deployment: a.error_code or a.outcome for a in trace.attempts}
+        cooling = self._cooling(alias, {**tried, **check.full})
+        return exhausted_error(alias, tried, cooling, check.full, last_error)
+
+    def _cooling(self, alias: str, skip: Mapping[str, object]) -> dict[str, float]:
+        """Seconds left per cooling-down deployment of ``alias`` and its fallbacks."""
         chain = (alias, *self.registry.fallbacks(alias))
-        cooling = {
+        return {
             d.id: left
             for name in chain
             for d in self.registry.get(name).deployments
-            if d.id not in tried and (left := self.cooldowns.remaining_s(d.id))
+            if d.id not in skip and (left := self.cooldowns.remaining_s(d.id))
         }
-        parts: list[str] = []
-        if tried:
-            parts.append("tried " + ", ".join(f"{d} ({why})" for d, why in tried.items()))
-        if cooling:
-            parts.append(
-                "cooling down "
-                + ", ".join(f"{d} ({left:.0f}s left)" for d, left in cooling.items())
-            )
-        message = f"All deployments for model '{alias}' failed: " + "; ".join(parts or ["none"])
-        headers: dict[str, str] = {}
-        waits = list(cooling.values())
-        if isinstance(last_error, UpstreamCallError) and last_error.retry_after_s is not None:
-            waits.append(last_error.retry_after_s)
-        if waits:
-            headers["Retry-After"] = str(max(1, int(min(waits) + 0.999)))
-        code = "all_deployments_failed" if tried else "no_healthy_deployment"
-        return ServiceUnavailableError(message, code=code, headers=headers)
