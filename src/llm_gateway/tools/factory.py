@@ -57,7 +57,14 @@ async def create_tool_registry(settings: ToolSettings, http: aiohttp.ClientSessi
     else:
         off(CurrentTime.name, ToolErrorCode.DISABLED, "current_time is disabled by the operator")
 
-    if settings.web_search_enabled:
+    if settings.web_search_enabled and not settings.web_search_url:
+        # Listed as unavailable so the intent analyzer never routes a question to it.
+        off(
+            WebSearch.name,
+            ToolErrorCode.NOT_CONFIGURED,
+            "web_search has no backend (set LLMGW_TOOLS__WEB_SEARCH_URL to a SearxNG server)",
+        )
+    elif settings.web_search_enabled:
         backend = create_search_backend(settings, http)
         tools.append(
             WebSearch(

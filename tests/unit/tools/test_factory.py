@@ -44,13 +44,22 @@ def test_invalid_tool_setting_stops_startup_naming_it(
         load_settings(_env_file=None)
 
 
-async def test_default_registry_offers_every_tool(http: aiohttp.ClientSession) -> None:
-    registry = await create_tool_registry(ToolSettings(code_executor_mode="disabled"), http)
+async def test_default_registry_offers_every_configured_tool(http: aiohttp.ClientSession) -> None:
+    settings = ToolSettings(code_executor_mode="disabled", web_search_url="http://127.0.0.1:9/")
+    registry = await create_tool_registry(settings, http)
     assert registry.names() == ["calculator", "current_time", "web_search"]
     offered = [t["function"]["name"] for t in registry.openai_tools()]
     assert offered == registry.names()
     result = await registry.execute("calculator", '{"expression": "6 * 7"}')
     assert result.output == "6 * 7 = 42"
+
+
+async def test_web_search_without_a_backend_is_not_offered(http: aiohttp.ClientSession) -> None:
+    registry = await create_tool_registry(ToolSettings(code_executor_mode="disabled"), http)
+    assert "web_search" not in registry.names()
+    result = await registry.execute("web_search", '{"query": "news"}')
+    assert result.error_code == ToolErrorCode.NOT_CONFIGURED
+    assert "LLMGW_TOOLS__WEB_SEARCH_URL" in result.output
 
 
 async def test_disabled_tools_are_not_offered_and_say_so(http: aiohttp.ClientSession) -> None:
