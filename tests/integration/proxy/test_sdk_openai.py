@@ -147,3 +147,31 @@ async def test_async_json_mode_and_embeddings(async_client: openai.AsyncOpenAI) 
     assert json.loads(completion.choices[0].message.content or "")["reply"] == "You said: hello sdk"
     result = await async_client.embeddings.create(model="embed", input="one")
     assert len(result.data[0].embedding) == 16
+
+
+def test_a_users_own_api_key_works_with_the_sdk(gateway: GatewayThread) -> None:
+    """Register, log in, create a key, then use it exactly as an OpenAI key (issue 4)."""
+    import uuid
+
+    import httpx
+
+    from tests.integration.auth.helpers import PASSWORD
+
+    email = f"sdk-{uuid.uuid4().hex[:8]}@example.com"
+    with httpx.Client(base_url=gateway.base_url, timeout=30) as http:
+        assert http.post("/auth/register", json={"email": email, "password": PASSWORD}).is_success
+        login = http.post("/auth/login", json={"email": email, "password": PASSWORD})
+        token = login.json()["access_token"]
+        created = http.post(
+            "/users/me/api-keys",
+            json={"name": "sdk", "scopes": ["chat"]},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert created.status_code in (200, 201), created.text
+        key = created.json()["key"]
+    assert key.startswith("sk-gw-")
+    with openai.OpenAI(base_url=gateway.base_url + "/v1", api_key=key, max_retries=0) as client:
+        completion = client.chat.completions.create(model="chat", messages=USER)
+        assert completion.choices[0].message.content == "You said: hello sdk"
+        with pytest.raises(openai.PermissionDeniedError):  # the key has no embeddings scope
+            client.embeddings.create(model="embed", input="x")
