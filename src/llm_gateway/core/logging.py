@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Any
 
@@ -32,6 +33,22 @@ def _redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     return event_dict
 
 
+_SECRET_QUERY = re.compile(r"(?i)\b(token|access_token|api_key|key)=[^&\s\"']+")
+
+
+class _RedactQuerySecrets(logging.Filter):
+    """Mask credentials in query strings of stdlib log lines (uvicorn logs WebSocket paths)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(
+                _SECRET_QUERY.sub(r"\1=***", a) if isinstance(a, str) else a for a in record.args
+            )
+        elif isinstance(record.msg, str):
+            record.msg = _SECRET_QUERY.sub(r"\1=***", record.msg)
+        return True
+
+
 def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
     """Configure structlog and the stdlib root logger once, at startup."""
     shared: list[Any] = [
@@ -50,6 +67,7 @@ def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_RedactQuerySecrets())
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
