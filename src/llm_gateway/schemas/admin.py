@@ -74,11 +74,12 @@ class QuotaOverrides(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    requests_per_minute: int | None = Field(default=None, ge=0, le=10_000_000)
-    tokens_per_minute: int | None = Field(default=None, ge=0, le=2_000_000_000)
-    tokens_per_day: int | None = Field(default=None, ge=0, le=2_000_000_000)
+    # strict: lax mode would read ``true`` as a limit of 1 and "5" as 5; a typo must be a 422.
+    requests_per_minute: int | None = Field(default=None, ge=0, strict=True, le=10_000_000)
+    tokens_per_minute: int | None = Field(default=None, ge=0, strict=True, le=2_000_000_000)
+    tokens_per_day: int | None = Field(default=None, ge=0, strict=True, le=2_000_000_000)
     monthly_budget_usd: float | None = Field(default=None, ge=0, le=1e9, allow_inf_nan=False)
-    max_concurrent: int | None = Field(default=None, ge=0, le=100_000)
+    max_concurrent: int | None = Field(default=None, ge=0, strict=True, le=100_000)
     allowed_model_tiers: list[str] | None = Field(default=None, max_length=32)
     allowed_aliases: list[str] | None = Field(default=None, max_length=1000)
 

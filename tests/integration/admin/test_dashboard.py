@@ -208,6 +208,23 @@ async def test_usage_report_groups_pages_and_exports(
         ("/admin/dashboard", {"start": "2026-03-05T00:00:00Z", "end": "2026-03-01T00:00:00Z"}),
         ("/admin/dashboard", {"start": "2020-01-01T00:00:00Z", "end": "2021-01-01T00:00:00Z"}),
         ("/admin/dashboard", {"top": 0}),
+        # Absurd dates must be refused, not overflow date arithmetic into a 500.
+        ("/admin/usage", {"end": "0001-01-01"}),
+        ("/admin/usage", {"start": "0001-01-01"}),
+        ("/admin/usage", {"start": "9999-12-31"}),
+        ("/admin/usage", {"end": "9999-12-31"}),
+        ("/admin/usage", {"start": "2026-02-30"}),
+        ("/admin/usage", {"user_id": "not-a-uuid"}),
+        ("/admin/usage", {"page": "two"}),
+        ("/admin/usage", {"page_size": -1}),
+        ("/admin/usage", {"model": "m" * 500}),
+        ("/admin/dashboard", {"end": "0001-01-01T00:00:00"}),
+        ("/admin/dashboard", {"start": "0001-01-01T00:00:00+05:00"}),
+        ("/admin/dashboard", {"end": "0001-01-01T01:00:00+00:00"}),
+        ("/admin/dashboard", {"start": "9999-12-31T23:59:59-05:00"}),
+        ("/admin/dashboard", {"end": "9999-12-31T23:59:59"}),
+        ("/admin/dashboard", {"start": "yesterday"}),
+        ("/admin/dashboard", {"rank_by": "vibes"}),
     ],
 )
 async def test_bad_report_parameters_are_422(

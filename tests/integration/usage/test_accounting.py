@@ -121,6 +121,18 @@ async def test_refused_calls_are_recorded_with_their_status(
     ]
 
 
+async def test_an_overlong_model_name_does_not_block_the_writer(
+    client: httpx.AsyncClient, app_state: AppState
+) -> None:
+    refused = await client.post("/v1/chat/completions", json=chat("m" * 500), headers=MASTER)
+    assert refused.status_code == 404
+    served = await client.post("/v1/chat/completions", json=chat(), headers=MASTER)
+    assert served.status_code == 200
+    rows = await _records(app_state)
+    assert [(r.status_code, r.alias) for r in rows] == [(404, "m" * 128), (200, "cheap")]
+    assert app_state.usage.counters.write_failures == 0
+
+
 async def test_daily_rollup_matches_the_records(
     client: httpx.AsyncClient, app_state: AppState
 ) -> None:

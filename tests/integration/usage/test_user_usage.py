@@ -110,6 +110,10 @@ async def test_free_users_cannot_call_large_models(client: httpx.AsyncClient) ->
         "start=1970-01-01&end=1970-01-02",
         "start=2000-01-01&end=2009-01-01",
         "start=not-a-date",
+        "end=0001-01-01",
+        "start=0001-01-01",
+        "start=9999-12-31",
+        "end=9999-12-31",
         f"end={(datetime.now(UTC) + timedelta(days=40)).date().isoformat()}",
     ],
 )

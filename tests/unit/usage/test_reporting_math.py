@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -9,9 +11,11 @@ import pytest
 
 from llm_gateway.core.exceptions import UnprocessableError
 from llm_gateway.repositories.admin import interpolate
+from llm_gateway.schemas.admin import AdminUsagePage, AdminUsageRow
 from llm_gateway.services.usage.dashboard import histogram_percentile
 from llm_gateway.services.usage.ranges import Window, day_range, today, window
 from llm_gateway.services.usage.record import UsageEvent, bucket_value, latency_bucket
+from llm_gateway.services.usage.reports import usage_csv
 
 
 @pytest.mark.parametrize("ms", [0.2, 1.0, 7.5, 120.0, 999.0, 45_000.0])
@@ -94,3 +98,38 @@ def test_usage_event_survives_the_spill_encoding() -> None:
         ttft_ms=12.5,
     )
     assert UsageEvent.from_json(event.to_json()) == event
+
+
+def test_csv_export_neutralizes_formulas_and_escapes_delimiters() -> None:
+    rows = [
+        AdminUsageRow(
+            model=name,
+            requests=1,
+            errors=0,
+            prompt_tokens=1,
+            completion_tokens=1,
+            cached_tokens=0,
+            total_tokens=2,
+            cost_usd=0.5,
+        )
+        for name in ('=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", 'a,b"c\nd', "cheap")
+    ]
+    page = AdminUsagePage(
+        start=date(2026, 1, 1),
+        end=date(2026, 1, 2),
+        group_by=["model"],
+        page=1,
+        page_size=10,
+        total=len(rows),
+        items=rows,
+    )
+    parsed = list(csv.DictReader(io.StringIO(usage_csv(page))))
+    assert [r["model"] for r in parsed] == [
+        '\'=HYPERLINK("http://x")',
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        'a,b"c\nd',
+        "cheap",
+    ]
+    assert {r["cost_usd"] for r in parsed} == {"0.5"}  # numbers are left alone

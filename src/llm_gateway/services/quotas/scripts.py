@@ -54,7 +54,8 @@ end
 
 local function save_bucket(key, tok, cap, window)
   redis.call('HSET', key, 'tok', tostring(tok), 'ts', now)
-  local full_in = math.ceil((cap - tok) * window / cap)
+  local full_in = 0
+  if cap > 0 then full_in = math.ceil((cap - tok) * window / cap) end
   redis.call('PEXPIRE', key, math.max(full_in, 0) + 1000)
 end
 """

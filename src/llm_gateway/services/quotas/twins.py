@@ -104,9 +104,15 @@ def _bucket(data: MemoryData, key: str, cap: float, window: int, now: int) -> fl
     return min(cap, state["tok"] + (now - state["ts"]) * cap / window)
 
 
+def _lua_stored(value: float) -> float:
+    """``value`` as the Lua script stores it: ``tostring`` keeps 14 significant digits."""
+    return float(f"{value:.14g}")
+
+
 def _save_bucket(data: MemoryData, key: str, tok: float, cap: float, window: int, now: int) -> None:
-    full_in = math.ceil((cap - tok) * window / cap)
-    data.set(key, {"tok": tok, "ts": now}, (max(full_in, 0) + 1000) / 1000)
+    # A zero limit (est 0 admitted) has nothing to refill: no division by zero.
+    full_in = math.ceil((cap - tok) * window / cap) if cap > 0 else 0
+    data.set(key, {"tok": _lua_stored(tok), "ts": now}, (max(full_in, 0) + 1000) / 1000)
 
 
 def _period_value(data: MemoryData, key: str, period: int, field: str) -> float:
@@ -186,7 +192,8 @@ def admit(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> l
             expire_at = (c.day + 1) * DAY_MS + 3_600_000
             data.set(k[2], {"p": c.day, "u": state["used"] + est}, (expire_at - c.now) / 1000)
         if budget >= 0:
-            data.set(k[3], {"p": c.month, "s": state["spent"] + cost}, 35 * DAY_MS / 1000)
+            spent = _lua_stored(state["spent"] + cost)
+            data.set(k[3], {"p": c.month, "s": spent}, 35 * DAY_MS / 1000)
         if conc >= 0:
             _zset(data, k[4]).add(member, c.now + lease)
             data.expire(k[4], lease / 1000)
@@ -213,7 +220,7 @@ def settle(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> 
             day_state["u"] = max(day_state.get("u", 0) + delta, 0)
         month_state = _hash(data, k[2])
         if budget == "1" and delta_cost != 0 and month_state.get("p") == at_month:
-            month_state["s"] = max(month_state.get("s", 0) + delta_cost, 0)
+            month_state["s"] = _lua_stored(max(month_state.get("s", 0) + delta_cost, 0))
         if conc == "1":
             leases = data.get(k[3])
             if isinstance(leases, SortedLog):

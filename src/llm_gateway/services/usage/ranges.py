@@ -25,20 +25,27 @@ def day_range(
     Raises:
         UnprocessableError: reversed, before 2000, after tomorrow, or longer than a year.
     """
+    tomorrow = today() + timedelta(days=1)
+    # Bounds first: arithmetic on a date near date.min/max would overflow into a 500.
+    if any(d is not None and not EARLIEST <= d <= tomorrow for d in (start, end)):
+        raise _out_of_bounds()
     last = end or today()
     first = start or last - timedelta(days=default_days - 1)
     if first > last:
         raise UnprocessableError("start must not be after end", code="invalid_date_range")
-    if first < EARLIEST or last > today() + timedelta(days=1):
-        raise UnprocessableError(
-            f"dates must lie between {EARLIEST.isoformat()} and tomorrow",
-            code="invalid_date_range",
-        )
+    if first < EARLIEST:
+        raise _out_of_bounds()
     if (last - first).days + 1 > MAX_REPORT_DAYS:
         raise UnprocessableError(
             f"the range may cover at most {MAX_REPORT_DAYS} days", code="invalid_date_range"
         )
     return first, last
+
+
+def _out_of_bounds() -> UnprocessableError:
+    return UnprocessableError(
+        f"dates must lie between {EARLIEST.isoformat()} and tomorrow", code="invalid_date_range"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,15 +77,18 @@ def window(start: datetime | None, end: datetime | None, *, default_hours: int =
         UnprocessableError: reversed, empty, before 2000, or longer than ``MAX_WINDOW_DAYS``.
     """
     now = datetime.now(UTC)
-    last = _utc(end) if end else now
-    first = _utc(start) if start else last - timedelta(hours=default_hours)
+    try:
+        # Converting or shifting a datetime near datetime.min/max overflows: that is bad input.
+        last = _utc(end) if end else now
+        if last.date() < EARLIEST:
+            raise _out_of_bounds()
+        first = _utc(start) if start else last - timedelta(hours=default_hours)
+    except OverflowError:
+        raise _out_of_bounds() from None
     if first >= last:
         raise UnprocessableError("start must be before end", code="invalid_date_range")
     if first.date() < EARLIEST or last > now + timedelta(days=1):
-        raise UnprocessableError(
-            f"the window must lie between {EARLIEST.isoformat()} and tomorrow",
-            code="invalid_date_range",
-        )
+        raise _out_of_bounds()
     if last - first > timedelta(days=MAX_WINDOW_DAYS):
         raise UnprocessableError(
             f"the window may cover at most {MAX_WINDOW_DAYS} days", code="invalid_date_range"

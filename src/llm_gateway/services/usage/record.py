@@ -9,8 +9,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 import orjson
+from sqlalchemy import String
 
 from llm_gateway.models.base import utcnow
+from llm_gateway.models.usage import UsageRecord
 
 Source = Literal["proxy", "agent", "chat"]
 
@@ -61,6 +63,14 @@ class UsageEvent:
     created_at: datetime = field(default_factory=utcnow)
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
+    def __post_init__(self) -> None:
+        # The alias is whatever model name the caller sent (unknown ones are recorded too): one
+        # value longer than its column would fail every batch it is in, on every retry.
+        for name, length in _TEXT_COLUMNS:
+            value = getattr(self, name)
+            if value is not None and len(value) > length:
+                setattr(self, name, value[:length])
+
     @property
     def is_error(self) -> bool:
         return self.status_code >= 400 or self.error_code is not None
@@ -88,3 +98,8 @@ class UsageEvent:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(UsageEvent))
+_TEXT_COLUMNS = tuple(
+    (c.name, c.type.length)
+    for c in UsageRecord.__table__.columns
+    if isinstance(c.type, String) and c.type.length and c.name in _FIELD_NAMES
+)

@@ -169,6 +169,20 @@ CSV_COLUMNS = (
 )
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell; text that a spreadsheet would evaluate is prefixed with a quote."""
+    if value is None:
+        return ""
+    # Model names are whatever the caller sent (unknown aliases are recorded too).
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def usage_csv(page: AdminUsagePage) -> str:
     """The page as CSV with a header row; group columns not requested are left empty."""
     buffer = io.StringIO()
@@ -176,5 +190,5 @@ def usage_csv(page: AdminUsagePage) -> str:
     writer.writerow(CSV_COLUMNS)
     for item in page.items:
         values = item.model_dump()
-        writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
+        writer.writerow([_cell(values[c]) for c in CSV_COLUMNS])
     return buffer.getvalue()
