@@ -95,11 +95,12 @@ class ProxyEndpoint:
             ctx.principal = principal
             body: object = None
             if self.reads_body:
-                body = await exchange.read_json()
-                if body is None:  # the client left while sending the body
+                raw = await exchange.read_body()
+                if raw is None:  # the client left while sending the body
                     ctx.client_disconnected = True
                     ctx.status_code, ctx.error_code = CLIENT_CLOSED, "client_disconnected"
                     return
+                body = exchange.parse_json(raw)
                 exchange.watch_disconnect()
             await self.handler(state, exchange, body)
         except GatewayError as exc:

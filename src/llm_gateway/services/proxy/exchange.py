@@ -56,11 +56,9 @@ class Exchange:
             parts.append(message.get("body", b""))
         return b"".join(parts)
 
-    async def read_json(self) -> object | None:
-        """The body parsed with orjson (400 ``invalid_json``), or None on a disconnect."""
-        raw = await self.read_body()
-        if raw is None:
-            return None
+    @staticmethod
+    def parse_json(raw: bytes) -> object:
+        """``raw`` parsed with orjson (400 ``invalid_json``); a JSON ``null`` parses to None."""
         try:
             body: object = orjson.loads(raw)
         except orjson.JSONDecodeError:

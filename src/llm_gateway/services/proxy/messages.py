@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import orjson
 
-from llm_gateway.core.exceptions import GatewayError
+from llm_gateway.core.exceptions import GatewayError, InvalidRequestError
 from llm_gateway.core.state import AppState
 from llm_gateway.providers.anthropic_inbound import (
     anthropic_request_to_canonical,
@@ -28,6 +28,7 @@ from llm_gateway.services.routing import ChatStream
 async def create_message(state: AppState, exchange: Exchange, body: object) -> None:
     """Serve one Messages API call, streamed or not."""
     ctx = exchange.ctx
+    check_sampling(body)
     request = anthropic_request_to_canonical(body)  # 400 naming the param, Anthropic-style
     model: str = request["model"]
     ctx.requested_model = model
@@ -41,6 +42,37 @@ async def create_message(state: AppState, exchange: Exchange, body: object) -> N
     ctx.usage = response.get("usage")
     message = canonical_response_to_anthropic(response, model=model)
     await exchange.send_json(200, orjson.dumps(message))
+
+
+def _invalid(param: str, what: str) -> InvalidRequestError:
+    return InvalidRequestError(f"{param}: {what}", param=param)
+
+
+def check_sampling(body: object) -> None:
+    """The fields the translation copies through unchecked: their types, as Anthropic checks them.
+
+    Without this, a bad ``stop_sequences`` or ``temperature`` reaches the upstream, whose error
+    (or crash) would come back as a 502/503 and count against the deployment's health.
+    """
+    if not isinstance(body, dict):
+        return  # the translation refuses it
+    for name in ("temperature", "top_p"):
+        value = body.get(name)
+        if value is not None and (
+            not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1
+        ):
+            raise _invalid(name, "must be a number between 0 and 1")
+    top_k = body.get("top_k")
+    if top_k is not None and (not isinstance(top_k, int) or isinstance(top_k, bool) or top_k < 0):
+        raise _invalid("top_k", "must be a non-negative integer")
+    stop = body.get("stop_sequences")
+    if stop is not None and (
+        not isinstance(stop, list) or not all(isinstance(s, str) for s in stop)
+    ):
+        raise _invalid("stop_sequences", "must be a list of strings")
+    stream = body.get("stream")
+    if stream is not None and not isinstance(stream, bool):
+        raise _invalid("stream", "must be a boolean")
 
 
 async def _stream(state: AppState, exchange: Exchange, request: dict[str, Any], model: str) -> None:
