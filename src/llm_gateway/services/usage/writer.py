@@ -228,11 +228,21 @@ class UsageWriter:
                 return
             if not raw:
                 return
-            batch = [UsageEvent.from_json(item) for item in raw]
+            batch = self._decode_spilled(raw)
             if not await self._write(batch):
                 await self._spill_or_drop(batch, "replay failed", count=False)
                 return
             self.counters.replayed += len(batch)
+
+    def _decode_spilled(self, raw: Sequence[bytes]) -> list[UsageEvent]:
+        """Spilled events back as objects; an unreadable one is dropped (and counted), not fatal."""
+        events: list[UsageEvent] = []
+        for item in raw:
+            try:
+                events.append(UsageEvent.from_json(item))
+            except (ValueError, TypeError, KeyError):
+                self._drop(1, "unreadable spilled record")
+        return events
 
     async def _spill_or_drop(
         self, events: Sequence[UsageEvent], reason: str, *, count: bool = True
