@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from llm_gateway.core.config import ToolSettings
 from llm_gateway.tools.base import Tool, ToolError, ToolErrorCode, ToolResult
 from llm_gateway.tools.sandbox import find_bwrap
+from llm_gateway.tools.sandbox_limits import RunLimits, plan_run_limits
 from llm_gateway.tools.sandbox_runner import RunOutcome, execute_code
 
 _PROBE_MARK = "sandbox-probe-ok"
@@ -47,13 +48,14 @@ class CodeExecutor(Tool):
         }
     )
 
-    def __init__(self, settings: ToolSettings) -> None:
+    def __init__(self, settings: ToolSettings, limits: RunLimits | None = None) -> None:
         # The registry's timeout is a backstop; the program's own wall clock is enforced inside.
         super().__init__(
             timeout_s=settings.code_executor_wall_timeout_s + 5.0,
             max_output_chars=settings.max_output_chars,
         )
         self._settings = settings
+        self.limits = limits or plan_run_limits(settings)
         self._slots = asyncio.Semaphore(settings.code_executor_max_concurrency)
 
     @property
@@ -68,7 +70,7 @@ class CodeExecutor(Tool):
                 ToolErrorCode.INVALID_INPUT, f"code is {len(code)} characters; the limit is {limit}"
             )
         async with self._slots:
-            outcome = await execute_code(self._settings, code)
+            outcome = await execute_code(self._settings, code, self.limits)
         return _to_result(outcome, self._settings)
 
 
@@ -117,7 +119,7 @@ def _to_result(outcome: RunOutcome, settings: ToolSettings) -> ToolResult:
     )
 
 
-async def probe_sandbox(settings: ToolSettings) -> str | None:
+async def probe_sandbox(settings: ToolSettings, limits: RunLimits | None = None) -> str | None:
     """None when a trivial program runs in the sandbox here; otherwise the reason it cannot."""
     if find_bwrap(settings) is None:
         return "bubblewrap (bwrap) is not installed"
@@ -128,7 +130,11 @@ async def probe_sandbox(settings: ToolSettings) -> str | None:
         return f"{python} is outside /usr, the only system tree the sandbox shows"
     probe = settings.model_copy(update={"code_executor_wall_timeout_s": 15.0})
     try:
-        outcome = await execute_code(probe, f"import os\nprint({_PROBE_MARK!r}, os.getuid())")
+        outcome = await execute_code(
+            probe,
+            f"import os\nprint({_PROBE_MARK!r}, os.getuid())",
+            limits or plan_run_limits(settings),
+        )
     except ToolError as exc:
         return exc.message
     expected = f"{_PROBE_MARK} 65534"

@@ -10,6 +10,7 @@ from llm_gateway.tools.base import Tool, ToolErrorCode, ToolRegistry, ToolSpec
 from llm_gateway.tools.calculator import Calculator
 from llm_gateway.tools.code_executor import CodeExecutor, probe_sandbox
 from llm_gateway.tools.current_time import CurrentTime
+from llm_gateway.tools.sandbox_limits import plan_run_limits
 from llm_gateway.tools.web_search import WebSearch, create_search_backend
 
 _log = get_logger("llm_gateway.tools")
@@ -81,7 +82,8 @@ async def create_tool_registry(settings: ToolSettings, http: aiohttp.ClientSessi
     if mode == "disabled":
         off(CodeExecutor.name, ToolErrorCode.DISABLED, "code_executor is disabled by the operator")
     else:
-        problem = await probe_sandbox(settings) if mode == "sandbox" else None
+        limits = plan_run_limits(settings)
+        problem = await probe_sandbox(settings, limits) if mode == "sandbox" else None
         if problem:
             _log.warning("code sandbox unavailable; code_executor refuses to run", reason=problem)
             off(
@@ -92,7 +94,14 @@ async def create_tool_registry(settings: ToolSettings, http: aiohttp.ClientSessi
         else:
             if mode != "sandbox":
                 _log.warning("code_executor runs WITHOUT a sandbox (unsafe-rlimits-only mode)")
-            tools.append(CodeExecutor(settings))
+            _log.info(
+                "code_executor run bound",
+                run_memory_mb=settings.code_executor_run_memory_mb,
+                cgroup=limits.uses_cgroup,
+                max_processes=limits.max_processes,
+                how=limits.reason,
+            )
+            tools.append(CodeExecutor(settings, limits))
 
     registry = ToolRegistry(
         tools, unavailable=unavailable, max_argument_chars=settings.max_argument_chars

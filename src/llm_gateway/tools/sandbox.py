@@ -55,7 +55,7 @@ def host_user() -> int | None:
     return SANDBOX_UID if os.geteuid() == 0 else None
 
 
-def launcher_argv(settings: ToolSettings) -> list[str]:
+def launcher_argv(settings: ToolSettings, max_processes: int) -> list[str]:
     """The interpreter, the launcher and its limit arguments."""
     return [
         str(settings.code_executor_python),
@@ -65,7 +65,7 @@ def launcher_argv(settings: ToolSettings) -> list[str]:
         LAUNCHER,
         str(settings.code_executor_cpu_s),
         str(settings.code_executor_memory_mb * _MB),
-        str(settings.code_executor_max_processes),
+        str(max_processes),
         str(settings.code_executor_max_file_mb * _MB),
         str(settings.code_executor_max_open_files),
     ]
@@ -83,7 +83,9 @@ def _system_binds() -> list[str]:
     return [*args, "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
 
 
-def bwrap_command(settings: ToolSettings, bwrap: str, *, info_fd: int) -> SandboxCommand:
+def bwrap_command(
+    settings: ToolSettings, bwrap: str, *, info_fd: int, max_processes: int
+) -> SandboxCommand:
     """The bubblewrap command line for one run; bwrap writes its child's PID to ``info_fd``."""
     uid = str(SANDBOX_UID)
     argv = [
@@ -129,15 +131,16 @@ def bwrap_command(settings: ToolSettings, bwrap: str, *, info_fd: int) -> Sandbo
         "LANG",
         "C.UTF-8",
         "--",
-        *launcher_argv(settings),
+        *launcher_argv(settings, max_processes),
     ]
     return SandboxCommand(argv=argv, cwd="/", env={}, user=host_user(), pass_fds=(info_fd,))
 
 
-def unsafe_command(settings: ToolSettings, workdir: str) -> SandboxCommand:
+def unsafe_command(settings: ToolSettings, workdir: str, max_processes: int) -> SandboxCommand:
     """The weak mode: rlimits and a scratch directory only; the host stays visible."""
     env = {"HOME": workdir, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
-    return SandboxCommand(argv=launcher_argv(settings), cwd=workdir, env=env, user=host_user())
+    argv = launcher_argv(settings, max_processes)
+    return SandboxCommand(argv=argv, cwd=workdir, env=env, user=host_user())
 
 
 def find_bwrap(settings: ToolSettings) -> str | None:

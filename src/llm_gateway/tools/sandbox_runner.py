@@ -31,6 +31,7 @@ from llm_gateway.tools.sandbox import (
     host_user,
     unsafe_command,
 )
+from llm_gateway.tools.sandbox_limits import RunCgroup, RunLimits
 
 _log = get_logger("llm_gateway.tools.code_executor")
 _READ_CHUNK = 65536
@@ -47,8 +48,9 @@ class RunOutcome:
     duration_s: float
 
 
-async def execute_code(settings: ToolSettings, code: str) -> RunOutcome:
+async def execute_code(settings: ToolSettings, code: str, limits: RunLimits) -> RunOutcome:
     """Run ``code`` under the configured mode with every limit applied; never leaves a process."""
+    nproc = limits.max_processes
     if settings.code_executor_mode == "sandbox":
         bwrap = find_bwrap(settings)
         if bwrap is None:
@@ -58,8 +60,8 @@ async def execute_code(settings: ToolSettings, code: str) -> RunOutcome:
         info_read, info_write = os.pipe()
         try:
             os.set_blocking(info_read, False)
-            command = bwrap_command(settings, bwrap, info_fd=info_write)
-            return await _run(command, code, settings, info_read)
+            command = bwrap_command(settings, bwrap, info_fd=info_write, max_processes=nproc)
+            return await _run(command, code, settings, limits, info_read)
         finally:
             os.close(info_read)
             os.close(info_write)
@@ -67,7 +69,8 @@ async def execute_code(settings: ToolSettings, code: str) -> RunOutcome:
         uid = host_user()
         if uid is not None:
             os.chown(workdir, uid, uid)
-        return await _run(unsafe_command(settings, workdir), code, settings, None)
+        command = unsafe_command(settings, workdir, nproc)
+        return await _run(command, code, settings, limits, None)
 
 
 def _as_user(argv: list[str], uid: int | None) -> list[str]:
@@ -83,15 +86,45 @@ def _as_user(argv: list[str], uid: int | None) -> list[str]:
 
 
 async def _run(
-    command: SandboxCommand, code: str, settings: ToolSettings, info_fd: int | None
+    command: SandboxCommand,
+    code: str,
+    settings: ToolSettings,
+    limits: RunLimits,
+    info_fd: int | None,
+) -> RunOutcome:
+    cgroup = None
+    if limits.cgroup_parent is not None:
+        try:
+            cgroup = RunCgroup(limits.cgroup_parent, settings)
+        except OSError as exc:
+            raise ToolError(
+                ToolErrorCode.SANDBOX_UNAVAILABLE, f"could not create the run's cgroup: {exc}"
+            ) from None
+    try:
+        return await _run_in(command, code, settings, info_fd, cgroup)
+    finally:
+        if cgroup is not None:
+            cgroup.kill()
+            await cgroup.remove()
+
+
+async def _run_in(
+    command: SandboxCommand,
+    code: str,
+    settings: ToolSettings,
+    info_fd: int | None,
+    cgroup: RunCgroup | None,
 ) -> RunOutcome:
     started = time.monotonic()
+    argv = _as_user(command.argv, command.user)
+    if cgroup is not None:
+        argv = cgroup.wrap(argv)
     try:
         # setpriv drops to the sandbox uid and start_new_session gives the run its own process
         # group: uvloop (what `llm-gateway serve` runs on) rejects subprocess user/group/
         # process_group arguments, so neither is left to the event loop.
         proc = await asyncio.create_subprocess_exec(
-            *_as_user(command.argv, command.user),
+            *argv,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,  # one stream keeps tracebacks next to prints
@@ -116,6 +149,8 @@ async def _run(
     except TimeoutError:
         timed_out = True
     finally:
+        if cgroup is not None:
+            cgroup.kill()
         await _stop(proc, info_fd)
     text = bytes(buffer).decode("utf-8", errors="replace")[:cap]
     exit_code = None if timed_out or capped else proc.returncode

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from llm_gateway.core.config import ToolSettings
 from llm_gateway.tools import ToolRegistry, ToolResult
 from llm_gateway.tools.code_executor import CodeExecutor, probe_sandbox
-from llm_gateway.tools.sandbox import SANDBOX_UID
+from llm_gateway.tools.sandbox import host_user
 
 OUTPUT_CAP = 4000
 # An unusual open-files limit marks this suite's sandboxes, so leftover-process checks ignore the
@@ -25,6 +26,7 @@ def small_limits(**overrides: object) -> ToolSettings:
         "code_executor_cpu_s": 2,
         "code_executor_memory_mb": 128,
         "code_executor_max_processes": 16,
+        "code_executor_run_memory_mb": 16 * 128,  # the process limit binds, not the run's memory
         "code_executor_max_file_mb": 2,
         "code_executor_tmpfs_mb": 4,
         "code_executor_max_output_chars": OUTPUT_CAP,
@@ -60,15 +62,22 @@ def _is_ours(proc: Path, raw_command: bytes) -> bool:
     )
 
 
+def sandbox_host_uid() -> int:
+    """The host uid the sandbox's processes run as: ``nobody`` under root, else our own uid."""
+    uid = host_user()
+    return os.geteuid() if uid is None else uid
+
+
 def sandbox_processes(exclude: set[int] | None = None) -> dict[int, str]:
     """This suite's sandbox processes still on the host, as ``pid -> "state ppid command"``."""
     found: dict[int, str] = {}
+    uid = str(sandbox_host_uid())
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             fields = dict(
                 line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
             )
-            if fields["Uid"].split()[0] != str(SANDBOX_UID):
+            if fields["Uid"].split()[0] != uid:
                 continue
             raw = (status.parent / "cmdline").read_bytes()
             if not _is_ours(status.parent, raw):

@@ -11,6 +11,7 @@ from tests.integration.tools.sandbox_helpers import (
     OUTPUT_CAP,
     assert_still_works,
     run,
+    sandbox_processes,
     sandbox_registry,
     wait_no_sandbox_processes,
 )
@@ -109,7 +110,12 @@ async def test_concurrent_runs_are_independent() -> None:
 async def test_cancelling_a_run_kills_the_sandbox() -> None:
     registry = await sandbox_registry(code_executor_wall_timeout_s=30.0)
     task = asyncio.create_task(run(registry, "import time\ntime.sleep(3600)"))
-    await asyncio.sleep(0.5)
+    # The leftover check below must be able to see a sandbox, whatever uid the suite runs as.
+    for _ in range(100):
+        if sandbox_processes():
+            break
+        await asyncio.sleep(0.05)
+    assert sandbox_processes(), "the running sandbox is invisible to the leftover check"
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

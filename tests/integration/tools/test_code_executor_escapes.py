@@ -290,11 +290,13 @@ def test_sandbox_runs_under_uvloop() -> None:
 
     from llm_gateway.core.config import ToolSettings
     from llm_gateway.tools.code_executor import execute_code, probe_sandbox
+    from llm_gateway.tools.sandbox_limits import plan_run_limits
 
     async def run() -> tuple[str | None, str]:
         settings = ToolSettings()
         problem = await probe_sandbox(settings)
-        outcome = await execute_code(settings, "import os\nprint(6 * 7, os.getuid() != 0)")
+        code = "import os\nprint(6 * 7, os.getuid() != 0)"
+        outcome = await execute_code(settings, code, plan_run_limits(settings))
         return problem, outcome.output
 
     problem, output = uvloop.run(run())

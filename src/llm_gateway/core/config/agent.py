@@ -60,8 +60,12 @@ class ToolSettings(BaseModel):
     code_executor_python: Path = Path("/usr/bin/python3")  # system interpreter run in the sandbox
     code_executor_wall_timeout_s: float = Field(default=10.0, gt=0, le=300)
     code_executor_cpu_s: int = Field(default=5, ge=1, le=300)
-    code_executor_memory_mb: int = Field(default=256, ge=32)  # address-space limit
+    code_executor_memory_mb: int = Field(default=256, ge=32)  # address-space limit per process
     code_executor_max_processes: int = Field(default=32, ge=1)
+    # Memory bound of a whole run, all its processes and its /tmp together (docs/TOOLS.md).
+    code_executor_run_memory_mb: int = Field(default=1024, ge=64)
+    # Parent cgroup v2 directory for per-run cgroups ("" = never use cgroups: rlimit fallback).
+    code_executor_cgroup: str = "/sys/fs/cgroup/llm-gateway-sandbox"
     code_executor_max_file_mb: int = Field(default=16, ge=1)  # largest file it may write
     code_executor_max_open_files: int = Field(default=64, ge=16)
     code_executor_tmpfs_mb: int = Field(default=64, ge=1)  # size of the private writable /tmp
@@ -77,6 +81,23 @@ class ToolSettings(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA timezone {value!r}") from None
         return value
+
+    @field_validator("code_executor_cgroup")
+    @classmethod
+    def _absolute_or_empty(cls, value: str) -> str:
+        if value and not value.startswith("/"):
+            raise ValueError("must be an absolute path, or empty to disable cgroups")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _run_fits_two_processes(self) -> ToolSettings:
+        # The sandbox's init and the interpreter both count against the fallback's process limit.
+        if self.code_executor_run_memory_mb < 2 * self.code_executor_memory_mb:
+            raise ValueError(
+                "code_executor_run_memory_mb must be at least twice code_executor_memory_mb "
+                f"({2 * self.code_executor_memory_mb})"
+            )
+        return self
 
     @field_validator("web_search_url")
     @classmethod
