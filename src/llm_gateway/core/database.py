@@ -32,7 +32,12 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     """Create the process-wide engine; called once from the app lifespan."""
     url = make_url(settings.url)
-    kwargs: dict[str, Any] = {"echo": settings.echo, "pool_pre_ping": True}
+    # Parameters carry password hashes, key HMACs and chat text: never in errors or echo logs.
+    kwargs: dict[str, Any] = {
+        "echo": settings.echo,
+        "pool_pre_ping": True,
+        "hide_parameters": True,
+    }
     if settings.is_sqlite:
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)

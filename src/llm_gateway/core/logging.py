@@ -33,6 +33,26 @@ def _redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     return event_dict
 
 
+# Database errors quote what they failed on: SQLAlchemy appends the bound parameters (hidden at
+# the engine too, ``hide_parameters=True``) and PostgreSQL's DETAIL repeats key values or the
+# whole failing row (password hashes, key HMACs, chat text). Both are cut from every log value;
+# the message, the constraint and the SQL statement stay.
+_DB_PARAMETERS = re.compile(r"\[parameters: [^\n]*")
+_DB_DETAIL = re.compile(
+    r"DETAIL:.*?(?=\n(?:HINT:|\[SQL: |\(Background on this error)|\n\n|\nTraceback |\Z)",
+    re.DOTALL,
+)
+
+
+def _scrub_database_errors(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Hide SQL parameters and PostgreSQL DETAIL text in any logged string (tracebacks too)."""
+    for key, value in event_dict.items():
+        if isinstance(value, str) and ("DETAIL:" in value or "[parameters: " in value):
+            value = _DB_PARAMETERS.sub("[parameters hidden]", value)
+            event_dict[key] = _DB_DETAIL.sub("DETAIL:  (hidden)", value)
+    return event_dict
+
+
 _SECRET_QUERY = re.compile(r"(?i)\b(token|access_token|api_key|key)=[^&\s\"']+")
 
 
@@ -57,11 +77,13 @@ def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _redact,
     ]
+    # Tracebacks become text before rendering, so the scrubber sees them on both paths.
+    final: list[Any] = [structlog.processors.format_exc_info, _scrub_database_errors]
     renderer: Any = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        processors=[*shared, *final, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
@@ -70,7 +92,11 @@ def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
     handler.addFilter(_RedactQuerySecrets())
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                *final,
+                renderer,
+            ],
             foreign_pre_chain=shared,
         )
     )
