@@ -13,6 +13,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from llm_gateway import __version__
 from llm_gateway.agent.wiring import create_agent
+from llm_gateway.cache.wiring import create_cache
 from llm_gateway.core.config import Settings, load_settings, mask_url
 from llm_gateway.core.database import check_database, create_engine, create_session_factory
 from llm_gateway.core.http import create_http_session
@@ -85,6 +86,9 @@ def _lifespan(settings: Settings) -> Any:
             upstream_models = [d.model for info in models.models() for d in info.deployments]
             chat_jobs.spawn("tokenizer-preload", asyncio.to_thread(tokens.preload, upstream_models))
 
+            cache = await create_cache(settings.cache, store, models)
+            stack.push_async_callback(cache.aclose)
+
             state = AppState(
                 settings=settings,
                 engine=engine,
@@ -105,6 +109,7 @@ def _lifespan(settings: Settings) -> Any:
                     tools=tools,
                     model_gate=quotas.check_model,
                 ),
+                cache=cache,
             )
             # What startup built lives as long as the process: keep it out of the cyclic GC, whose
             # full passes over ~200k startup objects stall every request for 100+ ms (p99).

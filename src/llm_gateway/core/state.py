@@ -11,6 +11,7 @@ import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from llm_gateway.agent.runner import AgentRunner
+from llm_gateway.cache import ResponseCache
 from llm_gateway.core.config import Settings
 from llm_gateway.core.store import Store
 from llm_gateway.providers.registry import ModelRegistry
@@ -41,3 +42,4 @@ class AppState:
     usage: UsageWriter  # background batch writer of usage records
     chat_jobs: BackgroundJobs  # /chat turns, titles and summaries; drained on shutdown
     agent: AgentRunner  # the LangGraph pipeline, compiled once ("model": "auto" and /chat)
+    cache: ResponseCache  # exact and semantic response cache, counters (docs/CACHE.md)

@@ -8,7 +8,7 @@ startup with ``SettingsError`` naming the file, the key path and the problem.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -25,6 +25,7 @@ from llm_gateway.providers.ollama import OllamaAdapter
 from llm_gateway.providers.openai import OpenAIAdapter
 from llm_gateway.providers.registry_schema import (
     AliasSpec,
+    CacheSpec,
     DeploymentSpec,
     RegistrySpec,
     RoutingStrategy,
@@ -76,6 +77,7 @@ class ModelInfo:
     routing: RoutingStrategy
     owned_by: str
     description: str = ""
+    cache: CacheSpec = field(default_factory=CacheSpec)
 
 
 class ModelRegistry:
@@ -224,6 +226,7 @@ def _build_alias(
         routing=spec.routing,
         owned_by=spec.owned_by or deployments[0].provider,
         description=spec.description,
+        cache=spec.cache,
     )
 
 

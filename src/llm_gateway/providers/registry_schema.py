@@ -73,6 +73,23 @@ class CapabilitiesSpec(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class CacheSpec(_Strict):
+    """Response caching for one alias (off unless set): see docs/CACHE.md."""
+
+    mode: Literal["off", "exact", "semantic"] = "off"
+    ttl_s: int = Field(default=3600, ge=1, le=30 * 86400)
+    # Cache only temperature-0 requests unless the operator opts the alias in.
+    deterministic_only: bool = True
+    # One namespace for every caller of this alias, instead of one per user (explicit opt-in).
+    shared: bool = False
+    # A hit is billed at this fraction of the full price (0 = free).
+    hit_price_fraction: float = Field(default=0.0, ge=0, le=1)
+    # Whether a hit's tokens count toward the caller's token-per-minute/day limits.
+    hits_count_tokens: bool = False
+    # Semantic only: the target rate of wrong hits a user accepts (vCache's delta).
+    error_bound: float = Field(default=0.01, gt=0, lt=0.5)
+
+
 class AliasSpec(_Strict):
     """What clients ask for by name, and the deployments that can serve it."""
 
@@ -87,6 +104,7 @@ class AliasSpec(_Strict):
     routing: RoutingStrategy = "weighted"
     owned_by: str | None = None
     description: str = ""
+    cache: CacheSpec = Field(default_factory=CacheSpec)
 
 
 class DefaultsSpec(_Strict):

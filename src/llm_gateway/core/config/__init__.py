@@ -27,6 +27,7 @@ from llm_gateway.core.config.base import (
     check_redis_url,
     mask_url,
 )
+from llm_gateway.core.config.cache import CacheSettings
 from llm_gateway.core.config.quotas import (
     TIER_NAME_MAX_LENGTH,
     TIER_NAME_PATTERN,
@@ -45,6 +46,7 @@ __all__ = [
     "TIER_NAME_PATTERN",
     "AgentSettings",
     "AuthSettings",
+    "CacheSettings",
     "ChatSettings",
     "DatabaseSettings",
     "GuardrailOutputAction",

@@ -28,6 +28,7 @@ from llm_gateway.core.config.base import (
     check_database_url,
     check_redis_url,
 )
+from llm_gateway.core.config.cache import CacheSettings
 from llm_gateway.core.config.quotas import QuotaSettings
 
 
@@ -58,6 +59,7 @@ class Settings(BaseSettings):
     agent: AgentSettings = Field(default_factory=AgentSettings)
     tools: ToolSettings = Field(default_factory=ToolSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
 
     @field_validator("database_url")

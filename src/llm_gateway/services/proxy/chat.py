@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
 import orjson
 
+from llm_gateway.cache import CacheHit, CachePlan, read_controls
+from llm_gateway.cache.assemble import StreamAssembler
+from llm_gateway.cache.replay import replay
 from llm_gateway.core.exceptions import GatewayError
 from llm_gateway.core.state import AppState
 from llm_gateway.providers.base import ChatChunk
 from llm_gateway.providers.streaming import SSE_DONE, openai_error_event, sse_data
-from llm_gateway.services.proxy import hooks
+from llm_gateway.services.proxy import caching, hooks
 from llm_gateway.services.proxy.auto import AUTO_MODEL, dispatch_auto
 from llm_gateway.services.proxy.capabilities import check_chat
 from llm_gateway.services.proxy.context import CallContext
 from llm_gateway.services.proxy.exchange import Exchange
 from llm_gateway.services.proxy.validation import validate_chat
-from llm_gateway.services.routing import ChatStream
 
 
 async def chat_completions(state: AppState, exchange: Exchange, body: object) -> None:
     """Serve one chat completion, streamed or not."""
     ctx = exchange.ctx
+    controls = read_controls(body, exchange.scope["headers"])  # pops the body's "cache" field
     request = validate_chat(body)
     model: str = request["model"]
     ctx.requested_model = model
@@ -31,37 +34,60 @@ async def chat_completions(state: AppState, exchange: Exchange, body: object) ->
         # AGENT PIPELINE BRANCH POINT: "auto" leaves the lean proxy path here.
         await dispatch_auto(state, exchange, request)
         return
-    check_chat(state.models.get(model), request)  # 404 model_not_found for unknown aliases
+    info = state.models.get(model)  # 404 model_not_found for unknown aliases
+    check_chat(info, request)
     await hooks.before_upstream(state, ctx, request)
-    if ctx.stream:
-        await _stream(state, exchange, request)
+    plan, hit = await caching.lookup(state, ctx, info, request, controls)
+    if hit is not None:
+        await send_cached(exchange, hit, request)
+    elif ctx.stream:
+        await _stream(state, exchange, request, plan)
     else:
         response = await state.router.chat(request, ctx)
         ctx.usage = response.get("usage")
         response["model"] = ctx.alias
         await exchange.send_json(200, orjson.dumps(response))
+        await caching.save(state, plan, response)
 
 
-async def _stream(state: AppState, exchange: Exchange, request: dict[str, Any]) -> None:
+async def send_cached(exchange: Exchange, hit: CacheHit, request: dict[str, Any]) -> None:
+    """A cached completion as JSON, or replayed as OpenAI chunks when a stream was asked for."""
+    ctx = exchange.ctx
+    response = {**hit.response, "model": ctx.alias}
+    if not ctx.stream:
+        await exchange.send_json(200, orjson.dumps(response))
+        return
+    include_usage = (request.get("stream_options") or {}).get("include_usage") is True
+    async for data in openai_events(replay(response), ctx, include_usage=include_usage):
+        await exchange.emit(data)
+    await exchange.finish(SSE_DONE)
+
+
+async def _stream(
+    state: AppState, exchange: Exchange, request: dict[str, Any], plan: CachePlan | None
+) -> None:
     ctx = exchange.ctx
     options = request.get("stream_options") or {}
     include_usage = options.get("include_usage") is True
     # Usage is always asked of the upstream (for accounting); the client sees it only if it asked.
     request["stream_options"] = {**options, "include_usage": True}
     stream = await state.router.chat_stream(request, ctx)  # retries and fallbacks end here
+    assembler = StreamAssembler() if plan is not None else None
     async with stream:
         try:
-            async for data in openai_events(stream, ctx, include_usage=include_usage):
+            chunks = caching.assembled(stream, assembler)
+            async for data in openai_events(chunks, ctx, include_usage=include_usage):
                 await exchange.emit(data)
         except GatewayError as exc:
             ctx.fail(exc)
             await exchange.finish(openai_error_event(exc, request_id=ctx.request_id))
             return
     await exchange.finish(SSE_DONE)
+    await caching.save_stream(state, plan, assembler)
 
 
 async def openai_events(
-    stream: ChatStream, ctx: CallContext, *, include_usage: bool
+    stream: AsyncIterable[ChatChunk], ctx: CallContext, *, include_usage: bool
 ) -> AsyncIterator[bytes]:
     """Canonical chunks framed as OpenAI SSE events, usage recorded on ``ctx`` on the way."""
     alias = ctx.alias

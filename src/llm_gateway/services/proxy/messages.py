@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from typing import Any, cast
 
 import orjson
 
+from llm_gateway.cache import CacheHit, CachePlan, read_controls
+from llm_gateway.cache.assemble import StreamAssembler
+from llm_gateway.cache.replay import replay
 from llm_gateway.core.exceptions import GatewayError, InvalidRequestError
 from llm_gateway.core.state import AppState
 from llm_gateway.providers.anthropic_inbound import (
@@ -18,30 +21,45 @@ from llm_gateway.providers.anthropic_stream import (
     canonical_to_anthropic_events,
 )
 from llm_gateway.providers.base import ChatChunk
-from llm_gateway.services.proxy import hooks
+from llm_gateway.services.proxy import caching, hooks
 from llm_gateway.services.proxy.capabilities import check_chat
 from llm_gateway.services.proxy.context import CallContext
 from llm_gateway.services.proxy.exchange import Exchange
-from llm_gateway.services.routing import ChatStream
 
 
 async def create_message(state: AppState, exchange: Exchange, body: object) -> None:
     """Serve one Messages API call, streamed or not."""
     ctx = exchange.ctx
+    controls = read_controls(body, exchange.scope["headers"])  # pops the body's "cache" field
     check_sampling(body)
     request = anthropic_request_to_canonical(body)  # 400 naming the param, Anthropic-style
     model: str = request["model"]
     ctx.requested_model = model
     ctx.stream = request.get("stream") is True
-    check_chat(state.models.get(model), request)
+    info = state.models.get(model)
+    check_chat(info, request)
     await hooks.before_upstream(state, ctx, request)
-    if ctx.stream:
-        await _stream(state, exchange, request, model)
+    plan, hit = await caching.lookup(state, ctx, info, request, controls)
+    if hit is not None:
+        await _send_cached(exchange, hit, model)
+    elif ctx.stream:
+        await _stream(state, exchange, request, model, plan)
+    else:
+        response = await state.router.chat(request, ctx)
+        ctx.usage = response.get("usage")
+        message = canonical_response_to_anthropic(response, model=model)
+        await exchange.send_json(200, orjson.dumps(message))
+        await caching.save(state, plan, response)
+
+
+async def _send_cached(exchange: Exchange, hit: CacheHit, model: str) -> None:
+    """A cached completion as an Anthropic message, or replayed as Anthropic stream events."""
+    if not exchange.ctx.stream:
+        message = canonical_response_to_anthropic(dict(hit.response), model=model)
+        await exchange.send_json(200, orjson.dumps(message))
         return
-    response = await state.router.chat(request, ctx)
-    ctx.usage = response.get("usage")
-    message = canonical_response_to_anthropic(response, model=model)
-    await exchange.send_json(200, orjson.dumps(message))
+    await _relay(exchange, replay(hit.response), model)
+    await exchange.finish()
 
 
 def _invalid(param: str, what: str) -> InvalidRequestError:
@@ -75,28 +93,44 @@ def check_sampling(body: object) -> None:
         raise _invalid("stream", "must be a boolean")
 
 
-async def _stream(state: AppState, exchange: Exchange, request: dict[str, Any], model: str) -> None:
+async def _stream(
+    state: AppState,
+    exchange: Exchange,
+    request: dict[str, Any],
+    model: str,
+    plan: CachePlan | None,
+) -> None:
     ctx = exchange.ctx
     stream = await state.router.chat_stream(request, ctx)  # retries and fallbacks end here
+    assembler = StreamAssembler() if plan is not None else None
     async with stream:
-        # An async generator: closed explicitly so a cancelled stream does not linger until GC.
-        events = cast(
-            AsyncGenerator[bytes, None],
-            canonical_to_anthropic_events(_recording_usage(stream, ctx), model=model),
-        )
         try:
-            async for data in events:
-                await exchange.emit(data)
+            await _relay(exchange, caching.assembled(stream, assembler), model)
         except GatewayError as exc:
             ctx.fail(exc)
             await exchange.finish(anthropic_error_event(exc, request_id=ctx.request_id))
             return
-        finally:
-            await events.aclose()
     await exchange.finish()
+    await caching.save_stream(state, plan, assembler)
 
 
-async def _recording_usage(stream: ChatStream, ctx: CallContext) -> AsyncIterator[ChatChunk]:
+async def _relay(exchange: Exchange, chunks: AsyncIterable[ChatChunk], model: str) -> None:
+    """Canonical chunks framed as Anthropic events and sent, usage recorded on the way."""
+    # An async generator: closed explicitly so a cancelled stream does not linger until GC.
+    events = cast(
+        AsyncGenerator[bytes, None],
+        canonical_to_anthropic_events(_recording_usage(chunks, exchange.ctx), model=model),
+    )
+    try:
+        async for data in events:
+            await exchange.emit(data)
+    finally:
+        await events.aclose()
+
+
+async def _recording_usage(
+    stream: AsyncIterable[ChatChunk], ctx: CallContext
+) -> AsyncIterator[ChatChunk]:
     async for chunk in stream:
         ctx.observe_chunk(chunk)
         yield chunk

@@ -142,6 +142,29 @@ def measure(
     return Measured(prompt, completion, cached, cost, estimated)
 
 
+def measure_cache_hit(
+    state: AppState, *, alias: str | None, usage: Mapping[str, Any] | None
+) -> tuple[Measured, Measured]:
+    """(for the usage record, for settlement) of an answer served from the response cache.
+
+    The record keeps the cached answer's tokens (all prompt tokens count as cached) and the hit's
+    price: the alias's ``cache.hit_price_fraction`` of the full price, zero by default. Settlement
+    charges that same cost to the budget once, and the tokens only if the alias says hits count
+    toward token limits; the request itself was already counted at admission (rate limits).
+    """
+    info = None if alias is None else state.models.find(alias)
+    if info is None or not usage:
+        return Measured(), Measured()
+    prompt = int(usage.get("prompt_tokens") or 0)
+    completion = int(usage.get("completion_tokens") or 0)
+    fraction = info.cache.hit_price_fraction
+    cost = state.models.cost(info.alias, prompt, completion) * fraction if fraction else 0.0
+    record = Measured(prompt, completion, prompt, cost, False)
+    if info.cache.hits_count_tokens:
+        return record, record
+    return record, Measured(0, 0, 0, cost, False)
+
+
 def _count_prompt(request: Mapping[str, Any] | None, model: str | None) -> int:
     if not request:
         return 0

@@ -47,18 +47,21 @@ async def after_proxy_call(state: AppState, ctx: CallContext) -> None:
         return  # unauthenticated: nothing to bill, and not worth a row
     admission: Admission | None = ctx.extras.get(QUOTA_EXTRA)
     alias = ctx.alias or ctx.requested_model
-    measured = metering.measure(
-        state,
-        alias=alias,
-        usage=ctx.usage,
-        served=ctx.deployment is not None,
-        request=ctx.extras.get(REQUEST_EXTRA),
-        completion_text=ctx.streamed_text(),
-        admission=admission,
-        model=ctx.upstream_model,
-    )
+    if ctx.extras.get("cache_hit"):
+        measured, settled = metering.measure_cache_hit(state, alias=alias, usage=ctx.usage)
+    else:
+        measured = settled = metering.measure(
+            state,
+            alias=alias,
+            usage=ctx.usage,
+            served=ctx.deployment is not None,
+            request=ctx.extras.get(REQUEST_EXTRA),
+            completion_text=ctx.streamed_text(),
+            admission=admission,
+            model=ctx.upstream_model,
+        )
     try:
-        await metering.settle(state, admission, measured)
+        await metering.settle(state, admission, settled)
     finally:
         state.usage.record(
             UsageEvent(

@@ -1,0 +1,25 @@
+"""In-process cache counters on the app state, ready for a Prometheus exporter to read."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(slots=True)
+class CacheCounters:
+    """Monotonic counts since start; one object per process (``AppState.cache.counters``)."""
+
+    lookups: int = 0
+    hits: int = 0  # exact
+    semantic_hits: int = 0
+    misses: int = 0
+    stores: int = 0
+    bypassed: int = 0  # not deterministic, or the caller sent no-cache
+    verifier_rejections: int = 0
+    threshold_rejections: int = 0  # candidate above the floor but under the entry's threshold
+    flagged: int = 0
+    store_errors: int = 0
+    skipped_store_down: int = 0
+
+    def snapshot(self) -> dict[str, int]:
+        return asdict(self)

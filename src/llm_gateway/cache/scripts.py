@@ -1,0 +1,91 @@
+"""Store scripts of the exact cache: Lua for Redis, a Python twin for the in-process store.
+
+Entries live at ``<prefix><generation>:<digest>``; flushing a namespace bumps its generation, so
+old entries become unreachable at once and expire by their TTL. A put carries the generation its
+lookup saw and is dropped if a flush happened in between (no stale answer outlives a flush).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from llm_gateway.core.store.base import MemoryData, ScriptArg, ScriptResult, StoreScript
+
+
+def _text(arg: ScriptArg) -> str:
+    return arg.decode() if isinstance(arg, bytes) else str(arg)
+
+
+def _gen(data: MemoryData, key: str) -> bytes:
+    value = data.get(key)
+    return value if isinstance(value, bytes) else b"0"
+
+
+def _get(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> ScriptResult:
+    gen = _gen(data, keys[0])
+    value = data.get(f"{keys[1]}{gen.decode()}:{_text(args[0])}")
+    return [gen] if value is None else [gen, value]
+
+
+def _put(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> ScriptResult:
+    gen = _gen(data, keys[0])
+    if gen.decode() != _text(args[3]):
+        return 0
+    value = args[1] if isinstance(args[1], bytes) else _text(args[1]).encode()
+    data.set(f"{keys[1]}{gen.decode()}:{_text(args[0])}", value, float(_text(args[2])))
+    return 1
+
+
+def _drop(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> ScriptResult:
+    gen = _gen(data, keys[0])
+    return int(data.delete(f"{keys[1]}{gen.decode()}:{_text(args[0])}"))
+
+
+def _flush(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> ScriptResult:
+    gen = int(_gen(data, keys[0])) + 1
+    data.set(keys[0], str(gen).encode())
+    data.delete(keys[1])
+    return gen
+
+
+CACHE_GET = StoreScript(
+    name="cache_get",
+    lua="""
+local g = redis.call('GET', KEYS[1]) or '0'
+local v = redis.call('GET', KEYS[2] .. g .. ':' .. ARGV[1])
+if v then return {g, v} end
+return {g}
+""",
+    python=_get,
+)
+
+CACHE_PUT = StoreScript(
+    name="cache_put",
+    lua="""
+local g = redis.call('GET', KEYS[1]) or '0'
+if g ~= ARGV[4] then return 0 end
+redis.call('SET', KEYS[2] .. g .. ':' .. ARGV[1], ARGV[2], 'EX', ARGV[3])
+return 1
+""",
+    python=_put,
+)
+
+CACHE_DROP = StoreScript(
+    name="cache_drop",
+    lua="""
+local g = redis.call('GET', KEYS[1]) or '0'
+return redis.call('DEL', KEYS[2] .. g .. ':' .. ARGV[1])
+""",
+    python=_drop,
+)
+
+# KEYS[2] here is the namespace's vector hash, dropped with the entries.
+CACHE_FLUSH = StoreScript(
+    name="cache_flush",
+    lua="""
+local g = redis.call('INCR', KEYS[1])
+redis.call('DEL', KEYS[2])
+return g
+""",
+    python=_flush,
+)

@@ -1,0 +1,1 @@
+"""Semantic cache: embeddings, a per-namespace vector index, a verifier and adaptive thresholds."""
