@@ -15,6 +15,7 @@ from llm_gateway import __version__
 from llm_gateway.agent.wiring import create_agent
 from llm_gateway.cache.wiring import create_cache
 from llm_gateway.core.config import Settings, load_settings, mask_url
+from llm_gateway.core.config.settings import INSECURE_SIGNING_WARNING
 from llm_gateway.core.database import check_database, create_engine, create_session_factory
 from llm_gateway.core.http import create_http_session
 from llm_gateway.core.logging import configure_logging, get_logger
@@ -115,6 +116,8 @@ def _lifespan(settings: Settings) -> Any:
             # full passes over ~200k startup objects stall every request for 100+ ms (p99).
             gc.freeze()
             stack.callback(gc.unfreeze)
+            if settings.uses_dev_jwt_secret:
+                _log.warning(INSECURE_SIGNING_WARNING)
             _log.info(
                 "gateway started",
                 version=__version__,

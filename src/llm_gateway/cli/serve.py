@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import sys
 from typing import Any
 
@@ -11,6 +12,7 @@ import uvicorn
 
 from llm_gateway.core import migrations
 from llm_gateway.core.config import Settings, load_settings, mask_url
+from llm_gateway.core.config.settings import INSECURE_SIGNING_WARNING
 from llm_gateway.core.database import check_database, create_engine
 from llm_gateway.core.store import create_store
 
@@ -37,12 +39,30 @@ async def preflight(settings: Settings) -> None:
         await store.close()
 
 
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (``0.0.0.0`` and ``::`` are not)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
 def _serve(args: argparse.Namespace) -> int:
     settings = load_settings()
+    host = args.host or settings.server.host
+    if settings.uses_dev_jwt_secret:
+        sys.stderr.write(f"llm-gateway: WARNING: {INSECURE_SIGNING_WARNING}\n")
+        if not is_loopback(host):
+            sys.stderr.write(
+                f"llm-gateway: refusing to listen on {host} with the development JWT secret; "
+                "set LLMGW_SECURITY__JWT_SECRET or bind to 127.0.0.1\n"
+            )
+            return 2
     asyncio.run(preflight(settings))
     if settings.database.migrate_on_start:
         migrations.upgrade(settings.database)
-    host = args.host or settings.server.host
     port = args.port or settings.server.port
     workers = args.workers or settings.server.workers
     sys.stderr.write(

@@ -31,6 +31,12 @@ from llm_gateway.core.config.base import (
 from llm_gateway.core.config.cache import CacheSettings
 from llm_gateway.core.config.quotas import QuotaSettings
 
+INSECURE_SIGNING_WARNING = (
+    "INSECURE: LLMGW_SECURITY__JWT_SECRET is the built-in development secret, which is public "
+    "in the source: anyone can forge a session or admin token for this gateway. Set a random "
+    "secret of 32+ characters before exposing it (serve refuses non-loopback addresses)."
+)
+
 
 class Settings(BaseSettings):
     """All gateway settings. Build with ``Settings()``; nothing else reads the environment."""
@@ -82,9 +88,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_dev_secret_outside_dev(self) -> Settings:
-        if self.environment in ("staging", "production") and (
-            self.security.jwt_secret.get_secret_value() == DEV_JWT_SECRET
-        ):
+        if self.environment in ("staging", "production") and self.uses_dev_jwt_secret:
             raise ValueError(
                 "LLMGW_SECURITY__JWT_SECRET must be set outside dev/test "
                 "(the built-in development secret is refused)"
@@ -116,6 +120,11 @@ class Settings(BaseSettings):
     def registration_tier(self) -> str:
         """The tier new accounts get: ``auth.default_tier``, else ``quotas.default_tier``."""
         return self.auth.default_tier or self.quotas.default_tier
+
+    @property
+    def uses_dev_jwt_secret(self) -> bool:
+        """True while sessions are signed with the development secret published in the source."""
+        return self.security.jwt_secret.get_secret_value() == DEV_JWT_SECRET
 
     @property
     def is_dev(self) -> bool:
