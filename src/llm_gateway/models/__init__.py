@@ -5,6 +5,7 @@ from llm_gateway.models.auth_tokens import PasswordResetToken, RefreshToken
 from llm_gateway.models.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
 from llm_gateway.models.conversation import Conversation, Message
 from llm_gateway.models.quota import QuotaOverride
+from llm_gateway.models.response import StoredResponse
 from llm_gateway.models.usage import (
     UsageDaily,
     UsageDailyModel,
@@ -22,6 +23,7 @@ __all__ = [
     "PasswordResetToken",
     "QuotaOverride",
     "RefreshToken",
+    "StoredResponse",
     "TimestampMixin",
     "UUIDPrimaryKeyMixin",
     "UsageDaily",

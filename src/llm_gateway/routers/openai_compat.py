@@ -1,4 +1,4 @@
-"""OpenAI-compatible routes: /v1/chat/completions, /v1/embeddings, /v1/models.
+"""OpenAI-compatible routes: /v1/chat/completions, /v1/responses, /v1/embeddings, /v1/models.
 
 These are raw ASGI endpoints (no pydantic body model, no dependency injection): they are the hot
 path, and each layer FastAPI adds there costs measurable throughput. Their request and response
@@ -18,6 +18,11 @@ from llm_gateway.services.proxy.embeddings import create_embeddings
 from llm_gateway.services.proxy.endpoint import ProxyEndpoint
 from llm_gateway.services.proxy.models import ModelCatalog
 from llm_gateway.services.proxy.openapi import OPENAI_PATHS, document
+from llm_gateway.services.responses.api import (
+    create_response,
+    delete_response,
+    retrieve_response,
+)
 
 
 def install(app: FastAPI) -> None:
@@ -28,6 +33,26 @@ def install(app: FastAPI) -> None:
             "/v1/chat/completions",
             ProxyEndpoint(chat_completions, api="openai", endpoint="chat", scope=SCOPE_CHAT),
             "POST",
+        ),
+        (
+            "/v1/responses",
+            ProxyEndpoint(create_response, api="openai", endpoint="responses", scope=SCOPE_CHAT),
+            "POST",
+        ),
+        *(
+            (
+                "/v1/responses/{response_id}",
+                ProxyEndpoint(
+                    handler,
+                    api="openai",
+                    endpoint="responses",
+                    scope=SCOPE_CHAT,
+                    reads_body=False,
+                    finalize=False,
+                ),
+                method,
+            )
+            for handler, method in ((retrieve_response, "GET"), (delete_response, "DELETE"))
         ),
         (
             "/v1/embeddings",

@@ -12,7 +12,7 @@ from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.routing.trace import RouteTrace
 
 Api = Literal["openai", "anthropic"]
-Endpoint = Literal["chat", "messages", "embeddings", "models"]
+Endpoint = Literal["chat", "messages", "embeddings", "models", "responses"]
 CLIENT_CLOSED = 499  # nginx's "client closed request": the status recorded on a disconnect
 
 

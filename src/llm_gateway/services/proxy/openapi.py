@@ -68,6 +68,39 @@ OPENAI_PATHS: dict[str, Any] = {
         },
         stream=True,
     ),
+    "/v1/responses": _post(
+        "Create a model response (OpenAI Responses API over any alias; see docs/RESPONSES.md)",
+        "openai",
+        ["model", "input"],
+        {
+            "model": _STR,
+            "input": {"oneOf": [_STR, _ARR]},
+            "instructions": _STR,
+            "previous_response_id": _STR,
+            "stream": _BOOL,
+            "store": _BOOL,
+            "tools": _ARR,
+            "tool_choice": {"oneOf": [_STR, _OBJ]},
+            "text": _OBJ,
+            "temperature": _NUM,
+            "top_p": _NUM,
+            "max_output_tokens": _INT,
+            "metadata": _OBJ,
+        },
+        stream=True,
+    ),
+    "/v1/responses/{response_id}": {
+        method: {
+            "summary": summary,
+            "tags": ["openai"],
+            "parameters": [{"name": "response_id", "in": "path", "required": True, "schema": _STR}],
+            "responses": {"200": {"description": "Success"}, "401": _ERROR, "404": _ERROR},
+        }
+        for method, summary in (
+            ("get", "Retrieve a stored response (its owner only)"),
+            ("delete", "Delete a stored response (its owner only)"),
+        )
+    },
     "/v1/embeddings": _post(
         "Create embeddings (OpenAI-compatible)",
         "openai",

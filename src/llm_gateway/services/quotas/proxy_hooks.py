@@ -21,6 +21,7 @@ ENDPOINT_PATHS = {
     "chat": "/v1/chat/completions",
     "messages": "/v1/messages",
     "embeddings": "/v1/embeddings",
+    "responses": "/v1/responses",
 }
 
 
