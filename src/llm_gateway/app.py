@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -19,6 +20,7 @@ from llm_gateway.core.config.settings import INSECURE_SIGNING_WARNING
 from llm_gateway.core.database import check_database, create_engine, create_session_factory
 from llm_gateway.core.http import create_http_session
 from llm_gateway.core.logging import configure_logging, get_logger
+from llm_gateway.core.metrics import GatewayMetrics, mark_process_dead
 from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.core.store import create_store
 from llm_gateway.fake_upstream.demo import start_demo_upstream
@@ -31,10 +33,13 @@ from llm_gateway.routers import anthropic_compat, health, openai_compat, users
 from llm_gateway.routers import auth as auth_router
 from llm_gateway.routers import chat as chat_router
 from llm_gateway.routers import conversations as conversations_router
+from llm_gateway.routers import metrics as metrics_router
 from llm_gateway.routers import usage as usage_router
 from llm_gateway.services import tokens
 from llm_gateway.services.auth.runtime import AuthRuntime
 from llm_gateway.services.chat.background import BackgroundJobs
+from llm_gateway.services.observability.sampler import MetricsSampler
+from llm_gateway.services.observability.usage_metrics import route_observer, usage_observer
 from llm_gateway.services.quotas.service import QuotaService
 from llm_gateway.services.routing import Router
 from llm_gateway.services.usage.writer import UsageWriter
@@ -43,7 +48,7 @@ from llm_gateway.tools import create_tool_registry
 _log = get_logger("llm_gateway.app")
 
 
-def _lifespan(settings: Settings) -> Any:
+def _lifespan(settings: Settings, metrics: GatewayMetrics | None) -> Any:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         async with AsyncExitStack() as stack:
@@ -112,6 +117,26 @@ def _lifespan(settings: Settings) -> Any:
                 ),
                 cache=cache,
             )
+            if metrics is not None:
+                metrics.know_aliases(models.aliases())
+                usage.observers.append(usage_observer(metrics, models))
+                router.observer = route_observer(metrics, models)
+                sampler = MetricsSampler(
+                    metrics,
+                    engine=engine,
+                    store=store,
+                    usage=usage,
+                    router=router,
+                    quotas=quotas,
+                    models=models,
+                    interval_s=settings.telemetry.metrics_sample_interval_s,
+                )
+                await sampler.start()
+                stack.push_async_callback(sampler.stop)
+                state.metrics = metrics
+                state.metrics_sampler = sampler
+                # This worker's live gauges stop counting in the shared files when it exits.
+                stack.callback(mark_process_dead, os.getpid())
             # What startup built lives as long as the process: keep it out of the cyclic GC, whose
             # full passes over ~200k startup objects stall every request for 100+ ms (p99).
             gc.freeze()
@@ -136,15 +161,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ASGI app. Nothing connects until the lifespan starts."""
     settings = settings or load_settings()
     configure_logging(level=settings.telemetry.log_level, json=settings.log_json)
+    metrics = GatewayMetrics() if settings.telemetry.metrics_enabled else None
     app = FastAPI(
         title="llm-gateway",
         version=__version__,
-        lifespan=_lifespan(settings),
+        lifespan=_lifespan(settings, metrics),
         docs_url="/docs",
         redoc_url=None,
     )
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics_router.router)
     openai_compat.install(app)  # raw ASGI routes: /v1/chat/completions, /v1/embeddings, /v1/models
     anthropic_compat.install(app)  # raw ASGI route: /v1/messages
     app.include_router(auth_router.router)
@@ -166,5 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["x-request-id"],
         )
-    app.add_middleware(RequestContextMiddleware, access_log=settings.server.access_log)
+    app.add_middleware(
+        RequestContextMiddleware, access_log=settings.server.access_log, metrics=metrics
+    )
     return app

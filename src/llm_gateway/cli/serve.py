@@ -6,11 +6,13 @@ import argparse
 import asyncio
 import ipaddress
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 
-from llm_gateway.core import migrations
+from llm_gateway.core import metrics, migrations
 from llm_gateway.core.config import Settings, load_settings, mask_url
 from llm_gateway.core.config.settings import INSECURE_SIGNING_WARNING
 from llm_gateway.core.database import check_database, create_engine
@@ -65,6 +67,9 @@ def _serve(args: argparse.Namespace) -> int:
         migrations.upgrade(settings.database)
     port = args.port or settings.server.port
     workers = args.workers or settings.server.workers
+    if workers > 1 and settings.telemetry.metrics_enabled and not metrics.multiprocess_dir():
+        # Each worker writes its samples here; a scrape of any worker reads them all.
+        metrics.enable_multiprocess(Path(tempfile.mkdtemp(prefix="llmgw-metrics-")))
     sys.stderr.write(
         f"llm-gateway: serving on http://{host}:{port} with {workers} worker(s); "
         f"database={settings.database.backend_name} ({mask_url(settings.database.url)}), "

@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from llm_gateway.agent.runner import AgentRunner
 from llm_gateway.cache import ResponseCache
 from llm_gateway.core.config import Settings
+from llm_gateway.core.metrics import GatewayMetrics
 from llm_gateway.core.store import Store
 from llm_gateway.providers.registry import ModelRegistry
 from llm_gateway.services.auth.runtime import AuthRuntime
 from llm_gateway.services.chat.background import BackgroundJobs
+from llm_gateway.services.observability.sampler import MetricsSampler
 from llm_gateway.services.quotas.service import QuotaService
 from llm_gateway.services.routing.router import Router
 from llm_gateway.services.usage.writer import UsageWriter
@@ -43,3 +45,5 @@ class AppState:
     chat_jobs: BackgroundJobs  # /chat turns, titles and summaries; drained on shutdown
     agent: AgentRunner  # the LangGraph pipeline, compiled once ("model": "auto" and /chat)
     cache: ResponseCache  # exact and semantic response cache, counters (docs/CACHE.md)
+    metrics: GatewayMetrics | None = None  # Prometheus instruments (None when disabled)
+    metrics_sampler: MetricsSampler | None = None  # refreshes the sampled gauges

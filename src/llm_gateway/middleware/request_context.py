@@ -18,9 +18,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from llm_gateway.core.errors import render_error
 from llm_gateway.core.exceptions import GatewayError, ServerError
 from llm_gateway.core.logging import get_logger
+from llm_gateway.core.metrics import GatewayMetrics
 
 _VALID_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 _log = get_logger("llm_gateway.access")
+ROUTE_KEY = "llmgw.route"  # set by the proxy fast path, which bypasses route matching
+UNMATCHED = "unmatched"
+
+
+def route_label(scope: Scope) -> str:
+    """The route template that served ``scope`` (bounded), never the raw path."""
+    fast = scope.get(ROUTE_KEY)
+    if fast is not None:
+        return str(fast)
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else UNMATCHED
 
 
 def new_request_id() -> str:
@@ -39,9 +52,12 @@ def _incoming_id(scope: Scope) -> str:
 class RequestContextMiddleware:
     """Assign the request id, log one line per request, and turn escaped errors into JSON."""
 
-    def __init__(self, app: ASGIApp, *, access_log: bool = True) -> None:
+    def __init__(
+        self, app: ASGIApp, *, access_log: bool = True, metrics: GatewayMetrics | None = None
+    ) -> None:
         self.app = app
         self.access_log = access_log
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -69,6 +85,10 @@ class RequestContextMiddleware:
                 raise
             status = await self._send_error(exc, scope, send, request_id)
         finally:
+            if self.metrics is not None and scope["type"] == "http":
+                self.metrics.observe_http(
+                    route_label(scope), scope["method"], status, time.perf_counter() - started
+                )
             if self.access_log and scope["type"] == "http":
                 _log.info(
                     "request",

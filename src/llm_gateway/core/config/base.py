@@ -193,7 +193,13 @@ class AuthSettings(BaseModel):
 
 
 class TelemetrySettings(BaseModel):
-    """Logging now; metrics and traces later."""
+    """Logging, Prometheus metrics and OpenTelemetry traces."""
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool | None = None
+    # GET /metrics (Prometheus text format). Readable by admins (session, admin API key or the
+    # master key) and, when set, by anyone presenting this bearer token (Prometheus's
+    # `authorization: {credentials_file: ...}`).
+    metrics_enabled: bool = True
+    metrics_token: SecretStr | None = None
+    metrics_sample_interval_s: float = Field(default=5.0, gt=0, le=300)

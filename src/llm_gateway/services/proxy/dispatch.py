@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from llm_gateway.middleware.request_context import ROUTE_KEY
+
 
 class ProxyFastPath:
     """Dispatch ``(method, path)`` in ``routes`` directly; pass everything else through."""
@@ -27,6 +29,7 @@ class ProxyFastPath:
         if scope["type"] == "http":
             endpoint = self.routes.get((scope["method"], scope["path"]))
             if endpoint is not None and not scope.get("root_path"):
+                scope[ROUTE_KEY] = scope["path"]  # the metrics' route label (no router ran)
                 await endpoint(scope, receive, send)
                 return
         await self.app(scope, receive, send)

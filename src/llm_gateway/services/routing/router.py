@@ -50,6 +50,8 @@ from llm_gateway.services.routing.trace import Attempt, RouteTrace
 
 T = TypeVar("T")
 Call = Callable[[ProviderAdapter, Deployment], Awaitable[T]]
+# (alias asked for, the call's trace, index of this call's first attempt in ``trace.attempts``)
+RouteObserver = Callable[[str, RouteTrace, int], None]
 
 
 class Router:
@@ -79,6 +81,8 @@ class Router:
         self.stats = DeploymentStats()
         self._rng = rng or random.Random()  # load spreading, not security
         self.sleep = sleep  # swapped by tests to observe backoff
+        # Told about every routed call once it ends (attempts, fallbacks): the metrics hook.
+        self.observer: RouteObserver | None = None
 
     # --- public API ------------------------------------------------------------------------
 
@@ -89,7 +93,7 @@ class Router:
         async def call(adapter: ProviderAdapter, deployment: Deployment) -> ChatResponse:
             return await adapter.chat(http, deployment, request)
 
-        return await self._route(request, trace, call, stream=False)
+        return await self._observed(request, trace, self._route(request, trace, call, stream=False))
 
     async def chat_stream(self, request: ChatRequest, trace: RouteTrace) -> ChatStream:
         """Open a stream; returns once its first chunk has arrived (retries are over by then).
@@ -105,7 +109,7 @@ class Router:
                 on_close=self._stream_closed,
             )
 
-        return await self._route(request, trace, call, stream=True)
+        return await self._observed(request, trace, self._route(request, trace, call, stream=True))
 
     async def embed(self, request: EmbeddingRequest, trace: RouteTrace) -> EmbeddingResponse:
         """Embeddings for ``request["model"]`` in OpenAI's shape."""
@@ -114,7 +118,18 @@ class Router:
         async def call(adapter: ProviderAdapter, deployment: Deployment) -> EmbeddingResponse:
             return await adapter.embed(http, deployment, request)
 
-        return await self._route(request, trace, call, stream=False)
+        return await self._observed(request, trace, self._route(request, trace, call, stream=False))
+
+    async def _observed(
+        self, request: Mapping[str, Any], trace: RouteTrace, routed: Awaitable[T]
+    ) -> T:
+        """Await ``routed``, then tell the observer which attempts this call made."""
+        first = len(trace.attempts)
+        try:
+            return await routed
+        finally:
+            if self.observer is not None:
+                self.observer(str(request.get("model")), trace, first)
 
     # --- the loop --------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -58,6 +58,8 @@ class UsageWriter:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.counters = WriterCounters()
+        # Called with every accepted event before it is queued (the metrics); must not raise.
+        self.observers: list[Callable[[UsageEvent], None]] = []
         self.database_ok = True
         self._writing = False
         self._unlogged_drops = 0
@@ -67,6 +69,8 @@ class UsageWriter:
 
     def record(self, event: UsageEvent) -> None:
         """Enqueue one event; never blocks. A full queue drops it (logged and counted)."""
+        for observe in self.observers:
+            observe(event)
         try:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:

@@ -1,0 +1,1 @@
+"""Observability glue: feeds the core Prometheus instruments from usage, routing and backends."""
