@@ -128,6 +128,7 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None) -> Any:
                     usage=usage,
                     router=router,
                     quotas=quotas,
+                    cache=cache,
                     models=models,
                     interval_s=settings.telemetry.metrics_sample_interval_s,
                 )

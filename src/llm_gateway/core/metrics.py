@@ -122,10 +122,11 @@ class GatewayMetrics:
             ["category", "action"],
             registry=r,
         )
-        self.cache_lookups = Counter(
-            "llmgw_cache_lookups",
-            "Response-cache lookups, by result (hit, semantic, miss).",
-            ["result"],
+        self.cache_events = Counter(
+            "llmgw_cache_events",
+            "Response-cache events: hits, semantic_hits, misses, stores, bypassed, "
+            "verifier_rejections, threshold_rejections, flagged, store_errors...",
+            ["event"],
             registry=r,
         )
         self.upstream_attempts = Counter(
@@ -254,9 +255,6 @@ class GatewayMetrics:
 
     def observe_guardrail(self, category: str, action: str) -> None:
         self.guardrail_actions.labels(category, action).inc()
-
-    def observe_cache(self, result: str) -> None:
-        self.cache_lookups.labels(result).inc()
 
     def observe_attempt(self, provider: str, deployment: str, outcome: str) -> None:
         self.upstream_attempts.labels(provider, deployment, outcome).inc()

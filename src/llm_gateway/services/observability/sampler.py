@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+from collections.abc import Mapping
 
+from prometheus_client import Counter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from llm_gateway.cache.service import ResponseCache
 from llm_gateway.core.logging import get_logger
 from llm_gateway.core.metrics import GatewayMetrics
 from llm_gateway.core.store import Store
@@ -31,6 +35,7 @@ class MetricsSampler:
         usage: UsageWriter,
         router: Router,
         quotas: QuotaService,
+        cache: ResponseCache,
         models: ModelRegistry,
         interval_s: float = 5.0,
     ) -> None:
@@ -40,7 +45,8 @@ class MetricsSampler:
         self._usage = usage
         self._router = router
         self._quotas = quotas
-        self._denied_seen: dict[str, int] = {}
+        self._cache = cache
+        self._seen: dict[str, dict[str, int]] = {}
         self._deployments = sorted({d.id for info in models.models() for d in info.deployments})
         self._interval = interval_s
         self._task: asyncio.Task[None] | None = None
@@ -71,12 +77,9 @@ class MetricsSampler:
         m = self.metrics
         m.usage_queue.set(self._usage.backlog)
         m.usage_dropped.set(self._usage.counters.dropped)
-        # The quota layer counts its refusals per limit in process; export what is new.
-        for limit, count in list(self._quotas.counters.denied.items()):
-            new = count - self._denied_seen.get(limit, 0)
-            if new > 0:
-                m.rejections.labels(limit).inc(new)
-                self._denied_seen[limit] = count
+        # The quota layer and the cache count in process; export what is new since last time.
+        self._export(m.rejections, "quota", self._quotas.counters.denied)
+        self._export(m.cache_events, "cache", dataclasses.asdict(self._cache.counters))
         for deployment in self._deployments:
             open_ = self._router.cooldowns.remaining_s(deployment) > 0
             m.deployment_cooling.labels(deployment).set(1 if open_ else 0)
@@ -91,6 +94,15 @@ class MetricsSampler:
             spill_key = self._usage.settings.spill_key
             with contextlib.suppress(Exception):
                 m.usage_spilled.set(await self._store.length(spill_key))
+
+    def _export(self, counter: Counter, source: str, counts: Mapping[str, int]) -> None:
+        """Add to ``counter`` what each of ``counts`` grew by since the last sample."""
+        seen = self._seen.setdefault(source, {})
+        for label, count in counts.items():
+            new = int(count) - seen.get(label, 0)
+            if new > 0:
+                counter.labels(label).inc(new)
+                seen[label] = int(count)
 
     async def _database_ok(self) -> bool:
         try:

@@ -32,8 +32,6 @@ def usage_observer(metrics: GatewayMetrics, models: ModelRegistry) -> Callable[[
         )
         if event.error_code == "deployment_capacity":  # the router's 429: every deployment full
             metrics.observe_rejection("deployment_capacity")
-        if event.cache_hit:
-            metrics.observe_cache("hit")
 
     return observe
 
