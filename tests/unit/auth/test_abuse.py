@@ -6,7 +6,7 @@ import pytest
 
 from llm_gateway.core.exceptions import RateLimitError
 from llm_gateway.core.store.memory import MemoryStore
-from llm_gateway.services.auth.abuse import AttemptLimiter, client_ip
+from llm_gateway.services.auth.abuse import AttemptLimiter, LoginLimits, account_bucket, client_ip
 from llm_gateway.services.auth.credentials import (
     derive_pepper,
     keyed_hash,
@@ -26,8 +26,6 @@ async def test_account_limit_gives_429_with_retry_after() -> None:
     assert 1 <= int(info.value.headers["Retry-After"]) <= 60
     # Another account from the same IP is not affected by this account's lockout.
     await limiter.hit("login", account="b@example.com", ip="1.1.1.1", **limits)
-    await limiter.reset_account("login", "a@example.com")
-    await limiter.hit("login", account="a@example.com", ip="1.1.1.1", **limits)
 
 
 async def test_ip_limit_spans_accounts() -> None:
@@ -37,6 +35,26 @@ async def test_ip_limit_spans_accounts() -> None:
     await limiter.hit("login", account="b@example.com", ip="9.9.9.9", **limits)
     with pytest.raises(RateLimitError):
         await limiter.hit("login", account="c@example.com", ip="9.9.9.9", **limits)
+
+
+async def test_each_failure_beyond_the_free_ones_doubles_the_wait_up_to_the_cap() -> None:
+    store = MemoryStore("t:")
+    limiter = AttemptLimiter(store)
+    limits = LoginLimits(pair_limit=50, ip_limit=500, window_s=900, free_failures=2, max_delay_s=5)
+    pair = {"account": "a@example.com", "ip": "1.1.1.1"}
+    waits = []
+    for count in range(1, 7):
+        await limiter.login_failed("login", **pair, count=count, limits=limits)
+        left = await store.ttl(f"auth:login:pair:{account_bucket(pair['account'])}:1.1.1.1:wait")
+        waits.append(round(left) if left else 0)
+    assert waits == [0, 0, 1, 2, 4, 5]
+    with pytest.raises(RateLimitError) as info:
+        await limiter.admit_login("login", **pair, limits=limits)
+    assert int(info.value.headers["Retry-After"]) == 5
+    # The same account from another address does not wait; the right password forgives.
+    assert await limiter.admit_login("login", account=pair["account"], ip="2.2.2.2", limits=limits)
+    await limiter.login_succeeded("login", **pair)
+    assert await limiter.admit_login("login", **pair, limits=limits) == 1
 
 
 def _scope(xff: str | None) -> dict[str, object]:

@@ -106,8 +106,13 @@ class SecuritySettings(BaseModel):
     master_key: SecretStr | None = None
     password_min_length: int = Field(default=10, ge=8, le=128)
     api_key_cache_ttl_s: float = Field(default=30.0, gt=0)
+    # Login attempts one client IP may make on one account per window (never the account as a
+    # whole: a guesser locks itself out, not the owner). Failures beyond login_free_failures
+    # make the next attempt of that pair wait 1, 2, 4 ... up to login_max_delay_s seconds.
     login_max_attempts: int = Field(default=10, ge=1)
     login_window_s: int = Field(default=900, ge=1)
+    login_free_failures: int = Field(default=3, ge=1)
+    login_max_delay_s: int = Field(default=60, ge=1)
     reset_token_ttl_s: int = Field(default=3600, ge=60)
     # Keyed-hash secret for API keys and opaque tokens (unset: derived from jwt_secret);
     # changing it, or jwt_secret while it is unset, invalidates every key and session.

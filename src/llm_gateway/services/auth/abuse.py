@@ -1,15 +1,18 @@
 """Brute-force limits on login and password-reset requests, counted in the store.
 
-Each attempt increments a per-account and a per-client-IP counter atomically (one script, one
-round trip); once either exceeds its limit the caller gets 429 with ``Retry-After`` until the
-window expires. Unknown e-mails are counted exactly like known ones, so the limiter reveals
-nothing about which accounts exist.
+Each attempt increments its counters atomically (one script, one round trip); once one exceeds
+its limit the caller gets 429 with ``Retry-After`` until the window expires. Logins are counted
+per (account, client IP) and per IP, never per account alone: a guesser locks out itself, not
+the owner, who still logs in from anywhere else. Failures of one pair beyond a few free ones
+also make the next attempt wait, doubling each time. Unknown e-mails are counted exactly like
+known ones, so the limiter reveals nothing about which accounts exist.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from starlette.types import Scope
 
@@ -76,11 +79,66 @@ def client_ip(scope: Scope, *, trust_forwarded_for: bool) -> str:
     return str(client[0]) if client else "unknown"
 
 
+@dataclass(frozen=True, slots=True)
+class LoginLimits:
+    """The login throttle's settings, in one place."""
+
+    pair_limit: int  # attempts per (account, IP) per window
+    ip_limit: int  # attempts per IP per window, across accounts
+    window_s: int
+    free_failures: int  # failures per (account, IP) before each attempt must wait
+    max_delay_s: int  # the longest single wait
+
+
+def _too_many(wait_ms: float) -> RateLimitError:
+    return RateLimitError(
+        "Too many attempts; try again later",
+        retry_after_s=wait_ms / 1000,
+        code="too_many_attempts",
+    )
+
+
 class AttemptLimiter:
     """Counts attempts per (action, account) and (action, IP) in fixed windows."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
+
+    async def admit_login(self, action: str, *, account: str, ip: str, limits: LoginLimits) -> int:
+        """Count one attempt of ``ip`` on ``account``; returns the pair's count this window.
+
+        Raises:
+            RateLimitError: the pair must still wait after its last failure, or the pair or the
+                IP is over its limit (``Retry-After`` says until when).
+        """
+        pair, ip_key = self._pair_key(action, account, ip), f"auth:{action}:ip:{ip}"
+        waiting = await self._store.ttl(pair + ":wait")
+        result = await self._store.run_script(
+            COUNT_ATTEMPTS, [pair, ip_key], [limits.window_s * 1000]
+        )
+        pair_count, pair_ttl, ip_count, ip_ttl = (int(v) for v in result)
+        waits = [waiting * 1000] if waiting else []
+        if pair_count > limits.pair_limit:
+            waits.append(pair_ttl)
+        if ip_count > limits.ip_limit:
+            waits.append(ip_ttl)
+        if waits:
+            raise _too_many(max(waits))
+        return pair_count
+
+    async def login_failed(
+        self, action: str, *, account: str, ip: str, count: int, limits: LoginLimits
+    ) -> None:
+        """After the ``count``-th attempt failed: make the pair wait, doubling each failure."""
+        beyond = count - limits.free_failures
+        if beyond > 0:
+            delay = min(2 ** (beyond - 1), limits.max_delay_s)
+            await self._store.set(self._pair_key(action, account, ip) + ":wait", 1, ttl_s=delay)
+
+    async def login_succeeded(self, action: str, *, account: str, ip: str) -> None:
+        """The right password from ``ip``: its failures on ``account`` are forgiven."""
+        pair = self._pair_key(action, account, ip)
+        await self._store.delete(pair, pair + ":wait")
 
     async def hit(
         self,
@@ -102,16 +160,12 @@ class AttemptLimiter:
         if ip_count > ip_limit:
             waits.append(ip_ttl)
         if waits:
-            raise RateLimitError(
-                "Too many attempts; try again later",
-                retry_after_s=max(waits) / 1000,
-                code="too_many_attempts",
-            )
-
-    async def reset_account(self, action: str, account: str) -> None:
-        """Forget an account's attempts (after a successful login or password reset)."""
-        await self._store.delete(self._account_key(action, account))
+            raise _too_many(max(waits))
 
     @staticmethod
     def _account_key(action: str, account: str) -> str:
         return f"auth:{action}:acct:{account_bucket(account)}"
+
+    @staticmethod
+    def _pair_key(action: str, account: str, ip: str) -> str:
+        return f"auth:{action}:pair:{account_bucket(account)}:{ip}"

@@ -20,6 +20,7 @@ from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.auth.runtime import AuthRuntime
 from llm_gateway.services.auth.sessions import (
     count_login_attempt,
+    count_login_failure,
     issue_tokens,
     revoke_all_sessions,
 )
@@ -105,8 +106,10 @@ async def _check_current_password(
 ) -> None:
     """Re-authentication for sensitive changes, rate-limited like a login (a stolen session
     must not become a password oracle)."""
-    await count_login_attempt(auth, account=user.email_normalized, ip=client_ip)
+    pair = {"account": user.email_normalized, "ip": client_ip}
+    count = await count_login_attempt(auth, **pair)
     if password is None or not await auth.passwords.verify(user.password_hash, password):
+        await count_login_failure(auth, **pair, count=count)
         raise InvalidRequestError(
             "Current password is incorrect",
             code="invalid_current_password",

@@ -20,7 +20,7 @@ from llm_gateway.repositories import auth_tokens as tokens_repo
 from llm_gateway.repositories import users as users_repo
 from llm_gateway.services.auth.credentials import new_reset_token
 from llm_gateway.services.auth.runtime import AuthRuntime
-from llm_gateway.services.auth.sessions import LOGIN_ACTION, revoke_all_sessions
+from llm_gateway.services.auth.sessions import revoke_all_sessions
 from llm_gateway.services.notify import Message
 
 FORGOT_ACTION = "forgot"
@@ -102,6 +102,4 @@ async def reset_password(
         raise _invalid_token()
     user.password_hash = await auth.passwords.hash(new_password)
     await revoke_all_sessions(session, auth, user, reason="password_reset")
-    # The mailbox owner proved who they are: lift a lockout an attacker may have caused.
-    await auth.limiter.reset_account(LOGIN_ACTION, user.email_normalized)
     _log.info("password reset", user_id=str(user.id))

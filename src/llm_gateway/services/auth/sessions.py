@@ -21,6 +21,7 @@ from llm_gateway.models.user import User, normalize_email
 from llm_gateway.repositories import auth_tokens as tokens_repo
 from llm_gateway.repositories import users as users_repo
 from llm_gateway.schemas.auth import TokenResponse
+from llm_gateway.services.auth.abuse import LoginLimits
 from llm_gateway.services.auth.credentials import new_refresh_token
 from llm_gateway.services.auth.denylist import deny_session, deny_token
 from llm_gateway.services.auth.principal import Principal, account_disabled_error
@@ -39,22 +40,34 @@ def _invalid_refresh(code: str = "invalid_refresh_token") -> AuthenticationError
     return AuthenticationError("Invalid or expired refresh token", code=code)
 
 
-async def count_login_attempt(
-    auth: AuthRuntime, *, account: str, ip: str, action: str = LOGIN_ACTION
-) -> None:
-    """Count one password attempt against ``account`` and ``ip``; 429 once either is over.
-
-    Raises:
-        RateLimitError: a limit of the login window is exceeded (``Retry-After`` set).
-    """
+def login_limits(auth: AuthRuntime) -> LoginLimits:
+    """The login throttle as configured."""
     security = auth.settings.security
-    await auth.limiter.hit(
-        action,
-        account=account,
-        ip=ip,
-        account_limit=security.login_max_attempts,
+    return LoginLimits(
+        pair_limit=security.login_max_attempts,
         ip_limit=security.login_max_attempts_per_ip,
         window_s=security.login_window_s,
+        free_failures=security.login_free_failures,
+        max_delay_s=security.login_max_delay_s,
+    )
+
+
+async def count_login_attempt(
+    auth: AuthRuntime, *, account: str, ip: str, action: str = LOGIN_ACTION
+) -> int:
+    """Count one password attempt of ``ip`` on ``account``; returns the pair's count.
+
+    Raises:
+        RateLimitError: the pair must wait, or the pair or the IP is over its limit.
+    """
+    return await auth.limiter.admit_login(action, account=account, ip=ip, limits=login_limits(auth))
+
+
+async def count_login_failure(auth: AuthRuntime, *, account: str, ip: str, count: int) -> None:
+    """The ``count``-th attempt of ``ip`` on ``account`` was wrong: slow the pair down."""
+    limits = login_limits(auth)
+    await auth.limiter.login_failed(
+        LOGIN_ACTION, account=account, ip=ip, count=count, limits=limits
     )
 
 
@@ -102,12 +115,14 @@ async def login(
 ) -> TokenResponse:
     """Check the password (rate-limited per account and IP) and open a session."""
     normalized = normalize_email(email)
-    await count_login_attempt(auth, account=normalized, ip=client_ip)
+    pair = {"account": normalized, "ip": client_ip}
+    count = await count_login_attempt(auth, **pair)
     user = await users_repo.get_by_email(session, normalized)
     # Unknown e-mails are verified against a dummy hash: same work, same answer.
     valid = await auth.passwords.verify(user.password_hash if user else None, password)
     if user is None or not valid:
         _log.info("login failed", user_id=str(user.id) if user else None)
+        await count_login_failure(auth, **pair, count=count)
         raise _invalid_login()
     if not user.is_active:
         raise account_disabled_error()
@@ -116,7 +131,7 @@ async def login(
     now = datetime.now(UTC)
     user.last_login_at = now
     await tokens_repo.delete_expired_for_user(session, user.id, now)
-    await auth.limiter.reset_account(LOGIN_ACTION, normalized)
+    await auth.limiter.login_succeeded(LOGIN_ACTION, **pair)
     tokens = await issue_tokens(session, auth, user)
     _log.info("login", user_id=str(user.id))
     return tokens
