@@ -25,13 +25,17 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 
 from llm_gateway.core.config import DatabaseSettings
@@ -192,6 +196,71 @@ class PrivatePostgres:
         with ThreadPoolExecutor(max_workers=1) as pool:
             pool.submit(work).result()
         return self.database_url
+
+
+@dataclass
+class GatewayProcess:
+    """A real ``llm-gateway serve`` process (uvloop + httptools, as in production)."""
+
+    process: asyncio.subprocess.Process
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def sigterm(self, timeout_s: float = 60.0) -> int:
+        """Graceful shutdown, as an orchestrator does it; returns the exit code."""
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.process.wait(), timeout_s)
+
+
+def gateway_env(**values: str) -> dict[str, str]:
+    """A clean environment for a gateway process: nothing ``LLMGW_*`` leaks in from outside."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LLMGW_")}
+    env.update(
+        {
+            "LLMGW_ENVIRONMENT": "test",
+            "LLMGW_DATABASE__MIGRATE_ON_START": "false",
+            "LLMGW_PROVIDERS__DEMO_UPSTREAM": "false",
+            "LLMGW_SERVER__ACCESS_LOG": "false",
+            "LLMGW_TOOLS__CODE_EXECUTOR_MODE": "disabled",
+            "LLMGW_TELEMETRY__LOG_LEVEL": "ERROR",
+        }
+    )
+    env.update(values)
+    return env
+
+
+@asynccontextmanager
+async def gateway_process(env: dict[str, str], cwd: Path) -> AsyncIterator[GatewayProcess]:
+    """``llm-gateway serve`` on a free port; yields once ``/health/live`` answers."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "llm_gateway.cli.main", "serve",
+        "--host", "127.0.0.1", "--port", str(port),
+        env=env, cwd=cwd,
+    )  # fmt: skip
+    served = GatewayProcess(process, port)
+    try:
+        async with httpx.AsyncClient(base_url=served.base_url) as client:
+            for _ in range(600):
+                if process.returncode is not None:
+                    raise RuntimeError(f"gateway exited with {process.returncode}")
+                try:
+                    if (await client.get("/health/live")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+            else:
+                raise RuntimeError("gateway did not start within 60 s")
+        yield served
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
 
 
 _database_counter = iter(range(1, 1_000_000))

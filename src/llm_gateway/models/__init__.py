@@ -10,6 +10,7 @@ from llm_gateway.models.usage import (
     UsageDaily,
     UsageDailyModel,
     UsageDailyUser,
+    UsageDeadLetter,
     UsageLatencyDaily,
     UsageRecord,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "UsageDaily",
     "UsageDailyModel",
     "UsageDailyUser",
+    "UsageDeadLetter",
     "UsageLatencyDaily",
     "UsageRecord",
     "User",

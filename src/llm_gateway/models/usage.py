@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Double, Index, SmallInteger, String
+from sqlalchemy import BigInteger, Date, Double, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from llm_gateway.models.base import Base, UUIDPrimaryKeyMixin
@@ -111,3 +111,19 @@ class UsageLatencyDaily(Base):
     metric: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # METRIC_*
     bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class UsageDeadLetter(UUIDPrimaryKeyMixin, Base):
+    """A usage record the database refused on its own (a "poison" record), kept for an admin.
+
+    ``payload`` is the record as JSON text (not JSONB: PostgreSQL's JSONB refuses ``\\u0000``),
+    so whatever made the row unstorable survives here for inspection.
+    """
+
+    __tablename__ = "usage_dead_letters"
+    __table_args__ = (Index("ix_usage_dead_letters_created_at", "created_at"),)
+
+    created_at: Mapped[datetime] = mapped_column(nullable=False)
+    request_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    error: Mapped[str] = mapped_column(String(500), nullable=False)
+    payload: Mapped[str] = mapped_column(Text, nullable=False)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from llm_gateway.core.dependencies import AppStateDep, SessionDep
 from llm_gateway.core.exceptions import NotFoundError, UnprocessableError
+from llm_gateway.repositories import usage_dead_letters as usage_dead_letters_repo
 from llm_gateway.schemas.admin import (
     AdminModelsResponse,
     AdminUsagePage,
@@ -23,6 +24,8 @@ from llm_gateway.schemas.admin import (
     KeyOverridesResponse,
     KeyPatch,
     RevokeKeysResponse,
+    UsageDeadLetterItem,
+    UsageDeadLetterPage,
     UserPatch,
 )
 from llm_gateway.services.auth.authenticate import get_admin_principal
@@ -115,6 +118,37 @@ async def usage(
     )
 
 
+@router.get("/usage/dead-letters", response_model=UsageDeadLetterPage)
+async def usage_dead_letters(
+    state: AppStateDep, session: SessionDep, page: Page = 1, page_size: PageSize = 100
+) -> UsageDeadLetterPage:
+    """Usage records the database refused on their own (set aside so the rest is written).
+
+    Records that even the dead-letter table refused are listed first (``stored: false``).
+    """
+    unstored = [
+        UsageDeadLetterItem(**letter, stored=False)
+        for letter in reversed(state.usage.isolator.unstored)
+    ]
+    total, rows = await usage_dead_letters_repo.page(
+        session, limit=page_size, offset=(page - 1) * page_size
+    )
+    stored = [
+        UsageDeadLetterItem(
+            created_at=r.created_at,
+            request_id=r.request_id,
+            error=r.error,
+            payload=r.payload,
+            stored=True,
+        )
+        for r in rows
+    ]
+    items = (unstored if page == 1 else []) + stored
+    return UsageDeadLetterPage(
+        total=total + len(unstored), page=page, page_size=page_size, items=items
+    )
+
+
 @router.get("/dashboard", response_model=DashboardResponse)
 async def dashboard(
     state: AppStateDep,
@@ -130,6 +164,7 @@ async def dashboard(
     counters.update({f"quota_denied_{k}": v for k, v in state.quotas.counters.denied.items()})
     counters.update({f"usage_{k}": v for k, v in asdict(state.usage.counters).items()})
     counters["usage_backlog"] = state.usage.backlog
+    counters["usage_stalled_s"] = int(state.usage.stalled_s)
     return await dashboard_service.dashboard(
         session, window, top_n=top, rank_by=rank_by, counters=counters
     )

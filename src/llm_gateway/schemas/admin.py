@@ -30,6 +30,21 @@ class AdminUsagePage(BaseModel):
     items: list[AdminUsageRow]
 
 
+class UsageDeadLetterItem(BaseModel):
+    created_at: datetime
+    request_id: str
+    error: str = Field(description="why the database refused the record (no SQL, no values)")
+    payload: str = Field(description="the usage record as JSON text")
+    stored: bool = Field(description="false: kept in this process's memory only")
+
+
+class UsageDeadLetterPage(BaseModel):
+    total: int
+    page: int
+    page_size: int
+    items: list[UsageDeadLetterItem]
+
+
 class Percentiles(BaseModel):
     p50: float | None
     p95: float | None

@@ -30,6 +30,9 @@ async def readiness(state: AppState) -> dict[str, str]:
         _check("store", state.store.ping()),
     )
     failures = [msg for _, msg in results if msg]
+    writer_problem = state.usage.problem  # dead writer task, or records waiting unwritten
+    if writer_problem is not None:
+        failures.append(writer_problem)
     if failures:
         raise ServiceUnavailableError("not ready: " + "; ".join(failures), code="not_ready")
     return {name: "ok" for name, _ in results}

@@ -173,6 +173,6 @@ async def test_a_full_queue_drops_and_counts(app_state: AppState) -> None:
 
 async def test_an_unreadable_spilled_record_is_dropped_not_fatal(app_state: AppState) -> None:
     writer = app_state.usage
-    events = writer._decode_spilled([b"{not json", _event(7).to_json(), b'{"id": "x"}'])
+    events = writer._spill.decode([b"{not json", _event(7).to_json(), b'{"id": "x"}'])
     assert [e.request_id for e in events] == ["req_7"]
     assert writer.counters.dropped == 2

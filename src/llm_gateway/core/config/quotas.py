@@ -62,6 +62,8 @@ class UsageSettings(BaseModel):
     retry_max_s: float = Field(default=30.0, gt=0)  # longest back-off between DB retries
     shutdown_timeout_s: float = Field(default=10.0, gt=0)  # flush budget on graceful shutdown
     spill_key: str = "usage:spill"  # Redis list for records the memory buffer cannot hold
+    # Readiness fails when records wait this long with nothing written (above retry_max_s).
+    stall_after_s: float = Field(default=120.0, gt=0)
 
 
 class QuotaSettings(BaseModel):

@@ -77,6 +77,7 @@ class MetricsSampler:
         m = self.metrics
         m.usage_queue.set(self._usage.backlog)
         m.usage_dropped.set(self._usage.counters.dropped)
+        m.usage_dead_letters.set(self._usage.counters.dead_lettered)
         # The quota layer and the cache count in process; export what is new since last time.
         self._export(m.rejections, "quota", self._quotas.counters.denied)
         self._export(m.cache_events, "cache", dataclasses.asdict(self._cache.counters))

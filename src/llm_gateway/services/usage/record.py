@@ -11,6 +11,7 @@ from typing import Any, Literal
 import orjson
 from sqlalchemy import String
 
+from llm_gateway.core.text import storable
 from llm_gateway.models.base import utcnow
 from llm_gateway.models.usage import UsageRecord
 
@@ -64,12 +65,28 @@ class UsageEvent:
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     def __post_init__(self) -> None:
-        # The alias is whatever model name the caller sent (unknown ones are recorded too): one
-        # value longer than its column would fail every batch it is in, on every retry.
+        # A record must be storable and serialisable whatever the request carried: one bad
+        # value would fail every batch it is in, on every retry (the writer isolates such a
+        # record, but it should never be produced). The alias is whatever model name the caller
+        # sent, unknown ones included; ids may be asyncpg's own UUID type, which orjson refuses.
         for name, length in _TEXT_COLUMNS:
             value = getattr(self, name)
-            if value is not None and len(value) > length:
-                setattr(self, name, value[:length])
+            if value is not None:
+                if len(value) > length:
+                    value = value[:length]
+                setattr(self, name, storable(value))
+        for name in _UUID_FIELDS:
+            value = getattr(self, name)
+            if value is not None and type(value) is not uuid.UUID:
+                setattr(self, name, uuid.UUID(str(value)))
+        for name in _INT_FIELDS:
+            value = getattr(self, name)
+            if not 0 <= value <= MAX_COUNT:
+                setattr(self, name, min(max(int(value), 0), MAX_COUNT))
+        for name in _FLOAT_FIELDS:
+            value = getattr(self, name)
+            if value is not None and not math.isfinite(value):
+                setattr(self, name, 0.0)
 
     @property
     def is_error(self) -> bool:
@@ -85,7 +102,9 @@ class UsageEvent:
         return values
 
     def to_json(self) -> bytes:
-        return orjson.dumps(self)  # orjson encodes dataclasses (UUID, datetime) natively
+        """The event as JSON; never fails (an unexpected value type is written as its str)."""
+        # orjson encodes dataclasses, UUID and datetime natively; ``default`` catches the rest.
+        return orjson.dumps(self, default=str)
 
     @classmethod
     def from_json(cls, raw: bytes) -> UsageEvent:
@@ -103,3 +122,7 @@ _TEXT_COLUMNS = tuple(
     for c in UsageRecord.__table__.columns
     if isinstance(c.type, String) and c.type.length and c.name in _FIELD_NAMES
 )
+_UUID_FIELDS = ("user_id", "api_key_id", "id")
+_INT_FIELDS = ("prompt_tokens", "completion_tokens", "cached_tokens")
+_FLOAT_FIELDS = ("cost_usd", "latency_ms", "ttft_ms")
+MAX_COUNT = 2**31 - 1  # token counts are INTEGER columns

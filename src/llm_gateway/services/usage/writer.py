@@ -6,6 +6,11 @@ bounded queue into a pending buffer and inserts a batch every ``flush_interval_s
 ``buffer_size``); what does not fit spills to a Redis list when the store is Redis, and is replayed
 when the database returns (by any instance). Every event dropped is logged and counted. Stopping
 (graceful shutdown) drains the queue and writes everything, spilling to Redis what it cannot.
+
+The task is supervised: an unexpected error is logged and counted (``writer_errors``) and the loop
+goes on with the records it held. A record the database refuses on its own is isolated
+(``isolation.py``) and never blocks the others. ``stalled`` tells readiness when records wait
+and nothing has been written for ``stall_after_s``.
 """
 
 from __future__ import annotations
@@ -15,29 +20,19 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from llm_gateway.core.config import UsageSettings
 from llm_gateway.core.database import session_scope
 from llm_gateway.core.logging import get_logger
-from llm_gateway.core.store import Store, StoreUnavailableError
+from llm_gateway.core.store import Store
 from llm_gateway.repositories import usage as usage_repo
+from llm_gateway.services.usage.isolation import PoisonIsolator, describe, is_outage
 from llm_gateway.services.usage.record import UsageEvent
+from llm_gateway.services.usage.spill import SpillOver, WriterCounters
 
 _log = get_logger("llm_gateway.usage")
-
-
-@dataclass(slots=True)
-class WriterCounters:
-    """Process-local counters, shown on the admin dashboard."""
-
-    written: int = 0
-    dropped: int = 0
-    spilled: int = 0
-    replayed: int = 0
-    write_failures: int = 0
 
 
 class UsageWriter:
@@ -52,18 +47,18 @@ class UsageWriter:
         self.settings = settings
         # Public so an operator tool (or a test) can point the writer at another database.
         self.session_factory = session_factory
-        self._spill = store if store is not None and store.backend_name == "redis" else None
+        self.counters = WriterCounters()
+        self._spill = SpillOver(settings, store, self.counters)
         self._queue: asyncio.Queue[UsageEvent] = asyncio.Queue(maxsize=settings.queue_size)
         self._pending: deque[UsageEvent] = deque()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self.counters = WriterCounters()
         # Called with every accepted event before it is queued (the metrics); must not raise.
         self.observers: list[Callable[[UsageEvent], None]] = []
         self.database_ok = True
         self._writing = False
-        self._unlogged_drops = 0
-        self._last_drop_log = float("-inf")
+        self._last_progress = time.monotonic()
+        self.isolator = PoisonIsolator(session_factory)
 
     # --- request side ------------------------------------------------------------------------
 
@@ -74,17 +69,35 @@ class UsageWriter:
         try:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:
-            self._drop(1, "usage queue full")
+            self._spill.drop(1, "usage queue full")
 
     @property
     def backlog(self) -> int:
         """Events accepted but not yet in the database (queue + buffer; spill not included)."""
         return self._queue.qsize() + len(self._pending)
 
+    @property
+    def stalled_s(self) -> float:
+        """Seconds records have waited with nothing written (0 when idle or writing fine)."""
+        if not self.backlog:
+            self._last_progress = time.monotonic()
+            return 0.0
+        return time.monotonic() - self._last_progress
+
+    @property
+    def problem(self) -> str | None:
+        """Why the writer is not doing its job right now, or None (readiness reads this)."""
+        if self._task is not None and self._task.done():
+            return "usage writer task is not running"
+        stalled = self.stalled_s
+        if stalled > self.settings.stall_after_s:
+            return f"usage writer stalled: {self.backlog} records unwritten for {stalled:.0f}s"
+        return None
+
     # --- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="usage-writer")
+        self._task = asyncio.create_task(self._supervise(), name="usage-writer")
 
     async def stop(self) -> None:
         """Write (or spill) everything still held; bounded by ``shutdown_timeout_s``."""
@@ -97,9 +110,7 @@ class UsageWriter:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            self._take_all()
-            await self._spill_or_drop(list(self._pending), "shutdown timed out")
-            self._pending.clear()
+            await self._spill.push(self._take_everything(), "shutdown timed out")
         self._task = None
 
     async def wait_idle(self, timeout_s: float = 10.0) -> bool:
@@ -114,6 +125,27 @@ class UsageWriter:
 
     # --- writer task -------------------------------------------------------------------------
 
+    async def _supervise(self) -> None:
+        """Run the loop; an unexpected error is logged and counted, and the loop goes on."""
+        while True:
+            try:
+                await self._run()
+                return
+            except Exception:
+                self.counters.writer_errors += 1
+                self._writing = False
+                _log.exception("usage writer error; continuing", held=self.backlog)
+                if self._stopping.is_set():
+                    await self._spill.push(self._take_everything(), "usage writer failed")
+                    return
+                await self._sleep(min(1.0, self.settings.retry_max_s))
+
+    def _take_everything(self) -> list[UsageEvent]:
+        self._take_all()
+        events = list(self._pending)
+        self._pending.clear()
+        return events
+
     async def _run(self) -> None:
         delay = 0.0
         while not self._stopping.is_set():
@@ -122,9 +154,7 @@ class UsageWriter:
             else:
                 await self._collect()
             if not self.database_ok:
-                # Drain the queue so requests never drop records; the buffer bound spills.
-                self._take_all()
-                await self._bound_buffer()
+                self._take_all()  # drain the queue so requests never drop records
             if not self._pending:
                 await self._replay()
                 continue
@@ -132,6 +162,8 @@ class UsageWriter:
                 delay = 0.0
                 await self._replay()
             else:
+                # Still down: what the buffer cannot hold spills (or is dropped, counted).
+                await self._bound_buffer()
                 delay = min(
                     max(delay * 2, self.settings.flush_interval_s), self.settings.retry_max_s
                 )
@@ -144,7 +176,7 @@ class UsageWriter:
     async def _collect(self) -> None:
         """Wait for a first event, then up to ``flush_interval_s`` or a full batch."""
         loop = asyncio.get_running_loop()
-        if not await self._next_event(None if self._spill is None else 5.0):
+        if not await self._next_event(5.0 if self._spill.enabled else None):
             return
         deadline = loop.time() + self.settings.flush_interval_s
         while len(self._pending) < self.settings.batch_size:
@@ -184,7 +216,7 @@ class UsageWriter:
         excess = len(self._pending) - self.settings.buffer_size
         if excess > 0:
             overflow = [self._pending.popleft() for _ in range(excess)]
-            await self._spill_or_drop(overflow, "usage buffer full while the database is down")
+            await self._spill.push(overflow, "usage buffer full while the database is down")
 
     async def _write_pending(self) -> bool:
         """Write the buffer batch by batch; stop at the first failure (the rest stays)."""
@@ -199,91 +231,61 @@ class UsageWriter:
         return True
 
     async def _write(self, batch: Sequence[UsageEvent]) -> bool:
+        """Store ``batch``; False (batch kept, back off) only when the database is unreachable."""
         self._writing = True
         try:
-            async with session_scope(self.session_factory) as session:
-                await usage_repo.insert_batch(session, batch)
-        except Exception as exc:  # any database failure: keep the batch and back off
-            self.counters.write_failures += 1
-            if self.database_ok:
-                _log.error(
-                    "usage writes failing; buffering records",
-                    error=type(exc).__name__,
-                    buffered=len(self._pending),
-                )
-            self.database_ok = False
-            return False
+            failure = await self._insert(batch)
+            if failure is not None:
+                # Refused while the database answers: a poison record, not an outage.
+                self.isolator.session_factory = self.session_factory
+                if (
+                    is_outage(failure)
+                    or not await self.isolator.database_answers()
+                    or not await self.isolator.isolate(batch, failure, self._insert)
+                ):
+                    self._database_down(failure)
+                    return False
+                self.counters.dead_lettered = self.isolator.isolated
         finally:
             self._writing = False
         if not self.database_ok:
             _log.info("usage writes recovered", buffered=len(self._pending))
         self.database_ok = True
-        self.counters.written += len(batch)
+        self._last_progress = time.monotonic()
         return True
+
+    async def _insert(self, batch: Sequence[UsageEvent]) -> BaseException | None:
+        try:
+            async with session_scope(self.session_factory) as session:
+                self.counters.written += await usage_repo.insert_batch(session, batch)
+        except Exception as exc:  # classified by the caller (outage or poison record)
+            return exc
+        return None
+
+    def _database_down(self, error: BaseException) -> None:
+        self.counters.write_failures += 1
+        if self.database_ok:
+            _log.error(
+                "usage writes failing; buffering records",
+                error=describe(error),
+                buffered=len(self._pending),
+            )
+        self.database_ok = False
 
     async def _replay(self) -> None:
         """Move spilled events back into the database while it answers."""
-        if self._spill is None or not self.database_ok:
+        if not self._spill.enabled or not self.database_ok:
             return
         while not self._stopping.is_set():
-            try:
-                raw = await self._spill.pop_many(self.settings.spill_key, self.settings.batch_size)
-            except StoreUnavailableError:
+            batch = await self._spill.pop(self.settings.batch_size)
+            if not batch:
                 return
-            if not raw:
-                return
-            batch = self._decode_spilled(raw)
             if not await self._write(batch):
-                await self._spill_or_drop(batch, "replay failed", count=False)
+                await self._spill.push(batch, "replay failed", count=False)
                 return
             self.counters.replayed += len(batch)
-
-    def _decode_spilled(self, raw: Sequence[bytes]) -> list[UsageEvent]:
-        """Spilled events back as objects; an unreadable one is dropped (and counted), not fatal."""
-        events: list[UsageEvent] = []
-        for item in raw:
-            try:
-                events.append(UsageEvent.from_json(item))
-            except (ValueError, TypeError, KeyError):
-                self._drop(1, "unreadable spilled record")
-        return events
-
-    async def _spill_or_drop(
-        self, events: Sequence[UsageEvent], reason: str, *, count: bool = True
-    ) -> None:
-        if not events:
-            return
-        if self._spill is not None:
-            try:
-                await self._spill.push(self.settings.spill_key, *(e.to_json() for e in events))
-            except StoreUnavailableError:
-                pass
-            else:
-                if count:
-                    self.counters.spilled += len(events)
-                    _log.warning(
-                        "usage records spilled to the store", count=len(events), reason=reason
-                    )
-                return
-        self._drop(len(events), reason)
-
-    def _drop(self, count: int, reason: str) -> None:
-        # One log line per second at most: a flood of drops must not become a flood of logs.
-        self.counters.dropped += count
-        self._unlogged_drops += count
-        now = time.monotonic()
-        if now - self._last_drop_log >= 1.0:
-            _log.error(
-                "usage records dropped",
-                count=self._unlogged_drops,
-                total=self.counters.dropped,
-                reason=reason,
-            )
-            self._unlogged_drops = 0
-            self._last_drop_log = now
 
     async def _final_flush(self) -> None:
         self._take_all()
         if self._pending and not await self._write_pending():
-            await self._spill_or_drop(list(self._pending), "database down at shutdown")
-            self._pending.clear()
+            await self._spill.push(self._take_everything(), "database down at shutdown")
