@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 bash scripts/system-deps.sh
+bash scripts/client-deps.sh
 bash scripts/services.sh
 echo "== ruff" >&2
 .venv/bin/ruff check src tests bench scripts alembic
