@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Optional system tools some tests use (nginx for the SSE pass-through test, bubblewrap for the
-# code sandbox). Installed with apt when running as root on Debian/Ubuntu; the tests that need
+# System tools some tests use (nginx for the SSE and scale-out tests, bubblewrap for the
+# code sandbox, docker-compose to validate the compose files, openssl for dev certificates). Installed with apt when running as root on Debian/Ubuntu; the tests that need
 # a missing tool are skipped with a message otherwise.
 set -euo pipefail
 want=()
-for pair in "nginx:nginx" "bwrap:bubblewrap"; do
+for pair in "nginx:nginx" "bwrap:bubblewrap" "docker-compose:docker-compose" "openssl:openssl"; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || want+=("$pkg")
 done

@@ -13,7 +13,12 @@ from typing import Literal
 
 from dotenv import dotenv_values
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NestedSecretsSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from llm_gateway.core.config.agent import AgentSettings, ChatSettings, ToolSettings
 from llm_gateway.core.config.base import (
@@ -31,6 +36,7 @@ from llm_gateway.core.config.base import (
 from llm_gateway.core.config.cache import CacheSettings
 from llm_gateway.core.config.quotas import QuotaSettings
 
+SECRETS_DIR_ENV = "LLMGW_SECRETS_DIR"
 INSECURE_SIGNING_WARNING = (
     "INSECURE: LLMGW_SECURITY__JWT_SECRET is the built-in development secret, which is public "
     "in the source: anyone can forge a session or admin token for this gateway. Set a random "
@@ -49,7 +55,23 @@ class Settings(BaseSettings):
         extra="ignore",
         env_ignore_empty=True,  # `LLMGW_X=` in .env means "use the default"
         validate_default=True,
+        # Docker/Kubernetes secrets: a file named like the variable, lower-case, in the directory
+        # LLMGW_SECRETS_DIR names (e.g. /run/secrets/llmgw_security__jwt_secret).
+        secrets_nested_delimiter="__",
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Secret files may name nested fields (llmgw_security__jwt_secret), like variables do.
+        nested = NestedSecretsSettingsSource(file_secret_settings)
+        return init_settings, env_settings, dotenv_settings, nested
 
     environment: Literal["dev", "test", "staging", "production"] = "dev"
     database_url: str | None = None
@@ -150,6 +172,9 @@ def _env_name(loc: tuple[str | int, ...]) -> str:
 
 def load_settings(**overrides: object) -> Settings:
     """Build settings from the environment; validation errors become named-variable messages."""
+    secrets_dir = os.environ.get(SECRETS_DIR_ENV)
+    if secrets_dir and "_secrets_dir" not in overrides:
+        overrides["_secrets_dir"] = secrets_dir
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
