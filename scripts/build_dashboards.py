@@ -214,6 +214,17 @@ OPERATIONS: list[tuple[str, list[Panel]]] = [
                     ("max(llmgw_usage_spill_length)", "spilled to Redis"),
                     ("max(llmgw_usage_dead_letters)", "dead letters"),
                     ("sum(llmgw_usage_dropped)", "dropped"),
+                    ("max(llmgw_usage_stalled_seconds)", "stalled for (s)"),
+                ],
+            ),
+            (
+                "Writer events",
+                "short",
+                [
+                    (
+                        "sum by (event) (rate(llmgw_usage_writer_events_total[$__rate_interval]))",
+                        "{{event}}",
+                    )
                 ],
             ),
             (

@@ -120,6 +120,7 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None) -> Any:
             if metrics is not None:
                 metrics.know_aliases(models.aliases())
                 usage.observers.append(usage_observer(metrics, models))
+                usage.batch_observers.append(metrics.observe_usage_batch)
                 router.observer = route_observer(metrics, models)
                 sampler = MetricsSampler(
                     metrics,

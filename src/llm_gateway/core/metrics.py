@@ -178,6 +178,19 @@ class GatewayMetrics:
             multiprocess_mode="livesum",
             registry=r,
         )
+        self.usage_writer_events = Counter(
+            "llmgw_usage_writer_events",
+            "Usage-writer events: written, spilled, replayed, write_failures, dead_lettered, "
+            "writer_errors, dropped.",
+            ["event"],
+            registry=r,
+        )
+        self.usage_stalled = Gauge(
+            "llmgw_usage_stalled_seconds",
+            "How long records have waited without any being written (0 while writes succeed).",
+            multiprocess_mode="max",
+            registry=r,
+        )
         self.usage_batch = Histogram(
             "llmgw_usage_batch_duration_seconds",
             "Time to write one batch of usage records.",
@@ -249,6 +262,11 @@ class GatewayMetrics:
             self.llm_latency.labels(label).observe(latency_s)
             if ttft_s is not None:
                 self.llm_ttft.labels(label).observe(ttft_s)
+
+    def observe_usage_batch(self, records: int, seconds: float) -> None:
+        """One batch of ``records`` usage rows stored in ``seconds``."""
+        if records:
+            self.usage_batch.observe(seconds)
 
     def observe_rejection(self, limit: str) -> None:
         self.rejections.labels(limit).inc()

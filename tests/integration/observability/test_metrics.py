@@ -113,6 +113,8 @@ async def test_figures_follow_the_traffic(client: httpx.AsyncClient, app_state: 
     )
     assert ok == 4
     assert value(found, "llmgw_usage_queue_depth") == 0
+    assert value(found, "llmgw_usage_writer_events_total", event="written") == 6
+    assert value(found, "llmgw_usage_batch_duration_seconds_count") >= 1
     assert value(found, "llmgw_backend_up", backend="database") == 1
     assert value(found, "llmgw_backend_up", backend="store") == 1
     assert value(found, "llmgw_http_request_duration_seconds_count", route=route) == 6

@@ -76,7 +76,11 @@ class MetricsSampler:
         """Read every sampled figure once."""
         m = self.metrics
         m.usage_queue.set(self._usage.backlog)
-        m.usage_dropped.set(self._usage.counters.dropped)
+        counters = self._usage.counters
+        m.usage_dropped.set(counters.dropped)
+        m.usage_dead_letters.set(counters.dead_lettered)
+        m.usage_stalled.set(self._usage.stalled_s)
+        self._export(m.usage_writer_events, "usage", dataclasses.asdict(counters))
         m.usage_dead_letters.set(self._usage.counters.dead_lettered)
         # The quota layer and the cache count in process; export what is new since last time.
         self._export(m.rejections, "quota", self._quotas.counters.denied)

@@ -55,6 +55,8 @@ class UsageWriter:
         self._task: asyncio.Task[None] | None = None
         # Called with every accepted event before it is queued (the metrics); must not raise.
         self.observers: list[Callable[[UsageEvent], None]] = []
+        # Called with (records, seconds) after each batch is stored (the metrics).
+        self.batch_observers: list[Callable[[int, float], None]] = []
         self.database_ok = True
         self._writing = False
         self._last_progress = time.monotonic()
@@ -233,6 +235,7 @@ class UsageWriter:
     async def _write(self, batch: Sequence[UsageEvent]) -> bool:
         """Store ``batch``; False (batch kept, back off) only when the database is unreachable."""
         self._writing = True
+        started = time.perf_counter()
         try:
             failure = await self._insert(batch)
             if failure is not None:
@@ -252,6 +255,8 @@ class UsageWriter:
             _log.info("usage writes recovered", buffered=len(self._pending))
         self.database_ok = True
         self._last_progress = time.monotonic()
+        for observe in self.batch_observers:
+            observe(len(batch), time.perf_counter() - started)
         return True
 
     async def _insert(self, batch: Sequence[UsageEvent]) -> BaseException | None:
