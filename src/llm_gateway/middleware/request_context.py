@@ -19,6 +19,7 @@ from llm_gateway.core.errors import render_error
 from llm_gateway.core.exceptions import GatewayError, ServerError
 from llm_gateway.core.logging import get_logger
 from llm_gateway.core.metrics import GatewayMetrics
+from llm_gateway.middleware.security_headers import add_security_headers, security_headers
 
 _VALID_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 _log = get_logger("llm_gateway.access")
@@ -66,6 +67,7 @@ class RequestContextMiddleware:
         request_id = _incoming_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         header = (b"x-request-id", request_id.encode())
+        extra = security_headers(scope["path"])
         status = 0
         started = time.perf_counter()
 
@@ -73,7 +75,9 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), header]
+                message["headers"] = add_security_headers(
+                    [*message.get("headers", ()), header], extra
+                )
             await send(message)
 
         tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -109,6 +113,7 @@ class RequestContextMiddleware:
         status, body, headers = render_error(exc, request_id=request_id, path=scope["path"])
         raw: list[Any] = [(k.encode(), v.encode()) for k, v in headers.items()]
         raw.append((b"content-length", str(len(body)).encode()))
+        raw = add_security_headers(raw, security_headers(scope["path"]))
         await send({"type": "http.response.start", "status": status, "headers": raw})
         await send({"type": "http.response.body", "body": body})
         return status

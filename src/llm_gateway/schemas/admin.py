@@ -87,14 +87,15 @@ class DashboardResponse(BaseModel):
 class QuotaOverrides(BaseModel):
     """Per-user or per-key limits; omitted fields are unchanged, null clears (inherit the tier)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # strict: lax mode would read ``true`` as a limit of 1 (or a budget of $1.0, ``false`` as
+    # $0.0) and "5" as 5; a typo must be a 422. Every admin input model is strict.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    # strict: lax mode would read ``true`` as a limit of 1 and "5" as 5; a typo must be a 422.
-    requests_per_minute: int | None = Field(default=None, ge=0, strict=True, le=10_000_000)
-    tokens_per_minute: int | None = Field(default=None, ge=0, strict=True, le=2_000_000_000)
-    tokens_per_day: int | None = Field(default=None, ge=0, strict=True, le=2_000_000_000)
+    requests_per_minute: int | None = Field(default=None, ge=0, le=10_000_000)
+    tokens_per_minute: int | None = Field(default=None, ge=0, le=2_000_000_000)
+    tokens_per_day: int | None = Field(default=None, ge=0, le=2_000_000_000)
     monthly_budget_usd: float | None = Field(default=None, ge=0, le=1e9, allow_inf_nan=False)
-    max_concurrent: int | None = Field(default=None, ge=0, strict=True, le=100_000)
+    max_concurrent: int | None = Field(default=None, ge=0, le=100_000)
     allowed_model_tiers: list[str] | None = Field(default=None, max_length=32)
     allowed_aliases: list[str] | None = Field(default=None, max_length=1000)
 
@@ -102,7 +103,7 @@ class QuotaOverrides(BaseModel):
 class UserPatch(BaseModel):
     """Fields to change; omitted ones stay as they are."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     role: Literal["user", "admin"] | None = None
     # Checked against the configured tiers by the service, whose 422 names the valid ones.
@@ -112,7 +113,7 @@ class UserPatch(BaseModel):
 
 
 class KeyPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     overrides: QuotaOverrides
 

@@ -53,7 +53,7 @@ class ApiKeyCreate(_Request):
     name: str = Field(min_length=1, max_length=100)
     scopes: list[Scope] = Field(default_factory=_default_scopes, min_length=1)
     expires_at: datetime | None = Field(default=None, description="Absolute expiry (UTC)")
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650, strict=True)
 
     @model_validator(mode="after")
     def _one_expiry(self) -> ApiKeyCreate:

@@ -23,13 +23,17 @@ async def _check(name: str, coro: object) -> tuple[str, str | None]:
     return name, None
 
 
-async def readiness(state: AppState) -> dict[str, str]:
-    """Return ``{check: "ok"}`` or raise ServiceUnavailableError naming each failed check."""
+async def readiness(state: AppState, *, detailed: bool = False) -> dict[str, str]:
+    """Return ``{check: "ok"}`` or raise ServiceUnavailableError naming each failed check.
+
+    Only ``detailed`` (admin) callers learn why: the reasons name hosts, ports, users and
+    database names; everyone else gets the names of the failed checks.
+    """
     results = await asyncio.gather(
         _check("database", check_database(state.engine)),
         _check("store", state.store.ping()),
     )
-    failures = [msg for _, msg in results if msg]
+    failures = [(msg if detailed else f"{name} unavailable") for name, msg in results if msg]
     writer_problem = state.usage.problem  # dead writer task, or records waiting unwritten
     if writer_problem is not None:
         failures.append(writer_problem)

@@ -172,6 +172,10 @@ async def test_key_overrides_limit_only_that_key(
         {"overrides": {"monthly_budget_usd": 1e308}},
         {"overrides": {"tokens_per_minute": 10**30}},
         {"overrides": {"requests_per_minute": True}},
+        {"overrides": {"monthly_budget_usd": False}},
+        {"overrides": {"monthly_budget_usd": "5"}},
+        {"is_active": 1},
+        {"is_active": "true"},
         {"overrides": {"allowed_aliases": "cheap"}},
         {"overrides": None, "tier": ""},
         {"overrides": []},
@@ -187,6 +191,20 @@ async def test_bad_patches_are_422(
     hank = await make_account(client, f"hank{uuid.uuid4().hex[:6]}@example.com")
     response = await client.patch(f"/admin/users/{hank.user_id}", json=body, headers=MASTER)
     assert response.status_code == 422, response.text
+
+
+@pytest.mark.parametrize(("budget", "status"), [(False, 422), (True, 422), ("5", 422), (5, 200)])
+async def test_key_budget_takes_numbers_only(
+    client: httpx.AsyncClient, budget: object, status: int
+) -> None:
+    """Before: ``false`` was stored as a $0.00 budget, silently blocking the key."""
+    owner = await make_account(client, f"ivy{uuid.uuid4().hex[:6]}@example.com")
+    key = await create_key(client, owner, "batch", scopes=["chat"])
+    body = {"overrides": {"monthly_budget_usd": budget}}
+    response = await client.patch(f"/admin/api-keys/{key['id']}", json=body, headers=MASTER)
+    assert response.status_code == status, response.text
+    if status == 200:
+        assert response.json()["overrides"]["monthly_budget_usd"] == 5.0
 
 
 @pytest.mark.parametrize(

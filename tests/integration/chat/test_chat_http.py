@@ -36,7 +36,7 @@ async def test_sse_turn_streams_typed_events_and_stores_both_messages(
         client, "POST", "/chat", json={"message": "hello there"}, headers=alice.headers
     ) as source:
         assert source.response.headers["x-accel-buffering"] == "no"
-        assert "no-cache" in source.response.headers["cache-control"]
+        assert source.response.headers["cache-control"] == "no-store"  # account data: never stored
         events = [(sse.event, orjson.loads(sse.data)) async for sse in source.aiter_sse()]
 
     names = [name for name, _ in events]

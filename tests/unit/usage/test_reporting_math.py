@@ -112,7 +112,20 @@ def test_csv_export_neutralizes_formulas_and_escapes_delimiters() -> None:
             total_tokens=2,
             cost_usd=0.5,
         )
-        for name in ('=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", 'a,b"c\nd', "cheap")
+        for name in (
+            '=HYPERLINK("http://x")',
+            "+1",
+            "-2",
+            "@SUM(A1)",
+            'a,b"c\nd',
+            "cheap",
+            " =cmd()",
+            "\n=1+1",
+            "\t=x",
+            "\r\n+y",
+            "  @z",
+            "a =b",
+        )
     ]
     page = AdminUsagePage(
         start=date(2026, 1, 1),
@@ -131,5 +144,11 @@ def test_csv_export_neutralizes_formulas_and_escapes_delimiters() -> None:
         "'@SUM(A1)",
         'a,b"c\nd',
         "cheap",
+        "' =cmd()",
+        "'\n=1+1",
+        "'\t=x",
+        "'\r\n+y",
+        "'  @z",
+        "a =b",
     ]
     assert {r["cost_usd"] for r in parsed} == {"0.5"}  # numbers are left alone

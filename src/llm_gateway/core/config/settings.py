@@ -109,6 +109,18 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _no_fake_upstream_in_production(self) -> Settings:
+        # The fake upstream answers anyone, and its /_fake/script rewrites its answers.
+        if self.environment == "production" and self.providers.demo_upstream:
+            if "demo_upstream" in self.providers.model_fields_set:
+                raise ValueError(
+                    "LLMGW_PROVIDERS__DEMO_UPSTREAM cannot be true in production (the fake "
+                    "upstream is unauthenticated); remove it or set it to false"
+                )
+            self.providers = self.providers.model_copy(update={"demo_upstream": False})
+        return self
+
+    @model_validator(mode="after")
     def _no_dev_secret_outside_dev(self) -> Settings:
         if self.environment in ("staging", "production") and self.uses_dev_jwt_secret:
             raise ValueError(

@@ -169,8 +169,10 @@ CSV_COLUMNS = (
 )
 
 
-# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection"),
+# and some skip leading blanks and line breaks first: " =cmd()" and "\n=cmd()" count too.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_FORMULA_SIGN = ("=", "+", "-", "@")
 
 
 def _cell(value: Any) -> Any:
@@ -178,7 +180,9 @@ def _cell(value: Any) -> Any:
     if value is None:
         return ""
     # Model names are whatever the caller sent (unknown aliases are recorded too).
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and (
+        value.startswith(_FORMULA_START) or value.lstrip().startswith(_FORMULA_SIGN)
+    ):
         return "'" + value
     return value
 
