@@ -23,10 +23,12 @@ from llm_gateway.core.logging import configure_logging, get_logger
 from llm_gateway.core.metrics import GatewayMetrics, mark_process_dead
 from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.core.store import create_store
+from llm_gateway.core.tracing import Tracing
 from llm_gateway.fake_upstream.demo import start_demo_upstream
 from llm_gateway.middleware.body_limit import BodyLimitMiddleware
 from llm_gateway.middleware.error_handler import install_error_handlers
 from llm_gateway.middleware.request_context import RequestContextMiddleware
+from llm_gateway.middleware.tracing import TracingMiddleware
 from llm_gateway.providers.registry import load_registry
 from llm_gateway.routers import admin as admin_router
 from llm_gateway.routers import anthropic_compat, health, openai_compat, users
@@ -48,10 +50,11 @@ from llm_gateway.tools import create_tool_registry
 _log = get_logger("llm_gateway.app")
 
 
-def _lifespan(settings: Settings, metrics: GatewayMetrics | None) -> Any:
+def _lifespan(settings: Settings, metrics: GatewayMetrics | None, traces: Tracing) -> Any:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         async with AsyncExitStack() as stack:
+            stack.callback(traces.shutdown)  # last out: flushes the spans of the shutdown too
             engine = create_engine(settings.database)
             stack.push_async_callback(engine.dispose)
             await check_database(engine)
@@ -159,15 +162,20 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None) -> Any:
     return lifespan
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the ASGI app. Nothing connects until the lifespan starts."""
+def create_app(settings: Settings | None = None, *, tracing: Tracing | None = None) -> FastAPI:
+    """Build the ASGI app. Nothing connects until the lifespan starts.
+
+    ``tracing`` replaces the one built from ``settings.telemetry`` (tests pass an in-memory
+    exporter's).
+    """
     settings = settings or load_settings()
     configure_logging(level=settings.telemetry.log_level, json=settings.log_json)
     metrics = GatewayMetrics() if settings.telemetry.metrics_enabled else None
+    traces = tracing or Tracing(settings.telemetry)
     app = FastAPI(
         title="llm-gateway",
         version=__version__,
-        lifespan=_lifespan(settings, metrics),
+        lifespan=_lifespan(settings, metrics, traces),
         docs_url="/docs",
         redoc_url=None,
     )
@@ -198,4 +206,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestContextMiddleware, access_log=settings.server.access_log, metrics=metrics
     )
+    if traces.tracer is not None:  # outermost: the access-log line carries the trace id too
+        app.add_middleware(TracingMiddleware, tracing=traces)
     return app

@@ -22,16 +22,18 @@ from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
 
 from llm_gateway.agent.context import AgentContext
 from llm_gateway.agent.nodes.guardrail import guardrail, route_after_guardrail
 from llm_gateway.agent.nodes.intent_analyzer import intent_analyzer, route_after_intent
-from llm_gateway.agent.nodes.llm_node import make_llm_node
+from llm_gateway.agent.nodes.llm_node import Node, make_llm_node
 from llm_gateway.agent.nodes.model_router import LARGE_LLM, SMALL_LLM, model_router, route_by_tier
 from llm_gateway.agent.nodes.refusal import refusal
 from llm_gateway.agent.nodes.response_formatter import response_formatter
 from llm_gateway.agent.nodes.tool_executor import tool_executor
 from llm_gateway.agent.state import AgentState
+from llm_gateway.core import tracing
 
 AgentGraph = CompiledStateGraph[AgentState, AgentContext, AgentState, AgentState]
 
@@ -56,19 +58,29 @@ async def route_after_model(state: AgentState) -> str:
     return "guardrail"
 
 
+def traced(name: str, node: Node) -> Node:
+    """``node`` inside a span named after it (a no-op unless the request is traced)."""
+
+    async def run(state: AgentState, *, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+        with tracing.span(f"agent.{name}", {"llmgw.agent.node": name}):
+            return await node(state, runtime=runtime)
+
+    return run
+
+
 def build_graph() -> AgentGraph:
     """Build and compile the graph (no checkpointer: a run lives only as long as its request)."""
     graph: StateGraph[AgentState, AgentContext, Any, Any] = StateGraph(
         AgentState, context_schema=AgentContext
     )
-    graph.add_node("intent_analyzer", intent_analyzer)
-    graph.add_node("tool_executor", tool_executor)
-    graph.add_node("model_router", model_router)
-    graph.add_node(SMALL_LLM, make_llm_node(SMALL_LLM))
-    graph.add_node(LARGE_LLM, make_llm_node(LARGE_LLM))
-    graph.add_node("guardrail", guardrail)
-    graph.add_node("refusal", refusal)
-    graph.add_node("response_formatter", response_formatter)
+    graph.add_node("intent_analyzer", traced("intent_analyzer", intent_analyzer))
+    graph.add_node("tool_executor", traced("tool_executor", tool_executor))
+    graph.add_node("model_router", traced("model_router", model_router))
+    graph.add_node(SMALL_LLM, traced(SMALL_LLM, make_llm_node(SMALL_LLM)))
+    graph.add_node(LARGE_LLM, traced(LARGE_LLM, make_llm_node(LARGE_LLM)))
+    graph.add_node("guardrail", traced("guardrail", guardrail))
+    graph.add_node("refusal", traced("refusal", refusal))
+    graph.add_node("response_formatter", traced("response_formatter", response_formatter))
 
     graph.add_edge(START, "intent_analyzer")
     graph.add_conditional_edges(

@@ -18,6 +18,7 @@ from llm_gateway.cache.exact import Entry, ExactEntries
 from llm_gateway.cache.outage import OutageGuard
 from llm_gateway.cache.plan import CachePlan, make_plan
 from llm_gateway.cache.semantic.layer import SemanticLayer
+from llm_gateway.core import tracing
 from llm_gateway.core.config import CacheSettings
 from llm_gateway.core.logging import get_logger
 from llm_gateway.core.store import Store
@@ -86,6 +87,13 @@ class ResponseCache:
 
     async def lookup(self, plan: CachePlan) -> CacheHit | None:
         """The cached answer for ``plan``, exact first, then semantic; None on a miss."""
+        with tracing.span("gateway.cache_lookup") as current:
+            hit = await self._lookup(plan)
+            if current is not None:
+                current.set_attribute("llmgw.cache.result", "miss" if hit is None else "hit")
+            return hit
+
+    async def _lookup(self, plan: CachePlan) -> CacheHit | None:
         if not plan.read:
             # Still learn the generation, so a no-cache request can refresh the entry.
             try:

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import orjson
 from jsonschema import Draft202012Validator
 
+from llm_gateway.core import tracing
 from llm_gateway.core.exceptions import GatewayError
 from llm_gateway.core.logging import get_logger
 
@@ -208,7 +209,10 @@ class ToolRegistry:
         with ``name`` and ``duration_ms`` set. Cancellation still propagates.
         """
         started = time.perf_counter()
-        result = await self._execute(name, raw_arguments)
+        with tracing.span("gen_ai.execute_tool", {"gen_ai.tool.name": name}) as current:
+            result = await self._execute(name, raw_arguments)
+            if current is not None:
+                current.set_attribute("llmgw.tool.ok", result.ok)
         elapsed_ms = (time.perf_counter() - started) * 1000
         return replace(result, name=name, duration_ms=round(elapsed_ms, 3))
 

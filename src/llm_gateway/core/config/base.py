@@ -208,3 +208,10 @@ class TelemetrySettings(BaseModel):
     metrics_enabled: bool = True
     metrics_token: SecretStr | None = None
     metrics_sample_interval_s: float = Field(default=5.0, gt=0, le=300)
+    # OpenTelemetry traces (off by default): a span per request with children for auth, quota
+    # admission, cache, agent nodes, upstream attempts and tools, exported over OTLP/HTTP.
+    tracing_enabled: bool = False
+    otlp_endpoint: str = "http://127.0.0.1:4318/v1/traces"
+    otlp_headers: dict[str, str] = Field(default_factory=dict)  # e.g. {"authorization": "..."}
+    service_name: str = "llm-gateway"
+    trace_sample_ratio: float = Field(default=1.0, ge=0, le=1)

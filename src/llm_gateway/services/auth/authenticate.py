@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPBearer, OAuth2PasswordBearer
 
+from llm_gateway.core import tracing
 from llm_gateway.core.exceptions import AuthenticationError, PermissionDeniedError
 from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.services.auth.abuse import client_ip
@@ -45,6 +46,12 @@ def credential_from_headers(headers: Iterable[tuple[bytes, bytes]]) -> str | Non
 
 
 async def authenticate(state: AppState, credential: str | None) -> Principal:
+    """Resolve ``credential`` to a Principal (see ``_authenticate``), in its own span."""
+    with tracing.span("gateway.auth"):
+        return await _authenticate(state, credential)
+
+
+async def _authenticate(state: AppState, credential: str | None) -> Principal:
     """Resolve ``credential`` to a Principal.
 
     Raises:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from llm_gateway.core import tracing
 from llm_gateway.core.state import AppState
 from llm_gateway.services.proxy.context import CallContext
 from llm_gateway.services.quotas import metering
@@ -30,13 +31,14 @@ async def before_proxy_call(state: AppState, ctx: CallContext, request: dict[str
     ctx.extras[REQUEST_EXTRA] = request
     if ctx.principal is None or ctx.requested_model is None:
         return
-    admission = await metering.reserve(
-        state,
-        ctx.principal,
-        alias=ctx.requested_model,
-        request=request,
-        request_id=ctx.request_id,
-    )
+    with tracing.span("gateway.quota_admission", {"llmgw.alias": ctx.requested_model}):
+        admission = await metering.reserve(
+            state,
+            ctx.principal,
+            alias=ctx.requested_model,
+            request=request,
+            request_id=ctx.request_id,
+        )
     ctx.extras[QUOTA_EXTRA] = admission
     ctx.response_headers.update(admission.headers)
 
@@ -61,6 +63,17 @@ async def after_proxy_call(state: AppState, ctx: CallContext) -> None:
             admission=admission,
             model=ctx.upstream_model,
         )
+    tracing.set_attributes(
+        {
+            "gen_ai.request.model": alias,
+            "gen_ai.response.model": ctx.upstream_model,
+            "gen_ai.provider.name": ctx.provider,
+            "gen_ai.usage.input_tokens": measured.prompt_tokens,
+            "gen_ai.usage.output_tokens": measured.completion_tokens,
+            "llmgw.deployment": ctx.deployment,
+            "llmgw.cost_usd": measured.cost_usd,
+        }
+    )
     try:
         await metering.settle(state, admission, settled)
     finally:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from llm_gateway.core import tracing
 from llm_gateway.core.config import ProviderSettings
 from llm_gateway.core.exceptions import GatewayError, RateLimitError, ServiceUnavailableError
 from llm_gateway.core.store import Store
@@ -229,9 +230,17 @@ class Router:
         adapter = self.registry.adapter(deployment.provider)
         self.stats.started(deployment.id)
         started = time.perf_counter()
+        attributes = {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.provider.name": deployment.provider,
+            "gen_ai.request.model": deployment.model,
+            "llmgw.deployment": deployment.id,
+            "llmgw.stream": stream,
+        }
         try:
             try:
-                result = await call(adapter, deployment)
+                with tracing.span(f"chat {deployment.model}", attributes):
+                    result = await call(adapter, deployment)
             except TimeoutError as exc:  # adapters map their own; this catches any stray one
                 raise timeout_error(deployment) from exc
             except GatewayError:
