@@ -15,6 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from llm_gateway import __version__
 from llm_gateway.agent.wiring import create_agent
 from llm_gateway.cache.wiring import create_cache
+from llm_gateway.core import draining
 from llm_gateway.core.config import Settings, load_settings, mask_url
 from llm_gateway.core.config.settings import INSECURE_SIGNING_WARNING
 from llm_gateway.core.database import check_database, create_engine, create_session_factory
@@ -142,6 +143,8 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None, traces: Tracin
                 state.metrics_sampler = sampler
                 # This worker's live gauges stop counting in the shared files when it exits.
                 stack.callback(mark_process_dead, os.getpid())
+            if settings.server.shutdown_delay_s > 0:
+                stack.callback(draining.install(state.drain, settings.server.shutdown_delay_s))
             # What startup built lives as long as the process: keep it out of the cyclic GC, whose
             # full passes over ~200k startup objects stall every request for 100+ ms (p99).
             gc.freeze()

@@ -5,7 +5,7 @@ Features add their long-lived resources here (one field each) and create them in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from llm_gateway.agent.runner import AgentRunner
 from llm_gateway.cache import ResponseCache
 from llm_gateway.core.config import Settings
+from llm_gateway.core.draining import DrainFlag
 from llm_gateway.core.metrics import GatewayMetrics
 from llm_gateway.core.store import Store
 from llm_gateway.providers.registry import ModelRegistry
@@ -45,5 +46,6 @@ class AppState:
     chat_jobs: BackgroundJobs  # /chat turns, titles and summaries; drained on shutdown
     agent: AgentRunner  # the LangGraph pipeline, compiled once ("model": "auto" and /chat)
     cache: ResponseCache  # exact and semantic response cache, counters (docs/CACHE.md)
+    drain: DrainFlag = field(default_factory=DrainFlag)  # set on SIGTERM: readiness goes 503
     metrics: GatewayMetrics | None = None  # Prometheus instruments (None when disabled)
     metrics_sampler: MetricsSampler | None = None  # refreshes the sampled gauges

@@ -34,6 +34,8 @@ async def readiness(state: AppState, *, detailed: bool = False) -> dict[str, str
         _check("store", state.store.ping()),
     )
     failures = [(msg if detailed else f"{name} unavailable") for name, msg in results if msg]
+    if state.drain.draining:
+        failures.insert(0, "shutting down")
     writer_problem = state.usage.problem  # dead writer task, or records waiting unwritten
     if writer_problem is not None:
         failures.append(writer_problem)

@@ -45,6 +45,9 @@ class ServerSettings(BaseModel):
     cors_allow_credentials: bool = False
     trust_forwarded_for: bool = False
     access_log: bool = True
+    # On SIGTERM, answer 503 on /health/ready for this long before stopping (0 = stop at once;
+    # Kubernetes uses a preStop pause instead). Then in-flight requests drain for up to 30 s.
+    shutdown_delay_s: float = Field(default=0.0, ge=0, le=120)
 
 
 class DatabaseSettings(BaseModel):
