@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import os
 import shutil
@@ -143,13 +144,13 @@ def render_nginx(directory: Path, ports: list[int], http_port: int, https_port: 
     ):
         assert old in text, old
         text = text.replace(old, new)
-    text = text.replace("events {", "events {\n    # test\n", 1)
-    text = text.replace(
-        "http {",
-        f"http {{\n    client_body_temp_path {directory}/body;\n"
-        f"    proxy_temp_path {directory}/proxy;\n",
-        1,
+    temp = "".join(
+        f"    {kind}_temp_path {directory}/{kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
+    text = text.replace("http {\n", "http {\n" + temp, 1)
+    if os.geteuid() == 0:  # workers would otherwise drop to an account that cannot write here
+        text = f"user {getpass.getuser()};\n" + text
     (directory / "nginx.conf").write_text(text, encoding="utf-8")
     shutil.copy(source / "llm-gateway-locations.conf", directory / "llm-gateway-locations.conf")
     upstreams = "".join(f"server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;\n" for p in ports)
