@@ -25,6 +25,25 @@ ANTHROPIC_FIELDS = [
     "stop_sequences", "tools", "tool_choice", "metadata", "thinking",
 ]  # fmt: skip
 EMBEDDING_FIELDS = ["model", "input", "encoding_format", "dimensions", "user"]
+RESPONSES_FIELDS = [
+    "model", "input", "instructions", "previous_response_id", "tools", "tool_choice", "text",
+    "temperature", "top_p", "max_output_tokens", "stream", "store", "metadata", "user",
+    "parallel_tool_calls", "reasoning", "include", "background", "top_logprobs",
+]  # fmt: skip
+# Garbage one level down, where the Responses translation walks: items, parts, tools, formats.
+RESPONSES_NESTED = [
+    lambda v: {"input": [v]},
+    lambda v: {"input": [{"type": "message", "role": "user", "content": v}]},
+    lambda v: {"input": [{"role": "user", "content": [{"type": "input_text", "text": v}]}]},
+    lambda v: {"input": [{"role": "user", "content": [{"type": "input_image", "image_url": v}]}]},
+    lambda v: {"input": [{"type": "function_call", "call_id": v, "name": "f", "arguments": v}]},
+    lambda v: {"input": [{"type": "function_call_output", "call_id": "c", "output": v}]},
+    lambda v: {"tools": [{"type": "function", "name": v, "parameters": v}]},
+    lambda v: {"tools": [{"type": "namespace", "name": "n", "tools": v}]},
+    lambda v: {"text": {"format": v}},
+    lambda v: {"text": {"format": {"type": "json_schema", "name": v, "schema": v}}},
+    lambda v: {"tool_choice": {"type": "function", "name": v}},
+]
 
 
 def _clean(response: httpx.Response, anthropic: bool = False) -> None:
@@ -65,13 +84,30 @@ async def test_embeddings_field_garbage(client: httpx.AsyncClient, field: str) -
         _clean(await client.post("/v1/embeddings", json=body, headers=AUTH))
 
 
+@pytest.mark.parametrize("field", RESPONSES_FIELDS)
+async def test_responses_field_garbage(client: httpx.AsyncClient, field: str) -> None:
+    for stream in (False, True):
+        for value in GARBAGE:
+            body = {"model": "chat", "input": "hi", "stream": stream, field: value}
+            _clean(await client.post("/v1/responses", json=body, headers=AUTH))
+
+
+@pytest.mark.parametrize("nest", range(len(RESPONSES_NESTED)))
+async def test_responses_nested_garbage(client: httpx.AsyncClient, nest: int) -> None:
+    for value in GARBAGE:
+        body = {"model": "chat", "input": "hi", **RESPONSES_NESTED[nest](value)}
+        _clean(await client.post("/v1/responses", json=body, headers=AUTH))
+
+
 RAW = [
     b"", b"null", b"1", b'"s"', b"[]", b"\xff\xfe", b'{"model": "\xff"}', b"[" * 5000,
     b'{"model": 1e999}', b'{"model": "chat", "messages": [], "max_tokens": 99999999999999999999}',
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/messages", "/v1/embeddings"])
+@pytest.mark.parametrize(
+    "path", ["/v1/chat/completions", "/v1/messages", "/v1/embeddings", "/v1/responses"]
+)
 async def test_raw_body_garbage(client: httpx.AsyncClient, path: str) -> None:
     """Empty, non-object, invalid UTF-8, too deep, out-of-range: 400 (a JSON ``null`` too)."""
     for raw in RAW:

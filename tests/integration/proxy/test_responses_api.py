@@ -129,18 +129,19 @@ async def test_function_calls_stream_as_items_with_argument_deltas(
     assert item["id"] == added[0]["item"]["id"] == done["item_id"]
 
 
-async def test_tool_round_trip_without_storage(client: httpx.AsyncClient) -> None:
+@pytest.mark.parametrize("alias", ["chat", "claude", "llama"])
+async def test_tool_round_trip_without_storage(client: httpx.AsyncClient, alias: str) -> None:
     """The stateless form: the caller sends the function_call back with its output."""
     first = (
         await _create(
-            client, model="chat", input='call get_weather {"city": "Lima"}', tools=[WEATHER]
+            client, model=alias, input='call get_weather {"city": "Lima"}', tools=[WEATHER]
         )
     ).json()
     call = first["output"][0]
     assert call["type"] == "function_call"
     second = await _create(
         client,
-        model="chat",
+        model=alias,
         tools=[WEATHER],
         store=False,
         input=[

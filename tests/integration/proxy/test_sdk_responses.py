@@ -110,7 +110,9 @@ def test_stream_helper(sdk: openai.OpenAI) -> None:
     assert final.usage is not None
 
 
-def test_tools_round_trip_with_previous_response_id(sdk: openai.OpenAI) -> None:
+def test_tools_round_trip_with_previous_response_id(
+    sdk: openai.OpenAI, gateway: GatewayThread
+) -> None:
     first = sdk.responses.create(
         model="chat", input='call get_weather {"city": "Lima"}', tools=[WEATHER]
     )
@@ -126,6 +128,12 @@ def test_tools_round_trip_with_previous_response_id(sdk: openai.OpenAI) -> None:
     )
     assert second.output_text == "Tool result: 18C"
     assert second.previous_response_id == first.id
+    # The upstream saw the whole turn: the user's words, the stored call, then its output.
+    assert gateway.fake is not None
+    last = gateway.fake.requests("demo")[-1]["body"]["messages"]
+    assert [m["role"] for m in last] == ["user", "assistant", "tool"]
+    assert last[1]["tool_calls"][0]["id"] == calls[0].call_id
+    assert last[2] == {"role": "tool", "tool_call_id": calls[0].call_id, "content": "18C"}
 
 
 def test_streamed_tool_call(sdk: openai.OpenAI) -> None:
