@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from llm_gateway import __version__
@@ -29,6 +29,7 @@ from llm_gateway.fake_upstream.demo import start_demo_upstream
 from llm_gateway.middleware.body_limit import BodyLimitMiddleware
 from llm_gateway.middleware.error_handler import install_error_handlers
 from llm_gateway.middleware.request_context import RequestContextMiddleware
+from llm_gateway.middleware.text_guard import refuse_unstorable_text
 from llm_gateway.middleware.tracing import TracingMiddleware
 from llm_gateway.providers.registry import load_registry
 from llm_gateway.routers import admin as admin_router
@@ -181,6 +182,8 @@ def create_app(settings: Settings | None = None, *, tracing: Tracing | None = No
         lifespan=_lifespan(settings, metrics, traces),
         docs_url="/docs",
         redoc_url=None,
+        # Every management endpoint: unstorable text (NUL, lone surrogates) is a 400 naming it.
+        dependencies=[Depends(refuse_unstorable_text)],
     )
     install_error_handlers(app)
     app.include_router(health.router)

@@ -7,10 +7,11 @@ from typing import Annotated, cast
 
 import aiohttp
 from fastapi import Depends, Request
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from llm_gateway.core.config import Settings
+from llm_gateway.core.db_errors import is_unavailable
 from llm_gateway.core.exceptions import ServiceUnavailableError
 from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.core.store import Store
@@ -49,14 +50,11 @@ async def get_db_session(state: AppStateDep) -> AsyncIterator[AsyncSession]:
             except BaseException:
                 await session.rollback()
                 raise
-    except (OperationalError, InterfaceError, OSError, TimeoutError) as exc:
+    except (DBAPIError, OSError, TimeoutError) as exc:
+        # Down, starting up or shutting down: a 503, never a 500 (docs/OPERATIONS.md).
+        if not is_unavailable(exc):
+            raise
         raise ServiceUnavailableError("database unavailable", code="database_unavailable") from exc
-    except DBAPIError as exc:
-        if exc.connection_invalidated:
-            raise ServiceUnavailableError(
-                "database unavailable", code="database_unavailable"
-            ) from exc
-        raise
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from llm_gateway.core.exceptions import InvalidRequestError
+from llm_gateway.core.text import unstorable
 from llm_gateway.providers.anthropic_mapping import STOP_FROM_FINISH, split_content, tool_use_block
 from llm_gateway.providers.base import ChatRequest, ChatResponse
 from llm_gateway.providers.params import new_id
@@ -22,6 +23,13 @@ def _require(body: dict[str, Any], key: str, kind: type | tuple[type, ...], what
     if not isinstance(value, kind) or isinstance(value, bool):
         raise InvalidRequestError(f"{key}: {what}", param=key)
     return value
+
+
+def _model(body: dict[str, Any]) -> str:
+    model: str = _require(body, "model", str, "must be a string")
+    if unstorable(model):  # recorded in usage: NUL or a lone surrogate is refused here
+        raise InvalidRequestError("model: contains NUL or invalid Unicode", param="model")
+    return model
 
 
 def _part(block: dict[str, Any], where: str) -> dict[str, Any] | None:
@@ -134,7 +142,7 @@ def anthropic_request_to_canonical(body: Any) -> ChatRequest:
     """
     if not isinstance(body, dict):
         raise InvalidRequestError("Request body must be a JSON object")
-    model = _require(body, "model", str, "must be a string")
+    model = _model(body)
     max_tokens = _require(body, "max_tokens", int, "must be an integer")
     if max_tokens < 1:
         raise InvalidRequestError("max_tokens: must be at least 1", param="max_tokens")

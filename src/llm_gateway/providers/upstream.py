@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 import orjson
 
+from llm_gateway.core.exceptions import InvalidRequestError
 from llm_gateway.providers.base import Deployment, Timeouts, UpstreamCallError
 from llm_gateway.providers.streaming import bad_upstream_response, parse_json
 
@@ -192,9 +193,17 @@ async def post(
     response is closed (not returned to the pool) if the body exits early.
     """
     try:
+        data = orjson.dumps(payload)
+    except (TypeError, ValueError, RecursionError) as exc:
+        # The caller's request, not the upstream: a 400 that never counts against the
+        # deployment's health (the edge's depth limit makes this rare).
+        raise InvalidRequestError(
+            f"The request could not be encoded for the upstream: {exc}", code="invalid_request"
+        ) from None
+    try:
         resp = await http.post(
             url,
-            data=orjson.dumps(payload),
+            data=data,
             headers=headers,
             timeout=client_timeout(deployment.timeouts, stream=stream),
         )

@@ -109,6 +109,9 @@ class SecuritySettings(BaseModel):
     master_key: SecretStr | None = None
     password_min_length: int = Field(default=10, ge=8, le=128)
     api_key_cache_ttl_s: float = Field(default=30.0, gt=0)
+    # While the database is unavailable, a key (or user) verified within this long is still
+    # served from the cache; 0 turns it off (docs/OPERATIONS.md).
+    api_key_stale_s: float = Field(default=600.0, ge=0)
     # Login attempts one client IP may make on one account per window (never the account as a
     # whole: a guesser locks itself out, not the owner). Failures beyond login_free_failures
     # make the next attempt of that pair wait 1, 2, 4 ... up to login_max_delay_s seconds.

@@ -42,7 +42,12 @@ class RedisStore(Store):
             timeout=settings.socket_timeout_s,
             socket_timeout=settings.socket_timeout_s,
             socket_connect_timeout=settings.socket_timeout_s,
-            health_check_interval=30,
+            # After a Redis restart every pooled connection is dead once: a command that fails
+            # with a connection error is sent again, once, on a fresh connection (a command the
+            # server never received; timeouts are not retried, their command may have run), and
+            # a connection idle this long is checked with PING before use.
+            retry_on_error=[RedisConnectionError],
+            health_check_interval=5,
         )
         self.client: aioredis.Redis = aioredis.Redis.from_pool(pool)
         self._scripts: dict[str, AsyncScript] = {}

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from llm_gateway.core.exceptions import ServiceUnavailableError
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -50,6 +52,10 @@ class TTLCache(Generic[K, V]):
     ``None`` values are negative entries ("no such key"). They live in a separate, smaller LRU
     (``negative_max_entries``), so a flood of random credentials can evict other misses but
     never the live entries every legitimate request depends on.
+
+    An expired positive entry is kept (within the LRU bound) for ``stale_s`` more seconds: while
+    the database is unavailable (the load raises ``ServiceUnavailableError``) it is served
+    instead of a 503. Invalidations remove entries outright, so nothing revoked is served.
     """
 
     def __init__(
@@ -58,9 +64,12 @@ class TTLCache(Generic[K, V]):
         ttl_s: float,
         max_entries: int,
         negative_max_entries: int | None = None,
+        stale_s: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl_s = ttl_s
+        self.stale_s = stale_s
+        self.stale_served = 0
         self.max_entries = max_entries
         self.negative_max_entries = (
             max_entries if negative_max_entries is None else negative_max_entries
@@ -81,7 +90,8 @@ class TTLCache(Generic[K, V]):
             if entry is None:
                 continue
             if entry[0] <= self._clock():
-                del entries[key]
+                if entries is self._negative or not self.stale_s:
+                    del entries[key]
                 return False, None
             entries.move_to_end(key)
             return True, entry[1]
@@ -124,7 +134,14 @@ class TTLCache(Generic[K, V]):
             task = asyncio.ensure_future(self._load(key, loader, self.epoch))
             task.add_done_callback(lambda t: t.cancelled() or t.exception())
             self._inflight[key] = task
-        return await asyncio.shield(task)
+        try:
+            return await asyncio.shield(task)
+        except ServiceUnavailableError:
+            entry = self._data.get(key)
+            if entry is None or entry[0] + self.stale_s <= self._clock():
+                raise
+            self.stale_served += 1  # the database is away: the last verified state, bounded
+            return entry[1]
 
     async def _load(self, key: K, loader: Callable[[], Awaitable[V]], epoch: int) -> V:
         try:
@@ -138,15 +155,15 @@ class TTLCache(Generic[K, V]):
 class AuthCache:
     """The two caches authentication reads, and how invalidations apply to them."""
 
-    def __init__(self, *, ttl_s: float, max_entries: int) -> None:
+    def __init__(self, *, ttl_s: float, max_entries: int, stale_s: float = 0.0) -> None:
         # None values are negative entries: an unknown key hash costs one query per TTL, not one
         # per request. They get a tenth of the room, apart from the live entries.
         negative = max(100, max_entries // 10)
         self.keys: TTLCache[str, CachedKey | None] = TTLCache(
-            ttl_s=ttl_s, max_entries=max_entries, negative_max_entries=negative
+            ttl_s=ttl_s, max_entries=max_entries, negative_max_entries=negative, stale_s=stale_s
         )
         self.users: TTLCache[uuid.UUID, CachedUser | None] = TTLCache(
-            ttl_s=ttl_s, max_entries=max_entries, negative_max_entries=negative
+            ttl_s=ttl_s, max_entries=max_entries, negative_max_entries=negative, stale_s=stale_s
         )
 
     def invalidate(

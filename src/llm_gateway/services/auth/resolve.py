@@ -12,9 +12,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from llm_gateway.core.db_errors import is_unavailable
 from llm_gateway.core.exceptions import AuthenticationError, ServiceUnavailableError
 from llm_gateway.models.api_key import ApiKey
 from llm_gateway.models.user import User
@@ -39,7 +40,10 @@ async def _read_session(auth: AuthRuntime) -> AsyncIterator[AsyncSession]:
     try:
         async with auth.session_factory() as session:
             yield session
-    except (OperationalError, InterfaceError, OSError) as exc:
+    except (DBAPIError, OSError, TimeoutError) as exc:
+        # Down, starting up or shutting down: a 503, never a 500 (docs/OPERATIONS.md).
+        if not is_unavailable(exc):
+            raise
         raise ServiceUnavailableError("database unavailable", code="database_unavailable") from exc
 
 

@@ -60,6 +60,7 @@ class AuthRuntime:
         cache = AuthCache(
             ttl_s=settings.security.api_key_cache_ttl_s,
             max_entries=settings.auth.cache_max_entries,
+            stale_s=settings.security.api_key_stale_s,
         )
         return cls(
             settings=settings,

@@ -24,6 +24,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from llm_gateway.core.exceptions import GatewayError
 from llm_gateway.core.logging import get_logger
 from llm_gateway.core.state import AppState
+from llm_gateway.core.text import find_unstorable
 from llm_gateway.schemas.chat import WsAuth, WsChat, WsControl
 from llm_gateway.services.auth.authenticate import authenticate, credential_from_headers
 from llm_gateway.services.auth.principal import Principal
@@ -113,6 +114,9 @@ class ChatSocket:
             data = None
         if not isinstance(data, dict):
             await self._close(CLOSE_INVALID_PAYLOAD, "each message must be a JSON object")
+        field = find_unstorable(data)  # NUL or invalid Unicode: the history could not store it
+        if field is not None:
+            await self._close(CLOSE_INVALID_PAYLOAD, f"'{field[:60]}' contains NUL or invalid text")
         return data
 
     async def _next_message(self, wait_s: float | None = None) -> dict[str, Any]:

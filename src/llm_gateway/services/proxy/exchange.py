@@ -15,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 
 from llm_gateway.core.errors import render_error
 from llm_gateway.core.exceptions import GatewayError, InvalidRequestError
+from llm_gateway.core.json_depth import MAX_JSON_DEPTH, depth_exceeds, may_exceed_depth
 from llm_gateway.providers.streaming import SSE_CONTENT_TYPE, SSE_HEADERS
 from llm_gateway.services.proxy.context import CallContext
 
@@ -65,6 +66,11 @@ class Exchange:
             raise InvalidRequestError(
                 "We could not parse the JSON body of your request.", code="invalid_json"
             ) from None
+        if may_exceed_depth(raw) and depth_exceeds(body):
+            raise InvalidRequestError(
+                f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels.",
+                code="json_too_deep",
+            )
         return body
 
     def watch_disconnect(self) -> None:

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from llm_gateway.core.exceptions import InvalidRequestError
+from llm_gateway.core.text import unstorable
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _PART_TYPES = frozenset({"text", "image_url", "input_audio", "file", "refusal"})
@@ -51,6 +52,8 @@ def require_model(body: dict[str, Any]) -> str:
         raise invalid("model", "Missing required parameter: 'model'.", "missing_required_parameter")
     if not isinstance(model, str) or not model:
         raise invalid("model", "'model' must be a non-empty string.", "invalid_type")
+    if unstorable(model):  # recorded in usage: NUL or a lone surrogate is refused here
+        raise invalid("model", "'model' contains NUL or invalid Unicode.", "invalid_text")
     return model
 
 

@@ -41,6 +41,8 @@ async def before_proxy_call(state: AppState, ctx: CallContext, request: dict[str
         )
     ctx.extras[QUOTA_EXTRA] = admission
     ctx.response_headers.update(admission.headers)
+    principal = ctx.principal
+    ctx.permits = lambda alias, tier: state.quotas.allows(principal, alias, tier)
 
 
 async def after_proxy_call(state: AppState, ctx: CallContext) -> None:

@@ -99,6 +99,14 @@ class QuotaService:
         if self.sync is not None:
             await self.sync.stop()
 
+    def allows(self, principal: Principal, alias: str, model_tier: str | None) -> bool:
+        """Whether every subject's limits allow ``alias`` (what ``check_model`` enforces)."""
+        if not self.settings.enabled:
+            return True
+        return all(
+            s.limits.allows_model(alias, model_tier) for s in self.resolver.subjects(principal)
+        )
+
     def check_model(self, principal: Principal, alias: str, model_tier: str | None) -> None:
         """Raise 403 ``model_not_allowed`` unless every subject's limits allow ``alias``."""
         if not self.settings.enabled:

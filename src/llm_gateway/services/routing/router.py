@@ -145,9 +145,10 @@ class Router:
         if result is not None:
             return result
         for fallback in self.registry.fallbacks(alias):  # only looked up once the alias failed
-            result, error = await self._try_alias(
-                self.registry.get(fallback), trace, call, check, stream=stream
-            )
+            fallback_info = self.registry.get(fallback)
+            if trace.permits is not None and not trace.permits(fallback, fallback_info.tier):
+                continue  # the caller may not use this model: never serve (nor bill) it
+            result, error = await self._try_alias(fallback_info, trace, call, check, stream=stream)
             if result is not None:
                 return result
             last_error = error or last_error

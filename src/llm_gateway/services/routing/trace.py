@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -29,6 +30,9 @@ class RouteTrace:
     """
 
     attempts: list[Attempt] = field(default_factory=list)
+    # Set by the caller: may this caller be served by (alias, model tier)? Fallbacks it may not
+    # use are skipped, so a cooldown never serves (and bills) a model the caller cannot ask for.
+    permits: Callable[[str, str | None], bool] | None = None
     alias: str | None = None
     deployment: str | None = None
     provider: str | None = None

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from llm_gateway.core.database import session_scope
+from llm_gateway.core.db_errors import is_unavailable
 from llm_gateway.core.logging import get_logger
 from llm_gateway.core.text import storable
 from llm_gateway.models.base import utcnow
@@ -52,6 +53,8 @@ _OUTAGES = (
 
 def is_outage(exc: BaseException) -> bool:
     """True if ``exc`` says the database is unusable rather than that a record is bad."""
+    if is_unavailable(exc):
+        return True
     seen: BaseException | None = exc
     for _ in range(8):  # the error, what it wraps, and their causes
         if seen is None:

@@ -1,0 +1,94 @@
+"""Fallbacks respect the caller's allowed models: a cooldown never serves a forbidden model.
+
+Before: while ``demo`` cooled down, a free-tier user asking for it was served by ``demo-large``
+through the fallback chain and charged for it, though asking for ``demo-large`` directly is 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from llm_gateway.app import create_app
+from llm_gateway.core.state import AppState
+from llm_gateway.fake_upstream import FakeUpstream
+from tests.backends import Backend
+from tests.integration.auth.helpers import login, make_account, set_access
+from tests.integration.quotas.support import chat, quota_settings
+
+
+def _registry(base: str) -> str:
+    api = f"base_url: '{base}/v1'"
+    return f"""
+version: 1
+aliases:
+  demo:
+    tier: small
+    price: {{input: 1.0, output: 2.0}}
+    deployments: [{{provider: openai, model: demo, {api}}}]
+    fallbacks: [demo-large]
+  demo-large:
+    tier: large
+    price: {{input: 10.0, output: 30.0}}
+    deployments: [{{provider: openai, model: demo-large, {api}}}]
+"""
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeUpstream]:
+    async with FakeUpstream(seed=1) as server:
+        yield server
+
+
+@pytest.fixture
+def app(backend: Backend, fake: FakeUpstream, tmp_path: Path) -> FastAPI:
+    models = tmp_path / "models.yaml"
+    models.write_text(_registry(fake.base_url), encoding="utf-8")
+    tiers = {
+        "free": {"allowed_model_tiers": ["small"], "monthly_budget_usd": 5.0},
+        "pro": {"monthly_budget_usd": 200.0},
+    }
+    return create_app(
+        quota_settings(
+            backend,
+            models,
+            tiers,
+            tools={"code_executor_mode": "disabled"},
+        )
+    )
+
+
+async def _cool_down(state: AppState, alias: str) -> None:
+    deployment = state.models.get(alias).deployments[0].id
+    for _ in range(state.settings.providers.cooldown_failures):
+        await state.router.cooldowns.record_failure(deployment)
+    assert state.router.cooldowns.remaining_s(deployment) > 0
+
+
+async def test_a_free_user_is_not_served_by_a_forbidden_fallback(
+    client: httpx.AsyncClient, app_state: AppState
+) -> None:
+    free = await make_account(client, "free@example.com")
+    pro = await make_account(client, "pro@example.com")
+    await set_access(app_state, pro.user_id, tier="pro")
+    pro_headers = {
+        "authorization": f"Bearer {(await login(client, pro.email)).json()['access_token']}"
+    }
+    direct = await client.post(
+        "/v1/chat/completions", json=chat("demo-large"), headers=free.headers
+    )
+    assert direct.status_code == 403
+    await _cool_down(app_state, "demo")
+
+    refused = await client.post("/v1/chat/completions", json=chat("demo"), headers=free.headers)
+    assert refused.status_code == 503, refused.text
+    assert refused.headers.get("x-gateway-model") != "demo-large"
+    usage = (await client.get("/users/me/usage", headers=free.headers)).json()
+    assert usage["totals"]["cost_usd"] == 0.0  # not charged for a model it may not use
+
+    served = await client.post("/v1/chat/completions", json=chat("demo"), headers=pro_headers)
+    assert served.status_code == 200, served.text  # the fallback still works for who may use it
