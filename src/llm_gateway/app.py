@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -210,7 +211,12 @@ def create_app(settings: Settings | None = None, *, tracing: Tracing | None = No
             expose_headers=["x-request-id"],
         )
     app.add_middleware(
-        RequestContextMiddleware, access_log=settings.server.access_log, metrics=metrics
+        RequestContextMiddleware,
+        # At WARNING and above the access line (INFO) is filtered out, as before.
+        access_log=settings.server.access_log
+        and logging.getLevelName(settings.telemetry.log_level) <= logging.INFO,
+        json_log=settings.log_json,
+        metrics=metrics,
     )
     if traces.tracer is not None:  # outermost: the access-log line carries the trace id too
         app.add_middleware(TracingMiddleware, tracing=traces)

@@ -29,3 +29,36 @@ def test_query_string_credentials_are_masked_in_stdlib_logs() -> None:
     assert "sk-gw-abc" not in out
     assert "token=***" in out
     assert "page=2" in out
+
+
+async def test_json_access_line_carries_request_context() -> None:
+    """The access log's JSON line: the request's fields, the bound request id, no secrets."""
+    import asyncio
+
+    import orjson
+    import structlog
+
+    from llm_gateway.core.logging import JsonAccessLog
+
+    buffer = io.StringIO()
+    access = JsonAccessLog(buffer)
+    tokens = structlog.contextvars.bind_contextvars(request_id="req_abc", token="sk-secret")
+    try:
+        access.info("request", method="POST", path="/v1/chat/completions", status=200)
+        access.info("request", method="GET", path="/v1/models", status=401)
+    finally:
+        structlog.contextvars.reset_contextvars(**tokens)
+    assert buffer.getvalue() == ""  # written together at the end of the loop iteration
+    await asyncio.sleep(0)
+    first, second = (orjson.loads(line) for line in buffer.getvalue().splitlines())
+    assert first["event"] == "request"
+    assert first["level"] == "info"
+    assert (first["method"], first["path"], first["status"]) == (
+        "POST",
+        "/v1/chat/completions",
+        200,
+    )
+    assert first["request_id"] == "req_abc"
+    assert first["timestamp"].endswith("Z")
+    assert second["status"] == 401
+    assert "sk-secret" not in buffer.getvalue()

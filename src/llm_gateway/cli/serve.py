@@ -87,5 +87,8 @@ def _serve(args: argparse.Namespace) -> int:
         log_level="warning",
         lifespan="on",
         timeout_graceful_shutdown=30,
+        # A worker's startup (imports, lifespan) takes seconds, tens on a loaded host; uvicorn's
+        # default of 5 s kills replacement workers before they are ready, in a loop.
+        timeout_worker_healthcheck=60,
     )
     return 0

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sys
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TextIO
 
+import orjson
 import structlog
 
 _REDACT_KEYS = frozenset(
@@ -111,3 +114,42 @@ def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:
     """A named structured logger."""
     logger: structlog.typing.FilteringBoundLogger = structlog.get_logger(name)
     return logger
+
+
+class JsonAccessLog:
+    """The access log's one JSON line per request, built with orjson instead of structlog's chain.
+
+    The line has the same fields as the structlog JSON renderer's (bound context vars such as the
+    request id, ``event``, ``level``, an ISO UTC ``timestamp``), and secret-named keys are masked
+    the same way. Lines written during one event-loop iteration go out in one write, so a busy
+    worker pays one syscall per iteration rather than per request.
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+        self._lines: list[bytes] = []
+
+    def info(self, event: str, **fields: Any) -> None:
+        """Queue one line (written at the end of the current loop iteration)."""
+        fields.update(structlog.contextvars.get_contextvars())
+        fields["event"] = event
+        fields["level"] = "info"
+        fields["timestamp"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        _redact(None, "", fields)
+        lines = self._lines
+        if not lines:
+            try:
+                asyncio.get_running_loop().call_soon(self.flush)
+            except RuntimeError:  # no loop: write at once
+                lines.append(orjson.dumps(fields, default=str) + b"\n")
+                self.flush()
+                return
+        lines.append(orjson.dumps(fields, default=str) + b"\n")
+
+    def flush(self) -> None:
+        if not self._lines:
+            return
+        data, self._lines = b"".join(self._lines), []
+        stream = self._stream or sys.stderr  # read late: tests and servers may swap stderr
+        stream.write(data.decode())
+        stream.flush()

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from llm_gateway.core.errors import render_error
 from llm_gateway.core.exceptions import GatewayError, ServerError
-from llm_gateway.core.logging import get_logger
+from llm_gateway.core.logging import JsonAccessLog, get_logger
 from llm_gateway.core.metrics import GatewayMetrics
 from llm_gateway.middleware.security_headers import add_security_headers, security_headers
 
@@ -54,11 +54,18 @@ class RequestContextMiddleware:
     """Assign the request id, log one line per request, and turn escaped errors into JSON."""
 
     def __init__(
-        self, app: ASGIApp, *, access_log: bool = True, metrics: GatewayMetrics | None = None
+        self,
+        app: ASGIApp,
+        *,
+        access_log: bool = True,
+        json_log: bool = False,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
         self.app = app
         self.access_log = access_log
         self.metrics = metrics
+        # JSON lines are built directly (a fraction of structlog's cost per request).
+        self._access: Any = JsonAccessLog() if json_log else _log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -94,7 +101,7 @@ class RequestContextMiddleware:
                     route_label(scope), scope["method"], status, time.perf_counter() - started
                 )
             if self.access_log and scope["type"] == "http":
-                _log.info(
+                self._access.info(
                     "request",
                     method=scope["method"],
                     path=scope["path"],

@@ -9,7 +9,6 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
-from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -21,6 +20,7 @@ from llm_gateway.core.store.base import (
     StoreScript,
     StoreUnavailableError,
 )
+from llm_gateway.core.store.batching import ScriptBatcher
 
 _UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
@@ -50,7 +50,9 @@ class RedisStore(Store):
             health_check_interval=5,
         )
         self.client: aioredis.Redis = aioredis.Redis.from_pool(pool)
-        self._scripts: dict[str, AsyncScript] = {}
+        self._batcher = ScriptBatcher(
+            self.client, unavailable=self._unavailable, errors=_UNAVAILABLE
+        )
 
     def _unavailable(self, exc: BaseException) -> StoreUnavailableError:
         return StoreUnavailableError(
@@ -111,14 +113,8 @@ class RedisStore(Store):
     async def run_script(
         self, script: StoreScript, keys: Sequence[str], args: Sequence[ScriptArg] = ()
     ) -> ScriptResult:
-        registered = self._scripts.get(script.name)
-        if registered is None:
-            registered = self.client.register_script(script.lua)
-            self._scripts[script.name] = registered
-        try:
-            return await registered(keys=[self.key(k) for k in keys], args=list(args))
-        except _UNAVAILABLE as exc:
-            raise self._unavailable(exc) from exc
+        """Run ``script``; calls made in the same loop iteration share one round trip."""
+        return await self._batcher.run(script, [self.key(k) for k in keys], args)
 
     async def push(self, key: str, *values: bytes) -> int:
         try:
