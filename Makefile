@@ -1,5 +1,5 @@
 # The one way to install, run, test, lint and migrate llm-gateway.
-.PHONY: install run test lint fmt typecheck migrate lock bench fake-upstream clean
+.PHONY: install run test lint fmt typecheck migrate lock bench load fake-upstream clean
 
 install:
 	bash scripts/bootstrap.sh
@@ -33,6 +33,12 @@ lock:
 
 bench: install
 	bash bench/run.sh
+
+# Locust only, headless and bounded, against a running gateway: make load HOST=http://127.0.0.1:8000
+HOST ?= http://127.0.0.1:8000
+SECONDS ?= 60
+load: install
+	.venv/bin/locust -f tests/load/locustfile.py --headless -u 16 -r 16 -t $(SECONDS)s --host $(HOST) --only-summary
 
 clean:
 	rm -rf .venv var .mypy_cache .ruff_cache .pytest_cache

@@ -36,10 +36,27 @@ class WrkResult:
         return self.requests / self.duration_s
 
 
+def _descendants(pid: int) -> list[int]:
+    found, queue = [pid], [pid]
+    while queue:
+        current = queue.pop()
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            children = [int(c) for c in task.read_text().split()]
+            found += children
+            queue += children
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS_PER_S
+    """User + system CPU time the process and its children (workers) have used so far."""
+    total = 0
+    for each in _descendants(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS_PER_S
 
 
 def rss_mb(pid: int) -> float:
@@ -132,3 +149,42 @@ def ttft(
         "p50_ms": statistics.median(samples) * 1000,
         "p99_ms": samples[int(len(samples) * 0.99) - 1] * 1000,
     }
+
+
+def locust(host: str, *, seconds: int, tmp: Path, users: int = 16) -> dict[str, object]:
+    """A headless Locust run of ``tests/load/locustfile.py``; its per-request-type figures."""
+    import csv
+
+    prefix = tmp / "locust"
+    command = [
+        str(BENCH_DIR.parent / ".venv/bin/locust"),
+        "-f",
+        str(BENCH_DIR.parent / "tests/load/locustfile.py"),
+        "--headless",
+        "-u",
+        str(users),
+        "-r",
+        str(users),
+        "-t",
+        f"{seconds}s",
+        "--host",
+        host,
+        "--csv",
+        str(prefix),
+        "--only-summary",
+    ]
+    subprocess.run(command, capture_output=True, text=True, check=False, timeout=seconds + 120)
+    rows = []
+    with open(f"{prefix}_stats.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            rows.append(
+                {
+                    "name": f"{row['Type']} {row['Name']}".strip(),
+                    "requests": int(row["Request Count"]),
+                    "failures": int(row["Failure Count"]),
+                    "p50_ms": float(row["50%"] or 0),
+                    "p99_ms": float(row["99%"] or 0),
+                    "rps": float(row["Requests/s"] or 0),
+                }
+            )
+    return {"seconds": seconds, "users": users, "rows": rows}

@@ -13,6 +13,7 @@ client on the measured path). CPU µs/request is ``time.process_time`` over a ru
 run's request count; runs alternate between the two apps and the medians are reported.
 
     .venv/bin/python bench/hook_cost.py [--requests 2000] [--runs 5] [--profile out.pstats]
+        [--backend postgres] [--concurrency 16]
 """
 
 from __future__ import annotations
@@ -62,17 +63,28 @@ HEADERS = [
 ASGIApp = Callable[..., Awaitable[None]]
 
 
-def settings_for(tmp: Path, upstream_port: int, *, access_log: bool) -> Settings:
+def settings_for(
+    tmp: Path, upstream_port: int, *, access_log: bool, backend: str = "sqlite"
+) -> Settings:
     (tmp / "models.yaml").write_text(
         "version: 1\naliases:\n  bench:\n    deployments:\n"
         f"      - {{provider: openai, model: bench, base_url: 'http://127.0.0.1:{upstream_port}/v1'}}\n"
         "    capabilities: {tools: true, json: true}\n"
     )
     (tmp / "tiers.yaml").write_text(TIERS)
+    database_url = f"sqlite+aiosqlite:///{tmp / 'gateway.db'}"
+    store: dict[str, Any] = {}
+    if backend == "postgres":  # an existing, migrated database and a Redis namespace
+        database_url = os.environ["HOOK_COST_DATABASE_URL"]
+        store = {
+            "redis_url": os.environ.get("HOOK_COST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "namespace": f"hookcost{os.getpid()}:",
+        }
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         environment="production",
-        database={"url": f"sqlite+aiosqlite:///{tmp / 'gateway.db'}", "migrate_on_start": False},
+        database={"url": database_url, "migrate_on_start": False},
+        store=store,
         security={
             "jwt_secret": "bench-jwt-secret-0123456789abcdef0123456789",
             "api_key_pepper": "bench-pepper-0123456789abcdef0123456789abc",
@@ -125,13 +137,18 @@ async def call(app: ASGIApp) -> int:
     return status
 
 
-async def run(app: ASGIApp, state: AppState, requests: int) -> float:
-    """CPU µs per request over ``requests`` sequential calls, usage writes included."""
+async def run(app: ASGIApp, state: AppState, requests: int, concurrency: int = 1) -> float:
+    """CPU µs per request over ``requests`` calls, ``concurrency`` at a time, usage included."""
+
+    async def client(count: int) -> None:
+        for _ in range(count):
+            status = await call(app)
+            if status != 200:
+                raise RuntimeError(f"status {status}")
+
     started = time.process_time()
-    for _ in range(requests):
-        status = await call(app)
-        if status != 200:
-            raise RuntimeError(f"status {status}")
+    share = requests // concurrency
+    await asyncio.gather(*(client(share) for _ in range(concurrency)))
     await state.usage.wait_idle(60)
     return (time.process_time() - started) / requests * 1e6
 
@@ -145,8 +162,8 @@ async def main(args: argparse.Namespace, tmp: Path) -> None:
     async def no_op(*_: Any, **__: Any) -> None:
         return None
 
-    core_app = create_app(settings_for(tmp, port, access_log=False))
-    full_app = create_app(settings_for(tmp, port, access_log=True))
+    core_app = create_app(settings_for(tmp, port, access_log=False, backend=args.backend))
+    full_app = create_app(settings_for(tmp, port, access_log=True, backend=args.backend))
     async with LifespanManager(core_app) as core_m, LifespanManager(full_app) as full_m:
         # The managers' ``app`` puts the lifespan state into each request's scope.
         managers = {"core": core_m, "full": full_m}
@@ -164,7 +181,9 @@ async def main(args: argparse.Namespace, tmp: Path) -> None:
                 )
                 if profiler is not None and name == "full":
                     profiler.enable()
-                results[name].append(await run(apps[name], states[name], args.requests))
+                results[name].append(
+                    await run(apps[name], states[name], args.requests, args.concurrency)
+                )
                 if profiler is not None:
                     profiler.disable()
         hooks.before_upstream, hooks.finalize = shipped
@@ -183,12 +202,20 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=2000, help="requests per run")
     parser.add_argument("--runs", type=int, default=5, help="runs per app (medians reported)")
     parser.add_argument("--profile", help="write a cProfile of the 'full' runs to this file")
+    parser.add_argument(
+        "--backend",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="postgres: $HOOK_COST_DATABASE_URL (migrated) + Redis ($HOOK_COST_REDIS_URL)",
+    )
+    parser.add_argument("--concurrency", type=int, default=1, help="requests in flight")
     parsed = parser.parse_args()
     # The JSON access log goes nowhere (or to $HOOK_COST_LOG, to look at it).
     sys.stderr = open(os.environ.get("HOOK_COST_LOG", os.devnull), "w")
     try:
         with tempfile.TemporaryDirectory() as tmp_name:
-            upgrade(settings_for(Path(tmp_name), 0, access_log=False).database)
+            if parsed.backend == "sqlite":
+                upgrade(settings_for(Path(tmp_name), 0, access_log=False).database)
             asyncio.run(main(parsed, Path(tmp_name)))
     except BaseException:
         sys.stderr = sys.__stderr__

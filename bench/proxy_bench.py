@@ -1,18 +1,15 @@
-"""Proxy overhead benchmark: direct vs through the gateway, in one run, on this machine.
+"""Proxy overhead benchmark: the floor, both gateway backends and LiteLLM, in one run.
 
-Targets, all on 127.0.0.1 and all started here:
+Targets (``bench/targets.py``): ``direct`` (the canned upstream), ``passthrough`` (raw ASGI +
+aiohttp: the floor), ``embedded`` (SQLite + in-process store), ``production`` (PostgreSQL +
+Redis), ``production-2w`` (two workers), ``litellm`` (its proxy, pinned, own venv). Each gets
+wrk with 1 connection (added latency), with 16 (throughput; CPU time per request from /proc,
+summed over the target's processes), 16 concurrent streams, time to first token over sequential
+streams, and for the one-worker gateways RSS before and after ≥100k more requests. A Locust run
+(``tests/load/locustfile.py``) against the production target follows. ``--write-doc`` puts the
+tables into docs/BENCHMARKS.md between the ``bench:proxy`` markers.
 
-* ``direct``       the canned upstream itself (``bench/canned_upstream.py``)
-* ``passthrough``  a bare raw-ASGI + aiohttp relay (``bench/passthrough_app.py``): the floor
-* ``gateway-core`` the gateway, auth on, quota/usage hooks stubbed, access log off
-* ``gateway-full`` ``llm-gateway serve`` as shipped (production settings: access log, quotas
-  with limits high enough not to refuse, usage accounting)
-
-Each target gets a wrk run with 1 connection (added latency) and with 16 (throughput), CPU time
-per request from /proc, time to first token over sequential streams, and for the gateways RSS
-before and after 100k more requests. Results go to stdout as Markdown (and JSON with --json).
-
-    bash bench/run.sh          # or: .venv/bin/python bench/proxy_bench.py --duration 10
+    bash bench/run.sh          # = make bench; extra arguments go to this driver
 """
 
 from __future__ import annotations
@@ -20,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import signal
 import socket
 import subprocess
@@ -33,18 +31,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench_clients import BENCH_DIR, rss_mb, ttft, wrk
+import targets
+from bench_clients import STREAM_BODY, locust, rss_mb, ttft, wrk
+from bench_report import render, write_doc
 
-ROOT = BENCH_DIR.parent
-PYTHON = sys.executable
-KEY = "sk-bench-master-key-0123456789"
-TIERS = """enterprise:
-  requests_per_minute: 1000000000
-  tokens_per_minute: 1000000000000
-  tokens_per_day: 1000000000000
-  monthly_budget_usd: 1000000000
-  max_concurrent: 100000
-"""
+HEALTH = {"litellm": "/health/liveliness", "direct": None, "passthrough": None}
 
 
 def free_port() -> int:
@@ -54,9 +45,13 @@ def free_port() -> int:
     return port
 
 
-def wait_ready(port: int, path: str | None, timeout_s: float = 90) -> None:
+def wait_ready(
+    port: int, path: str | None, proc: subprocess.Popen[bytes], timeout_s: float
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"target on port {port} exited with {proc.returncode}")
         try:
             if path is None:
                 socket.create_connection(("127.0.0.1", port), 1).close()
@@ -68,156 +63,81 @@ def wait_ready(port: int, path: str | None, timeout_s: float = 90) -> None:
     raise RuntimeError(f"port {port} not ready after {timeout_s} s")
 
 
-def gateway_env(tmp: Path, upstream: int, *, access_log: bool) -> dict[str, str]:
-    (tmp / "models.yaml").write_text(
-        "version: 1\naliases:\n  bench:\n    deployments:\n"
-        f"      - {{provider: openai, model: bench, base_url: 'http://127.0.0.1:{upstream}/v1'}}\n"
-        "    capabilities: {tools: true, json: true}\n"
-    )
-    (tmp / "tiers.yaml").write_text(TIERS)
-    return {
-        **os.environ,
-        "LLMGW_ENVIRONMENT": "production",
-        "LLMGW_SECURITY__JWT_SECRET": "bench-jwt-secret-0123456789abcdef0123456789",
-        "LLMGW_SECURITY__API_KEY_PEPPER": "bench-pepper-0123456789abcdef0123456789abc",
-        "LLMGW_SECURITY__MASTER_KEY": KEY,
-        "LLMGW_PROVIDERS__MODELS_FILE": str(tmp / "models.yaml"),
-        "LLMGW_PROVIDERS__DEMO_UPSTREAM": "false",
-        "LLMGW_QUOTAS__TIERS_FILE": str(tmp / "tiers.yaml"),
-        "LLMGW_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'gateway.db'}",
-        "LLMGW_SERVER__ACCESS_LOG": "true" if access_log else "false",
-        "LLMGW_TOOLS__CODE_EXECUTOR_MODE": "disabled",  # no sandbox probe at startup
-        "PYTHONPATH": str(ROOT / "src"),
-    }
-
-
-def commands(ports: dict[str, int], gap_ms: float) -> dict[str, list[str]]:
-    venv = ROOT / ".venv/bin"
-    uvicorn_flags = ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
-    gap = ["--chunk-gap-ms", str(gap_ms)]
-    return {
-        "direct": [PYTHON, "canned_upstream.py", "--port", str(ports["direct"]), *gap],
-        "passthrough": [
-            str(venv / "uvicorn"),
-            "passthrough_app:app",
-            "--port",
-            str(ports["passthrough"]),
-            *uvicorn_flags,
-            "--log-level",
-            "warning",
-        ],
-        "gateway-core": [
-            PYTHON,
-            str(BENCH_DIR / "serve_gateway.py"),
-            "--no-hooks",
-            "--port",
-            str(ports["gateway-core"]),
-        ],
-        "gateway-full": [str(venv / "llm-gateway"), "serve", "--port", str(ports["gateway-full"])],
-    }
-
-
 @contextmanager
-def processes(tmp: Path, gap_ms: float) -> Iterator[dict[str, tuple[int, int, str]]]:
-    """Start every target; yields name -> (port, pid, bearer key)."""
-    names = ("direct", "passthrough", "gateway-core", "gateway-full")
-    ports = {name: free_port() for name in names}
-    upstream = f"http://127.0.0.1:{ports['direct']}"
-    envs = {
-        "direct": dict(os.environ),
-        "passthrough": {**os.environ, "BENCH_UPSTREAM": upstream},
-        "gateway-core": gateway_env(tmp, ports["direct"], access_log=False),
-        "gateway-full": gateway_env(tmp, ports["direct"], access_log=True),
-    }
-    migrate = [str(ROOT / ".venv/bin/llm-gateway"), "db", "upgrade"]
-    subprocess.run(migrate, env=envs["gateway-full"], check=True, capture_output=True)
+def running(
+    names: list[str], tmp: Path, gap_ms: float
+) -> Iterator[dict[str, tuple[int, int, str]]]:
+    """Start the targets; yields name -> (port, pid, bearer key)."""
+    ports = {name: free_port() for name in ["direct", *names]}
+    upstream = ports["direct"]
+    backends = targets.Backends() if any(n.startswith("production") for n in names) else None
     started: dict[str, subprocess.Popen[bytes]] = {}
     try:
-        for name, command in commands(ports, gap_ms).items():
+        if backends is not None:
+            backends.create()
+        for name in ports:
+            env: dict[str, str] = dict(os.environ)
+            if name == "passthrough":
+                env["BENCH_UPSTREAM"] = f"http://127.0.0.1:{upstream}"
+            elif name in targets.GATEWAYS:
+                work = tmp / name
+                work.mkdir(exist_ok=True)
+                env = targets.gateway_env(work, upstream, backends if name != "embedded" else None)
+            cwd = targets.BENCH_DIR if name in ("direct", "passthrough") else targets.ROOT
             log = (tmp / f"{name}.log").open("wb")
-            cwd = BENCH_DIR if name in ("direct", "passthrough") else ROOT
             started[name] = subprocess.Popen(
-                command, env=envs[name], cwd=cwd, stdout=log, stderr=log
+                targets.command(name, ports[name], upstream, tmp, gap_ms),
+                env=env,
+                cwd=cwd,
+                stdout=log,
+                stderr=log,
             )
-        for name in names:
-            wait_ready(ports[name], "/health/live" if name.startswith("gateway") else None)
+            # One at a time: the gateways migrate their database on startup.
+            wait_ready(ports[name], HEALTH.get(name, "/health/live"), started[name], 240)
         yield {
-            name: (ports[name], started[name].pid, KEY if name.startswith("gateway") else "")
-            for name in names
+            name: (
+                ports[name],
+                started[name].pid,
+                "" if name in HEALTH and name != "litellm" else targets.KEY,
+            )
+            for name in ports
         }
     finally:
         for proc in started.values():
             proc.terminate()
         for proc in started.values():
             try:
-                proc.wait(15)
+                proc.wait(20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        if backends is not None:
+            backends.drop()
 
 
-def measure(targets: dict[str, tuple[int, int, str]], args: argparse.Namespace) -> dict[str, Any]:
-    results: dict[str, Any] = {"load_before": os.getloadavg()}
-    for name, (port, pid, key) in targets.items():
-        url = f"http://127.0.0.1:{port}"
-        wrk(url, connections=4, duration_s=2, key=key)  # warm-up: connections, caches, JIT-free
-        one = wrk(url, connections=1, duration_s=args.duration, key=key, pid=pid)
-        many = wrk(url, connections=16, duration_s=args.duration, key=key, pid=pid)
-        stream = ttft(port, key=key, count=args.streams)
-        results[name] = {
-            "c1": asdict(one),
-            "c16": asdict(many),
-            "c16_rps": many.rps,
-            "ttft": stream,
-        }
-        print(f"# {name}: done", file=sys.stderr, flush=True)
-    if args.rss_requests:
-        for name in ("gateway-core", "gateway-full"):
-            port, pid, key = targets[name]
-            url = f"http://127.0.0.1:{port}"
-            wrk(url, connections=16, duration_s=5, key=key)  # settle after the runs above
-            before, served = rss_mb(pid), 0
-            while served < args.rss_requests:
-                served += wrk(url, connections=16, duration_s=10, key=key).requests
-            results[name]["rss_mb"] = {"before": before, "after": rss_mb(pid), "requests": served}
-            print(f"# {name}: rss done", file=sys.stderr, flush=True)
-    results["load_after"] = os.getloadavg()
-    return results
-
-
-def report(results: dict[str, Any]) -> str:
-    direct, floor = results["direct"], results["passthrough"]
-    load = f"{results['load_before'][0]:.2f} / {results['load_after'][0]:.2f}"
-    lines = [
-        f"Load average before/after: {load} ({os.cpu_count()} cores)",
-        "",
-        "| target | p50 1-in-flight (ms) | p99 (ms) | added p50 vs direct | added p99 "
-        "| req/s at 16 | CPU µs/req | TTFT p50 (ms) | added TTFT | errors |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for name in ("direct", "passthrough", "gateway-core", "gateway-full"):
-        r = results[name]
-        c1, c16 = r["c1"], r["c16"]
-        cpu = f"{c16['cpu_us_per_request']:.0f}" if c16["cpu_us_per_request"] else "-"
-        added_p50 = c1["p50_ms"] - direct["c1"]["p50_ms"]
-        added_p99 = c1["p99_ms"] - direct["c1"]["p99_ms"]
-        lines.append(
-            f"| {name} | {c1['p50_ms']:.3f} | {c1['p99_ms']:.3f} | {added_p50:+.3f} "
-            f"| {added_p99:+.3f} | "
-            f"{r['c16_rps']:.0f} | {cpu} | {r['ttft']['p50_ms']:.3f} | "
-            f"{r['ttft']['p50_ms'] - direct['ttft']['p50_ms']:+.3f} | "
-            f"{c1['errors'] + c1['non2xx'] + c16['errors'] + c16['non2xx']} |"
-        )
-    lines.append("")
-    for name in ("gateway-core", "gateway-full"):
-        rss = results[name].get("rss_mb")
-        if rss:
-            lines.append(
-                f"- {name}: RSS {rss['before']:.1f} MB after warm-up, {rss['after']:.1f} MB after "
-                f"{rss['requests']:,} more requests ({rss['after'] - rss['before']:+.1f} MB)"
-            )
-    over_floor = results["gateway-core"]["c1"]["p50_ms"] - floor["c1"]["p50_ms"]
-    lines.append(f"- gateway-core p50 over the bare passthrough: {over_floor:+.3f} ms")
-    return "\n".join(lines)
+def measure_one(
+    name: str, port: int, pid: int, key: str, args: argparse.Namespace
+) -> dict[str, Any]:
+    url = f"http://127.0.0.1:{port}"
+    wrk(url, connections=4, duration_s=2, key=key)  # warm-up: connections, caches
+    one = wrk(url, connections=1, duration_s=args.duration, key=key, pid=pid)
+    many = wrk(url, connections=16, duration_s=args.duration, key=key, pid=pid)
+    streams = wrk(url, connections=16, duration_s=args.duration, key=key, body=STREAM_BODY)
+    result: dict[str, Any] = {
+        "c1": asdict(one),
+        "c16": asdict(many),
+        "c16_rps": many.rps,
+        "stream_c16_rps": streams.rps,
+        "stream_errors": streams.errors + streams.non2xx,
+        "ttft": ttft(port, key=key, count=args.streams),
+    }
+    if name in ("embedded", "production") and args.rss_requests:
+        wrk(url, connections=16, duration_s=3, key=key)
+        before, served = rss_mb(pid), 0
+        while served < args.rss_requests:
+            served += wrk(url, connections=16, duration_s=10, key=key).requests
+        result["rss_mb"] = {"before": before, "after": rss_mb(pid), "requests": served}
+    print(f"# {name}: done", file=sys.stderr, flush=True)
+    return result
 
 
 def main() -> None:
@@ -227,20 +147,43 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
     parser.add_argument("--streams", type=int, default=500, help="sequential streams for TTFT")
     parser.add_argument("--rss-requests", type=int, default=100_000, help="0 skips the RSS run")
-    parser.add_argument("--json", type=Path, help="also write raw results here")
+    parser.add_argument("--locust-seconds", type=int, default=60, help="0 skips the Locust run")
+    parser.add_argument("--chunk-gap-ms", type=float, default=0.0, help="gap between chunks")
     parser.add_argument(
-        "--chunk-gap-ms", type=float, default=2.0, help="pause between the upstream's chunks"
+        "--targets",
+        default=",".join(targets.ALL[1:]),
+        help="comma-separated, of: " + ", ".join(targets.ALL[1:]),
     )
+    parser.add_argument("--json", type=Path, help="also write raw results here")
+    parser.add_argument("--write-doc", type=Path, help="replace the bench:proxy section here")
     args = parser.parse_args()
+    names = [n for n in args.targets.split(",") if n and n != "direct"]
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the targets on `kill` too
+    results: dict[str, Any] = {
+        "load_before": os.getloadavg(),
+        "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}",
+        "targets": {},
+    }
     with (
         tempfile.TemporaryDirectory(prefix="llmgw-bench-") as tmp,
-        processes(Path(tmp), args.chunk_gap_ms) as targets,
+        running(names, Path(tmp), args.chunk_gap_ms) as procs,
     ):
-        results = measure(targets, args)
+        for name, (port, pid, key) in procs.items():
+            results["targets"][name] = measure_one(name, port, pid, key, args)
+        if args.locust_seconds and "production" in procs:
+            port = procs["production"][0]
+            results["locust"] = locust(
+                f"http://127.0.0.1:{port}", seconds=args.locust_seconds, tmp=Path(tmp)
+            )
+    results["load_after"] = os.getloadavg()
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
-    print(report(results))
+    text = render(results)
+    print(text)
+    if args.write_doc:
+        write_doc(args.write_doc, text)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Proxy overhead benchmark (docs/BENCHMARKS.md, "Proxy overhead"): installs wrk if missing, then
-# runs bench/proxy_bench.py. Extra arguments go to the driver, e.g. `bash bench/run.sh --duration 5`.
+# runs bench/proxy_bench.py over the floor, both gateway backends (PostgreSQL + Redis from
+# LLMGW_BENCH_POSTGRES_URL / LLMGW_BENCH_REDIS_URL, default the local servers) and LiteLLM
+# (installed once into var/bench-litellm-venv), plus a Locust run, and writes the tables into
+# docs/BENCHMARKS.md. Extra arguments go to the driver, e.g. `bash bench/run.sh --duration 5`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v wrk >/dev/null 2>&1; then
@@ -13,4 +16,4 @@ if ! command -v wrk >/dev/null 2>&1; then
     exit 1
   fi
 fi
-exec .venv/bin/python bench/proxy_bench.py "$@"
+exec .venv/bin/python bench/proxy_bench.py --write-doc docs/BENCHMARKS.md "$@"
