@@ -17,6 +17,18 @@ if [ -z "$PYTHON" ]; then
   exit 1
 fi
 
+# The venv must run the interpreter asked for (CI names one): rebuild it when it does not.
+want_version=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])') || {
+  echo "bootstrap: PYTHON=$PYTHON does not run" >&2
+  exit 1
+}
+if [ -x .venv/bin/python ]; then
+  have_version=$(.venv/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' || true)
+  if [ "$have_version" != "$want_version" ]; then
+    echo "bootstrap: .venv runs Python $have_version, $PYTHON is $want_version: recreating it" >&2
+    rm -rf .venv
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi

@@ -20,6 +20,21 @@ from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.models import Base
 from tests.backends import Backend, destroy_backend, make_backend
 
+
+def _isolate_from_gateway_environment() -> None:
+    """Drop the operator's ``LLMGW_*`` variables (the README tells people to export some).
+
+    Tests build their settings explicitly; an exported ``LLMGW_REDIS_URL`` or
+    ``LLMGW_DATABASE_URL`` would otherwise override them, in-process and in every subprocess.
+    ``LLMGW_TEST_*`` variables configure the suite itself and stay.
+    """
+    for name in list(os.environ):
+        if name.startswith("LLMGW_") and not name.startswith("LLMGW_TEST_"):
+            del os.environ[name]
+
+
+_isolate_from_gateway_environment()  # at import: before any test module reads settings
+
 BACKEND_NAMES = [
     b.strip() for b in os.environ.get("LLMGW_TEST_BACKENDS", "postgres,sqlite").split(",") if b
 ]

@@ -40,6 +40,7 @@ import pytest
 
 from llm_gateway.core.config import DatabaseSettings
 from llm_gateway.core.migrations import upgrade
+from tests.system_tools import missing_tool
 
 PG_BIN = Path(os.environ.get("LLMGW_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -287,7 +288,7 @@ def private_postgres_cluster() -> Iterator[PrivatePostgres]:
     current user, and the server runs as ``postgres``.
     """
     if not (PG_BIN / "initdb").exists():
-        pytest.skip(f"no PostgreSQL binaries in {PG_BIN}")
+        missing_tool(f"PostgreSQL server binaries in {PG_BIN}", "set LLMGW_TEST_PG_BIN")
     directory = Path(tempfile.mkdtemp(prefix="llmgw-private-pg-"))
     server = PrivatePostgres(directory)
     try:

@@ -23,6 +23,7 @@ from llm_gateway.agent.runner import AgentRun, AgentRunner
 from llm_gateway.fake_upstream import Behaviour, FakeUpstream
 from llm_gateway.services.auth.principal import Principal
 from tests.integration.agent.conftest import BuildRunner, FakeSearx
+from tests.system_tools import missing_tool
 
 PRO = Principal(auth_method="api_key", role="user", tier="pro")
 LEAK = "my email is bob.kim@corp.io"
@@ -101,7 +102,7 @@ async def test_each_tool_through_native_tool_calling(
     tools = runner.deps.tools
     assert tools is not None
     if tool not in tools.names():
-        pytest.skip(f"{tool} is unavailable here (no sandbox)")
+        missing_tool(f"the {tool} tool (no sandbox)")
     text, expected = TOOL_PROMPTS[tool]
     result = await run(runner, text)
     answer = done(result)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from llm_gateway.app import create_app
+from llm_gateway.core.database import session_scope
 from llm_gateway.core.state import AppState
+from llm_gateway.models.auth_tokens import RefreshToken
 from llm_gateway.models.user import User
 from llm_gateway.services.auth.passwords import PasswordService
 from tests.backends import Backend
@@ -137,6 +141,21 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(client: httpx.AsyncC
 
 async def test_garbage_refresh_token_is_401(client: httpx.AsyncClient) -> None:
     response = await client.post("/auth/refresh", json={"refresh_token": "rt-gw-nonsense"})
+    assert response.status_code == 401
+    assert _error(response)["code"] == "invalid_refresh_token"
+
+
+async def test_an_expired_refresh_token_is_refused(
+    client: httpx.AsyncClient, app_state: AppState
+) -> None:
+    account = await make_account(client, "ivan@example.com")
+    async with session_scope(app_state.session_factory) as session:
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.user_id == account.user_id)
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    response = await client.post("/auth/refresh", json={"refresh_token": account.refresh})
     assert response.status_code == 401
     assert _error(response)["code"] == "invalid_refresh_token"
 

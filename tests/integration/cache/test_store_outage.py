@@ -23,8 +23,13 @@ from llm_gateway.core.state import STATE_KEY, AppState
 from tests.backends import Backend
 from tests.integration.cache.conftest import chat
 from tests.integration.proxy.conftest import AUTH, proxy_settings
+from tests.system_tools import missing_tool
 
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
+
+@pytest.fixture(autouse=True)
+def _needs_redis_server() -> None:
+    if shutil.which("redis-server") is None:
+        missing_tool("redis-server")
 
 
 def _free_port() -> int:

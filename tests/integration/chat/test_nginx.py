@@ -22,13 +22,17 @@ from tests.integration.auth.helpers import make_account
 from tests.integration.chat.conftest import install_agent
 from tests.integration.chat.support import GatedAgent, chat_settings, free_port, live_server
 from tests.integration.scaleout.cluster import render_nginx
+from tests.system_tools import missing_tool
 
 NGINX = shutil.which("nginx") or next(
     (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
 )
-pytestmark = pytest.mark.skipif(
-    NGINX is None, reason="nginx is not installed (bash scripts/system-deps.sh installs it)"
-)
+
+
+@pytest.fixture(autouse=True)
+def _needs_nginx() -> None:
+    if NGINX is None:
+        missing_tool("nginx")
 
 
 @asynccontextmanager

@@ -22,6 +22,7 @@ import pytest
 
 from llm_gateway.core.config import PROJECT_ROOT
 from tests.backends import Backend
+from tests.system_tools import missing_tool
 
 NGINX = shutil.which("nginx") or next(
     (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
@@ -31,9 +32,7 @@ METRICS_TOKEN = "scaleout-metrics-token-0123456789"
 
 def require_nginx() -> str:
     if NGINX is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("nginx is required in CI (scripts/system-deps.sh installs it)")
-        pytest.skip("nginx is not installed (bash scripts/system-deps.sh installs it)")
+        missing_tool("nginx")
     return NGINX
 
 

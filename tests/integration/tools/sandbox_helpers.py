@@ -6,12 +6,11 @@ import asyncio
 import os
 from pathlib import Path
 
-import pytest
-
 from llm_gateway.core.config import ToolSettings
 from llm_gateway.tools import ToolRegistry, ToolResult
 from llm_gateway.tools.code_executor import CodeExecutor, probe_sandbox
 from llm_gateway.tools.sandbox import host_user
+from tests.system_tools import missing_tool
 
 OUTPUT_CAP = 4000
 # An unusual open-files limit marks this suite's sandboxes, so leftover-process checks ignore the
@@ -43,7 +42,7 @@ async def sandbox_registry(**overrides: object) -> ToolRegistry:
     if settings.code_executor_mode == "sandbox":
         problem = await probe_sandbox(settings)
         if problem:
-            pytest.skip(f"bubblewrap sandbox unavailable here: {problem}")
+            missing_tool(f"the bubblewrap sandbox ({problem})")
     return ToolRegistry([CodeExecutor(settings)])
 
 
