@@ -82,7 +82,8 @@ def _serve(args: argparse.Namespace) -> int:
         port=port,
         workers=workers,
         loop="uvloop",
-        http="httptools",
+        # httptools with a header-read timeout (middleware/header_timeout.py).
+        http="llm_gateway.middleware.header_timeout:HeaderTimeoutProtocol",
         access_log=False,
         log_level="warning",
         lifespan="on",

@@ -48,6 +48,9 @@ class ServerSettings(BaseModel):
     # On SIGTERM, answer 503 on /health/ready for this long before stopping (0 = stop at once;
     # Kubernetes uses a preStop pause instead). Then in-flight requests drain for up to 30 s.
     shutdown_delay_s: float = Field(default=0.0, ge=0, le=120)
+    # A connection that has not sent a complete request line and headers this long after it
+    # opened (or after its previous request began) is closed: slow-loris protection.
+    header_timeout_s: float = Field(default=10.0, gt=0, le=300)
 
 
 class DatabaseSettings(BaseModel):

@@ -87,13 +87,24 @@ async def reserve(
         if info is not None:
             output = min(output, info.max_output_tokens)
     cost = 0.0 if info is None else state.models.cost(alias, prompt, output)
-    return await state.quotas.admit(
+    admission = await state.quotas.admit(
         principal,
         prompt_tokens=prompt,
         max_output_tokens=output,
         estimated_cost_usd=cost,
         request_id=request_id or "",
     )
+    if (
+        isinstance(request, dict)
+        and "messages" in request
+        and requested_output_tokens(request) is None
+        and admission.enforced
+        and any(s.limits.monthly_budget_usd is not None for s in admission.subjects)
+    ):
+        # A budget applies and the caller set no limit: the upstream may write no more than was
+        # reserved, so concurrent calls overrun the budget by at most one reservation.
+        request["max_tokens"] = output
+    return admission
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,70 @@
+"""uvicorn's httptools protocol with a header-read timeout (uvicorn has none).
+
+A connection that opens and sends nothing, or trickles a request line and headers byte by byte,
+used to be held forever (a slow-loris holds every socket the process may open). This protocol
+arms a timer when the connection opens and when each request begins, disarms it once the headers
+are complete, and closes the connection if it fires first. Idle time between requests is
+uvicorn's own keep-alive timeout. The limit is ``LLMGW_SERVER__HEADER_TIMEOUT_S``, read from the
+settings the lifespan put in the server state (``llm-gateway serve`` passes this class by its
+import path, so every worker process uses it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from llm_gateway.core.state import STATE_KEY
+
+DEFAULT_HEADER_TIMEOUT_S = 10.0
+
+
+class HeaderTimeoutProtocol(HttpToolsProtocol):
+    """``HttpToolsProtocol`` that closes connections whose headers do not arrive in time."""
+
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def _header_timeout_s(self) -> float:
+        state: Any = self.app_state.get(STATE_KEY)
+        try:
+            return float(state.settings.server.header_timeout_s)
+        except AttributeError:
+            return DEFAULT_HEADER_TIMEOUT_S
+
+    def _arm(self) -> None:
+        if self._header_timer is None:
+            self._header_timer = self.loop.call_later(
+                self._header_timeout_s(), self._headers_too_slow
+            )
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm()
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        self._disarm()  # idle until the next request: uvicorn's keep-alive timeout applies
+        super().on_response_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
