@@ -306,3 +306,47 @@ async def test_routes_need_a_credential(client: httpx.AsyncClient) -> None:
     ).status_code == 401
     assert (await client.get("/v1/responses/resp_x")).status_code == 401
     assert (await client.delete("/v1/responses/resp_x")).status_code == 401
+
+
+@pytest.mark.parametrize("alias", ["chat", "claude", "llama"])
+async def test_a_codex_shaped_request_works_on_every_provider(
+    client: httpx.AsyncClient, alias: str
+) -> None:
+    """Developer messages, a namespace of tools, reasoning items and Codex's extra fields."""
+    namespace = {
+        "type": "namespace",
+        "name": "multi_agent_v1",
+        "description": "Sub-agents",
+        "tools": [{"type": "function", "name": "close_agent", "parameters": {"type": "object"}}],
+    }
+    body = {
+        "model": alias,
+        "store": False,
+        "include": ["reasoning.encrypted_content"],
+        "reasoning": {"summary": "auto"},
+        "prompt_cache_key": "k",
+        "client_metadata": {"thread_id": "t"},
+        "tools": [WEATHER, namespace],
+        "input": [
+            {
+                "type": "message",
+                "role": "developer",
+                "content": [{"type": "input_text", "text": "rules"}],
+            },
+            {"type": "reasoning", "summary": [], "encrypted_content": "opaque"},
+            {
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": "call multi_agent_v1__close_agent"}],
+            },
+        ],
+    }
+    response = await client.post("/v1/responses", json=body, headers=AUTH)
+    assert response.status_code == 200, response.text
+    # No spec validation here: namespace tools are an OpenAI extension the spec lacks.
+    (item,) = response.json()["output"]
+    assert (item["type"], item["namespace"], item["name"]) == (
+        "function_call",
+        "multi_agent_v1",
+        "close_agent",
+    )
