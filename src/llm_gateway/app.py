@@ -36,6 +36,7 @@ from llm_gateway.providers.registry import load_registry
 from llm_gateway.routers import admin as admin_router
 from llm_gateway.routers import anthropic_compat, health, openai_compat, users
 from llm_gateway.routers import auth as auth_router
+from llm_gateway.routers import cache as cache_router
 from llm_gateway.routers import chat as chat_router
 from llm_gateway.routers import conversations as conversations_router
 from llm_gateway.routers import metrics as metrics_router
@@ -197,6 +198,8 @@ def create_app(settings: Settings | None = None, *, tracing: Tracing | None = No
     app.include_router(chat_router.router)
     app.include_router(usage_router.router)
     app.include_router(admin_router.router)
+    app.include_router(cache_router.router)
+    app.include_router(cache_router.admin)
 
     # Added innermost first: the request context wraps everything, so even CORS and body-limit
     # errors carry a request id and are logged.

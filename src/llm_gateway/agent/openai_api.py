@@ -29,6 +29,7 @@ from llm_gateway.agent.events import (
     ToolEvent,
 )
 from llm_gateway.agent.nodes.response_formatter import completion_object, usage_object
+from llm_gateway.cache import CacheControls
 from llm_gateway.core.exceptions import (
     AuthenticationError,
     ClientError,
@@ -38,7 +39,7 @@ from llm_gateway.core.exceptions import (
 )
 from llm_gateway.core.state import AppState
 from llm_gateway.providers.streaming import SSE_DONE, openai_error_event, sse_data
-from llm_gateway.services.proxy import hooks
+from llm_gateway.services.proxy import caching, hooks
 from llm_gateway.services.proxy.context import CallContext
 from llm_gateway.services.proxy.exchange import Exchange
 from llm_gateway.services.routing.trace import Attempt
@@ -135,8 +136,16 @@ def _settle(ctx: CallContext, done: DoneEvent) -> None:
     ]
 
 
-async def serve_auto(state: AppState, exchange: Exchange, request: dict[str, Any]) -> None:
-    """Serve a validated ``model: auto`` chat request through the agent graph."""
+async def serve_auto(
+    state: AppState,
+    exchange: Exchange,
+    request: dict[str, Any],
+    controls: CacheControls | None = None,
+) -> None:
+    """Serve a validated ``model: auto`` chat request through the agent graph.
+
+    With ``LLMGW_CACHE__AUTO_MODE`` set, a cached answer is served before any agent work.
+    """
     ctx = exchange.ctx
     principal = ctx.principal
     if principal is None:
@@ -149,15 +158,32 @@ async def serve_auto(state: AppState, exchange: Exchange, request: dict[str, Any
         await hooks.before_upstream(state, ctx, request)
     finally:
         ctx.requested_model = AUTO_MODEL
+    plan = None
+    if controls is not None:
+        plan, hit = await caching.lookup_auto(state, ctx, request, controls)
+        if hit is not None:
+            await caching.send_openai(exchange, hit, request)
+            return
     events = state.agent.run(request["messages"], principal, AUTO_MODEL, options)
     if options.stream:
         stream_options = request.get("stream_options") or {}
-        await _relay(exchange, events, include_usage=stream_options.get("include_usage") is True)
+        include_usage = stream_options.get("include_usage") is True
+        done = await _relay(exchange, events, include_usage=include_usage)
     else:
-        await _respond(exchange, events)
+        done = await _respond(exchange, events)
+    if plan is not None and done is not None and not (done.tools_used or done.guardrail_actions):
+        await caching.save(state, plan, _completion(done))
 
 
-async def _respond(exchange: Exchange, events: AsyncIterator[AgentEvent]) -> None:
+def _completion(done: DoneEvent) -> dict[str, Any]:
+    body: dict[str, Any] = completion_object(
+        done.content, done.finish_reason, done.model, done.usage, {}
+    )
+    body.pop("gateway", None)
+    return body
+
+
+async def _respond(exchange: Exchange, events: AsyncIterator[AgentEvent]) -> DoneEvent | None:
     ctx = exchange.ctx
     summary = _Summary()
     async for event in events:
@@ -171,6 +197,8 @@ async def _respond(exchange: Exchange, events: AsyncIterator[AgentEvent]) -> Non
                 event.content, event.finish_reason, event.model, event.usage, event.metadata
             )
             await exchange.send_json(200, orjson.dumps(body))
+            return event
+    return None
 
 
 class _Chunks:
@@ -211,7 +239,7 @@ class _Chunks:
 
 async def _relay(
     exchange: Exchange, events: AsyncIterator[AgentEvent], *, include_usage: bool
-) -> None:
+) -> DoneEvent | None:
     ctx = exchange.ctx
     summary = _Summary()
     chunks = _Chunks()
@@ -231,9 +259,12 @@ async def _relay(
                 tail.append(chunks.usage(event.model, event))
             await exchange.emit(b"".join(tail))
             await exchange.finish(SSE_DONE)
+            return event
         elif isinstance(event, ErrorEvent):
             error = _as_exception(event)
             if not exchange.started:
                 raise error  # nothing sent yet: a proper HTTP error
             ctx.fail(error)
             await exchange.finish(openai_error_event(error, request_id=ctx.request_id))
+            return None
+    return None

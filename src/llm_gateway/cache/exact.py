@@ -18,6 +18,7 @@ class Entry:
     response: dict[str, Any]
     query: str | None
     created_at: float
+    context: str | None = None  # the semantic namespace it is indexed in, if any
 
 
 def gen_key(namespace: str) -> str:
@@ -33,13 +34,15 @@ def vector_key(namespace: str) -> str:
 
 
 def encode_entry(entry: Entry) -> bytes:
-    return orjson.dumps({"r": entry.response, "q": entry.query, "c": entry.created_at})
+    return orjson.dumps(
+        {"r": entry.response, "q": entry.query, "c": entry.created_at, "s": entry.context}
+    )
 
 
 def decode_entry(raw: bytes) -> Entry | None:
     try:
         data = orjson.loads(raw)
-        return Entry(data["r"], data.get("q"), float(data.get("c") or 0))
+        return Entry(data["r"], data.get("q"), float(data.get("c") or 0), data.get("s"))
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         return None  # written by another version: a miss
 

@@ -28,6 +28,8 @@ class CachePlan:
     query: str | None = None  # semantic: the last user message
     context: str | None = None  # semantic: index namespace (tenant + everything but the query)
     generation: str | None = None
+    vector: Any = None  # semantic: the query's embedding, computed once by the lookup
+    candidate: tuple[str, float] | None = None  # semantic: a rejected near match (digest, score)
 
 
 def _digest(data: bytes) -> str:

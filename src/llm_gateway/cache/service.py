@@ -122,7 +122,7 @@ class ResponseCache:
         """Store a fresh upstream answer (called after it was sent; failures only logged)."""
         if not plan.write or plan.generation is None or not _cacheable(response):
             return
-        entry = Entry(response, plan.query if plan.context else None, time.time())
+        entry = Entry(response, plan.query if plan.context else None, time.time(), plan.context)
         try:
             stored = await self.entries.put(
                 plan.namespace, plan.digest, entry, ttl_s=plan.ttl_s, generation=plan.generation
@@ -131,17 +131,21 @@ class ResponseCache:
                 self.counters.stores += 1
                 if self.semantic is not None and plan.context and plan.query:
                     await self.semantic.add(plan, entry)
+            if self.semantic is not None and plan.candidate is not None:
+                await self.semantic.learn(plan, response, self.entries)
         except _STORE_ERRORS as exc:
             self._failed(exc)
 
-    async def flag(self, namespace: str, digest: str, *, context: str | None = None) -> bool:
+    async def flag(self, namespace: str, digest: str) -> bool:
         """A caller says this answer was wrong: evict it everywhere and count it."""
-        dropped = await self.entries.drop(namespace, digest)
-        if self.semantic is not None:
-            await self.semantic.forget(namespace, digest, context=context)
-        if dropped:
-            self.counters.flagged += 1
-        return dropped
+        _, entry = await self.entries.get(namespace, digest)
+        if entry is None:
+            return False
+        await self.entries.drop(namespace, digest)
+        if self.semantic is not None and entry.context:
+            await self.semantic.forget(entry.context, digest)
+        self.counters.flagged += 1
+        return True
 
     async def flush(self, namespace: str) -> None:
         """Drop every entry of ``namespace`` (exact and semantic) on every instance."""

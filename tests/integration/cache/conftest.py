@@ -39,6 +39,9 @@ aliases:
     price: {{input: 1000.0, output: 2000.0}}
     deployments: [{{provider: openai, model: half-up, {api}}}]
     cache: {{mode: exact, hit_price_fraction: 0.5}}
+  sem:
+    deployments: [{{provider: openai, model: sem-up, {api}}}]
+    cache: {{mode: semantic}}
   team:
     deployments: [{{provider: openai, model: team-up, {api}}}]
     cache: {{mode: exact, shared: true}}

@@ -1,13 +1,35 @@
-"""The semantic layer (filled in by the semantic cache work)."""
+"""The semantic layer: embed the question, find near entries, verify, learn from outcomes.
+
+Only asked after an exact miss, and only inside the request's semantic namespace (tenant +
+alias + every parameter, system prompt and earlier turn, so only the last question may differ).
+A candidate becomes a hit only if its cosine clears the trained floor AND the verifier's
+probability clears the entry's own threshold (``adaptive.py``).
+"""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+import orjson
 
 from llm_gateway.cache.counters import CacheCounters
 from llm_gateway.cache.exact import Entry, ExactEntries
 from llm_gateway.cache.plan import CachePlan
+from llm_gateway.cache.semantic.adaptive import EvidenceBook, entry_threshold
+from llm_gateway.cache.semantic.embed import Embedder, embed_one
+from llm_gateway.cache.semantic.index import NamespaceIndex
+from llm_gateway.cache.semantic.store import CHANNEL, VectorStore, pack, unpack
+from llm_gateway.cache.semantic.verifier import VerifierModel
+from llm_gateway.core.config import CacheSettings
+from llm_gateway.core.logging import get_logger
+from llm_gateway.core.store import Store
+
+_log = get_logger("llm_gateway.cache.semantic")
+SAME_ANSWER_COSINE = 0.92  # two answers this close count as "the cached one was right"
+CANDIDATES = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,22 +40,162 @@ class SemanticMatch:
 
 
 class SemanticLayer:
+    """One per process; indexes are built lazily per namespace and follow pub/sub."""
+
+    def __init__(
+        self, settings: CacheSettings, store: Store, embedder: Embedder, verifier: VerifierModel
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.vectors = VectorStore(store)
+        self.embedder = embedder
+        self.verifier = verifier
+        self.evidence = EvidenceBook()
+        self._indexes: dict[str, NamespaceIndex] = {}
+        self._loading: dict[str, asyncio.Task[NamespaceIndex]] = {}
+        self._listener: asyncio.Task[None] | None = None
+
+    # --- cross-instance sync -----------------------------------------------------------------
+
+    def start(self) -> None:
+        self._listener = asyncio.create_task(self._listen(), name="cache-semantic-listener")
+
+    async def aclose(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with self.store.subscribe(CHANNEL) as messages:
+                    self._indexes.clear()  # anything missed while away is reloaded on use
+                    async for raw in messages:
+                        self._apply(orjson.loads(raw))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                _log.warning("semantic cache sync lost; retrying", error=str(exc))
+                self._indexes.clear()
+                await asyncio.sleep(1.0)
+
+    def _apply(self, message: dict[str, Any]) -> None:
+        op, context = message.get("op"), str(message.get("ctx", ""))
+        if op == "flush":
+            for name in [c for c in self._indexes if c.startswith(context + "|")]:
+                del self._indexes[name]
+            return
+        index = self._indexes.get(context)
+        if index is None:
+            return  # not loaded here: it will load from the store when first used
+        digest = str(message.get("d"))
+        if op == "add":
+            index.add(digest, unpack(bytes.fromhex(str(message.get("v")))))
+        elif op == "del":
+            index.remove(digest)
+            self.evidence.forget(digest)
+
+    async def _index(self, context: str) -> NamespaceIndex:
+        index = self._indexes.get(context)
+        if index is not None:
+            return index
+        task = self._loading.get(context)
+        if task is None:
+            task = asyncio.ensure_future(self._load(context))
+            self._loading[context] = task
+        try:
+            return await asyncio.shield(task)
+        finally:
+            self._loading.pop(context, None)
+
+    async def _load(self, context: str) -> NamespaceIndex:
+        digests, vectors = await self.vectors.load(context)
+        index = NamespaceIndex(self.embedder.dim)
+        if digests:
+            index.add_many(digests, vectors)
+        self._indexes[context] = index
+        return index
+
+    # --- the request path --------------------------------------------------------------------
+
     async def find(
         self, plan: CachePlan, entries: ExactEntries, counters: CacheCounters
     ) -> SemanticMatch | None:
+        if plan.context is None or plan.query is None:
+            return None
+        plan.vector = await embed_one(self.embedder, plan.query)
+        index = await self._index(plan.context)
+        bound = plan.spec.error_bound
+        for digest, cosine in index.search(plan.vector, CANDIDATES):
+            if cosine < self.verifier.cosine_floor:
+                break
+            _, entry = await entries.get(plan.namespace, digest)
+            if entry is None or entry.query is None:
+                index.remove(digest)  # expired or flushed: tidy the local index
+                continue
+            score, language = self.verifier.score(entry.query, plan.query, cosine)
+            threshold = entry_threshold(
+                self.evidence.get(digest), self.verifier.threshold(language), bound
+            )
+            if score >= threshold:
+                return SemanticMatch(digest, entry, score)
+            counters.verifier_rejections += 1
+            if plan.candidate is None:
+                plan.candidate = (digest, score)
         return None
 
     async def add(self, plan: CachePlan, entry: Entry) -> None:
-        return None
+        if plan.context is None or plan.query is None:
+            return
+        if plan.vector is None:
+            plan.vector = await embed_one(self.embedder, plan.query)
+        index = await self._index(plan.context)
+        if len(index) >= self.settings.max_entries_per_namespace:
+            return
+        await self.vectors.add(plan.context, plan.digest, plan.vector, plan.ttl_s)
+        index.add(plan.digest, plan.vector)
+        message = {"op": "add", "ctx": plan.context, "d": plan.digest, "v": pack(plan.vector).hex()}
+        await self.store.publish(CHANNEL, orjson.dumps(message))
 
-    async def forget(self, namespace: str, digest: str, *, context: str | None) -> None:
-        return None
+    async def learn(self, plan: CachePlan, fresh: dict[str, Any], entries: ExactEntries) -> None:
+        """A near miss went upstream: was the cached answer the same? Record it for the entry."""
+        if plan.candidate is None:
+            return
+        digest, score = plan.candidate
+        _, entry = await entries.get(plan.namespace, digest)
+        if entry is None:
+            return
+        cached_text, fresh_text = _answer_text(entry.response), _answer_text(fresh)
+        if not cached_text or not fresh_text:
+            return
+        same = cached_text.strip() == fresh_text.strip()
+        if not same:
+            vectors = await asyncio.to_thread(self.embedder.embed, [cached_text, fresh_text])
+            same = float(np.dot(vectors[0], vectors[1])) >= SAME_ANSWER_COSINE
+        self.evidence.observe(digest, score, same)
+
+    async def forget(self, context: str, digest: str) -> None:
+        """Remove an entry from every instance's index (a flagged wrong answer)."""
+        index = self._indexes.get(context)
+        if index is not None:
+            index.remove(digest)
+        self.evidence.forget(digest)
+        await self.vectors.remove(context, digest)
+        message = {"op": "del", "ctx": context, "d": digest}
+        await self.store.publish(CHANNEL, orjson.dumps(message))
 
     async def flush(self, namespace: str) -> None:
-        return None
-
-    async def aclose(self) -> None:
-        return None
+        for name in [c for c in self._indexes if c.startswith(namespace + "|")]:
+            del self._indexes[name]
+        await self.store.publish(CHANNEL, orjson.dumps({"op": "flush", "ctx": namespace}))
 
     def stats(self) -> dict[str, Any]:
-        return {}
+        return {
+            "namespaces_loaded": len(self._indexes),
+            "entries_loaded": sum(len(i) for i in self._indexes.values()),
+        }
+
+
+def _answer_text(response: dict[str, Any]) -> str:
+    choices = response.get("choices") or [{}]
+    return str((choices[0].get("message") or {}).get("content") or "")

@@ -22,5 +22,8 @@ class CacheSettings(BaseModel):
     max_entries_per_namespace: int = Field(default=100_000, ge=1)
     # The trained pair classifier; None uses the weights shipped in the package.
     verifier_weights: Path | None = None
+    # "model": "auto" (the agent): off unless set; answers that used a tool are never stored.
+    auto_mode: Literal["off", "exact", "semantic"] = "off"
+    auto_ttl_s: int = Field(default=3600, ge=1)
     # Longest prompt (characters of the last user message) the semantic cache considers.
     semantic_max_chars: int = Field(default=2000, ge=1)

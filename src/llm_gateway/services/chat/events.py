@@ -116,6 +116,7 @@ def done_event(
             "context_tokens": context_tokens,
             "tools_used": list(event.tools_used),
             "guardrail_actions": list(event.guardrail_actions),
+            **({"cache": event.metadata["cache"]} if event.metadata.get("cache") else {}),
         },
     )
 

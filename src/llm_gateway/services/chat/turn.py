@@ -261,5 +261,6 @@ class ChatTurn:
                 status_code=200 if outcome.status != "error" else outcome.error_status,
                 error_code=None if done else outcome.error_code,
                 stream=self.options.stream,
+                cache_hit=bool(done and done.metadata.get("cache")),
             )
         )

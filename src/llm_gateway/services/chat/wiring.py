@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from llm_gateway.core.state import AppState
+from llm_gateway.services.chat.caching import CachingChatAgent
 from llm_gateway.services.chat.deps import ChatAgent, ChatDeps
 from llm_gateway.services.chat.small_model import SmallModel
 from llm_gateway.services.routing.trace import RouteTrace
@@ -24,7 +25,7 @@ def small_model(state: AppState) -> SmallModel | None:
 
 
 def chat_agent(state: AppState) -> ChatAgent:
-    return state.agent
+    return CachingChatAgent(state.agent, state)
 
 
 def build_chat_deps(state: AppState, agent: ChatAgent | None = None) -> ChatDeps:

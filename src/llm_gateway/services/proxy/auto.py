@@ -5,16 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from llm_gateway.agent.openai_api import serve_auto
+from llm_gateway.cache import CacheControls
 from llm_gateway.core.state import AppState
 from llm_gateway.services.proxy.exchange import Exchange
 
 AUTO_MODEL = "auto"
 
 
-async def dispatch_auto(state: AppState, exchange: Exchange, request: dict[str, Any]) -> None:
+async def dispatch_auto(
+    state: AppState, exchange: Exchange, request: dict[str, Any], controls: CacheControls
+) -> None:
     """Serve a validated chat request whose model is ``auto`` (stream or not).
 
     AGENT PIPELINE BRANCH POINT: the LangGraph pipeline answers in OpenAI's shapes and fills
     ``exchange.ctx`` (alias, deployment, usage, attempts) so ``finalize`` records the call.
     """
-    await serve_auto(state, exchange, request)
+    await serve_auto(state, exchange, request, controls)

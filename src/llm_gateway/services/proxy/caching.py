@@ -9,12 +9,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
+
 from llm_gateway.cache import CacheControls, CacheHit, CachePlan
 from llm_gateway.cache.assemble import StreamAssembler
+from llm_gateway.cache.replay import completion_chunks
 from llm_gateway.core.state import AppState
 from llm_gateway.providers.base import ChatChunk
 from llm_gateway.providers.registry import ModelInfo
+from llm_gateway.providers.registry_schema import CacheSpec
+from llm_gateway.providers.streaming import SSE_DONE, sse_data
 from llm_gateway.services.proxy.context import CallContext
+from llm_gateway.services.proxy.exchange import Exchange
 
 CACHE_HEADER = "x-gateway-cache"
 CACHE_KEY_HEADER = "x-gateway-cache-key"
@@ -30,8 +36,34 @@ async def lookup(
     controls: CacheControls,
 ) -> tuple[CachePlan | None, CacheHit | None]:
     """Plan (no I/O when the alias does not cache) and look up; marks ``ctx`` on a hit."""
+    return await _lookup(state, ctx, info.cache, info.alias, request, controls)
+
+
+def auto_spec(state: AppState) -> CacheSpec:
+    """The cache settings of ``"model": "auto"`` (from ``LLMGW_CACHE__AUTO_*``)."""
+    settings = state.settings.cache
+    return CacheSpec(mode=settings.auto_mode, ttl_s=settings.auto_ttl_s)
+
+
+async def lookup_auto(
+    state: AppState, ctx: CallContext, request: dict[str, Any], controls: CacheControls
+) -> tuple[CachePlan | None, CacheHit | None]:
+    """The agent's answers, keyed under the model name ``auto``."""
+    return await _lookup(state, ctx, auto_spec(state), "auto", request, controls)
+
+
+async def _lookup(
+    state: AppState,
+    ctx: CallContext,
+    spec: CacheSpec,
+    alias: str,
+    request: dict[str, Any],
+    controls: CacheControls,
+) -> tuple[CachePlan | None, CacheHit | None]:
+    if spec.mode == "off":
+        return None, None
     plan = state.cache.plan(
-        info.cache, alias=info.alias, principal=ctx.principal, request=request, controls=controls
+        spec, alias=alias, principal=ctx.principal, request=request, controls=controls
     )
     if plan is None:
         return None, None
@@ -41,7 +73,7 @@ async def lookup(
             ctx.response_headers[CACHE_HEADER] = "miss"
             ctx.response_headers[CACHE_KEY_HEADER] = plan.digest
         return plan, None
-    ctx.alias = info.alias
+    ctx.alias = alias
     ctx.usage = hit.response.get("usage") or {}
     ctx.extras[HIT_EXTRA] = hit.kind
     ctx.extras[PLAN_EXTRA] = plan
@@ -71,3 +103,20 @@ async def save_stream(
 ) -> None:
     if plan is not None and assembler is not None and assembler.complete:
         await state.cache.save(plan, assembler.response())
+
+
+async def send_openai(exchange: Exchange, hit: CacheHit, request: dict[str, Any]) -> None:
+    """A cached completion as OpenAI JSON, or replayed as OpenAI chunks for a stream."""
+    ctx = exchange.ctx
+    response = {**hit.response, "model": ctx.alias}
+    if not ctx.stream:
+        await exchange.send_json(200, orjson.dumps(response))
+        return
+    include_usage = (request.get("stream_options") or {}).get("include_usage") is True
+    for chunk in completion_chunks(response):
+        ctx.observe_chunk(chunk)
+        if "usage" in chunk and not include_usage:
+            continue
+        chunk["model"] = ctx.alias
+        await exchange.emit(sse_data(chunk))
+    await exchange.finish(SSE_DONE)

@@ -7,9 +7,8 @@ from typing import Any
 
 import orjson
 
-from llm_gateway.cache import CacheHit, CachePlan, read_controls
+from llm_gateway.cache import CachePlan, read_controls
 from llm_gateway.cache.assemble import StreamAssembler
-from llm_gateway.cache.replay import replay
 from llm_gateway.core.exceptions import GatewayError
 from llm_gateway.core.state import AppState
 from llm_gateway.providers.base import ChatChunk
@@ -32,14 +31,14 @@ async def chat_completions(state: AppState, exchange: Exchange, body: object) ->
     ctx.stream = request.get("stream") is True
     if model == AUTO_MODEL:
         # AGENT PIPELINE BRANCH POINT: "auto" leaves the lean proxy path here.
-        await dispatch_auto(state, exchange, request)
+        await dispatch_auto(state, exchange, request, controls)
         return
     info = state.models.get(model)  # 404 model_not_found for unknown aliases
     check_chat(info, request)
     await hooks.before_upstream(state, ctx, request)
     plan, hit = await caching.lookup(state, ctx, info, request, controls)
     if hit is not None:
-        await send_cached(exchange, hit, request)
+        await caching.send_openai(exchange, hit, request)
     elif ctx.stream:
         await _stream(state, exchange, request, plan)
     else:
@@ -48,19 +47,6 @@ async def chat_completions(state: AppState, exchange: Exchange, body: object) ->
         response["model"] = ctx.alias
         await exchange.send_json(200, orjson.dumps(response))
         await caching.save(state, plan, response)
-
-
-async def send_cached(exchange: Exchange, hit: CacheHit, request: dict[str, Any]) -> None:
-    """A cached completion as JSON, or replayed as OpenAI chunks when a stream was asked for."""
-    ctx = exchange.ctx
-    response = {**hit.response, "model": ctx.alias}
-    if not ctx.stream:
-        await exchange.send_json(200, orjson.dumps(response))
-        return
-    include_usage = (request.get("stream_options") or {}).get("include_usage") is True
-    async for data in openai_events(replay(response), ctx, include_usage=include_usage):
-        await exchange.emit(data)
-    await exchange.finish(SSE_DONE)
 
 
 async def _stream(

@@ -1,0 +1,121 @@
+"""The semantic cache end to end, with the real bundled embedding model and trained verifier."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from llm_gateway.app import create_app
+from llm_gateway.core.state import STATE_KEY, AppState
+from llm_gateway.fake_upstream import FakeUpstream
+from tests.backends import Backend
+from tests.integration.cache.conftest import chat
+from tests.integration.proxy.conftest import ANTHROPIC_AUTH, AUTH, proxy_settings
+
+FRANCE = "What is the capital of France?"
+FRANCE_AGAIN = "What's the capital of France?"
+GERMANY = "What is the capital of Germany?"
+
+
+async def _ask(client: httpx.AsyncClient, text: str, **extra: object) -> httpx.Response:
+    r = await client.post("/v1/chat/completions", json=chat("sem", text, **extra), headers=AUTH)
+    assert r.status_code == 200, r.text
+    return r
+
+
+async def test_a_paraphrase_is_a_semantic_hit_and_a_changed_entity_is_not(
+    client: httpx.AsyncClient, fake: FakeUpstream, app_state: AppState
+) -> None:
+    first = await _ask(client, FRANCE)
+    assert first.headers["x-gateway-cache"] == "miss"
+    paraphrase = await _ask(client, FRANCE_AGAIN, stream=True)
+    assert paraphrase.headers["x-gateway-cache"] == "semantic"
+    assert paraphrase.headers["x-gateway-cache-key"] == first.headers["x-gateway-cache-key"]
+    assert first.json()["choices"][0]["message"]["content"].split()[0] in paraphrase.text
+    other = await _ask(client, GERMANY)
+    assert other.headers["x-gateway-cache"] == "miss"
+    assert len(fake.requests("sem-up")) == 2
+    counters = app_state.cache.counters
+    assert counters.semantic_hits == 1
+    assert counters.verifier_rejections >= 1
+    # The Anthropic API shares the entries (same canonical request).
+    r = await client.post(
+        "/v1/messages",
+        json={
+            "model": "sem",
+            "max_tokens": 64,
+            "temperature": 0,
+            "messages": [{"role": "user", "content": FRANCE_AGAIN}],
+        },
+        headers=ANTHROPIC_AUTH,
+    )
+    assert r.headers["x-gateway-cache"] in ("semantic", "miss")  # max_tokens changes the key
+
+
+async def test_a_flagged_answer_is_evicted_and_counted(
+    client: httpx.AsyncClient, fake: FakeUpstream, app_state: AppState
+) -> None:
+    await _ask(client, FRANCE)
+    hit = await _ask(client, FRANCE_AGAIN)
+    assert hit.headers["x-gateway-cache"] == "semantic"
+    flag = await client.post(
+        "/v1/cache/flag",
+        json={"model": "sem", "key": hit.headers["x-gateway-cache-key"]},
+        headers=AUTH,
+    )
+    assert flag.status_code == 200, flag.text
+    assert flag.json() == {"flagged": True}
+    again = await _ask(client, FRANCE_AGAIN)
+    assert again.headers["x-gateway-cache"] == "miss"
+    assert app_state.cache.counters.flagged == 1
+    bad = await client.post("/v1/cache/flag", json={"model": "sem", "key": "zz"}, headers=AUTH)
+    assert bad.status_code == 422
+
+
+async def test_admin_stats_and_flush(client: httpx.AsyncClient) -> None:
+    await _ask(client, FRANCE)
+    assert (await _ask(client, FRANCE)).headers["x-gateway-cache"] == "hit"
+    stats = await client.get("/admin/cache", headers=AUTH)
+    assert stats.status_code == 200
+    body = stats.json()
+    assert body["counters"]["hits"] == 1
+    assert body["aliases"]["sem"]["mode"] == "semantic"
+    flushed = await client.post(
+        "/admin/cache/flush", json={"namespace": "master_key"}, headers=AUTH
+    )
+    assert flushed.status_code == 204
+    assert (await _ask(client, FRANCE)).headers["x-gateway-cache"] == "miss"
+    assert (await _ask(client, FRANCE_AGAIN)).headers["x-gateway-cache"] == "semantic"
+
+
+async def test_a_second_instance_sees_the_first_ones_entries(
+    backend: Backend, models_file: Path, fake: FakeUpstream
+) -> None:
+    if backend.redis_url is None:
+        pytest.skip("instances share entries only through Redis")
+    namespace = f"{backend.namespace}sem-shared:"
+    apps = [
+        create_app(proxy_settings(backend, models_file, store={"namespace": namespace}))
+        for _ in range(2)
+    ]
+    async with LifespanManager(apps[0]) as one, LifespanManager(apps[1]) as two:
+        clients = [
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=m.app), base_url="http://gw")
+            for m in (one, two)
+        ]
+        try:
+            second_state: AppState = two._state[STATE_KEY]
+            # Instance two loads the (empty) namespace first, then must follow instance one.
+            assert (await _ask(clients[1], "Where is the Louvre museum?")).headers[
+                "x-gateway-cache"
+            ] == "miss"
+            await _ask(clients[0], FRANCE)
+            r = await _ask(clients[1], FRANCE_AGAIN)
+            assert r.headers["x-gateway-cache"] == "semantic"
+            assert second_state.cache.counters.semantic_hits == 1
+        finally:
+            for c in clients:
+                await c.aclose()
