@@ -37,6 +37,7 @@ class Timeouts:
     connect_s: float = 5.0
     first_byte_s: float = 60.0
     total_s: float = 600.0
+    response_s: float = 300.0  # non-streamed: time to the response head (the whole answer)
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,7 +170,12 @@ def _pick_default(models: Mapping[str, ModelInfo], configured: Sequence[str], ti
 
 def _timeouts(spec: TimeoutsSpec | None, default: TimeoutsSpec) -> Timeouts:
     t = spec or default
-    return Timeouts(connect_s=t.connect_s, first_byte_s=t.first_byte_s, total_s=t.total_s)
+    return Timeouts(
+        connect_s=t.connect_s,
+        first_byte_s=t.first_byte_s,
+        response_s=t.response_s,
+        total_s=t.total_s,
+    )
 
 
 def _base_url(spec: DeploymentSpec, settings: ProviderSettings) -> str:

@@ -22,6 +22,8 @@ class TimeoutsSpec(_Strict):
 
     connect_s: float = Field(default=5.0, gt=0)
     first_byte_s: float = Field(default=60.0, gt=0)
+    # Non-streamed calls: the wait for the response head (the whole answer, for most upstreams).
+    response_s: float = Field(default=300.0, gt=0)
     total_s: float = Field(default=600.0, gt=0)
 
 

@@ -94,7 +94,7 @@ def bad_upstream_response(source: str, data: bytes | str = b"") -> UpstreamCallE
     snippet = text[:120].replace("\n", " ")
     return UpstreamCallError(
         f"Upstream {source} sent a malformed response: {snippet!r}",
-        retryable=False,
+        retryable=True,  # like a 5xx: retried, failed over, counted against the deployment
         code="bad_upstream_response",
         status_code=502,
     )

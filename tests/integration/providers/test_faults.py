@@ -188,7 +188,8 @@ async def test_garbage_bodies_are_502(
 ) -> None:
     fake.script("demo", Behaviour(kind))  # type: ignore[arg-type]
     exc = await _chat_error(adapter, http, fake)
-    assert (exc.status_code, exc.code, exc.retryable) == (502, "bad_upstream_response", False)
+    # Retryable like a 5xx: the router retries it and fails over (issue 10).
+    assert (exc.status_code, exc.code, exc.retryable) == (502, "bad_upstream_response", True)
 
 
 async def test_non_json_stream_is_502_before_first_chunk(

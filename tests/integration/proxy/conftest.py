@@ -58,6 +58,11 @@ aliases:
     fallbacks: [backup]
   backup:
     deployments: [{{provider: openai, model: backup, {openai}}}]
+  hung:
+    deployments:
+      - {{provider: openai, model: hung, {openai},
+          timeouts: {{connect_s: 1, first_byte_s: 60, response_s: 0.5, total_s: 30}}}}
+    fallbacks: [backup]
   slow:
     deployments:
       - {{provider: openai, model: slow, {openai},

@@ -151,6 +151,8 @@ class ProviderSettings(BaseModel):
     demo_upstream_port: int = Field(default=8765, ge=1, le=65535)
     # Router: extra attempts per alias after the first, on connection errors, timeouts, 429, 5xx.
     num_retries: int = Field(default=2, ge=0, le=10)
+    # One call's attempts, retries and fallbacks together (to the first chunk of a stream).
+    request_deadline_s: float = Field(default=300.0, gt=0)
     # Full-jitter backoff before retrying the same deployment: uniform in [0, base * 2^n], capped.
     retry_backoff_base_s: float = Field(default=0.25, ge=0)
     retry_backoff_max_s: float = Field(default=5.0, ge=0)

@@ -71,6 +71,7 @@ class Router:
         self.registry = registry
         self.http = http
         self.policy = RetryPolicy.from_settings(settings)
+        self.deadline_s = settings.request_deadline_s
         self.cooldowns = CooldownTracker(
             store,
             failures=settings.cooldown_failures,
@@ -139,12 +140,17 @@ class Router:
     ) -> T:
         alias = str(request["model"])
         info = self.registry.get(alias)  # 404 model_not_found for unknown aliases
+        # Every attempt, backoff and fallback of this call ends by this time (first chunk, for
+        # a stream): a hung upstream cannot cost ``total_s`` x attempts.
+        trace.deadline = asyncio.get_running_loop().time() + self.deadline_s
         await self.cooldowns.sync()
         check = CapacityCheck(request)
         result, last_error = await self._try_alias(info, trace, call, check, stream=stream)
         if result is not None:
             return result
         for fallback in self.registry.fallbacks(alias):  # only looked up once the alias failed
+            if _past(trace.deadline):
+                break
             fallback_info = self.registry.get(fallback)
             if trace.permits is not None and not trace.permits(fallback, fallback_info.tier):
                 continue  # the caller may not use this model: never serve (nor bill) it
@@ -170,14 +176,14 @@ class Router:
         last_error: GatewayError | None = None
         waits = 0
         attempts = 0
-        while attempts <= self.policy.retries:
+        while attempts <= self.policy.retries and not _past(trace.deadline):
             healthy = self._available(info.deployments, check)
             fresh = [d for d in healthy if d.id not in tried] if tried else healthy
             if not fresh and healthy and last_error is not None:
                 # Every healthy deployment failed once already: pause before asking again.
                 delay = backoff_delay(self.policy, waits, last_error, self._rng)
-                if delay is None:
-                    break  # the upstream asked for a longer pause than we wait: fall back
+                if delay is None or _past(trace.deadline, delay):
+                    break  # a longer pause than we wait (or than the deadline): fall back
                 waits += 1
                 await self.sleep(delay)
                 fresh = self._available(info.deployments, check)
@@ -241,7 +247,8 @@ class Router:
         try:
             try:
                 with tracing.span(f"chat {deployment.model}", attributes):
-                    result = await call(adapter, deployment)
+                    async with asyncio.timeout_at(trace.deadline):
+                        result = await call(adapter, deployment)
             except TimeoutError as exc:  # adapters map their own; this catches any stray one
                 raise timeout_error(deployment) from exc
             except GatewayError:
@@ -322,3 +329,8 @@ class Router:
             for d in self.registry.get(name).deployments
             if d.id not in skip and (left := self.cooldowns.remaining_s(d.id))
         }
+
+
+def _past(deadline: float | None, after_s: float = 0.0) -> bool:
+    """Whether ``deadline`` (loop time) is reached now, or would be in ``after_s`` seconds."""
+    return deadline is not None and asyncio.get_running_loop().time() + after_s >= deadline

@@ -33,6 +33,7 @@ class RouteTrace:
     # Set by the caller: may this caller be served by (alias, model tier)? Fallbacks it may not
     # use are skipped, so a cooldown never serves (and bills) a model the caller cannot ask for.
     permits: Callable[[str, str | None], bool] | None = None
+    deadline: float | None = None  # loop time after which no attempt starts or continues
     alias: str | None = None
     deployment: str | None = None
     provider: str | None = None
