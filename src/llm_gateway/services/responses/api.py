@@ -8,19 +8,24 @@ the ``response.completed`` event), so a follow-up with ``previous_response_id`` 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 from sqlalchemy.exc import SQLAlchemyError
 
+from llm_gateway.cache import read_controls
+from llm_gateway.cache.assemble import StreamAssembler
+from llm_gateway.cache.replay import replay
 from llm_gateway.core.database import session_scope
 from llm_gateway.core.exceptions import GatewayError, InvalidRequestError, NotFoundError
 from llm_gateway.core.logging import get_logger
 from llm_gateway.core.state import AppState
 from llm_gateway.models.response import StoredResponse
+from llm_gateway.providers.base import ChatChunk
 from llm_gateway.repositories import responses as repo
 from llm_gateway.services.auth.principal import Principal
-from llm_gateway.services.proxy import hooks
+from llm_gateway.services.proxy import caching, hooks
 from llm_gateway.services.proxy.auto import AUTO_MODEL
 from llm_gateway.services.proxy.capabilities import check_chat
 from llm_gateway.services.proxy.exchange import Exchange
@@ -84,6 +89,7 @@ async def _save(
 async def create_response(state: AppState, exchange: Exchange, body: object) -> None:
     """Serve one Responses API call, streamed or not."""
     ctx = exchange.ctx
+    controls = read_controls(body, exchange.scope["headers"])  # pops the body's "cache" field
     call = parse_request(body)
     model: str = call.canonical["model"]
     ctx.requested_model = model
@@ -103,39 +109,58 @@ async def create_response(state: AppState, exchange: Exchange, body: object) -> 
         raise InvalidRequestError(
             "'input' must contain at least one message.", code="invalid_value", param="input"
         )
-    check_chat(state.models.get(model), call.canonical)  # 404 model_not_found for unknown aliases
+    info = state.models.get(model)  # 404 model_not_found for unknown aliases
+    check_chat(info, call.canonical)
     await hooks.before_upstream(state, ctx, call.canonical)
+    plan, hit = await caching.lookup(state, ctx, info, call.canonical, controls)
     rid = objects.response_id()
     if ctx.stream:
-        await _stream(state, exchange, call, rid, history)
+        if hit is not None:
+            await _relay(state, exchange, call, rid, history, replay(hit.response))
+            return
+        stream = await state.router.chat_stream(call.canonical, ctx)  # retries end here
+        assembler = StreamAssembler() if plan is not None else None
+        async with stream:
+            chunks = caching.assembled(stream, assembler)
+            await _relay(state, exchange, call, rid, history, chunks)
+        await caching.save_stream(state, plan, assembler)
         return
-    completion = await state.router.chat(call.canonical, ctx)
+    if hit is not None:
+        completion = dict(hit.response)
+    else:
+        completion = await state.router.chat(call.canonical, ctx)
     ctx.usage = completion.get("usage")
     response = objects.from_completion(call, completion, rid, ctx.alias or model)
     if call.store:
         await _save(state, principal, call, response, history)
     await exchange.send_json(200, orjson.dumps(response))
+    if hit is None:
+        await caching.save(state, plan, completion)
 
 
-async def _stream(
-    state: AppState, exchange: Exchange, call: ResponsesCall, rid: str, history: list[Any]
+async def _relay(
+    state: AppState,
+    exchange: Exchange,
+    call: ResponsesCall,
+    rid: str,
+    history: list[Any],
+    chunks: AsyncIterator[ChatChunk],
 ) -> None:
+    """Canonical chunks (upstream or a cached answer replayed) as Responses API events."""
     ctx = exchange.ctx
-    stream = await state.router.chat_stream(call.canonical, ctx)  # retries and fallbacks end here
     writer = EventWriter(
         call, objects.base_response(call, rid, ctx.alias or ctx.requested_model or "")
     )
-    async with stream:
-        try:
-            await exchange.emit(writer.start())
-            async for chunk in stream:
-                ctx.observe_chunk(chunk)
-                if data := writer.chunk(chunk):
-                    await exchange.emit(data)
-        except GatewayError as exc:
-            ctx.fail(exc)
-            await exchange.finish(writer.failed(exc, ctx.request_id))
-            return
+    try:
+        await exchange.emit(writer.start())
+        async for chunk in chunks:
+            ctx.observe_chunk(chunk)
+            if data := writer.chunk(chunk):
+                await exchange.emit(data)
+    except GatewayError as exc:
+        ctx.fail(exc)
+        await exchange.finish(writer.failed(exc, ctx.request_id))
+        return
     closing = writer.close()
     if call.store:
         await _save(state, _principal(exchange), call, writer.response, history)
