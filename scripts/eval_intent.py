@@ -1,29 +1,32 @@
-"""Evaluate the intent analyzer on a labelled prompt set (accuracy, per-class recall, coverage).
+"""Evaluate the intent analyzer on any labelled prompt set, one table per language.
 
 Usage:
-    .venv/bin/python scripts/eval_intent.py [--dataset eval/intent/prompts.jsonl]
-        [--split all|tune|holdout] [--errors N] [--json]
-        [--llm-base-url http://127.0.0.1:8000/v1 --model small-alias [--api-key KEY]]
+    .venv/bin/python scripts/eval_intent.py [--dataset eval/intent/prompts.jsonl] [--json]
+        [--errors N] [--llm-base-url http://127.0.0.1:8000/v1 --model small-alias [--api-key K]]
 
-Without ``--llm-base-url`` only the local fast pass runs: it reports the share it decides alone
-(confidence at or above the threshold) and its accuracy there, and the accuracy of its best
-guess on every prompt (what the gateway answers when the intent LLM is down). With an
-OpenAI-compatible endpoint, prompts the fast pass is unsure of go to the model, as in production.
-The holdout split (``sha256(id)`` first byte mod 10 < 3) was not looked at while tuning rules.
+Rows are JSON lines with ``text``, ``label`` and ``lang`` (``complexity`` optional). Reported per
+language, and for all rows:
+
+- **rules + classifier alone**: the fast pass's best guess on every prompt, which is what the
+  gateway answers when the intent LLM is down or absent;
+- **decided without the LLM**: the share at or above the threshold, and its accuracy;
+- **oracle LLM (upper bound)**: as if the intent LLM were always right on the uncertain middle
+  (below the threshold). No model was called: it bounds what the LLM stage can add;
+- with ``--llm-base-url``, the real pipeline against an OpenAI-compatible endpoint.
+
+``--errors`` prints misclassified prompts for development sets; it refuses files whose name
+says ``heldout``, which are scored in aggregate only.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
-import math
-import re
 import statistics
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -37,23 +40,17 @@ DEFAULT_DATASET = Path(__file__).resolve().parents[1] / "eval" / "intent" / "pro
 LABELS = (
     "general",
     "tool:calculator",
+    "tool:current_time",
     "tool:web_search",
     "tool:code_executor",
-    "tool:current_time",
     "dangerous",
 )
 SHORT = {label: label.removeprefix("tool:")[:8] for label in LABELS}
 
 
-def in_split(row_id: str, split: str) -> bool:
-    holdout = hashlib.sha256(row_id.encode()).digest()[0] % 10 < 3
-    return split == "all" or (split == "holdout") == holdout
-
-
-def load(path: Path, split: str) -> list[dict[str, Any]]:
+def load(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle if line.strip()]
-    return [r for r in rows if in_split(r["id"], split)]
+        return [json.loads(line) for line in handle if line.strip()]
 
 
 def make_llm(
@@ -71,182 +68,144 @@ def make_llm(
     return call
 
 
-_TOKEN = re.compile(r"[a-z]+|[가-힣]+|\d+|[^\sa-z가-힣\d]")
+def _ratio(hits: int, total: int) -> float | None:
+    return round(hits / total, 3) if total else None
 
 
-def _features(text: str) -> set[str]:
-    folded = text.casefold()
-    tokens = _TOKEN.findall(folded)
-    found = {"w:" + t for t in tokens}
-    for token in tokens:  # Hangul bigrams stand in for a morphological analyzer
-        if "가" <= token[0] <= "힣":
-            found.update("c:" + token[i : i + 2] for i in range(len(token) - 1))
-    found.add("digit" if any(ch.isdigit() for ch in folded) else "nodigit")
-    found.add("code" if "`" in folded else "nocode")
-    return found
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
 
-def nb_experiment(path: Path, analyzer: IntentAnalyzer) -> dict[str, Any]:
-    """Would a tiny offline classifier help? Bernoulli-ish naive Bayes, trained on ``tune``,
-    consulted only where the rules are unsure, measured on ``holdout``."""
-    train, test = load(path, "tune"), load(path, "holdout")
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    prior: Counter[str] = Counter()
-    for row in train:
-        prior[row["label"]] += 1
-        counts[row["label"]].update(_features(row["text"]))
-    vocab = set().union(*counts.values())
-    totals = {label: sum(c.values()) for label, c in counts.items()}
-
-    def predict(text: str) -> tuple[str, float]:
-        seen = _features(text) & vocab
-        scores = {
-            label: math.log(prior[label] / len(train))
-            + sum(math.log((c[f] + 0.5) / (totals[label] + 0.5 * len(vocab))) for f in seen)
-            for label, c in counts.items()
-        }
-        top = max(scores.values())
-        norm = sum(math.exp(v - top) for v in scores.values())
-        return max(scores, key=scores.__getitem__), 1 / norm
-
-    alone = accuracy([(r["label"], predict(r["text"])[0]) for r in test])
-    combined: list[tuple[str, str]] = []
-    covered: list[tuple[str, str]] = []
-    for row in test:
-        guess = analyzer.guess([{"role": "user", "content": row["text"]}])
-        label, confident = guess.label, guess.confidence >= analyzer.confident_at
-        if not confident:
-            predicted, probability = predict(row["text"])
-            if probability >= 0.9 and predicted != "dangerous":
-                label, confident = predicted, True
-        combined.append((row["label"], label))
-        if confident:
-            covered.append((row["label"], label))
-    return {
-        "nb_alone_accuracy": alone,
-        "rules_plus_nb_accuracy": accuracy(combined),
-        "rules_plus_nb_decided_without_llm": round(len(covered) / len(test), 3),
-        "rules_plus_nb_accuracy_there": accuracy(covered),
-    }
-
-
-def accuracy(pairs: list[tuple[str, str]]) -> float | None:
-    return round(sum(g == p for g, p in pairs) / len(pairs), 3) if pairs else None
-
-
-def report(
+def score(
     rows: list[dict[str, Any]], results: list[IntentResult], threshold: float
 ) -> dict[str, Any]:
-    pairs = [(r["label"], res.label) for r, res in zip(rows, results, strict=True)]
-    covered = [
-        (r["label"], res.label)
-        for r, res in zip(rows, results, strict=True)
-        if res.source in ("rules", "classifier") and res.confidence >= threshold
+    """Accuracy, per-label P/R/F1, confusion, LLM-free share, oracle bound, safety figures."""
+    gold = [r["label"] for r in rows]
+    pred = [res.label for res in results]
+    sure = [
+        res.source in ("rules", "classifier") and res.confidence >= threshold for res in results
     ]
-    rest = [
-        (r["label"], res.label)
-        for r, res in zip(rows, results, strict=True)
-        if not (res.source in ("rules", "classifier") and res.confidence >= threshold)
-    ]
-    recall: dict[str, float | None] = {}
+    n = len(rows)
+    per_label: dict[str, dict[str, float | int | None]] = {}
     for label in LABELS:
-        mine = [(g, p) for g, p in pairs if g == label]
-        recall[label] = accuracy(mine)
-    by_lang: dict[str, float | None] = {}
-    for lang in sorted({r["lang"] for r in rows}):
-        by_lang[lang] = accuracy(
-            [
-                (r["label"], res.label)
-                for r, res in zip(rows, results, strict=True)
-                if r["lang"] == lang
-            ]
+        tp = sum(g == p == label for g, p in zip(gold, pred, strict=True))
+        predicted = sum(p == label for p in pred)
+        support = sum(g == label for g in gold)
+        precision, recall = _ratio(tp, predicted), _ratio(tp, support)
+        f1 = (
+            round(2 * precision * recall / (precision + recall), 3)
+            if precision and recall
+            else None
         )
-    confusion: dict[str, Counter[str]] = defaultdict(Counter)
-    for gold, pred in pairs:
-        confusion[gold][pred] += 1
-    complexity = accuracy(
-        [(r["complexity"], res.complexity) for r, res in zip(rows, results, strict=True)]
-    )
-    # Complexity only routes answered requests: a refused one never reaches a model.
-    routed = accuracy(
-        [
-            (r["complexity"], res.complexity)
-            for r, res in zip(rows, results, strict=True)
-            if r["label"] != "dangerous"
-        ]
-    )
-    language = accuracy([(r["lang"], res.language) for r, res in zip(rows, results, strict=True)])
+        per_label[label] = {"p": precision, "r": recall, "f1": f1, "n": support}
+    decided = [(g, p) for g, p, s in zip(gold, pred, sure, strict=True) if s]
+    dangerous = [p for g, p in zip(gold, pred, strict=True) if g == "dangerous"]
+    oracle = sum(g == p or not s for g, p, s in zip(gold, pred, sure, strict=True))
     return {
-        "n": len(rows),
-        "accuracy": accuracy(pairs),
-        "decided_without_llm": round(len(covered) / len(rows), 3) if rows else None,
-        "accuracy_on_decided_without_llm": accuracy(covered),
-        "accuracy_on_the_rest": accuracy(rest),
-        "recall": recall,
-        "accuracy_by_language": by_lang,
-        "complexity_accuracy": complexity,
-        "complexity_accuracy_routed": routed,
-        "language_accuracy": language,
-        "sources": dict(Counter(res.source for res in results)),
-        "confusion": {g: dict(c) for g, c in confusion.items()},
+        "n": n,
+        "accuracy": _ratio(sum(g == p for g, p in zip(gold, pred, strict=True)), n),
+        "decided_without_llm": len(decided),
+        "decided_share": _ratio(len(decided), n),
+        "accuracy_decided": _ratio(sum(g == p for g, p in decided), len(decided)),
+        "oracle_llm_accuracy": _ratio(oracle, n),
+        "dangerous_recall": _ratio(dangerous.count("dangerous"), len(dangerous)),
+        "dangerous_to_tool": sum(p.startswith("tool:") for p in dangerous),
+        "per_label": per_label,
+        "confusion": {
+            g: dict(Counter(p for gg, p in zip(gold, pred, strict=True) if gg == g)) for g in LABELS
+        },
+        "complexity_accuracy": _ratio(
+            sum(
+                r.get("complexity") == res.complexity for r, res in zip(rows, results, strict=True)
+            ),
+            sum("complexity" in r for r in rows),
+        ),
+        "language_accuracy": _ratio(
+            sum(r.get("lang") == res.language for r, res in zip(rows, results, strict=True)), n
+        ),
     }
 
 
-def print_report(title: str, data: dict[str, Any]) -> None:
+def print_table(title: str, data: dict[str, Any]) -> None:
     print(f"\n== {title}: n={data['n']}")
-    print(f"accuracy {data['accuracy']}   by language {data['accuracy_by_language']}")
     print(
-        f"decided without LLM {data['decided_without_llm']} "
-        f"(accuracy there {data['accuracy_on_decided_without_llm']}, on the rest "
-        f"{data['accuracy_on_the_rest']})   sources {data['sources']}"
+        f"accuracy {data['accuracy']}   dangerous recall {data['dangerous_recall']}   "
+        f"dangerous routed to a tool {data['dangerous_to_tool']}"
     )
     print(
-        f"complexity accuracy {data['complexity_accuracy']} "
-        f"(non-dangerous {data['complexity_accuracy_routed']})   "
-        f"language {data['language_accuracy']}"
+        f"decided without LLM {data['decided_without_llm']}/{data['n']} "
+        f"({data['decided_share']}), accuracy there {data['accuracy_decided']}   "
+        f"oracle-LLM upper bound {data['oracle_llm_accuracy']}"
     )
-    print("recall " + "  ".join(f"{SHORT[k]} {v}" for k, v in data["recall"].items()))
+    print(
+        f"complexity accuracy {data['complexity_accuracy']}   "
+        f"language accuracy {data['language_accuracy']}"
+    )
+    print(f"{'label':12}{'P':>7}{'R':>7}{'F1':>7}{'n':>5}")
+    for label, m in data["per_label"].items():
+        cells = "".join(f"{'-' if m[k] is None else m[k]:>7}" for k in ("p", "r", "f1"))
+        print(f"{SHORT[label]:12}{cells}{m['n']:>5}")
     print(f"{'gold / predicted':18}" + "".join(f"{SHORT[k]:>10}" for k in LABELS))
-    for gold in LABELS:
-        row = data["confusion"].get(gold, {})
-        print(f"{SHORT[gold]:18}" + "".join(f"{row.get(k, 0):>10}" for k in LABELS))
+    for g in LABELS:
+        row = data["confusion"].get(g, {})
+        print(f"{SHORT[g]:18}" + "".join(f"{row.get(k, 0):>10}" for k in LABELS))
+
+
+def by_language(
+    rows: list[dict[str, Any]], results: list[IntentResult], threshold: float
+) -> dict[str, dict[str, Any]]:
+    out = {"all": score(rows, results, threshold)}
+    for lang in sorted({r["lang"] for r in rows}):
+        keep = [i for i, r in enumerate(rows) if r["lang"] == lang]
+        out[lang] = score([rows[i] for i in keep], [results[i] for i in keep], threshold)
+    return out
 
 
 async def run(args: argparse.Namespace) -> int:
-    rows = load(args.dataset, args.split)
+    if args.errors and "heldout" in args.dataset.name:
+        print("--errors is refused on a held-out set: score it in aggregate only", file=sys.stderr)
+        return 2
+    rows = load(args.dataset)
     analyzer = IntentAnalyzer(guardrails=GuardrailEngine(GuardrailSettings()))
     messages = [[{"role": "user", "content": r["text"]}] for r in rows]
-    started = time.perf_counter()
+    for m in messages[:20]:  # warm up caches before timing
+        analyzer.guess(m)
     timings: list[float] = []
-    guesses = []
+    guesses: list[IntentResult] = []
     for m in messages:
         t0 = time.perf_counter()
         guesses.append(analyzer.guess(m))
         timings.append((time.perf_counter() - t0) * 1e6)
-    output: dict[str, Any] = {"fast_pass": report(rows, guesses, analyzer.confident_at)}
-    output["fast_pass"]["latency_us"] = {
-        "mean": round(statistics.fmean(timings), 1),
-        "p50": round(statistics.median(timings), 1),
-        "max": round(max(timings), 1),
+    output: dict[str, Any] = {
+        "dataset": str(args.dataset),
+        "threshold": analyzer.confident_at,
+        "rules_and_classifier": by_language(rows, guesses, analyzer.confident_at),
+        "latency_us": {
+            "mean": round(statistics.fmean(timings), 1),
+            "p50": _percentile(timings, 0.5),
+            "p90": _percentile(timings, 0.9),
+            "p99": _percentile(timings, 0.99),
+            "max": round(max(timings), 1),
+        },
     }
-    if args.nb_experiment:
-        output["naive_bayes_experiment"] = nb_experiment(args.dataset, analyzer)
     if args.llm_base_url:
         async with aiohttp.ClientSession() as session:
             llm = make_llm(args.llm_base_url, args.model, args.api_key, session)
             results = [await analyzer.analyze(m, llm, args.timeout) for m in messages]
-        output["with_llm"] = report(rows, results, analyzer.confident_at)
+        output["with_llm"] = by_language(rows, results, analyzer.confident_at)
     if args.json:
         json.dump(output, sys.stdout, indent=2, ensure_ascii=False)
         print()
         return 0
-    print(f"dataset {args.dataset.name}, split {args.split}, threshold {analyzer.confident_at}")
-    print_report("fast pass alone (best guess everywhere)", output["fast_pass"])
-    print(f"fast pass latency (µs): {output['fast_pass']['latency_us']}")
-    if "naive_bayes_experiment" in output:
-        print(f"naive Bayes experiment (holdout): {output['naive_bayes_experiment']}")
-    if "with_llm" in output:
-        print_report(f"fast pass + LLM ({args.model})", output["with_llm"])
+    print(f"dataset {args.dataset}, threshold {analyzer.confident_at}")
+    print("Rules + classifier alone (best guess everywhere, no LLM). The oracle-LLM figure is an")
+    print("upper bound that counts every prompt below the threshold as right; no LLM was called.")
+    for lang, data in output["rules_and_classifier"].items():
+        print_table(f"rules + classifier, {lang}", data)
+    print(f"\nfast pass latency per prompt (µs, guardrail check included): {output['latency_us']}")
+    for lang, data in output.get("with_llm", {}).items():
+        print_table(f"rules + classifier + LLM ({args.model}), {lang}", data)
     shown = 0
     for row, guess in zip(rows, guesses, strict=True):
         if shown >= args.errors or guess.label == row["label"]:
@@ -255,21 +214,14 @@ async def run(args: argparse.Namespace) -> int:
         print(
             f"  {row['label']:>18} → {guess.label:18} {guess.confidence:.2f} {row['text'][:90]!r}"
         )
-    print(f"({time.perf_counter() - started:.1f}s)")
     return 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
-    parser.add_argument("--split", choices=("all", "tune", "holdout"), default="all")
     parser.add_argument("--errors", type=int, default=0, help="print N misclassified prompts")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument(
-        "--nb-experiment",
-        action="store_true",
-        help="train a naive Bayes model on the tune split and report it on the holdout",
-    )
     parser.add_argument("--llm-base-url", help="OpenAI-compatible base URL, e.g. .../v1")
     parser.add_argument("--model", default="small", help="model alias for the intent call")
     parser.add_argument("--api-key")

@@ -17,7 +17,7 @@ from tests.integration.agent.conftest import AUTH
 URL = "/v1/chat/completions"
 
 
-def body(text: str = "hello there", **extra: Any) -> dict[str, Any]:
+def body(text: str = "Write a short poem about autumn.", **extra: Any) -> dict[str, Any]:
     return {"model": "auto", "messages": [{"role": "user", "content": text}], **extra}
 
 
@@ -62,7 +62,7 @@ async def test_completion_in_openai_shape_with_gateway_metadata(
     assert data["model"] == "small"
     assert data["choices"][0]["message"] == {
         "role": "assistant",
-        "content": "You said: hello there",
+        "content": "You said: Write a short poem about autumn.",
     }
     assert data["choices"][0]["finish_reason"] == "stop"
     assert data["usage"]["total_tokens"] > 0
@@ -97,7 +97,7 @@ async def test_stream_chunks_end_with_done_and_carry_the_metadata(
     assert len({c["id"] for c in chunks}) == 1
     assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
     text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
-    assert text == "You said: hello there"
+    assert text == "You said: Write a short poem about autumn."
     final = chunks[-2]
     assert final["choices"][0]["finish_reason"] == "stop"
     assert final["gateway"]["intent"]["label"] == "general"
@@ -167,11 +167,13 @@ async def test_openai_sdk_reads_auto_answers(client: httpx.AsyncClient) -> None:
         http_client=client,
     )
     completion = await sdk.chat.completions.create(
-        model="auto", messages=[{"role": "user", "content": "hello there"}]
+        model="auto", messages=[{"role": "user", "content": "Write a short poem about autumn."}]
     )
-    assert completion.choices[0].message.content == "You said: hello there"
+    assert completion.choices[0].message.content == "You said: Write a short poem about autumn."
     stream = await sdk.chat.completions.create(
-        model="auto", messages=[{"role": "user", "content": "hello there"}], stream=True
+        model="auto",
+        messages=[{"role": "user", "content": "Write a short poem about autumn."}],
+        stream=True,
     )
     parts = [c.choices[0].delta.content or "" async for c in stream if c.choices]
-    assert "".join(parts) == "You said: hello there"
+    assert "".join(parts) == "You said: Write a short poem about autumn."

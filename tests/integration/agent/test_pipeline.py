@@ -26,7 +26,9 @@ from tests.integration.agent.conftest import BuildRunner, FakeSearx
 from tests.system_tools import missing_tool
 
 PRO = Principal(auth_method="api_key", role="user", tier="pro")
-LEAK = "my email is bob.kim@corp.io"
+# Not confidently any intent: the intent LLM (the fake, which cannot answer it) is asked first
+# and the classifier's guess, general, stands.
+LEAK = "Write a short poem about autumn and sign it bob.kim@corp.io"
 
 
 async def run(
@@ -52,15 +54,16 @@ def tokens(result: AgentRun) -> str:
 
 @pytest.mark.parametrize("stream", [False, True])
 async def test_general_question(runner: AgentRunner, fake: FakeUpstream, stream: bool) -> None:
-    result = await run(runner, "hello there", stream=stream)
+    result = await run(runner, "Write a short poem about autumn.", stream=stream)
     answer = done(result)
-    assert answer.content == tokens(result) == "You said: hello there"
+    assert answer.content == tokens(result) == "You said: Write a short poem about autumn."
     assert (answer.intent, answer.model, answer.deployment) == (
         "general",
         "small",
         "small/openai/0",
     )
-    assert of(result, IntentEvent)[0].source == "rules"  # decided without an intent LLM call
+    # decided by the shipped classifier, without an intent LLM call
+    assert of(result, IntentEvent)[0].source == "classifier"
     assert len(fake.requests("demo")) == 1
     assert answer.usage.prompt_tokens > 0
     assert answer.usage.cost_usd > 0
@@ -129,8 +132,9 @@ async def test_tool_intent_drives_the_tool_node_for_models_without_tool_calling(
     # Neither model call offered tools; the second one carried the result as context.
     requests = fake.requests("demo")
     assert all("tools" not in r["body"] for r in requests)
-    # The arguments call is an upstream request like the answer: both show in the attempts.
-    assert [a["alias"] for a in result.state["attempts"]] == ["small-plain", "small-plain"]
+    # The prompt is not a bare expression, so the intent LLM is asked too; it, the arguments
+    # call and the answer are upstream requests: all three show in the attempts.
+    assert [a["alias"] for a in result.state["attempts"]] == ["small-plain"] * 3
     assert any("84" in str(m.get("content")) for m in requests[-1]["body"]["messages"])
 
 
@@ -186,7 +190,8 @@ class CleanAfterFirstAnswer:
         self, request: ChatRequest, attempts: list[UpstreamAttempt] | None = None
     ) -> ChatResponse:
         response = await self.inner.chat(request, attempts)
-        self.fake.set_knobs(reply_words=3)
+        if "response_format" not in request:  # the intent call asks for JSON; answers do not
+            self.fake.set_knobs(reply_words=3)
         return response
 
     def chat_stream(
@@ -204,7 +209,7 @@ async def test_regenerate_then_success(build_runner: BuildRunner, fake: FakeUpst
     assert answer.content == "word1 word2 word3"
     assert result.state["regenerations"] == 1
     assert [e.action for e in of(result, GuardrailEvent)] == ["regenerate", "allow"]
-    second = fake.requests("demo")[1]["body"]
+    second = fake.requests("demo")[2]["body"]  # after the intent call and the first answer
     assert second["messages"][-1]["role"] == "system"  # the regeneration hint
     assert "bob.kim" not in tokens(result)
 
@@ -216,7 +221,8 @@ async def test_regenerate_limit_ends_in_a_refusal(
     result = await run(runner, LEAK)
     answer = done(result)
     assert answer.finish_reason == "content_filter"
-    assert len(fake.requests("demo")) == 3  # the first answer and two regenerations, no more
+    # the intent call, the first answer and two regenerations, no more
+    assert len(fake.requests("demo")) == 4
     assert answer.guardrail_actions == ("output:regenerate", "output:regenerate", "output:refuse")
     assert "bob.kim" not in tokens(result)
 
@@ -224,7 +230,11 @@ async def test_regenerate_limit_ends_in_a_refusal(
 async def test_leak_is_masked_by_default(runner: AgentRunner) -> None:
     for stream in (False, True):
         result = await run(runner, LEAK, stream=stream)
-        assert done(result).content == tokens(result) == "You said: my email is [REDACTED:EMAIL]"
+        assert (
+            done(result).content
+            == tokens(result)
+            == "You said: Write a short poem about autumn and sign it [REDACTED:EMAIL]"
+        )
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -232,9 +242,9 @@ async def test_upstream_failure_falls_back_to_the_other_tier(
     runner: AgentRunner, fake: FakeUpstream, stream: bool
 ) -> None:
     fake.script("demo", Behaviour("status", status=503, times=10))
-    result = await run(runner, "hello there", stream=stream)
+    result = await run(runner, "Write a short poem about autumn.", stream=stream)
     answer = done(result)
-    assert (answer.model, answer.content) == ("large", "You said: hello there")
+    assert (answer.model, answer.content) == ("large", "You said: Write a short poem about autumn.")
     assert [e.alias for e in of(result, ModelEvent)] == ["small", "large"]
     attempts = result.state["attempts"]
     assert [(a["alias"], a["ok"]) for a in attempts] == [
@@ -249,7 +259,7 @@ async def test_every_tier_failing_is_an_error_event(
     runner: AgentRunner, fake: FakeUpstream
 ) -> None:
     fake.script("*", Behaviour("status", status=503, times=100))
-    result = await run(runner, "hello there")
+    result = await run(runner, "Write a short poem about autumn.")
     error = result.terminal
     assert isinstance(error, ErrorEvent)
     assert error.status_code == 503
@@ -262,7 +272,7 @@ async def test_failure_after_tokens_were_streamed_is_not_retried(
     runner = await build_runner(guardrails={"agent_output": False})
     fake.set_knobs(reply_words=40)
     fake.script("demo", Behaviour("disconnect", after_chunks=5))
-    result = await run(runner, "hello there", stream=True)
+    result = await run(runner, "Write a short poem about autumn.", stream=True)
     error = result.terminal
     assert isinstance(error, ErrorEvent)
     assert error.partial_content == tokens(result) != ""

@@ -184,7 +184,9 @@ async def test_upstream_failure_before_output_is_an_error_with_ids(
     client: httpx.AsyncClient, alice: Account, fake: FakeUpstream
 ) -> None:
     fake.script("gpt-4o-mini", Behaviour("status", status=500, message="boom"))
-    response = await chat(client, alice.headers, message="hi", stream=False)
+    response = await chat(
+        client, alice.headers, message="Write a short poem about autumn.", stream=False
+    )
     assert response.status_code >= 500
     conversation_id = response.headers["x-conversation-id"]
     stored = await _messages(client, alice, conversation_id)

@@ -34,7 +34,7 @@ class FakeLLM:
         return result
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def analyzer() -> IntentAnalyzer:
     return IntentAnalyzer(small_alias="mini")
 

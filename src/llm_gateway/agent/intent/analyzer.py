@@ -1,4 +1,4 @@
-"""The intent analyzer: the fast local pass, the intent LLM when unsure, fallback on failure."""
+"""The intent analyzer: rules and the shipped classifier, the intent LLM when unsure, fallback."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 
 from llm_gateway.agent.conversation import last_user_text
+from llm_gateway.agent.intent.classifier import IntentClassifier, shipped_classifier
 from llm_gateway.agent.intent.llm import build_intent_request, parse_intent_response
 from llm_gateway.agent.intent.rules import FastPass
 from llm_gateway.agent.intent.types import IntentResult
@@ -28,7 +29,10 @@ class IntentAnalyzer:
         guardrails: when given, its input verdict over the user messages makes ``dangerous``
             (leave it out when the caller already ran the input guardrail).
         small_alias: the model named in the intent request (the caller may override it).
-        confident_at: fast-pass confidence at or above which no LLM is called.
+        confident_at: fast-pass confidence (a calibrated probability) at or above which no
+            LLM is called.
+        classifier: the intent classifier; the shipped artefact (read once per process) when
+            None.
     """
 
     def __init__(
@@ -38,12 +42,15 @@ class IntentAnalyzer:
         guardrails: GuardrailEngine | None = None,
         small_alias: str = "small",
         confident_at: float = 0.8,
+        classifier: IntentClassifier | None = None,
     ) -> None:
         self.tool_names = tuple(tool_names)
         self.guardrails = guardrails
         self.small_alias = small_alias
         self.confident_at = confident_at
-        self._rules = FastPass(self.tool_names)
+        self._rules = FastPass(
+            self.tool_names, classifier if classifier is not None else shipped_classifier()
+        )
 
     def guess(
         self, messages: Sequence[Mapping[str, Any]], verdict: Verdict | None = None

@@ -1,8 +1,10 @@
-"""The intent fast pass: guardrail verdict, tool cues, complexity and language, no model call.
+"""The intent fast pass: guardrail verdict, exact rules, then the shipped classifier.
 
-It always produces a best guess with a confidence; the analyzer trusts it alone when the
-confidence reaches its threshold, and otherwise asks the intent LLM (keeping the guess as the
-fallback). Confidence levels are fixed points, not probabilities: they order the evidence.
+Rules decide only where they are exact: the input guardrail blocked the prompt; the prompt is
+a bare arithmetic expression; a fenced code block comes with a plain request to run it (and no
+"don't run"); a prompt that says not to run the code never goes to the executor. Everything
+else is the classifier's calibrated guess. The analyzer trusts the guess alone at or above its
+threshold and asks the intent LLM below it, keeping the guess as the fallback.
 """
 
 from __future__ import annotations
@@ -10,35 +12,36 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from llm_gateway.agent.intent.features import (
-    CODE_BLOCK,
-    COMPLEX_CUES,
-    HARM_CUES,
-    SIMPLE_CUES,
-    TOOL_CUES,
-    detect_language,
-)
+from llm_gateway.agent.intent.classifier import IntentClassifier
+from llm_gateway.agent.intent.features import CODE_BLOCK, COMPLEX_CUES, SIMPLE_CUES, detect_language
 from llm_gateway.agent.intent.types import DANGEROUS, GENERAL, TOOL_PREFIX, Complexity, IntentResult
 from llm_gateway.guardrails import Verdict
 
 BLOCKED = 0.97  # the input guardrail blocked it
-STRONG = 0.9  # one tool's strong cue and no competing cue
-GENERAL_CLEAR = 0.85  # no tool or harm cue at all
-CONTESTED = 0.6  # strong cues of two tools, or a strong cue next to another's weak one
-WEAK = 0.5  # only weak cues
-HARM = 0.45  # harm vocabulary: the LLM must look
+EXACT = 0.95  # an exact rule matched
+EMPTY = 0.9  # nothing to judge: no model would do better
+# A tool guess with this much "dangerous" probability is never confident, and its fallback is
+# not the tool: a harmful request must not reach a tool because it resembles a tool request.
+DANGER_GUARD = 0.15
+UNSURE = 0.5
 
-_WHITESPACE = re.compile(r"\s+")
-# Long prompts (a pasted document) can carry tool words that are not requests; only the start
-# and the end, where people put the ask, are scanned for tool cues.
-_SCAN_HEAD, _SCAN_TAIL = 600, 300
-
-
-def _scan_text(text: str) -> str:
-    folded = _WHITESPACE.sub(" ", text.casefold()).strip()
-    if len(folded) <= _SCAN_HEAD + _SCAN_TAIL:
-        return folded
-    return folded[:_SCAN_HEAD] + " … " + folded[-_SCAN_TAIL:]
+# "12*(3+4)", "what is 2^10?", "= 17 % 5": digits and operators only, at least one operator.
+_ARITHMETIC = re.compile(
+    r"=?\s*(?:what(?:'s| is)|calculate|compute|evaluate)?\s*[(\s]*-?\d[\d,]*(?:\.\d+)?"
+    r"(?:\s*(?:[-+*/×÷^%]|\*\*)\s*[(\s]*-?\d[\d,]*(?:\.\d+)?\s*\)*)+\s*=?\s*\??",
+    re.IGNORECASE,
+)
+_FENCED = re.compile(r"```.*?(?:```|$)", re.DOTALL)
+_RUN_REQUEST = re.compile(
+    r"\b(?:run|execute)\b (?:this|it|the (?:code|script|snippet|following|program))\b|"
+    r"실행해|돌려 ?(?:봐|줘)",
+    re.IGNORECASE,
+)
+_DONT_RUN = re.compile(
+    r"\b(?:don'?t|do not|never|without|no need to|not)\b.{0,20}\b(?:run|execut)|"
+    r"실행하지|돌리지|실행 ?(?:말|없이|안)|돌릴 ?필요",
+    re.IGNORECASE,
+)
 
 
 def estimate_complexity(text: str) -> Complexity:
@@ -60,42 +63,30 @@ def estimate_complexity(text: str) -> Complexity:
     return "complex" if score >= 1.0 else "simple"
 
 
-def _tool_hits(text: str, available: frozenset[str]) -> tuple[list[str], list[str]]:
-    strong: list[str] = []
-    weak: list[str] = []
-    for cues in TOOL_CUES:
-        if cues.tool not in available:
-            continue
-        # A veto ("time complexity") removes the strong reading; the word may still hint.
-        vetoed = cues.veto is not None and cues.veto.search(text) is not None
-        if not vetoed and cues.strong.search(text):
-            strong.append(cues.tool)
-        elif cues.weak.search(text):
-            weak.append(cues.tool)
-    return strong, weak
+def exact_rule(text: str) -> tuple[str, str] | None:
+    """``(label, reason)`` when an exact rule applies, else None."""
+    stripped = text.strip()
+    if len(stripped) <= 200 and _ARITHMETIC.fullmatch(stripped):
+        return TOOL_PREFIX + "calculator", "bare arithmetic expression"
+    if "```" in text:
+        outside = _FENCED.sub(" ", text)
+        if _RUN_REQUEST.search(outside) and not _DONT_RUN.search(outside):
+            return TOOL_PREFIX + "code_executor", "fenced code with a request to run it"
+    return None
 
 
-def _pick(strong: list[str], weak: list[str]) -> tuple[str, float, str]:
-    if strong:
-        # Order in TOOL_CUES breaks ties: running given code beats the arithmetic inside it;
-        # asking for the time beats a number in the question.
-        tool = strong[0]
-        others = [t for t in strong[1:] + weak if t != tool]
-        if not others:
-            return TOOL_PREFIX + tool, STRONG, f"strong {tool} cue"
-        if len(strong) == 1:
-            return TOOL_PREFIX + tool, STRONG - 0.1, f"strong {tool} cue, weak {others[0]}"
-        return TOOL_PREFIX + tool, CONTESTED, f"cues for {tool} and {', '.join(others)}"
-    if weak:
-        return GENERAL, WEAK, f"weak {weak[0]} cue"
-    return GENERAL, GENERAL_CLEAR, "no tool cue"
+def forbids_running(text: str) -> bool:
+    """The user says not to run the code ("don't run it", "실행하지 말고"): never the executor."""
+    return _DONT_RUN.search(_FENCED.sub(" ", text)) is not None
 
 
 class FastPass:
-    """Rules over the latest user message (and the guardrail verdict over all of them)."""
+    """Guardrail verdict, exact rules, then the classifier, over the latest user message."""
 
-    def __init__(self, tool_names: Sequence[str]) -> None:
+    def __init__(self, tool_names: Sequence[str], classifier: IntentClassifier) -> None:
         self.tool_names = frozenset(tool_names)
+        self.allowed = frozenset({GENERAL, DANGEROUS, *(TOOL_PREFIX + t for t in self.tool_names)})
+        self.classifier = classifier
 
     def decide(self, text: str, verdict: Verdict | None = None) -> IntentResult:
         """The best local guess for ``text`` (the latest user message)."""
@@ -106,10 +97,20 @@ class FastPass:
             return IntentResult(
                 DANGEROUS, complexity, language, BLOCKED, f"input guardrail: {rules}", "rules"
             )
-        scan = _scan_text(text)
-        if not scan:
-            return IntentResult(GENERAL, "simple", language, GENERAL_CLEAR, "empty", "rules")
-        if HARM_CUES.search(scan):
-            return IntentResult(DANGEROUS, complexity, language, HARM, "harm vocabulary", "rules")
-        label, confidence, reason = _pick(*_tool_hits(scan, self.tool_names))
-        return IntentResult(label, complexity, language, confidence, reason, "rules")
+        if not text.strip():
+            return IntentResult(GENERAL, "simple", language, EMPTY, "empty", "rules")
+        exact = exact_rule(text)
+        if exact is not None and exact[0] in self.allowed:
+            return IntentResult(exact[0], complexity, language, EXACT, exact[1], "rules")
+        prediction = self.classifier.predict(text)
+        allowed = self.allowed
+        if forbids_running(text):
+            allowed = allowed - {TOOL_PREFIX + "code_executor"}
+        probs = prediction.restricted(allowed)
+        label = max(probs, key=probs.__getitem__)
+        confidence = probs[label]
+        reason = f"classifier p={confidence:.2f}, coverage {prediction.coverage:.2f}"
+        if label.startswith(TOOL_PREFIX) and probs[DANGEROUS] >= DANGER_GUARD:
+            label, confidence = GENERAL, min(confidence, UNSURE)
+            reason = f"{reason}; harm signal p={probs[DANGEROUS]:.2f}, not routed to a tool"
+        return IntentResult(label, complexity, language, round(confidence, 4), reason, "classifier")

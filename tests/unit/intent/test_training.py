@@ -1,0 +1,53 @@
+"""The training script runs on a small subset and writes the same loadable artefact twice."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from llm_gateway.agent.intent import IntentClassifier
+
+ROOT = Path(__file__).resolve().parents[3]
+SCRIPT = ROOT / "scripts" / "train_intent.py"
+
+pytest.importorskip("sklearn")
+
+
+def _train(out: Path, shared: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--limit",
+            "6",
+            "--shared-eval",
+            str(shared),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+
+
+def test_training_is_deterministic_and_loadable(tmp_path: Path) -> None:
+    no_shared = tmp_path / "no-shared-eval"  # the repo's own prompts only
+    first, second = tmp_path / "a.json.gz", tmp_path / "b.json.gz"
+    _train(first, no_shared)
+    _train(second, no_shared)
+    assert first.read_bytes() == second.read_bytes()
+    model = IntentClassifier.load(first)
+    assert set(model.labels) == {
+        "general",
+        "tool:calculator",
+        "tool:current_time",
+        "tool:web_search",
+        "tool:code_executor",
+        "dangerous",
+    }
+    prediction = model.predict("지금 몇 시야?")
+    assert sum(prediction.probabilities.values()) == pytest.approx(1.0)
