@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CODEX_VERSION=0.171.0   # @openai/codex; keep in step with tests/integration/proxy/test_codex_cli.py
+CLAUDE_CODE_VERSION=2.1.332   # @anthropic-ai/claude-code; keep in step with tests/integration/clients/claude_code.py
 prefix=.cache/npm
 
 fail() {
@@ -16,21 +17,20 @@ fail() {
   exit 0
 }
 
-# install PACKAGE VERSION BIN: npm-install PACKAGE@VERSION unless BIN --version already says VERSION.
-install() {
-  local package=$1 version=$2 bin="$prefix/node_modules/.bin/$3"
-  if [ -x "$bin" ] && "$bin" --version 2>/dev/null | grep -qw -- "$version"; then
-    return 0
-  fi
-  mkdir -p "$prefix"
-  echo "client-deps: installing $package@$version into $prefix" >&2
-  # Native binaries come in optional per-platform packages; --foreground-scripts shows any
-  # postinstall output if that step fails.
-  npm install --prefix "$prefix" --no-audit --no-fund --no-save --foreground-scripts \
-    "$package@$version" >"$prefix/install-$3.log" 2>&1 \
-    || { tail -20 "$prefix/install-$3.log" >&2; fail "npm install of $package failed"; }
-  "$bin" --version >/dev/null 2>&1 \
-    || { tail -20 "$prefix/install-$3.log" >&2; fail "$3 does not run after install"; }
+# Every tool as "package version bin". They are installed together, in one npm command: npm
+# prunes what its command line does not name, so installing one alone would remove the others.
+TOOLS=(
+  "@openai/codex $CODEX_VERSION codex"
+  "@anthropic-ai/claude-code $CLAUDE_CODE_VERSION claude"
+)
+
+# True when every tool's BIN --version already names its VERSION.
+all_installed() {
+  local package version bin
+  for tool in "${TOOLS[@]}"; do
+    read -r package version bin <<<"$tool"
+    "$prefix/node_modules/.bin/$bin" --version 2>/dev/null | grep -qw -- "$version" || return 1
+  done
 }
 
 if ! command -v npm >/dev/null 2>&1; then
@@ -41,4 +41,16 @@ if ! command -v npm >/dev/null 2>&1; then
   fi
   command -v npm >/dev/null 2>&1 || fail "npm is missing (install Node.js and npm)"
 fi
-install @openai/codex "$CODEX_VERSION" codex
+all_installed && exit 0
+specs=()
+for tool in "${TOOLS[@]}"; do
+  read -r package version bin <<<"$tool"
+  specs+=("$package@$version")
+done
+mkdir -p "$prefix"
+echo "client-deps: installing ${specs[*]} into $prefix" >&2
+# Native binaries come in optional per-platform packages; --foreground-scripts shows any
+# postinstall output if that step fails.
+npm install --prefix "$prefix" --no-audit --no-fund --no-save --foreground-scripts "${specs[@]}" \
+  >"$prefix/install.log" 2>&1 || { tail -20 "$prefix/install.log" >&2; fail "npm install failed"; }
+all_installed || { tail -20 "$prefix/install.log" >&2; fail "a client does not run after install"; }

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from llm_gateway.core.config import SettingsError, load_settings, mask_url
+from llm_gateway.core.config import ProviderSettings, SettingsError, load_settings, mask_url
 
 
 def test_defaults_are_the_embedded_backends(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -75,3 +77,20 @@ def test_env_file_is_read(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> 
 def test_mask_url_hides_password() -> None:
     assert mask_url("postgresql+asyncpg://u:secret@h/db") == "postgresql+asyncpg://u:***@h/db"
     assert mask_url("redis://h:6379/0") == "redis://h:6379/0"
+
+
+def test_env_example_models_path_works_outside_the_repo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `cp .env.example /srv/gw/.env` then `llm-gateway serve` from /srv/gw: the relative
+    # config/models.yaml is not there, so the install's own file is used.
+    monkeypatch.chdir(tmp_path)
+    settings = ProviderSettings(models_file=Path("config/models.yaml"))
+    assert settings.models_file.is_absolute()
+    assert settings.models_file.is_file()
+    # A relative path that exists where the gateway runs wins.
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "models.yaml").write_text("version: 1\n")
+    assert ProviderSettings(models_file=Path("config/models.yaml")).models_file == Path(
+        "config/models.yaml"
+    )

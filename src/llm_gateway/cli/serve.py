@@ -13,7 +13,7 @@ from typing import Any
 import uvicorn
 
 from llm_gateway.core import metrics, migrations
-from llm_gateway.core.config import Settings, load_settings, mask_url
+from llm_gateway.core.config import Settings, SettingsError, load_settings, mask_url
 from llm_gateway.core.config.settings import INSECURE_SIGNING_WARNING
 from llm_gateway.core.database import check_database, create_engine
 from llm_gateway.core.store import create_store
@@ -28,7 +28,16 @@ def register(sub: Any) -> None:
 
 
 async def preflight(settings: Settings) -> None:
-    """Fail fast, with the service and its masked URL named, when a backend is down."""
+    """Fail fast, with the service and its masked URL named, when a backend is down.
+
+    A missing model registry is named in one line too (not a traceback from the lifespan).
+    """
+    path = settings.providers.models_file
+    if not path.is_file():
+        raise SettingsError(
+            f"LLMGW_PROVIDERS__MODELS_FILE: model registry {path} not found (relative paths are "
+            f"read from the working directory {Path.cwd()}); unset it to use the shipped one"
+        )
     engine = create_engine(settings.database)
     try:
         await check_database(engine)

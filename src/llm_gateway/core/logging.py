@@ -72,6 +72,17 @@ class _RedactQuerySecrets(logging.Filter):
         return True
 
 
+# Key in the ASGI scope's ``state`` where handlers leave extra fields for the access-log line
+# (error code, model, alias, deployment), so a 4xx/5xx line says why without a second lookup.
+ACCESS_LOG_FIELDS = "access_log_fields"
+
+
+def add_access_log_fields(state: dict[str, Any], **fields: object) -> None:
+    """Attach ``fields`` (``None`` values skipped) to this request's access-log line."""
+    target = state.setdefault(ACCESS_LOG_FIELDS, {})
+    target.update({k: v for k, v in fields.items() if v is not None})
+
+
 def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
     """Configure structlog and the stdlib root logger once, at startup."""
     shared: list[Any] = [

@@ -85,9 +85,9 @@ class AnthropicWire(Wire):
 
     def _usage(self, reply: Reply) -> dict[str, Any]:
         return {
-            "input_tokens": reply.prompt_tokens - reply.cached_tokens,
+            "input_tokens": reply.prompt_tokens - reply.cached_tokens - reply.cache_write_tokens,
             "output_tokens": reply.completion_tokens,
-            "cache_creation_input_tokens": 0,
+            "cache_creation_input_tokens": reply.cache_write_tokens,
             "cache_read_input_tokens": reply.cached_tokens,
         }
 

@@ -27,6 +27,7 @@ class Knobs:
     error_status: int = 500
     retry_after_s: float | None = None  # sent with 429/503 answers
     cached_tokens: int = 0  # prompt tokens reported as served from cache
+    cache_write_tokens: int = 0  # prompt tokens reported as written to the cache (Anthropic)
     reply_words: int | None = None  # fixed-length replies (benchmarks)
     embedding_dimensions: int = 16
 

@@ -71,6 +71,7 @@ class Reply:
     prompt_tokens: int
     completion_tokens: int
     cached_tokens: int
+    cache_write_tokens: int = 0  # Anthropic's cache_creation_input_tokens (part of the prompt)
 
 
 _MATH_RUN = re.compile(r"[0-9(][0-9+\-*/%^.() ]*[0-9)]")
@@ -158,7 +159,13 @@ def _text(prompt: Prompt, reply_words: int | None) -> str:
     return said
 
 
-def build_reply(prompt: Prompt, *, reply_words: int | None = None, cached_tokens: int = 0) -> Reply:
+def build_reply(
+    prompt: Prompt,
+    *,
+    reply_words: int | None = None,
+    cached_tokens: int = 0,
+    cache_write_tokens: int = 0,
+) -> Reply:
     """The one deterministic reply for ``prompt`` (see the module docstring)."""
     prompt_tokens = max(1, sum(len(t.split()) for t in prompt.texts))
     calls = _tool_calls(prompt)
@@ -178,7 +185,10 @@ def build_reply(prompt: Prompt, *, reply_words: int | None = None, cached_tokens
         text = "".join(pieces)
         finish, stop_sequence = "length", None
     cached = min(cached_tokens, prompt_tokens)
-    return Reply(text, pieces, [], finish, stop_sequence, prompt_tokens, len(pieces), cached)
+    written = min(cache_write_tokens, prompt_tokens - cached)
+    return Reply(
+        text, pieces, [], finish, stop_sequence, prompt_tokens, len(pieces), cached, written
+    )
 
 
 def _slices(text: str, size: int = 64) -> list[str]:

@@ -136,7 +136,12 @@ async def chat(state: FakeState, wire: Wire, request: web.Request) -> web.Stream
     if behaviour.kind == "disconnect" and pre_head:
         _drop(request)
     await _wait(state, knobs.latency_s)
-    reply = build_reply(prompt, reply_words=knobs.reply_words, cached_tokens=knobs.cached_tokens)
+    reply = build_reply(
+        prompt,
+        reply_words=knobs.reply_words,
+        cached_tokens=knobs.cached_tokens,
+        cache_write_tokens=knobs.cache_write_tokens,
+    )
     if not prompt.stream:
         await _wait(state, knobs.ttft_s + knobs.inter_token_s * max(len(reply.pieces) - 1, 0))
         if behaviour.kind == "malformed":

@@ -21,6 +21,7 @@ from llm_gateway.core.exceptions import (
     RateLimitError,
     UnprocessableError,
 )
+from llm_gateway.core.logging import add_access_log_fields
 
 _STATUS_ERRORS: dict[int, type[ClientError]] = {
     400: InvalidRequestError,
@@ -38,6 +39,7 @@ def _request_id(request: Request) -> str | None:
 
 
 def _respond(request: Request, exc: GatewayError) -> Response:
+    add_access_log_fields(request.scope.setdefault("state", {}), error=exc.code)
     status, body, headers = render_error(
         exc, request_id=_request_id(request), path=request.url.path
     )

@@ -17,7 +17,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from llm_gateway.core.errors import render_error
 from llm_gateway.core.exceptions import GatewayError, ServerError
-from llm_gateway.core.logging import JsonAccessLog, get_logger
+from llm_gateway.core.logging import (
+    ACCESS_LOG_FIELDS,
+    JsonAccessLog,
+    add_access_log_fields,
+    get_logger,
+)
 from llm_gateway.core.metrics import GatewayMetrics
 from llm_gateway.middleware.security_headers import add_security_headers, security_headers
 
@@ -107,6 +112,7 @@ class RequestContextMiddleware:
                     path=scope["path"],
                     status=status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                    **scope["state"].get(ACCESS_LOG_FIELDS, {}),
                 )
             structlog.contextvars.reset_contextvars(**tokens)
 
@@ -118,6 +124,7 @@ class RequestContextMiddleware:
             await send({"type": "websocket.close", "code": 1011})
             return 1011
         status, body, headers = render_error(exc, request_id=request_id, path=scope["path"])
+        add_access_log_fields(scope["state"], error=exc.code)
         raw: list[Any] = [(k.encode(), v.encode()) for k, v in headers.items()]
         raw.append((b"content-length", str(len(body)).encode()))
         raw = add_security_headers(raw, security_headers(scope["path"]))

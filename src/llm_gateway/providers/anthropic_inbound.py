@@ -135,10 +135,95 @@ def _tool_choice(choice: Any, request: ChatRequest) -> None:
         request["parallel_tool_calls"] = False
 
 
+def _messages(raw: list[Any], messages: list[dict[str, Any]]) -> None:
+    """Append the canonical form of each Messages API message to ``messages``."""
+    for i, msg in enumerate(raw):
+        where = f"messages.{i}"
+        if not isinstance(msg, dict) or not isinstance(msg.get("content"), str | list):
+            raise InvalidRequestError(f"{where}: needs a role and content", param="messages")
+        if msg.get("role") == "user":
+            _user(msg["content"], f"{where}.content", messages)
+        elif msg.get("role") == "assistant":
+            _assistant(msg["content"], messages)
+        elif msg.get("role") == "system":
+            # Claude Code sends mid-conversation system messages; kept in place in the canonical
+            # request (each adapter decides: OpenAI/Ollama keep them, Anthropic lifts them).
+            if msg["content"]:
+                messages.append(_system(msg["content"]))
+        else:
+            raise InvalidRequestError(
+                f"{where}.role: must be 'user', 'assistant' or 'system'", param="messages"
+            )
+
+
+_SERVICE_TIERS = frozenset({"auto", "standard_only"})
+_EFFORTS = frozenset({"low", "medium", "high", "max"})
+
+
+def _output_config(config: Any, request: ChatRequest) -> None:
+    """``output_config``: ``format`` becomes ``response_format``; ``effort`` rides along.
+
+    ``effort`` is a hint: sent to Anthropic upstreams as ``output_config.effort``, not sent to
+    others. Anything else in ``output_config`` is refused rather than dropped.
+    """
+    if not isinstance(config, dict):
+        raise InvalidRequestError("output_config: must be an object", param="output_config")
+    unknown = sorted(set(config) - {"format", "effort"})
+    if unknown:
+        raise InvalidRequestError(
+            f"output_config.{unknown[0]}: not supported by this gateway", param="output_config"
+        )
+    effort = config.get("effort")
+    if effort is not None:
+        if effort not in _EFFORTS:
+            raise InvalidRequestError(
+                f"output_config.effort: must be one of {sorted(_EFFORTS)}", param="output_config"
+            )
+        request["effort"] = effort
+    fmt = config.get("format")
+    if fmt is None:
+        return
+    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
+        raise InvalidRequestError(
+            "output_config.format.type: only 'json_schema' is supported", param="output_config"
+        )
+    schema = fmt.get("schema")
+    if not isinstance(schema, dict):
+        raise InvalidRequestError(
+            "output_config.format.schema: must be a JSON schema object", param="output_config"
+        )
+    request["response_format"] = {
+        "type": "json_schema",
+        "json_schema": {"name": "output", "schema": schema, "strict": True},
+    }
+
+
+def _top_level_options(body: dict[str, Any], request: ChatRequest) -> None:
+    """``output_config``, ``service_tier`` and top-level ``cache_control``: honoured or a 400."""
+    if body.get("output_config") is not None:
+        _output_config(body["output_config"], request)
+    tier = body.get("service_tier")
+    if tier is not None:
+        if tier not in _SERVICE_TIERS:
+            raise InvalidRequestError(
+                "service_tier: must be 'auto' or 'standard_only'", param="service_tier"
+            )
+        request["service_tier"] = tier
+    cache = body.get("cache_control")
+    if cache is not None:
+        if not isinstance(cache, dict) or cache.get("type") != "ephemeral":
+            raise InvalidRequestError(
+                'cache_control: must be {"type": "ephemeral"} (optionally with ttl)',
+                param="cache_control",
+            )
+        request["cache_control"] = cache
+
+
 def anthropic_request_to_canonical(body: Any) -> ChatRequest:
     """A Messages API request body → canonical request (400 naming ``param`` when invalid).
 
-    ``thinking`` and server-side tool options are not carried over.
+    ``thinking``, ``context_management`` and server-side tool options are not carried over;
+    ``top_k`` reaches Anthropic and Ollama upstreams only (OpenAI has no such parameter).
     """
     if not isinstance(body, dict):
         raise InvalidRequestError("Request body must be a JSON object")
@@ -150,18 +235,7 @@ def anthropic_request_to_canonical(body: Any) -> ChatRequest:
     messages: list[dict[str, Any]] = []
     if body.get("system"):
         messages.append(_system(body["system"]))
-    for i, msg in enumerate(raw):
-        where = f"messages.{i}"
-        if not isinstance(msg, dict) or not isinstance(msg.get("content"), str | list):
-            raise InvalidRequestError(f"{where}: needs a role and content", param="messages")
-        if msg.get("role") == "user":
-            _user(msg["content"], f"{where}.content", messages)
-        elif msg.get("role") == "assistant":
-            _assistant(msg["content"], messages)
-        else:
-            raise InvalidRequestError(
-                f"{where}.role: must be 'user' or 'assistant'", param="messages"
-            )
+    _messages(raw, messages)
     request: ChatRequest = {"model": model, "messages": messages, "max_tokens": max_tokens}
     for key in ("temperature", "top_p", "top_k"):
         if body.get(key) is not None:
@@ -175,6 +249,7 @@ def anthropic_request_to_canonical(body: Any) -> ChatRequest:
         request["tools"] = _tools(body["tools"])
     if body.get("tool_choice") is not None:
         _tool_choice(body["tool_choice"], request)
+    _top_level_options(body, request)
     if body.get("stream"):
         request["stream"] = True
         request["stream_options"] = {"include_usage": True}
@@ -182,13 +257,15 @@ def anthropic_request_to_canonical(body: Any) -> ChatRequest:
 
 
 def anthropic_usage_from_canonical(usage: dict[str, Any] | None) -> dict[str, Any]:
-    """Canonical usage → Anthropic's, where ``input_tokens`` excludes cache reads."""
+    """Canonical usage → Anthropic's, where ``input_tokens`` excludes cache reads and writes."""
     usage = usage or {}
-    cached = int((usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
+    details = usage.get("prompt_tokens_details") or {}
+    cached = int(details.get("cached_tokens") or 0)
+    written = int(details.get("cache_write_tokens") or 0)
     return {
-        "input_tokens": max(int(usage.get("prompt_tokens") or 0) - cached, 0),
+        "input_tokens": max(int(usage.get("prompt_tokens") or 0) - cached - written, 0),
         "output_tokens": int(usage.get("completion_tokens") or 0),
-        "cache_creation_input_tokens": 0,
+        "cache_creation_input_tokens": written,
         "cache_read_input_tokens": cached,
     }
 

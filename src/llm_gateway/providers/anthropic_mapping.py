@@ -191,8 +191,27 @@ def _check_unsupported(request: ChatRequest) -> None:
         if value is not None and value != neutral:
             unsupported(request, param, PROVIDER)
     fmt = request.get("response_format")
-    if isinstance(fmt, dict) and fmt.get("type") not in (None, "text"):
+    if isinstance(fmt, dict) and fmt.get("type") not in (None, "text", "json_schema"):
         unsupported(request, "response_format", PROVIDER, f"type {fmt.get('type')!r}")
+    tier = request.get("service_tier")
+    if tier is not None and tier not in _SERVICE_TIERS:
+        unsupported(request, "service_tier", PROVIDER, f"value {tier!r}")
+
+
+# Canonical (OpenAI) service tiers → Anthropic's; others are refused.
+_SERVICE_TIERS = {"auto": "auto", "standard_only": "standard_only", "default": "standard_only"}
+
+
+def _output_config(request: ChatRequest) -> dict[str, Any] | None:
+    """Structured output (``response_format`` json_schema) and ``effort`` as ``output_config``."""
+    config: dict[str, Any] = {}
+    fmt = request.get("response_format")
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        schema = (fmt.get("json_schema") or {}).get("schema")
+        config["format"] = {"type": "json_schema", "schema": schema or {"type": "object"}}
+    if request.get("effort") is not None:
+        config["effort"] = request["effort"]
+    return config or None
 
 
 def to_anthropic_request(request: ChatRequest, deployment: Deployment) -> dict[str, Any]:
@@ -209,9 +228,13 @@ def to_anthropic_request(request: ChatRequest, deployment: Deployment) -> dict[s
     if system:
         plain = all(set(b) == {"type", "text"} for b in system)
         body["system"] = "\n\n".join(b["text"] for b in system) if plain else system
-    for key in ("temperature", "top_p", "top_k", "thinking"):
+    for key in ("temperature", "top_p", "top_k", "thinking", "cache_control"):
         if request.get(key) is not None:
             body[key] = request[key]
+    if (tier := request.get("service_tier")) in _SERVICE_TIERS:
+        body["service_tier"] = _SERVICE_TIERS[tier]
+    if (config := _output_config(request)) is not None:
+        body["output_config"] = config
     if stop := stop_list(request):
         body["stop_sequences"] = stop
     if isinstance(request.get("user"), str):
@@ -231,7 +254,7 @@ def anthropic_usage(data: dict[str, Any]) -> dict[str, Any]:
     read = int(data.get("cache_read_input_tokens") or 0)
     written = int(data.get("cache_creation_input_tokens") or 0)
     prompt = int(data.get("input_tokens") or 0) + read + written
-    return usage(prompt, int(data.get("output_tokens") or 0), read)
+    return usage(prompt, int(data.get("output_tokens") or 0), read, written)
 
 
 def split_content(blocks: list[Any]) -> tuple[str, str, list[dict[str, Any]]]:

@@ -34,10 +34,41 @@ from llm_gateway.providers.streaming import (
 _DONE = SSE_DONE[6:-2]  # b"[DONE]"
 
 
+# Anthropic-only fields a canonical request can carry (it came in on /v1/messages): OpenAI
+# rejects ``top_k`` and ``effort``, so they are not sent (documented); ``cache_control`` (top
+# level and on content parts) is removed because OpenAI-protocol servers cache prompt prefixes on
+# their own; Anthropic's ``service_tier`` "standard_only" is OpenAI's "default".
+_NOT_FORWARDED = GATEWAY_ONLY_PARAMS | {"top_k", "effort", "cache_control"}
+
+
+def _without_cache_marks(messages: list[Any]) -> list[Any]:
+    """``messages`` with ``cache_control`` removed from content parts (copies only what changes)."""
+    out = []
+    for msg in messages:
+        content = msg.get("content") if isinstance(msg, dict) else None
+        if isinstance(content, list) and any(
+            isinstance(p, dict) and "cache_control" in p for p in content
+        ):
+            parts = [
+                {k: v for k, v in p.items() if k != "cache_control"} if isinstance(p, dict) else p
+                for p in content
+            ]
+            msg = {**msg, "content": parts}
+        out.append(msg)
+    return out
+
+
 def _body(request: dict[str, Any], deployment: Deployment) -> dict[str, Any]:
-    """A shallow copy with the upstream model name and without gateway-only keys."""
-    body = {k: v for k, v in request.items() if k not in GATEWAY_ONLY_PARAMS}
+    """A shallow copy with the upstream model name and without keys OpenAI must not see."""
+    body = {k: v for k, v in request.items() if k not in _NOT_FORWARDED}
     body["model"] = deployment.model
+    if body.get("service_tier") == "standard_only":
+        body["service_tier"] = "default"
+    messages = body.get("messages")
+    if isinstance(messages, list) and any(
+        isinstance(m, dict) and isinstance(m.get("content"), list) for m in messages
+    ):
+        body["messages"] = _without_cache_marks(messages)
     return body
 
 

@@ -132,8 +132,15 @@ def usage_chunk(chunk_id: str, model: str, created: int, usage: dict[str, Any]) 
     }
 
 
-def usage(prompt: int, completion: int, cached: int | None = None) -> dict[str, Any]:
-    """Canonical ``usage``; ``prompt`` includes ``cached`` tokens, as OpenAI counts them."""
+def usage(
+    prompt: int, completion: int, cached: int | None = None, cache_write: int = 0
+) -> dict[str, Any]:
+    """Canonical ``usage``; ``prompt`` includes ``cached`` (read) and ``cache_write`` tokens.
+
+    OpenAI counts cached reads inside ``prompt_tokens`` and has no cache writes; Anthropic's
+    writes (``cache_creation_input_tokens``) go to ``prompt_tokens_details.cache_write_tokens``
+    so they can be priced on their own.
+    """
     result: dict[str, Any] = {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
@@ -141,4 +148,6 @@ def usage(prompt: int, completion: int, cached: int | None = None) -> dict[str, 
     }
     if cached is not None:
         result["prompt_tokens_details"] = {"cached_tokens": cached}
+    if cache_write:
+        result.setdefault("prompt_tokens_details", {})["cache_write_tokens"] = cache_write
     return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -35,6 +36,7 @@ from llm_gateway.providers.registry_schema import (
 )
 
 _log = get_logger("llm_gateway.providers.registry")
+_GATEWAY_PREFIX = "LLMGW_PROVIDERS__"
 
 DEFAULT_BASE_URLS: Mapping[str, str] = MappingProxyType(
     {
@@ -47,11 +49,13 @@ DEFAULT_BASE_URLS: Mapping[str, str] = MappingProxyType(
 
 @dataclass(frozen=True, slots=True)
 class Price:
-    """USD per one million tokens; ``cached_input`` applies to prompt tokens served from cache."""
+    """USD per one million tokens; ``cached_input`` prices prompt tokens read from the provider's
+    cache, ``cache_write`` those written to it (Anthropic charges more for writes)."""
 
     input: float = 0.0
     output: float = 0.0
     cached_input: float | None = None
+    cache_write: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,7 @@ class ModelRegistry:
         default_small: Sequence[str] = (),
         default_large: Sequence[str] = (),
         source: Path | None = None,
+        routes: Sequence[tuple[str, Sequence[str]]] = (),
     ) -> None:
         self._models = MappingProxyType(dict(models))
         self.disabled: Mapping[str, str] = MappingProxyType(dict(disabled or {}))
@@ -100,6 +105,30 @@ class ModelRegistry:
         self._adapters: Mapping[str, ProviderAdapter] = MappingProxyType(
             {"openai": OpenAIAdapter(), "anthropic": AnthropicAdapter(), "ollama": OllamaAdapter()}
         )
+        self.routes: tuple[tuple[str, str], ...] = tuple(
+            (pattern, target)
+            for pattern, targets in routes
+            if (target := self._first_enabled(targets)) is not None
+        )
+
+    def _first_enabled(self, targets: Sequence[str]) -> str | None:
+        for target in targets:
+            alias = {"small": self.default_small, "large": self.default_large}.get(target, target)
+            if alias in self._models:
+                return alias
+        return None
+
+    def resolve(self, name: str) -> str:
+        """The alias serving ``name``: itself, else the first ``model_routes`` glob it matches.
+
+        Unknown names are returned unchanged (``get`` then answers 404 naming them).
+        """
+        if name in self._models:
+            return name
+        for pattern, alias in self.routes:
+            if fnmatchcase(name, pattern):
+                return alias
+        return name
 
     def get(self, alias: str) -> ModelInfo:
         """The alias, or 404 ``model_not_found`` listing the available aliases."""
@@ -141,15 +170,24 @@ class ModelRegistry:
         return self._adapters[provider]
 
     def cost(
-        self, alias: str, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0
+        self,
+        alias: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+        cached_tokens: int = 0,
+        cache_write_tokens: int = 0,
     ) -> float:
-        """USD for one call. ``prompt_tokens`` includes ``cached_tokens`` (OpenAI's convention)."""
+        """USD for one call. ``prompt_tokens`` includes the cache reads (``cached_tokens``) and
+        writes (``cache_write_tokens``), each priced at its own rate."""
         price = self.get(alias).price
         cached = min(max(cached_tokens, 0), prompt_tokens)
+        written = min(max(cache_write_tokens, 0), prompt_tokens - cached)
         cached_rate = price.input if price.cached_input is None else price.cached_input
+        write_rate = price.input if price.cache_write is None else price.cache_write
         return (
-            (prompt_tokens - cached) * price.input
+            (prompt_tokens - cached - written) * price.input
             + cached * cached_rate
+            + written * write_rate
             + completion_tokens * price.output
         ) / 1_000_000
 
@@ -178,11 +216,26 @@ def _timeouts(spec: TimeoutsSpec | None, default: TimeoutsSpec) -> Timeouts:
     )
 
 
-def _base_url(spec: DeploymentSpec, settings: ProviderSettings) -> str:
+def _base_url(spec: DeploymentSpec, settings: ProviderSettings, configured: str | None) -> str:
+    if configured:
+        return configured.rstrip("/")
     if spec.base_url == "demo":
         root = f"http://{settings.demo_upstream_host}:{settings.demo_upstream_port}"
         return root + "/v1" if spec.provider == "openai" else root
     return spec.base_url or DEFAULT_BASE_URLS[spec.provider]
+
+
+def _missing_reason(missing: set[str]) -> str:
+    """Why an alias is off; names a client-side variable that is set but deliberately not read."""
+    reason = f"set {' or '.join(sorted(missing))} to enable it"
+    for name in sorted(missing):
+        client_side = name.removeprefix(_GATEWAY_PREFIX)
+        if client_side != name and read_env_secret(client_side) is not None:
+            reason += (
+                f" ({client_side} is set but not read: the gateway takes upstream keys only from"
+                f" its own {_GATEWAY_PREFIX}* variables, so a client's key is never forwarded)"
+            )
+    return reason
 
 
 def _build_alias(
@@ -194,19 +247,26 @@ def _build_alias(
     deployments: list[Deployment] = []
     missing: list[str] = []
     for i, dep in enumerate(spec.deployments):
-        api_key = None
+        api_key = base_url = None
         if dep.api_key_env:
             api_key = read_env_secret(dep.api_key_env)
             if api_key is None:
                 missing.append(dep.api_key_env)
                 continue
+        if dep.base_url_env:
+            base_url = read_env_secret(dep.base_url_env)
+            if base_url is None:
+                missing.append(dep.base_url_env)
+                continue
+            if not base_url.startswith(("http://", "https://")):
+                raise SettingsError(f"{dep.base_url_env} must be an http(s):// URL")
         deployments.append(
             Deployment(
                 id=f"{name}/{dep.provider}/{i}",
                 alias=name,
                 provider=dep.provider,
                 model=dep.model,
-                base_url=_base_url(dep, settings),
+                base_url=_base_url(dep, settings, base_url),
                 api_key=api_key,
                 weight=dep.weight,
                 rpm=dep.rpm,
@@ -217,13 +277,15 @@ def _build_alias(
             )
         )
     if not deployments:
-        return f"set {' or '.join(sorted(set(missing)))} to enable it"
+        return _missing_reason(set(missing))
     caps = spec.capabilities
     return ModelInfo(
         alias=name,
         tier=spec.tier,
         deployments=tuple(deployments),
-        price=Price(spec.price.input, spec.price.output, spec.price.cached_input),
+        price=Price(
+            spec.price.input, spec.price.output, spec.price.cached_input, spec.price.cache_write
+        ),
         context_window=spec.context_window,
         max_output_tokens=spec.max_output_tokens,
         capabilities=Capabilities(caps.tools, caps.vision, caps.json_mode, caps.embeddings),
@@ -263,6 +325,7 @@ def build_registry(
         default_small=spec.defaults.small,
         default_large=spec.defaults.large,
         source=Path(source),
+        routes=[(route.match, route.to) for route in spec.model_routes],
     )
 
 

@@ -35,6 +35,9 @@ class DeploymentSpec(_Strict):
     # A URL, or "demo" for the bundled fake upstream; omitted means the provider's public API.
     base_url: str | None = None
     api_key_env: str | None = None  # name of the environment variable holding the key
+    # Name of a variable holding the base URL (overrides base_url); unset or empty disables the
+    # deployment, so a local server (Ollama) is only offered once it is configured.
+    base_url_env: str | None = None
     weight: float = Field(default=1.0, gt=0)
     rpm: int | None = Field(default=None, ge=1)
     tpm: int | None = Field(default=None, ge=1)
@@ -50,7 +53,7 @@ class DeploymentSpec(_Strict):
             raise ValueError("must be an http(s):// URL or 'demo'")
         return value.rstrip("/")
 
-    @field_validator("api_key_env")
+    @field_validator("api_key_env", "base_url_env")
     @classmethod
     def _env_name(cls, value: str | None) -> str | None:
         if value is not None and not _ENV_NAME.match(value):
@@ -63,7 +66,8 @@ class PriceSpec(_Strict):
 
     input: float = Field(default=0.0, ge=0)
     output: float = Field(default=0.0, ge=0)
-    cached_input: float | None = Field(default=None, ge=0)  # None: same as input
+    cached_input: float | None = Field(default=None, ge=0)  # cache reads; None: same as input
+    cache_write: float | None = Field(default=None, ge=0)  # cache writes; None: same as input
 
 
 class CapabilitiesSpec(_Strict):
@@ -122,12 +126,29 @@ class DefaultsSpec(_Strict):
         return [value] if isinstance(value, str) else value
 
 
+class ModelRouteSpec(_Strict):
+    """A model name that is not an alias, matched by a glob, routed to the first enabled target.
+
+    ``to`` lists aliases or the words ``small`` / ``large`` (the registry's default alias of that
+    tier), so e.g. Claude Code's ``claude-sonnet-4-5-20250929`` reaches a configured alias.
+    """
+
+    match: str = Field(min_length=1, max_length=200)
+    to: list[str] = Field(min_length=1)
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _listify(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+
 class RegistrySpec(_Strict):
     """The whole file."""
 
     version: Literal[1] = 1
     defaults: DefaultsSpec = Field(default_factory=DefaultsSpec)
     aliases: dict[str, AliasSpec] = Field(min_length=1)
+    model_routes: list[ModelRouteSpec] = Field(default_factory=list)
 
     @field_validator("aliases")
     @classmethod
@@ -151,6 +172,13 @@ class RegistrySpec(_Strict):
             for i, target in enumerate(getattr(self.defaults, tier)):
                 if target not in self.aliases:
                     raise ValueError(f"defaults.{tier}[{i}]: unknown alias {target!r}")
+        for i, route in enumerate(self.model_routes):
+            for j, target in enumerate(route.to):
+                if target not in self.aliases and target not in ("small", "large"):
+                    raise ValueError(
+                        f"model_routes[{i}].to[{j}]: unknown alias {target!r} "
+                        "(an alias, 'small' or 'large')"
+                    )
         return self
 
 

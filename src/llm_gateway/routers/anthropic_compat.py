@@ -1,4 +1,7 @@
-"""Anthropic-compatible route: POST /v1/messages (errors in Anthropic's format on this path)."""
+"""Anthropic-compatible routes: POST /v1/messages and /v1/messages/count_tokens.
+
+Errors are in Anthropic's format on these paths.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from fastapi import FastAPI
 from llm_gateway.services.auth.principal import SCOPE_CHAT
 from llm_gateway.services.proxy.dispatch import add_fast_path
 from llm_gateway.services.proxy.endpoint import ProxyEndpoint
-from llm_gateway.services.proxy.messages import create_message
+from llm_gateway.services.proxy.messages import count_tokens, create_message
 from llm_gateway.services.proxy.openapi import ANTHROPIC_PATHS, document
 
 
@@ -19,5 +22,14 @@ def install(app: FastAPI) -> None:
     app.router.add_route(
         "/v1/messages", cast(Any, endpoint), methods=["POST"], include_in_schema=False
     )
-    add_fast_path(app, {("POST", "/v1/messages"): endpoint})
+    counter = ProxyEndpoint(
+        count_tokens, api="anthropic", endpoint="messages", scope=SCOPE_CHAT, finalize=False
+    )
+    app.router.add_route(
+        "/v1/messages/count_tokens", cast(Any, counter), methods=["POST"], include_in_schema=False
+    )
+    add_fast_path(
+        app,
+        {("POST", "/v1/messages"): endpoint, ("POST", "/v1/messages/count_tokens"): counter},
+    )
     document(app, ANTHROPIC_PATHS)

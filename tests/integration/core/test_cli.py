@@ -55,3 +55,24 @@ def test_db_current_reports_the_revision(tmp_path: Path) -> None:
     current = _run("db", "current", env=env)
     assert current.returncode == 0
     assert "(head)" in current.stdout
+
+
+def test_a_missing_model_registry_is_one_clear_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "llm_gateway.cli.main", "serve"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "LLMGW_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'gw.db'}",
+            "LLMGW_PROVIDERS__MODELS_FILE": "nowhere/models.yaml",
+        },
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if "MODELS_FILE" in line]
+    assert len(lines) == 1, result.stderr  # one line says it all
+    assert "nowhere/models.yaml not found" in lines[0]
+    assert len(result.stderr.splitlines()) <= 2, result.stderr  # (plus the dev-secret warning)

@@ -40,6 +40,8 @@ def registry_yaml(base: str) -> str:
 version: 1
 defaults:
   timeouts: {{connect_s: 2, first_byte_s: 10, total_s: 30}}
+model_routes:
+  - {{match: "claude-*", to: [claude]}}
 aliases:
   chat:
     deployments: [{{provider: openai, model: demo, {openai}}}]

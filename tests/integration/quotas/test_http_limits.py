@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -91,6 +92,41 @@ async def test_every_proxied_response_carries_openai_rate_headers(
     )
     assert messages.status_code == 200, messages.text
     assert messages.headers["x-ratelimit-remaining-requests"] == "2"
+    # Anthropic's own family, with resets as RFC 3339 instants (what the anthropic SDK reads).
+    assert messages.headers["anthropic-ratelimit-requests-limit"] == "5"
+    assert messages.headers["anthropic-ratelimit-requests-remaining"] == "2"
+    assert messages.headers["anthropic-ratelimit-tokens-limit"] == "10000"
+    assert int(messages.headers["anthropic-ratelimit-tokens-remaining"]) < 10_000
+    reset = datetime.fromisoformat(messages.headers["anthropic-ratelimit-requests-reset"])
+    assert timedelta(0) < reset - datetime.now(UTC) <= timedelta(seconds=61)
+    assert "anthropic-ratelimit-tokens-reset" in messages.headers
+
+
+async def test_a_request_that_can_never_fit_is_refused_without_retry(
+    client: httpx.AsyncClient,
+) -> None:
+    # 10,000 tokens per minute; Claude Code-sized requests reserve far more than that.
+    body = {
+        "model": "cheap",
+        "max_tokens": 20,
+        "messages": [{"role": "user", "content": "x " * 50_000}],
+    }
+    refused = await client.post("/v1/messages", json=body, headers=ANTHROPIC_MASTER)
+    assert refused.status_code == 413, refused.text  # neither SDK retries a 413
+    assert refused.headers["x-should-retry"] == "false"
+    assert "retry-after" not in refused.headers
+    error = refused.json()["error"]
+    assert error["type"] == "request_too_large"
+    assert "tokens per minute limit" in error["message"]
+    assert "max_tokens" in error["message"]  # what to change
+    # The OpenAI route says the same in OpenAI's shape.
+    openai = await client.post(
+        "/v1/chat/completions",
+        json=chat(text="x " * 50_000),
+        headers=MASTER,
+    )
+    assert openai.status_code == 413
+    assert openai.json()["error"]["code"] == "request_exceeds_limit"
 
 
 async def test_burst_admits_exactly_the_limit_and_refuses_the_rest(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from llm_gateway.core.config import SecuritySettings
@@ -81,3 +84,16 @@ def test_bundled_common_list_ships_with_the_package() -> None:
     common = load_common_passwords()
     assert {"password", "123456", "qwertyuiop", "iloveyou"} <= common
     assert all(entry == entry.lower() for entry in common)
+
+
+def test_the_readme_admin_example_passes_the_policy(service: PasswordService) -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"LLMGW_AUTH__ADMIN_PASSWORD='([^']+)'", readme)
+    assert match is not None
+    service.check_policy(match.group(1), email="admin@example.com")  # no PasswordPolicyError
+
+
+def test_the_email_rule_names_what_matched(service: PasswordService) -> None:
+    with pytest.raises(PasswordPolicyError) as info:
+        service.check_policy("a-long-admin-passphrase", email="admin@example.com")
+    assert "'admin'" in info.value.message

@@ -146,7 +146,7 @@ AUDIO: Any = [{"role": "user", "content": [{"type": "audio"}]}]
         ({**BASE, "max_tokens": "5"}, "max_tokens"),
         ({**BASE, "max_tokens": 0}, "max_tokens"),
         ({"model": "m", "max_tokens": 5}, "messages"),
-        ({**BASE, "messages": [{"role": "system", "content": "x"}]}, "messages"),
+        ({**BASE, "messages": [{"role": "tool", "content": "x"}]}, "messages"),
         ({**BASE, "messages": AUDIO}, "messages.0.content.0"),
         ({**BASE, "tools": [{"type": "web_search_20250305"}]}, "tools"),
         ({**BASE, "tool_choice": {"type": "maybe"}}, "tool_choice"),
@@ -284,3 +284,21 @@ def test_error_event() -> None:
     assert event.startswith(b"event: error\ndata: ")
     body = orjson.loads(event.split(b"data: ", 1)[1])
     assert body["error"] == {"type": "overloaded_error", "message": "all deployments failed"}
+
+
+def test_structured_output_effort_tier_and_cache_control_reach_an_anthropic_upstream() -> None:
+    dep = Deployment(id="d", alias="a", provider="anthropic", model="claude-x", base_url="http://x")
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}}
+    body = {
+        **BASE,
+        "output_config": {"format": {"type": "json_schema", "schema": schema}, "effort": "low"},
+        "service_tier": "auto",
+        "cache_control": {"type": "ephemeral", "ttl": "1h"},
+    }
+    back = to_anthropic_request(anthropic_request_to_canonical(body), dep)
+    assert back["output_config"] == {
+        "format": {"type": "json_schema", "schema": schema},
+        "effort": "low",
+    }
+    assert back["service_tier"] == "auto"
+    assert back["cache_control"] == {"type": "ephemeral", "ttl": "1h"}

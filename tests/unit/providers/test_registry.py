@@ -64,28 +64,87 @@ def _bad(mutate: Any) -> str:
     return str(info.value)
 
 
+_GATEWAY_VARS = (
+    "LLMGW_PROVIDERS__OPENAI_API_KEY",
+    "LLMGW_PROVIDERS__ANTHROPIC_API_KEY",
+    "LLMGW_PROVIDERS__OLLAMA_BASE_URL",
+)
+
+
 def test_shipped_file_loads_with_demo_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _GATEWAY_VARS:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     registry = load_registry(ProviderSettings())
-    assert {"demo", "demo-large", "demo-embed", "llama3.2", "qwen2.5:14b"} <= set(
-        registry.aliases()
-    )
+    assert {"demo", "demo-large", "demo-embed"} <= set(registry.aliases())
     assert (registry.default_small, registry.default_large) == ("demo", "demo-large")
     assert "gpt-4o" not in registry
-    assert "OPENAI_API_KEY" in registry.disabled["gpt-4o"]
+    assert "LLMGW_PROVIDERS__OPENAI_API_KEY" in registry.disabled["gpt-4o"]
     assert registry.get("demo-embed").capabilities.embeddings
     assert registry.get("demo").deployments[0].base_url == "http://127.0.0.1:8765/v1"
+    # Nothing listens on Ollama's port by default: its aliases wait for a configured URL.
+    assert "llama3.2" not in registry
+    assert "LLMGW_PROVIDERS__OLLAMA_BASE_URL" in registry.disabled["llama3.2"]
 
 
 def test_shipped_file_switches_on_paid_aliases_with_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-real")
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-real")
+    monkeypatch.setenv("LLMGW_PROVIDERS__OPENAI_API_KEY", "sk-real")
+    monkeypatch.setenv("LLMGW_PROVIDERS__ANTHROPIC_API_KEY", "sk-ant-real")
+    monkeypatch.setenv("LLMGW_PROVIDERS__OLLAMA_BASE_URL", "http://127.0.0.1:11434/")
     registry = load_registry(ProviderSettings())
     assert registry.get("gpt-4o").deployments[0].api_key == "sk-real"
     assert registry.get("claude-sonnet").deployments[0].api_key == "sk-ant-real"
     assert (registry.default_small, registry.default_large) == ("gpt-4o-mini", "gpt-4o")
     assert registry.fallbacks("gpt-4o-mini") == ("claude-haiku",)
+    assert registry.get("llama3.2").deployments[0].base_url == "http://127.0.0.1:11434"
+    # Claude Code's own model names reach the real Claude aliases once they are enabled.
+    assert registry.resolve("claude-haiku-4-5-20251001") == "claude-haiku"
+    assert registry.resolve("claude-opus-5-5") == "claude-sonnet"
+
+
+def test_a_client_side_key_in_the_gateway_shell_enables_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in _GATEWAY_VARS:
+        monkeypatch.delenv(name, raising=False)
+    # What a user exports for Claude Code (or the SDKs) in the shell that also runs the gateway.
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-gw-the-users-gateway-key")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-gw-the-users-gateway-key")
+    registry = load_registry(ProviderSettings())
+    assert "claude-sonnet" not in registry
+    assert "gpt-4o" not in registry
+    reason = registry.disabled["claude-sonnet"]
+    assert "ANTHROPIC_API_KEY is set but not read" in reason
+    assert "LLMGW_PROVIDERS__ANTHROPIC_API_KEY" in reason
+    assert "sk-gw" not in reason
+
+
+def test_claude_code_names_resolve_to_the_demo_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _GATEWAY_VARS:
+        monkeypatch.delenv(name, raising=False)
+    registry = load_registry(ProviderSettings())
+    assert registry.resolve("claude-opus-5-5") == "demo-large"
+    assert registry.resolve("claude-sonnet-4-5-20250929") == "demo-large"
+    assert registry.resolve("claude-3-5-haiku-20241022") == "demo"
+    assert registry.resolve("claude-haiku-4-5") == "demo"
+    # Exact aliases win over routes; unknown names come back unchanged (and get a 404 later).
+    assert registry.resolve("demo-anthropic") == "demo-anthropic"
+    assert registry.resolve("gpt-9") == "gpt-9"
+
+
+def test_model_routes_skip_disabled_targets_and_reject_unknown_ones() -> None:
+    data = copy.deepcopy(GOOD)
+    data["model_routes"] = [
+        {"match": "*-mini", "to": ["paid", "cheap"]},
+        {"match": "gpt-?", "to": "large"},
+    ]
+    registry = build_registry(data, SETTINGS)
+    assert registry.resolve("o4-mini") == "cheap"  # "paid" has no key
+    assert registry.resolve("gpt-5") == "big"
+    assert registry.resolve("gpt-55") == "gpt-55"
+    data["model_routes"] = [{"match": "x*", "to": ["nope"]}]
+    with pytest.raises(SettingsError, match=r"model_routes\[0\]\.to\[0\]: unknown alias 'nope'"):
+        build_registry(data, SETTINGS)
 
 
 def test_good_file_builds_deployments(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,11 @@ def test_durations_are_written_like_openai(ms: int, text: str) -> None:
     assert format_duration(ms) == text
 
 
-def test_rate_headers_use_openai_names_and_never_go_negative() -> None:
+def test_rate_headers_use_both_dialects_and_never_go_negative() -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
     headers = rate_headers((60, -3, 1000), (1000, 250, 360_000))
-    assert headers == {
+    openai = {k: v for k, v in headers.items() if k.startswith("x-ratelimit-")}
+    assert openai == {
         "x-ratelimit-limit-requests": "60",
         "x-ratelimit-remaining-requests": "0",
         "x-ratelimit-reset-requests": "1s",
@@ -40,6 +43,13 @@ def test_rate_headers_use_openai_names_and_never_go_negative() -> None:
         "x-ratelimit-remaining-tokens": "250",
         "x-ratelimit-reset-tokens": "6m0s",
     }
+    assert headers["anthropic-ratelimit-requests-limit"] == "60"
+    assert headers["anthropic-ratelimit-requests-remaining"] == "0"
+    assert headers["anthropic-ratelimit-tokens-remaining"] == "250"
+    # Anthropic writes resets as RFC 3339 instants, not durations.
+    reset = datetime.fromisoformat(headers["anthropic-ratelimit-tokens-reset"])
+    assert timedelta(minutes=6) <= reset - before <= timedelta(minutes=6, seconds=2)
+    assert len(headers) == 12
     assert rate_headers(None, None) == {}
 
 

@@ -12,7 +12,7 @@ from llm_gateway.core.exceptions import RateLimitError
 from llm_gateway.core.store import MemoryData
 from llm_gateway.core.store.memory import MemoryStore
 from llm_gateway.services.auth.principal import Principal
-from llm_gateway.services.quotas.errors import InsufficientQuotaError
+from llm_gateway.services.quotas.errors import ExceedsLimitError, InsufficientQuotaError
 from llm_gateway.services.quotas.limits import Limits
 from llm_gateway.services.quotas.service import QuotaService
 
@@ -89,9 +89,12 @@ async def test_actual_usage_above_the_reservation_is_charged(clock: Clock) -> No
 
 async def test_request_larger_than_the_token_limit_is_refused_without_retry(clock: Clock) -> None:
     quotas = service(clock, tokens_per_minute=1000)
-    with pytest.raises(RateLimitError) as refused:
+    with pytest.raises(ExceedsLimitError) as refused:
         await quotas.admit(user(), prompt_tokens=900, max_output_tokens=200)
     assert "Request too large" in refused.value.message
+    assert "max_tokens" in refused.value.message  # says what to change
+    assert refused.value.status_code == 413  # not a status the SDKs retry
+    assert refused.value.headers["x-should-retry"] == "false"
     assert "Retry-After" not in refused.value.headers
 
 

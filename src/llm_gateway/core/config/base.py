@@ -165,6 +165,18 @@ class ProviderSettings(BaseModel):
     # Max age of this instance's view of breakers tripped elsewhere (0 = read it every call).
     cooldown_sync_interval_s: float = Field(default=1.0, ge=0)
 
+    @field_validator("models_file")
+    @classmethod
+    def _models_file(cls, value: Path) -> Path:
+        """A relative path is read from the working directory, else from the install's root.
+
+        So a ``.env`` copied from ``.env.example`` works whichever directory ``serve`` runs in.
+        """
+        if value.is_absolute() or value.exists():
+            return value
+        shipped = PROJECT_ROOT / value
+        return shipped if shipped.exists() else value
+
 
 class AuthSettings(BaseModel):
     """Accounts, passwords, sessions and notifications (accounts issue)."""

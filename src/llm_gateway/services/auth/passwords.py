@@ -101,8 +101,9 @@ class PasswordService:
         email = email.strip().lower()
         local = email.partition("@")[0]
         if email in lowered or (len(local) >= _MIN_EMAIL_PART and local in lowered):
+            part = email if email in lowered else local
             raise PasswordPolicyError(
-                "Password must not contain your e-mail address",
+                f"Password must not contain the e-mail address or its name part ('{part}')",
                 rule="password_contains_email",
                 param=param,
             )

@@ -30,8 +30,21 @@ def _has_images(messages: Any) -> bool:
 
 
 def check_chat(info: ModelInfo, request: dict[str, Any]) -> None:
-    """Tools, JSON output and images need the alias's matching capability."""
+    """Tools, JSON output and images need the alias's matching capability.
+
+    An output limit above the alias's ``max_output_tokens`` is lowered to it (the upstream would
+    refuse it, and quotas reserve what can really be produced): coding agents such as Claude Code
+    ask for 64k-128k tokens whatever the model.
+    """
     caps = info.capabilities
+    for key in ("max_tokens", "max_completion_tokens"):
+        value = request.get(key)
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and value > info.max_output_tokens
+        ):
+            request[key] = info.max_output_tokens
     if caps.embeddings and not (caps.tools or caps.json or caps.vision):
         raise InvalidRequestError(
             f"Model '{info.alias}' is an embeddings model; use /v1/embeddings",

@@ -16,7 +16,7 @@ from llm_gateway.providers.streaming import SSE_DONE, openai_error_event, sse_da
 from llm_gateway.services.proxy import caching, hooks
 from llm_gateway.services.proxy.auto import AUTO_MODEL, dispatch_auto
 from llm_gateway.services.proxy.capabilities import check_chat
-from llm_gateway.services.proxy.context import CallContext
+from llm_gateway.services.proxy.context import CLIENT_MODEL, CallContext
 from llm_gateway.services.proxy.exchange import Exchange
 from llm_gateway.services.proxy.validation import validate_chat
 
@@ -33,6 +33,8 @@ async def chat_completions(state: AppState, exchange: Exchange, body: object) ->
         # AGENT PIPELINE BRANCH POINT: "auto" leaves the lean proxy path here.
         await dispatch_auto(state, exchange, request, controls)
         return
+    ctx.extras[CLIENT_MODEL] = model
+    model = request["model"] = ctx.requested_model = state.models.resolve(model)
     info = state.models.get(model)  # 404 model_not_found for unknown aliases
     check_chat(info, request)
     await hooks.before_upstream(state, ctx, request)

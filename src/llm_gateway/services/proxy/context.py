@@ -14,6 +14,7 @@ from llm_gateway.services.routing.trace import RouteTrace
 Api = Literal["openai", "anthropic"]
 Endpoint = Literal["chat", "messages", "embeddings", "models", "responses"]
 CLIENT_CLOSED = 499  # nginx's "client closed request": the status recorded on a disconnect
+CLIENT_MODEL = "client_model"  # ``extras`` key: the model name as sent, before model_routes
 
 
 @dataclass(slots=True)

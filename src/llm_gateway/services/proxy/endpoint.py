@@ -14,11 +14,17 @@ from collections.abc import Awaitable, Callable
 from starlette.types import Receive, Scope, Send
 
 from llm_gateway.core.exceptions import GatewayError
-from llm_gateway.core.logging import get_logger
+from llm_gateway.core.logging import add_access_log_fields, get_logger
 from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.services.auth.authenticate import authenticate, credential_from_headers
 from llm_gateway.services.proxy import hooks
-from llm_gateway.services.proxy.context import CLIENT_CLOSED, Api, CallContext, Endpoint
+from llm_gateway.services.proxy.context import (
+    CLIENT_CLOSED,
+    CLIENT_MODEL,
+    Api,
+    CallContext,
+    Endpoint,
+)
 from llm_gateway.services.proxy.exchange import Exchange
 
 _log = get_logger("llm_gateway.proxy")
@@ -81,6 +87,14 @@ class ProxyEndpoint:
         finally:
             exchange.stop_watching()
             ctx.ended_at = time.perf_counter()
+            add_access_log_fields(
+                scope["state"],
+                error=ctx.error_code,
+                model=ctx.extras.get(CLIENT_MODEL, ctx.requested_model),
+                alias=ctx.alias,
+                deployment=ctx.deployment,
+                attempts=len(ctx.attempts) or None,
+            )
             if self.finalize:
                 await run_finalize(state, ctx)
 

@@ -21,9 +21,10 @@ from llm_gateway.providers.anthropic_stream import (
     canonical_to_anthropic_events,
 )
 from llm_gateway.providers.base import ChatChunk
+from llm_gateway.services import tokens
 from llm_gateway.services.proxy import caching, hooks
 from llm_gateway.services.proxy.capabilities import check_chat
-from llm_gateway.services.proxy.context import CallContext
+from llm_gateway.services.proxy.context import CLIENT_MODEL, CallContext
 from llm_gateway.services.proxy.exchange import Exchange
 
 
@@ -33,10 +34,11 @@ async def create_message(state: AppState, exchange: Exchange, body: object) -> N
     controls = read_controls(body, exchange.scope["headers"])  # pops the body's "cache" field
     check_sampling(body)
     request = anthropic_request_to_canonical(body)  # 400 naming the param, Anthropic-style
-    model: str = request["model"]
-    ctx.requested_model = model
+    model: str = request["model"]  # the name the client sent, echoed in the answer
+    ctx.extras[CLIENT_MODEL] = model
+    alias = request["model"] = ctx.requested_model = state.models.resolve(model)
     ctx.stream = request.get("stream") is True
-    info = state.models.get(model)
+    info = state.models.get(alias)
     check_chat(info, request)
     await hooks.before_upstream(state, ctx, request)
     plan, hit = await caching.lookup(state, ctx, info, request, controls)
@@ -60,6 +62,23 @@ async def _send_cached(exchange: Exchange, hit: CacheHit, model: str) -> None:
         return
     await _relay(exchange, replay(hit.response), model)
     await exchange.finish()
+
+
+async def count_tokens(state: AppState, exchange: Exchange, body: object) -> None:
+    """``POST /v1/messages/count_tokens``: the prompt's tokens as the gateway meters them.
+
+    Counted with the tokenizer the alias's upstream model uses (cl100k for unknown models: an
+    estimate, close to but not exactly Anthropic's own count). Not metered, nothing is recorded.
+    """
+    if isinstance(body, dict) and "max_tokens" not in body:
+        body = {**body, "max_tokens": 1}  # the one field count_tokens does not take
+    check_sampling(body)
+    request = anthropic_request_to_canonical(body)
+    alias = state.models.resolve(request["model"])
+    info = state.models.get(alias)  # 404 model_not_found, as on /v1/messages
+    model = info.deployments[0].model
+    total = tokens.count_message_tokens(request["messages"], model, request.get("tools"))
+    await exchange.send_json(200, orjson.dumps({"input_tokens": total}))
 
 
 def _invalid(param: str, what: str) -> InvalidRequestError:

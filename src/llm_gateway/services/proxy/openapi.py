@@ -134,6 +134,13 @@ ANTHROPIC_PATHS: dict[str, Any] = {
         },
         stream=True,
     ),
+    "/v1/messages/count_tokens": _post(
+        "Count a message's input tokens (Anthropic-compatible; an estimate for non-Claude models)",
+        "anthropic",
+        ["model", "messages"],
+        {"model": _STR, "messages": _ARR, "system": {"oneOf": [_STR, _ARR]}, "tools": _ARR},
+        stream=False,
+    ),
 }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from llm_gateway.core.exceptions import (
+    ClientError,
+    PayloadTooLargeError,
     PermissionDeniedError,
     RateLimitError,
     ServiceUnavailableError,
@@ -37,6 +39,19 @@ class ModelNotAllowedError(PermissionDeniedError):
     code = "model_not_allowed"
 
 
+class ExceedsLimitError(PayloadTooLargeError):
+    """A request that needs more than a per-minute limit can ever grant: waiting cannot help.
+
+    413 with ``x-should-retry: false``: the openai and anthropic SDKs (and Claude Code, built on
+    the latter) retry 429s but neither 413 nor anything marked ``x-should-retry: false``.
+    """
+
+    code = "request_exceeds_limit"
+
+    def __init__(self, message: str, *, headers: dict[str, str]) -> None:
+        super().__init__(message, headers={**headers, "x-should-retry": "false"})
+
+
 class QuotaUnavailableError(ServiceUnavailableError):
     """The store is down and the failure policy for this caller's limits is "closed"."""
 
@@ -48,8 +63,8 @@ def _next_month_start(now: datetime) -> datetime:
     return datetime(year, month, 1, tzinfo=UTC)
 
 
-def denial(reason: int, subject: Subject, retry_ms: int, estimate: int) -> RateLimitError:
-    """The 429 for a refusal from the ADMIT script, naming the limit that was hit."""
+def denial(reason: int, subject: Subject, retry_ms: int, estimate: int) -> ClientError:
+    """The 429 (or the never-fits 413) for a refusal from the ADMIT script, naming the limit."""
     lim = subject.limits
     who = _SUBJECT_LABEL.get(subject.name.split(":", 1)[0], subject.name)
     retry_s = retry_ms / 1000 if retry_ms >= 0 else None
@@ -63,9 +78,11 @@ def denial(reason: int, subject: Subject, retry_ms: int, estimate: int) -> RateL
             retry_after_s=(resets - now).total_seconds(),
         )
     if reason == scripts.DENY_TOKENS_TOO_LARGE:
-        return RateLimitError(
+        return ExceedsLimitError(
             f"Request too large for the tokens per minute limit ({who}): limit "
-            f"{lim.tokens_per_minute}, requested ~{estimate}; lower max_tokens or the prompt",
+            f"{lim.tokens_per_minute}, requested ~{estimate} (prompt + max_tokens), so it can "
+            "never be admitted; lower max_tokens (Claude Code: CLAUDE_CODE_MAX_OUTPUT_TOKENS) or "
+            "the prompt, or ask an administrator for a tier with a higher tokens_per_minute",
             headers=rate_headers(None, (lim.tokens_per_minute or 0, 0, 0)),
         )
     if reason == scripts.DENY_REQUESTS:

@@ -1,6 +1,13 @@
-"""OpenAI's rate-limit response headers: names, and reset durations written like "6m0s"."""
+"""Rate-limit response headers in both dialects.
+
+OpenAI's ``x-ratelimit-*`` write resets as durations ("6m0s"); Anthropic's
+``anthropic-ratelimit-{requests,tokens}-{limit,remaining,reset}`` as RFC 3339 instants. Both go
+on every metered response, so either family of clients (and SDK retry logic) finds its own.
+"""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 LIMIT_REQUESTS = "x-ratelimit-limit-requests"
 REMAINING_REQUESTS = "x-ratelimit-remaining-requests"
@@ -25,19 +32,24 @@ def format_duration(ms: int) -> str:
     return f"{seconds}s"
 
 
+def _instant(now: datetime, ms: int) -> str:
+    return (now + timedelta(milliseconds=max(ms, 0))).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def rate_headers(
     requests: tuple[int, int, int] | None, tokens: tuple[int, int, int] | None
 ) -> dict[str, str]:
     """Headers for ``(limit, remaining, reset_ms)`` of requests and of tokens (None = unlimited)."""
     headers: dict[str, str] = {}
-    if requests is not None:
-        limit, remaining, reset_ms = requests
-        headers[LIMIT_REQUESTS] = str(limit)
-        headers[REMAINING_REQUESTS] = str(max(remaining, 0))
-        headers[RESET_REQUESTS] = format_duration(reset_ms)
-    if tokens is not None:
-        limit, remaining, reset_ms = tokens
-        headers[LIMIT_TOKENS] = str(limit)
-        headers[REMAINING_TOKENS] = str(max(remaining, 0))
-        headers[RESET_TOKENS] = format_duration(reset_ms)
+    now = datetime.now(UTC)
+    for kind, values in (("requests", requests), ("tokens", tokens)):
+        if values is None:
+            continue
+        limit, remaining, reset_ms = values
+        headers[f"x-ratelimit-limit-{kind}"] = str(limit)
+        headers[f"x-ratelimit-remaining-{kind}"] = str(max(remaining, 0))
+        headers[f"x-ratelimit-reset-{kind}"] = format_duration(reset_ms)
+        headers[f"anthropic-ratelimit-{kind}-limit"] = str(limit)
+        headers[f"anthropic-ratelimit-{kind}-remaining"] = str(max(remaining, 0))
+        headers[f"anthropic-ratelimit-{kind}-reset"] = _instant(now, reset_ms)
     return headers

@@ -116,6 +116,7 @@ class Measured:
     cached_tokens: int = 0
     cost_usd: float = 0.0
     estimated: bool = False
+    cache_write_tokens: int = 0  # priced at the alias's cache_write rate (in cost_usd)
 
 
 def measure(
@@ -130,12 +131,13 @@ def measure(
     model: str | None = None,
 ) -> Measured:
     """Usage from the upstream's report, or counted when a served call reported none."""
-    estimated = False
+    estimated, written = False, 0
     if usage:
         prompt = int(usage.get("prompt_tokens") or 0)
         completion = int(usage.get("completion_tokens") or 0)
         details = usage.get("prompt_tokens_details") or {}
         cached = int(details.get("cached_tokens") or 0)
+        written = int(details.get("cache_write_tokens") or 0)
     elif served:
         estimated, cached = True, 0
         prompt = _count_prompt(request, model)
@@ -149,8 +151,8 @@ def measure(
         return Measured()
     cost = 0.0
     if alias is not None and alias in state.models:
-        cost = state.models.cost(alias, prompt, completion, cached)
-    return Measured(prompt, completion, cached, cost, estimated)
+        cost = state.models.cost(alias, prompt, completion, cached, written)
+    return Measured(prompt, completion, cached, cost, estimated, written)
 
 
 def measure_cache_hit(
