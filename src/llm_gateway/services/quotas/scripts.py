@@ -109,7 +109,14 @@ for i = 1, n do
   end
   if conc >= 0 then
     redis.call('ZREMRANGEBYSCORE', KEYS[k + 5], '-inf', now)
-    if redis.call('ZCARD', KEYS[k + 5]) >= conc then return {0, 6, i, 1000} end
+    if redis.call('ZCARD', KEYS[k + 5]) >= conc then
+      -- Retry-After: when the earliest lease lapses (a slot frees then at the latest, unless
+      -- its call renews it); a finishing call frees one sooner.
+      local first = redis.call('ZRANGE', KEYS[k + 5], 0, 0, 'WITHSCORES')
+      local retry = 1000
+      if first[2] then retry = math.max(math.ceil(tonumber(first[2]) - now), 1000) end
+      return {0, 6, i, retry}
+    end
   end
   state[i] = s
 end

@@ -157,7 +157,9 @@ def _check(
         leases = _zset(data, keys[4])
         leases.trim(c.now)
         if len(leases) >= conc:
-            return [0, 6, 0, 1000], state
+            first = min(leases.scores.values(), default=None)
+            retry = 1000 if first is None else max(math.ceil(first - c.now), 1000)
+            return [0, 6, 0, retry], state
     return None, state
 
 
