@@ -1,15 +1,25 @@
-"""Measure the input guardrail on labelled JSONL prompt sets (precision, recall, F1, FPR, latency).
+"""Measure the input guardrail on labelled JSONL prompt sets: P/R/F1/FPR, AUC, latency.
 
 Usage:
-    .venv/bin/python scripts/eval_guardrails.py \
-        --dataset ../shared/eval/injection/deepset_prompt_injections.jsonl [--dataset ...] \
-        [--split all|tune|holdout] [--errors N] [--json]
+    .venv/bin/python scripts/eval_guardrails.py --dataset PATH [--dataset PATH ...]
+        [--rules-only] [--split all|tune|holdout] [--errors N] [--json]
 
-Each line holds ``text``, ``label`` (1 = should be flagged) and ``category``. The rules target
-injection, jailbreak and prompt extraction: ``harmful_request`` positives (a harmful question
-asked plainly) are out of scope for patterns and are reported separately, so the headline
-"in-scope" figures leave them out. ``--split`` halves every file by a hash of the text: tune the
-rules looking at ``tune`` only and report ``holdout`` as the honest figure.
+Each line holds ``text``, ``label`` (1 = should be flagged), ``category`` (injection, jailbreak,
+prompt_extraction, harmful_request, benign, benign_hard_negative) and ``lang``. A row is
+*flagged* when the engine's default policy blocks it (exact rules, then the classifier).
+
+Printed per dataset and for all datasets together:
+
+* one table per task and language: *attacks* (injection + jailbreak + prompt extraction against
+  benign rows) and *harmful* (harmful requests against benign rows), with precision, recall, F1,
+  FPR and AUC (of the task's score: 1.0 when blocked, else the classifier's probability);
+* one table per category and language: rows, flag rate (recall for attack categories, FPR for
+  benign ones) and AUC of the category's score against the benign rows of that language;
+* latency per prompt of ``check_input`` (p50, p99, max), wall clock and this thread's CPU time
+  (on a loaded machine the wall clock is mostly scheduling delay).
+
+``--errors N`` prints misclassified rows: use it on development data only, never on a held-out
+set (reading its errors is tuning on it).
 """
 
 from __future__ import annotations
@@ -17,17 +27,44 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import statistics
 import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from llm_gateway.core.config import GuardrailSettings
+from llm_gateway.core.config import GuardrailPolicy, GuardrailSettings
 from llm_gateway.guardrails import GuardrailEngine
 
-OUT_OF_SCOPE = {"harmful_request"}
+ATTACKS = ("injection", "jailbreak", "prompt_extraction")
+BENIGN = ("benign", "benign_hard_negative")
+# The classifier score that ranks a category's rows against benign ones.
+SCORE_OF = {
+    "injection": "injection",
+    "jailbreak": "injection",
+    "prompt_extraction": "prompt_extraction",
+    "harmful_request": "harmful_request",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    category: str
+    lang: str
+    label: int
+    flagged: bool
+    scores: dict[str, float]
+    text: str
+    rules: tuple[str, ...]
+
+    def score(self, task: str) -> float:
+        """The row's score for ``task``: 1.0 when blocked, else the classifier's probability."""
+        return 1.0 if self.flagged else self._raw(task)
+
+    def _raw(self, task: str) -> float:
+        if task == "attacks":
+            return max(self.scores.get("injection", 0.0), self.scores.get("prompt_extraction", 0.0))
+        return self.scores.get(task, 0.0)
 
 
 @dataclass
@@ -38,45 +75,39 @@ class Counts:
     tn: int = 0
 
     def add(self, label: int, flagged: bool) -> None:
-        if label and flagged:
-            self.tp += 1
-        elif label:
-            self.fn += 1
-        elif flagged:
-            self.fp += 1
+        if label:
+            self.tp += flagged
+            self.fn += not flagged
         else:
-            self.tn += 1
+            self.fp += flagged
+            self.tn += not flagged
 
     def metrics(self) -> dict[str, float | int | None]:
         def ratio(a: int, b: int) -> float | None:
             return round(a / b, 3) if b else None
 
-        precision = ratio(self.tp, self.tp + self.fp)
-        recall = ratio(self.tp, self.tp + self.fn)
-        f1 = (
-            round(2 * precision * recall / (precision + recall), 3)
-            if precision and recall
-            else None
-        )
-        return {
-            "n": self.tp + self.fp + self.fn + self.tn,
-            "tp": self.tp,
-            "fp": self.fp,
-            "fn": self.fn,
-            "tn": self.tn,
-            "precision": precision,
-            "recall": recall,
-            "f1": f1,
-            "fpr": ratio(self.fp, self.fp + self.tn),
-        }
+        p, r = ratio(self.tp, self.tp + self.fp), ratio(self.tp, self.tp + self.fn)
+        f1 = round(2 * p * r / (p + r), 3) if p and r else None
+        n = self.tp + self.fp + self.fn + self.tn
+        fpr = ratio(self.fp, self.fp + self.tn)
+        return {"n": n, "precision": p, "recall": r, "f1": f1, "fpr": fpr}
 
 
-@dataclass
-class Report:
-    in_scope: Counts = field(default_factory=Counts)
-    with_harmful: Counts = field(default_factory=Counts)
-    by_category: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
-    errors: list[tuple[int, str, str, tuple[str, ...]]] = field(default_factory=list)
+def auc(positives: list[float], negatives: list[float]) -> float | None:
+    """Probability that a random positive outscores a random negative (ties count half)."""
+    if not positives or not negatives:
+        return None
+    ranked = sorted([(s, 1) for s in positives] + [(s, 0) for s in negatives])
+    rank_sum, i = 0.0, 0
+    while i < len(ranked):
+        j = i
+        while j < len(ranked) and ranked[j][0] == ranked[i][0]:
+            j += 1
+        mean_rank = (i + j + 1) / 2  # 1-based average rank of the tie block
+        rank_sum += mean_rank * sum(1 for k in range(i, j) if ranked[k][1])
+        i = j
+    n_pos, n_neg = len(positives), len(negatives)
+    return round((rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg), 3)
 
 
 def in_split(text: str, split: str) -> bool:
@@ -86,119 +117,155 @@ def in_split(text: str, split: str) -> bool:
     return half == (0 if split == "tune" else 1)
 
 
-def evaluate(
-    engine: GuardrailEngine, path: Path, split: str, latencies: dict[str, list[float]]
-) -> Report:
-    report = Report()
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            text, label, category = row["text"], int(row["label"]), row.get("category", "?")
-            if not in_split(text, split):
-                continue
-            started = time.perf_counter()
-            verdict = engine.check_input(text)
-            latencies["check_input"].append(time.perf_counter() - started)
-            # The same text run through the output rules: their cost on ordinary prose.
-            started = time.perf_counter()
-            engine.check_output(text)
-            latencies["check_output"].append(time.perf_counter() - started)
-            flagged = verdict.action == "block"
-            report.with_harmful.add(label, flagged)
-            report.by_category[category].add(label, flagged)
-            if category not in OUT_OF_SCOPE:
-                report.in_scope.add(label, flagged)
-            if flagged != bool(label):
-                report.errors.append((label, category, text, verdict.rule_ids))
-    return report
-
-
-def fmt(value: float | int | None) -> str:
-    return "  -  " if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
-
-
-def print_report(name: str, report: Report, errors: int) -> None:
-    print(f"\n== {name}")
-    header = f"{'':24}{'n':>6}{'prec':>8}{'recall':>8}{'f1':>8}{'fpr':>8}"
-    print(header)
-    for title, counts in (("in scope", report.in_scope), ("incl. harmful", report.with_harmful)):
-        m = counts.metrics()
-        if title == "incl. harmful" and report.with_harmful.tp + report.with_harmful.fn == (
-            report.in_scope.tp + report.in_scope.fn
-        ):
+def score_file(
+    engine: GuardrailEngine,
+    path: Path,
+    split: str,
+    latencies: list[float],
+    cpu_times: list[float],
+) -> list[Scored]:
+    rows: list[Scored] = []
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if not line.strip():
             continue
-        cells = "".join(f"{fmt(m[k]):>8}" for k in ("precision", "recall", "f1", "fpr"))
-        print(f"{title:24}{m['n']:>6}{cells}")
-    for category, counts in sorted(report.by_category.items()):
-        m = counts.metrics()
-        # One category is all positives or all negatives: recall or FPR is its figure.
-        what = f"recall {fmt(m['recall'])}" if m["tp"] or m["fn"] else f"fpr {fmt(m['fpr'])}"
-        scope = " (out of scope)" if category in OUT_OF_SCOPE else ""
-        print(f"  {category:22}{m['n']:>6}  {what}{scope}")
-    for label, category, text, rules in report.errors[:errors]:
-        kind = "FN" if label else "FP"
-        print(f"    {kind} [{category}] {rules} {text[:150]!r}")
+        data = json.loads(line)
+        text = data["text"]
+        if not in_split(text, split):
+            continue
+        started, cpu = time.perf_counter(), time.thread_time()
+        verdict = engine.check_input(text)
+        latencies.append(time.perf_counter() - started)
+        cpu_times.append(time.thread_time() - cpu)
+        flagged = verdict.action == "block"
+        rows.append(
+            Scored(
+                category=data.get("category", "?"),
+                lang=data.get("lang", "?"),
+                label=int(data["label"]),
+                flagged=flagged,
+                scores=dict(verdict.scores),
+                text=text,
+                rules=verdict.rule_ids if flagged else (),
+            )
+        )
+    return rows
 
 
-def latency_summary(latencies: list[float]) -> dict[str, float]:
-    micros = sorted(x * 1e6 for x in latencies)
+def task_table(rows: list[Scored]) -> dict[str, dict[str, object]]:
+    out: dict[str, dict[str, object]] = {}
+    langs = [*sorted({r.lang for r in rows}), "all"]
+    for task, members in (("attacks", ATTACKS), ("harmful", ("harmful_request",))):
+        for lang in langs:
+            sel = [r for r in rows if lang in ("all", r.lang)]
+            pos = [r for r in sel if r.category in members]
+            neg = [r for r in sel if r.category in BENIGN]
+            if not pos:  # FPR alone is in the category table
+                continue
+            counts = Counts()
+            for r in pos:
+                counts.add(1, r.flagged)
+            for r in neg:
+                counts.add(0, r.flagged)
+            task_key = "attacks" if task == "attacks" else "harmful_request"
+            cell: dict[str, object] = dict(counts.metrics())
+            cell["auc"] = auc([r.score(task_key) for r in pos], [r.score(task_key) for r in neg])
+            out[f"{task}/{lang}"] = cell
+    return out
+
+
+def category_table(rows: list[Scored]) -> dict[str, dict[str, object]]:
+    out: dict[str, dict[str, object]] = {}
+    groups: dict[tuple[str, str], list[Scored]] = defaultdict(list)
+    for r in rows:
+        groups[(r.category, r.lang)].append(r)
+        groups[(r.category, "all")].append(r)
+    for (category, lang), members in sorted(groups.items()):
+        rate = round(sum(r.flagged for r in members) / len(members), 3)
+        cell: dict[str, object] = {"n": len(members), "flag_rate": rate}
+        key = SCORE_OF.get(category)
+        if key is not None:
+            neg = [r.score(key) for r in rows if r.category in BENIGN and lang in ("all", r.lang)]
+            cell["auc"] = auc([r.score(key) for r in members], neg)
+        out[f"{category}/{lang}"] = cell
+    return out
+
+
+def latency(values: list[float]) -> dict[str, float]:
+    ms = sorted(v * 1000 for v in values)
+    if not ms:
+        return {}
+    pick = lambda q: round(ms[min(len(ms) - 1, int(len(ms) * q))], 3)  # noqa: E731
     return {
-        "checks": len(micros),
-        "mean_us": round(statistics.fmean(micros), 1),
-        "p50_us": round(micros[len(micros) // 2], 1),
-        "p95_us": round(micros[int(len(micros) * 0.95)], 1),
-        "max_us": round(micros[-1], 1),
+        "prompts": len(ms),
+        "p50_ms": pick(0.5),
+        "p99_ms": pick(0.99),
+        "max_ms": round(ms[-1], 3),
     }
+
+
+def fmt(value: object) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def print_tables(
+    title: str, tasks: dict[str, dict[str, object]], cats: dict[str, dict[str, object]]
+) -> None:
+    print(f"\n== {title}")
+    cols = ("n", "precision", "recall", "f1", "fpr", "auc")
+    print(f"{'task/lang':28}" + "".join(f"{c:>10}" for c in cols))
+    for key, cell in tasks.items():
+        print(f"{key:28}" + "".join(f"{fmt(cell.get(c)):>10}" for c in cols))
+    print(f"{'category/lang':28}{'n':>10}{'flagged':>10}{'auc':>10}")
+    for key, cell in cats.items():
+        print(f"{key:28}{fmt(cell['n']):>10}{fmt(cell['flag_rate']):>10}{fmt(cell.get('auc')):>10}")
+
+
+@dataclass
+class Run:
+    files: dict[str, object] = field(default_factory=dict)
+    rows: list[Scored] = field(default_factory=list)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", action="append", required=True, type=Path)
     parser.add_argument("--split", choices=("all", "tune", "holdout"), default="all")
-    parser.add_argument("--errors", type=int, default=0, help="print N misclassified rows")
+    parser.add_argument("--rules-only", action="store_true", help="exact rules, no classifier")
+    parser.add_argument(
+        "--errors", type=int, default=0, help="print N misclassified rows (dev only)"
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     args = parser.parse_args()
 
-    engine = GuardrailEngine(GuardrailSettings())
-    results: dict[str, object] = {}
-    latencies: dict[str, list[float]] = {"check_input": [], "check_output": []}
-    total = Report()
+    policy = GuardrailPolicy(classifier=not args.rules_only)
+    engine = GuardrailEngine(GuardrailSettings(default_policy=policy))
+    engine.check_input("warm-up")  # the first call pays for lazy imports, not the prompt
+    run = Run()
+    latencies: list[float] = []
+    cpu_times: list[float] = []  # this thread's CPU time: what a loaded machine's wall clock hides
     for path in args.dataset:
-        report = evaluate(engine, path, args.split, latencies)
-        for mine, theirs in (
-            (total.in_scope, report.in_scope),
-            (total.with_harmful, report.with_harmful),
-        ):
-            for attr in ("tp", "fp", "fn", "tn"):
-                setattr(mine, attr, getattr(mine, attr) + getattr(theirs, attr))
-        for category, counts in report.by_category.items():
-            for attr in ("tp", "fp", "fn", "tn"):
-                merged = total.by_category[category]
-                setattr(merged, attr, getattr(merged, attr) + getattr(counts, attr))
-        results[path.name] = {
-            "in_scope": report.in_scope.metrics(),
-            "including_harmful": report.with_harmful.metrics(),
-            "by_category": {k: v.metrics() for k, v in sorted(report.by_category.items())},
-        }
+        rows = score_file(engine, path, args.split, latencies, cpu_times)
+        run.rows += rows
+        tasks, cats = task_table(rows), category_table(rows)
+        run.files[path.name] = {"tasks": tasks, "categories": cats}
         if not args.json:
-            print_report(f"{path.name} (split {args.split})", report, args.errors)
-    lat = {name: latency_summary(values) for name, values in latencies.items()}
+            print_tables(f"{path.name} (split {args.split})", tasks, cats)
+        errors = [r for r in rows if r.flagged != bool(r.label)][: args.errors]
+        for r in errors:
+            kind = "FN" if r.label else "FP"
+            print(f"    {kind} [{r.category}/{r.lang}] {r.rules} {r.text[:150]!r}")
+    summary = {"tasks": task_table(run.rows), "categories": category_table(run.rows)}
+    lat = {"wall": latency(latencies), "cpu": latency(cpu_times)}
     if args.json:
-        results["all"] = {
-            "in_scope": total.in_scope.metrics(),
-            "including_harmful": total.with_harmful.metrics(),
-            "by_category": {k: v.metrics() for k, v in sorted(total.by_category.items())},
-        }
-        results["latency"] = lat
-        json.dump(results, sys.stdout, indent=2)
+        json.dump({"files": run.files, "all": summary, "latency": lat}, sys.stdout, indent=1)
         print()
-    else:
-        if len(args.dataset) > 1:
-            print_report(f"all files (split {args.split})", total, 0)
-        for name, summary in lat.items():
-            print(f"{name} latency: {summary}")
+        return 0
+    if len(args.dataset) > 1:
+        print_tables("all files", summary["tasks"], summary["categories"])
+    print(f"\ncheck_input latency per prompt (wall clock): {lat['wall']}")
+    print(f"check_input CPU time per prompt (thread): {lat['cpu']}")
     return 0
 
 

@@ -27,6 +27,7 @@ from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.core.store import create_store
 from llm_gateway.core.tracing import Tracing
 from llm_gateway.fake_upstream.demo import start_demo_upstream
+from llm_gateway.guardrails.engine import GuardrailEngine
 from llm_gateway.middleware.body_limit import BodyLimitMiddleware
 from llm_gateway.middleware.error_handler import install_error_handlers
 from llm_gateway.middleware.request_context import RequestContextMiddleware
@@ -102,6 +103,7 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None, traces: Tracin
             cache = await create_cache(settings.cache, store, models)
             stack.push_async_callback(cache.aclose)
 
+            guardrails = GuardrailEngine(settings.agent.guardrails)  # loads the classifier once
             state = AppState(
                 settings=settings,
                 engine=engine,
@@ -120,9 +122,11 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None, traces: Tracin
                     router=router,
                     models=models,
                     tools=tools,
+                    guardrails=guardrails,
                     model_gate=quotas.check_model,
                 ),
                 cache=cache,
+                guardrails=guardrails,
             )
             if metrics is not None:
                 metrics.know_aliases(models.aliases())

@@ -72,12 +72,13 @@ class AgentContext:
     @property
     def input_guard(self) -> Guardrails | None:
         guardrails = self.deps.guardrails
-        return (
-            guardrails if guardrails is not None and self.settings.guardrails.agent_input else None
-        )
+        if guardrails is None or not self.settings.guardrails.agent_input:
+            return None
+        return guardrails.for_tier(self.principal.tier)
 
     @property
     def output_guard(self) -> Guardrails | None:
         guardrails = self.deps.guardrails
-        enabled = self.settings.guardrails.agent_output
-        return guardrails if guardrails is not None and enabled else None
+        if guardrails is None or not self.settings.guardrails.agent_output:
+            return None
+        return guardrails.for_tier(self.principal.tier)

@@ -156,6 +156,10 @@ class Guardrails(Protocol):
 
     def stream_guard(self) -> StreamGuard: ...
 
+    def for_tier(self, tier: str | None) -> Guardrails:
+        """The same checks under the policy of the caller's tier."""
+        ...
+
 
 class ToolResult(Protocol):
     @property

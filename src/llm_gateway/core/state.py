@@ -16,6 +16,7 @@ from llm_gateway.core.config import Settings
 from llm_gateway.core.draining import DrainFlag
 from llm_gateway.core.metrics import GatewayMetrics
 from llm_gateway.core.store import Store
+from llm_gateway.guardrails.engine import GuardrailEngine
 from llm_gateway.providers.registry import ModelRegistry
 from llm_gateway.services.auth.runtime import AuthRuntime
 from llm_gateway.services.chat.background import BackgroundJobs
@@ -46,6 +47,7 @@ class AppState:
     chat_jobs: BackgroundJobs  # /chat turns, titles and summaries; drained on shutdown
     agent: AgentRunner  # the LangGraph pipeline, compiled once ("model": "auto" and /chat)
     cache: ResponseCache  # exact and semantic response cache, counters (docs/CACHE.md)
+    guardrails: GuardrailEngine  # input/output checks and per-tier policies (agent and proxy)
     drain: DrainFlag = field(default_factory=DrainFlag)  # set on SIGTERM: readiness goes 503
     metrics: GatewayMetrics | None = None  # Prometheus instruments (None when disabled)
     metrics_sampler: MetricsSampler | None = None  # refreshes the sampled gauges

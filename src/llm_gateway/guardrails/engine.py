@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from llm_gateway.agent.conversation import user_text
-from llm_gateway.core.config import GuardrailOutputAction, GuardrailSettings
+from llm_gateway.core.config import GuardrailOutputAction, GuardrailPolicy, GuardrailSettings
+from llm_gateway.guardrails.classifier import ClassifierRule, load_model
 from llm_gateway.guardrails.input_rules import PatternRule
+from llm_gateway.guardrails.normalize import normalize
 from llm_gateway.guardrails.output_rules import mask_text, pii_rule, resolve_overlaps, secret_rule
-from llm_gateway.guardrails.stream import StreamGuard
+from llm_gateway.guardrails.policy import input_action, masker_for, policy_for
+from llm_gateway.guardrails.stream import StreamGuard, passthrough_guard
 from llm_gateway.guardrails.types import (
     Finding,
     InputAction,
@@ -43,7 +47,20 @@ class GuardrailEngine:
             "secret": settings.secret_action,
             "pii": settings.pii_action,
         }
-        self.input_rules: tuple[Rule, ...] = (PatternRule.without(disabled), *extra_input_rules)
+        self._patterns = PatternRule.without(disabled)
+        self._extra_input = tuple(extra_input_rules)
+        self.input_rules: tuple[Rule, ...] = (self._patterns, *extra_input_rules)
+        policies = (settings.default_policy, *settings.policies.values())
+        self.classifier: ClassifierRule | None = (
+            ClassifierRule(load_model(), dict(settings.classifier_thresholds))
+            if any(p.classifier for p in policies)
+            else None
+        )
+        # Secrets and PII wherever a policy asks for them (prompts, proxied answers), whatever
+        # the agent's own secret_action/pii_action say.
+        self._leak_rules: tuple[Rule, ...] = (secret_rule(disabled), pii_rule(disabled))
+        key = settings.hash_key
+        self._hash_key = key.encode() if key else os.urandom(32)
         output: list[Rule] = []
         # A family whose action is "allow" is not scanned at all: no cost for what is not acted on.
         if settings.secret_action != "allow":  # noqa: S105 - an action name, not a password
@@ -71,12 +88,77 @@ class GuardrailEngine:
 
     # --- checks --------------------------------------------------------------------------
 
-    def check_input(self, text: str) -> Verdict:
-        """``block`` when the matched rules' weights reach ``input_block_score``."""
-        findings = [f for rule in self.input_rules for f in rule.check(text)]
-        score = round(sum(f.score for f in findings), 3)
-        action: InputAction = "block" if score >= self.settings.input_block_score else "allow"
-        return Verdict(stage="input", action=action, findings=tuple(findings), score=score)
+    def policy(self, tier: str | None) -> GuardrailPolicy:
+        return policy_for(self.settings, tier)
+
+    def for_tier(self, tier: str | None) -> TierGuard:
+        """This engine under ``tier``'s policy (what the agent path uses per caller)."""
+        return TierGuard(self, self.policy(tier))
+
+    def check_input(self, text: str, policy: GuardrailPolicy | None = None) -> Verdict:
+        """Exact rules, then the classifier, then (if asked) PII, acted on by ``policy``.
+
+        Pattern findings flag their categories when their summed weights reach
+        ``input_block_score``; classifier findings when a category's probability reaches its
+        threshold. A flagged category whose action is ``block`` blocks the prompt; ``log`` ones
+        are listed in ``logged``. ``scores`` holds the classifier's probabilities.
+        """
+        policy = policy or self.settings.default_policy
+        views = normalize(text)
+        found = self._patterns.check_views(views)
+        found += [f for rule in self._extra_input for f in rule.check(text)]
+        score = round(sum(f.score for f in found), 3)
+        flagged = list(found) if score >= self.settings.input_block_score else []
+        scores: dict[str, float] = {}
+        if policy.classifier and self.classifier is not None:
+            scores = self.classifier.scores(views)
+            classified = self.classifier.findings(scores)
+            found += classified
+            flagged += classified
+        if policy.pii_input != "off":
+            leaks = self.leak_findings(text)
+            found += leaks
+            flagged += leaks
+        actions = {f.category: input_action(policy, f.category) for f in flagged}
+        blocked = "block" in actions.values()
+        action: InputAction = "block" if blocked else "allow"
+        logged = tuple(c for c, a in actions.items() if a == "log")
+        return Verdict(
+            stage="input",
+            action=action,
+            findings=tuple(f for f in found if input_action(policy, f.category) != "off"),
+            score=score,
+            scores=tuple(scores.items()),
+            logged=logged,
+        )
+
+    def leak_findings(self, text: str) -> list[Finding]:
+        """Secrets and PII in ``text`` (spans into it), non-overlapping, in text order."""
+        return resolve_overlaps(f for rule in self._leak_rules for f in rule.check(text))
+
+    def redact_input(self, text: str, policy: GuardrailPolicy) -> str:
+        """``text`` with its secrets and PII masked or hashed, as ``policy.pii_input`` says."""
+        if policy.pii_input not in ("mask", "hash"):
+            return text
+        return masker_for(policy.pii_input, self._hash_key)(text, self.leak_findings(text))
+
+    def leak_guard(self, policy: GuardrailPolicy) -> StreamGuard | None:
+        """A stream guard applying ``policy.leak_output`` to a proxied answer (None: ``off``).
+
+        ``block`` stops the stream at the first secret or PII; ``mask``/``hash`` redact it;
+        ``log`` records findings (``guard.findings``) and changes nothing.
+        """
+        action = policy.leak_output
+        if action == "off":
+            return None
+        step: OutputAction = "regenerate" if action == "block" else "mask"
+        return StreamGuard(
+            self.leak_findings,
+            lambda _finding: step,
+            holdback=self.settings.stream_holdback_chars,
+            max_buffer=self.settings.stream_max_buffer_chars,
+            masker=masker_for(action, self._hash_key),
+        )
 
     def check_input_messages(self, messages: Iterable[Mapping[str, Any]]) -> Verdict:
         """``check_input`` over the user messages of an OpenAI ``messages`` list.
@@ -128,3 +210,33 @@ class GuardrailEngine:
             holdback=self.settings.stream_holdback_chars,
             max_buffer=self.settings.stream_max_buffer_chars,
         )
+
+
+class TierGuard:
+    """A ``GuardrailEngine`` bound to one policy: the agent's ``Guardrails`` port per caller.
+
+    Input checks use the policy; output checks keep the engine's ``secret_action``/``pii_action``
+    (which may regenerate), unless the policy's ``leak_output`` is ``log`` or ``off``.
+    """
+
+    __slots__ = ("engine", "policy")
+
+    def __init__(self, engine: GuardrailEngine, policy: GuardrailPolicy) -> None:
+        self.engine = engine
+        self.policy = policy
+
+    def for_tier(self, tier: str | None) -> TierGuard:
+        return self.engine.for_tier(tier)
+
+    def check_input(self, text: str) -> Verdict:
+        return self.engine.check_input(text, self.policy)
+
+    def check_output(self, text: str) -> Verdict:
+        if self.policy.leak_output in ("log", "off"):
+            return Verdict(stage="output", action="allow", masked_text=text)
+        return self.engine.check_output(text)
+
+    def stream_guard(self) -> StreamGuard:
+        if self.policy.leak_output in ("log", "off"):
+            return passthrough_guard()
+        return self.engine.stream_guard()

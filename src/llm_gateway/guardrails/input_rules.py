@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from llm_gateway.guardrails.input_patterns import EN_PATTERNS, OTHER_PATTERNS, InputPattern
+from llm_gateway.guardrails.input_patterns_harm import HARM_PATTERNS
 from llm_gateway.guardrails.input_patterns_ko import KO_PATTERNS
-from llm_gateway.guardrails.normalize import normalize
+from llm_gateway.guardrails.normalize import NormalizedText, normalize
 from llm_gateway.guardrails.types import Finding, Stage
 
 _EXCERPT_CHARS = 80
-ALL_PATTERNS: tuple[InputPattern, ...] = EN_PATTERNS + OTHER_PATTERNS + KO_PATTERNS
+ALL_PATTERNS: tuple[InputPattern, ...] = EN_PATTERNS + OTHER_PATTERNS + KO_PATTERNS + HARM_PATTERNS
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,10 @@ class PatternRule:
         return cls(tuple(p for p in ALL_PATTERNS if p.id not in off))
 
     def check(self, text: str) -> list[Finding]:
-        views = normalize(text)
+        return self.check_views(normalize(text))
+
+    def check_views(self, views: NormalizedText) -> list[Finding]:
+        """The findings on an already normalized prompt (shared with the classifier)."""
         findings: list[Finding] = []
         for pattern in self.patterns:
             if pattern.view == "compact" and not views.hangul:

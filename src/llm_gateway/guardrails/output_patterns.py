@@ -147,6 +147,21 @@ PII_PATTERNS: tuple[OutputPattern, ...] = (
     ),
 )
 
+# Korean bank account numbers have no checksum anyone publishes and many layouts (신한 3-3-6,
+# 국민 6-2-6, 우리 4-3-6, 농협 3-4-4-2, 카카오뱅크 4-2-7): a hyphenated 10-14 digit number counts
+# only right after an account word, so order numbers and dates are left alone.
+_BANK_CONTEXT = r"(?:계좌|은행|입금|송금|이체|예금주|뱅크|account|acct|iban|bank)"
+BANK_ACCOUNT = _p(
+    "pii.bank_account_kr",
+    "pii",
+    "BANK_ACCOUNT",
+    _BANK_CONTEXT + r"[^\d\n]{0,24}(?<![\d\-])(\d{2,6}-\d{2,6}-\d{2,7}(?:-\d{1,3})?)(?![\d\-])",
+    lambda v: 10 <= sum(c.isdigit() for c in v) <= 14,
+    group=1,
+    flags=re.IGNORECASE,
+)
+PII_PATTERNS = (*PII_PATTERNS, BANK_ACCOUNT)
+
 PII_TRIGGER = re.compile(r"[0-9@]")  # every PII pattern has a digit or an at sign
 
 ALL_OUTPUT_PATTERNS: tuple[OutputPattern, ...] = SECRET_PATTERNS + PII_PATTERNS

@@ -10,12 +10,13 @@ an error event. An unfinished match larger than ``max_buffer`` (an endless key b
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from llm_gateway.guardrails.output_rules import mask_text
 from llm_gateway.guardrails.types import Finding, OutputAction, StreamDecision
 
 Scanner = Callable[[str], list[Finding]]
+Masker = Callable[[str, Sequence[Finding]], str]
 _CONTEXT_CHARS = 32
 # Scanning after every few-character token would rescan the window hundreds of times per
 # answer; waiting for this much releasable text cuts the work ~4x for a small delay.
@@ -32,8 +33,10 @@ class StreamGuard:
         *,
         holdback: int,
         max_buffer: int,
+        masker: Masker = mask_text,
     ) -> None:
         self._scan = scan
+        self._mask = masker
         self._action_for = action_for
         self._holdback = holdback
         self._max_buffer = max_buffer
@@ -98,7 +101,7 @@ class StreamGuard:
 
     def _release(self, found: list[Finding], cut: int) -> StreamDecision:
         done = [f for f in found if f.span[1] <= cut]
-        text = mask_text(self._pending[:cut], done)
+        text = self._mask(self._pending[:cut], done)
         shifted = tuple(_shift(f, self._released) for f in done)
         self.findings.extend(shifted)
         self._context = (self._context + self._pending[:cut])[-_CONTEXT_CHARS:]
@@ -113,6 +116,11 @@ class StreamGuard:
         extra = (_shift(blocker, self._released - cut),) if blocker is not None else ()
         self.findings.extend(extra)
         return StreamDecision(decision.text, stop=True, findings=decision.findings + extra)
+
+
+def passthrough_guard() -> StreamGuard:
+    """A guard that finds nothing and holds back almost nothing (guardrails off or log-only)."""
+    return StreamGuard(lambda _text: [], lambda _finding: "mask", holdback=0, max_buffer=1 << 30)
 
 
 def _shift(finding: Finding, offset: int, *, clamp: bool = False) -> Finding:

@@ -17,6 +17,7 @@ Category = Literal[
     "prompt_extraction",
     "secret",
     "pii",
+    "harmful_request",
 ]
 
 
@@ -46,6 +47,8 @@ class Verdict:
     findings: tuple[Finding, ...] = ()
     masked_text: str | None = None  # output stage: the text with every finding masked
     score: float = 0.0  # input stage: the summed weight of the matched rules
+    scores: tuple[tuple[str, float], ...] = ()  # input stage: classifier probability by category
+    logged: tuple[str, ...] = ()  # input stage: flagged categories the policy only logs
 
     @property
     def rule_ids(self) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from llm_gateway.core.config.agent import (
     AgentSettings,
     ChatSettings,
     GuardrailOutputAction,
+    GuardrailPolicy,
     GuardrailSettings,
     ToolSettings,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "ChatSettings",
     "DatabaseSettings",
     "GuardrailOutputAction",
+    "GuardrailPolicy",
     "GuardrailSettings",
     "ProviderSettings",
     "QuotaSettings",

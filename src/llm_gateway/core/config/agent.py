@@ -9,6 +9,27 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 GuardrailOutputAction = Literal["allow", "mask", "regenerate"]
+# What a tier's policy does with a flagged category: refuse the request, redact (PII only),
+# replace with a keyed hash (PII only), record it and pass, or not check it at all.
+AttackAction = Literal["block", "log", "off"]
+PiiAction = Literal["block", "mask", "hash", "log", "off"]
+
+
+class GuardrailPolicy(BaseModel):
+    """One tier's guardrail policy: an action per category (see docs/GUARDRAILS.md).
+
+    ``injection`` covers injection and jailbreak. ``pii_input`` is personal data in prompts;
+    ``leak_output`` is secrets and PII in answers on the proxy path (the agent path keeps
+    ``secret_action``/``pii_action``, which can also regenerate, unless this says ``log``/``off``).
+    """
+
+    injection: AttackAction = "block"
+    prompt_extraction: AttackAction = "block"
+    harmful_request: AttackAction = "block"
+    pii_input: PiiAction = "off"
+    leak_output: Literal["block", "mask", "hash", "log", "off"] = "mask"
+    # The trained classifier on top of the exact rules (off: rules only, the cheapest setting).
+    classifier: bool = True
 
 
 class GuardrailSettings(BaseModel):
@@ -34,6 +55,15 @@ class GuardrailSettings(BaseModel):
     stream_max_buffer_chars: int = Field(default=8192, ge=256)
     # Rule ids switched off (escape hatch for false positives), e.g. ["pii.phone"].
     disabled_rules: list[str] = Field(default_factory=list)
+    # The policy for callers whose tier has none of its own, and policies by tier name.
+    default_policy: GuardrailPolicy = Field(default_factory=GuardrailPolicy)
+    policies: dict[str, GuardrailPolicy] = Field(default_factory=dict)
+    # Classifier thresholds by category (injection, prompt_extraction, harmful_request) that
+    # override the ones shipped with the model (chosen on out-of-source dev data).
+    classifier_thresholds: dict[str, float] = Field(default_factory=dict)
+    # Key for ``hash`` actions (HMAC-SHA256, so a phone number cannot be found by brute force);
+    # unset: a random key per process (hashes then match only within one process).
+    hash_key: str | None = Field(default=None, repr=False)
 
 
 class ToolSettings(BaseModel):

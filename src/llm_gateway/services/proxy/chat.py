@@ -7,8 +7,10 @@ from typing import Any
 
 import orjson
 
-from llm_gateway.cache import CachePlan, read_controls
+from llm_gateway.cache import CacheHit, CachePlan, read_controls
 from llm_gateway.cache.assemble import StreamAssembler
+from llm_gateway.cache.replay import replay
+from llm_gateway.core.config import GuardrailPolicy
 from llm_gateway.core.exceptions import GatewayError
 from llm_gateway.core.state import AppState
 from llm_gateway.providers.base import ChatChunk
@@ -18,6 +20,7 @@ from llm_gateway.services.proxy.auto import AUTO_MODEL, dispatch_auto
 from llm_gateway.services.proxy.capabilities import check_chat
 from llm_gateway.services.proxy.context import CLIENT_MODEL, CallContext
 from llm_gateway.services.proxy.exchange import Exchange
+from llm_gateway.services.proxy.guard import guard_response, guard_stream, screen_request
 from llm_gateway.services.proxy.validation import validate_chat
 
 
@@ -37,22 +40,63 @@ async def chat_completions(state: AppState, exchange: Exchange, body: object) ->
     model = request["model"] = ctx.requested_model = state.models.resolve(model)
     info = state.models.get(model)  # 404 model_not_found for unknown aliases
     check_chat(info, request)
+    policy = screen_request(state, ctx, request)  # None unless proxy guardrails are on
     await hooks.before_upstream(state, ctx, request)
     plan, hit = await caching.lookup(state, ctx, info, request, controls)
     if hit is not None:
-        await caching.send_openai(exchange, hit, request)
+        if policy is None:
+            await caching.send_openai(exchange, hit, request)
+        else:
+            await send_cached(state, exchange, hit, request, policy)
     elif ctx.stream:
-        await _stream(state, exchange, request, plan)
+        await _stream(state, exchange, request, plan, policy)
     else:
         response = await state.router.chat(request, ctx)
         ctx.usage = response.get("usage")
+        if policy is not None:
+            guard_response(state, ctx, policy, response)
         response["model"] = ctx.alias
         await exchange.send_json(200, orjson.dumps(response))
         await caching.save(state, plan, response)
 
 
+async def send_cached(
+    state: AppState,
+    exchange: Exchange,
+    hit: CacheHit,
+    request: dict[str, Any],
+    policy: GuardrailPolicy,
+) -> None:
+    """A cached completion under an output policy, as JSON or replayed as OpenAI chunks.
+
+    The output guard runs on cached answers too: the cache key does not include the caller's
+    tier, so an answer stored under a log-only policy may be served to a masking one.
+    """
+    ctx = exchange.ctx
+    response = {**hit.response, "model": ctx.alias}
+    if not ctx.stream:
+        response = orjson.loads(orjson.dumps(response))  # never edit the cached object
+        guard_response(state, ctx, policy, response)
+        await exchange.send_json(200, orjson.dumps(response))
+        return
+    include_usage = (request.get("stream_options") or {}).get("include_usage") is True
+    chunks = guard_stream(state, ctx, policy, replay(response))
+    try:
+        async for data in openai_events(chunks, ctx, include_usage=include_usage):
+            await exchange.emit(data)
+    except GatewayError as exc:
+        ctx.fail(exc)
+        await exchange.finish(openai_error_event(exc, request_id=ctx.request_id))
+        return
+    await exchange.finish(SSE_DONE)
+
+
 async def _stream(
-    state: AppState, exchange: Exchange, request: dict[str, Any], plan: CachePlan | None
+    state: AppState,
+    exchange: Exchange,
+    request: dict[str, Any],
+    plan: CachePlan | None,
+    policy: GuardrailPolicy | None,
 ) -> None:
     ctx = exchange.ctx
     options = request.get("stream_options") or {}
@@ -63,7 +107,10 @@ async def _stream(
     assembler = StreamAssembler() if plan is not None else None
     async with stream:
         try:
-            chunks = caching.assembled(stream, assembler)
+            guarded: AsyncIterator[ChatChunk] = (
+                stream if policy is None else guard_stream(state, ctx, policy, stream)
+            )
+            chunks = caching.assembled(guarded, assembler)  # the cache keeps the guarded text
             async for data in openai_events(chunks, ctx, include_usage=include_usage):
                 await exchange.emit(data)
         except GatewayError as exc:

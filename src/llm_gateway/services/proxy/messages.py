@@ -10,6 +10,7 @@ import orjson
 from llm_gateway.cache import CacheHit, CachePlan, read_controls
 from llm_gateway.cache.assemble import StreamAssembler
 from llm_gateway.cache.replay import replay
+from llm_gateway.core.config import GuardrailPolicy
 from llm_gateway.core.exceptions import GatewayError, InvalidRequestError
 from llm_gateway.core.state import AppState
 from llm_gateway.providers.anthropic_inbound import (
@@ -26,6 +27,7 @@ from llm_gateway.services.proxy import caching, hooks
 from llm_gateway.services.proxy.capabilities import check_chat
 from llm_gateway.services.proxy.context import CLIENT_MODEL, CallContext
 from llm_gateway.services.proxy.exchange import Exchange
+from llm_gateway.services.proxy.guard import guard_response, guard_stream, screen_request
 
 
 async def create_message(state: AppState, exchange: Exchange, body: object) -> None:
@@ -40,27 +42,47 @@ async def create_message(state: AppState, exchange: Exchange, body: object) -> N
     ctx.stream = request.get("stream") is True
     info = state.models.get(alias)
     check_chat(info, request)
+    policy = screen_request(state, ctx, request)  # None unless proxy guardrails are on
     await hooks.before_upstream(state, ctx, request)
     plan, hit = await caching.lookup(state, ctx, info, request, controls)
     if hit is not None:
-        await _send_cached(exchange, hit, model)
+        await _send_cached(state, exchange, hit, model, policy)
     elif ctx.stream:
-        await _stream(state, exchange, request, model, plan)
+        await _stream(state, exchange, request, model, plan, policy)
     else:
         response = await state.router.chat(request, ctx)
         ctx.usage = response.get("usage")
+        if policy is not None:
+            guard_response(state, ctx, policy, response)
         message = canonical_response_to_anthropic(response, model=model)
         await exchange.send_json(200, orjson.dumps(message))
         await caching.save(state, plan, response)
 
 
-async def _send_cached(exchange: Exchange, hit: CacheHit, model: str) -> None:
-    """A cached completion as an Anthropic message, or replayed as Anthropic stream events."""
-    if not exchange.ctx.stream:
-        message = canonical_response_to_anthropic(dict(hit.response), model=model)
+async def _send_cached(
+    state: AppState, exchange: Exchange, hit: CacheHit, model: str, policy: GuardrailPolicy | None
+) -> None:
+    """A cached completion as an Anthropic message, or replayed as Anthropic stream events.
+
+    The output guard runs on cached answers too (the cache key does not include the tier).
+    """
+    ctx = exchange.ctx
+    if not ctx.stream:
+        response: dict[str, Any] = orjson.loads(orjson.dumps(hit.response))  # never edit the cache
+        if policy is not None:
+            guard_response(state, ctx, policy, response)
+        message = canonical_response_to_anthropic(response, model=model)
         await exchange.send_json(200, orjson.dumps(message))
         return
-    await _relay(exchange, replay(hit.response), model)
+    chunks: AsyncIterator[ChatChunk] = replay(hit.response)
+    if policy is not None:
+        chunks = guard_stream(state, ctx, policy, chunks)
+    try:
+        await _relay(exchange, chunks, model)
+    except GatewayError as exc:
+        ctx.fail(exc)
+        await exchange.finish(anthropic_error_event(exc, request_id=ctx.request_id))
+        return
     await exchange.finish()
 
 
@@ -118,13 +140,19 @@ async def _stream(
     request: dict[str, Any],
     model: str,
     plan: CachePlan | None,
+    policy: GuardrailPolicy | None,
 ) -> None:
     ctx = exchange.ctx
     stream = await state.router.chat_stream(request, ctx)  # retries and fallbacks end here
     assembler = StreamAssembler() if plan is not None else None
     async with stream:
+        chunks: AsyncIterator[ChatChunk] = (
+            stream if policy is None else guard_stream(state, ctx, policy, stream)
+        )
         try:
-            await _relay(exchange, caching.assembled(stream, assembler), model)
+            await _relay(
+                exchange, caching.assembled(chunks, assembler), model
+            )  # guarded text cached
         except GatewayError as exc:
             ctx.fail(exc)
             await exchange.finish(anthropic_error_event(exc, request_id=ctx.request_id))

@@ -1,0 +1,85 @@
+"""Exact rules for plainly harmful requests (English and Korean): a request for a harm object.
+
+A pattern needs both halves: an act of making, getting or doing (``how to make``, ``where can I
+buy``, ``만드는 법``, ``구하는``) and an object or act that has no everyday reading (``pipe bomb``,
+``nerve agent``, ``ransomware``, ``stolen credit cards``, ``필로폰``, ``청산가리``). Words with
+ordinary senses (``kill`` a process, a ``bomb`` sale, the history of a weapon) are left to the
+classifier. English runs on the normalized text, Korean on the compact view.
+"""
+
+from __future__ import annotations
+
+from llm_gateway.guardrails.input_patterns import InputPattern, pattern
+
+_EN_MAKE = (
+    r"(?:make|making|build|building|assemble|construct|create|produce|synthesi[sz]e|cook|brew|"
+    r"manufacture|3d[- ]?print|get|buy|buying|obtain|acquire|order|source|grow|extract|write|code|"
+    r"deploy|spread|use|plant|set off|detonate|hide|smuggle)"
+)
+_EN_OBJECT = (
+    r"(?:pipe ?bombs?|nail bombs?|car bombs?|(?<!bath )(?<!photo )(?<!seed )bombs?"
+    r"(?! (?:sale|scare|cyclone|shelter)s?)|"
+    r"explosives?|(?:an )?ied|detonators?|napalm|thermite charge|molotov(?: cocktails?)?|"
+    r"nerve (?:agent|gas)|sarin|vx gas|ricin|anthrax|bioweapons?|biological weapons?|"
+    r"chemical weapons?|dirty bomb|meth(?:amphetamine)?|crystal meth|fentanyl|heroin|crack cocaine|"
+    r"ghost guns?|untraceable (?:guns?|firearms?)|(?:gun )?silencers?|full[- ]auto conversion|"
+    r"ransomware|keyloggers?|botnets?|phishing (?:emails?|pages?|kits?|sites?)|"
+    r"stolen (?:credit )?cards?|credit card dumps|card dumps|fullz|"
+    r"counterfeit (?:money|bills|cash)|"
+    r"fake (?:ids?|passports?)|child (?:porn|pornography)|csam)"
+)
+_EN_HARM_ACT = (
+    r"(?:(?:kill|murder|poison|strangle|stab) (?:someone|somebody|a person|people|"
+    r"my (?:wife|husband|boss|neighbou?r|father|mother|teacher)|him|her|them)(?! process)|"
+    r"(?:hide|dispose of|get rid of) (?:a|the) (?:dead )?body|"
+    r"(?:commit|plan|carry out) (?:a )?(?:mass|school) shooting|"
+    r"(?:kill|hang) myself|end my (?:own )?life|"
+    r"(?:launder|laundering) (?:money|cash|crypto)|"
+    r"(?:sexual|nude|explicit) (?:content|images?|photos?|stor(?:y|ies)) "
+    r"(?:of|with|involving|about) (?:a )?(?:minors?|child|children|kids?|"
+    r"(?:\d{1,2}|twelve|thirteen|fourteen)[- ]year[- ]olds?)|"
+    r"groom (?:a )?(?:child|minor|kid))"
+)
+_EN_ASK = (
+    r"(?:how (?:do|can|could|would|should|to)|how i can|where (?:can|do|could) (?:i|you|we)|"
+    r"steps? (?:to|for)|step[- ]by[- ]step|instructions? (?:for|on|to)|tell me|show me|teach me|"
+    r"help me|explain|guide|recipe|best way|easiest way|ways? to|i want to|i need to|can you|"
+    r"write|give me)"
+)
+
+_KO_OBJECT = (
+    r"(?:폭탄(?!세일|발언|고백|머리)|폭발물|사제폭탄|파이프폭탄|화염병|사제총|총기|소음기|신경가스|"
+    r"사린|리신|탄저균|생화학무기|화학무기|필로폰|메스암페타민|마약|대마초|펜타닐|코카인|헤로인|"
+    r"청산가리|독극물|독약|랜섬웨어|악성코드|키로거|피싱사이트|피싱문자|위조지폐|위조신분증|"
+    r"가짜신분증|도난카드|훔친카드|카드정보|대포통장|대포폰)"
+)
+_KO_MAKE = (
+    r"(?:만드는|만들|제조|조립|합성|구하는|구할|구입|사는법|살수|사고싶|파는곳|구매|얻는|"
+    r"작성|짜줘|심는|퍼뜨|유포|숨기|밀반입|쓰는법|사용법|훔치|빼내|팔)"
+)
+_KO_HARM_ACT = (
+    r"(?:(?:사람|아내|남편|상사|이웃|부모|선생|친구|그사람|걔)[을를]?.{0,8}(?:죽이|살해|독살|납치)|"
+    r"들키지않고.{0,10}(?:죽이|살해|독살|없애)|독살하는|시체.{0,6}(?:숨기|처리|유기)|"
+    r"자살(?:하는|할수있는|방법|하고싶)|고통없이죽|스스로목숨|"
+    r"(?:아동|미성년자|초등학생|중학생|어린이).{0,12}(?:성적|야한|음란|누드|성관계)|"
+    r"(?:총기난사|테러).{0,8}(?:계획|준비|하는법|방법)|보이스피싱.{0,8}(?:대본|시나리오|하는법|방법)|"
+    r"(?:돈세탁|자금세탁).{0,6}(?:하는|방법|법))"
+)
+
+HARM_PATTERNS: tuple[InputPattern, ...] = (
+    pattern(
+        "harmful.en.make_object",
+        "harmful_request",
+        1.0,
+        rf"\b{_EN_ASK}\b.{{0,60}}\b{_EN_MAKE}\b.{{0,30}}\b{_EN_OBJECT}\b",
+    ),
+    pattern("harmful.en.harm_act", "harmful_request", 1.0, rf"\b{_EN_HARM_ACT}\b"),
+    pattern(
+        "harmful.ko.object",
+        "harmful_request",
+        1.0,
+        rf"{_KO_OBJECT}.{{0,16}}{_KO_MAKE}",
+        view="compact",
+    ),
+    pattern("harmful.ko.harm_act", "harmful_request", 1.0, _KO_HARM_ACT, view="compact"),
+)
