@@ -68,6 +68,6 @@ class TestLoggingTier:
         self, client: httpx.AsyncClient, alice: Account
     ) -> None:
         events = await _turn(client, alice, INJECTION)
+        # No guardrail block (the intent analyzer may still decline the request on its own).
         assert not [d for n, d in events if n == "guardrail" and d["action"] == "block"]
-        text = "".join(d["text"] for n, d in events if n == "token")
-        assert text.startswith("You said:")
+        assert events[-1][0] == "done"
