@@ -6,6 +6,7 @@ said ``Retry-After: 1``. Lua (Redis) and its Python twin (in process) alike.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -39,3 +40,25 @@ async def test_retry_after_is_when_the_oldest_held_slot_lapses(store: Store) -> 
         await quotas.admit(who, prompt_tokens=1, max_output_tokens=1)
     retry_after = int(refused.value.headers["Retry-After"])
     assert LEASE_S - 5 <= retry_after <= LEASE_S
+    await quotas.settle(held)
+
+
+async def test_a_live_call_keeps_its_short_lease_and_a_dead_one_frees_quickly(
+    store: Store,
+) -> None:
+    """Before: a slot whose holder was gone stayed taken for the whole 900 s lease."""
+    lease_s = 0.6
+    settings = QuotaSettings(tiers={"free": TierLimits(max_concurrent=1)}, slot_lease_s=lease_s)
+    quotas = QuotaService(settings, store)
+    who = Principal(auth_method="jwt", role="user", tier="free", user_id=uuid.uuid4())
+    live = await quotas.admit(who, prompt_tokens=1, max_output_tokens=1)
+    await asyncio.sleep(lease_s * 3)  # longer than the lease: renewed while the call runs
+    with pytest.raises(RateLimitError):
+        await quotas.admit(who, prompt_tokens=1, max_output_tokens=1)
+    await quotas.settle(live)
+    dead = await quotas.admit(who, prompt_tokens=1, max_output_tokens=1)
+    assert dead.renewal is not None
+    dead.renewal.stop()  # its process died: nobody renews or releases it
+    await asyncio.sleep(lease_s + 0.3)
+    freed = await quotas.admit(who, prompt_tokens=1, max_output_tokens=1)
+    await quotas.settle(freed)

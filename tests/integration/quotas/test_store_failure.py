@@ -109,7 +109,9 @@ async def test_concurrent_admissions_never_exceed_any_limit(store: Store) -> Non
 async def test_lease_of_a_crashed_holder_expires(store: Store) -> None:
     settings = QuotaSettings(tiers={"free": TierLimits(max_concurrent=1)}, slot_lease_s=0.3)
     quotas, who = QuotaService(settings, store), _user()
-    await quotas.admit(who, prompt_tokens=1, max_output_tokens=1)  # never settled
+    held = await quotas.admit(who, prompt_tokens=1, max_output_tokens=1)  # never settled
+    assert held.renewal is not None
+    held.renewal.stop()  # its process crashed: the lease is no longer renewed
     with pytest.raises(RateLimitError):
         await quotas.admit(who, prompt_tokens=1, max_output_tokens=1)
     await asyncio.sleep(0.45)

@@ -80,7 +80,8 @@ class QuotaSettings(BaseModel):
     fail_open_rate_limits: bool = True
     fail_open_budgets: bool = False
     # A concurrency slot expires after this long even if its process died without releasing it.
-    slot_lease_s: float = Field(default=900.0, gt=0)
+    # Renewed every third of it while the call runs (services/quotas/lease.py).
+    slot_lease_s: float = Field(default=30.0, gt=0)
     default_output_tokens: int = Field(default=1024, ge=1)  # reserved when max_tokens is unset
     override_refresh_s: float = Field(default=30.0, gt=0)  # re-read per-user/key overrides
     usage: UsageSettings = Field(default_factory=UsageSettings)

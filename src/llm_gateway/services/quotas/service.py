@@ -27,6 +27,7 @@ from llm_gateway.services.quotas.errors import (
     denial,
 )
 from llm_gateway.services.quotas.headers import rate_headers
+from llm_gateway.services.quotas.lease import Renewal
 from llm_gateway.services.quotas.limits import LimitResolver, OverrideCache, Subject
 from llm_gateway.services.quotas.overrides import OverrideSync
 
@@ -57,6 +58,7 @@ class Admission:
     headers: dict[str, str] = field(default_factory=dict)
     enforced: bool = True  # False when quotas are off, unlimited, or the store failed open
     settled: bool = False
+    renewal: Renewal | None = None  # keeps the concurrency leases alive until settled
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +167,11 @@ class QuotaService:
             raise denial(values[1], subjects[values[2] - 1], values[3], estimate)
         admission.day, admission.month = values[1], values[2]
         admission.headers = self._headers(subjects, values[4:])
+        slots = [s.keys()[4] for s in subjects if s.limits.max_concurrent is not None]
+        if slots:
+            admission.renewal = Renewal(
+                self.store, admission.member, slots, self.settings.slot_lease_s
+            )
         return admission
 
     def _store_failed(self, admission: Admission, exc: StoreUnavailableError) -> Admission:
@@ -219,6 +226,8 @@ class QuotaService:
             admission.settled = True
             return
         admission.settled = True
+        if admission.renewal is not None:
+            admission.renewal.stop()
         delta = max(prompt_tokens, 0) + max(completion_tokens, 0) - admission.estimated_tokens
         args: list[ScriptArg] = [
             admission.member,

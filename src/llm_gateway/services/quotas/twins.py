@@ -79,7 +79,7 @@ class SortedLog:
         return heap[0][0] if heap else None
 
 
-def _zset(data: MemoryData, key: str) -> SortedLog:
+def zset(data: MemoryData, key: str) -> SortedLog:
     value = data.get(key)
     if not isinstance(value, SortedLog):
         value = SortedLog()
@@ -131,7 +131,7 @@ def _check(
     est, cost, window = request
     state: dict[str, Any] = {}
     if rpm >= 0:
-        log = _zset(data, keys[0])
+        log = zset(data, keys[0])
         log.trim(c.now - window)
         data.expire(keys[0], window / 1000)
         state["count"] = len(log)
@@ -154,7 +154,7 @@ def _check(
         if state["spent"] >= budget or state["spent"] + cost > budget:
             return [0, 5, 0, -1], state
     if conc >= 0:
-        leases = _zset(data, keys[4])
+        leases = zset(data, keys[4])
         leases.trim(c.now)
         if len(leases) >= conc:
             first = min(leases.scores.values(), default=None)
@@ -182,7 +182,7 @@ def admit(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> l
         k = keys[i * 5 : i * 5 + 5]
         r_left, r_reset, t_left, t_reset = -1, 0, -1, 0
         if rpm >= 0:
-            _zset(data, k[0]).add(member, c.now)
+            zset(data, k[0]).add(member, c.now)
             data.expire(k[0], window / 1000)
             r_left, r_reset = int(rpm) - state["count"] - 1, window
         if tpm >= 0:
@@ -197,7 +197,7 @@ def admit(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> l
             spent = _lua_stored(state["spent"] + cost)
             data.set(k[3], {"p": c.month, "s": spent}, 35 * DAY_MS / 1000)
         if conc >= 0:
-            _zset(data, k[4]).add(member, c.now + lease)
+            zset(data, k[4]).add(member, c.now + lease)
             data.expire(k[4], lease / 1000)
         out += [r_left, r_reset, t_left, t_reset]
     return out
