@@ -162,9 +162,16 @@ async def test_title_search_and_archive_filter(client: httpx.AsyncClient, alice:
 
 
 async def test_message_pages_in_order(client: httpx.AsyncClient, alice: Account) -> None:
-    first = (await chat(client, alice.headers, message="one", stream=False)).json()
+    # Plainly conversational turns: the intent classifier reads bare number words ("three")
+    # as arithmetic, and a tool turn would add tool messages to the conversation.
+    turns = [
+        "Tell me about the ocean.",
+        "Write a haiku about autumn leaves.",
+        "Recommend a good novel for a long flight.",
+    ]
+    first = (await chat(client, alice.headers, message=turns[0], stream=False)).json()
     conversation_id = first["conversation_id"]
-    for text in ("two", "three"):
+    for text in turns[1:]:
         await chat(
             client, alice.headers, conversation_id=conversation_id, message=text, stream=False
         )
@@ -175,7 +182,7 @@ async def test_message_pages_in_order(client: httpx.AsyncClient, alice: Account)
     )
     messages = page["data"] + rest.json()["data"]
     assert [m["seq"] for m in messages] == [1, 2, 3, 4, 5, 6]
-    assert [m["content"] for m in messages if m["role"] == "user"] == ["one", "two", "three"]
+    assert [m["content"] for m in messages if m["role"] == "user"] == turns
     assert rest.json()["next_cursor"] is None
 
 
