@@ -116,11 +116,17 @@ def app_state(running_app: LifespanManager) -> AppState:
     return state
 
 
+def asgi_client(
+    manager: LifespanManager, base_url: str = "http://gateway.test"
+) -> httpx.AsyncClient:
+    """An HTTP client talking to the running app in-process through ASGI (use ``async with``)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url=base_url)
+
+
 @pytest.fixture
 async def client(running_app: LifespanManager) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to the running app in-process through ASGI."""
-    transport = httpx.ASGITransport(app=running_app.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as c:
+    async with asgi_client(running_app) as c:
         yield c
 
 

@@ -16,6 +16,7 @@ from starlette.middleware.cors import CORSMiddleware
 from llm_gateway import __version__
 from llm_gateway.agent.wiring import create_agent
 from llm_gateway.cache.wiring import create_cache
+from llm_gateway.console import mount as console
 from llm_gateway.core import draining
 from llm_gateway.core.config import Settings, load_settings, mask_url
 from llm_gateway.core.config.settings import INSECURE_SIGNING_WARNING
@@ -204,6 +205,7 @@ def create_app(settings: Settings | None = None, *, tracing: Tracing | None = No
     app.include_router(admin_router.router)
     app.include_router(cache_router.router)
     app.include_router(cache_router.admin)
+    console.install(app)  # /ui: the web console (its own mount; nothing of it runs elsewhere)
 
     # Added innermost first: the request context wraps everything, so even CORS and body-limit
     # errors carry a request id and are logged.

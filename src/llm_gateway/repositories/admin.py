@@ -185,6 +185,12 @@ async def user_emails(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[u
     return {r[0]: r[1] for r in rows.all()}
 
 
+def contains_pattern(query: str) -> str:
+    """A case-folded LIKE pattern matching ``query`` anywhere (use with ``escape="\\"``)."""
+    escaped = query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 async def search_users(
     session: AsyncSession,
     *,
@@ -198,10 +204,7 @@ async def search_users(
     """Users matching every given filter (``query`` in e-mail or name), newest first."""
     where: list[ColumnElement[bool]] = []
     if query:
-        escaped = (
-            query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        )
-        pattern = f"%{escaped}%"
+        pattern = contains_pattern(query)
         where.append(
             or_(
                 User.email_normalized.like(pattern, escape="\\"),

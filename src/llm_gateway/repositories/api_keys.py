@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from llm_gateway.models.api_key import ApiKey
 from llm_gateway.models.user import User
+from llm_gateway.repositories.admin import contains_pattern
 
 
 async def add(session: AsyncSession, key: ApiKey) -> ApiKey:
@@ -98,3 +99,24 @@ async def record_last_used(session: AsyncSession, stamps: Mapping[uuid.UUID, dat
     await session.execute(
         statement, [{"key_id": key_id, "used_at": at} for key_id, at in stamps.items()]
     )
+
+
+async def page_all(
+    session: AsyncSession, *, query: str | None, limit: int, offset: int
+) -> tuple[Sequence[tuple[ApiKey, str]], int]:
+    """Every user's keys with the owner's e-mail, newest first (``query``: part of e-mail/name)."""
+    where = []
+    if query:
+        pattern = contains_pattern(query)
+        where.append(
+            or_(
+                User.email_normalized.like(pattern, escape="\\"),
+                func.lower(ApiKey.name).like(pattern, escape="\\"),
+            )
+        )
+    base = select(ApiKey, User.email).join(User, User.id == ApiKey.user_id).where(*where)
+    total = await session.execute(select(func.count()).select_from(base.subquery()))
+    result = await session.execute(
+        base.order_by(ApiKey.created_at.desc(), ApiKey.id).limit(limit).offset(offset)
+    )
+    return [(key, email) for key, email in result.all()], int(total.scalar_one())
