@@ -1,9 +1,10 @@
 """Typed events an agent run emits, consumed by /v1/chat/completions (model "auto") and /chat.
 
 The graph runner yields these in order: one ``IntentEvent`` and one ``ModelEvent`` (possibly
-more ``ModelEvent``s after a fallback), any ``ToolEvent``s and ``GuardrailEvent``s, ``TokenEvent``s
-for the final answer's text as it is produced, and exactly one terminal event: ``DoneEvent`` or
-``ErrorEvent``. Transport layers (SSE, WebSocket, OpenAI chunks) only serialize them.
+more ``ModelEvent``s after a fallback), any ``ToolEvent``s and ``GuardrailEvent``s, a
+``ServingEvent`` before a streamed model call's first token, ``TokenEvent``s for the final
+answer's text as it is produced, and exactly one terminal event: ``DoneEvent`` or ``ErrorEvent``.
+Transport layers (SSE, WebSocket, OpenAI chunks) only serialize them.
 """
 
 from __future__ import annotations
@@ -50,6 +51,20 @@ class GuardrailEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class ServingEvent:
+    """A streamed model call started answering: who serves it and every upstream try so far.
+
+    Sent before that call's first token, so a transport that must send its headers then
+    (deployment, attempts) can name what a non-streamed answer names at its end.
+    """
+
+    alias: str
+    deployment: str | None
+    attempts: tuple[dict[str, Any], ...]  # ``AttemptRecord``s of the whole run, in order
+    kind: Literal["serving"] = "serving"
+
+
+@dataclass(frozen=True, slots=True)
 class TokenEvent:
     text: str
     kind: Literal["token"] = "token"
@@ -93,5 +108,12 @@ class ErrorEvent:
 
 
 AgentEvent = (
-    IntentEvent | ModelEvent | ToolEvent | GuardrailEvent | TokenEvent | DoneEvent | ErrorEvent
+    IntentEvent
+    | ModelEvent
+    | ToolEvent
+    | GuardrailEvent
+    | ServingEvent
+    | TokenEvent
+    | DoneEvent
+    | ErrorEvent
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -25,6 +25,7 @@ from llm_gateway.agent.events import (
     GuardrailEvent,
     IntentEvent,
     ModelEvent,
+    ServingEvent,
     TokenEvent,
     ToolEvent,
 )
@@ -99,6 +100,12 @@ class _Summary:
         elif isinstance(event, ModelEvent):
             ctx.alias = event.alias
             self.route = event.reason
+        elif isinstance(event, ServingEvent):
+            # A stream's head goes out with its first token, before the DoneEvent: name the
+            # deployment and the tries so far, as a non-streamed answer's head does.
+            ctx.alias = event.alias
+            ctx.deployment = event.deployment
+            ctx.attempts = _attempts(event.attempts)
         elif isinstance(event, ToolEvent) and event.phase == "end":
             self.tools.append(event.name if event.ok else f"{event.name}(error)")
         elif isinstance(event, GuardrailEvent) and event.action != "allow":
@@ -119,12 +126,8 @@ def _as_exception(event: ErrorEvent) -> GatewayError:
     return kind(event.message, code=event.code, status_code=event.status_code)
 
 
-def _settle(ctx: CallContext, done: DoneEvent) -> None:
-    """Give ``finalize`` (quotas, usage records) what the run used and who served it."""
-    ctx.usage = usage_object(done.usage)
-    ctx.alias = done.model
-    ctx.deployment = done.deployment
-    ctx.attempts = [
+def _attempts(records: Iterable[Mapping[str, Any]]) -> list[Attempt]:
+    return [
         Attempt(
             deployment=a.get("deployment") or a["alias"],
             alias=a["alias"],
@@ -132,8 +135,16 @@ def _settle(ctx: CallContext, done: DoneEvent) -> None:
             error_code=a.get("error_code"),
             latency_ms=float(a.get("ms") or 0.0),
         )
-        for a in done.metadata.get("attempts") or ()
+        for a in records
     ]
+
+
+def _settle(ctx: CallContext, done: DoneEvent) -> None:
+    """Give ``finalize`` (quotas, usage records) what the run used and who served it."""
+    ctx.usage = usage_object(done.usage)
+    ctx.alias = done.model
+    ctx.deployment = done.deployment
+    ctx.attempts = _attempts(done.metadata.get("attempts") or ())
 
 
 async def serve_auto(

@@ -105,6 +105,27 @@ async def test_stream_chunks_end_with_done_and_carry_the_metadata(
     assert chunks[-1]["usage"]["completion_tokens"] > 0
 
 
+@pytest.mark.parametrize("failures", [0, 1])
+async def test_a_streamed_answer_carries_the_same_gateway_headers_as_a_buffered_one(
+    client: httpx.AsyncClient, fake: FakeUpstream, failures: int
+) -> None:
+    """The stream's head goes out with the first token, yet names the deployment and counts
+    every try (a retried 503 included), as the non-streamed answer does."""
+    heads = []
+    for stream in (False, True):
+        if failures:
+            fake.script("*", Behaviour("status", status=503, times=failures))
+        response = await client.post(URL, json=body(stream=stream), headers=AUTH)
+        assert response.status_code == 200, response.text
+        heads.append(response.headers)
+    buffered, streamed = heads
+    assert streamed["content-type"].startswith("text/event-stream")
+    assert streamed["x-gateway-attempts"] == buffered["x-gateway-attempts"] == str(1 + failures)
+    assert streamed["x-gateway-deployment"] == buffered["x-gateway-deployment"] == "small/openai/0"
+    assert streamed["x-gateway-model"] == buffered["x-gateway-model"] == "small"
+    assert streamed["x-request-id"].startswith("req_")
+
+
 async def test_tool_use_is_named_in_the_headers(client: httpx.AsyncClient) -> None:
     text = 'What is 12*7? call calculator {"expression": "12*7"}'
     response = await client.post(URL, json=body(text), headers=AUTH)

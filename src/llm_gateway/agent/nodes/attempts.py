@@ -8,7 +8,7 @@ call, and notice when the router answered from another alias than the one the gr
 from __future__ import annotations
 
 from llm_gateway.agent.context import AgentContext
-from llm_gateway.agent.events import ModelEvent
+from llm_gateway.agent.events import ModelEvent, ServingEvent
 from llm_gateway.agent.ports import UpstreamAttempt
 from llm_gateway.agent.state import AgentState, AttemptRecord
 from llm_gateway.core.exceptions import GatewayError
@@ -70,3 +70,17 @@ def router_fallback(
     info = ctx.deps.catalog.find(served)
     tier = info.tier if info is not None else state["tier"]
     return ModelEvent(alias=served, tier=tier, reason=f"router fallback after {routed} failed")
+
+
+def serving_event(
+    state: AgentState, ctx: AgentContext, tried: list[UpstreamAttempt]
+) -> ServingEvent:
+    """What a streamed call's first chunk tells the transport: the deployment that serves it and
+    the run's tries so far (earlier nodes' and this call's), as the final metadata will list."""
+    records = attempt_records(tried, state, ctx, None, 0.0)
+    served = served_attempt(records)
+    return ServingEvent(
+        alias=served["alias"] if served is not None else state["alias"],
+        deployment=served["deployment"] if served is not None else None,
+        attempts=tuple(dict(r) for r in (*state.get("attempts", ()), *records)),
+    )

@@ -15,8 +15,13 @@ from langgraph.runtime import Runtime
 from langgraph.types import StreamWriter
 
 from llm_gateway.agent.context import AgentContext
-from llm_gateway.agent.events import TokenEvent
-from llm_gateway.agent.nodes.attempts import attempt_records, router_fallback, served_attempt
+from llm_gateway.agent.events import ServingEvent, TokenEvent
+from llm_gateway.agent.nodes.attempts import (
+    attempt_records,
+    router_fallback,
+    served_attempt,
+    serving_event,
+)
 from llm_gateway.agent.nodes.model_router import next_alias
 from llm_gateway.agent.ports import ChatRequest, StreamGuard, UpstreamAttempt
 from llm_gateway.agent.state import AgentState, ErrorRecord, VerdictRecord, step
@@ -73,6 +78,7 @@ class _StreamResult:
         self.categories: list[str] = []
         self.stopped = False
         self.started = False  # the first chunk arrived
+        self.serving: ServingEvent | None = None  # announced with the first text sent
 
     @property
     def sent(self) -> str:
@@ -80,6 +86,9 @@ class _StreamResult:
 
     def emit(self, write: StreamWriter, text: str) -> None:
         if text:
+            if self.serving is not None:
+                write(self.serving)
+                self.serving = None
             self.parts.append(text)
             write(TokenEvent(text))
 
@@ -126,6 +135,7 @@ async def _stream(
                 result.started = True
                 if (event := router_fallback(state, ctx, tried)) is not None:
                     write(event)
+                result.serving = serving_event(state, ctx, tried)
             if usage := chunk.get("usage"):
                 result.usage = usage
             for choice in chunk.get("choices") or ():

@@ -147,9 +147,9 @@ class ChatTurn:
             chat_event = ev.guardrail_event(event)
             self.guardrails.append(chat_event.data)
             self._emit(chat_event)
-        else:
+        elif isinstance(event, DoneEvent | ErrorEvent):
             return event
-        return None
+        return None  # a ServingEvent: /chat names its model in ``meta`` and ``done``
 
     async def _run(self) -> None:
         terminal: DoneEvent | ErrorEvent | None = None
