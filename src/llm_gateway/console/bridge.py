@@ -32,8 +32,9 @@ class ApiBridge:
         self.target = target
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            raise NotFoundError("Not found", code="not_found")
+        if scope["type"] != "http":  # no WebSocket here: the playground streams over SSE
+            await send({"type": "websocket.close", "code": 1008})
+            return
         root = scope.get("root_path", "")
         path: str = scope["path"]
         sub = path[len(root) :] if path.startswith(root) else path

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from llm_gateway.console.charts import bar_chart
+from llm_gateway.console.charts import bar_chart, daily, day_span
 from llm_gateway.console.deps import AdminDep, FormDep, first
 from llm_gateway.console.errors import form_error
 from llm_gateway.console.i18n import translator
@@ -36,7 +36,7 @@ async def dashboard(request: Request, ps: AdminDep, session: SessionDep) -> Resp
         session, ranges.window(None, None), top_n=10, rank_by="requests", counters={}
     )
     first_day, last_day = ranges.day_range(None, None)
-    daily = await reports.admin_usage(
+    per_day_rows = await reports.admin_usage(
         session,
         start=first_day,
         end=last_day,
@@ -45,11 +45,9 @@ async def dashboard(request: Request, ps: AdminDep, session: SessionDep) -> Resp
         page=1,
         page_size=None,
     )
+    per_day = {r.day: float(r.requests) for r in per_day_rows.items if r.day is not None}
     charts = {
-        "daily": bar_chart(
-            t("admin.chart_daily"),
-            [(r.day.strftime("%m-%d") if r.day else "", float(r.requests)) for r in daily.items],
-        ),
+        "daily": bar_chart(t("admin.chart_daily"), daily(day_span(first_day, last_day), per_day)),
         "models": bar_chart(
             t("admin.chart_models"), [(m.model, float(m.requests)) for m in board.top_models]
         ),

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from llm_gateway.console.charts import bar_chart
+from llm_gateway.console.charts import bar_chart, daily, day_span
 from llm_gateway.console.deps import FormDep, SignedInDep, first
 from llm_gateway.console.errors import form_error
 from llm_gateway.console.i18n import translator
@@ -29,7 +29,9 @@ def usable_aliases(request: Request, principal: Principal) -> list[str]:
     """The aliases this user's limits allow (what the model picker offers besides ``auto``)."""
     state = app_state(request)
     return [
-        m.alias for m in state.models.models() if state.quotas.allows(principal, m.alias, m.tier)
+        m.alias
+        for m in state.models.models()
+        if not m.capabilities.embeddings and state.quotas.allows(principal, m.alias, m.tier)
     ]
 
 
@@ -113,19 +115,28 @@ async def usage_page(request: Request, ps: SignedInDep, session: SessionDep) -> 
         session, app_state(request).quotas, ps.user, first_day, last_day
     )
     t = translator(ps.lang)
-    daily = bar_chart(
-        t("usage.chart_daily"),
-        [(d.day.strftime("%m-%d"), float(d.requests)) for d in report.by_day],
-    )
-    per_model = bar_chart(
-        t("usage.chart_models"), [(m.model, float(m.total_tokens)) for m in report.by_model]
-    )
+    days = day_span(first_day, last_day)
+    by_day = {d.day: d for d in report.by_day}
+    charts = {
+        "chart-daily": bar_chart(
+            t("usage.chart_daily"), daily(days, {k: float(v.requests) for k, v in by_day.items()})
+        ),
+        "chart-daily-tokens": bar_chart(
+            t("usage.chart_daily_tokens"),
+            daily(days, {k: float(v.total_tokens) for k, v in by_day.items()}),
+        ),
+        "chart-models": bar_chart(
+            t("usage.chart_models"), [(m.model, float(m.total_tokens)) for m in report.by_model]
+        ),
+        "chart-models-cost": bar_chart(
+            t("usage.chart_models_cost"), [(m.model, m.cost_usd) for m in report.by_model]
+        ),
+    }
     return page(
         request,
         ps,
         "usage.html",
         active="usage",
         report=report,
-        daily=daily,
-        per_model=per_model,
+        charts=charts,
     )
