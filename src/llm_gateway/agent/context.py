@@ -12,6 +12,7 @@ from typing import Any
 
 from llm_gateway.agent.ports import Guardrails, IntentAnalyzer, LLMClient, ModelCatalog, ToolBox
 from llm_gateway.core.config import AgentSettings
+from llm_gateway.core.exceptions import PermissionDeniedError
 from llm_gateway.services.auth.principal import Principal
 
 AUTO_MODEL = "auto"
@@ -68,6 +69,30 @@ class AgentContext:
     @property
     def settings(self) -> AgentSettings:
         return self.deps.settings
+
+    def permits(self, alias: str, model_tier: str | None) -> bool:
+        """Whether this caller may be served by ``alias`` (the router's fallback filter).
+
+        On ``auto`` runs a large-tier alias needs the agent's consent (``large_model_tiers``,
+        the transport's ``large_models``); every alias needs the quota layer's (the caller's
+        allowed models and tiers).
+        """
+        if (
+            model_tier == "large"
+            and self.requested_model == AUTO_MODEL
+            and not (
+                self.options.large_models and self.principal.tier in self.settings.large_model_tiers
+            )
+        ):
+            return False
+        gate = self.deps.model_gate
+        if gate is None:
+            return True
+        try:
+            gate(self.principal, alias, model_tier)
+        except PermissionDeniedError:
+            return False
+        return True
 
     @property
     def input_guard(self) -> Guardrails | None:

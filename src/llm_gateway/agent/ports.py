@@ -15,6 +15,7 @@ ChatResponse = dict[str, Any]  # OpenAI chat.completion object
 ChatChunk = dict[str, Any]  # OpenAI chat.completion.chunk object
 Message = dict[str, Any]  # one OpenAI chat message
 IntentLLM = Callable[[ChatRequest], Awaitable[ChatResponse]]
+Permits = Callable[[str, str | None], bool]  # may the caller be served by (alias, model tier)?
 
 
 class UpstreamAttempt(TypedDict):
@@ -33,14 +34,22 @@ class LLMClient(Protocol):
     Both methods raise ``GatewayError`` subclasses; ``chat_stream`` raises before its first
     chunk when the call cannot start, so the graph can still fall back to another alias. When
     ``attempts`` is given, the client appends every upstream try it made (even on failure).
+    ``permits`` says which aliases the caller may be served by: a configured fallback it
+    refuses is skipped, never tried (nor billed).
     """
 
     async def chat(
-        self, request: ChatRequest, attempts: list[UpstreamAttempt] | None = None
+        self,
+        request: ChatRequest,
+        attempts: list[UpstreamAttempt] | None = None,
+        permits: Permits | None = None,
     ) -> ChatResponse: ...
 
     def chat_stream(
-        self, request: ChatRequest, attempts: list[UpstreamAttempt] | None = None
+        self,
+        request: ChatRequest,
+        attempts: list[UpstreamAttempt] | None = None,
+        permits: Permits | None = None,
     ) -> AsyncIterator[ChatChunk]: ...
 
 

@@ -11,7 +11,13 @@ from collections.abc import AsyncIterator
 from llm_gateway.agent.context import AgentDeps, ModelGate
 from llm_gateway.agent.graph import build_graph
 from llm_gateway.agent.intent.analyzer import IntentAnalyzer
-from llm_gateway.agent.ports import ChatChunk, ChatRequest, ChatResponse, UpstreamAttempt
+from llm_gateway.agent.ports import (
+    ChatChunk,
+    ChatRequest,
+    ChatResponse,
+    Permits,
+    UpstreamAttempt,
+)
 from llm_gateway.agent.runner import AgentRunner
 from llm_gateway.core.config import Settings
 from llm_gateway.guardrails.engine import GuardrailEngine
@@ -41,9 +47,12 @@ class RouterLLMClient:
         self._router = router
 
     async def chat(
-        self, request: ChatRequest, attempts: list[UpstreamAttempt] | None = None
+        self,
+        request: ChatRequest,
+        attempts: list[UpstreamAttempt] | None = None,
+        permits: Permits | None = None,
     ) -> ChatResponse:
-        trace = RouteTrace()
+        trace = RouteTrace(permits=permits)
         try:
             return await self._router.chat(request, trace)
         finally:
@@ -51,9 +60,12 @@ class RouterLLMClient:
                 attempts.extend(_attempts(trace))
 
     async def chat_stream(
-        self, request: ChatRequest, attempts: list[UpstreamAttempt] | None = None
+        self,
+        request: ChatRequest,
+        attempts: list[UpstreamAttempt] | None = None,
+        permits: Permits | None = None,
     ) -> AsyncIterator[ChatChunk]:
-        trace = RouteTrace()
+        trace = RouteTrace(permits=permits)
         try:
             stream = await self._router.chat_stream(request, trace)  # retries end here
         finally:

@@ -18,7 +18,7 @@ from llm_gateway.agent.events import (
     TokenEvent,
     ToolEvent,
 )
-from llm_gateway.agent.ports import ChatRequest, ChatResponse, LLMClient, UpstreamAttempt
+from llm_gateway.agent.ports import ChatRequest, ChatResponse, LLMClient, Permits, UpstreamAttempt
 from llm_gateway.agent.runner import AgentRun, AgentRunner
 from llm_gateway.fake_upstream import Behaviour, FakeUpstream
 from llm_gateway.services.auth.principal import Principal
@@ -187,17 +187,23 @@ class CleanAfterFirstAnswer:
     fake: FakeUpstream
 
     async def chat(
-        self, request: ChatRequest, attempts: list[UpstreamAttempt] | None = None
+        self,
+        request: ChatRequest,
+        attempts: list[UpstreamAttempt] | None = None,
+        permits: Permits | None = None,
     ) -> ChatResponse:
-        response = await self.inner.chat(request, attempts)
+        response = await self.inner.chat(request, attempts, permits)
         if "response_format" not in request:  # the intent call asks for JSON; answers do not
             self.fake.set_knobs(reply_words=3)
         return response
 
     def chat_stream(
-        self, request: ChatRequest, attempts: list[UpstreamAttempt] | None = None
+        self,
+        request: ChatRequest,
+        attempts: list[UpstreamAttempt] | None = None,
+        permits: Permits | None = None,
     ) -> Any:
-        return self.inner.chat_stream(request, attempts)
+        return self.inner.chat_stream(request, attempts, permits)
 
 
 async def test_regenerate_then_success(build_runner: BuildRunner, fake: FakeUpstream) -> None:

@@ -25,6 +25,7 @@ def _registry(base: str) -> str:
     api = f"base_url: '{base}/v1'"
     return f"""
 version: 1
+defaults: {{small: [demo], large: [demo-large]}}
 aliases:
   demo:
     tier: small
@@ -92,3 +93,38 @@ async def test_a_free_user_is_not_served_by_a_forbidden_fallback(
 
     served = await client.post("/v1/chat/completions", json=chat("demo"), headers=pro_headers)
     assert served.status_code == 200, served.text  # the fallback still works for who may use it
+
+
+AGENT_CALLS = {
+    "auto": ("/v1/chat/completions", chat("auto")),
+    "auto-stream": ("/v1/chat/completions", chat("auto", stream=True)),
+    "chat": ("/chat", {"message": "hello there", "model": "auto", "stream": False}),
+    "chat-alias": ("/chat", {"message": "hello there", "model": "demo", "stream": False}),
+}
+
+
+@pytest.mark.parametrize("call", list(AGENT_CALLS))
+async def test_the_agent_and_chat_skip_a_forbidden_fallback_too(
+    client: httpx.AsyncClient, app_state: AppState, call: str
+) -> None:
+    """The agent's model calls go through the router's configured fallbacks as well: they are
+    filtered by the same allowed models (``auto``, and ``/chat`` with or without an alias)."""
+    free = await make_account(client, "free@example.com")
+    pro = await make_account(client, "pro@example.com")
+    await set_access(app_state, pro.user_id, tier="pro")
+    pro_headers = {
+        "authorization": f"Bearer {(await login(client, pro.email)).json()['access_token']}"
+    }
+    path, body = AGENT_CALLS[call]
+    await _cool_down(app_state, "demo")
+
+    refused = await client.post(path, json=body, headers=free.headers)
+    assert refused.status_code == 503, refused.text
+    assert "demo-large" not in refused.text
+    assert refused.headers.get("x-gateway-model") != "demo-large"
+    usage = (await client.get("/users/me/usage", headers=free.headers)).json()
+    assert usage["totals"]["cost_usd"] == 0.0
+
+    served = await client.post(path, json=body, headers=pro_headers)
+    assert served.status_code == 200, served.text
+    assert "demo-large" in served.text  # the fallback still serves who may use it

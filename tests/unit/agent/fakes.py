@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from llm_gateway.agent.context import AgentContext, AgentDeps, AgentOptions
-from llm_gateway.agent.ports import ChatRequest, ChatResponse, IntentLLM, UpstreamAttempt
+from llm_gateway.agent.ports import ChatRequest, ChatResponse, IntentLLM, Permits, UpstreamAttempt
 from llm_gateway.core.config import AgentSettings, GuardrailSettings
 from llm_gateway.core.exceptions import GatewayError, NotFoundError
 from llm_gateway.guardrails.engine import GuardrailEngine
@@ -87,13 +87,19 @@ class FakeLLM:
         return result
 
     async def chat(
-        self, request: ChatRequest, attempts: list[UpstreamAttempt] | None = None
+        self,
+        request: ChatRequest,
+        attempts: list[UpstreamAttempt] | None = None,
+        permits: Permits | None = None,
     ) -> ChatResponse:
         response: ChatResponse = self._answer(request, attempts)
         return response
 
     async def chat_stream(
-        self, request: ChatRequest, attempts: list[UpstreamAttempt] | None = None
+        self,
+        request: ChatRequest,
+        attempts: list[UpstreamAttempt] | None = None,
+        permits: Permits | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         response = self._answer(request, attempts)
         choice = response["choices"][0]

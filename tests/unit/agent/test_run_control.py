@@ -11,7 +11,7 @@ import pytest
 
 from llm_gateway.agent.context import AgentOptions
 from llm_gateway.agent.events import AgentEvent, DoneEvent, ErrorEvent, TokenEvent
-from llm_gateway.agent.ports import ChatRequest, ChatResponse, UpstreamAttempt
+from llm_gateway.agent.ports import ChatRequest, ChatResponse, Permits, UpstreamAttempt
 from llm_gateway.agent.runner import AgentRunner
 from llm_gateway.core.config import GuardrailSettings
 from llm_gateway.core.exceptions import UpstreamError
@@ -29,12 +29,18 @@ class HeldStream:
         self.closed = False
 
     async def chat(
-        self, request: ChatRequest, attempts: list[UpstreamAttempt] | None = None
+        self,
+        request: ChatRequest,
+        attempts: list[UpstreamAttempt] | None = None,
+        permits: Permits | None = None,
     ) -> ChatResponse:
         raise UpstreamError("only streams here")
 
     async def chat_stream(
-        self, request: ChatRequest, attempts: list[UpstreamAttempt] | None = None
+        self,
+        request: ChatRequest,
+        attempts: list[UpstreamAttempt] | None = None,
+        permits: Permits | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         try:
             for i in range(50):

@@ -80,7 +80,7 @@ async def intent_analyzer(state: AgentState, runtime: Runtime[AgentContext]) -> 
         call_started = time.perf_counter()
         usage = None
         try:
-            response = await ctx.deps.llm.chat({**request, "model": small}, tried)
+            response = await ctx.deps.llm.chat({**request, "model": small}, tried, ctx.permits)
             usage = response.get("usage")
             return response
         finally:  # a failed or timed-out call still took time (the analyzer falls back)

@@ -126,7 +126,7 @@ async def _stream(
 ) -> None:
     """Read the stream into ``result``, emitting guarded text as it arrives."""
     guard = ctx.output_guard.stream_guard() if ctx.output_guard is not None else None
-    chunks = ctx.deps.llm.chat_stream(request, tried)
+    chunks = ctx.deps.llm.chat_stream(request, tried, ctx.permits)
     try:
         async for chunk in chunks:
             if not result.started:
@@ -224,7 +224,7 @@ def make_llm_node(name: str) -> Node:
                 content, calls = streamed.sent, list(streamed.calls.values())
                 usage, finish = streamed.usage, streamed.finish_reason
             else:
-                response = await ctx.deps.llm.chat(request, tried)
+                response = await ctx.deps.llm.chat(request, tried, ctx.permits)
                 choice = (response.get("choices") or [{}])[0]
                 message = choice.get("message") or {}
                 content, calls = message.get("content") or "", message.get("tool_calls") or []

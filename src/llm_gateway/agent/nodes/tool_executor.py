@@ -125,7 +125,7 @@ async def _intent_arguments(
     usage = None
     try:
         async with asyncio.timeout(ctx.settings.intent_timeout_s):
-            response = await ctx.deps.llm.chat(request, tried)
+            response = await ctx.deps.llm.chat(request, tried, ctx.permits)
         usage = response.get("usage")
         content = ((response.get("choices") or [{}])[0].get("message") or {}).get("content") or ""
         match = _JSON_OBJECT.search(content)
