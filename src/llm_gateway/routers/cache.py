@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends
 
 from llm_gateway.cache.keys import tenant_namespace
 from llm_gateway.core.dependencies import AppStateDep
-from llm_gateway.schemas.cache import AdminFlagRequest, FlagRequest, FlagResponse, FlushRequest
+from llm_gateway.schemas.cache import (
+    AdminFlagRequest,
+    CacheStatsOut,
+    FlagRequest,
+    FlagResponse,
+    FlushRequest,
+)
 from llm_gateway.services.auth.authenticate import (
     AdminPrincipalDep,
     PrincipalDep,
@@ -36,13 +40,11 @@ async def flag_answer(
 
 
 @admin.get("")
-async def cache_stats(state: AppStateDep) -> dict[str, Any]:
+async def cache_stats(state: AppStateDep) -> CacheStatsOut:
     """Counters (hits, misses, semantic hits, verifier rejections, flags...) and index sizes."""
     stats = state.cache.stats()
-    stats["aliases"] = {
-        m.alias: m.cache.model_dump() for m in state.models.models() if m.cache.mode != "off"
-    }
-    return stats
+    aliases = {m.alias: m.cache for m in state.models.models() if m.cache.mode != "off"}
+    return CacheStatsOut(**stats, aliases=aliases)
 
 
 @admin.post("/flag")

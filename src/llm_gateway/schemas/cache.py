@@ -1,8 +1,10 @@
-"""Bodies of the cache endpoints: flagging a wrong answer, flushing a namespace."""
+"""Bodies of the cache endpoints: flagging a wrong answer, flushing a namespace, stats."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from llm_gateway.providers.registry_schema import CacheSpec
 
 _KEY = r"^[0-9a-f]{40}$"
 
@@ -30,3 +32,37 @@ class FlushRequest(BaseModel):
 
 class FlagResponse(BaseModel):
     flagged: bool  # False: no such entry (expired, flushed, or already flagged)
+
+
+class CacheCountersOut(BaseModel):
+    """Monotonic counts since the process started (one instance; sum across instances)."""
+
+    lookups: int
+    hits: int  # exact hits
+    semantic_hits: int
+    misses: int
+    stores: int
+    bypassed: int  # not deterministic, or the caller sent no-cache
+    verifier_rejections: int  # near candidates the verifier scored under its threshold
+    threshold_rejections: int  # passed the trained threshold, refused by the entry's own one
+    flagged: int  # answers reported wrong and evicted
+    store_errors: int
+    skipped_store_down: int  # requests that went straight upstream while the store was down
+
+
+class SemanticStatsOut(BaseModel):
+    """The semantic layer on this instance (``enabled`` false: no alias uses it)."""
+
+    enabled: bool
+    namespaces_loaded: int = 0
+    entries_loaded: int = 0
+
+
+class CacheStatsOut(BaseModel):
+    """``GET /admin/cache`` — a stable shape the console reads (docs/CACHE.md)."""
+
+    enabled: bool
+    store_available: bool
+    counters: CacheCountersOut
+    semantic: SemanticStatsOut
+    aliases: dict[str, CacheSpec]  # aliases whose cache is not off, with their settings

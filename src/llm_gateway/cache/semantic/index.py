@@ -12,14 +12,23 @@ from usearch.index import Index
 
 from llm_gateway.cache.semantic.embed import Vectors
 
+# HNSW search depth ("ef"): bench/cache_index.py sweeps it (recall against latency at 100k).
+EXPANSION_SEARCH = 128
+
 
 class NamespaceIndex:
     """Digests ↔ usearch integer keys, plus the index itself."""
 
     __slots__ = ("_by_digest", "_by_key", "_index", "_next")
 
-    def __init__(self, dim: int) -> None:
-        self._index = Index(ndim=dim, metric="cos", dtype="f16", connectivity=16)
+    def __init__(self, dim: int, expansion_search: int = EXPANSION_SEARCH) -> None:
+        self._index = Index(
+            ndim=dim,
+            metric="cos",
+            dtype="f16",
+            connectivity=16,
+            expansion_search=expansion_search,
+        )
         self._by_digest: dict[str, int] = {}
         self._by_key: dict[int, str] = {}
         self._next = 0
@@ -55,6 +64,9 @@ class NamespaceIndex:
         if key is not None:
             self._by_key.pop(key, None)
             self._index.remove(key)
+
+    def set_expansion_search(self, value: int) -> None:
+        self._index.expansion_search = value  # type: ignore[misc]  # settable at run time
 
     def search(self, vector: Vectors, k: int = 4) -> list[tuple[str, float]]:
         """Up to ``k`` nearest entries as (digest, cosine), best first."""

@@ -134,12 +134,14 @@ class SemanticLayer:
                 index.remove(digest)  # expired or flushed: tidy the local index
                 continue
             score, language = self.verifier.score(entry.query, plan.query, cosine)
-            threshold = entry_threshold(
-                self.evidence.get(digest), self.verifier.threshold(language), bound
-            )
+            trained = self.verifier.threshold(language)
+            threshold = entry_threshold(self.evidence.get(digest), trained, bound)
             if score >= threshold:
                 return SemanticMatch(digest, entry, score)
-            counters.verifier_rejections += 1
+            if score >= trained:
+                counters.threshold_rejections += 1  # this entry's own evidence said no
+            else:
+                counters.verifier_rejections += 1
             if plan.candidate is None:
                 plan.candidate = (digest, score)
         return None
@@ -191,6 +193,7 @@ class SemanticLayer:
 
     def stats(self) -> dict[str, Any]:
         return {
+            "enabled": True,
             "namespaces_loaded": len(self._indexes),
             "entries_loaded": sum(len(i) for i in self._indexes.values()),
         }

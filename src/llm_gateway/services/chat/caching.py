@@ -4,8 +4,10 @@ Wraps the ``ChatAgent`` a turn runs. The key is the whole conversation window th
 see (so only a repeated conversation hits exactly; semantic mode compares the last question
 within the same earlier turns), with the requested model's cache settings (``auto``: the
 ``LLMGW_CACHE__AUTO_*`` ones). A hit streams the stored text as token events and ends with a
-``DoneEvent`` whose metadata says ``cache`` (and whose usage is zero: nothing was spent); the
-turn then stores, meters and frames it like any reply. Answers that used tools or were touched
+``DoneEvent`` whose metadata says ``cache`` and whose usage is the cached answer's tokens (all
+prompt tokens as cached) at the alias's ``hit_price_fraction`` (zero by default); the turn then
+stores, meters and frames it like any reply (tokens settle against limits only if the alias's
+``hits_count_tokens`` says so). Answers that used tools or were touched
 by a guardrail are never stored.
 """
 
@@ -24,8 +26,11 @@ from llm_gateway.providers.registry_schema import CacheSpec
 from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.chat.deps import ChatAgent
 from llm_gateway.services.proxy.caching import auto_spec
+from llm_gateway.services.quotas.metering import measure_cache_hit
 
 CACHE_META = "cache"
+# False when the alias says cache hits do not count toward token limits (usage still records them).
+CACHE_SETTLES_TOKENS = "cache_settles_tokens"
 
 
 class CachingChatAgent:
@@ -76,12 +81,24 @@ class CachingChatAgent:
             yield ModelEvent(alias=model, tier="cache", reason=f"cache {hit.kind}")
             for start in range(0, len(text), PIECE_CHARS):
                 yield TokenEvent(text[start : start + PIECE_CHARS])
+            record, settle = measure_cache_hit(
+                self.state, alias=model, usage=response.get("usage") or {}
+            )
             yield DoneEvent(
                 content=text,
                 finish_reason=str(choice.get("finish_reason") or "stop"),
-                usage=Usage(),
+                usage=Usage(
+                    prompt_tokens=record.prompt_tokens,
+                    completion_tokens=record.completion_tokens,
+                    cached_tokens=record.cached_tokens,
+                    cost_usd=record.cost_usd,
+                ),
                 model=model,
-                metadata={CACHE_META: hit.kind, "cache_key": hit.digest},
+                metadata={
+                    CACHE_META: hit.kind,
+                    "cache_key": hit.digest,
+                    CACHE_SETTLES_TOKENS: settle.prompt_tokens + settle.completion_tokens > 0,
+                },
             )
             return
         async for event in self.inner.run(messages, principal, requested_model, options):

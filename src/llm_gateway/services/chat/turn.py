@@ -29,6 +29,7 @@ from llm_gateway.core.exceptions import GatewayError
 from llm_gateway.core.logging import get_logger
 from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.chat import events as ev
+from llm_gateway.services.chat.caching import CACHE_SETTLES_TOKENS
 from llm_gateway.services.chat.deps import ChatDeps
 from llm_gateway.services.chat.followups import schedule_followups
 from llm_gateway.services.chat.prepare import PreparedTurn
@@ -224,10 +225,12 @@ class ChatTurn:
             return
         try:
             # QUOTA: replace the reservation with what the turn really used.
+            done = outcome.done
+            counts = done is None or done.metadata.get(CACHE_SETTLES_TOKENS, True)
             await self.deps.quota.settle(
                 self.prepared.admission,
-                prompt_tokens=outcome.prompt_tokens,
-                completion_tokens=outcome.completion_tokens,
+                prompt_tokens=outcome.prompt_tokens if counts else 0,
+                completion_tokens=outcome.completion_tokens if counts else 0,
                 cost_usd=outcome.cost_usd,
             )
         except Exception:
