@@ -28,16 +28,18 @@ ProviderName = Literal["openai", "anthropic", "ollama"]
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
-    """Per-deployment limits: connecting, time to first byte, and the whole call.
+    """Per-deployment limits of one attempt: connecting, waiting for data, and the whole call.
 
-    ``first_byte_s`` applies to streams (the head, then every gap between chunks); a
-    non-streamed answer arrives only when complete, so ``total_s`` alone bounds it.
+    ``first_byte_s`` applies to streams (the head, then every gap between chunks), so a stream
+    that keeps sending may run up to ``total_s``; a non-streamed answer arrives only when
+    complete, so ``response_s`` bounds it. Both per-attempt waits stay well under the router's
+    request deadline (300 s) so that a hung deployment leaves time for the next one.
     """
 
     connect_s: float = 5.0
     first_byte_s: float = 60.0
-    total_s: float = 600.0
-    response_s: float = 300.0  # non-streamed: time to the response head (the whole answer)
+    total_s: float = 1800.0
+    response_s: float = 120.0  # non-streamed: time to the response head (the whole answer)
 
 
 @dataclass(frozen=True, slots=True)

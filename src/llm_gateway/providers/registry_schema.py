@@ -21,10 +21,13 @@ class TimeoutsSpec(_Strict):
     """Seconds; ``first_byte_s`` bounds a stream's head and its gaps, ``total_s`` every call."""
 
     connect_s: float = Field(default=5.0, gt=0)
+    # Streams: the wait for the head and for each next chunk (not the stream's duration).
     first_byte_s: float = Field(default=60.0, gt=0)
-    # Non-streamed calls: the wait for the response head (the whole answer, for most upstreams).
-    response_s: float = Field(default=300.0, gt=0)
-    total_s: float = Field(default=600.0, gt=0)
+    # Non-streamed calls: the wait for the response head (the whole answer, for most upstreams);
+    # under the request deadline (300 s) so that a hung deployment leaves time to fail over.
+    response_s: float = Field(default=120.0, gt=0)
+    # Any call, stream included, end to end: a long generation that keeps streaming fits.
+    total_s: float = Field(default=1800.0, gt=0)
 
 
 class DeploymentSpec(_Strict):

@@ -31,9 +31,10 @@ def client_timeout(timeouts: Timeouts, *, stream: bool) -> aiohttp.ClientTimeout
     Streaming, ``sock_read`` bounds every wait for data: the wait for the response head (time
     to first byte) and each gap between chunks, so a stalled stream fails too. Not streaming,
     the upstream sends nothing until the whole answer is generated, so that wait is the
-    generation time: ``response_s`` (300 s by default, above ``first_byte_s`` so long answers
-    of slow models still fit) bounds it, so a hung upstream fails long before ``total_s``. The
-    router's per-request deadline bounds all attempts together.
+    generation time: ``response_s`` (120 s by default, above ``first_byte_s`` so long answers
+    of slow models still fit, under the request deadline so a fallback still has time) bounds
+    it, so a hung upstream fails long before ``total_s``. The router's per-request deadline
+    bounds all attempts together.
     """
     return aiohttp.ClientTimeout(
         total=timeouts.total_s,
