@@ -16,13 +16,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from llm_gateway.console import cookies, csrf
 from llm_gateway.core.exceptions import AuthenticationError, NotFoundError, PermissionDeniedError
 
-# What the scripts may reach; /auth (tokens in bodies) and the proxy (/v1) are not among them.
-ALLOWED = ("/chat", "/conversations", "/users/me", "/admin/")
+# What the scripts may reach. Nothing that answers with a token or a secret in its body (/auth,
+# /users/me/password, /users/me/api-keys: the key form is server-rendered) and not the proxy (/v1).
+EXACT = frozenset({"/chat", "/conversations", "/users/me", "/users/me/usage"})
+PREFIXES = ("/conversations/", "/admin/")
 _DROP = frozenset({b"authorization", b"x-api-key", b"cookie"})
 
 
 def _allowed(path: str) -> bool:
-    return any(path == p.rstrip("/") or path.startswith(p.rstrip("/") + "/") for p in ALLOWED)
+    return path in EXACT or path.startswith(PREFIXES)
 
 
 class ApiBridge:
@@ -38,7 +40,7 @@ class ApiBridge:
         root = scope.get("root_path", "")
         path: str = scope["path"]
         sub = path[len(root) :] if path.startswith(root) else path
-        if not _allowed(sub) or sub == "/admin":
+        if not _allowed(sub):
             raise NotFoundError(f"No console API at {path}", code="not_found")
         connection = HTTPConnection(scope)
         if not csrf.valid(connection, connection.headers.get(csrf.HEADER)):

@@ -105,3 +105,21 @@ async def test_usage_csv_export(browser: httpx.AsyncClient, app_state: AppState)
     assert export.headers["content-type"].startswith("text/csv")
     assert "cheap" in export.text
     assert csrf_of(page)
+
+
+async def test_deactivated_user_is_signed_out_and_non_admin_posts_are_refused(
+    browser: httpx.AsyncClient, other_browser: httpx.AsyncClient, app_state: AppState
+) -> None:
+    token = await signed_up(browser, "sam@example.com")
+    user_id = await _user_id(browser, token)
+
+    forged = await browser.post(
+        f"/ui/admin/users/{user_id}", data={"tier": "pro", "role": "admin", "csrf_token": token}
+    )
+    assert forged.status_code == 403
+    assert 'data-testid="limit-tier">free<' in (await browser.get("/ui/usage")).text
+
+    await set_access(app_state, user_id, is_active=False)
+    page = await browser.get("/ui/chat")
+    assert page.status_code == 303
+    assert page.headers["location"] == "/ui/login"

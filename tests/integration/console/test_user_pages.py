@@ -88,12 +88,18 @@ async def test_bridge_needs_the_csrf_header_and_the_session(
     wrong = await browser.get("/ui/api/conversations", headers={"x-csrf-token": "b" * 43})
     signed_out = await other_browser.get("/ui/api/conversations", headers={"x-csrf-token": token})
     outside = await browser.get("/ui/api/v1/models", headers={"x-csrf-token": token})
+    password = await browser.post(
+        "/ui/api/users/me/password",
+        json={"current_password": "correct-horse-battery-staple", "new_password": "x" * 20},
+        headers={"x-csrf-token": token},
+    )
 
     assert no_header.status_code == 403
     assert no_header.json()["error"]["code"] == "csrf_failed"
     assert wrong.status_code == 403
     assert signed_out.status_code == 403  # no CSRF cookie in that browser at all
     assert outside.status_code == 404
+    assert password.status_code == 404  # its answer holds tokens: never through the bridge
 
 
 async def test_json_api_ignores_console_cookies(browser: httpx.AsyncClient) -> None:
@@ -124,3 +130,22 @@ async def test_expired_session_on_the_bridge_asks_for_a_refresh(
     assert refreshed.status_code == 200
     assert "access" not in refreshed.text
     assert retried.status_code == 200
+
+
+async def test_forged_admin_scope_and_unstorable_text_are_refused(
+    browser: httpx.AsyncClient,
+) -> None:
+    token = await signed_up(browser, "rho@example.com")
+
+    admin_scope = await browser.post(
+        "/ui/keys", data={"name": "sneaky", "scopes": ["admin"], "csrf_token": token}
+    )
+    nul = await browser.post(
+        "/ui/keys", data={"name": "bad\x00name", "scopes": ["chat"], "csrf_token": token}
+    )
+
+    assert admin_scope.status_code == 403
+    assert 'data-testid="form-error"' in admin_scope.text
+    assert nul.status_code == 400
+    assert nul.json()["error"]["code"] == "invalid_text"
+    assert 'data-testid="key-row"' not in (await browser.get("/ui/keys")).text

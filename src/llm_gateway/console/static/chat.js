@@ -100,7 +100,14 @@ async function send(message) {
     await readEvents(response, (name, data) => {
       if (name === 'token') { reply.textContent += data.text; return; }
       if (name === 'meta' && data.conversation_id) current = data.conversation_id;
-      if (name === 'done') { ended = true; finish(); return; }
+      if (name === 'done') {
+        ended = true;
+        const cost = data.cost_usd == null ? '' : ` · $${Number(data.cost_usd).toFixed(6)}`;
+        const used = data.usage ? ` · ${data.usage.total_tokens} ${text.tokens}` : '';
+        messages.append(el('div', { class: 'turn-meta' }, `${data.model || ''}${used}${cost}`));
+        finish();
+        return;
+      }
       if (name === 'error') {
         ended = true;
         addEvent('error', data.message);
