@@ -61,13 +61,25 @@ async def dashboard(request: Request, ps: AdminDep, session: SessionDep) -> Resp
 
 @router.get("/users")
 async def users(request: Request, ps: AdminDep, session: SessionDep) -> Response:
-    q = request.query_params.get("q", "")[:200]
+    params = request.query_params
+    q = params.get("q", "")[:200]
+    tiers = list(app_state(request).settings.quotas.tiers)
+    filters = {
+        "tier": params.get("tier") if params.get("tier") in tiers else "",
+        "role": params.get("role") if params.get("role") in ("user", "admin") else "",
+        "active": params.get("active") if params.get("active") in ("yes", "no") else "",
+    }
     found = await admin_service.list_users(
-        session, query=q or None, role=None, tier=None, is_active=None, page=1, page_size=PAGE_SIZE
+        session,
+        query=q or None,
+        role=filters["role"] or None,
+        tier=filters["tier"] or None,
+        is_active=None if not filters["active"] else filters["active"] == "yes",
+        page=1,
+        page_size=PAGE_SIZE,
     )
     saved = request.query_params.get("saved")
     notice = translator(ps.lang)("admin.user_saved", email=saved) if saved else None
-    tiers = list(app_state(request).settings.quotas.tiers)
     return page(
         request,
         ps,
@@ -76,6 +88,7 @@ async def users(request: Request, ps: AdminDep, session: SessionDep) -> Response
         users=found,
         q=q,
         tiers=tiers,
+        filters=filters,
         notice=notice,
     )
 

@@ -51,8 +51,11 @@ async def test_non_admins_get_403_on_admin_pages_and_apis(browser: httpx.AsyncCl
         assert response.json()["error"]["code"] == "admin_required"
 
 
-async def test_admin_pages_render(browser: httpx.AsyncClient, app_state: AppState) -> None:
+async def test_admin_pages_render(
+    browser: httpx.AsyncClient, other_browser: httpx.AsyncClient, app_state: AppState
+) -> None:
     await _admin(browser, app_state, "root@example.com")
+    await signed_up(other_browser, "plain@example.com")
 
     for path in ADMIN_PAGES:
         response = await browser.get(path)
@@ -60,6 +63,11 @@ async def test_admin_pages_render(browser: httpx.AsyncClient, app_state: AppStat
     users = await browser.get("/ui/admin/users?q=root")
     assert 'data-email="root@example.com"' in users.text
     assert 'data-testid="nav-admin"' in users.text
+    admins = await browser.get("/ui/admin/users?role=admin&active=yes")
+    assert 'data-email="root@example.com"' in admins.text
+    assert 'data-email="plain@example.com"' not in admins.text
+    free = await browser.get("/ui/admin/users?tier=free")
+    assert free.text.count('data-testid="user-row"') == 2
 
 
 async def test_tier_change_by_admin_is_visible_to_the_user(
@@ -71,7 +79,8 @@ async def test_tier_change_by_admin_is_visible_to_the_user(
     assert 'data-testid="limit-tier">free<' in before.text
     users = await browser.get("/ui/admin/users?q=worker")
     worker_id = re.search(
-        r'data-email="worker@example.com">\s*<td><a href="/ui/admin/users/([0-9a-f-]+)"', users.text
+        r'data-email="worker@example.com">\s*<td[^>]*><a href="/ui/admin/users/([0-9a-f-]+)"',
+        users.text,
     ).group(1)  # type: ignore[union-attr]
 
     saved = await browser.post(
