@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 
 from fastapi import APIRouter, Request
@@ -17,12 +18,14 @@ from llm_gateway.console.render import page, redirect
 from llm_gateway.console.session import PageSession, app_state
 from llm_gateway.core.dependencies import SessionDep
 from llm_gateway.core.exceptions import ClientError, UnprocessableError
+from llm_gateway.core.store import StoreUnavailableError
 from llm_gateway.schemas.users import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from llm_gateway.services.auth import api_keys
 from llm_gateway.services.auth.principal import ALL_SCOPES, USER_SCOPES, Principal
 from llm_gateway.services.usage import ranges, reports
 
 router = APIRouter()
+KEY_FORM_TTL_S = 3600
 
 
 def usable_aliases(request: Request, principal: Principal) -> list[str]:
@@ -49,6 +52,7 @@ async def _keys_page(
     *,
     created: ApiKeyCreated | None = None,
     error: object = None,
+    notice: str | None = None,
     status_code: int = 200,
 ) -> Response:
     rows = await api_keys.list_api_keys(session, principal, include_revoked=False)
@@ -62,6 +66,8 @@ async def _keys_page(
         keys=keys,
         created=created,
         error=error,
+        notice=notice,
+        form_id=secrets.token_urlsafe(18),
         scopes=sorted(ALL_SCOPES if principal.is_admin else USER_SCOPES),
     )
 
@@ -71,13 +77,34 @@ async def keys_page(request: Request, ps: SignedInDep, session: SessionDep) -> R
     return await _keys_page(request, ps, ps.user, session)
 
 
+async def _first_submit(request: Request, principal: Principal, form_id: str) -> bool:
+    """Whether this create form is posted for the first time (a store marker lives an hour).
+
+    Without a usable id, or with the store down, the post counts as first: a duplicate key is
+    only an annoyance, refusing to create one would be a failure.
+    """
+    if not 16 <= len(form_id) <= 64:
+        return True
+    try:
+        marker = f"console:keyform:{principal.user_id}:{form_id}"
+        return await app_state(request).store.set(marker, b"1", ttl_s=KEY_FORM_TTL_S, nx=True)
+    except StoreUnavailableError:
+        return True
+
+
 @router.post("/keys")
 async def create_key(
     request: Request, ps: SignedInDep, form: FormDep, session: SessionDep
 ) -> Response:
-    """Create a key and show its secret on this response only (never stored, never redirected)."""
+    """Create a key and show its secret on this response only (never stored, never redirected).
+
+    A reload re-posts the form: its one-time ``form_id`` makes that a notice, not a second key.
+    """
     principal = ps.user
     days = first(form, "expires_in_days").strip()
+    if not await _first_submit(request, principal, first(form, "form_id")):
+        notice = translator(ps.lang)("keys.resubmitted")
+        return await _keys_page(request, ps, principal, session, notice=notice)
     try:
         if days and not days.isdigit():
             raise UnprocessableError("Expiry must be a whole number of days", code="invalid_expiry")

@@ -149,3 +149,18 @@ async def test_forged_admin_scope_and_unstorable_text_are_refused(
     assert nul.status_code == 400
     assert nul.json()["error"]["code"] == "invalid_text"
     assert 'data-testid="key-row"' not in (await browser.get("/ui/keys")).text
+
+
+async def test_reposting_the_create_form_makes_no_second_key(browser: httpx.AsyncClient) -> None:
+    token = await signed_up(browser, "sue@example.com")
+    form_id = re.search(r'name="form_id" value="([^"]+)"', (await browser.get("/ui/keys")).text)
+    assert form_id
+    form = {"name": "once", "scopes": ["chat"], "csrf_token": token, "form_id": form_id.group(1)}
+
+    first = await browser.post("/ui/keys", data=form)
+    again = await browser.post("/ui/keys", data=form)  # what a browser reload does
+
+    assert _SECRET.search(first.text)
+    assert not _SECRET.search(again.text)
+    assert 'data-testid="notice"' in again.text
+    assert again.text.count('data-testid="key-row"') == 1
