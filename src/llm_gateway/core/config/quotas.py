@@ -82,6 +82,9 @@ class QuotaSettings(BaseModel):
     # A concurrency slot expires after this long even if its process died without releasing it.
     # Renewed every third of it while the call runs (services/quotas/lease.py).
     slot_lease_s: float = Field(default=30.0, gt=0)
+    # With Redis, a principal sending many requests through one instance is admitted from
+    # allowance leased for about this long (services/quotas/allowance.py); 0 = every request asks.
+    allowance_lease_s: float = Field(default=1.0, ge=0, le=10)
     default_output_tokens: int = Field(default=1024, ge=1)  # reserved when max_tokens is unset
     override_refresh_s: float = Field(default=30.0, gt=0)  # re-read per-user/key overrides
     usage: UsageSettings = Field(default_factory=UsageSettings)

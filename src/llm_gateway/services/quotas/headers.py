@@ -7,7 +7,8 @@ on every metered response, so either family of clients (and SDK retry logic) fin
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import time
+from functools import lru_cache
 
 LIMIT_REQUESTS = "x-ratelimit-limit-requests"
 REMAINING_REQUESTS = "x-ratelimit-remaining-requests"
@@ -17,6 +18,7 @@ REMAINING_TOKENS = "x-ratelimit-remaining-tokens"
 RESET_TOKENS = "x-ratelimit-reset-tokens"
 
 
+@lru_cache(maxsize=1024)
 def format_duration(ms: int) -> str:
     """Milliseconds as OpenAI writes durations: "20ms", "1s", "8.64s", "6m0s", "1h2m3s"."""
     ms = max(int(ms), 0)
@@ -32,8 +34,14 @@ def format_duration(ms: int) -> str:
     return f"{seconds}s"
 
 
-def _instant(now: datetime, ms: int) -> str:
-    return (now + timedelta(milliseconds=max(ms, 0))).strftime("%Y-%m-%dT%H:%M:%SZ")
+@lru_cache(maxsize=1024)
+def _rfc3339(epoch_s: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_s))
+
+
+def _instant(now: float, ms: int) -> str:
+    """``now`` (epoch seconds) plus ``ms``, truncated to the second, as RFC 3339 UTC."""
+    return _rfc3339(int(now + max(ms, 0) / 1000))
 
 
 def rate_headers(
@@ -41,7 +49,7 @@ def rate_headers(
 ) -> dict[str, str]:
     """Headers for ``(limit, remaining, reset_ms)`` of requests and of tokens (None = unlimited)."""
     headers: dict[str, str] = {}
-    now = datetime.now(UTC)
+    now = time.time()
     for kind, values in (("requests", requests), ("tokens", tokens)):
         if values is None:
             continue

@@ -28,7 +28,7 @@ DENY_TOKENS_PER_DAY = 4
 DENY_BUDGET = 5
 DENY_CONCURRENCY = 6
 
-_LUA_PRELUDE = """
+LUA_PRELUDE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local day = math.floor(now / 86400000)
@@ -58,10 +58,41 @@ local function save_bucket(key, tok, cap, window)
   if cap > 0 then full_in = math.ceil((cap - tok) * window / cap) end
   redis.call('PEXPIRE', key, math.max(full_in, 0) + 1000)
 end
+
+-- Take ``delta`` tokens from the bucket (negative: give back), never above its capacity.
+local function adjust_bucket(key, cap, window, delta)
+  save_bucket(key, math.min(cap, bucket(key, cap, window) - delta), cap, window)
+end
+
+-- ``field`` of a per-period hash (``d``: day/``u``, ``b``: month/``s``); 0 in another period.
+local function period_value(key, period, field)
+  if tonumber(redis.call('HGET', key, 'p')) == period then
+    return tonumber(redis.call('HGET', key, field)) or 0
+  end
+  return 0
+end
+
+local function charge_day(key, used)
+  redis.call('HSET', key, 'p', day, 'u', used)
+  redis.call('PEXPIREAT', key, (day + 1) * 86400000 + 3600000)
+end
+
+local function charge_month(key, spent)
+  redis.call('HSET', key, 'p', month, 's', tostring(spent))
+  redis.call('PEXPIRE', key, 35 * 86400000)
+end
+
+-- Add ``delta`` (never below 0) to a period's value if the hash is still in ``period``.
+local function adjust_period(key, period, field, delta)
+  if delta ~= 0 and tonumber(redis.call('HGET', key, 'p')) == period then
+    local value = (tonumber(redis.call('HGET', key, field)) or 0) + delta
+    redis.call('HSET', key, field, tostring(math.max(value, 0)))
+  end
+end
 """
 
 ADMIT_LUA = (
-    _LUA_PRELUDE
+    LUA_PRELUDE
     + """
 local member = ARGV[1]
 local est = tonumber(ARGV[2])
@@ -94,17 +125,11 @@ for i = 1, n do
     if s.tok < est then return {0, 2, i, math.ceil((est - s.tok) * window / tpm)} end
   end
   if tpd >= 0 then
-    s.used = 0
-    if tonumber(redis.call('HGET', KEYS[k + 3], 'p')) == day then
-      s.used = tonumber(redis.call('HGET', KEYS[k + 3], 'u')) or 0
-    end
+    s.used = period_value(KEYS[k + 3], day, 'u')
     if s.used + est > tpd then return {0, 4, i, (day + 1) * 86400000 - now} end
   end
   if budget >= 0 then
-    s.spent = 0
-    if tonumber(redis.call('HGET', KEYS[k + 4], 'p')) == month then
-      s.spent = tonumber(redis.call('HGET', KEYS[k + 4], 's')) or 0
-    end
+    s.spent = period_value(KEYS[k + 4], month, 's')
     if s.spent >= budget or s.spent + cost > budget then return {0, 5, i, -1} end
   end
   if conc >= 0 then
@@ -130,7 +155,8 @@ for i = 1, n do
   local r_left, r_reset, t_left, t_reset = -1, 0, -1, 0
   if rpm >= 0 then
     redis.call('ZADD', KEYS[k + 1], now, member)
-    redis.call('PEXPIRE', KEYS[k + 1], window)
+    -- Never shorten: allowance leases stamp members up to a lease length ahead (allowance_script).
+    if redis.call('PTTL', KEYS[k + 1]) < window then redis.call('PEXPIRE', KEYS[k + 1], window) end
     r_left = rpm - s.count - 1
     r_reset = window
   end
@@ -140,14 +166,8 @@ for i = 1, n do
     t_left = math.max(math.floor(tok), 0)
     if tpm > 0 then t_reset = math.ceil((tpm - tok) * window / tpm) end
   end
-  if tpd >= 0 then
-    redis.call('HSET', KEYS[k + 3], 'p', day, 'u', s.used + est)
-    redis.call('PEXPIREAT', KEYS[k + 3], (day + 1) * 86400000 + 3600000)
-  end
-  if budget >= 0 then
-    redis.call('HSET', KEYS[k + 4], 'p', month, 's', tostring(s.spent + cost))
-    redis.call('PEXPIRE', KEYS[k + 4], 35 * 86400000)
-  end
+  if tpd >= 0 then charge_day(KEYS[k + 3], s.used + est) end
+  if budget >= 0 then charge_month(KEYS[k + 4], s.spent + cost) end
   if conc >= 0 then
     redis.call('ZADD', KEYS[k + 5], now + lease, member)
     redis.call('PEXPIRE', KEYS[k + 5], lease)
@@ -162,7 +182,7 @@ return out
 )
 
 SETTLE_LUA = (
-    _LUA_PRELUDE
+    LUA_PRELUDE
     + """
 local member = ARGV[1]
 local delta = tonumber(ARGV[2])
@@ -174,19 +194,9 @@ for i = 1, n do
   local k = (i - 1) * 4
   local a = 7 + (i - 1) * 4
   local tpm, tpd, budget, conc = tonumber(ARGV[a + 1]), ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
-  if tpm > 0 and delta ~= 0 then
-    local tok = math.min(tpm, bucket(KEYS[k + 1], tpm, window) - delta)
-    save_bucket(KEYS[k + 1], tok, tpm, window)
-  end
-  if tpd == '1' and delta ~= 0 and tonumber(redis.call('HGET', KEYS[k + 2], 'p')) == at_day then
-    local used = (tonumber(redis.call('HGET', KEYS[k + 2], 'u')) or 0) + delta
-    redis.call('HSET', KEYS[k + 2], 'u', math.max(used, 0))
-  end
-  if budget == '1' and delta_cost ~= 0
-      and tonumber(redis.call('HGET', KEYS[k + 3], 'p')) == at_month then
-    local spent = (tonumber(redis.call('HGET', KEYS[k + 3], 's')) or 0) + delta_cost
-    redis.call('HSET', KEYS[k + 3], 's', tostring(math.max(spent, 0)))
-  end
+  if tpm > 0 and delta ~= 0 then adjust_bucket(KEYS[k + 1], tpm, window, delta) end
+  if tpd == '1' then adjust_period(KEYS[k + 2], at_day, 'u', delta) end
+  if budget == '1' then adjust_period(KEYS[k + 3], at_month, 's', delta_cost) end
   if conc == '1' then redis.call('ZREM', KEYS[k + 4], member) end
 end
 return 1
@@ -194,7 +204,7 @@ return 1
 )
 
 PEEK_LUA = (
-    _LUA_PRELUDE
+    LUA_PRELUDE
     + """
 local window = tonumber(ARGV[1])
 local tpm = tonumber(ARGV[2])

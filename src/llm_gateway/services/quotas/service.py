@@ -20,6 +20,7 @@ from llm_gateway.core.store import Store, StoreUnavailableError
 from llm_gateway.core.store.base import ScriptArg
 from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.quotas import scripts
+from llm_gateway.services.quotas.allowance import Allowance, AllowanceLeases
 from llm_gateway.services.quotas.errors import (
     DENY_NAMES,
     ModelNotAllowedError,
@@ -59,6 +60,7 @@ class Admission:
     enforced: bool = True  # False when quotas are off, unlimited, or the store failed open
     settled: bool = False
     renewal: Renewal | None = None  # keeps the concurrency leases alive until settled
+    allowance: Allowance | None = None  # admitted locally from this process's lease
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +93,28 @@ class QuotaService:
             if session_factory is None
             else OverrideSync(self.overrides, session_factory, store, settings.override_refresh_s)
         )
+        self.leases = (
+            AllowanceLeases(
+                store,
+                lease_s=settings.allowance_lease_s,
+                slot_lease_s=settings.slot_lease_s,
+                window_ms=WINDOW_MS,
+            )
+            if settings.allowance_lease_s > 0 and store.backend_name == "redis"
+            else None
+        )
 
     async def start(self) -> None:
         """Load the overrides and keep them current (lifespan)."""
         if self.sync is not None:
             await self.sync.start()
+        if self.leases is not None:
+            self.leases.start()
 
     async def stop(self) -> None:
+        """Return the allowance this process leased (before the store closes) and stop syncing."""
+        if self.leases is not None:
+            await self.leases.close()
         if self.sync is not None:
             await self.sync.stop()
 
@@ -144,6 +161,12 @@ class QuotaService:
         if not self.settings.enabled or not any(s.limits.enforces_counters for s in subjects):
             admission.enforced = False
             return admission
+        if self.leases is not None:
+            allowance = self.leases.take(subjects, estimate, admission.estimated_cost_usd)
+            if allowance is not None:
+                admission.allowance = allowance
+                admission.headers = self._headers(subjects, self.leases.header_values(allowance))
+                return admission
         args: list[ScriptArg] = [
             admission.member,
             estimate,
@@ -229,6 +252,10 @@ class QuotaService:
         if admission.renewal is not None:
             admission.renewal.stop()
         delta = max(prompt_tokens, 0) + max(completion_tokens, 0) - admission.estimated_tokens
+        if admission.allowance is not None and self.leases is not None:
+            delta_cost = max(cost_usd, 0.0) - admission.estimated_cost_usd
+            self.leases.settle(admission.allowance, delta, delta_cost)
+            return
         args: list[ScriptArg] = [
             admission.member,
             delta,

@@ -92,6 +92,13 @@ def _scores(data: MemoryData, key: str) -> dict[str, float]:
     return value.scores if isinstance(value, SortedLog) else {}
 
 
+def _extend(data: MemoryData, key: str, window_ms: int) -> None:
+    """Expire ``key`` in ``window_ms`` unless it already lives longer (as ``ADMIT_LUA``)."""
+    ttl = data.ttl(key)
+    if ttl is None or ttl < window_ms / 1000:
+        data.expire(key, window_ms / 1000)
+
+
 def _hash(data: MemoryData, key: str) -> dict[str, float]:
     value = data.get(key)
     return value if isinstance(value, dict) else {}
@@ -133,7 +140,7 @@ def _check(
     if rpm >= 0:
         log = zset(data, keys[0])
         log.trim(c.now - window)
-        data.expire(keys[0], window / 1000)
+        _extend(data, keys[0], window)
         state["count"] = len(log)
         if len(log) >= rpm:
             oldest = log.min_score()
@@ -183,7 +190,7 @@ def admit(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> l
         r_left, r_reset, t_left, t_reset = -1, 0, -1, 0
         if rpm >= 0:
             zset(data, k[0]).add(member, c.now)
-            data.expire(k[0], window / 1000)
+            _extend(data, k[0], window)
             r_left, r_reset = int(rpm) - state["count"] - 1, window
         if tpm >= 0:
             tok = state["tok"] - est
