@@ -36,7 +36,7 @@ from llm_gateway.middleware.text_guard import refuse_unstorable_text
 from llm_gateway.middleware.tracing import TracingMiddleware
 from llm_gateway.providers.registry import load_registry
 from llm_gateway.routers import admin as admin_router
-from llm_gateway.routers import anthropic_compat, health, openai_compat, users
+from llm_gateway.routers import admin_guardrails, anthropic_compat, health, openai_compat, users
 from llm_gateway.routers import auth as auth_router
 from llm_gateway.routers import cache as cache_router
 from llm_gateway.routers import chat as chat_router
@@ -46,6 +46,8 @@ from llm_gateway.routers import usage as usage_router
 from llm_gateway.services import tokens
 from llm_gateway.services.auth.runtime import AuthRuntime
 from llm_gateway.services.chat.background import BackgroundJobs
+from llm_gateway.services.guardrails.policies import PolicyResolver
+from llm_gateway.services.guardrails.stats import GuardrailStats, agent_guard_observer
 from llm_gateway.services.observability.sampler import MetricsSampler
 from llm_gateway.services.observability.usage_metrics import route_observer, usage_observer
 from llm_gateway.services.quotas.service import QuotaService
@@ -105,6 +107,8 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None, traces: Tracin
             stack.push_async_callback(cache.aclose)
 
             guardrails = GuardrailEngine(settings.agent.guardrails)  # loads the classifier once
+            guard_policies = PolicyResolver(settings.agent.guardrails, quotas.overrides)
+            guard_stats = GuardrailStats()
             state = AppState(
                 settings=settings,
                 engine=engine,
@@ -125,9 +129,13 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None, traces: Tracin
                     tools=tools,
                     guardrails=guardrails,
                     model_gate=quotas.check_model,
+                    guard_for=lambda p: guardrails.for_policy(guard_policies.resolve(p)),
+                    guard_observer=agent_guard_observer(guard_stats),
                 ),
                 cache=cache,
                 guardrails=guardrails,
+                guard_policies=guard_policies,
+                guard_stats=guard_stats,
             )
             if metrics is not None:
                 metrics.know_aliases(models.aliases())
@@ -148,6 +156,7 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None, traces: Tracin
                 await sampler.start()
                 stack.push_async_callback(sampler.stop)
                 state.metrics = metrics
+                guard_stats.metrics = metrics
                 state.metrics_sampler = sampler
                 # This worker's live gauges stop counting in the shared files when it exits.
                 stack.callback(mark_process_dead, os.getpid())
@@ -203,6 +212,7 @@ def create_app(settings: Settings | None = None, *, tracing: Tracing | None = No
     app.include_router(chat_router.router)
     app.include_router(usage_router.router)
     app.include_router(admin_router.router)
+    app.include_router(admin_guardrails.router)
     app.include_router(cache_router.router)
     app.include_router(cache_router.admin)
     console.install(app)  # /ui: the web console (its own mount; nothing of it runs elsewhere)

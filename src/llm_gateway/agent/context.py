@@ -6,7 +6,7 @@ handed to LangGraph as the run's ``context`` (nodes read it as ``runtime.context
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ from llm_gateway.services.auth.principal import Principal
 AUTO_MODEL = "auto"
 
 ModelGate = Callable[[Principal, str, str | None], None]
+GuardObserver = Callable[[str, str, Sequence[str]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,11 @@ class AgentDeps:
     # The quota layer's model check (raises PermissionDeniedError when a caller's tier or
     # overrides forbid an alias); consulted before routing anyone to the large alias.
     model_gate: ModelGate | None = None
+    # The guardrails under a caller's policy (tier plus per-user/per-key overrides); unset, the
+    # tier's policy from ``guardrails.for_tier``.
+    guard_for: Callable[[Principal], Guardrails] | None = None
+    # Told of every guardrail action: (side, action, categories), for metrics.
+    guard_observer: GuardObserver | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,16 +100,23 @@ class AgentContext:
             return False
         return True
 
-    @property
-    def input_guard(self) -> Guardrails | None:
+    def _guard(self) -> Guardrails | None:
         guardrails = self.deps.guardrails
-        if guardrails is None or not self.settings.guardrails.agent_input:
+        if guardrails is None:
             return None
+        if self.deps.guard_for is not None:
+            return self.deps.guard_for(self.principal)
         return guardrails.for_tier(self.principal.tier)
 
     @property
+    def input_guard(self) -> Guardrails | None:
+        return self._guard() if self.settings.guardrails.agent_input else None
+
+    @property
     def output_guard(self) -> Guardrails | None:
-        guardrails = self.deps.guardrails
-        if guardrails is None or not self.settings.guardrails.agent_output:
-            return None
-        return guardrails.for_tier(self.principal.tier)
+        return self._guard() if self.settings.guardrails.agent_output else None
+
+    def observe_guardrail(self, side: str, action: str, categories: Sequence[str]) -> None:
+        """Report a guardrail action (for metrics); a no-op without an observer."""
+        if self.deps.guard_observer is not None and categories:
+            self.deps.guard_observer(side, action, categories)

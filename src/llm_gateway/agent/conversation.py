@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from llm_gateway.services.tokens import IMAGE_PART_TOKENS, TOKENS_PER_MESSAGE
@@ -29,6 +29,37 @@ def message_text(message: Mapping[str, Any]) -> str:
 def user_text(messages: Iterable[Mapping[str, Any]]) -> str:
     """Every user message's text, oldest first: what the input guardrail must see."""
     return "\n".join(message_text(m) for m in messages if m.get("role") == "user")
+
+
+def redact_user_turns(messages: list[Any], redact: Callable[[str], str]) -> bool:
+    """Replace each user message's text (string or text parts) by ``redact(text)``, in place.
+
+    Changed messages and parts are replaced by copies, so the caller's own objects are never
+    edited. Returns True when any text changed.
+    """
+    changed = False
+    for i, message in enumerate(messages):
+        if not isinstance(message, Mapping) or message.get("role") != "user":
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            new = redact(content)
+            if new != content:
+                messages[i] = {**message, "content": new}
+                changed = True
+        elif isinstance(content, list):
+            parts = [_redact_part(part, redact) for part in content]
+            if any(a is not b for a, b in zip(parts, content, strict=True)):
+                messages[i] = {**message, "content": parts}
+                changed = True
+    return changed
+
+
+def _redact_part(part: Any, redact: Callable[[str], str]) -> Any:
+    if not isinstance(part, Mapping) or not isinstance(part.get("text"), str):
+        return part
+    new = redact(part["text"])
+    return part if new == part["text"] else {**part, "text": new}
 
 
 def last_user_text(messages: Iterable[Mapping[str, Any]]) -> str:

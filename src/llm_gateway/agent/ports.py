@@ -138,6 +138,16 @@ class Verdict(Protocol):
     @property
     def masked_text(self) -> str | None: ...
 
+    @property
+    def logged(self) -> Sequence[str]:
+        """Input stage: flagged categories the policy only logs."""
+        ...
+
+    @property
+    def blocked(self) -> Sequence[str]:
+        """Input stage: flagged categories the policy blocks."""
+        ...
+
 
 class StreamDecision(Protocol):
     @property
@@ -160,6 +170,20 @@ class StreamGuard(Protocol):
 
 class Guardrails(Protocol):
     def check_input(self, text: str) -> Verdict: ...
+
+    def redact_prompt(self, text: str) -> str:
+        """``text`` with personal data masked or hashed if the policy says so."""
+        ...
+
+    @property
+    def pii_input(self) -> str:
+        """The policy's action for personal data in prompts (``mask``/``hash`` redact)."""
+        ...
+
+    @property
+    def leak_output(self) -> str:
+        """The policy's action for secrets and personal data in answers."""
+        ...
 
     def check_output(self, text: str) -> Verdict: ...
 

@@ -15,11 +15,12 @@ from typing import Any, cast
 from langgraph.errors import GraphRecursionError
 
 from llm_gateway.agent.context import AUTO_MODEL, AgentContext, AgentDeps, AgentOptions
-from llm_gateway.agent.events import AgentEvent, DoneEvent, ErrorEvent
+from llm_gateway.agent.conversation import redact_user_turns
+from llm_gateway.agent.events import AgentEvent, DoneEvent, ErrorEvent, GuardrailEvent
 from llm_gateway.agent.graph import AgentGraph, build_graph
 from llm_gateway.agent.nodes.model_router import may_use_large, tier_aliases
 from llm_gateway.agent.nodes.response_formatter import total_usage
-from llm_gateway.agent.state import AgentState
+from llm_gateway.agent.state import AgentState, VerdictRecord
 from llm_gateway.core.exceptions import GatewayError, InvalidRequestError
 from llm_gateway.core.logging import get_logger
 from llm_gateway.services.auth.principal import Principal
@@ -55,6 +56,21 @@ def validate_messages(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, A
             )
         checked.append(dict(message))
     return checked
+
+
+def redact_pii(ctx: AgentContext, messages: list[Any]) -> VerdictRecord | None:
+    """Mask or hash personal data in the user turns, in place, when the caller's policy says so.
+
+    The model (and the intent analyzer's model call) then never sees the values; the verdict
+    returned (None when nothing changed) names the action for events, headers and metrics.
+    """
+    guard = ctx.input_guard
+    if guard is None or guard.pii_input not in ("mask", "hash"):
+        return None
+    if not redact_user_turns(messages, guard.redact_prompt):
+        return None
+    ctx.observe_guardrail("input", guard.pii_input, ["pii"])
+    return VerdictRecord(stage="input", action=guard.pii_input, rules=[], categories=["pii"])
 
 
 def done_event(state: AgentState, ctx: AgentContext) -> DoneEvent:
@@ -142,6 +158,10 @@ class AgentRunner:
         ctx = AgentContext(self.deps, principal, requested_model, options or AgentOptions())
         config: Any = {"recursion_limit": self.deps.settings.recursion_limit}
         state: AgentState = {"messages": checked}
+        redacted = redact_pii(ctx, checked)
+        if redacted is not None:
+            state["verdicts"] = [redacted]
+            yield GuardrailEvent(stage="input", action=redacted["action"], rules=())  # type: ignore[arg-type]
         # Typed as an iterator, but it is an async generator, which is what has ``aclose``.
         stream = cast(
             AsyncGenerator[tuple[str, Any], None],

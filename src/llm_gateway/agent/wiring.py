@@ -6,15 +6,16 @@ The lifespan calls ``create_agent`` once; the compiled graph and the runner live
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
-from llm_gateway.agent.context import AgentDeps, ModelGate
+from llm_gateway.agent.context import AgentDeps, GuardObserver, ModelGate
 from llm_gateway.agent.graph import build_graph
 from llm_gateway.agent.intent.analyzer import IntentAnalyzer
 from llm_gateway.agent.ports import (
     ChatChunk,
     ChatRequest,
     ChatResponse,
+    Guardrails,
     Permits,
     UpstreamAttempt,
 )
@@ -22,6 +23,7 @@ from llm_gateway.agent.runner import AgentRunner
 from llm_gateway.core.config import Settings
 from llm_gateway.guardrails.engine import GuardrailEngine
 from llm_gateway.providers.registry import ModelRegistry
+from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.routing import Router, RouteTrace
 from llm_gateway.tools.base import ToolRegistry
 
@@ -84,6 +86,8 @@ def create_agent(
     tools: ToolRegistry | None,
     guardrails: GuardrailEngine | None = None,
     model_gate: ModelGate | None = None,
+    guard_for: Callable[[Principal], Guardrails] | None = None,
+    guard_observer: GuardObserver | None = None,
 ) -> AgentRunner:
     """The runner with its graph compiled once (call from the lifespan, never per request).
 
@@ -104,5 +108,7 @@ def create_agent(
         guardrails=guardrails if guardrails is not None else GuardrailEngine(agent.guardrails),
         tools=tools,
         model_gate=model_gate,
+        guard_for=guard_for,
+        guard_observer=guard_observer,
     )
     return AgentRunner(deps, build_graph())

@@ -118,8 +118,8 @@ class GatewayMetrics:
         )
         self.guardrail_actions = Counter(
             "llmgw_guardrail_actions",
-            "Guardrail decisions that changed a request or response, by category and action.",
-            ["category", "action"],
+            "Guardrail actions by category, action, side (input/output) and endpoint kind.",
+            ["category", "action", "side", "endpoint"],
             registry=r,
         )
         self.cache_events = Counter(
@@ -271,8 +271,9 @@ class GatewayMetrics:
     def observe_rejection(self, limit: str) -> None:
         self.rejections.labels(limit).inc()
 
-    def observe_guardrail(self, category: str, action: str) -> None:
-        self.guardrail_actions.labels(category, action).inc()
+    def observe_guardrail(self, category: str, action: str, side: str, endpoint: str) -> None:
+        """One guardrail action; the caller passes values from fixed vocabularies only."""
+        self.guardrail_actions.labels(category, action, side, endpoint).inc()
 
     def observe_attempt(self, provider: str, deployment: str, outcome: str) -> None:
         self.upstream_attempts.labels(provider, deployment, outcome).inc()

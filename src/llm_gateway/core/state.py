@@ -20,6 +20,8 @@ from llm_gateway.guardrails.engine import GuardrailEngine
 from llm_gateway.providers.registry import ModelRegistry
 from llm_gateway.services.auth.runtime import AuthRuntime
 from llm_gateway.services.chat.background import BackgroundJobs
+from llm_gateway.services.guardrails.policies import PolicyResolver
+from llm_gateway.services.guardrails.stats import GuardrailStats
 from llm_gateway.services.observability.sampler import MetricsSampler
 from llm_gateway.services.quotas.service import QuotaService
 from llm_gateway.services.routing.router import Router
@@ -48,6 +50,8 @@ class AppState:
     agent: AgentRunner  # the LangGraph pipeline, compiled once ("model": "auto" and /chat)
     cache: ResponseCache  # exact and semantic response cache, counters (docs/CACHE.md)
     guardrails: GuardrailEngine  # input/output checks and per-tier policies (agent and proxy)
+    guard_policies: PolicyResolver  # the policy per caller: tier, then user and key overrides
+    guard_stats: GuardrailStats  # guardrail action counts (metric and GET /admin/guardrails/stats)
     drain: DrainFlag = field(default_factory=DrainFlag)  # set on SIGTERM: readiness goes 503
     metrics: GatewayMetrics | None = None  # Prometheus instruments (None when disabled)
     metrics_sampler: MetricsSampler | None = None  # refreshes the sampled gauges

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 from llm_gateway.agent.conversation import user_text
@@ -51,11 +52,11 @@ class GuardrailEngine:
         self._extra_input = tuple(extra_input_rules)
         self.input_rules: tuple[Rule, ...] = (self._patterns, *extra_input_rules)
         policies = (settings.default_policy, *settings.policies.values())
-        self.classifier: ClassifierRule | None = (
-            ClassifierRule(load_model(), dict(settings.classifier_thresholds))
-            if any(p.classifier for p in policies)
-            else None
-        )
+        # Loaded now when a configured policy uses it, else on the first check whose policy
+        # (a per-key override) asks for it: a process that never needs it never reads it.
+        self._classifier: ClassifierRule | None = None
+        if any(p.classifier for p in policies):
+            self._classifier = ClassifierRule(load_model(), dict(settings.classifier_thresholds))
         # Secrets and PII wherever a policy asks for them (prompts, proxied answers), whatever
         # the agent's own secret_action/pii_action say.
         self._leak_rules: tuple[Rule, ...] = (secret_rule(disabled), pii_rule(disabled))
@@ -68,6 +69,14 @@ class GuardrailEngine:
         if settings.pii_action != "allow":
             output.append(pii_rule(disabled))
         self.output_rules: tuple[Rule, ...] = (*output, *extra_output_rules)
+
+    @property
+    def classifier(self) -> ClassifierRule:
+        if self._classifier is None:
+            self._classifier = ClassifierRule(
+                load_model(), dict(self.settings.classifier_thresholds)
+            )
+        return self._classifier
 
     # --- configuration -------------------------------------------------------------------
 
@@ -95,6 +104,26 @@ class GuardrailEngine:
         """This engine under ``tier``'s policy (what the agent path uses per caller)."""
         return TierGuard(self, self.policy(tier))
 
+    def for_policy(self, policy: GuardrailPolicy) -> TierGuard:
+        """This engine under ``policy`` (a tier's, with a user's or key's overrides applied)."""
+        return TierGuard(self, policy)
+
+    def redact_prompt(self, text: str) -> str:
+        """``redact_input`` under the default policy (the agent port's form)."""
+        return self.redact_input(text, self.settings.default_policy)
+
+    @property
+    def pii_input(self) -> str:
+        return self.settings.default_policy.pii_input
+
+    @property
+    def leak_output(self) -> str:
+        return self.settings.default_policy.leak_output
+
+    def hash_text(self, text: str, findings: Sequence[Finding]) -> str:
+        """``text`` with each finding replaced by its label and keyed hash."""
+        return masker_for("hash", self._hash_key)(text, findings)
+
     def check_input(self, text: str, policy: GuardrailPolicy | None = None) -> Verdict:
         """Exact rules, then the classifier, then (if asked) PII, acted on by ``policy``.
 
@@ -110,7 +139,7 @@ class GuardrailEngine:
         score = round(sum(f.score for f in found), 3)
         flagged = list(found) if score >= self.settings.input_block_score else []
         scores: dict[str, float] = {}
-        if policy.classifier and self.classifier is not None:
+        if policy.classifier:
             scores = self.classifier.scores(views)
             classified = self.classifier.findings(scores)
             found += classified
@@ -123,6 +152,7 @@ class GuardrailEngine:
         blocked = "block" in actions.values()
         action: InputAction = "block" if blocked else "allow"
         logged = tuple(c for c, a in actions.items() if a == "log")
+        blocked_categories = tuple(c for c, a in actions.items() if a == "block")
         return Verdict(
             stage="input",
             action=action,
@@ -130,6 +160,7 @@ class GuardrailEngine:
             score=score,
             scores=tuple(scores.items()),
             logged=logged,
+            blocked=blocked_categories,
         )
 
     def leak_findings(self, text: str) -> list[Finding]:
@@ -231,12 +262,36 @@ class TierGuard:
     def check_input(self, text: str) -> Verdict:
         return self.engine.check_input(text, self.policy)
 
+    def redact_prompt(self, text: str) -> str:
+        """``text`` with PII masked or hashed when the policy's ``pii_input`` says so."""
+        return self.engine.redact_input(text, self.policy)
+
+    @property
+    def pii_input(self) -> str:
+        return self.policy.pii_input
+
+    @property
+    def leak_output(self) -> str:
+        return self.policy.leak_output
+
     def check_output(self, text: str) -> Verdict:
-        if self.policy.leak_output in ("log", "off"):
+        """The engine's output check under ``leak_output``: ``off`` skips it, ``log`` reports
+        findings without acting (action ``allow``), ``hash`` hashes what would be masked."""
+        action = self.policy.leak_output
+        if action == "off":
             return Verdict(stage="output", action="allow", masked_text=text)
-        return self.engine.check_output(text)
+        if action == "log":
+            found = tuple(self.engine.output_findings(text))
+            return Verdict(stage="output", action="allow", findings=found, masked_text=text)
+        verdict = self.engine.check_output(text)
+        if action == "hash" and verdict.action == "mask":
+            return replace(verdict, masked_text=self.engine.hash_text(text, verdict.findings))
+        return verdict
 
     def stream_guard(self) -> StreamGuard:
-        if self.policy.leak_output in ("log", "off"):
+        action = self.policy.leak_output
+        if action == "off":
             return passthrough_guard()
+        if action in ("log", "hash"):
+            return self.engine.leak_guard(self.policy) or passthrough_guard()
         return self.engine.stream_guard()

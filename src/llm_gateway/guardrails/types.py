@@ -49,6 +49,7 @@ class Verdict:
     score: float = 0.0  # input stage: the summed weight of the matched rules
     scores: tuple[tuple[str, float], ...] = ()  # input stage: classifier probability by category
     logged: tuple[str, ...] = ()  # input stage: flagged categories the policy only logs
+    blocked: tuple[str, ...] = ()  # input stage: flagged categories the policy blocks
 
     @property
     def rule_ids(self) -> tuple[str, ...]:

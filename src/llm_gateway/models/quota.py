@@ -28,3 +28,5 @@ class QuotaOverride(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     max_concurrent: Mapped[int | None] = mapped_column(nullable=True)
     allowed_model_tiers: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     allowed_aliases: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # Guardrail policy fields that replace the tier's for this user or key (GuardrailPolicyPatch).
+    guardrails: Mapped[dict[str, str | bool] | None] = mapped_column(JSON, nullable=True)

@@ -75,4 +75,5 @@ OVERRIDE_FIELDS = (
     "max_concurrent",
     "allowed_model_tiers",
     "allowed_aliases",
+    "guardrails",
 )

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from llm_gateway.core.config import GuardrailPolicyPatch
 from llm_gateway.schemas.usage import UsageTotals
 
 
@@ -98,6 +99,9 @@ class QuotaOverrides(BaseModel):
     max_concurrent: int | None = Field(default=None, ge=0, le=100_000)
     allowed_model_tiers: list[str] | None = Field(default=None, max_length=32)
     allowed_aliases: list[str] | None = Field(default=None, max_length=1000)
+    # Guardrail policy fields replacing the tier's for this user or key (docs/GUARDRAILS.md);
+    # given, it replaces the whole previous guardrail override; null clears it.
+    guardrails: GuardrailPolicyPatch | None = None
 
 
 class UserPatch(BaseModel):

@@ -45,7 +45,7 @@ async def alice(client: httpx.AsyncClient) -> Account:
 class TestDefaultPolicy:
     @pytest.fixture
     def app(self, backend: Backend, models_file: Path) -> FastAPI:
-        return _app(backend, models_file, {"some-other-tier": {"injection": "log"}})
+        return _app(backend, models_file, {"enterprise": {"injection": "log"}})
 
     async def test_korean_injection_is_refused(
         self, client: httpx.AsyncClient, alice: Account

@@ -102,7 +102,8 @@ def test_engine_uses_the_classifier_only_when_the_policy_says_so() -> None:
     rules_only = GuardrailEngine(
         GuardrailSettings(default_policy=GuardrailPolicy(classifier=False))
     )
-    assert with_model.classifier is not None
-    assert rules_only.classifier is None
     assert dict(with_model.check_input("hello there").scores).keys() == CATEGORIES
     assert rules_only.check_input("hello there").scores == ()
+    # A per-key policy asking for the classifier gets it even where no configured one does.
+    asked = rules_only.check_input("hello there", GuardrailPolicy(classifier=True))
+    assert dict(asked.scores).keys() == CATEGORIES

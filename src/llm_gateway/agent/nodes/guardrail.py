@@ -20,12 +20,14 @@ from llm_gateway.agent.events import GuardrailEvent
 from llm_gateway.agent.nodes.llm_node import REGENERATE_PROMPT
 from llm_gateway.agent.state import AgentState, ErrorRecord, VerdictRecord, step
 
+_ACTIONS = ("allow", "mask", "hash", "log", "regenerate", "block", "refuse")
+
 
 def _event(record: VerdictRecord) -> GuardrailEvent:
     action = record["action"]
     return GuardrailEvent(
         stage=record["stage"],
-        action=action if action in ("allow", "mask", "regenerate", "block", "refuse") else "block",  # type: ignore[arg-type]
+        action=action if action in _ACTIONS else "block",  # type: ignore[arg-type]
         rules=tuple(record["rules"]),
     )
 
@@ -70,6 +72,10 @@ def _buffered(state: AgentState, ctx: AgentContext) -> dict[str, Any]:
     elif action not in ("allow", "mask"):
         action = "refuse"  # an action this version does not know: fail closed
         update["refusal_reason"] = "output_blocked"
+    if action == "allow" and verdict.findings:
+        action = "log"  # the policy only logs leaks: the answer goes out as it is
+    elif action == "mask" and guard.leak_output == "hash":
+        action = "hash"
     record = VerdictRecord(stage="output", action=action, rules=rules, categories=categories)
     update["verdicts"] = [record]
     return update
@@ -83,6 +89,8 @@ async def guardrail(state: AgentState, runtime: Runtime[AgentContext]) -> dict[s
     records = update.get("verdicts") or []
     for record in records:
         runtime.stream_writer(_event(record))
+        if record["action"] != "allow":
+            ctx.observe_guardrail("output", record["action"], record["categories"])
     update["guard_decision"] = records[-1]["action"] if records else "allow"
     update["steps"] = [step("guardrail", (time.perf_counter() - started) * 1000)]
     return update

@@ -43,10 +43,18 @@ async def intent_analyzer(state: AgentState, runtime: Runtime[AgentContext]) -> 
     started = time.perf_counter()
     messages = state.get("messages") or []
     guard = ctx.input_guard
+    logged: list[VerdictRecord] = []
     if guard is not None:
         text = user_text(messages)
         verdict = guard.check_input(text)
+        if verdict.logged:
+            ctx.observe_guardrail("input", "log", verdict.logged)
+            write(GuardrailEvent(stage="input", action="log", rules=()))
+            logged.append(
+                VerdictRecord(stage="input", action="log", rules=[], categories=[*verdict.logged])
+            )
         if verdict.action != "allow":
+            ctx.observe_guardrail("input", "block", verdict.blocked)
             rules = tuple(dict.fromkeys(f.rule_id for f in verdict.findings))
             write(GuardrailEvent(stage="input", action="block", rules=rules))
             intent = IntentRecord(
@@ -102,6 +110,8 @@ async def intent_analyzer(state: AgentState, runtime: Runtime[AgentContext]) -> 
         intent["label"] = "general"
     write(_event(intent))
     update: dict[str, Any] = {"intent": intent, "attempts": side_attempts(tried, ctx)}
+    if logged:
+        update["verdicts"] = logged
     if intent["label"] == "dangerous":
         update["refusal_reason"] = "dangerous_intent"
     ms = (time.perf_counter() - started) * 1000

@@ -197,8 +197,9 @@ def _answer(
         "finish_reason": finish,
         "streamed": True,
     }
-    if ctx.output_guard is not None:
-        action = "block" if streamed.stopped else ("mask" if streamed.rules else "allow")
+    if (guard := ctx.output_guard) is not None:
+        found = guard.leak_output if guard.leak_output in ("log", "hash") else "mask"
+        action = "block" if streamed.stopped else (found if streamed.rules else "allow")
         update["stream_verdict"] = VerdictRecord(
             stage="output",
             action=action,

@@ -11,6 +11,7 @@ from llm_gateway.core.config.agent import (
     ChatSettings,
     GuardrailOutputAction,
     GuardrailPolicy,
+    GuardrailPolicyPatch,
     GuardrailSettings,
     ToolSettings,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "DatabaseSettings",
     "GuardrailOutputAction",
     "GuardrailPolicy",
+    "GuardrailPolicyPatch",
     "GuardrailSettings",
     "ProviderSettings",
     "QuotaSettings",

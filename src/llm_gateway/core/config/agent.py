@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 GuardrailOutputAction = Literal["allow", "mask", "regenerate"]
 # What a tier's policy does with a flagged category: refuse the request, redact (PII only),
@@ -23,13 +24,55 @@ class GuardrailPolicy(BaseModel):
     ``secret_action``/``pii_action``, which can also regenerate, unless this says ``log``/``off``).
     """
 
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     injection: AttackAction = "block"
     prompt_extraction: AttackAction = "block"
     harmful_request: AttackAction = "block"
     pii_input: PiiAction = "off"
-    leak_output: Literal["block", "mask", "hash", "log", "off"] = "mask"
+    leak_output: PiiAction = "mask"
     # The trained classifier on top of the exact rules (off: rules only, the cheapest setting).
     classifier: bool = True
+    # Apply this policy on explicit aliases too (the lean proxy path: /v1/chat/completions,
+    # /v1/messages, /v1/responses). Off, that path checks nothing for the caller unless the
+    # operator switched ``proxy_input``/``proxy_output`` on for everyone.
+    proxy: bool = False
+
+    def merged(self, patch: Mapping[str, object] | None) -> GuardrailPolicy:
+        """This policy with the fields ``patch`` sets replaced (an admin's per-key override)."""
+        if not patch:
+            return self
+        return GuardrailPolicy.model_validate({**self.model_dump(), **patch})
+
+    @property
+    def checks_input(self) -> bool:
+        """Whether any input category is checked at all."""
+        return (
+            self.injection != "off"
+            or self.prompt_extraction != "off"
+            or self.harmful_request != "off"
+            or self.pii_input != "off"
+        )
+
+
+class GuardrailPolicyPatch(BaseModel):
+    """Part of a ``GuardrailPolicy``: what an admin overrides for one API key or user."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    injection: AttackAction | None = None
+    prompt_extraction: AttackAction | None = None
+    harmful_request: AttackAction | None = None
+    pii_input: PiiAction | None = None
+    leak_output: PiiAction | None = None
+    classifier: bool | None = None
+    proxy: bool | None = None
+
+    def fields_set(self) -> dict[str, object]:
+        """The fields given (a null field is left out: it inherits the tier's value)."""
+        return {
+            k: v for k, v in self.model_dump(include=self.model_fields_set).items() if v is not None
+        }
 
 
 class GuardrailSettings(BaseModel):

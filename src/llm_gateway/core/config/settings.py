@@ -148,6 +148,12 @@ class Settings(BaseSettings):
                     f"LLMGW_AGENT__LARGE_MODEL_TIERS names unknown tiers {unknown} "
                     f"(configured: {configured})"
                 )
+        unknown = sorted(set(self.agent.guardrails.policies) - set(self.quotas.tiers))
+        if unknown:
+            raise ValueError(
+                f"LLMGW_AGENT__GUARDRAILS__POLICIES names unknown tiers {unknown} "
+                f"(configured: {configured})"
+            )
         return self
 
     @property

@@ -15,18 +15,20 @@ policy decides:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator
+import functools
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from typing import Any
 
 import structlog
 
-from llm_gateway.agent.conversation import user_text
+from llm_gateway.agent.conversation import redact_user_turns, user_text
 from llm_gateway.core.config import GuardrailPolicy
 from llm_gateway.core.exceptions import InvalidRequestError
 from llm_gateway.core.state import AppState
-from llm_gateway.guardrails.engine import GuardrailEngine
 from llm_gateway.guardrails.stream import StreamGuard, passthrough_guard
+from llm_gateway.guardrails.types import Finding
 from llm_gateway.providers.base import ChatChunk
+from llm_gateway.services.guardrails.stats import EndpointKind
 from llm_gateway.services.proxy.context import CallContext
 
 _log = structlog.get_logger("llm_gateway.guardrails")
@@ -38,64 +40,78 @@ def _note(ctx: CallContext, entry: str) -> None:
     ctx.response_headers[HEADER] = f"{current},{entry}" if current else entry
 
 
+def _kind(ctx: CallContext) -> EndpointKind:
+    if ctx.endpoint == "responses":
+        return "responses"
+    return "anthropic_messages" if ctx.api == "anthropic" else "openai_chat"
+
+
 def screen_request(
     state: AppState, ctx: CallContext, request: dict[str, Any]
 ) -> GuardrailPolicy | None:
     """Check (and maybe redact) ``request``; return the policy for the answer, or None.
 
     Raises ``InvalidRequestError`` (400 ``guardrail_blocked``) when the policy blocks a category.
+    When no caller can have proxy checks (the shipped default) this is one attribute read.
     """
-    settings = state.settings.agent.guardrails
-    if not (settings.proxy_input or settings.proxy_output):
+    policies = state.guard_policies
+    if not policies.proxy_possible:
         return None
+    policy = policies.resolve(ctx.principal)
+    check_input, check_output = policies.proxy_sides(policy)
+    if check_input:
+        _screen_input(state, ctx, request, policy)
+    return policy if check_output else None
+
+
+def _screen_input(
+    state: AppState, ctx: CallContext, request: dict[str, Any], policy: GuardrailPolicy
+) -> None:
     engine = state.guardrails
-    policy = engine.policy(ctx.principal.tier if ctx.principal is not None else None)
-    if settings.proxy_input:
-        messages = request.get("messages") or []
-        verdict = engine.check_input(user_text(messages), policy)
-        if verdict.findings:
-            categories = sorted({f.category for f in verdict.findings})
-            _log.info(
-                "proxy input guardrail",
-                request_id=ctx.request_id,
-                action=verdict.action,
-                rules=list(verdict.rule_ids),
-                logged=list(verdict.logged),
+    messages = request.get("messages") or []
+    verdict = engine.check_input(user_text(messages), policy)
+    kind = _kind(ctx)
+    if verdict.findings:
+        _log.info(
+            "proxy input guardrail",
+            request_id=ctx.request_id,
+            action=verdict.action,
+            rules=list(verdict.rule_ids),
+            logged=list(verdict.logged),
+        )
+        if verdict.logged:
+            state.guard_stats.observe(verdict.logged, "log", "input", kind)
+            _note(ctx, "input:log")
+        if verdict.action == "block":
+            state.guard_stats.observe(verdict.blocked, "block", "input", kind)
+            _note(ctx, "input:block")
+            raise InvalidRequestError(
+                "The request was blocked by the gateway's input guardrail ("
+                + ", ".join(sorted(verdict.blocked))
+                + ").",
+                code="guardrail_blocked",
             )
-            if verdict.action == "block":
-                _note(ctx, "input:block")
-                raise InvalidRequestError(
-                    "The request was blocked by the gateway's input guardrail ("
-                    + ", ".join(categories)
-                    + ").",
-                    code="guardrail_blocked",
-                )
-            if verdict.logged:
-                _note(ctx, "input:log")
-        if policy.pii_input in ("mask", "hash"):
-            if redact_messages(engine, messages, policy):
-                _note(ctx, f"input:{policy.pii_input}")
-    return policy if settings.proxy_output else None
+    action = policy.pii_input
+    if action in ("mask", "hash"):
+        redact = functools.partial(engine.redact_input, policy=policy)
+        if redact_user_turns(messages, redact):
+            state.guard_stats.observe(("pii",), action, "input", kind)
+            _note(ctx, f"input:{action}")
 
 
-def redact_messages(engine: GuardrailEngine, messages: list[Any], policy: GuardrailPolicy) -> bool:
-    """Redact PII in the user messages in place; True if anything changed."""
-    changed = False
-    for message in messages:
-        if not isinstance(message, dict) or message.get("role") != "user":
-            continue
-        content = message.get("content")
-        if isinstance(content, str):
-            redacted = engine.redact_input(content, policy)
-            changed |= redacted != content
-            message["content"] = redacted
-        elif isinstance(content, list):
-            for part in content:
-                if isinstance(part, dict) and isinstance(part.get("text"), str):
-                    redacted = engine.redact_input(part["text"], policy)
-                    changed |= redacted != part["text"]
-                    part["text"] = redacted
-    return changed
+def _output_noted(
+    state: AppState, ctx: CallContext, policy: GuardrailPolicy, findings: Sequence[Finding]
+) -> None:
+    """Header, log line and counts for the first output findings of a response."""
+    action = policy.leak_output
+    _note(ctx, f"output:{action}")
+    _log.info(
+        "proxy output guardrail",
+        request_id=ctx.request_id,
+        action=action,
+        rules=sorted({f.rule_id for f in findings}),
+    )
+    state.guard_stats.observe((f.category for f in findings), action, "output", _kind(ctx))
 
 
 def _blocked_output() -> InvalidRequestError:
@@ -120,13 +136,7 @@ def guard_response(
         first = guard.feed(content)
         last = guard.finish()
         if guard.findings:
-            _note(ctx, f"output:{policy.leak_output}")
-            _log.info(
-                "proxy output guardrail",
-                request_id=ctx.request_id,
-                action=policy.leak_output,
-                rules=sorted({f.rule_id for f in guard.findings}),
-            )
+            _output_noted(state, ctx, policy, guard.findings)
         if first.stop or last.stop:
             raise _blocked_output()
         message["content"] = first.text + last.text
@@ -148,35 +158,37 @@ async def guard_stream(
     the stream with ``guardrail_output_blocked`` at the first finding.
     """
     guards: dict[int, StreamGuard] = {}
+    every: list[StreamGuard] = []  # finished choices' guards too, for the counts at the end
     template: ChatChunk | None = None
-    noted = False
-    async for chunk in chunks:
-        template = chunk
-        released, stopped = _guard_choices(state, policy, guards, chunk)
-        tails = [_content_chunk(chunk, index, tail) for index, tail in released]
-        if not noted and any(g.findings for g in guards.values()):
-            noted = True
-            _note(ctx, f"output:{policy.leak_output}")
-            _log.info(
-                "proxy output guardrail", request_id=ctx.request_id, action=policy.leak_output
-            )
-        for tail in tails:
-            yield tail
-        if stopped:  # the clean text before the leak went out above
-            raise _blocked_output()
-        if not _empty(chunk):
-            yield chunk
-    for index, guard in guards.items():  # a stream that ended without a finish_reason
-        if template is not None:
-            end = guard.finish()
-            if end.text:
-                yield _content_chunk(template, index, end.text)
-            if end.stop:
+    try:
+        async for chunk in chunks:
+            template = chunk
+            released, stopped = _guard_choices(state, policy, guards, chunk, every)
+            for index, tail in released:
+                yield _content_chunk(chunk, index, tail)
+            if stopped:  # the clean text before the leak went out above
                 raise _blocked_output()
+            if not _empty(chunk):
+                yield chunk
+        for index, guard in guards.items():  # a stream that ended without a finish_reason
+            if template is not None:
+                end = guard.finish()
+                if end.text:
+                    yield _content_chunk(template, index, end.text)
+                if end.stop:
+                    raise _blocked_output()
+    finally:
+        found = [f for g in every for f in g.findings]
+        if found:
+            _output_noted(state, ctx, policy, found)
 
 
 def _guard_choices(
-    state: AppState, policy: GuardrailPolicy, guards: dict[int, StreamGuard], chunk: ChatChunk
+    state: AppState,
+    policy: GuardrailPolicy,
+    guards: dict[int, StreamGuard],
+    chunk: ChatChunk,
+    every: list[StreamGuard],
 ) -> tuple[list[tuple[int, str]], bool]:
     """Guard each choice's delta text in place.
 
@@ -189,6 +201,7 @@ def _guard_choices(
         guard = guards.get(index)
         if guard is None:
             guard = guards[index] = state.guardrails.leak_guard(policy) or passthrough_guard()
+            every.append(guard)
         delta = choice.get("delta") or {}
         text = delta.get("content")
         if isinstance(text, str) and text:

@@ -85,7 +85,10 @@ async def list_users(
 
 
 def _check_overrides(state: AppState, overrides: QuotaOverrides) -> dict[str, Any]:
-    changes = overrides.model_dump(include=overrides.model_fields_set)
+    changes = overrides.model_dump(include=overrides.model_fields_set - {"guardrails"})
+    if "guardrails" in overrides.model_fields_set:
+        patch = overrides.guardrails
+        changes["guardrails"] = (patch.fields_set() or None) if patch is not None else None
     unknown_tiers = set(changes.get("allowed_model_tiers") or ()) - set(MODEL_TIERS)
     if unknown_tiers:
         raise UnprocessableError(

@@ -40,6 +40,9 @@ class Limits:
     max_concurrent: int | None = None
     allowed_model_tiers: frozenset[str] | None = None
     allowed_aliases: frozenset[str] | None = None
+    # Guardrail policy fields this override sets (sorted name/value pairs; not a quota limit,
+    # but stored and synchronised with the overrides). None: the tier's policy.
+    guardrails: tuple[tuple[str, str | bool], ...] | None = None
 
     @classmethod
     def from_tier(cls, tier: TierLimits) -> Limits:
@@ -63,6 +66,11 @@ class Limits:
             if getattr(override, f.name) is not None
         }
         return dataclasses.replace(self, **changes)
+
+    @property
+    def only_guardrails(self) -> bool:
+        """An override that sets guardrail fields and no limit at all."""
+        return dataclasses.replace(self, guardrails=None) == Limits()
 
     @property
     def enforces_counters(self) -> bool:
@@ -121,12 +129,16 @@ class OverrideCache:
 
     def __init__(self) -> None:
         self._by_subject: dict[str, Limits] = {}
+        # Whether any override sets guardrail fields: when none does (the usual case), the
+        # guardrail policy lookup skips the cache entirely.
+        self.has_guardrails = False
 
     def get(self, subject: str) -> Limits | None:
         return self._by_subject.get(subject)
 
     def replace_all(self, overrides: Mapping[str, Limits]) -> None:
         self._by_subject = dict(overrides)
+        self._note_guardrails()
 
     def apply(self, subject: str, limits: Limits | None) -> None:
         """Set (or, with None, clear) one subject's override."""
@@ -134,6 +146,10 @@ class OverrideCache:
             self._by_subject.pop(subject, None)
         else:
             self._by_subject[subject] = limits
+        self._note_guardrails()
+
+    def _note_guardrails(self) -> None:
+        self.has_guardrails = any(v.guardrails for v in self._by_subject.values())
 
     def __len__(self) -> int:
         return len(self._by_subject)
@@ -167,6 +183,6 @@ class LimitResolver:
             return (main,)
         key_name = key_subject(principal.api_key_id)
         key_limits = self.overrides.get(key_name)
-        if key_limits is None:
+        if key_limits is None or key_limits.only_guardrails:
             return (main,)
         return (main, Subject(key_name, key_limits))

@@ -43,6 +43,7 @@ def limits_from_row(row: QuotaOverride) -> Limits:
         if row.allowed_model_tiers is None
         else frozenset(row.allowed_model_tiers),
         allowed_aliases=None if row.allowed_aliases is None else frozenset(row.allowed_aliases),
+        guardrails=tuple(sorted(row.guardrails.items())) if row.guardrails else None,
     )
 
 
@@ -64,6 +65,8 @@ def _decode(raw: bytes) -> tuple[str, Limits | None]:
     for name in ("allowed_model_tiers", "allowed_aliases"):
         if payload.get(name) is not None:
             payload[name] = frozenset(payload[name])
+    if payload.get("guardrails") is not None:
+        payload["guardrails"] = tuple((str(k), v) for k, v in payload["guardrails"])
     return str(data["subject"]), Limits(**payload)
 
 

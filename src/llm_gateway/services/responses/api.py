@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from llm_gateway.cache import read_controls
 from llm_gateway.cache.assemble import StreamAssembler
 from llm_gateway.cache.replay import replay
+from llm_gateway.core.config import GuardrailPolicy
 from llm_gateway.core.database import session_scope
 from llm_gateway.core.exceptions import GatewayError, InvalidRequestError, NotFoundError
 from llm_gateway.core.logging import get_logger
@@ -28,7 +29,9 @@ from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.proxy import caching, hooks
 from llm_gateway.services.proxy.auto import AUTO_MODEL
 from llm_gateway.services.proxy.capabilities import check_chat
+from llm_gateway.services.proxy.context import CallContext
 from llm_gateway.services.proxy.exchange import Exchange
+from llm_gateway.services.proxy.guard import guard_response, guard_stream, screen_request
 from llm_gateway.services.responses import objects
 from llm_gateway.services.responses.request import ResponsesCall, parse_request
 from llm_gateway.services.responses.stream import EventWriter
@@ -111,31 +114,44 @@ async def create_response(state: AppState, exchange: Exchange, body: object) -> 
         )
     info = state.models.get(model)  # 404 model_not_found for unknown aliases
     check_chat(info, call.canonical)
+    policy = screen_request(state, ctx, call.canonical)  # None unless proxy guardrails are on
     await hooks.before_upstream(state, ctx, call.canonical)
     plan, hit = await caching.lookup(state, ctx, info, call.canonical, controls)
     rid = objects.response_id()
     if ctx.stream:
         if hit is not None:
-            await _relay(state, exchange, call, rid, history, replay(hit.response))
+            cached = _guarded(state, ctx, policy, replay(hit.response))
+            await _relay(state, exchange, call, rid, history, cached)
             return
         stream = await state.router.chat_stream(call.canonical, ctx)  # retries end here
         assembler = StreamAssembler() if plan is not None else None
         async with stream:
-            chunks = caching.assembled(stream, assembler)
+            chunks = caching.assembled(_guarded(state, ctx, policy, stream), assembler)
             await _relay(state, exchange, call, rid, history, chunks)
         await caching.save_stream(state, plan, assembler)
         return
     if hit is not None:
-        completion = dict(hit.response)
+        completion = orjson.loads(orjson.dumps(hit.response))  # never edit the cached object
     else:
         completion = await state.router.chat(call.canonical, ctx)
     ctx.usage = completion.get("usage")
+    if policy is not None:
+        guard_response(state, ctx, policy, completion)
     response = objects.from_completion(call, completion, rid, ctx.alias or model)
     if call.store:
         await _save(state, principal, call, response, history)
     await exchange.send_json(200, orjson.dumps(response))
     if hit is None:
         await caching.save(state, plan, completion)
+
+
+def _guarded(
+    state: AppState,
+    ctx: CallContext,
+    policy: GuardrailPolicy | None,
+    chunks: AsyncIterator[ChatChunk],
+) -> AsyncIterator[ChatChunk]:
+    return chunks if policy is None else guard_stream(state, ctx, policy, chunks)
 
 
 async def _relay(

@@ -1,0 +1,1 @@
+"""Applying guardrails to callers: policy resolution per key and tier, and action counts."""
