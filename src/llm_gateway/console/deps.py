@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from starlette.responses import Response
 
 from llm_gateway.console import cookies, csrf, i18n
-from llm_gateway.console.render import page, redirect
+from llm_gateway.console.errors import form_error
+from llm_gateway.console.render import PREFIX, page, redirect
 from llm_gateway.console.session import (
     PageSession,
     access_principal,
@@ -17,7 +19,7 @@ from llm_gateway.console.session import (
 )
 from llm_gateway.core.config import Settings
 from llm_gateway.core.dependencies import SessionDep
-from llm_gateway.core.exceptions import InvalidRequestError, PermissionDeniedError
+from llm_gateway.core.exceptions import ClientError, InvalidRequestError, PermissionDeniedError
 from llm_gateway.core.text import unstorable
 from llm_gateway.middleware.text_guard import refuse
 
@@ -90,12 +92,24 @@ async def admin_only(request: Request, ps: SignedInDep) -> PageSession:
 AdminDep = Annotated[PageSession, Depends(admin_only)]
 
 
-async def checked_form(request: Request) -> dict[str, list[str]]:
-    """The posted form, after the CSRF check; unstorable text is a 400 naming the field.
+async def checked_form(request: Request, ps: PageDep) -> dict[str, list[str]]:
+    """The posted form, after the CSRF check.
 
-    Raises:
-        PermissionDeniedError: 403 ``csrf_failed`` when the token is missing or wrong.
+    A missing or wrong token (403 ``csrf_failed``) or unstorable text (400 ``invalid_text``)
+    answers with an error page saying so, in the page language.
     """
+    try:
+        return await _read_form(request)
+    except ClientError as exc:
+        error = form_error(exc)
+        back = urlsplit(request.headers.get("referer", "")).path  # same-origin pages send it
+        back = back if back.startswith(PREFIX + "/") else PREFIX + "/"
+        raise PageInterrupt(
+            page(request, ps, "error.html", status_code=exc.status_code, error=error, back=back)
+        ) from None
+
+
+async def _read_form(request: Request) -> dict[str, list[str]]:
     form = await request.form(max_fields=FORM_MAX_FIELDS, max_files=0)
     values: dict[str, list[str]] = {}
     for name, value in form.multi_items():

@@ -24,6 +24,10 @@ def _ip(request: Request) -> str:
     return client_ip(request.scope, trust_forwarded_for=trust)
 
 
+def _min_length(request: Request) -> int:
+    return app_state(request).settings.security.password_min_length
+
+
 @router.get("/")
 async def index(ps: PageDep) -> Response:
     return redirect(ps, "/chat" if ps.principal else "/login")
@@ -56,7 +60,7 @@ async def login(request: Request, ps: PageDep, form: FormDep, session: SessionDe
 
 @router.get("/register")
 async def register_page(request: Request, ps: PageDep) -> Response:
-    return page(request, ps, "register.html", email="")
+    return page(request, ps, "register.html", email="", min_length=_min_length(request))
 
 
 @router.post("/register")
@@ -75,7 +79,13 @@ async def register(request: Request, ps: PageDep, form: FormDep, session: Sessio
         await session.rollback()
         status = exc.status_code if isinstance(exc, ClientError) else 422
         return page(
-            request, ps, "register.html", status_code=status, error=form_error(exc), email=email
+            request,
+            ps,
+            "register.html",
+            status_code=status,
+            error=form_error(exc),
+            email=email,
+            min_length=_min_length(request),
         )
     ps.refreshed = tokens
     return redirect(ps, "/chat")
