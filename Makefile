@@ -1,5 +1,5 @@
 # The one way to install, run, test, lint and migrate llm-gateway.
-.PHONY: install run test lint fmt typecheck migrate lock bench load fake-upstream clean
+.PHONY: install run test lint fmt typecheck migrate lock bench load fake-upstream clean console-screenshots
 
 install:
 	bash scripts/bootstrap.sh
@@ -39,6 +39,15 @@ HOST ?= http://127.0.0.1:8000
 SECONDS ?= 60
 load: install
 	.venv/bin/locust -f tests/load/locustfile.py --headless -u 16 -r 16 -t $(SECONDS)s --host $(HOST) --only-summary
+
+# Re-take docs/console/*.png (desktop 1280x800 and phone 390x844) with the console browser tests on
+# the embedded backend; pngquant (apt-get install pngquant) shrinks them when it is installed.
+console-screenshots: install
+	bash scripts/system-deps.sh
+	LLMGW_TEST_BACKENDS=sqlite LLMGW_TEST_CONSOLE_DOCS=1 .venv/bin/pytest -q tests/integration/console_browser
+	if command -v pngquant >/dev/null 2>&1; then \
+	  pngquant --quality=70-95 --strip --force --ext .png docs/console/*.png; \
+	else echo "pngquant is not installed: docs/console/*.png left as Chromium wrote them" >&2; fi
 
 clean:
 	rm -rf .venv var .mypy_cache .ruff_cache .pytest_cache

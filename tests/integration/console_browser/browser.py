@@ -44,7 +44,7 @@ def artefact_dir() -> Path:
 
 @dataclass(frozen=True)
 class Screens:
-    """Saves page screenshots per backend; with ``LLMGW_CONSOLE_DOCS_SCREENSHOTS=1`` (set by
+    """Saves page screenshots per backend; with ``LLMGW_TEST_CONSOLE_DOCS=1`` (set by
     ``make console-screenshots``) the embedded backend's set also replaces docs/console/*.png."""
 
     backend: str
@@ -57,7 +57,7 @@ class Screens:
         target = artefact_dir() / self.backend / f"{name}-{view}.png"
         target.parent.mkdir(parents=True, exist_ok=True)
         png = await page.screenshot(path=target, full_page=False, animations="disabled")
-        if os.environ.get("LLMGW_CONSOLE_DOCS_SCREENSHOTS") == "1" and self.backend == "sqlite":
+        if os.environ.get("LLMGW_TEST_CONSOLE_DOCS") == "1" and self.backend == "sqlite":
             DOCS_DIR.mkdir(parents=True, exist_ok=True)
             (DOCS_DIR / f"{name}-{view}.png").write_bytes(png)
         return target

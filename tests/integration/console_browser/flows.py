@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
+import pytest
 from playwright.async_api import Locator, Page, expect
 
 from tests.integration.console_browser.console import PASSWORD
@@ -110,12 +112,15 @@ async def usage_figures(page: Page) -> dict[str, float]:
     return figures
 
 
-async def usage_after(page: Page, before: dict[str, float], attempts: int = 40) -> dict[str, float]:
-    """Reload /ui/usage until its request count passes ``before`` (usage is written in batches)."""
+async def usage_after(
+    page: Page, before: dict[str, float], calls: int = 1, attempts: int = 40
+) -> dict[str, float]:
+    """Reload /ui/usage until it counts ``calls`` more requests than ``before`` (usage is
+    written in batches, about once a second)."""
     figures = before
     for _ in range(attempts):
         figures = await usage_figures(page)
-        if figures["requests"] > before["requests"]:
+        if figures["requests"] >= before["requests"] + calls:
             break
         await asyncio.sleep(0.5)
     return figures
@@ -131,6 +136,14 @@ async def limits(page: Page) -> dict[str, Any]:
         words[str(await row.get_attribute("data-limit"))] = (await row.inner_text()).split()
     tier = (await page.get_by_test_id("limit-tier").first.inner_text()).strip()
     return {"tier": tier, "rows": words}
+
+
+async def overflow_px(page: Page) -> int:
+    """How far the page is wider than the screen (> 1: the whole page scrolls sideways)."""
+    overflow: int = await page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    return overflow
 
 
 async def page_fetch(
@@ -151,3 +164,26 @@ async def page_fetch(
         [path, method, body],
     )
     return result
+
+
+# Known at 390 px on 2026-12-04 (reported to the console's authors): a long conversation title
+# pushes the chat page sideways, the models table the admin models page. Any other page fails.
+KNOWN_TOO_WIDE = frozenset({"/ui/chat", "/ui/admin/models"})
+
+
+class Layout:
+    """Pages wider than the screen (the whole page scrolls sideways), judged at the end."""
+
+    def __init__(self) -> None:
+        self.too_wide: dict[str, int] = {}
+
+    async def check(self, page: Page) -> None:
+        overflow = await overflow_px(page)
+        if overflow > 1:
+            self.too_wide[urlsplit(page.url).path] = overflow
+
+    def verdict(self) -> None:
+        report = ", ".join(f"{path} by {px}px" for path, px in self.too_wide.items())
+        assert set(self.too_wide) <= KNOWN_TOO_WIDE, f"wider than the screen: {report}"
+        if self.too_wide:
+            pytest.xfail(f"known layout bug, wider than the screen: {report}")
