@@ -166,9 +166,9 @@ async def page_fetch(
     return result
 
 
-# Known at 390 px on 2026-12-04 (reported to the console's authors): a long conversation title
-# pushes the chat page sideways, the models table the admin models page. Any other page fails.
-KNOWN_TOO_WIDE = frozenset({"/ui/chat", "/ui/admin/models"})
+# Known at 390 px on 2026-12-04 (reported to the console's authors): the admin models page is a
+# little wider than the screen. Any other page doing so fails the test.
+KNOWN_TOO_WIDE = frozenset({"/ui/admin/models"})
 
 
 class Layout:
