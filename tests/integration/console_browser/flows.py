@@ -11,7 +11,6 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
 from playwright.async_api import Locator, Page, expect
 
 from tests.integration.console_browser.console import PASSWORD
@@ -166,11 +165,6 @@ async def page_fetch(
     return result
 
 
-# Known at 390 px on 2026-12-04 (reported to the console's authors): the admin models page is a
-# little wider than the screen. Any other page doing so fails the test.
-KNOWN_TOO_WIDE = frozenset({"/ui/admin/models"})
-
-
 class Layout:
     """Pages wider than the screen (the whole page scrolls sideways), judged at the end."""
 
@@ -184,6 +178,4 @@ class Layout:
 
     def verdict(self) -> None:
         report = ", ".join(f"{path} by {px}px" for path, px in self.too_wide.items())
-        assert set(self.too_wide) <= KNOWN_TOO_WIDE, f"wider than the screen: {report}"
-        if self.too_wide:
-            pytest.xfail(f"known layout bug, wider than the screen: {report}")
+        assert not self.too_wide, f"wider than the screen: {report}"
