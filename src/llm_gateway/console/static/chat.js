@@ -45,7 +45,7 @@ function describe(name, data) {
     return parts.length ? ['intent', parts.join(' ')] : null;
   }
   if (name === 'tool') {
-    return ['tool', data.phase === 'start' ? `${data.name}…` : `${data.name}: ${data.summary || (data.ok ? 'ok' : 'failed')}`];
+    return ['tool', data.phase === 'start' ? `${data.name}…` : `${data.name}: ${data.summary || (data.ok ? text.tool_ok : text.tool_failed)}`];
   }
   if (name === 'guardrail') return ['guardrail', `${data.stage} ${data.action} ${data.rules.join(', ')}`];
   return null;
