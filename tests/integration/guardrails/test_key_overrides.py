@@ -54,6 +54,20 @@ class TestProxyOverride:
         response = await post(client, "openai", INJECTION, _secret(alice, "one"))
         assert response.status_code == 200
 
+    async def test_a_user_override_covers_every_key_and_the_key_wins(
+        self, client: httpx.AsyncClient, alice: Account
+    ) -> None:
+        body = {"overrides": {"guardrails": {"proxy": True}}}
+        changed = await client.patch(f"/admin/users/{alice.user_id}", json=body, headers=ADMIN)
+        assert changed.status_code == 200, changed.text
+        for name in ("one", "two"):
+            response = await post(client, "openai", INJECTION, _secret(alice, name))
+            assert response.status_code == 400
+        await set_key_policy(client, alice, "two", {"injection": "log", "prompt_extraction": "log"})
+        response = await post(client, "openai", INJECTION, _secret(alice, "two"))
+        assert response.status_code == 200
+        assert response.headers["x-gateway-guardrails"] == "input:log"
+
 
 class TestAgentOverride:
     @pytest.fixture
