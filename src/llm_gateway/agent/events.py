@@ -74,8 +74,9 @@ class TokenEvent:
 class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    cached_tokens: int = 0
+    cached_tokens: int = 0  # prompt-cache reads (part of prompt_tokens)
     cost_usd: float = 0.0
+    cache_write_tokens: int = 0  # prompt-cache writes (part of prompt_tokens)
 
     @property
     def total_tokens(self) -> int:

@@ -86,7 +86,12 @@ class ModelCatalog(Protocol):
     def find(self, alias: str) -> ModelInfo | None: ...
 
     def cost(
-        self, alias: str, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0
+        self,
+        alias: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+        cached_tokens: int = 0,
+        cache_write_tokens: int = 0,
     ) -> float: ...
 
 

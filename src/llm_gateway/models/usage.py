@@ -46,7 +46,9 @@ class UsageRecord(UUIDPrimaryKeyMixin, Base):
     intent: Mapped[str | None] = mapped_column(String(64), nullable=True)
     prompt_tokens: Mapped[int] = mapped_column(nullable=False, default=0)
     completion_tokens: Mapped[int] = mapped_column(nullable=False, default=0)
-    cached_tokens: Mapped[int] = mapped_column(nullable=False, default=0)
+    cached_tokens: Mapped[int] = mapped_column(nullable=False, default=0)  # prompt-cache reads
+    # Prompt tokens written to the provider's prompt cache (Anthropic), part of prompt_tokens.
+    cache_write_tokens: Mapped[int] = mapped_column(nullable=False, default=0, server_default="0")
     tokens_estimated: Mapped[bool] = mapped_column(nullable=False, default=False)
     cost_usd: Mapped[float] = mapped_column(Double, nullable=False, default=0.0)
     latency_ms: Mapped[float] = mapped_column(Double, nullable=False)
@@ -68,6 +70,9 @@ class UsageSums:
     prompt_tokens: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     completion_tokens: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     cached_tokens: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    cache_write_tokens: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, default=0, server_default="0"
+    )
     cost_usd: Mapped[float] = mapped_column(Double, nullable=False, default=0.0)
     latency_ms_sum: Mapped[float] = mapped_column(Double, nullable=False, default=0.0)
 

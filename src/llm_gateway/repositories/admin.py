@@ -41,7 +41,7 @@ def _column(model: type[UsageSums], group: str) -> Any:
 
 
 def raw_sums() -> list[ColumnElement[Any]]:
-    """The same seven sums as ``repositories.usage.sum_columns``, over raw rows."""
+    """The same eight sums as ``repositories.usage.sum_columns``, over raw rows."""
     is_error = (UsageRecord.status_code >= 400) | UsageRecord.error_code.is_not(None)
     return [
         func.count(),
@@ -51,6 +51,7 @@ def raw_sums() -> list[ColumnElement[Any]]:
         func.coalesce(func.sum(UsageRecord.cached_tokens), 0),
         func.coalesce(func.sum(UsageRecord.cost_usd), 0.0),
         func.coalesce(func.sum(UsageRecord.latency_ms), 0.0),
+        func.coalesce(func.sum(UsageRecord.cache_write_tokens), 0),
     ]
 
 

@@ -34,6 +34,7 @@ SUMMED = (
     "cached_tokens",
     "cost_usd",
     "latency_ms_sum",
+    "cache_write_tokens",
 )
 # Each rollup table and the columns it is keyed by.
 ROLLUPS: tuple[tuple[type[UsageSums], tuple[str, ...]], ...] = (
@@ -65,6 +66,7 @@ def _fold(
         row["prompt_tokens"] += e.prompt_tokens
         row["completion_tokens"] += e.completion_tokens
         row["cached_tokens"] += e.cached_tokens
+        row["cache_write_tokens"] += e.cache_write_tokens
         row["cost_usd"] += e.cost_usd
         row["latency_ms_sum"] += e.latency_ms
     return list(rows.values())
@@ -138,7 +140,8 @@ async def insert_batch(session: AsyncSession, events: Sequence[UsageEvent]) -> i
 
 
 def sum_columns(model: type[UsageSums]) -> list[Any]:
-    """requests, errors, prompt, completion, cached tokens, cost, latency sum (in that order).
+    """requests, errors, prompt, completion, cached tokens, cost, latency sum, cache-write
+    tokens (in that order).
 
     Integer columns are summed as doubles: PostgreSQL sums BIGINT through NUMERIC, several
     times slower, while a double is exact for any total below 2**53.
@@ -151,6 +154,7 @@ def sum_columns(model: type[UsageSums]) -> list[Any]:
         func.coalesce(func.sum(cast(model.cached_tokens, Double)), 0),
         func.coalesce(func.sum(model.cost_usd), 0.0),
         func.coalesce(func.sum(model.latency_ms_sum), 0.0),
+        func.coalesce(func.sum(cast(model.cache_write_tokens, Double)), 0),
     ]
 
 
@@ -179,12 +183,20 @@ class DailyTotals:
     completion_tokens: int
     cached_tokens: int
     cost_usd: float
+    cache_write_tokens: int = 0
 
 
 def _totals(key: Any, row: Sequence[Any]) -> DailyTotals:
-    requests, errors, prompt, completion, cached, cost = row[:6]
+    requests, errors, prompt, completion, cached, cost, _latency, written = row[:8]
     return DailyTotals(
-        key, int(requests), int(errors), int(prompt), int(completion), int(cached), float(cost)
+        key,
+        int(requests),
+        int(errors),
+        int(prompt),
+        int(completion),
+        int(cached),
+        float(cost),
+        int(written),
     )
 
 

@@ -70,6 +70,8 @@ class DashboardResponse(BaseModel):
     error_rate: float
     prompt_tokens: int
     completion_tokens: int
+    cached_tokens: int = 0
+    cache_write_tokens: int = 0
     total_tokens: int
     cost_usd: float
     latency_ms: Percentiles

@@ -13,9 +13,14 @@ class UsageTotals(BaseModel):
 
     requests: int = 0
     errors: int = 0
-    prompt_tokens: int = 0
+    prompt_tokens: int = Field(
+        default=0, description="Input tokens, cache reads and writes included"
+    )
     completion_tokens: int = 0
-    cached_tokens: int = 0
+    cached_tokens: int = Field(default=0, description="Input tokens read from the prompt cache")
+    cache_write_tokens: int = Field(
+        default=0, description="Input tokens written to the prompt cache (Anthropic)"
+    )
     total_tokens: int = 0
     cost_usd: float = 0.0
 

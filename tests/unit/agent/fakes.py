@@ -152,7 +152,12 @@ class FakeCatalog:
         return self.models.get(alias)
 
     def cost(
-        self, alias: str, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0
+        self,
+        alias: str,
+        prompt_tokens: int,
+        completion_tokens: int,
+        cached_tokens: int = 0,
+        cache_write_tokens: int = 0,
     ) -> float:
         if alias not in self.models:
             raise NotFoundError("gone")

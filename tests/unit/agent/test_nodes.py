@@ -279,6 +279,7 @@ async def test_formatter_builds_an_openai_completion_with_gateway_metadata() -> 
         prompt_tokens=7,
         completion_tokens=3,
         cached_tokens=0,
+        cache_write_tokens=0,
     )
     state: AgentState = {
         "answer": "hello",

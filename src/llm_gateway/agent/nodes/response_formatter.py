@@ -21,12 +21,13 @@ from llm_gateway.core.exceptions import GatewayError
 
 def total_usage(state: AgentState, ctx: AgentContext) -> Usage:
     """Tokens and cost of every model call in the run (intent, tool arguments, answers)."""
-    prompt = completion = cached = 0
+    prompt = completion = cached = written = 0
     cost = 0.0
     for record in state.get("steps") or ():
         prompt += record["prompt_tokens"]
         completion += record["completion_tokens"]
         cached += record["cached_tokens"]
+        written += record["cache_write_tokens"]
         alias = record["alias"]
         if alias and (record["prompt_tokens"] or record["completion_tokens"]):
             try:
@@ -35,11 +36,16 @@ def total_usage(state: AgentState, ctx: AgentContext) -> Usage:
                     record["prompt_tokens"],
                     record["completion_tokens"],
                     record["cached_tokens"],
+                    record["cache_write_tokens"],
                 )
             except GatewayError:
                 pass  # an alias that vanished from the registry: tokens still count, cost 0
     return Usage(
-        prompt_tokens=prompt, completion_tokens=completion, cached_tokens=cached, cost_usd=cost
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        cached_tokens=cached,
+        cost_usd=cost,
+        cache_write_tokens=written,
     )
 
 
@@ -85,12 +91,15 @@ def completion_object(
 
 
 def usage_object(usage: Usage) -> dict[str, Any]:
-    """OpenAI's ``usage`` object for ``usage``."""
+    """OpenAI's ``usage`` object for ``usage`` (cache writes as the canonical usage has them)."""
+    details: dict[str, int] = {"cached_tokens": usage.cached_tokens}
+    if usage.cache_write_tokens:
+        details["cache_write_tokens"] = usage.cache_write_tokens
     return {
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
         "total_tokens": usage.total_tokens,
-        "prompt_tokens_details": {"cached_tokens": usage.cached_tokens},
+        "prompt_tokens_details": details,
     }
 
 

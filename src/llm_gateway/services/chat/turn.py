@@ -255,6 +255,7 @@ class ChatTurn:
                 prompt_tokens=outcome.prompt_tokens,
                 completion_tokens=outcome.completion_tokens,
                 cached_tokens=done.usage.cached_tokens if done else 0,
+                cache_write_tokens=done.usage.cache_write_tokens if done else 0,
                 tokens_estimated=done is None,
                 cost_usd=outcome.cost_usd,
                 latency_ms=(time.monotonic() - started) * 1000,

@@ -93,6 +93,7 @@ async def after_proxy_call(state: AppState, ctx: CallContext) -> None:
                 prompt_tokens=measured.prompt_tokens,
                 completion_tokens=measured.completion_tokens,
                 cached_tokens=measured.cached_tokens,
+                cache_write_tokens=measured.cache_write_tokens,
                 tokens_estimated=measured.estimated,
                 cost_usd=measured.cost_usd,
                 latency_ms=ctx.duration_ms or 0.0,

@@ -34,7 +34,7 @@ def _add(into: list[float], row: Sequence[Any]) -> None:
 def _merge(groups: dict[Any, list[float]], rows: Iterable[Sequence[Any]]) -> None:
     for row in rows:
         key = None if row[0] == NO_ID else row[0]
-        _add(groups.setdefault(key, [0.0] * 7), row[1:])
+        _add(groups.setdefault(key, [0.0] * 8), row[1:])
 
 
 def _totals(sums: Sequence[float]) -> dict[str, Any]:
@@ -44,6 +44,7 @@ def _totals(sums: Sequence[float]) -> dict[str, Any]:
         "prompt_tokens": int(sums[2]),
         "completion_tokens": int(sums[3]),
         "cached_tokens": int(sums[4]),
+        "cache_write_tokens": int(sums[7]),
         "total_tokens": int(sums[2] + sums[3]),
         "cost_usd": round(sums[5], 8),
     }
@@ -101,7 +102,7 @@ async def dashboard(
     """Every dashboard figure for window ``w``."""
     await usage_repo.use_custom_plans(session)
     days, edges = w.split()
-    totals = [0.0] * 7
+    totals = [0.0] * 8
     users: dict[uuid.UUID | None, list[float]] = {}
     models: dict[str, list[float]] = {}
     if days is not None:
@@ -134,5 +135,5 @@ async def dashboard(
         ],
         top_models=[TopModel(model=m, **_totals(s)) for m, s in top_models],
         counters=counters,
-        **{k: v for k, v in summary.items() if k != "cached_tokens"},
+        **summary,
     )

@@ -52,7 +52,8 @@ class UsageEvent:
     intent: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    cached_tokens: int = 0
+    cached_tokens: int = 0  # prompt tokens read from the provider's prompt cache
+    cache_write_tokens: int = 0  # prompt tokens written to it (Anthropic's cache creation)
     tokens_estimated: bool = False  # counted by the gateway: the upstream reported no usage
     cost_usd: float = 0.0
     latency_ms: float = 0.0
@@ -123,6 +124,6 @@ _TEXT_COLUMNS = tuple(
     if isinstance(c.type, String) and c.type.length and c.name in _FIELD_NAMES
 )
 _UUID_FIELDS = ("user_id", "api_key_id", "id")
-_INT_FIELDS = ("prompt_tokens", "completion_tokens", "cached_tokens")
+_INT_FIELDS = ("prompt_tokens", "completion_tokens", "cached_tokens", "cache_write_tokens")
 _FLOAT_FIELDS = ("cost_usd", "latency_ms", "ttft_ms")
 MAX_COUNT = 2**31 - 1  # token counts are INTEGER columns

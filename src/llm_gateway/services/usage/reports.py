@@ -38,6 +38,7 @@ def _totals_fields(t: usage_repo.DailyTotals) -> dict[str, Any]:
         "prompt_tokens": t.prompt_tokens,
         "completion_tokens": t.completion_tokens,
         "cached_tokens": t.cached_tokens,
+        "cache_write_tokens": t.cache_write_tokens,
         "total_tokens": t.prompt_tokens + t.completion_tokens,
         "cost_usd": round(t.cost_usd, 8),
     }
@@ -106,7 +107,7 @@ def _id(value: Any) -> uuid.UUID | None:
 
 def _usage_row(group_by: Sequence[str], row: Sequence[Any]) -> AdminUsageRow:
     keys = dict(zip(group_by, row, strict=False))
-    requests, errors, prompt, completion, cached, cost, _latency = row[len(group_by) :]
+    requests, errors, prompt, completion, cached, cost, _latency, written = row[len(group_by) :]
     return AdminUsageRow(
         day=keys.get("day"),
         model=keys.get("model"),
@@ -117,6 +118,7 @@ def _usage_row(group_by: Sequence[str], row: Sequence[Any]) -> AdminUsageRow:
         prompt_tokens=int(prompt),
         completion_tokens=int(completion),
         cached_tokens=int(cached),
+        cache_write_tokens=int(written),
         total_tokens=int(prompt) + int(completion),
         cost_usd=round(float(cost), 8),
     )
@@ -164,6 +166,7 @@ CSV_COLUMNS = (
     "prompt_tokens",
     "completion_tokens",
     "cached_tokens",
+    "cache_write_tokens",
     "total_tokens",
     "cost_usd",
 )
