@@ -3,8 +3,8 @@
 ``cached_tokens`` already held cache reads; Anthropic's ``cache_creation_input_tokens`` were
 priced (at the alias's ``cache_write`` rate) but not stored on their own. Existing rows get 0.
 
-Revision ID: 0009_usage_cache_write_tokens
-Revises: 0008_usage_dead_letters
+Revision ID: 0010_usage_cache_write_tokens
+Revises: 0009_guardrail_overrides
 Create Date: 2026-12-04
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_usage_cache_write_tokens"
-down_revision: str | None = "0008_usage_dead_letters"
+revision: str = "0010_usage_cache_write_tokens"
+down_revision: str | None = "0009_guardrail_overrides"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
