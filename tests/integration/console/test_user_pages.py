@@ -164,3 +164,18 @@ async def test_reposting_the_create_form_makes_no_second_key(browser: httpx.Asyn
     assert not _SECRET.search(again.text)
     assert 'data-testid="notice"' in again.text
     assert again.text.count('data-testid="key-row"') == 1
+
+
+async def test_model_picker_offers_auto_and_the_aliases_the_tier_allows(
+    browser: httpx.AsyncClient,
+) -> None:
+    await signed_up(browser, "tia@example.com")
+
+    chat = await browser.get("/ui/chat")
+
+    options = re.findall(
+        r'<option value="([^"]+)">', chat.text.split('data-testid="model-picker"')[1]
+    )
+    assert options == ["auto", "mini", "cheap"]
+    assert "big" not in options  # a large model: not on the free tier
+    assert "embed" not in options  # embeddings only
