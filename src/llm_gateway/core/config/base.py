@@ -149,6 +149,9 @@ class ProviderSettings(BaseModel):
     demo_upstream: bool = True
     demo_upstream_host: str = "127.0.0.1"
     demo_upstream_port: int = Field(default=8765, ge=1, le=65535)
+    # GET /v1/models and an alias whose every deployment is cooling down (breaker open): "omit"
+    # it, or "mark" it (listed, with "available": false and "available_in_s").
+    unavailable_models: Literal["omit", "mark"] = "omit"
     # Router: extra attempts per alias after the first, on connection errors, timeouts, 429, 5xx.
     num_retries: int = Field(default=2, ge=0, le=10)
     # One call's attempts, retries and fallbacks together (to the first chunk of a stream).

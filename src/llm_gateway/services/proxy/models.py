@@ -1,4 +1,10 @@
-"""``GET /v1/models`` (and ``/v1/models/{model}``) in OpenAI's shape, or Anthropic's when asked."""
+"""``GET /v1/models`` (and ``/v1/models/{model}``) in OpenAI's shape, or Anthropic's when asked.
+
+The list holds the aliases that are configured (an upstream key or URL is set) and reachable: an
+alias whose every deployment is cooling down after repeated failures (its circuit breaker is
+open) is left out, or listed with ``"available": false`` when
+``LLMGW_PROVIDERS__UNAVAILABLE_MODELS=mark``. A single model's lookup always answers.
+"""
 
 from __future__ import annotations
 
@@ -42,9 +48,9 @@ class ModelCatalog:
         }
 
     async def list(self, state: AppState, exchange: Exchange, body: object) -> None:
-        models = state.models.models()
+        listed = await _reachable(state)
         if _wants_anthropic(exchange):
-            data = [self._anthropic(m) for m in models]
+            data = [{**self._anthropic(m), **extra} for m, extra in listed]
             page: dict[str, Any] = {
                 "data": data,
                 "has_more": False,
@@ -52,10 +58,25 @@ class ModelCatalog:
                 "last_id": data[-1]["id"] if data else None,
             }
         else:
-            page = {"object": "list", "data": [self._openai(m) for m in models]}
+            page = {"object": "list", "data": [{**self._openai(m), **extra} for m, extra in listed]}
         await exchange.send_json(200, orjson.dumps(page))
 
     async def retrieve(self, state: AppState, exchange: Exchange, body: object) -> None:
         info = state.models.get(exchange.scope["path_params"]["model"])  # 404 model_not_found
         one = self._anthropic(info) if _wants_anthropic(exchange) else self._openai(info)
         await exchange.send_json(200, orjson.dumps(one))
+
+
+async def _reachable(state: AppState) -> list[tuple[ModelInfo, dict[str, Any]]]:
+    """Each listed alias with its extra fields (none, or the "mark" mode's availability)."""
+    cooldowns = state.router.cooldowns
+    await cooldowns.sync()  # breakers tripped by other instances count too
+    mark = state.settings.providers.unavailable_models == "mark"
+    listed: list[tuple[ModelInfo, dict[str, Any]]] = []
+    for info in state.models.models():
+        waits = [cooldowns.remaining_s(d.id) for d in info.deployments]
+        if not waits or min(waits) <= 0:
+            listed.append((info, {"available": True} if mark else {}))
+        elif mark:
+            listed.append((info, {"available": False, "available_in_s": round(min(waits), 1)}))
+    return listed
