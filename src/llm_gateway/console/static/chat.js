@@ -31,8 +31,8 @@ function addMessage(role, content) {
   return body;
 }
 
-function addEvent(kind, detail) {
-  const note = el('div', { class: `agent-event ${kind}`, 'data-testid': 'agent-event', 'data-kind': kind });
+function addEvent(kind, detail, flag = '') {
+  const note = el('div', { class: `agent-event ${kind} ${flag}`.trim(), 'data-testid': 'agent-event', 'data-kind': kind });
   note.textContent = `${text[kind] || kind}: ${detail}`;
   messages.append(note);
 }
@@ -47,7 +47,9 @@ function describe(name, data) {
   if (name === 'tool') {
     return ['tool', data.phase === 'start' ? `${data.name}…` : `${data.name}: ${data.summary || (data.ok ? text.tool_ok : text.tool_failed)}`];
   }
-  if (name === 'guardrail') return ['guardrail', `${data.stage} ${data.action} ${data.rules.join(', ')}`];
+  if (name === 'guardrail') {
+    return ['guardrail', `${data.stage} ${data.action} ${data.rules.join(', ')}`.trim(), data.action === 'allow' ? '' : 'acted'];
+  }
   return null;
 }
 
@@ -110,7 +112,7 @@ async function send(message) {
       }
       if (name === 'error') {
         ended = true;
-        addEvent('error', data.message);
+        addEvent('error', data.message, 'acted');
         finish(data.code);
         return;
       }
