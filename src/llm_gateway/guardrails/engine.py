@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any, Literal
 
 from llm_gateway.agent.conversation import user_text
@@ -14,7 +13,9 @@ from llm_gateway.guardrails.input_rules import PatternRule
 from llm_gateway.guardrails.normalize import normalize
 from llm_gateway.guardrails.output_rules import mask_text, pii_rule, resolve_overlaps, secret_rule
 from llm_gateway.guardrails.policy import input_action, masker_for, policy_for
-from llm_gateway.guardrails.stream import StreamGuard, passthrough_guard
+from llm_gateway.guardrails.prompt_leak import PromptLeakRule
+from llm_gateway.guardrails.stream import StreamGuard
+from llm_gateway.guardrails.tier_guard import TierGuard
 from llm_gateway.guardrails.types import (
     Finding,
     InputAction,
@@ -173,9 +174,12 @@ class GuardrailEngine:
             return text
         return masker_for(policy.pii_input, self._hash_key)(text, self.leak_findings(text))
 
-    def leak_guard(self, policy: GuardrailPolicy) -> StreamGuard | None:
+    def leak_guard(
+        self, policy: GuardrailPolicy, extra: Rule | PromptLeakRule | None = None
+    ) -> StreamGuard | None:
         """A stream guard applying ``policy.leak_output`` to a proxied answer (None: ``off``).
 
+        ``extra`` adds a per-request check (a ``PromptLeakRule`` for the request's system prompt).
         ``block`` stops the stream at the first secret or PII; ``mask``/``hash`` redact it;
         ``log`` records findings (``guard.findings``) and changes nothing.
         """
@@ -183,8 +187,15 @@ class GuardrailEngine:
         if action == "off":
             return None
         step: OutputAction = "regenerate" if action == "block" else "mask"
+        scan = self.leak_findings
+        if extra is not None:
+            check = extra.check
+
+            def scan(text: str) -> list[Finding]:
+                return resolve_overlaps([*self.leak_findings(text), *check(text)])
+
         return StreamGuard(
-            self.leak_findings,
+            scan,
             lambda _finding: step,
             holdback=self.settings.stream_holdback_chars,
             max_buffer=self.settings.stream_max_buffer_chars,
@@ -241,57 +252,3 @@ class GuardrailEngine:
             holdback=self.settings.stream_holdback_chars,
             max_buffer=self.settings.stream_max_buffer_chars,
         )
-
-
-class TierGuard:
-    """A ``GuardrailEngine`` bound to one policy: the agent's ``Guardrails`` port per caller.
-
-    Input checks use the policy; output checks keep the engine's ``secret_action``/``pii_action``
-    (which may regenerate), unless the policy's ``leak_output`` is ``log`` or ``off``.
-    """
-
-    __slots__ = ("engine", "policy")
-
-    def __init__(self, engine: GuardrailEngine, policy: GuardrailPolicy) -> None:
-        self.engine = engine
-        self.policy = policy
-
-    def for_tier(self, tier: str | None) -> TierGuard:
-        return self.engine.for_tier(tier)
-
-    def check_input(self, text: str) -> Verdict:
-        return self.engine.check_input(text, self.policy)
-
-    def redact_prompt(self, text: str) -> str:
-        """``text`` with PII masked or hashed when the policy's ``pii_input`` says so."""
-        return self.engine.redact_input(text, self.policy)
-
-    @property
-    def pii_input(self) -> str:
-        return self.policy.pii_input
-
-    @property
-    def leak_output(self) -> str:
-        return self.policy.leak_output
-
-    def check_output(self, text: str) -> Verdict:
-        """The engine's output check under ``leak_output``: ``off`` skips it, ``log`` reports
-        findings without acting (action ``allow``), ``hash`` hashes what would be masked."""
-        action = self.policy.leak_output
-        if action == "off":
-            return Verdict(stage="output", action="allow", masked_text=text)
-        if action == "log":
-            found = tuple(self.engine.output_findings(text))
-            return Verdict(stage="output", action="allow", findings=found, masked_text=text)
-        verdict = self.engine.check_output(text)
-        if action == "hash" and verdict.action == "mask":
-            return replace(verdict, masked_text=self.engine.hash_text(text, verdict.findings))
-        return verdict
-
-    def stream_guard(self) -> StreamGuard:
-        action = self.policy.leak_output
-        if action == "off":
-            return passthrough_guard()
-        if action in ("log", "hash"):
-            return self.engine.leak_guard(self.policy) or passthrough_guard()
-        return self.engine.stream_guard()

@@ -18,6 +18,7 @@ Category = Literal[
     "secret",
     "pii",
     "harmful_request",
+    "system_prompt",
 ]
 
 

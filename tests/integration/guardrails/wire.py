@@ -14,11 +14,19 @@ PATHS = {
 }
 
 
-def body(api: str, text: str, *, stream: bool, model: str = "small-plain") -> dict[str, Any]:
+def body(
+    api: str, text: str, *, stream: bool, model: str = "small-plain", system: str | None = None
+) -> dict[str, Any]:
     if api == "responses":
-        return {"model": model, "input": text, "stream": stream}
-    message = {"model": model, "messages": [{"role": "user", "content": text}], "stream": stream}
-    return {**message, "max_tokens": 200} if api == "anthropic" else message
+        extra = {"instructions": system} if system else {}
+        return {"model": model, "input": text, "stream": stream, **extra}
+    messages = [{"role": "user", "content": text}]
+    if api == "anthropic":
+        extra = {"system": system} if system else {}
+        return {"model": model, "messages": messages, "stream": stream, "max_tokens": 200, **extra}
+    if system:
+        messages.insert(0, {"role": "system", "content": system})
+    return {"model": model, "messages": messages, "stream": stream}
 
 
 def headers(api: str, credential: str) -> dict[str, str]:
@@ -28,10 +36,18 @@ def headers(api: str, credential: str) -> dict[str, str]:
 
 
 async def post(
-    client: httpx.AsyncClient, api: str, text: str, credential: str, *, stream: bool = False
+    client: httpx.AsyncClient,
+    api: str,
+    text: str,
+    credential: str,
+    *,
+    stream: bool = False,
+    system: str | None = None,
 ) -> httpx.Response:
     return await client.post(
-        PATHS[api], json=body(api, text, stream=stream), headers=headers(api, credential)
+        PATHS[api],
+        json=body(api, text, stream=stream, system=system),
+        headers=headers(api, credential),
     )
 
 

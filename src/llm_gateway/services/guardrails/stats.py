@@ -18,7 +18,15 @@ from llm_gateway.core.metrics import GatewayMetrics
 Side = Literal["input", "output"]
 EndpointKind = Literal["openai_chat", "anthropic_messages", "responses", "agent"]
 CATEGORIES = frozenset(
-    {"injection", "jailbreak", "prompt_extraction", "harmful_request", "pii", "secret"}
+    {
+        "injection",
+        "jailbreak",
+        "prompt_extraction",
+        "harmful_request",
+        "pii",
+        "secret",
+        "system_prompt",
+    }
 )
 ACTIONS = frozenset({"block", "mask", "hash", "log", "regenerate", "refuse"})
 Key = tuple[str, str, str, str]  # category, action, side, endpoint

@@ -25,6 +25,7 @@ from llm_gateway.agent.conversation import redact_user_turns, user_text
 from llm_gateway.core.config import GuardrailPolicy
 from llm_gateway.core.exceptions import InvalidRequestError
 from llm_gateway.core.state import AppState
+from llm_gateway.guardrails.prompt_leak import PromptLeakRule, prompt_leak_rule
 from llm_gateway.guardrails.stream import StreamGuard, passthrough_guard
 from llm_gateway.guardrails.types import Finding
 from llm_gateway.providers.base import ChatChunk
@@ -33,6 +34,7 @@ from llm_gateway.services.proxy.context import CallContext
 
 _log = structlog.get_logger("llm_gateway.guardrails")
 HEADER = "x-gateway-guardrails"
+PROMPT_LEAK = "prompt_leak"  # ``ctx.extras`` key: the request's system prompt leak rule
 
 
 def _note(ctx: CallContext, entry: str) -> None:
@@ -61,7 +63,13 @@ def screen_request(
     check_input, check_output = policies.proxy_sides(policy)
     if check_input:
         _screen_input(state, ctx, request, policy)
-    return policy if check_output else None
+    if not check_output:
+        return None
+    if policy.leak_output != "off":
+        rule = prompt_leak_rule(request.get("messages") or ())
+        if rule is not None:
+            ctx.extras[PROMPT_LEAK] = rule
+    return policy
 
 
 def _screen_input(
@@ -130,7 +138,7 @@ def guard_response(
         content = message.get("content")
         if not isinstance(content, str) or not content:
             continue
-        guard = state.guardrails.leak_guard(policy)
+        guard = state.guardrails.leak_guard(policy, ctx.extras.get(PROMPT_LEAK))
         if guard is None:
             return
         first = guard.feed(content)
@@ -159,11 +167,12 @@ async def guard_stream(
     """
     guards: dict[int, StreamGuard] = {}
     every: list[StreamGuard] = []  # finished choices' guards too, for the counts at the end
+    leak: PromptLeakRule | None = ctx.extras.get(PROMPT_LEAK)
     template: ChatChunk | None = None
     try:
         async for chunk in chunks:
             template = chunk
-            released, stopped = _guard_choices(state, policy, guards, chunk, every)
+            released, stopped = _guard_choices(state, policy, guards, chunk, every, leak)
             for index, tail in released:
                 yield _content_chunk(chunk, index, tail)
             if stopped:  # the clean text before the leak went out above
@@ -189,6 +198,7 @@ def _guard_choices(
     guards: dict[int, StreamGuard],
     chunk: ChatChunk,
     every: list[StreamGuard],
+    leak: PromptLeakRule | None,
 ) -> tuple[list[tuple[int, str]], bool]:
     """Guard each choice's delta text in place.
 
@@ -200,7 +210,7 @@ def _guard_choices(
         index = int(choice.get("index") or 0)
         guard = guards.get(index)
         if guard is None:
-            guard = guards[index] = state.guardrails.leak_guard(policy) or passthrough_guard()
+            guard = guards[index] = state.guardrails.leak_guard(policy, leak) or passthrough_guard()
             every.append(guard)
         delta = choice.get("delta") or {}
         text = delta.get("content")

@@ -1,0 +1,67 @@
+"""A ``GuardrailEngine`` bound to one caller's policy: what the agent's ``Guardrails`` port gets."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from llm_gateway.core.config import GuardrailPolicy
+from llm_gateway.guardrails.stream import StreamGuard, passthrough_guard
+from llm_gateway.guardrails.types import Verdict
+
+if TYPE_CHECKING:
+    from llm_gateway.guardrails.engine import GuardrailEngine
+
+
+class TierGuard:
+    """A ``GuardrailEngine`` bound to one policy: the agent's ``Guardrails`` port per caller.
+
+    Input checks use the policy; output checks keep the engine's ``secret_action``/``pii_action``
+    (which may regenerate), unless the policy's ``leak_output`` is ``log`` or ``off``.
+    """
+
+    __slots__ = ("engine", "policy")
+
+    def __init__(self, engine: GuardrailEngine, policy: GuardrailPolicy) -> None:
+        self.engine = engine
+        self.policy = policy
+
+    def for_tier(self, tier: str | None) -> TierGuard:
+        return self.engine.for_tier(tier)
+
+    def check_input(self, text: str) -> Verdict:
+        return self.engine.check_input(text, self.policy)
+
+    def redact_prompt(self, text: str) -> str:
+        """``text`` with PII masked or hashed when the policy's ``pii_input`` says so."""
+        return self.engine.redact_input(text, self.policy)
+
+    @property
+    def pii_input(self) -> str:
+        return self.policy.pii_input
+
+    @property
+    def leak_output(self) -> str:
+        return self.policy.leak_output
+
+    def check_output(self, text: str) -> Verdict:
+        """The engine's output check under ``leak_output``: ``off`` skips it, ``log`` reports
+        findings without acting (action ``allow``), ``hash`` hashes what would be masked."""
+        action = self.policy.leak_output
+        if action == "off":
+            return Verdict(stage="output", action="allow", masked_text=text)
+        if action == "log":
+            found = tuple(self.engine.output_findings(text))
+            return Verdict(stage="output", action="allow", findings=found, masked_text=text)
+        verdict = self.engine.check_output(text)
+        if action == "hash" and verdict.action == "mask":
+            return replace(verdict, masked_text=self.engine.hash_text(text, verdict.findings))
+        return verdict
+
+    def stream_guard(self) -> StreamGuard:
+        action = self.policy.leak_output
+        if action == "off":
+            return passthrough_guard()
+        if action in ("log", "hash"):
+            return self.engine.leak_guard(self.policy) or passthrough_guard()
+        return self.engine.stream_guard()
