@@ -270,7 +270,7 @@ async def test_recursion_limit_is_set_explicitly_and_reported() -> None:
 
 
 async def test_context_too_long_is_a_client_error_event() -> None:
-    run = await _run(FakeLLM(), "word " * 40_000, tier="free")
+    run = await _run(FakeLLM(), "filler " * 40_000, tier="free")
     assert isinstance(run.terminal, ErrorEvent)
     assert (run.terminal.code, run.terminal.status_code) == ("context_length_exceeded", 400)
 

@@ -111,7 +111,7 @@ async def test_a_failing_large_alias_is_tried_once_not_until_the_step_limit() ->
     down = UpstreamError("down", code="all_deployments_failed", status_code=503)
     llm = FakeLLM(replies={"large": lambda r: down})
     runner = AgentRunner(make_deps(llm))
-    run = await runner.execute(_user("word " * 10_000), principal("pro"))
+    run = await runner.execute(_user("filler " * 10_000), principal("pro"))
     error = run.terminal
     assert isinstance(error, ErrorEvent)
     assert (error.code, error.status_code) == ("all_deployments_failed", 503)
