@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import os
@@ -52,6 +51,7 @@ from llm_gateway.services.observability.sampler import MetricsSampler
 from llm_gateway.services.observability.usage_metrics import route_observer, usage_observer
 from llm_gateway.services.quotas.service import QuotaService
 from llm_gateway.services.routing import Router
+from llm_gateway.services.routing.capacity import is_capped
 from llm_gateway.services.usage.writer import UsageWriter
 from llm_gateway.tools import create_tool_registry
 
@@ -100,8 +100,10 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None, traces: Tracin
             # Closed before the usage writer and the engine: running turns finish saving first.
             chat_jobs = BackgroundJobs(settings.chat.background_concurrency)
             stack.push_async_callback(chat_jobs.close, settings.chat.background_drain_s)
-            upstream_models = [d.model for info in models.models() for d in info.deployments]
-            chat_jobs.spawn("tokenizer-preload", asyncio.to_thread(tokens.preload, upstream_models))
+            # The tokenizer tables (~40 MB each) are built when something first counts: at once
+            # for rate-capped deployments (counted on the request path), else on first need.
+            if any(is_capped(d) for info in models.models() for d in info.deployments):
+                chat_jobs.spawn("tokenizer-preload", tokens.ensure_built(models.upstream_models()))
 
             cache = await create_cache(settings.cache, store, models)
             stack.push_async_callback(cache.aclose)

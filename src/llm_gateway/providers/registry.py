@@ -158,6 +158,10 @@ class ModelRegistry:
     def models(self) -> tuple[ModelInfo, ...]:
         return tuple(self._models.values())
 
+    def upstream_models(self) -> list[str]:
+        """Every deployment's upstream model name (what token counting needs built)."""
+        return [d.model for info in self.models() for d in info.deployments]
+
     def deployments(self, alias: str) -> tuple[Deployment, ...]:
         return self.get(alias).deployments
 

@@ -10,6 +10,7 @@ from starlette.requests import HTTPConnection
 
 from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.schemas.chat import ChatRequestBody, ChatResponseBody
+from llm_gateway.services import tokens
 from llm_gateway.services.auth.authenticate import PrincipalDep
 from llm_gateway.services.chat.deps import ChatAgent
 from llm_gateway.services.chat.service import SSE_HEADERS, ChatService
@@ -38,10 +39,12 @@ def get_chat_agent(connection: HTTPConnection) -> ChatAgent:
     return chat_agent(_state(connection))
 
 
-def get_chat_service(
+async def get_chat_service(
     connection: HTTPConnection, agent: Annotated[ChatAgent, Depends(get_chat_agent)]
 ) -> ChatService:
-    return ChatService(build_chat_deps(_state(connection), agent))
+    state = _state(connection)
+    await tokens.ensure_built(state.models.upstream_models())  # the agent counts, on the loop
+    return ChatService(build_chat_deps(state, agent))
 
 
 ChatServiceDep = Annotated[ChatService, Depends(get_chat_service)]

@@ -15,6 +15,7 @@ than the words) is used instead, and the failure is logged once per process.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import functools
 import gzip
@@ -151,16 +152,32 @@ def get_encoding(name: str) -> tiktoken.Encoding | None:
     )
 
 
-def preload(models: Iterable[str] = ()) -> None:
-    """Build cl100k (every estimate uses it) and the encodings ``models`` need, now.
+_built: set[str] = set()
 
-    Call from a worker thread at startup: each takes ~0.5 s and ~50 MB, so encodings no
-    configured model uses (o200k unless a gpt-4o-family model is registered) are left unbuilt
-    until something asks for them.
+
+def _names(models: Iterable[str | None]) -> set[str]:
+    return {"cl100k_base"} | {n for m in models if (n := encoding_name_for(m)) is not None}
+
+
+def preload(models: Iterable[str | None] = ()) -> None:
+    """Build cl100k (every count uses it) and the encodings ``models`` need, now.
+
+    Each takes ~0.5 s and ~40 MB, so call it from a worker thread (``ensure_built``).
     """
-    names = {"cl100k_base"} | {n for m in models if (n := encoding_name_for(m)) is not None}
-    for name in sorted(names):
+    for name in sorted(_names(models)):
         get_encoding(name)
+        _built.add(name)
+
+
+async def ensure_built(models: Iterable[str | None]) -> None:
+    """Build what counting for ``models`` needs in a worker thread, once, off the event loop.
+
+    A process that only proxies upstreams which report usage never counts, so the tables are
+    built on first need rather than at startup (~40 MB each).
+    """
+    models = list(models)
+    if not _names(models) <= _built:
+        await asyncio.to_thread(preload, models)
 
 
 def _is_wide(char: str) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 from llm_gateway.agent.openai_api import serve_auto
 from llm_gateway.cache import CacheControls
 from llm_gateway.core.state import AppState
+from llm_gateway.services import tokens
 from llm_gateway.services.proxy.exchange import Exchange
 
 AUTO_MODEL = "auto"
@@ -20,4 +21,5 @@ async def dispatch_auto(
     AGENT PIPELINE BRANCH POINT: the LangGraph pipeline answers in OpenAI's shapes and fills
     ``exchange.ctx`` (alias, deployment, usage, attempts) so ``finalize`` records the call.
     """
+    await tokens.ensure_built(state.models.upstream_models())  # the agent counts, on the loop
     await serve_auto(state, exchange, request, controls)

@@ -99,6 +99,7 @@ async def count_tokens(state: AppState, exchange: Exchange, body: object) -> Non
     alias = state.models.resolve(request["model"])
     info = state.models.get(alias)  # 404 model_not_found, as on /v1/messages
     model = info.deployments[0].model
+    await tokens.ensure_built([model])
     total = tokens.count_message_tokens(request["messages"], model, request.get("tools"))
     await exchange.send_json(200, orjson.dumps({"input_tokens": total}))
 

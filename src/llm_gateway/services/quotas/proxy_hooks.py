@@ -11,6 +11,7 @@ from typing import Any
 
 from llm_gateway.core import tracing
 from llm_gateway.core.state import AppState
+from llm_gateway.services import tokens
 from llm_gateway.services.proxy.context import CallContext
 from llm_gateway.services.quotas import metering
 from llm_gateway.services.quotas.service import Admission
@@ -55,6 +56,8 @@ async def after_proxy_call(state: AppState, ctx: CallContext) -> None:
     if ctx.extras.get("cache_hit"):
         measured, settled = metering.measure_cache_hit(state, alias=alias, usage=ctx.usage)
     else:
+        if not ctx.usage and ctx.deployment is not None:
+            await tokens.ensure_built([ctx.upstream_model])  # counted below, tokenizer needed
         measured = settled = metering.measure(
             state,
             alias=alias,
