@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Double, cast, func, select, text
+from sqlalchemy import Double, cast, func, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,13 +96,15 @@ async def insert_batch(session: AsyncSession, events: Sequence[UsageEvent]) -> i
     """
     if not events:
         return 0
-    stmt = _insert(session, UsageRecord).on_conflict_do_nothing(index_elements=["id"])
+    # Core tables, not ORM entities: the ORM's bulk-insert layer cost more than the SQL itself.
+    records = UsageRecord.__table__
+    stmt = _insert(session, records).on_conflict_do_nothing(index_elements=["id"])
     inserted: set[Any] = set()
     # Statement by statement: building one statement's parameters holds the event loop (a
     # 500-row statement blocked it ~20 ms, the proxy's p99); 100 rows stay under ~5 ms.
     for start in range(0, len(events), INSERT_CHUNK_ROWS):
         chunk = events[start : start + INSERT_CHUNK_ROWS]
-        result = await session.execute(stmt.returning(UsageRecord.id), [e.row() for e in chunk])
+        result = await session.execute(stmt.returning(records.c.id), [e.row() for e in chunk])
         inserted.update(result.scalars().all())
     fresh = [e for e in events if e.id in inserted]
     if not fresh:
@@ -120,19 +122,21 @@ async def insert_batch(session: AsyncSession, events: Sequence[UsageEvent]) -> i
         for e in fresh
     ]
     for model, keys in ROLLUPS:
-        upsert = _insert(session, model)
+        table = inspect(model).local_table
+        upsert = _insert(session, table)
         statement = upsert.on_conflict_do_update(
             index_elements=list(keys),
-            set_={c: getattr(model, c) + getattr(upsert.excluded, c) for c in SUMMED},
+            set_={c: table.c[c] + upsert.excluded[c] for c in SUMMED},
         )
         folded = _fold(dims, keys)
         for start in range(0, len(folded), INSERT_CHUNK_ROWS):
             await session.execute(statement, folded[start : start + INSERT_CHUNK_ROWS])
-    upsert = _insert(session, UsageLatencyDaily)
+    histogram = UsageLatencyDaily.__table__
+    upsert = _insert(session, histogram)
     await session.execute(
         upsert.on_conflict_do_update(
             index_elements=["day", "metric", "bucket"],
-            set_={"count": UsageLatencyDaily.count + upsert.excluded.count},
+            set_={"count": histogram.c["count"] + upsert.excluded["count"]},
         ),
         _histogram(fresh),
     )
