@@ -133,7 +133,8 @@ def measure_one(
     if name in ("embedded", "production") and args.rss_requests:
         wrk(url, connections=16, duration_s=3, key=key)
         before, served = rss_mb(pid), 0
-        while served < args.rss_requests:
+        deadline = time.monotonic() + args.rss_max_seconds  # bounded on a slow or busy box
+        while served < args.rss_requests and time.monotonic() < deadline:
             served += wrk(url, connections=16, duration_s=10, key=key).requests
         result["rss_mb"] = {"before": before, "after": rss_mb(pid), "requests": served}
     print(f"# {name}: done", file=sys.stderr, flush=True)
@@ -147,6 +148,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
     parser.add_argument("--streams", type=int, default=500, help="sequential streams for TTFT")
     parser.add_argument("--rss-requests", type=int, default=100_000, help="0 skips the RSS run")
+    parser.add_argument(
+        "--rss-max-seconds", type=float, default=240, help="stop the RSS run after this long"
+    )
     parser.add_argument("--locust-seconds", type=int, default=60, help="0 skips the Locust run")
     parser.add_argument("--chunk-gap-ms", type=float, default=0.0, help="gap between chunks")
     parser.add_argument(

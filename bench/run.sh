@@ -2,7 +2,7 @@
 # Proxy overhead benchmark (docs/BENCHMARKS.md, "Proxy overhead"): installs wrk if missing, then
 # runs bench/proxy_bench.py over the floor, both gateway backends (PostgreSQL + Redis from
 # LLMGW_BENCH_POSTGRES_URL / LLMGW_BENCH_REDIS_URL, default the local servers) and LiteLLM
-# (installed once into var/bench-litellm-venv), plus a Locust run, and writes the tables into
+# (installed once into ~/.cache/llm-gateway/, or LLMGW_BENCH_LITELLM_VENV), plus a Locust run, and writes the tables into
 # docs/BENCHMARKS.md. Extra arguments go to the driver, e.g. `bash bench/run.sh --duration 5`.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -27,7 +27,13 @@ ROOT = BENCH_DIR.parent
 VENV = ROOT / ".venv/bin"
 KEY = "sk-bench-master-key-0123456789"
 LITELLM_VERSION = "1.108.7"
-LITELLM_VENV = ROOT / "var/bench-litellm-venv"
+# Shared by every checkout of the repository (installed once, not per worktree or per run).
+LITELLM_VENV = Path(
+    os.environ.get(
+        "LLMGW_BENCH_LITELLM_VENV",
+        Path.home() / ".cache/llm-gateway" / f"bench-litellm-{LITELLM_VERSION}",
+    )
+)
 ADMIN_PG_URL = os.environ.get(
     "LLMGW_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -121,13 +127,14 @@ def gateway_env(tmp: Path, upstream: int, backends: Backends | None) -> dict[str
 
 
 def ensure_litellm() -> Path:
-    """LiteLLM's proxy in its own venv under var/ (installed from PyPI once, pinned)."""
+    """LiteLLM's proxy in its own venv (``LLMGW_BENCH_LITELLM_VENV``; from PyPI once, pinned)."""
     binary = LITELLM_VENV / "bin/litellm"
     marker = LITELLM_VENV / f".litellm-{LITELLM_VERSION}"
     if not marker.exists():
         print(
             f"# installing litellm[proxy]=={LITELLM_VERSION} into {LITELLM_VENV}", file=sys.stderr
         )
+        LITELLM_VENV.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "venv", str(LITELLM_VENV)], check=True)
         subprocess.run(
             [str(LITELLM_VENV / "bin/pip"), "install", "-q", f"litellm[proxy]=={LITELLM_VERSION}"],
