@@ -4,13 +4,22 @@ a non-admin reaches neither the admin pages nor the admin API from the page."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from tests.integration.console_browser.browser import PHONE, Screens
-from tests.integration.console_browser.console import Console, ContextFactory, unique_email
+from tests.integration.console_browser.console import (
+    PASSWORD,
+    Console,
+    ContextFactory,
+    unique_email,
+)
 from tests.integration.console_browser.flows import (
+    LOGIN,
     Layout,
     limits,
     login,
@@ -68,11 +77,7 @@ async def test_admin_moves_a_user_to_another_tier(
     await admin_page.get_by_test_id("nav-admin").click()
     await admin_page.wait_for_url("**/ui/admin")
     await screens.save(admin_page, "admin-dashboard")
-    await admin_page.goto("/ui/admin/users")
-    await admin_page.get_by_test_id("user-search").fill(user)
-    await admin_page.get_by_test_id("user-search").press("Enter")
-    row = admin_page.locator(f'tr[data-testid=user-row][data-email="{user}"]')
-    await expect(row).to_have_count(1)
+    row = await find_user_row(admin_page, user)
     await row.get_by_test_id("user-tier").select_option("pro")
     await row.get_by_test_id("user-save").click()
     await expect(admin_page.get_by_test_id("notice")).to_be_visible()
@@ -132,3 +137,61 @@ async def test_a_user_cannot_reach_admin_pages_or_their_api(page: Page, console:
     assert response is not None
     assert response.status == 403
     assert (await limits(page))["tier"] == "free"
+
+
+async def find_user_row(admin_page: Page, email: str) -> Locator:
+    await admin_page.goto("/ui/admin/users")
+    await admin_page.get_by_test_id("user-search").fill(email)
+    await admin_page.get_by_test_id("user-search").press("Enter")
+    row = admin_page.locator(f'tr[data-testid=user-row][data-email="{email}"]')
+    await expect(row).to_have_count(1)
+    return row
+
+
+async def test_a_deactivated_user_is_signed_out_and_cannot_sign_in(
+    new_context: ContextFactory, console: Console
+) -> None:
+    user, admin = unique_email("leaving"), unique_email("admin")
+    await console.register(user)
+    await console.make_admin(admin)
+    user_page = await signed_in(new_context, user)
+    admin_page = await signed_in(new_context, admin)
+
+    row = await find_user_row(admin_page, user)
+    await row.get_by_test_id("user-active").uncheck()
+    await row.get_by_test_id("user-save").click()
+    await expect(admin_page.get_by_test_id("notice")).to_be_visible()
+
+    for _ in range(20):  # other instances learn of it through the store
+        await user_page.goto("/ui/keys")
+        if LOGIN.search(user_page.url):
+            break
+        await asyncio.sleep(0.5)
+    assert LOGIN.search(user_page.url), user_page.url
+    await user_page.locator("input[name=email]").fill(user)
+    await user_page.locator("input[name=password]").fill(PASSWORD)
+    await user_page.get_by_test_id("login-submit").click()
+    await expect(user_page.get_by_test_id("form-error")).to_be_visible()
+    await expect(user_page.get_by_test_id("current-user")).to_have_count(0)
+
+
+async def test_admin_exports_usage_as_csv(new_context: ContextFactory, console: Console) -> None:
+    user, admin = unique_email("busy"), unique_email("admin")
+    await console.register(user)
+    await console.make_admin(admin)
+    user_page = await signed_in(new_context, user)
+    figures = await usage_figures(user_page)
+    await send_chat(user_page, "What is the weather like in Daegu in July?", model="demo")
+    await usage_after(user_page, figures)
+
+    admin_page = await signed_in(new_context, admin)
+    await admin_page.goto("/ui/admin/usage")
+    async with admin_page.expect_download() as started:
+        await admin_page.get_by_test_id("usage-csv").click()
+    download = await started.value
+    assert download.suggested_filename.endswith(".csv")
+    saved = Path(await download.path())
+    rows = list(csv.DictReader(io.StringIO(await asyncio.to_thread(saved.read_text, "utf-8"))))
+    assert rows, "the export has a header and no rows"
+    assert sum(int(r["requests"]) for r in rows) >= 1
+    assert sum(int(r["total_tokens"]) for r in rows) > 0
