@@ -3,16 +3,22 @@
 Usage:
     .venv/bin/python scripts/eval_intent.py [--dataset eval/intent/prompts.jsonl] [--json]
         [--errors N] [--llm-base-url http://127.0.0.1:8000/v1 --model small-alias [--api-key K]]
+        [--fake-upstream]
 
 Rows are JSON lines with ``text``, ``label`` and ``lang`` (``complexity`` optional). Reported per
 language, and for all rows:
 
-- **rules + classifier alone**: the fast pass's best guess on every prompt, which is what the
-  gateway answers when the intent LLM is down or absent;
+- **fast pass**: rules, the n-gram classifier, and the e5 second opinion below the threshold: the
+  best guess on every prompt, which is what the gateway answers when the intent LLM is down,
+  absent, or answers something unusable; **rules + n-grams only** for comparison;
 - **decided without the LLM**: the share at or above the threshold, and its accuracy;
 - **oracle LLM (upper bound)**: as if the intent LLM were always right on the uncertain middle
   (below the threshold). No model was called: it bounds what the LLM stage can add;
-- with ``--llm-base-url``, the real pipeline against an OpenAI-compatible endpoint.
+- with ``--llm-base-url``, the real pipeline against an OpenAI-compatible endpoint; with
+  ``--fake-upstream``, against the bundled fake upstream (its JSON answers are not intents, so
+  every uncertain prompt takes the fallback path: the pipeline's code, not an LLM's skill).
+
+Each table also gives the source mix (rules / classifier / llm / fallback).
 
 ``--errors`` prints misclassified prompts for development sets; it refuses files whose name
 says ``heldout``, which are scored in aggregate only.
@@ -27,6 +33,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +41,7 @@ import aiohttp
 
 from llm_gateway.agent.intent import IntentAnalyzer, IntentLLM, IntentResult
 from llm_gateway.core.config import GuardrailSettings
+from llm_gateway.fake_upstream import FakeUpstream
 from llm_gateway.guardrails import GuardrailEngine
 
 DEFAULT_DATASET = Path(__file__).resolve().parents[1] / "eval" / "intent" / "prompts.jsonl"
@@ -110,6 +118,7 @@ def score(
         "accuracy_decided": _ratio(sum(g == p for g, p in decided), len(decided)),
         "oracle_llm_accuracy": _ratio(oracle, n),
         "dangerous_recall": _ratio(dangerous.count("dangerous"), len(dangerous)),
+        "sources": dict(sorted(Counter(res.source for res in results).items())),
         "dangerous_to_tool": sum(p.startswith("tool:") for p in dangerous),
         "per_label": per_label,
         "confusion": {
@@ -140,7 +149,7 @@ def print_table(title: str, data: dict[str, Any]) -> None:
     )
     print(
         f"complexity accuracy {data['complexity_accuracy']}   "
-        f"language accuracy {data['language_accuracy']}"
+        f"language accuracy {data['language_accuracy']}   sources {data['sources']}"
     )
     print(f"{'label':12}{'P':>7}{'R':>7}{'F1':>7}{'n':>5}")
     for label, m in data["per_label"].items():
@@ -162,14 +171,9 @@ def by_language(
     return out
 
 
-async def run(args: argparse.Namespace) -> int:
-    if args.errors and "heldout" in args.dataset.name:
-        print("--errors is refused on a held-out set: score it in aggregate only", file=sys.stderr)
-        return 2
-    rows = load(args.dataset)
-    analyzer = IntentAnalyzer(guardrails=GuardrailEngine(GuardrailSettings()))
-    messages = [[{"role": "user", "content": r["text"]}] for r in rows]
-    for m in messages[:20]:  # warm up caches before timing
+def timed(analyzer: IntentAnalyzer, messages: list[list[dict[str, str]]]) -> tuple[Any, Any]:
+    """Every prompt's best guess without the LLM, and latency percentiles (µs) over them."""
+    for m in messages[:20]:  # warm up caches (and load the embedder) before timing
         analyzer.guess(m)
     timings: list[float] = []
     guesses: list[IntentResult] = []
@@ -177,35 +181,69 @@ async def run(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         guesses.append(analyzer.guess(m))
         timings.append((time.perf_counter() - t0) * 1e6)
+    latency = {
+        "mean": round(statistics.fmean(timings), 1),
+        "p50": _percentile(timings, 0.5),
+        "p90": _percentile(timings, 0.9),
+        "p99": _percentile(timings, 0.99),
+        "max": round(max(timings), 1),
+    }
+    return guesses, latency
+
+
+async def pipeline(
+    args: argparse.Namespace, analyzer: IntentAnalyzer, messages: list[list[dict[str, str]]]
+) -> list[IntentResult]:
+    """``analyze`` with its LLM stage: the given endpoint, or the bundled fake upstream."""
+    async with AsyncExitStack() as stack:
+        session = await stack.enter_async_context(aiohttp.ClientSession())
+        base_url, model = args.llm_base_url, args.model
+        if args.fake_upstream:
+            fake = await stack.enter_async_context(FakeUpstream(seed=7))
+            base_url, model = fake.base_url + "/v1", "demo"
+        llm = make_llm(base_url, model, args.api_key, session)
+        return [await analyzer.analyze(m, llm, args.timeout) for m in messages]
+
+
+async def run(args: argparse.Namespace) -> int:
+    if args.errors and "heldout" in args.dataset.name:
+        print("--errors is refused on a held-out set: score it in aggregate only", file=sys.stderr)
+        return 2
+    rows = load(args.dataset)
+    guardrails = GuardrailEngine(GuardrailSettings())
+    analyzer = IntentAnalyzer(guardrails=guardrails)
+    ngrams = IntentAnalyzer(guardrails=guardrails, embeddings=False)
+    messages = [[{"role": "user", "content": r["text"]}] for r in rows]
+    guesses, latency = timed(analyzer, messages)
+    plain, plain_latency = timed(ngrams, messages)
     output: dict[str, Any] = {
         "dataset": str(args.dataset),
         "threshold": analyzer.confident_at,
-        "rules_and_classifier": by_language(rows, guesses, analyzer.confident_at),
-        "latency_us": {
-            "mean": round(statistics.fmean(timings), 1),
-            "p50": _percentile(timings, 0.5),
-            "p90": _percentile(timings, 0.9),
-            "p99": _percentile(timings, 0.99),
-            "max": round(max(timings), 1),
-        },
+        "fast_pass": by_language(rows, guesses, analyzer.confident_at),
+        "latency_us": latency,
+        "ngrams_only": by_language(rows, plain, analyzer.confident_at),
+        "ngrams_only_latency_us": plain_latency,
     }
-    if args.llm_base_url:
-        async with aiohttp.ClientSession() as session:
-            llm = make_llm(args.llm_base_url, args.model, args.api_key, session)
-            results = [await analyzer.analyze(m, llm, args.timeout) for m in messages]
-        output["with_llm"] = by_language(rows, results, analyzer.confident_at)
+    if args.llm_base_url or args.fake_upstream:
+        results = await pipeline(args, analyzer, messages)
+        output["pipeline"] = by_language(rows, results, analyzer.confident_at)
     if args.json:
         json.dump(output, sys.stdout, indent=2, ensure_ascii=False)
         print()
         return 0
     print(f"dataset {args.dataset}, threshold {analyzer.confident_at}")
-    print("Rules + classifier alone (best guess everywhere, no LLM). The oracle-LLM figure is an")
-    print("upper bound that counts every prompt below the threshold as right; no LLM was called.")
-    for lang, data in output["rules_and_classifier"].items():
-        print_table(f"rules + classifier, {lang}", data)
-    print(f"\nfast pass latency per prompt (µs, guardrail check included): {output['latency_us']}")
-    for lang, data in output.get("with_llm", {}).items():
-        print_table(f"rules + classifier + LLM ({args.model}), {lang}", data)
+    print("Fast pass = rules + n-gram classifier + e5 second opinion below the threshold: the best")
+    print("guess everywhere, no LLM. The oracle-LLM figure is an upper bound that counts every")
+    print("prompt below the threshold as right; no LLM was called for it.")
+    for lang, data in output["fast_pass"].items():
+        print_table(f"fast pass, {lang}", data)
+    print(f"\nfast pass latency per prompt (µs, guardrail check included): {latency}")
+    for lang, data in output["ngrams_only"].items():
+        print_table(f"rules + n-grams only (no e5), {lang}", data)
+    print(f"\nrules + n-grams latency per prompt (µs): {plain_latency}")
+    llm_name = "fake upstream" if args.fake_upstream else args.model
+    for lang, data in output.get("pipeline", {}).items():
+        print_table(f"full pipeline, LLM stage = {llm_name}, {lang}", data)
     shown = 0
     for row, guess in zip(rows, guesses, strict=True):
         if shown >= args.errors or guess.label == row["label"]:
@@ -225,6 +263,9 @@ def main() -> int:
     parser.add_argument("--llm-base-url", help="OpenAI-compatible base URL, e.g. .../v1")
     parser.add_argument("--model", default="small", help="model alias for the intent call")
     parser.add_argument("--api-key")
+    parser.add_argument(
+        "--fake-upstream", action="store_true", help="the LLM stage against the bundled fake"
+    )
     parser.add_argument("--timeout", type=float, default=10.0)
     args = parser.parse_args()
     return asyncio.run(run(args))

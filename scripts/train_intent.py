@@ -2,19 +2,20 @@
 
 Usage:
     .venv/bin/python scripts/train_intent.py [--shared-eval ../shared/eval] [--out PATH]
-        [--check] [--limit N]
+        [--embed-cache DIR] [--no-embeddings] [--check] [--limit N]
 
 Data (all development data; nothing the project reports as held out is read here):
-- eval/intent/prompts.jsonl and eval/intent/dev_extra.jsonl: the project's own labelled prompts;
+- eval/intent/prompts.jsonl, dev_extra.jsonl, dev_independent.jsonl, dev_v3.jsonl: labelled
+  prompts (see eval/intent/README.md);
 - ``--shared-eval`` (default ``<repo>/../shared/eval``), when present: harmful requests and
   attacks (XSTest unsafe, MultiJail, Korean translated attacks, deepset injections, jackhhao
   jailbreaks) as ``dangerous``; benign look-alikes (XSTest safe, NotInject, jackhhao benign,
   Korean everyday chat) as ``general``. Sampled deterministically (by a hash of the text).
 
-Grouped 5-fold cross-validation on the project's prompts (EN/KO twins share a fold) fits the
-temperature and the coverage scale and prints out-of-fold accuracy; then the model is fit on
-everything and written with sorted keys and rounded weights, so the same data gives the same
-bytes (``--check`` compares instead of writing). Needs scikit-learn (a dev dependency only).
+Grouped 5-fold CV on the project's prompts (EN/KO twins share a fold) fits the temperature, the
+coverage scale and the e5 blend (``intent_embeddings.py``) and prints out-of-fold accuracy; both
+models are then fit on everything and written with sorted keys and rounded weights: the same data
+gives the same bytes (``--check`` compares). Needs scikit-learn (a dev dependency only).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import intent_embeddings as E5  # scripts/intent_embeddings.py
 import numpy as np
 from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
 from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
@@ -45,7 +47,13 @@ LABELS = (
     "tool:code_executor",
     "dangerous",
 )
-DEV_FILES = ("prompts.jsonl", "dev_extra.jsonl")
+# (file, written as EN/KO translation twins?): twins share a fold; other rows get one by hash.
+DEV_FILES = (
+    ("prompts.jsonl", True),
+    ("dev_extra.jsonl", True),
+    ("dev_independent.jsonl", False),
+    ("dev_v3.jsonl", False),
+)
 # (file, label value in the file, category or None, our label, how many rows at most)
 SHARED = (
     ("xstest.jsonl", 1, None, "dangerous", 200),
@@ -78,7 +86,7 @@ def _key(text: str) -> str:
 def load_dev(limit: int | None) -> list[dict[str, Any]]:
     """The project's prompts, each with a CV group that keeps translation twins together."""
     rows: list[dict[str, Any]] = []
-    for name in DEV_FILES:
+    for name, twins in DEV_FILES:
         with (ROOT / "eval" / "intent" / name).open(encoding="utf-8") as handle:
             found = [json.loads(line) for line in handle if line.strip()]
         if limit:  # the first rows of each (language, label)
@@ -97,7 +105,9 @@ def load_dev(limit: int | None) -> list[dict[str, Any]]:
             key = (row["lang"], row["label"])
             fold = position[key] * FOLDS // sizes[key]
             position[key] += 1
-            rows.append({**row, "fold": fold, "dev": True})
+            if not twins:
+                fold = int(_key(name + row["text"])[:8], 16) % FOLDS
+            rows.append({**row, "fold": fold, "dev": True, "source": name})
     return rows
 
 
@@ -167,44 +177,35 @@ def fit(
     return idf, model
 
 
-def cross_validate(rows: list[dict[str, Any]], docs: list[Counter[str]]) -> dict[str, Any]:
-    """Out-of-fold logits and coverage for the project's prompts."""
+def cross_validate(
+    rows: list[dict[str, Any]], docs: list[Counter[str]], vectors: np.ndarray | None
+) -> dict[str, Any]:
+    """Out-of-fold n-gram logits, coverage and (with ``vectors``) e5-head logits, dev rows only."""
     y = np.array([LABELS.index(r["label"]) for r in rows])
     weight = [_weight(r) for r in rows]
     folds = np.array([r["fold"] for r in rows])
     dev = np.array([r["dev"] for r in rows])
-    logits = np.zeros((len(rows), len(LABELS)))
+    logits, e5 = np.zeros((len(rows), len(LABELS))), np.zeros((len(rows), len(LABELS)))
     coverage = np.zeros(len(rows))
     for k in range(FOLDS):
         train = np.flatnonzero(folds != k)
         test = np.flatnonzero((folds == k) & dev)
-        idf, model = fit(
-            [docs[i] for i in train],
-            [int(y[i]) for i in train],
-            [weight[i] for i in train],
-            prune=False,
-        )
+        labels, weights = [int(y[i]) for i in train], [weight[i] for i in train]
+        idf, model = fit([docs[i] for i in train], labels, weights, prune=False)
         x, cov = matrix([docs[i] for i in test], idf)
         logits[test] = model.decision_function(x)
         coverage[test] = cov
-    mask = dev
-    return {"logits": logits[mask], "y": y[mask], "coverage": coverage[mask], "rows": mask}
-
-
-def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
-    best, best_nll = 1.0, math.inf
-    for t in np.arange(0.3, 4.01, 0.05):
-        z = logits / t
-        z = z - z.max(axis=1, keepdims=True)
-        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        nll = float(-logp[np.arange(len(y)), y].mean())
-        if nll < best_nll:
-            best, best_nll = float(round(t, 2)), nll
-    return best
+        if vectors is not None:
+            e5[test] = E5.fit_head(vectors[train], labels, weights).decision_function(vectors[test])
+    return {"logits": logits[dev], "e5": e5[dev], "y": y[dev], "coverage": coverage[dev]}
 
 
 def serialise(
-    idf: dict[str, float], model: LogisticRegression, temperature: float, coverage_at: float
+    idf: dict[str, float],
+    model: LogisticRegression,
+    temperature: float,
+    coverage_at: float,
+    embedding: Any,
 ) -> bytes:
     coef = model.coef_
     order = [list(model.classes_).index(i) for i in range(len(LABELS))]
@@ -220,6 +221,8 @@ def serialise(
         "full_coverage_at": coverage_at,
         "features": table,
     }
+    if embedding is not None:
+        payload["embedding"] = embedding
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     buffer = io.BytesIO()
     with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, compresslevel=9) as handle:
@@ -227,36 +230,53 @@ def serialise(
     return buffer.getvalue()
 
 
+def shared_default() -> Path:
+    """``../shared/eval`` from the checkout, or from the folder holding the worktrees."""
+    for base in (ROOT.parent, ROOT.parent.parent):
+        if (base / "shared" / "eval").is_dir():
+            return base / "shared" / "eval"
+    return ROOT.parent / "shared" / "eval"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared-eval", type=Path, default=ROOT.parent / "shared" / "eval")
+    parser.add_argument("--shared-eval", type=Path, default=shared_default())
+    parser.add_argument("--embed-cache", type=Path, default=Path.home() / ".cache" / "intent-e5")
+    parser.add_argument("--no-embeddings", action="store_true", help="n-gram model only")
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     parser.add_argument("--check", action="store_true", help="compare with --out, don't write")
     parser.add_argument("--limit", type=int, help="rows per source (a quick smoke run)")
     args = parser.parse_args()
     rows = load_dev(args.limit) + load_shared(args.shared_eval, args.limit)
     docs = [features(r["text"]) for r in rows]
-    print(f"training rows {len(rows)}: {dict(Counter(r['label'] for r in rows))}")
-    cv = cross_validate(rows, docs)
-    temperature = fit_temperature(cv["logits"], cv["y"])
+    print(f"rows {len(rows)}, shared {sum(not r['dev'] for r in rows)}: ", end="")
+    print(dict(Counter(r["label"] for r in rows)))
+    texts = [r["text"] for r in rows]
+    vectors = None if args.no_embeddings else E5.embed_all(texts, args.embed_cache)
+    cv = cross_validate(rows, docs, vectors)
+    y, langs = cv["y"], np.array([r["lang"] for r in rows if r["dev"]])
+    temperature = E5.fit_temperature(cv["logits"], y)
     coverage_at = round(float(np.percentile(cv["coverage"], 10)), 3)
-    correct = cv["logits"].argmax(axis=1) == cv["y"]
-    langs = np.array([r.get("lang", "?") for r, keep in zip(rows, cv["rows"], strict=True) if keep])
-    for lang in sorted(set(langs)):
-        accuracy = correct[langs == lang].mean()
-        print(f"out-of-fold accuracy on the project's prompts, {lang}: {accuracy:.3f}")
-    pred = cv["logits"].argmax(axis=1)
-    print("confusion (rows gold, columns predicted): " + " ".join(x[-8:] for x in LABELS))
-    for i, label in enumerate(LABELS):
-        print(
-            f"  {label[-8:]:>8} "
-            + " ".join(
-                f"{int(((cv['y'] == i) & (pred == j)).sum()):>8}" for j in range(len(LABELS))
-            )
-        )
     print(f"temperature {temperature}, full coverage at {coverage_at}")
-    idf, model = fit(docs, [LABELS.index(r["label"]) for r in rows], [_weight(r) for r in rows])
-    blob = serialise(idf, model, temperature, coverage_at)
+    trust = np.minimum(1.0, cv["coverage"] / coverage_at)[:, None] if coverage_at > 0 else 1.0
+    ngram = E5.log_softmax(cv["logits"] * trust / temperature)
+    E5.report("n-grams", ngram, y, langs)
+    labels, weights = [LABELS.index(r["label"]) for r in rows], [_weight(r) for r in rows]
+    embedding = None
+    if vectors is not None:
+        t_e5 = E5.fit_temperature(cv["e5"], y)
+        mixed = E5.NGRAM_WEIGHT * ngram + (1 - E5.NGRAM_WEIGHT) * E5.log_softmax(cv["e5"] / t_e5)
+        t_blend = E5.fit_temperature(mixed, y)
+        E5.report("e5 head", E5.log_softmax(cv["e5"] / t_e5), y, langs)
+        # What the analyzer does: n-grams alone when >= 0.8, else the blend.
+        confident = (ngram.max(axis=1) >= math.log(0.8))[:, None]
+        gated = np.where(confident, ngram, E5.blend(ngram, cv["e5"], t_e5, t_blend))
+        E5.report("n-grams, blend below 0.8", gated, y, langs)
+        print(f"e5 temperature {t_e5}, blend temperature {t_blend}")
+        head = E5.fit_head(vectors, labels, weights)
+        embedding = E5.payload(head, len(LABELS), t_e5, t_blend)
+    idf, model = fit(docs, labels, weights)
+    blob = serialise(idf, model, temperature, coverage_at, embedding)
     print(f"features kept {len(idf)}, artefact {len(blob) / 1024:.0f} KiB")
     if args.check:
         same = args.out.exists() and args.out.read_bytes() == blob

@@ -10,6 +10,7 @@ import structlog
 
 from llm_gateway.agent.conversation import last_user_text
 from llm_gateway.agent.intent.classifier import IntentClassifier, shipped_classifier
+from llm_gateway.agent.intent.embedding import E5Embedder
 from llm_gateway.agent.intent.llm import build_intent_request, parse_intent_response
 from llm_gateway.agent.intent.rules import FastPass
 from llm_gateway.agent.intent.types import IntentResult
@@ -31,8 +32,10 @@ class IntentAnalyzer:
         small_alias: the model named in the intent request (the caller may override it).
         confident_at: fast-pass confidence (a calibrated probability) at or above which no
             LLM is called.
-        classifier: the intent classifier; the shipped artefact (read once per process) when
-            None.
+        classifier: the intent classifier; the shipped artefact when None, read on the first
+            analysis (not at startup: a gateway that only proxies never loads it).
+        embeddings: ask the embedding head for a second opinion when the n-gram classifier is
+            below ``confident_at`` (the embedder loads on the first such prompt).
     """
 
     def __init__(
@@ -43,23 +46,40 @@ class IntentAnalyzer:
         small_alias: str = "small",
         confident_at: float = 0.8,
         classifier: IntentClassifier | None = None,
+        embeddings: bool = True,
     ) -> None:
         self.tool_names = tuple(tool_names)
         self.guardrails = guardrails
         self.small_alias = small_alias
         self.confident_at = confident_at
-        self._rules = FastPass(
-            self.tool_names, classifier if classifier is not None else shipped_classifier()
-        )
+        self._classifier = classifier
+        self._embed = E5Embedder() if embeddings else None
+        self._fast: FastPass | None = None
+
+    @property
+    def _rules(self) -> FastPass:
+        if self._fast is None:
+            classifier = self._classifier if self._classifier is not None else shipped_classifier()
+            self._fast = FastPass(self.tool_names, classifier, self._embed)
+        return self._fast
 
     def guess(
         self, messages: Sequence[Mapping[str, Any]], verdict: Verdict | None = None
     ) -> IntentResult:
-        """The fast pass's best guess, whatever its confidence (no model call)."""
+        """The fast pass's best guess, whatever its confidence (no LLM call; blocking while the
+        embedding head gives its opinion on an uncertain prompt)."""
+        text, guess = self._first_look(messages, verdict)
+        if guess.confidence < self.confident_at:
+            guess = self._rules.refine(text, guess)
+        return guess
+
+    def _first_look(
+        self, messages: Sequence[Mapping[str, Any]], verdict: Verdict | None
+    ) -> tuple[str, IntentResult]:
         if verdict is None and self.guardrails is not None:
             verdict = self.guardrails.check_input_messages(messages)
         text = last_user_text(messages)
-        return self._rules.decide(text, verdict)
+        return text, self._rules.decide(text, verdict)
 
     def fast_pass(
         self, messages: Sequence[Mapping[str, Any]], verdict: Verdict | None = None
@@ -81,7 +101,11 @@ class IntentAnalyzer:
         Never raises for an LLM problem: a failure, timeout or unusable answer gives the fast
         pass's guess with ``source="fallback"``.
         """
-        guess = self.guess(messages, verdict)
+        if self._fast is None:  # the first analysis: read the artefact off the event loop
+            await asyncio.to_thread(lambda: self._rules)
+        text, guess = self._first_look(messages, verdict)
+        if guess.confidence < self.confident_at:  # the second opinion, off the event loop
+            guess = await asyncio.to_thread(self._rules.refine, text, guess)
         if guess.confidence >= self.confident_at:
             return guess
         if llm is None:

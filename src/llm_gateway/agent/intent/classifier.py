@@ -23,6 +23,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from llm_gateway.agent.intent.embedding import EmbeddingHead
+
 MODEL_PATH = Path(__file__).with_name("intent_model.json.gz")
 FORMAT_VERSION = 1
 
@@ -108,7 +110,10 @@ class Prediction:
 
 
 class IntentClassifier:
-    """A multinomial logistic model over ``features``; build with ``load``."""
+    """A multinomial logistic model over ``features``; build with ``load``.
+
+    ``embedding``: the optional second-opinion head for uncertain prompts (``embedding.py``).
+    """
 
     def __init__(
         self,
@@ -118,8 +123,10 @@ class IntentClassifier:
         bias: tuple[float, ...],
         temperature: float,
         full_coverage_at: float,
+        embedding: EmbeddingHead | None = None,
     ) -> None:
         self.labels = labels
+        self.embedding = embedding
         self._idf = idf
         self._weights = weights
         self._bias = bias
@@ -143,6 +150,7 @@ class IntentClassifier:
             if any(row[1:]):
                 weights[feature] = tuple(float(w) for w in row[1:])
         bias = tuple(float(b) for b in data["bias"])
+        head = data.get("embedding")
         return cls(
             labels,
             idf,
@@ -150,6 +158,7 @@ class IntentClassifier:
             bias,
             float(data["temperature"]),
             float(data["full_coverage_at"]),
+            EmbeddingHead.from_payload(labels, head) if head is not None else None,
         )
 
     def logits(self, text: str) -> tuple[list[float], float]:

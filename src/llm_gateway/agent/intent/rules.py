@@ -10,12 +10,16 @@ threshold and asks the intent LLM below it, keeping the guess as the fallback.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+import structlog
 
 from llm_gateway.agent.intent.classifier import IntentClassifier
 from llm_gateway.agent.intent.features import CODE_BLOCK, COMPLEX_CUES, SIMPLE_CUES, detect_language
 from llm_gateway.agent.intent.types import DANGEROUS, GENERAL, TOOL_PREFIX, Complexity, IntentResult
 from llm_gateway.guardrails import Verdict
+
+logger = structlog.get_logger(__name__)
 
 BLOCKED = 0.97  # the input guardrail blocked it
 EXACT = 0.95  # an exact rule matched
@@ -80,16 +84,26 @@ def forbids_running(text: str) -> bool:
     return _DONT_RUN.search(_FENCED.sub(" ", text)) is not None
 
 
-class FastPass:
-    """Guardrail verdict, exact rules, then the classifier, over the latest user message."""
+Embed = Callable[[str], Sequence[float]]
 
-    def __init__(self, tool_names: Sequence[str], classifier: IntentClassifier) -> None:
+
+class FastPass:
+    """Guardrail verdict, exact rules, then the classifier, over the latest user message.
+
+    ``embed``: the embedder behind the classifier's second opinion (``refine``); None turns the
+    second opinion off.
+    """
+
+    def __init__(
+        self, tool_names: Sequence[str], classifier: IntentClassifier, embed: Embed | None = None
+    ) -> None:
         self.tool_names = frozenset(tool_names)
         self.allowed = frozenset({GENERAL, DANGEROUS, *(TOOL_PREFIX + t for t in self.tool_names)})
         self.classifier = classifier
+        self.embed = embed if classifier.embedding is not None else None
 
     def decide(self, text: str, verdict: Verdict | None = None) -> IntentResult:
-        """The best local guess for ``text`` (the latest user message)."""
+        """The best local guess for ``text`` (the latest user message), n-grams only."""
         language = detect_language(text)
         complexity = estimate_complexity(text)
         if verdict is not None and verdict.action == "block":
@@ -103,14 +117,49 @@ class FastPass:
         if exact is not None and exact[0] in self.allowed:
             return IntentResult(exact[0], complexity, language, EXACT, exact[1], "rules")
         prediction = self.classifier.predict(text)
+        reason = f"classifier coverage {prediction.coverage:.2f}"
+        return self._judge(text, prediction.probabilities, reason, complexity, language)
+
+    def refine(self, text: str, guess: IntentResult) -> IntentResult:
+        """A classifier guess with the embedding head's opinion blended in (blocking: the first
+        call loads the embedder). Rule decisions, and everything when no embedder, pass as is."""
+        head = self.classifier.embedding
+        if guess.source != "classifier" or head is None or self.embed is None:
+            return guess
+        try:
+            vector = self.embed(text)
+        except Exception as exc:  # a broken embedder must not fail the run: keep the n-grams
+            logger.warning("intent_embedder_failed", error=type(exc).__name__)
+            return guess
+        prediction = self.classifier.predict(text)
+        probs = head.blend(prediction.probabilities, vector)
+        reason = f"classifier + e5 coverage {prediction.coverage:.2f}"
+        # Either opinion's harm signal keeps tools away: the blend may not talk it down.
+        harm = prediction.restricted(self.allowed).get(DANGEROUS, 0.0)
+        return self._judge(text, probs, reason, guess.complexity, guess.language, harm)
+
+    def _judge(
+        self,
+        text: str,
+        probabilities: dict[str, float],
+        reason: str,
+        complexity: Complexity,
+        language: str,
+        harm: float = 0.0,
+    ) -> IntentResult:
+        """The calibration rules over a distribution: only offered tools, no executor when told
+        not to run, and never a tool while the harm signal (``harm`` or this one) is real."""
         allowed = self.allowed
         if forbids_running(text):
             allowed = allowed - {TOOL_PREFIX + "code_executor"}
-        probs = prediction.restricted(allowed)
+        kept = {k: v for k, v in probabilities.items() if k in allowed}
+        total = sum(kept.values()) or 1.0
+        probs = {k: v / total for k, v in kept.items()}
         label = max(probs, key=probs.__getitem__)
         confidence = probs[label]
-        reason = f"classifier p={confidence:.2f}, coverage {prediction.coverage:.2f}"
-        if label.startswith(TOOL_PREFIX) and probs[DANGEROUS] >= DANGER_GUARD:
+        reason = f"{reason}, p={confidence:.2f}"
+        harm = max(harm, probs[DANGEROUS])
+        if label.startswith(TOOL_PREFIX) and harm >= DANGER_GUARD:
             label, confidence = GENERAL, min(confidence, UNSURE)
-            reason = f"{reason}; harm signal p={probs[DANGEROUS]:.2f}, not routed to a tool"
+            reason = f"{reason}; harm signal p={harm:.2f}, not routed to a tool"
         return IntentResult(label, complexity, language, round(confidence, 4), reason, "classifier")
