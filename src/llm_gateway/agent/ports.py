@@ -114,6 +114,9 @@ class IntentResult(Protocol):
     def reason(self) -> str: ...
 
     @property
+    def withhold_tools(self) -> bool: ...  # a harm signal: no tool may run for this request
+
+    @property
     def source(self) -> str: ...
 
 

@@ -8,7 +8,7 @@ a node returns only what it adds and every attempt and step stays visible at the
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 Message = dict[str, Any]
 Outcome = Literal["answer", "refusal", "error"]
@@ -21,6 +21,7 @@ class IntentRecord(TypedDict):
     confidence: float
     reason: str
     source: str  # "rules" | "classifier" | "llm" | "fallback" | "guardrail"
+    withhold_tools: NotRequired[bool]  # a harm signal: no tool runs, none is offered to a model
 
 
 class AttemptRecord(TypedDict):

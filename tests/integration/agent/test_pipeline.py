@@ -31,6 +31,11 @@ PRO = Principal(auth_method="api_key", role="user", tier="pro")
 LEAK = "Write a short poem about autumn and sign it bob.kim@corp.io"
 
 
+def intent_calls(result: AgentRun) -> int:
+    """1 when the intent analyzer asked the intent LLM (the fast pass was unsure), else 0."""
+    return 1 if result.state["intent"]["source"] in ("llm", "fallback") else 0
+
+
 async def run(
     runner: AgentRunner, text: str, *, stream: bool = False, principal: Principal = PRO
 ) -> AgentRun:
@@ -88,7 +93,7 @@ TOOL_PROMPTS = {
         "Asia/Seoul",
     ),
     "web_search": (
-        'search the web for the weather in Seoul call web_search {"query": "weather in Seoul"}',
+        'What is the weather in Seoul today? call web_search {"query": "weather in Seoul"}',
         "Seoul weather",
     ),
     "code_executor": (
@@ -132,9 +137,10 @@ async def test_tool_intent_drives_the_tool_node_for_models_without_tool_calling(
     # Neither model call offered tools; the second one carried the result as context.
     requests = fake.requests("demo")
     assert all("tools" not in r["body"] for r in requests)
-    # The prompt is not a bare expression, so the intent LLM is asked too; it, the arguments
-    # call and the answer are upstream requests: all three show in the attempts.
-    assert [a["alias"] for a in result.state["attempts"]] == ["small-plain"] * 3
+    # The arguments call, the answer and (when the fast pass was unsure) the intent LLM call
+    # are upstream requests: all show in the attempts.
+    calls = 2 + intent_calls(result)
+    assert [a["alias"] for a in result.state["attempts"]] == ["small-plain"] * calls
     assert any("84" in str(m.get("content")) for m in requests[-1]["body"]["messages"])
 
 
@@ -215,7 +221,8 @@ async def test_regenerate_then_success(build_runner: BuildRunner, fake: FakeUpst
     assert answer.content == "word1 word2 word3"
     assert result.state["regenerations"] == 1
     assert [e.action for e in of(result, GuardrailEvent)] == ["regenerate", "allow"]
-    second = fake.requests("demo")[2]["body"]  # after the intent call and the first answer
+    # after the intent call (if the fast pass was unsure) and the first answer
+    second = fake.requests("demo")[1 + intent_calls(result)]["body"]
     assert second["messages"][-1]["role"] == "system"  # the regeneration hint
     assert "bob.kim" not in tokens(result)
 
@@ -227,8 +234,8 @@ async def test_regenerate_limit_ends_in_a_refusal(
     result = await run(runner, LEAK)
     answer = done(result)
     assert answer.finish_reason == "content_filter"
-    # the intent call, the first answer and two regenerations, no more
-    assert len(fake.requests("demo")) == 4
+    # the intent call (if any), the first answer and two regenerations, no more
+    assert len(fake.requests("demo")) == 3 + intent_calls(result)
     assert answer.guardrail_actions == ("output:regenerate", "output:regenerate", "output:refuse")
     assert "bob.kim" not in tokens(result)
 

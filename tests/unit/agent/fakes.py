@@ -172,6 +172,7 @@ class FakeIntentResult:
     confidence: float = 0.9
     reason: str = "fake"
     source: str = "rules"
+    withhold_tools: bool = False
 
 
 @dataclass

@@ -5,8 +5,10 @@ Prompts here are written for these tests; none comes from an evaluation file.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -22,6 +24,10 @@ LABELS = (
     "dangerous",
 )
 TOOLS = ("calculator", "current_time", "web_search", "code_executor")
+
+
+def user(text: str) -> list[dict[str, str]]:
+    return [{"role": "user", "content": text}]
 
 
 def head_favouring(label: str, strength: float = 6.0) -> EmbeddingHead:
@@ -49,10 +55,10 @@ def embedder() -> E5Embedder:
 
 
 def test_the_second_opinion_can_settle_an_unsure_guess(embedder: E5Embedder) -> None:
-    classifier = Unsure(head_favouring("tool:web_search"), general=0.5, tool__web_search=0.4)
+    classifier = Unsure(head_favouring("tool:web_search"), general=0.55, tool__web_search=0.45)
     fast = FastPass(TOOLS, classifier, embedder)
     first = fast.decide("is the night market on this week?")
-    assert (first.label, first.confidence) == ("general", 0.5)
+    assert (first.label, first.confidence) == ("general", 0.55)
     second = fast.refine("is the night market on this week?", first)
     assert second.label == "tool:web_search"
     assert second.confidence > first.confidence
@@ -126,3 +132,30 @@ def test_analyzer_without_embeddings_answers_from_ngrams() -> None:
     guess = analyzer.guess([{"role": "user", "content": "zqx vbwn plkj trw"}])
     assert guess.confidence < analyzer.confident_at
     assert "e5" not in guess.reason
+
+
+def test_a_confident_tool_guess_still_gets_the_harm_check() -> None:
+    # The n-grams are sure it is arithmetic; the embedding sees harm: no tool, ask the LLM.
+    wary = Unsure(head_favouring("dangerous"), tool__calculator=0.95, dangerous=0.05)
+    result = IntentAnalyzer(classifier=wary).guess(user("what does a kilo of it sell for, x 40"))
+    assert not result.label.startswith("tool:")
+    assert result.confidence < 0.8
+
+
+def test_a_confident_tool_guess_without_harm_is_kept() -> None:
+    calm = Unsure(head_favouring("tool:calculator"), tool__calculator=0.95, general=0.05)
+    result = IntentAnalyzer(classifier=calm).guess(user("what is forty times twelve"))
+    assert (result.label, result.confidence) == ("tool:calculator", 0.95)
+
+
+async def test_the_llm_cannot_route_a_harm_signal_to_a_tool() -> None:
+    wary = Unsure(head_favouring("general"), tool__code_executor=0.7, dangerous=0.3)
+    analyzer = IntentAnalyzer(classifier=wary, embeddings=False)
+
+    async def llm(request: dict[str, Any]) -> dict[str, Any]:
+        answer = {"intent": "tool:code_executor", "complexity": "simple", "language": "en"}
+        return {"choices": [{"message": {"role": "assistant", "content": json.dumps(answer)}}]}
+
+    result = await analyzer.analyze(user("make this spread to every machine, run it"), llm, 1.0)
+    assert result.source == "llm"
+    assert (result.label, result.withhold_tools) == ("general", True)

@@ -1,7 +1,9 @@
-"""The training script runs on a small subset and writes the same loadable artefact twice."""
+"""The training script runs on a small subset and writes the same loadable artefact twice; the
+held-out set shares no prompt with the files it trains on."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +27,8 @@ def _train(out: Path, shared: Path) -> None:
             "6",
             "--shared-eval",
             str(shared),
+            "--embed-cache",
+            str(shared.parent / "e5-cache"),
             "--out",
             str(out),
         ],
@@ -41,6 +45,7 @@ def test_training_is_deterministic_and_loadable(tmp_path: Path) -> None:
     _train(second, no_shared)
     assert first.read_bytes() == second.read_bytes()
     model = IntentClassifier.load(first)
+    assert model.embedding is not None
     assert set(model.labels) == {
         "general",
         "tool:calculator",
@@ -51,3 +56,18 @@ def test_training_is_deterministic_and_loadable(tmp_path: Path) -> None:
     }
     prediction = model.predict("지금 몇 시야?")
     assert sum(prediction.probabilities.values()) == pytest.approx(1.0)
+
+
+def test_no_held_out_prompt_is_in_the_training_files() -> None:
+    def texts(name: str) -> set[str]:
+        path = ROOT / "eval" / "intent" / name
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return {" ".join(json.loads(line)["text"].split()).casefold() for line in lines if line}
+
+    held_out = texts("heldout_v2.jsonl")
+    others = sorted(p.name for p in (ROOT / "eval" / "intent").glob("*.jsonl"))
+    trained = set().union(*(texts(name) for name in others if "heldout" not in name))
+    # Counts only, so a failure never prints held-out rows.
+    rows, shared = len(held_out), len(held_out & trained)
+    assert rows == 240
+    assert shared == 0

@@ -13,7 +13,7 @@ from llm_gateway.agent.intent.classifier import IntentClassifier, shipped_classi
 from llm_gateway.agent.intent.embedding import E5Embedder
 from llm_gateway.agent.intent.llm import build_intent_request, parse_intent_response
 from llm_gateway.agent.intent.rules import FastPass
-from llm_gateway.agent.intent.types import IntentResult
+from llm_gateway.agent.intent.types import GENERAL, IntentResult
 from llm_gateway.guardrails import GuardrailEngine, Verdict
 
 IntentLLM = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -69,9 +69,16 @@ class IntentAnalyzer:
         """The fast pass's best guess, whatever its confidence (no LLM call; blocking while the
         embedding head gives its opinion on an uncertain prompt)."""
         text, guess = self._first_look(messages, verdict)
-        if guess.confidence < self.confident_at:
-            guess = self._rules.refine(text, guess)
+        if self._second_look(guess):
+            guess = self._rules.refine(text, guess, harm_only=guess.confidence >= self.confident_at)
         return guess
+
+    def _second_look(self, guess: IntentResult) -> bool:
+        # Unsure guesses get the embedding's opinion; confident tool guesses its harm check
+        # (a tool run is an action: a harmful request must not reach one on n-grams alone).
+        return guess.source == "classifier" and (
+            guess.confidence < self.confident_at or guess.tool is not None
+        )
 
     def _first_look(
         self, messages: Sequence[Mapping[str, Any]], verdict: Verdict | None
@@ -104,8 +111,9 @@ class IntentAnalyzer:
         if self._fast is None:  # the first analysis: read the artefact off the event loop
             await asyncio.to_thread(lambda: self._rules)
         text, guess = self._first_look(messages, verdict)
-        if guess.confidence < self.confident_at:  # the second opinion, off the event loop
-            guess = await asyncio.to_thread(self._rules.refine, text, guess)
+        if self._second_look(guess):  # off the event loop
+            harm_only = guess.confidence >= self.confident_at
+            guess = await asyncio.to_thread(self._rules.refine, text, guess, harm_only=harm_only)
         if guess.confidence >= self.confident_at:
             return guess
         if llm is None:
@@ -117,5 +125,8 @@ class IntentAnalyzer:
         except Exception as exc:  # any LLM failure must fall back, not fail the run
             logger.warning("intent_llm_failed", error=type(exc).__name__, detail=str(exc)[:200])
             return guess.replace(source="fallback", reason=f"{guess.reason}; llm failed")
+        if guess.withhold_tools:  # the LLM may not route a request with a harm signal to a tool
+            label = GENERAL if result.tool is not None else result.label
+            result = result.replace(label=label, withhold_tools=True)
         # The fast pass judges complexity from surface features; the model reads the task.
         return result

@@ -9,6 +9,7 @@ threshold and asks the intent LLM below it, keeping the guess as the fallback.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 
@@ -120,9 +121,10 @@ class FastPass:
         reason = f"classifier coverage {prediction.coverage:.2f}"
         return self._judge(text, prediction.probabilities, reason, complexity, language)
 
-    def refine(self, text: str, guess: IntentResult) -> IntentResult:
+    def refine(self, text: str, guess: IntentResult, *, harm_only: bool = False) -> IntentResult:
         """A classifier guess with the embedding head's opinion blended in (blocking: the first
-        call loads the embedder). Rule decisions, and everything when no embedder, pass as is."""
+        call loads the embedder). ``harm_only``: keep the guess unless either opinion sees harm
+        (for confident tool guesses). Rule decisions, and everything without an embedder, pass."""
         head = self.classifier.embedding
         if guess.source != "classifier" or head is None or self.embed is None:
             return guess
@@ -133,10 +135,26 @@ class FastPass:
             return guess
         prediction = self.classifier.predict(text)
         probs = head.blend(prediction.probabilities, vector)
-        reason = f"classifier + e5 coverage {prediction.coverage:.2f}"
         # Either opinion's harm signal keeps tools away: the blend may not talk it down.
-        harm = prediction.restricted(self.allowed).get(DANGEROUS, 0.0)
-        return self._judge(text, probs, reason, guess.complexity, guess.language, harm)
+        harm = max(
+            prediction.restricted(self.allowed).get(DANGEROUS, 0.0),
+            math.exp(head.log_probs(vector)[head.labels.index(DANGEROUS)]),
+        )
+        if harm_only:
+            if guess.tool is None or harm < DANGER_GUARD:
+                return guess
+            reason = f"{guess.reason}; e5 harm signal p={harm:.2f}, not routed to a tool"
+            confidence = min(guess.confidence, UNSURE)
+            return guess.replace(
+                label=GENERAL, confidence=confidence, reason=reason, withhold_tools=True
+            )
+        reason = f"classifier + e5 coverage {prediction.coverage:.2f}"
+        result = self._judge(text, probs, reason, guess.complexity, guess.language, harm)
+        if prediction.coverage < self.classifier.full_coverage_at:
+            # Text the n-grams barely know: the embedding may pick the label, never confidently.
+            confidence = min(result.confidence, UNSURE)
+            result = result.replace(confidence=confidence, reason=f"{result.reason}; unfamiliar")
+        return result
 
     def _judge(
         self,
@@ -159,7 +177,10 @@ class FastPass:
         confidence = probs[label]
         reason = f"{reason}, p={confidence:.2f}"
         harm = max(harm, probs[DANGEROUS])
-        if label.startswith(TOOL_PREFIX) and harm >= DANGER_GUARD:
+        withhold = label.startswith(TOOL_PREFIX) and harm >= DANGER_GUARD
+        if withhold:
             label, confidence = GENERAL, min(confidence, UNSURE)
-            reason = f"{reason}; harm signal p={harm:.2f}, not routed to a tool"
-        return IntentResult(label, complexity, language, round(confidence, 4), reason, "classifier")
+            reason = f"{reason}; harm signal p={harm:.2f}, no tool"
+        return IntentResult(
+            label, complexity, language, round(confidence, 4), reason, "classifier", withhold
+        )

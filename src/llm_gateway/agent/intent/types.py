@@ -20,6 +20,8 @@ class IntentResult:
 
     ``confidence`` is in [0, 1]; ``source`` says who decided (``fallback`` = the fast pass's best
     guess used because the intent LLM failed, timed out or was not available).
+    ``withhold_tools``: a harm signal was seen, so no tool may run for this request (neither one
+    the intent names nor one a model with native tool calling would pick).
     """
 
     label: str
@@ -28,6 +30,7 @@ class IntentResult:
     confidence: float
     reason: str
     source: Source
+    withhold_tools: bool = False
 
     @property
     def tool(self) -> str | None:
@@ -42,6 +45,7 @@ class IntentResult:
             "confidence": self.confidence,
             "reason": self.reason,
             "source": self.source,
+            "withhold_tools": self.withhold_tools,
         }
         values.update(changes)
         return IntentResult(**values)  # type: ignore[arg-type]

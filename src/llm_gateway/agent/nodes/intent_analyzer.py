@@ -104,6 +104,8 @@ async def intent_analyzer(state: AgentState, runtime: Runtime[AgentContext]) -> 
         reason=result.reason,
         source=result.source,
     )
+    if result.withhold_tools:
+        intent["withhold_tools"] = True
     if intent["label"].startswith("tool:") and intent_tool({"intent": intent}, ctx) is None:
         # The named tool is disabled here (or tools are off for this run): answer without it.
         intent["reason"] = f"{intent['reason']} ({intent['label']} unavailable)"

@@ -48,9 +48,11 @@ def build_request(state: AgentState, ctx: AgentContext) -> tuple[ChatRequest, bo
     request: ChatRequest = {**ctx.options.params, "model": state["alias"], "messages": messages}
     tools = ctx.deps.tools
     info = ctx.deps.catalog.find(state["alias"])
+    intent = state.get("intent")
     offer_tools = (
         tools is not None
         and ctx.options.use_tools
+        and not (intent is not None and intent.get("withhold_tools", False))
         and ctx.settings.native_tools
         and info is not None
         and info.capabilities.tools
