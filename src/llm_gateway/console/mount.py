@@ -26,5 +26,6 @@ def install(app: FastAPI) -> None:
     console.include_router(routes_admin_ops.router)
     console.routes.append(Mount("/static", app=StaticFiles(directory=STATIC_DIR)))
     console.routes.append(Mount("/api", app=ApiBridge(app.router)))
+    console.include_router(routes_auth.fallback)  # last: any other GET is the 404 page
     app.mount(PREFIX, ConsoleHeaders(console))
     app.add_exception_handler(PageInterrupt, page_interrupted)

@@ -17,6 +17,7 @@ from llm_gateway.services.auth import accounts, password_reset, sessions
 from llm_gateway.services.auth.abuse import client_ip
 
 router = APIRouter()
+fallback = APIRouter()
 
 
 def _ip(request: Request) -> str:
@@ -149,3 +150,9 @@ async def refresh(request: Request, ps: PageDep, _form: FormDep, session: Sessio
             raise AuthenticationError("Session expired: sign in again", code="session_expired")
         ps.principal, ps.refreshed = renewed
     return ps.apply(JSONResponse({"ok": True}))
+
+
+@fallback.get("/{rest:path}")
+async def not_found(request: Request, ps: PageDep, rest: str) -> Response:
+    """Any other /ui address: a 404 page in the page language, with the way back."""
+    return page(request, ps, "not_found.html", status_code=404)

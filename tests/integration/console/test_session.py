@@ -148,3 +148,16 @@ async def test_register_signs_in_and_shows_the_chat(browser: httpx.AsyncClient) 
     chat = await browser.get("/ui/chat")
     assert 'data-testid="model-picker"' in chat.text
     assert csrf_of(chat)
+
+
+async def test_unknown_console_pages_are_a_404_page(browser: httpx.AsyncClient) -> None:
+    missing = await browser.get("/ui/nothing/here?lang=ko")
+    static = await browser.get("/ui/static/missing.js")
+    bridge = await browser.get("/ui/api/nowhere", headers={"x-csrf-token": "c" * 43})
+
+    assert missing.status_code == 404
+    assert 'data-testid="not-found"' in missing.text
+    assert '<html lang="ko">' in missing.text
+    assert static.status_code == 404
+    assert bridge.status_code in (403, 404)  # never a page: the bridge answers JSON
+    assert bridge.headers["content-type"].startswith("application/json")
