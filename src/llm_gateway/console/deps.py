@@ -85,7 +85,8 @@ SignedInDep = Annotated[PageSession, Depends(signed_in)]
 async def admin_only(request: Request, ps: SignedInDep) -> PageSession:
     """The page session of an admin; other users get a 403 page naming the reason."""
     if not ps.user.is_admin:
-        raise PageInterrupt(page(request, ps, "forbidden.html", status_code=403))
+        forbidden = {"key": "forbidden", "testid": "forbidden", "back": "/chat"}
+        raise PageInterrupt(page(request, ps, "message.html", status_code=403, **forbidden))
     return ps
 
 

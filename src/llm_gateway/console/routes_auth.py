@@ -155,4 +155,6 @@ async def refresh(request: Request, ps: PageDep, _form: FormDep, session: Sessio
 @fallback.get("/{rest:path}")
 async def not_found(request: Request, ps: PageDep, rest: str) -> Response:
     """Any other /ui address: a 404 page in the page language, with the way back."""
-    return page(request, ps, "not_found.html", status_code=404)
+    return page(
+        request, ps, "message.html", status_code=404, key="not_found", testid="not-found", back="/"
+    )
