@@ -165,11 +165,19 @@ async def _stream(
     await response.prepare(request)
     try:
         await _frames(state, wire, request, response, prompt, reply, behaviour, knobs)
-    except (asyncio.CancelledError, ConnectionResetError):
-        if behaviour.kind != "disconnect" and not state.closing.is_set():
-            state.aborted_streams += 1  # the client went away mid-stream
+    except asyncio.CancelledError:
+        _count_abort(state, behaviour)
         raise
+    except ConnectionResetError:
+        # The client (the gateway, when this is its demo upstream) closed the stream: a normal
+        # end, not a handler failure for aiohttp to log as an error with a traceback.
+        _count_abort(state, behaviour)
     return response
+
+
+def _count_abort(state: FakeState, behaviour: Behaviour) -> None:
+    if behaviour.kind != "disconnect" and not state.closing.is_set():
+        state.aborted_streams += 1  # the client went away mid-stream
 
 
 async def _frames(

@@ -14,6 +14,8 @@ import httpx
 import orjson
 import uvicorn
 from fastapi import FastAPI
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
 
 from llm_gateway.agent.context import AgentOptions
 from llm_gateway.agent.events import (
@@ -161,3 +163,12 @@ async def chat_events(
     assert response.headers["content-type"].startswith("text/event-stream")
     events, _ = parse_sse(response.text)
     return events
+
+
+async def closed_with(ws: ClientConnection) -> int | None:
+    """The close code the server sent, after reading whatever it sent before closing."""
+    try:
+        while True:
+            await ws.recv()
+    except ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd else None

@@ -16,7 +16,6 @@ import orjson
 import pytest
 from sqlalchemy import select
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
 from llm_gateway.app import create_app
 from llm_gateway.core.database import session_scope
@@ -25,7 +24,12 @@ from llm_gateway.models.usage import UsageRecord
 from tests.backends import Backend
 from tests.integration.auth.helpers import Account, bearer, create_key, make_account
 from tests.integration.chat.conftest import install_agent
-from tests.integration.chat.support import GatedAgent, chat_settings, live_server
+from tests.integration.chat.support import (
+    GatedAgent,
+    chat_settings,
+    closed_with,
+    live_server,
+)
 
 
 class Server:
@@ -73,15 +77,6 @@ async def _turn(ws: ClientConnection, **body: Any) -> list[dict[str, Any]]:
     return events
 
 
-async def _closed_with(ws: ClientConnection) -> int | None:
-    """The close code the server sent, after reading whatever it sent before closing."""
-    try:
-        while True:
-            await ws.recv()
-    except ConnectionClosed as closed:
-        return closed.rcvd.code if closed.rcvd else None
-
-
 async def test_several_turns_over_one_socket_keep_context(server: Server) -> None:
     headers = server.account.headers
     async with connect(server.ws_url, additional_headers=headers) as ws:
@@ -95,7 +90,7 @@ async def test_several_turns_over_one_socket_keep_context(server: Server) -> Non
         echoed = orjson.loads("".join(e["text"] for e in second if e["type"] == "token"))
         assert echoed["messages"][0]["content"] == "I live in Oslo."
         await ws.send(orjson.dumps({"type": "close"}).decode())
-        assert await _closed_with(ws) == 1000
+        assert await closed_with(ws) == 1000
 
 
 async def test_auth_by_first_message_or_query(server: Server) -> None:
@@ -113,12 +108,12 @@ async def test_bad_or_missing_auth_closes_1008(server: Server, first: dict[str, 
     async with connect(server.ws_url) as ws:
         await ws.send(orjson.dumps(first).decode())
         assert (await _recv(ws))["type"] == "error"
-        assert await _closed_with(ws) == 1008
+        assert await closed_with(ws) == 1008
 
 
 async def test_silent_client_is_closed_1008(server: Server) -> None:
     async with connect(server.ws_url) as ws:
-        assert await _closed_with(ws) == 1008
+        assert await closed_with(ws) == 1008
 
 
 @pytest.mark.parametrize(
@@ -130,7 +125,7 @@ async def test_unreadable_frames_close_with_the_right_code(
     async with connect(server.ws_url, additional_headers=server.account.headers) as ws:
         await _recv(ws)
         await ws.send(frame)
-        assert await _closed_with(ws) == code
+        assert await closed_with(ws) == code
 
 
 async def test_turn_errors_are_events_and_the_socket_stays_open(server: Server) -> None:
@@ -231,7 +226,7 @@ async def test_a_key_revoked_mid_session_ends_the_socket(server: Server) -> None
             refused = await _turn(ws, message="still allowed?")
             assert refused[-1]["type"] == "error"
             assert refused[-1]["http_status"] == 401
-            assert await _closed_with(ws) == 1008
+            assert await closed_with(ws) == 1008
 
 
 async def test_deleting_the_conversation_mid_turn_keeps_it_deleted_and_bills_the_turn(
