@@ -151,6 +151,14 @@ def ttft(
     }
 
 
+def _number(cell: str | None) -> float:
+    """A Locust CSV figure; "N/A" (no request of that type finished) reads as 0."""
+    try:
+        return float(cell or 0)
+    except ValueError:
+        return 0.0
+
+
 def locust(host: str, *, seconds: int, tmp: Path, users: int = 16) -> dict[str, object]:
     """A headless Locust run of ``tests/load/locustfile.py``; its per-request-type figures."""
     import csv
@@ -182,9 +190,9 @@ def locust(host: str, *, seconds: int, tmp: Path, users: int = 16) -> dict[str, 
                     "name": f"{row['Type']} {row['Name']}".strip(),
                     "requests": int(row["Request Count"]),
                     "failures": int(row["Failure Count"]),
-                    "p50_ms": float(row["50%"] or 0),
-                    "p99_ms": float(row["99%"] or 0),
-                    "rps": float(row["Requests/s"] or 0),
+                    "p50_ms": _number(row["50%"]),
+                    "p99_ms": _number(row["99%"]),
+                    "rps": _number(row["Requests/s"]),
                 }
             )
     return {"seconds": seconds, "users": users, "rows": rows}
