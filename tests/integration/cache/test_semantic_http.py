@@ -55,6 +55,29 @@ async def test_a_paraphrase_is_a_semantic_hit_and_a_changed_entity_is_not(
     assert r.headers["x-gateway-cache"] in ("semantic", "miss")  # max_tokens changes the key
 
 
+@pytest.mark.parametrize(
+    ("cached", "asked"),
+    [
+        ("Can I take ibuprofen with alcohol?", "Can I not take ibuprofen with alcohol?"),
+        (
+            "How many calories are in 100 grams of rice?",
+            "How many calories are in 300 grams of rice?",
+        ),
+        ("서울에서 부산까지 기차로 얼마나 걸려?", "부산에서 서울까지 기차로 얼마나 걸려?"),
+        ("강아지가 포도를 먹어도 돼?", "강아지가 포도를 먹으면 안 돼?"),
+    ],
+)
+async def test_a_negation_number_or_role_swap_is_not_served(
+    client: httpx.AsyncClient, fake: FakeUpstream, app_state: AppState, cached: str, asked: str
+) -> None:
+    assert (await _ask(client, cached)).headers["x-gateway-cache"] == "miss"
+    assert (await _ask(client, cached)).headers["x-gateway-cache"] == "hit"
+    changed = await _ask(client, asked)
+    assert changed.headers["x-gateway-cache"] == "miss"
+    assert len(fake.requests("sem-up")) == 2  # the changed question went upstream
+    assert app_state.cache.counters.semantic_hits == 0
+
+
 async def test_a_flagged_answer_is_evicted_and_counted(
     client: httpx.AsyncClient, fake: FakeUpstream, app_state: AppState
 ) -> None:

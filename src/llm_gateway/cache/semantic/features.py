@@ -1,63 +1,95 @@
 """Pair features that catch meaning changes a sentence embedding glosses over (English, Korean).
 
-Each is cheap string work on the two prompts: negation, numbers and units, named entities, word
-order and role swaps, the kind of question asked, plus lexical overlap. Together with the
-embeddings' cosine they are the verifier's input (``verifier.py``).
+Each is cheap string work on the two prompts: what the edit between them touches (negation,
+numbers, units, times, named entities, antonyms, the kind of question, which noun carries which
+Korean case particle, word order with the same words) and how big it is, plus lexical overlap.
+Together with the embeddings' cosine they are the verifier's input (``verifier.py``). Korean
+words are compared after their case particles are split off (철수가 / 철수를 → 철수).
 """
 
 from __future__ import annotations
 
-import itertools
+import difflib
 import re
 from collections.abc import Iterable
+
+from llm_gateway.cache.semantic.lexicon import (
+    ANTONYMS,
+    EN_NEGATION,
+    EN_QUESTION,
+    KO_NEGATION,
+    KO_PARTICLES,
+    KO_QUESTION,
+    NUMBER_WORDS,
+    TIME_WORDS,
+    UNIT_WORDS,
+)
+
+# A pair showing any of these is never a hit, whatever its score: each names a change of meaning.
+VETOES = (
+    "numbers_differ",
+    "units_differ",
+    "times_differ",
+    "negation_differs",
+    "antonym_swap",
+    "question_differs",
+    "roles_changed",
+    "slot_substitution",
+    "same_words_reordered",
+)
 
 FEATURE_NAMES = (
     "cosine",
     "word_jaccard",
     "char3_jaccard",
     "length_ratio",
+    "diff_tokens",
+    "slot_substitution",
+    "same_words_reordered",
     "numbers_differ",
-    "number_one_side",
     "units_differ",
+    "times_differ",
     "negation_differs",
+    "antonym_swap",
     "entities_differ",
+    "question_differs",
     "order_changed",
-    "question_word_differs",
+    "roles_changed",
     "korean",
 )
 
-_WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[A-Za-z]+(?:'[a-z]+)?|[\uac00-\ud7a3]+")
+_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[A-Za-z]+(?:'[a-z]+)?|[\uac00-\ud7a3]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_UNIT = re.compile(
-    r"\d\s*(%|percent|km|kg|mg|ml|cm|mm|m|g|l|kb|mb|gb|tb|usd|dollars?|won|원|달러|개|명|살|시|분|초|"
-    r"일|월|년|주|킬로|미터|그램|리터|시간|퍼센트|도|배|번|층|권|장|잔|병)\b",
-    re.IGNORECASE,
-)
-_EN_NEGATION = frozenset(
-    {"not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "without", "cannot"}
-)
-_KO_NEGATION = ("않", "없", "못", "아니", "지마", "지 마", "말고", "마라", "마세요")
-_EN_QUESTION = frozenset({"what", "who", "whom", "whose", "when", "where", "why", "how", "which"})
-_KO_QUESTION = (
-    "누구",
-    "누가",
-    "무엇",
-    "뭐",
-    "뭘",
-    "언제",
-    "어디",
-    "왜",
-    "어떻게",
-    "어떤",
-    "어느",
-    "몇",
-    "얼마",
-)
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_UNIT_AFTER_DIGIT = re.compile(r"\d\s*([A-Za-z%]+|[\uac00-\ud7a3]+)")
+_LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.+#-]*")
+_AUXILIARIES = frozenset(
+    "is are was were am do does did should shall can could will would has have may might".split()
+)
+_STOP = frozenset(
+    "a an the is are was were be do does did to of in on at for and or with my your i you me it "
+    "this that can could should would will please how what".split()
+)
 
 
-def words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
+def _split_particle(word: str) -> tuple[str, str]:
+    """A Korean word's stem and case particle (``("", "")``-free: no particle → ``(word, "")``)."""
+    for particle in KO_PARTICLES:
+        if word.endswith(particle) and len(word) > len(particle):
+            return word[: -len(particle)], particle
+    return word, ""
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased words; Korean words without their case particle."""
+    out = []
+    for word in _TOKEN.findall(text):
+        if _HANGUL.match(word):
+            word = _split_particle(word)[0]
+        elif "'" in word and not word.endswith("n't"):
+            word = word[: word.index("'")]  # what's → what, it'll → it (negations kept whole)
+        out.append(word.lower())
+    return out
 
 
 def _jaccard(a: Iterable[object], b: Iterable[object]) -> float:
@@ -72,64 +104,182 @@ def _char_ngrams(text: str, n: int = 3) -> set[str]:
     return {compact[i : i + n] for i in range(max(len(compact) - n + 1, 1))}
 
 
-def _numbers(text: str) -> set[str]:
-    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+def _numbers(text: str, toks: list[str]) -> set[str]:
+    found = {n.replace(",", "") for n in _NUMBER.findall(text)}
+    found.update(NUMBER_WORDS[t] for t in toks if t in NUMBER_WORDS)
+    return found
 
 
-def _units(text: str) -> set[str]:
-    return {u.lower() for u in _UNIT.findall(text)}
+def _times(text: str, toks: list[str]) -> set[str]:
+    """Time words present (whole English words, Korean word starts)."""
+    found = {TIME_WORDS[t] for t in toks if t in TIME_WORDS}
+    for raw in text.split():
+        found.update(v for k, v in TIME_WORDS.items() if not k.isascii() and raw.startswith(k))
+    return found
 
 
-def _negations(text: str, tokens: list[str]) -> int:
-    count = sum(1 for t in tokens if t in _EN_NEGATION or t.endswith("n't"))
-    count += sum(text.count(marker) for marker in _KO_NEGATION)
-    count += sum(1 for t in tokens if t == "안")
+def _units(text: str, toks: list[str]) -> set[str]:
+    """Units: English unit words anywhere (one letter: after a digit), Korean after a digit."""
+    found = {UNIT_WORDS[t] for t in toks if t in UNIT_WORDS and len(t) > 1 and t.isascii()}
+    for m in _UNIT_AFTER_DIGIT.finditer(text):
+        word = m.group(1).lower()
+        for length in range(len(word), 0, -1):
+            if word[:length] in UNIT_WORDS:
+                found.add(UNIT_WORDS[word[:length]])
+                break
+    return found
+
+
+def _negations(text: str, toks: list[str]) -> int:
+    count = sum(1 for t in toks if t in EN_NEGATION or t.endswith("n't"))
+    count += sum(text.count(marker) for marker in KO_NEGATION)
+    count += sum(1 for t in toks if t == "안")
     return count
 
 
 def _entities(text: str) -> set[str]:
-    """Capitalised words not opening a sentence, and Latin words inside Korean text."""
+    """Capitalised words not opening a sentence, Latin words in Korean text, acronyms."""
+    korean = bool(_HANGUL.search(text))
     found: set[str] = set()
     for sentence in re.split(r"(?<=[.!?])\s+", text):
-        for i, word in enumerate(re.findall(r"[A-Za-z][A-Za-z'-]*", sentence)):
-            if (i > 0 and word[0].isupper()) or (_HANGUL.search(text) and word):
+        for i, word in enumerate(_LATIN_NAME.findall(sentence)):
+            if word == "I":
+                continue
+            if korean or (i > 0 and word[0].isupper()) or (len(word) > 1 and word.isupper()):
                 found.add(word.lower())
     return found
 
 
-def _question_words(text: str, tokens: list[str]) -> set[str]:
-    found = {t for t in tokens if t in _EN_QUESTION}
-    found.update(q for q in _KO_QUESTION if q in text)
+def _entities_differ(a: str, b: str, ta: list[str], tb: list[str]) -> float:
+    """A name on one side that the other side does not mention at all (any case)."""
+    ea = {t for e in _entities(a) for t in tokens(e)}
+    eb = {t for e in _entities(b) for t in tokens(e)}
+    return float(bool(ea - set(tb)) or bool(eb - set(ta)))
+
+
+def _questions(text: str, toks: list[str]) -> set[str]:
+    found = {EN_QUESTION[w] for t in toks if (w := t.split("'")[0]) in EN_QUESTION}
+    if "how" in toks:
+        i = toks.index("how")
+        nxt = toks[i + 1] if i + 1 < len(toks) else ""
+        if nxt in ("much", "many"):
+            found.discard("how")
+            found.add("quantity")
+        elif nxt in ("long", "often", "soon"):
+            found.discard("how")
+            found.add("when")
+    found.update(cls for marker, cls in KO_QUESTION if marker in text)
+    if not found and toks and toks[0] in _AUXILIARIES and toks[1:2] != ["you"]:
+        found.add("yes/no")  # "Should I use a VPN?" asks something else than "How does it work?"
+    elif not found and _HANGUL.search(text) and text.rstrip().endswith("?"):
+        found.add("yes/no")  # 막걸리 칼로리 높아? (no question word) vs 막걸리는 어떻게 만들어?
     return found
 
 
-def _order_changed(ta: list[str], tb: list[str]) -> float:
-    """Same words in another order: unigram overlap high while bigram overlap drops."""
-    if len(ta) < 2 or len(tb) < 2:
+def _questions_differ(a: str, b: str, ta: list[str], tb: list[str]) -> float:
+    """Both ask, but for different things (why vs when); a question word on one side only is not."""
+    qa, qb = _questions(a, ta), _questions(b, tb)
+    return float(bool(qa) and bool(qb) and qa != qb)
+
+
+def _diff(ta: list[str], tb: list[str]) -> tuple[list[str], list[str]]:
+    """Words only in ``a``'s and only in ``b``'s side of the edit between them."""
+    only_a: list[str] = []
+    only_b: list[str] = []
+    matcher = difflib.SequenceMatcher(a=ta, b=tb, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op != "equal":
+            only_a += ta[i1:i2]
+            only_b += tb[j1:j2]
+    return only_a, only_b
+
+
+def _slot_substitution(ta: list[str], tb: list[str]) -> float:
+    """Mostly the same words in the same order, with a short content span swapped for another:
+    the shape of an entity, unit or time swap (numpy → pandas, 대구 → 대전)."""
+    na, nb = [_stem(t) for t in ta], [_stem(t) for t in tb]
+    matcher = difflib.SequenceMatcher(a=na, b=nb, autojunk=False)
+    if matcher.ratio() < 0.5:
         return 0.0
-    uni = _jaccard(ta, tb)
-    bi = _jaccard(itertools.pairwise(ta), itertools.pairwise(tb))
-    return max(uni - bi, 0.0) if uni >= 0.6 else 0.0
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "replace" and i2 - i1 <= 2 and j2 - j1 <= 2:
+            if any(t not in _STOP for t in na[i1:i2] + nb[j1:j2]):
+                return 1.0
+    return 0.0
+
+
+def _stem(token: str) -> str:
+    """Korean words compared by their first two syllables (endings vary: 알려줘 / 알려주세요)."""
+    return token[:2] if _HANGUL.match(token) else token
+
+
+def _antonym_swap(only_a: list[str], only_b: list[str]) -> float:
+    for x in only_a:
+        for y in only_b:
+            if (x, y) in ANTONYMS or (y, x) in ANTONYMS:
+                return 1.0
+            for u, v in ANTONYMS:
+                if not u.isascii() and (
+                    (x.startswith(u) and y.startswith(v)) or (x.startswith(v) and y.startswith(u))
+                ):
+                    return 1.0
+    return 0.0
+
+
+def _order_changed(ta: list[str], tb: list[str]) -> float:
+    """The shared words appear in another order (role swaps; also harmless reorderings)."""
+    in_a = set(tb)
+    shared = list(dict.fromkeys(t for t in ta if t in in_a and t not in _STOP))
+    if len(shared) < 2:
+        return 0.0
+    position = {t: i for i, t in enumerate(tb)}
+    in_b = [position[t] for t in shared]
+    inversions = sum(
+        1 for i in range(len(in_b)) for j in range(i + 1, len(in_b)) if in_b[i] > in_b[j]
+    )
+    return inversions / (len(in_b) * (len(in_b) - 1) / 2)
+
+
+def _roles(text: str) -> dict[str, str]:
+    roles: dict[str, str] = {}
+    for word in text.split():
+        stem, particle = _split_particle(re.sub(r"[^\w]", "", word))
+        if particle and _HANGUL.search(stem):
+            roles[stem] = KO_PARTICLES[particle]
+    return roles
+
+
+def _roles_changed(a: str, b: str) -> float:
+    """Korean: a noun that carries another case role (철수가 영희를 → 영희가 철수를)."""
+    ra, rb = _roles(a), _roles(b)
+    shared = set(ra) & set(rb)
+    return float(any(ra[s] != rb[s] and "topic" not in (ra[s], rb[s]) for s in shared))
 
 
 def pair_features(a: str, b: str, cosine: float) -> list[float]:
     """The ``FEATURE_NAMES`` values for prompts ``a`` and ``b`` whose embeddings have ``cosine``."""
-    ta, tb = words(a), words(b)
-    na, nb = _numbers(a), _numbers(b)
-    qa, qb = _question_words(a, ta), _question_words(b, tb)
+    ta, tb = tokens(a), tokens(b)
+    only_a, only_b = _diff(ta, tb)
+    word_jaccard = _jaccard(ta, tb)
+    diff_tokens = len(only_a) + len(only_b)
     korean = bool(_HANGUL.search(a) or _HANGUL.search(b))
-    length = min(len(a), len(b)) / max(len(a), len(b), 1)
+    order = _order_changed(ta, tb)
     return [
         cosine,
-        _jaccard(ta, tb),
+        word_jaccard,
         _jaccard(_char_ngrams(a), _char_ngrams(b)),
-        length,
-        float(na != nb),
-        float(bool(na) != bool(nb)),
-        float(_units(a) != _units(b)),
+        min(len(a), len(b)) / max(len(a), len(b), 1),
+        min(diff_tokens, 12) / 12,
+        _slot_substitution(ta, tb),
+        float((word_jaccard >= 0.8 and order > 0) or (word_jaccard >= 0.3 and order >= 0.15)),
+        float(_numbers(a, ta) != _numbers(b, tb)),
+        float(_units(a, ta) != _units(b, tb)),
+        float(_times(a, ta) != _times(b, tb)),
         float((_negations(a, ta) % 2) != (_negations(b, tb) % 2)),
-        float(_entities(a) != _entities(b)),
-        _order_changed(ta, tb),
-        float(qa != qb),
+        _antonym_swap(only_a, only_b),
+        _entities_differ(a, b, ta, tb),
+        _questions_differ(a, b, ta, tb),
+        order,
+        _roles_changed(a, b),
         float(korean),
     ]

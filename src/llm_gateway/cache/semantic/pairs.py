@@ -27,13 +27,17 @@ class Pair:
     source: str
 
 
-def load_pairs(path: Path, *, limit: int | None = None, seed: int = 13) -> list[Pair]:
-    """The file's pairs; with ``limit``, a label-stratified random sample of that size."""
+def load_pairs(
+    path: Path, *, limit: int | None = None, seed: int = 13, splits: frozenset[str] | None = None
+) -> list[Pair]:
+    """The file's pairs (only ``splits`` if rows name one); ``limit``: a label-stratified sample."""
     pairs: list[Pair] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         row = orjson.loads(line)
+        if splits is not None and row.get("split") not in (None, *splits):
+            continue
         a, b = str(row["a"]), str(row["b"])
         lang = row.get("lang") or ("ko" if any("\uac00" <= ch <= "\ud7a3" for ch in a) else "en")
         pairs.append(Pair(a, b, int(row["label"]), str(lang), str(row.get("source") or path.stem)))
@@ -43,26 +47,49 @@ def load_pairs(path: Path, *, limit: int | None = None, seed: int = 13) -> list[
     positives = [p for p in pairs if p.label == 1]
     negatives = [p for p in pairs if p.label == 0]
     share = round(limit * len(positives) / len(pairs))
-    sample = rng.sample(positives, min(share, len(positives)))
-    sample += rng.sample(negatives, min(limit - len(sample), len(negatives)))
+    rng.shuffle(positives)  # shuffle-then-take: a smaller limit gives a subset of a larger one
+    rng.shuffle(negatives)
+    sample = positives[:share]
+    sample += negatives[: limit - len(sample)]
     rng.shuffle(sample)
     return sample
 
 
-def embed_pairs(
-    pairs: list[Pair], embedder: Embedder, cache_dir: Path | None, *, batch: int = 32
-) -> tuple[Vectors, Vectors]:
-    """Vectors of every ``a`` and every ``b``, read from / written to ``cache_dir``."""
-    texts = [p.a for p in pairs] + [p.b for p in pairs]
-    digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:24]
-    path = None if cache_dir is None else cache_dir / f"emb-{digest}.npz"
+def embed_texts(
+    texts: list[str], embedder: Embedder, cache_dir: Path | None, *, batch: int = 32
+) -> Vectors:
+    """One vector per text; vectors already computed are read from ``cache_dir/texts.npz``."""
+    path = None if cache_dir is None else cache_dir / "texts.npz"
+    known: dict[str, Vectors] = {}
     if path is not None and path.exists():
-        vectors = np.load(path)["v"]
-    else:
-        parts = [embedder.embed(texts[i : i + batch]) for i in range(0, len(texts), batch)]
-        vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez_compressed(path, v=vectors)
+        data = np.load(path)
+        known = dict(zip(data["k"].tolist(), data["v"], strict=True))
+    keys = [hashlib.sha256(t.encode()).hexdigest()[:32] for t in texts]
+    missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in known))
+    for i in range(0, len(missing), batch):
+        chunk = missing[i : i + batch]
+        for text, vector in zip(chunk, embedder.embed(chunk), strict=True):
+            known[hashlib.sha256(text.encode()).hexdigest()[:32]] = vector
+        if path is not None and (i // batch) % 20 == 19:
+            _save(path, known)
+    if path is not None and missing:
+        _save(path, known)
+    if not texts:
+        return np.zeros((0, embedder.dim), np.float32)
+    return np.stack([known[k] for k in keys]).astype(np.float32)
+
+
+def _save(path: Path, known: dict[str, Vectors]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, k=np.array(list(known)), v=np.stack(list(known.values())))
+    tmp.replace(path)
+
+
+def embed_pairs(
+    pairs: list[Pair], embedder: Embedder, cache_dir: Path | None
+) -> tuple[Vectors, Vectors]:
+    """Vectors of every ``a`` and every ``b`` (cached per text in ``cache_dir``)."""
+    vectors = embed_texts([p.a for p in pairs] + [p.b for p in pairs], embedder, cache_dir)
     n = len(pairs)
     return vectors[:n], vectors[n:]

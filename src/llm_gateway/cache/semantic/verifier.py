@@ -1,8 +1,10 @@
-"""The second stage of a semantic hit: a small logistic pair classifier over ``features.py``.
+"""The second stage of a semantic hit: a small tree-ensemble pair classifier over ``features.py``.
 
-Its weights are trained by ``scripts/train_cache_verifier.py`` and shipped in the package as
-``verifier_weights.json`` (feature standardisation, coefficients, and per-language thresholds
-chosen on the training sources for the target false-hit rate).
+Trained by ``scripts/train_cache_verifier.py`` (gradient-boosted trees, depth 3) and shipped as
+``verifier_weights.json``: the trees as plain rows, evaluated here in Python (~0.1 ms a pair, no
+scikit-learn at run time), plus per-language decision thresholds chosen on development pairs for
+a false-hit target, and the cosine under which a candidate is not even scored. Some features
+are vetoes (``features.VETOES``): a pair that shows one is rejected before the trees are asked.
 """
 
 from __future__ import annotations
@@ -13,26 +15,39 @@ from pathlib import Path
 
 import orjson
 
-from llm_gateway.cache.semantic.features import FEATURE_NAMES, pair_features
+from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES, pair_features
 
 WEIGHTS_FILE = Path(__file__).with_name("verifier_weights.json")
+
+# One tree node: feature, threshold, left, right, leaf value, is_leaf, missing goes left.
+Node = tuple[int, float, int, int, float, int, int]
 
 
 @dataclass(frozen=True, slots=True)
 class VerifierModel:
-    """Standardise, dot, sigmoid."""
+    """Sum the trees' leaves, sigmoid."""
 
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    coef: tuple[float, ...]
-    intercept: float
+    trees: tuple[tuple[Node, ...], ...]
+    baseline: float
     thresholds: dict[str, float]  # per language ("en", "ko") on the probability
     cosine_floor: float  # candidates under this cosine are never hits
+    vetoes: tuple[int, ...] = ()  # feature indexes: any of them set → probability 0
 
     def probability(self, features: list[float]) -> float:
-        z = self.intercept
-        for x, m, s, w in zip(features, self.mean, self.scale, self.coef, strict=True):
-            z += w * (x - m) / s
+        """P(same meaning); 0 when a veto feature fires (a negation, number, role... changed)."""
+        if any(features[i] for i in self.vetoes):
+            return 0.0
+        return self.tree_probability(features)
+
+    def tree_probability(self, features: list[float]) -> float:
+        z = self.baseline
+        for tree in self.trees:
+            node = tree[0]
+            while not node[5]:
+                value = features[node[0]]
+                go_left = node[6] if math.isnan(value) else value <= node[1]
+                node = tree[node[2] if go_left else node[3]]
+            z += node[4]
         return 1.0 / (1.0 + math.exp(-max(min(z, 60.0), -60.0)))
 
     def threshold(self, language: str) -> float:
@@ -48,13 +63,19 @@ class VerifierModel:
 def load_verifier(path: Path | None = None) -> VerifierModel:
     """The shipped (or a given) model; a file for other features is refused."""
     data = orjson.loads((path or WEIGHTS_FILE).read_bytes())
-    if tuple(data["features"]) != FEATURE_NAMES:
+    if tuple(data["features"]) != FEATURE_NAMES or data.get("kind") != "trees":
         raise ValueError(f"{path or WEIGHTS_FILE}: trained for other features; retrain it")
+    trees = tuple(
+        tuple(
+            (int(f), float(t), int(lo), int(hi), float(v), int(leaf), int(ml))
+            for f, t, lo, hi, v, leaf, ml in tree
+        )
+        for tree in data["trees"]
+    )
     return VerifierModel(
-        mean=tuple(data["mean"]),
-        scale=tuple(data["scale"]),
-        coef=tuple(data["coef"]),
-        intercept=float(data["intercept"]),
+        trees=trees,
+        baseline=float(data["baseline"]),
         thresholds={k: float(v) for k, v in data["thresholds"].items()},
         cosine_floor=float(data["cosine_floor"]),
+        vetoes=tuple(FEATURE_NAMES.index(name) for name in data.get("vetoes", VETOES)),
     )

@@ -1,0 +1,163 @@
+"""Word lists behind the verifier's features (English and Korean): small, hand-written, stable.
+
+Changing a list changes what the shipped verifier weights were trained on: retrain
+(``scripts/train_cache_verifier.py``) after editing.
+"""
+
+from __future__ import annotations
+
+EN_NEGATION = frozenset(
+    {"not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "without", "cannot"}
+)
+# Korean negation: the 안/못 adverbs are counted as words; these as substrings.
+KO_NEGATION = ("않", "없", "못", "아니", "지마", "지 마", "말고", "마라", "마세요", "말아")
+
+# Question word → the kind of answer asked for (what/which alike).
+EN_QUESTION = {
+    "what": "what",
+    "which": "what",
+    "who": "who",
+    "whom": "who",
+    "whose": "who",
+    "when": "when",
+    "where": "where",
+    "why": "why",
+    "how": "how",
+}
+KO_QUESTION = (
+    ("누구", "who"),
+    ("누가", "who"),
+    ("언제", "when"),
+    ("어디", "where"),
+    ("왜", "why"),
+    ("어째서", "why"),
+    ("어떻게", "how"),
+    ("몇", "quantity"),
+    ("얼마", "quantity"),
+    ("무엇", "what"),
+    ("뭐", "what"),
+    ("뭘", "what"),
+    ("무슨", "what"),
+    ("어떤", "what"),
+)
+
+# Case particles, longest first, mapped to the role they mark.
+KO_PARTICLES = {
+    "에게서": "source",
+    "한테서": "source",
+    "으로부터": "source",
+    "로부터": "source",
+    "에서부터": "source",
+    "에서": "source",
+    "까지": "goal",
+    "에게": "dative",
+    "한테": "dative",
+    "께서": "subject",
+    "으로": "direction",
+    "이랑": "with",
+    "하고": "with",
+    "은": "topic",
+    "는": "topic",
+    "이": "subject",
+    "가": "subject",
+    "을": "object",
+    "를": "object",
+    "로": "direction",
+    "와": "with",
+    "과": "with",
+    "랑": "with",
+    "의": "of",
+    "에": "at",
+    "보다": "than",
+    "부터": "source",
+    "처럼": "like",
+    "만큼": "like",
+}
+KO_PARTICLES = dict(sorted(KO_PARTICLES.items(), key=lambda item: -len(item[0])))
+
+NUMBER_WORDS = {
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "twenty": "20",
+    "thirty": "30",
+    "hundred": "100",
+    "thousand": "1000",
+    "million": "1000000",
+    "하나": "1",
+    "한": "1",
+    "두": "2",
+    "세": "3",
+    "네": "4",
+    "둘": "2",
+    "셋": "3",
+    "넷": "4",
+    "다섯": "5",
+    "여섯": "6",
+    "일곱": "7",
+    "여덟": "8",
+    "아홉": "9",
+    "열": "10",
+    "스물": "20",
+    "서른": "30",
+    "마흔": "40",
+    "쉰": "50",
+}
+
+_UNITS = {
+    "length": "km kilometer kilometers kilometre mile miles meter meters metre m cm mm inch inches "
+    "foot feet ft yard yards 킬로미터 마일 미터 센티 인치 피트 야드",
+    "mass": "kg kilogram kilograms g gram grams pound pounds lb lbs ounce ounces oz mg "
+    "킬로그램 그램 파운드 온스 근",
+    "volume": "l liter liters litre ml cup cups pint pints gallon gallons tablespoon tablespoons "
+    "teaspoon teaspoons 리터 밀리리터 컵 파인트 갤런 큰술 작은술",
+    "temp": "celsius fahrenheit kelvin 섭씨 화씨",
+    "money": "dollar dollars usd euro euros eur won krw yen pound sterling 달러 유로 엔 원",
+    "data": "kb mb gb tb bytes bits 킬로바이트 메가바이트 기가바이트 테라바이트",
+    "duration": "second seconds minute minutes hour hours day days week weeks month months "
+    "year years 초 분 시간 일 주 개월 년",
+    "percent": "percent percentage points %",
+}
+UNIT_WORDS = {word: f"{kind}:{word}" for kind, words in _UNITS.items() for word in words.split()}
+
+_TIMES = (
+    "yesterday today tomorrow tonight morning afternoon evening night noon midnight am pm "
+    "monday tuesday wednesday thursday friday saturday sunday weekend weekday "
+    "january february march april may june july august september october november december "
+    "spring summer autumn winter "
+    "어제 그제 오늘 내일 모레 아침 점심 저녁 밤 새벽 오전 오후 월요일 화요일 수요일 목요일 "
+    "금요일 토요일 일요일 주말 평일 봄 여름 가을 겨울 작년 올해 내년 지난주 다음주 이번주 "
+    "전에 후에 이전 이후"
+)
+TIME_WORDS = {word: word for word in _TIMES.split()}
+
+_ANTONYM_PAIRS = (
+    "good bad|before after|high low|increase decrease|open close|buy sell|hot cold|more less|"
+    "first last|start stop|add remove|create delete|win lose|rise fall|cheap expensive|"
+    "early late|up down|"
+    "best worst|maximum minimum|max min|larger smaller|bigger smaller|higher lower|always never|"
+    "old new|young old|men women|man woman|boy girl|male female|left right|north south|"
+    "east west|import export|safe dangerous|safe unsafe|legal illegal|healthy unhealthy|"
+    "fast slow|easy hard|easy difficult|long short|heavy light|rich poor|gain lose|"
+    "accept reject|encrypt decrypt|upload download|push pull|send receive|enable disable|"
+    "install uninstall|on off|in out|with without|true false|positive negative|pros cons|"
+    "benefits risks|advantages disadvantages|love hate|like dislike|rise set|sunrise sunset|"
+    "ascending descending|inner outer|input output|private public|client server|"
+    "좋 나쁘|좋아 싫어|많 적|크 작|높 낮|비싸 싸|열 닫|사 팔|늘 줄|이전 이후|처음 마지막|"
+    "남자 여자|오른쪽 왼쪽|위 아래|길 짧|빠르 느리|쉽 어렵|덥 춥|뜨거 차가|무거 가벼|"
+    "입금 출금|수입 수출|장점 단점|찬성 반대|시작 종료|추가 삭제|상승 하락|증가 감소|"
+    "엄마 아빠|오르 내리|뜨 지|켜 끄|올리 내리|이기 지|받 보내|성공 실패|합격 불합격|"
+    "오름차순 내림차순|최대 최소|흑자 적자|부작용 효과|전기 후기|초기 후기|초기 말기|"
+    "시작 마감|시작 끝|전날 다음날|포함 제외|include exclude|import export|"
+    "전 후|앞 뒤|상승 하락"
+)
+ANTONYMS = frozenset((pair.split()[0], pair.split()[1]) for pair in _ANTONYM_PAIRS.split("|"))
