@@ -14,166 +14,46 @@ from collections.abc import Callable, Sequence
 
 Edit = Callable[[str, random.Random, Sequence[str]], str | None]
 
-_EN_ANTONYMS = [
-    ("good", "bad"),
-    ("high", "low"),
-    ("increase", "decrease"),
-    ("before", "after"),
-    ("open", "close"),
-    ("buy", "sell"),
-    ("hot", "cold"),
-    ("more", "less"),
-    ("first", "last"),
-    ("start", "stop"),
-    ("add", "remove"),
-    ("create", "delete"),
-    ("win", "lose"),
-    ("rise", "fall"),
-    ("cheap", "expensive"),
-    ("early", "late"),
-    ("up", "down"),
-    ("best", "worst"),
-    ("maximum", "minimum"),
-    ("larger", "smaller"),
-    ("higher", "lower"),
-    ("always", "never"),
-    ("old", "new"),
-    ("young", "old"),
-    ("men", "women"),
-    ("man", "woman"),
-    ("boy", "girl"),
-    ("left", "right"),
-    ("north", "south"),
-    ("east", "west"),
-    ("import", "export"),
-    ("safe", "dangerous"),
-    ("legal", "illegal"),
-    ("healthy", "unhealthy"),
-    ("fast", "slow"),
-    ("easy", "hard"),
-    ("long", "short"),
-    ("heavy", "light"),
-    ("rich", "poor"),
-    ("gain", "lose"),
-    ("accept", "reject"),
-    ("encrypt", "decrypt"),
-    ("upload", "download"),
-    ("push", "pull"),
-]
-_KO_ANTONYMS = [
-    ("좋", "나쁘"),
-    ("많", "적"),
-    ("크", "작"),
-    ("높", "낮"),
-    ("비싸", "싸"),
-    ("열", "닫"),
-    ("사", "팔"),
-    ("늘", "줄"),
-    ("이전", "이후"),
-    ("처음", "마지막"),
-    ("남자", "여자"),
-    ("오른쪽", "왼쪽"),
-    ("위", "아래"),
-    ("전", "후"),
-    ("길", "짧"),
-    ("빠르", "느리"),
-    ("쉽", "어렵"),
-    ("덥", "춥"),
-    ("뜨거", "차가"),
-    ("무거", "가벼"),
-    ("아침", "저녁"),
-    ("오전", "오후"),
-    ("입금", "출금"),
-    ("수입", "수출"),
-    ("장점", "단점"),
-    ("찬성", "반대"),
-    ("시작", "종료"),
-    ("추가", "삭제"),
-    ("상승", "하락"),
-    ("증가", "감소"),
-    ("엄마", "아빠"),
-]
-_EN_QWORDS = ["what", "where", "when", "why", "who", "how", "which"]
-_KO_QWORDS = ["왜", "언제", "어디서", "누가", "어떻게", "무엇을", "몇 번"]
-_EN_TIMES = [
-    "yesterday",
-    "today",
-    "tomorrow",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "morning",
-    "evening",
-    "night",
-    "january",
-    "march",
-    "june",
-    "july",
-    "october",
-    "december",
-    "last week",
-    "next week",
-    "last year",
-    "next year",
-]
-_KO_TIMES = [
-    "어제",
-    "오늘",
-    "내일",
-    "모레",
-    "월요일",
-    "화요일",
-    "수요일",
-    "금요일",
-    "토요일",
-    "일요일",
-    "아침",
-    "저녁",
-    "밤",
-    "지난주",
-    "다음 주",
-    "작년",
-    "내년",
-    "1월",
-    "6월",
-    "12월",
-]
-_EN_UNITS = [
-    ("km", "miles"),
-    ("kilometers", "miles"),
-    ("kg", "pounds"),
-    ("grams", "ounces"),
-    ("liters", "gallons"),
-    ("meters", "feet"),
-    ("celsius", "fahrenheit"),
-    ("hours", "minutes"),
-    ("days", "weeks"),
-    ("months", "years"),
-    ("dollars", "euros"),
-    ("percent", "points"),
-    ("cups", "tablespoons"),
-    ("inches", "centimeters"),
-    ("mb", "gb"),
-]
-_KO_UNITS = [
-    ("킬로미터", "마일"),
-    ("킬로그램", "파운드"),
-    ("그램", "온스"),
-    ("리터", "갤런"),
-    ("미터", "피트"),
-    ("시간", "분"),
-    ("일", "주"),
-    ("개월", "년"),
-    ("원", "달러"),
-    ("컵", "큰술"),
-    ("층", "호"),
-    ("명", "개"),
-    ("번", "배"),
-]
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    return [(p.split()[0], p.split()[1]) for p in text.split("|")]
+
+
+_EN_ANTONYMS = _pairs(
+    "good bad|high low|increase decrease|before after|open close|buy sell|hot cold|"
+    "more less|first last|start stop|add remove|create delete|win lose|rise fall|"
+    "cheap expensive|early late|up down|best worst|maximum minimum|larger smaller|"
+    "higher lower|always never|old new|young old|men women|man woman|boy girl|"
+    "left right|north south|east west|import export|safe dangerous|legal illegal|"
+    "healthy unhealthy|fast slow|easy hard|long short|heavy light|rich poor|"
+    "gain lose|accept reject|encrypt decrypt|upload download|push pull"
+)
+_KO_ANTONYMS = _pairs(
+    "좋 나쁘|많 적|크 작|높 낮|비싸 싸|열 닫|사 팔|늘 줄|이전 이후|처음 마지막|남자 여자|"
+    "오른쪽 왼쪽|위 아래|전 후|길 짧|빠르 느리|쉽 어렵|덥 춥|뜨거 차가|무거 가벼|"
+    "아침 저녁|오전 오후|입금 출금|수입 수출|장점 단점|찬성 반대|시작 종료|추가 삭제|"
+    "상승 하락|증가 감소|엄마 아빠"
+)
+_EN_QWORDS = "what|where|when|why|who|how|which".split("|")
+_KO_QWORDS = "왜|언제|어디서|누가|어떻게|무엇을|몇 번".split("|")
+_EN_TIMES = (
+    "yesterday|today|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|"
+    "sunday|morning|evening|night|january|march|june|july|october|december|last week|"
+    "next week|last year|next year"
+).split("|")
+_KO_TIMES = (
+    "어제|오늘|내일|모레|월요일|화요일|수요일|금요일|토요일|일요일|아침|저녁|밤|지난주|"
+    "다음 주|작년|내년|1월|6월|12월"
+).split("|")
+_EN_UNITS = _pairs(
+    "km miles|kilometers miles|kg pounds|grams ounces|liters gallons|meters feet|"
+    "celsius fahrenheit|hours minutes|days weeks|months years|dollars euros|"
+    "percent points|cups tablespoons|inches centimeters|mb gb"
+)
+_KO_UNITS = _pairs(
+    "킬로미터 마일|킬로그램 파운드|그램 온스|리터 갤런|미터 피트|시간 분|"
+    "일 주|개월 년|원 달러|컵 큰술|층 호|명 개|번 배"
+)
 _EN_NEG = [
     (r"\b(is|are|was|were|can|could|should|would|will|do|does|did|has|have)\b", r"\1 not"),
 ]
