@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -17,18 +16,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from tests.backends import Backend
+from tests.processes import free_port, stop, wait_until_up
 
 MASTER_KEY = "sk-clients-test-master-key-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @dataclass(frozen=True)
@@ -62,7 +53,9 @@ def gateway_env(backend: Backend, **extra: str) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def serve(env: dict[str, str], cwd: Path) -> AsyncIterator[RunningGateway]:
+async def serve(
+    env: dict[str, str], cwd: Path, *, ready_timeout_s: float = 60.0
+) -> AsyncIterator[RunningGateway]:
     """``llm-gateway serve`` in a subprocess until the block ends; waits for /health/ready."""
     log = cwd / f"gateway-{env['LLMGW_SERVER__PORT']}.log"
     script = Path(sys.executable).with_name("llm-gateway")
@@ -72,26 +65,7 @@ async def serve(env: dict[str, str], cwd: Path) -> AsyncIterator[RunningGateway]
         )
     base = f"http://127.0.0.1:{env['LLMGW_SERVER__PORT']}"
     try:
-        async with httpx.AsyncClient(base_url=base) as client:
-            for _ in range(600):
-                if process.returncode is not None:
-                    raise RuntimeError(
-                        f"gateway exited with {process.returncode}:\n{log.read_text()}"
-                    )
-                try:
-                    if (await client.get("/health/ready")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError(f"gateway did not start within 60 s:\n{log.read_text()}")
+        await wait_until_up(process, base, timeout_s=ready_timeout_s, log=log)
         yield RunningGateway(base, log)
     finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                await asyncio.wait_for(process.wait(), 30)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await stop(process)

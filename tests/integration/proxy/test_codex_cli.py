@@ -13,20 +13,17 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
-import sys
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.backends import Backend
 from tests.conftest import truncate_all
+from tests.integration.clients.gateway import RunningGateway, gateway_env, serve
 
 CODEX_VERSION = "0.171.0"  # keep in step with scripts/client-deps.sh
 REPO = Path(__file__).resolve().parents[3]
@@ -47,13 +44,6 @@ stream_max_retries = 0
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 @pytest.fixture(scope="module")
 def codex() -> Path:
     if not CODEX.exists():
@@ -67,60 +57,19 @@ def codex() -> Path:
     return CODEX
 
 
-@dataclass(frozen=True)
-class Gateway:
-    base_url: str
-    log: Path
-
-
 @pytest.fixture
-async def served(backend: Backend, tmp_path: Path) -> AsyncIterator[Gateway]:
+async def served(backend: Backend, tmp_path: Path) -> AsyncIterator[RunningGateway]:
     """``llm-gateway serve`` in a subprocess (shipped registry, demo upstream), until teardown."""
-    port = _free_port()
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "LLMGW_ENVIRONMENT": "test",
-        "LLMGW_DATABASE_URL": backend.database_url,
-        "LLMGW_DATABASE__MIGRATE_ON_START": "false",
-        "LLMGW_STORE__NAMESPACE": f"{backend.namespace}codex-{uuid.uuid4().hex[:8]}:",
-        "LLMGW_SECURITY__MASTER_KEY": MASTER_KEY,
-        "LLMGW_SERVER__PORT": str(port),
-        "LLMGW_PROVIDERS__DEMO_UPSTREAM_PORT": str(_free_port()),
-        "LLMGW_PROVIDERS__MODELS_FILE": str(REPO / "config" / "models.yaml"),
-        "LLMGW_TOOLS__CODE_EXECUTOR_MODE": "disabled",
-    }
-    if backend.redis_url:
-        env["LLMGW_REDIS_URL"] = backend.redis_url
-    log = tmp_path / "gateway.log"
-    script = Path(sys.executable).with_name("llm-gateway")
-    with log.open("wb") as out:
-        process = await asyncio.create_subprocess_exec(
-            str(script), "serve", env=env, cwd=tmp_path, stdout=out, stderr=out
-        )
-    base = f"http://127.0.0.1:{port}"
+    env = gateway_env(
+        backend,
+        HOME=str(tmp_path),
+        LLMGW_SECURITY__MASTER_KEY=MASTER_KEY,
+        LLMGW_TELEMETRY__LOG_JSON="false",  # _responses_calls reads the console access log
+    )
     try:
-        async with httpx.AsyncClient(base_url=base) as client:
-            for _ in range(900):
-                if process.returncode is not None:
-                    raise RuntimeError(f"gateway exited:\n{log.read_text()}")
-                try:
-                    if (await client.get("/health/ready")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError(f"gateway did not start within 90 s:\n{log.read_text()}")
-        yield Gateway(base, log)
+        async with serve(env, tmp_path, ready_timeout_s=90) as gateway:
+            yield gateway
     finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                await asyncio.wait_for(process.wait(), 30)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
         await truncate_all(backend.database_url)
 
 
@@ -179,7 +128,7 @@ def workdir(tmp_path: Path) -> Path:
     return path
 
 
-def _responses_calls(gateway: Gateway) -> list[str]:
+def _responses_calls(gateway: RunningGateway) -> list[str]:
     return [
         line
         for line in gateway.log.read_text(errors="replace").splitlines()
@@ -188,7 +137,7 @@ def _responses_calls(gateway: Gateway) -> list[str]:
 
 
 async def test_codex_exec_answers_through_the_responses_api(
-    codex: Path, served: Gateway, tmp_path: Path, workdir: Path
+    codex: Path, served: RunningGateway, tmp_path: Path, workdir: Path
 ) -> None:
     run = await _exec(codex, _codex_home(tmp_path, served.base_url), workdir, "hello codex")
     assert run.returncode == 0, run.stderr + json.dumps(run.events)
@@ -200,7 +149,7 @@ async def test_codex_exec_answers_through_the_responses_api(
 
 
 async def test_codex_runs_a_tool_and_answers_from_its_output(
-    codex: Path, served: Gateway, tmp_path: Path, workdir: Path
+    codex: Path, served: RunningGateway, tmp_path: Path, workdir: Path
 ) -> None:
     """function_call → Codex runs the command → function_call_output → the model's answer."""
     run = await _exec(
@@ -221,7 +170,7 @@ async def test_codex_runs_a_tool_and_answers_from_its_output(
 
 
 async def test_codex_with_web_search_on_gets_a_clear_refusal(
-    codex: Path, served: Gateway, tmp_path: Path, workdir: Path
+    codex: Path, served: RunningGateway, tmp_path: Path, workdir: Path
 ) -> None:
     config = CONFIG.replace('web_search = "disabled"\n', "")
     run = await _exec(codex, _codex_home(tmp_path, served.base_url, config), workdir, "hi")
