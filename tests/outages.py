@@ -35,23 +35,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
-import httpx
 import pytest
 
 from llm_gateway.core.config import DatabaseSettings
 from llm_gateway.core.migrations import upgrade
+from tests.processes import free_port, stop, wait_until_up
 from tests.system_tools import missing_tool
 
 PG_BIN = Path(os.environ.get("LLMGW_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wait_for_port(port: int, timeout_s: float = 20.0) -> None:
@@ -245,23 +237,10 @@ async def gateway_process(env: dict[str, str], cwd: Path) -> AsyncIterator[Gatew
     )  # fmt: skip
     served = GatewayProcess(process, port)
     try:
-        async with httpx.AsyncClient(base_url=served.base_url) as client:
-            for _ in range(600):
-                if process.returncode is not None:
-                    raise RuntimeError(f"gateway exited with {process.returncode}")
-                try:
-                    if (await client.get("/health/live")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError("gateway did not start within 60 s")
+        await wait_until_up(process, served.base_url, "/health/live")
         yield served
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await stop(process, grace_s=0)
 
 
 _database_counter = iter(range(1, 1_000_000))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -18,22 +17,16 @@ import pytest
 from llm_gateway.fake_upstream import FakeUpstream
 from tests.backends import Backend
 from tests.integration.quotas.support import MASTER, MASTER_KEY, chat, write_registry
+from tests.processes import free_port, stop, wait_until_up
 
 pytestmark = pytest.mark.slow  # two gateway processes start: ~20 s
 LIMIT = 10
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 @asynccontextmanager
 async def gateway_process(env: dict[str, str], cwd: Path) -> AsyncIterator[str]:
     """``uvicorn llm_gateway.app:create_app`` in a subprocess; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -52,27 +45,10 @@ async def gateway_process(env: dict[str, str], cwd: Path) -> AsyncIterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient(base_url=base) as client:
-            for _ in range(600):
-                if process.returncode is not None:
-                    raise RuntimeError(f"gateway exited with {process.returncode}")
-                try:
-                    if (await client.get("/health/live")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError("gateway did not start within 60 s")
+        await wait_until_up(process, base, "/health/live")
         yield base
     finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                await asyncio.wait_for(process.wait(), 30)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await stop(process)
 
 
 async def test_two_processes_on_one_redis_admit_exactly_the_limit(

@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -22,6 +21,7 @@ import pytest
 
 from llm_gateway.core.config import PROJECT_ROOT
 from tests.backends import Backend
+from tests.processes import free_port
 from tests.system_tools import missing_tool
 
 NGINX = shutil.which("nginx") or next(
@@ -34,13 +34,6 @@ def require_nginx() -> str:
     if NGINX is None:
         missing_tool("nginx")
     return NGINX
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @dataclass
