@@ -59,10 +59,13 @@ async def console(
     """``llm-gateway serve`` for this module's tests (accounts are unique per test)."""
     cwd = tmp_path_factory.mktemp("console")
     env = gateway_env(backend, **FAST_ARGON2)
+    base = f"http://127.0.0.1:{env['LLMGW_SERVER__PORT']}"
+    # Reset e-mails go to the log (the test environment's notifier) with a link to the console.
+    env["LLMGW_AUTH__RESET_URL_TEMPLATE"] = base + "/ui/reset?token={token}"
     demo = f"http://127.0.0.1:{env['LLMGW_PROVIDERS__DEMO_UPSTREAM_PORT']}"
     try:
         async with serve(env, cwd) as gateway:
-            console = Console(gateway.base_url, backend.name, demo)
+            console = Console(gateway.base_url, backend.name, demo, gateway.log)
             await console.pace_tokens(0.02)
             yield console
     finally:

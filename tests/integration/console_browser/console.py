@@ -6,8 +6,12 @@ through the JSON API with the master key, as an operator's script would.
 
 from __future__ import annotations
 
+import asyncio
+import json
+import re
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
@@ -33,6 +37,24 @@ class Console:
     base_url: str
     backend: str
     demo_upstream: str  # the bundled fake upstream the demo aliases call
+    log: Path  # the gateway's JSON log, where the test environment "sends" e-mails
+
+    async def mailed_link(self, to: str, attempts: int = 40) -> str:
+        """The link in the newest e-mail to ``to`` (the log notifier writes it as one JSON line)."""
+        for _ in range(attempts):
+            text = await asyncio.to_thread(self.log.read_text, "utf-8", "replace")
+            bodies = [
+                str(record.get("body", ""))
+                for line in text.splitlines()
+                if line.startswith("{")
+                and (record := json.loads(line)).get("event") == "notification"
+                and record.get("to") == to
+            ]
+            links = re.findall(r"https?://\S+", bodies[-1]) if bodies else []
+            if links:
+                return str(links[0])
+            await asyncio.sleep(0.25)
+        raise AssertionError(f"no e-mail to {to} in {self.log}")
 
     async def pace_tokens(self, seconds: float) -> None:
         """Make the demo upstream stream like a real model: one word every ``seconds``."""
