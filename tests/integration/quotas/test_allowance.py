@@ -45,7 +45,8 @@ async def cluster_factory(backend: Backend) -> AsyncIterator[list[Cluster]]:
     for cluster in made:
         for quotas in cluster.instances:
             await quotas.stop()
-        keys = [k async for k in cluster.stores[0].client.scan_iter(match="*allow-*")]
+        store = cluster.stores[0]
+        keys = [k async for k in store.client.scan_iter(match=store.namespace + "*")]
         if keys:
             await cluster.stores[0].client.delete(*keys)
         for store in cluster.stores:
