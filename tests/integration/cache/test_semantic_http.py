@@ -78,6 +78,21 @@ async def test_a_negation_number_or_role_swap_is_not_served(
     assert app_state.cache.counters.semantic_hits == 0
 
 
+async def test_an_entry_found_wrong_at_a_score_refuses_that_score_again(
+    client: httpx.AsyncClient, app_state: AppState
+) -> None:
+    first = await _ask(client, FRANCE)
+    hit = await _ask(client, FRANCE_AGAIN)
+    assert hit.headers["x-gateway-cache"] == "semantic"
+    layer = app_state.cache.semantic
+    assert layer is not None
+    # What ``learn`` records when a fresh upstream answer disagrees with the cached one.
+    layer.evidence.observe(first.headers["x-gateway-cache-key"], 1.0, correct=False)
+    again = await _ask(client, FRANCE_AGAIN)
+    assert again.headers["x-gateway-cache"] == "miss"
+    assert app_state.cache.counters.threshold_rejections == 1
+
+
 async def test_a_flagged_answer_is_evicted_and_counted(
     client: httpx.AsyncClient, fake: FakeUpstream, app_state: AppState
 ) -> None:
@@ -105,6 +120,10 @@ async def test_admin_stats_and_flush(client: httpx.AsyncClient) -> None:
     assert stats.status_code == 200
     body = stats.json()
     assert body["counters"]["hits"] == 1
+    assert set(body) == {"enabled", "store_available", "counters", "semantic", "aliases"}
+    assert body["semantic"]["enabled"] is True
+    assert body["semantic"]["entries_loaded"] >= 1
+    assert {"verifier_rejections", "threshold_rejections", "flagged"} <= set(body["counters"])
     assert body["aliases"]["sem"]["mode"] == "semantic"
     flushed = await client.post(
         "/admin/cache/flush", json={"namespace": "master_key"}, headers=AUTH

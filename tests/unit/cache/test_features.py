@@ -37,6 +37,16 @@ def _feature(a: str, b: str, name: str) -> float:
         ("내일 아침 7시에 깨워 줘", "내일 저녁 7시에 깨워 줘", "times_differ"),
         ("How long to walk 5 km?", "How long to walk 5 miles?", "units_differ"),
         ("5킬로미터 걷는 데 얼마나 걸려?", "5마일 걷는 데 얼마나 걸려?", "units_differ"),
+        (
+            "How do I install numpy with pip?",
+            "How do I install pandas with pip?",
+            "slot_substitution",
+        ),
+        ("대구 특산물 뭐 있어?", "대전 특산물 뭐 있어?", "slot_substitution"),
+        ("Is Python faster than Java?", "Is Java faster than Python?", "same_words_reordered"),
+        ("삼성이 애플보다 시가총액 커?", "애플이 삼성보다 시가총액 커?", "roles_changed"),
+        ("How does a VPN work?", "Should I use a VPN?", "question_differs"),
+        ("막걸리 칼로리 높아?", "막걸리는 어떻게 만들어?", "question_differs"),
     ],
 )
 def test_meaning_changes_are_flagged(a: str, b: str, name: str) -> None:
@@ -44,6 +54,8 @@ def test_meaning_changes_are_flagged(a: str, b: str, name: str) -> None:
 
 
 _FLAGS = [
+    "slot_substitution",
+    "same_words_reordered",
     "negation_differs",
     "numbers_differ",
     "units_differ",
@@ -59,13 +71,14 @@ _FLAGS = [
 @pytest.mark.parametrize(
     ("a", "b"),
     [
-        ("How tall is the Eiffel Tower?", "How high is the Eiffel Tower?"),
-        ("Who painted the Mona Lisa?", "the mona lisa was painted by whom?"),
-        ("영희를 철수가 불렀어?", "철수가 영희를 불렀어?"),  # word order only: same roles
         ("모나리자를 그린 사람은 누구야?", "모나리자는 누가 그렸어?"),
+        ("영희를 철수가 불렀어?", "철수가 영희를 불렀어?"),  # same roles: no role flag
+        ("What is the capital of France?", "What's the capital of France?"),
     ],
 )
 def test_a_plain_paraphrase_raises_no_flag(a: str, b: str, name: str) -> None:
+    if (a, name) == ("영희를 철수가 불렀어?", "same_words_reordered"):
+        pytest.skip("a known cost: see test_known_costs")
     assert _feature(a, b, name) == 0
 
 
@@ -73,3 +86,21 @@ def test_identical_prompts_overlap_fully() -> None:
     values = dict(zip(FEATURE_NAMES, pair_features("같은 문장", "같은 문장", 1.0), strict=True))
     assert values["word_jaccard"] == values["char3_jaccard"] == 1.0
     assert values["korean"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "name"),
+    [
+        ("How tall is the Eiffel Tower?", "How high is the Eiffel Tower?", "slot_substitution"),
+        (
+            "Who painted the Mona Lisa?",
+            "the mona lisa was painted by whom?",
+            "same_words_reordered",
+        ),
+        ("영희를 철수가 불렀어?", "철수가 영희를 불렀어?", "same_words_reordered"),
+        ("Why do cats purr?", "what makes a cat purr?", "question_differs"),
+    ],
+)
+def test_known_costs(a: str, b: str, name: str) -> None:
+    """Paraphrases the vetoes refuse (misses, never wrong answers): docs/CACHE.md, hit rates."""
+    assert _feature(a, b, name) == 1
