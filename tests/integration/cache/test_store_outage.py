@@ -95,8 +95,9 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
         server.stop()
 
 
+@pytest.mark.parametrize("model", ["cached", "sem"])  # exact and semantic aliases
 async def test_requests_succeed_while_redis_is_down_and_the_cache_returns_after(
-    backend: Backend, models_file: Path, private_redis: PrivateRedis
+    backend: Backend, models_file: Path, private_redis: PrivateRedis, model: str
 ) -> None:
     settings = proxy_settings(
         backend,
@@ -111,7 +112,7 @@ async def test_requests_succeed_while_redis_is_down_and_the_cache_returns_after(
         async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as client:
 
             async def ask() -> httpx.Response:
-                r = await client.post("/v1/chat/completions", json=chat("cached"), headers=AUTH)
+                r = await client.post("/v1/chat/completions", json=chat(model), headers=AUTH)
                 assert r.status_code == 200, r.text
                 return r
 
