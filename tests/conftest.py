@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from llm_gateway.app import create_app
 from llm_gateway.core.config import Settings
 from llm_gateway.core.state import STATE_KEY, AppState
+from llm_gateway.fake_upstream import FakeUpstream
 from llm_gateway.models import Base
 from tests.backends import Backend, destroy_backend, make_backend
 
@@ -128,6 +129,14 @@ async def client(running_app: LifespanManager) -> AsyncIterator[httpx.AsyncClien
     """An HTTP client talking to the running app in-process through ASGI."""
     async with asgi_client(running_app) as c:
         yield c
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeUpstream]:
+    """The bundled fake upstream on a free port, deterministic (seed 1); a module may override
+    it (another seed, a server shared by several tests)."""
+    async with FakeUpstream(seed=1) as server:
+        yield server
 
 
 @pytest.fixture

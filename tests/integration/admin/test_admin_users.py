@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +31,6 @@ ROUTES = [
     ("POST", f"/admin/users/{uuid.uuid4()}/revoke-keys", None),
     ("PATCH", f"/admin/api-keys/{uuid.uuid4()}", {"overrides": {"max_concurrent": 1}}),
 ]
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeUpstream]:
-    async with FakeUpstream(seed=1) as server:
-        yield server
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +17,6 @@ from llm_gateway.routers.chat import get_chat_agent
 from tests.backends import Backend
 from tests.integration.auth.helpers import Account, make_account
 from tests.integration.chat.support import chat_settings, registry_yaml
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeUpstream]:
-    async with FakeUpstream(seed=1) as server:
-        yield server
 
 
 @pytest.fixture

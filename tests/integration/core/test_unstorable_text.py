@@ -7,7 +7,6 @@ searches, admin filters, /chat and API-key names, and a NUL model name poisoned 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +29,6 @@ from tests.integration.quotas.support import (
 
 NUL = "a\x00b"
 SURROGATE = "a\ud800b"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeUpstream]:
-    async with FakeUpstream(seed=1) as server:
-        yield server
 
 
 @pytest.fixture

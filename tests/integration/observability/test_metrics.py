@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -19,12 +18,6 @@ from tests.integration.quotas.support import MASTER, chat, quota_settings, write
 
 METRICS_TOKEN = "prom-scrape-token-0123456789"
 TIER = {"requests_per_minute": 4, "tokens_per_minute": 100_000, "max_concurrent": 50}
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeUpstream]:
-    async with FakeUpstream(seed=1) as server:
-        yield server
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 from asgi_lifespan import LifespanManager
 
 from llm_gateway.app import create_app
@@ -43,12 +42,6 @@ def _settings(database_url: str, models: Path, **security: object) -> Settings:
         database={"url": database_url, "connect_timeout_s": 1.0, "pool_size": 2},
         tools={"code_executor_mode": "disabled"},
     )
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeUpstream]:
-    async with FakeUpstream(seed=1) as server:
-        yield server
 
 
 @asynccontextmanager

@@ -7,7 +7,6 @@ Before: after a restart 61 of 160 budget-tier calls got 503 ``quota_unavailable`
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -36,12 +35,6 @@ def _settings(backend: Backend, redis_url: str, models: Path) -> Settings:
         },
         tools={"code_executor_mode": "disabled"},
     )
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeUpstream]:
-    async with FakeUpstream(seed=1) as server:
-        yield server
 
 
 @pytest.mark.parametrize("persistent", [False, True], ids=["plain", "appendonly"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -104,12 +104,6 @@ def proxy_settings(backend: Backend, models_file: Path, **overrides: Any) -> Set
     return build_settings(
         backend, providers=providers, security={"master_key": MASTER_KEY}, **overrides
     )
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeUpstream]:
-    async with FakeUpstream(seed=1) as server:
-        yield server
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ through the fallback chain and charged for it, though asking for ``demo-large`` 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -37,12 +36,6 @@ aliases:
     price: {{input: 10.0, output: 30.0}}
     deployments: [{{provider: openai, model: demo-large, {api}}}]
 """
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeUpstream]:
-    async with FakeUpstream(seed=1) as server:
-        yield server
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -44,12 +43,6 @@ ENTERPRISE = {
     "allowed_model_tiers": ["small"],
 }
 ONE_SLOT = {"requests_per_minute": 100, "tokens_per_minute": 10_000, "max_concurrent": 1}
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeUpstream]:
-    async with FakeUpstream(seed=1) as server:
-        yield server
 
 
 @pytest.fixture

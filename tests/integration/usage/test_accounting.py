@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -29,12 +28,6 @@ from tests.integration.quotas.support import (
 )
 
 LIMITS = {"requests_per_minute": 100, "tokens_per_minute": 100_000, "max_concurrent": 10}
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeUpstream]:
-    async with FakeUpstream(seed=1) as server:
-        yield server
 
 
 @pytest.fixture

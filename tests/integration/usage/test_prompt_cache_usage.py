@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +26,6 @@ from tests.integration.quotas.support import MASTER, quota_settings
 
 PROMPT = "one two three four five six seven eight nine ten"
 READ_GPT, READ_CLAUDE, WRITE_CLAUDE = 3, 2, 4
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeUpstream]:
-    async with FakeUpstream(seed=1) as server:
-        yield server
 
 
 @pytest.fixture

@@ -47,12 +47,6 @@ def _settings(backend: Backend, models: Path, **usage: object) -> Settings:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeUpstream]:
-    async with FakeUpstream(seed=1) as server:
-        yield server
-
-
-@pytest.fixture
 def models(fake: FakeUpstream, tmp_path: Path) -> Path:
     return write_registry(tmp_path, fake.base_url)
 
