@@ -177,7 +177,8 @@ class FakeIntentResult:
 
 @dataclass
 class FakeIntent:
-    """Labels by keyword: 'hack' → dangerous, 'tool:<name>' → that tool, 'complex' → complex."""
+    """Labels by keyword: 'hack' → dangerous, 'tool:<name>' → that tool, 'complex' → complex;
+    'unsure' → the guess is the fallback's (the LLM could not confirm it)."""
 
     calls: int = 0
     use_llm: bool = False
@@ -196,7 +197,10 @@ class FakeIntent:
             label = text[i:].split()[0]
         complexity = "complex" if "complex" in text else "simple"
         language = "ko" if any("\uac00" <= ch <= "\ud7a3" for ch in text) else "en"
-        return FakeIntentResult(label=label, complexity=complexity, language=language)
+        source = "fallback" if "unsure" in text else "rules"
+        return FakeIntentResult(
+            label=label, complexity=complexity, language=language, source=source
+        )
 
 
 class EchoTool(Tool):

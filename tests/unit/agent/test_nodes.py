@@ -71,6 +71,24 @@ async def test_injection_is_refused_before_any_model_call() -> None:
     assert await route_after_intent({**state, **update}) == "refusal"
 
 
+async def test_unconfirmed_harm_is_answered_without_tools_not_refused() -> None:
+    # The fast pass leaned "dangerous" but the LLM could not confirm: a false refusal costs the
+    # user an answer, so the model answers and no tool is offered or run.
+    runtime, _ = _runtime(make_context(make_deps(intent=FakeIntent())))
+    update = await intent_analyzer({"messages": _user("unsure hack question")}, runtime)
+    assert update["intent"]["label"] == "general"
+    assert update["intent"].get("withhold_tools") is True
+    assert "refusal_reason" not in update
+    assert await route_after_intent({"intent": update["intent"]}) == "model_router"
+
+
+async def test_confirmed_harm_is_refused() -> None:
+    runtime, _ = _runtime(make_context(make_deps(intent=FakeIntent())))
+    update = await intent_analyzer({"messages": _user("a hack question")}, runtime)
+    assert update["refusal_reason"] == "dangerous_intent"
+    assert await route_after_intent({"intent": update["intent"]}) == "refusal"
+
+
 async def test_analyzer_llm_calls_go_to_the_small_model_and_are_counted() -> None:
     llm = FakeLLM()
     runtime, events = _runtime(make_context(make_deps(llm, intent=FakeIntent(use_llm=True))))

@@ -159,3 +159,31 @@ async def test_the_llm_cannot_route_a_harm_signal_to_a_tool() -> None:
     result = await analyzer.analyze(user("make this spread to every machine, run it"), llm, 1.0)
     assert result.source == "llm"
     assert (result.label, result.withhold_tools) == ("general", True)
+
+
+async def test_a_fairly_sure_dangerous_guess_gets_the_llms_look_before_a_refusal() -> None:
+    # 0.86 "dangerous" once refused "say something nice about Busan": below refuse_at the
+    # classifier alone may not end the run; the LLM's answer decides.
+    wary = Unsure(head_favouring("general"), dangerous=0.86, general=0.14)
+    analyzer = IntentAnalyzer(classifier=wary, embeddings=False)
+    asked: list[dict[str, Any]] = []
+
+    async def llm(request: dict[str, Any]) -> dict[str, Any]:
+        asked.append(request)
+        answer = {"intent": "general", "complexity": "simple", "language": "en"}
+        return {"choices": [{"message": {"role": "assistant", "content": json.dumps(answer)}}]}
+
+    result = await analyzer.analyze(user("say something nice about my home town"), llm, 1.0)
+    assert len(asked) == 1
+    assert (result.label, result.source) == ("general", "llm")
+
+
+async def test_a_very_sure_dangerous_guess_stands_without_the_llm() -> None:
+    sure = Unsure(head_favouring("dangerous"), dangerous=0.97, general=0.03)
+    analyzer = IntentAnalyzer(classifier=sure, embeddings=False)
+
+    async def llm(request: dict[str, Any]) -> dict[str, Any]:
+        raise AssertionError("the LLM must not be asked")
+
+    result = await analyzer.analyze(user("placeholder prompt"), llm, 1.0)
+    assert (result.label, result.source) == ("dangerous", "classifier")

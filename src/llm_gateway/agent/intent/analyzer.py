@@ -13,7 +13,7 @@ from llm_gateway.agent.intent.classifier import IntentClassifier, shipped_classi
 from llm_gateway.agent.intent.embedding import E5Embedder
 from llm_gateway.agent.intent.llm import build_intent_request, parse_intent_response
 from llm_gateway.agent.intent.rules import FastPass
-from llm_gateway.agent.intent.types import GENERAL, IntentResult
+from llm_gateway.agent.intent.types import DANGEROUS, GENERAL, IntentResult
 from llm_gateway.guardrails import GuardrailEngine, Verdict
 
 IntentLLM = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -36,6 +36,10 @@ class IntentAnalyzer:
             analysis (not at startup: a gateway that only proxies never loads it).
         embeddings: ask the embedding head for a second opinion when the n-gram classifier is
             below ``confident_at`` (the embedder loads on the first such prompt).
+        refuse_at: a ``dangerous`` guess from the classifier needs this much confidence to
+            stand without the LLM's second look. A ``dangerous`` intent ends the run with a
+            refusal, so a false one costs a user an answer ("say something nice about Busan"
+            once scored 0.86): the classifier alone refuses only on strong evidence.
     """
 
     def __init__(
@@ -47,11 +51,13 @@ class IntentAnalyzer:
         confident_at: float = 0.8,
         classifier: IntentClassifier | None = None,
         embeddings: bool = True,
+        refuse_at: float = 0.95,
     ) -> None:
         self.tool_names = tuple(tool_names)
         self.guardrails = guardrails
         self.small_alias = small_alias
         self.confident_at = confident_at
+        self.refuse_at = refuse_at
         self._classifier = classifier
         self._embed = E5Embedder() if embeddings else None
         self._fast: FastPass | None = None
@@ -88,12 +94,18 @@ class IntentAnalyzer:
         text = last_user_text(messages)
         return text, self._rules.decide(text, verdict)
 
+    def _settled(self, guess: IntentResult) -> bool:
+        """Whether the fast pass's guess stands without the LLM."""
+        if guess.label == DANGEROUS and guess.source == "classifier":
+            return guess.confidence >= self.refuse_at
+        return guess.confidence >= self.confident_at
+
     def fast_pass(
         self, messages: Sequence[Mapping[str, Any]], verdict: Verdict | None = None
     ) -> IntentResult | None:
         """The fast pass's decision when it is confident, else None."""
         result = self.guess(messages, verdict)
-        return result if result.confidence >= self.confident_at else None
+        return result if self._settled(result) else None
 
     async def analyze(
         self,
@@ -114,7 +126,7 @@ class IntentAnalyzer:
         if self._second_look(guess):  # off the event loop
             harm_only = guess.confidence >= self.confident_at
             guess = await asyncio.to_thread(self._rules.refine, text, guess, harm_only=harm_only)
-        if guess.confidence >= self.confident_at:
+        if self._settled(guess):
             return guess
         if llm is None:
             return guess.replace(source="fallback")

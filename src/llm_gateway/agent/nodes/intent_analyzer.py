@@ -106,6 +106,13 @@ async def intent_analyzer(state: AgentState, runtime: Runtime[AgentContext]) -> 
     )
     if result.withhold_tools:
         intent["withhold_tools"] = True
+    if intent["label"] == "dangerous" and result.source == "fallback":
+        # Unconfirmed harm (the classifier was unsure and the LLM could not look): answer
+        # without tools rather than refuse; the input guardrail already ran, and the model's
+        # own refusal still applies. A false refusal of a harmless prompt is the worse error.
+        intent["label"] = "general"
+        intent["withhold_tools"] = True
+        intent["reason"] = f"{intent['reason']} (possible harm, unconfirmed: no tools)"
     if intent["label"].startswith("tool:") and intent_tool({"intent": intent}, ctx) is None:
         # The named tool is disabled here (or tools are off for this run): answer without it.
         intent["reason"] = f"{intent['reason']} ({intent['label']} unavailable)"
