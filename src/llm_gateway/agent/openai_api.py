@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -40,6 +40,7 @@ from llm_gateway.core.exceptions import (
 )
 from llm_gateway.core.state import AppState
 from llm_gateway.providers.streaming import SSE_DONE, openai_error_event, sse_data
+from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.proxy import caching, hooks
 from llm_gateway.services.proxy.context import CallContext
 from llm_gateway.services.proxy.exchange import Exchange
@@ -84,7 +85,7 @@ def _latin1(value: str) -> str:
     return value.encode("latin-1", "replace").decode("latin-1")
 
 
-class _Summary:
+class Summary:
     """What the events said so far: the source of the ``x-gateway-*`` headers."""
 
     def __init__(self) -> None:
@@ -121,7 +122,7 @@ class _Summary:
         return {k: _latin1(v) for k, v in values.items() if v}
 
 
-def _as_exception(event: ErrorEvent) -> GatewayError:
+def as_exception(event: ErrorEvent) -> GatewayError:
     kind = ClientError if 400 <= event.status_code < 500 else ServerError
     return kind(event.message, code=event.code, status_code=event.status_code)
 
@@ -139,12 +140,30 @@ def _attempts(records: Iterable[Mapping[str, Any]]) -> list[Attempt]:
     ]
 
 
-def _settle(ctx: CallContext, done: DoneEvent) -> None:
+def settle(ctx: CallContext, done: DoneEvent) -> None:
     """Give ``finalize`` (quotas, usage records) what the run used and who served it."""
     ctx.usage = usage_object(done.usage)
     ctx.alias = done.model
     ctx.deployment = done.deployment
     ctx.attempts = _attempts(done.metadata.get("attempts") or ())
+
+
+async def admit(
+    state: AppState, ctx: CallContext, request: dict[str, Any]
+) -> tuple[Principal, AgentOptions]:
+    """The caller and the run's options, once quota is reserved for the run (429/403 if not)."""
+    principal = ctx.principal
+    if principal is None:
+        raise AuthenticationError()
+    options = agent_options(request)
+    # Quotas check and reserve per alias, and "auto" is none: reserve against the costliest alias
+    # this caller's run may reach, then restore "auto" so the usage record names the agent.
+    ctx.requested_model = state.agent.costliest_alias(principal, options)
+    try:
+        await hooks.before_upstream(state, ctx, request)
+    finally:
+        ctx.requested_model = AUTO_MODEL
+    return principal, options
 
 
 async def serve_auto(
@@ -158,17 +177,7 @@ async def serve_auto(
     With ``LLMGW_CACHE__AUTO_MODE`` set, a cached answer is served before any agent work.
     """
     ctx = exchange.ctx
-    principal = ctx.principal
-    if principal is None:
-        raise AuthenticationError()
-    options = agent_options(request)
-    # Quotas check and reserve per alias, and "auto" is none: reserve against the costliest alias
-    # this caller's run may reach, then restore "auto" so the usage record names the agent.
-    ctx.requested_model = state.agent.costliest_alias(principal, options)
-    try:
-        await hooks.before_upstream(state, ctx, request)
-    finally:
-        ctx.requested_model = AUTO_MODEL
+    principal, options = await admit(state, ctx, request)
     plan = None
     if controls is not None:
         plan, hit = await caching.lookup_auto(state, ctx, request, controls)
@@ -181,7 +190,7 @@ async def serve_auto(
         include_usage = stream_options.get("include_usage") is True
         done = await _relay(exchange, events, include_usage=include_usage)
     else:
-        done = await _respond(exchange, events)
+        done = await respond(exchange, events)
     if plan is not None and done is not None and not (done.tools_used or done.guardrail_actions):
         await caching.save(state, plan, _completion(done))
 
@@ -194,20 +203,25 @@ def _completion(done: DoneEvent) -> dict[str, Any]:
     return body
 
 
-async def _respond(exchange: Exchange, events: AsyncIterator[AgentEvent]) -> DoneEvent | None:
+async def respond(
+    exchange: Exchange,
+    events: AsyncIterator[AgentEvent],
+    render: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> DoneEvent | None:
+    """The run's answer as one JSON body: a ``chat.completion``, or what ``render`` makes of it."""
     ctx = exchange.ctx
-    summary = _Summary()
+    summary = Summary()
     async for event in events:
         summary.observe(event, ctx)
         if isinstance(event, ErrorEvent):
-            raise _as_exception(event)
+            raise as_exception(event)
         if isinstance(event, DoneEvent):
-            _settle(ctx, event)
+            settle(ctx, event)
             ctx.response_headers.update(summary.headers())
             body = completion_object(
                 event.content, event.finish_reason, event.model, event.usage, event.metadata
             )
-            await exchange.send_json(200, orjson.dumps(body))
+            await exchange.send_json(200, orjson.dumps(body if render is None else render(body)))
             return event
     return None
 
@@ -252,7 +266,7 @@ async def _relay(
     exchange: Exchange, events: AsyncIterator[AgentEvent], *, include_usage: bool
 ) -> DoneEvent | None:
     ctx = exchange.ctx
-    summary = _Summary()
+    summary = Summary()
     chunks = _Chunks()
     async for event in events:
         summary.observe(event, ctx)
@@ -262,7 +276,7 @@ async def _relay(
             # A refusal streams before any model is chosen: "auto", as the final chunk says.
             await exchange.emit(chunks.frame(ctx.alias or AUTO_MODEL, {"content": event.text}))
         elif isinstance(event, DoneEvent):
-            _settle(ctx, event)
+            settle(ctx, event)
             if not exchange.started:
                 ctx.response_headers.update(summary.headers())
             tail = [chunks.frame(event.model, {}, event.finish_reason, gateway=event.metadata)]
@@ -272,7 +286,7 @@ async def _relay(
             await exchange.finish(SSE_DONE)
             return event
         elif isinstance(event, ErrorEvent):
-            error = _as_exception(event)
+            error = as_exception(event)
             if not exchange.started:
                 raise error  # nothing sent yet: a proper HTTP error
             ctx.fail(error)

@@ -12,7 +12,7 @@ import pytest
 from llm_gateway.fake_upstream import Behaviour, FakeUpstream
 from llm_gateway.services.proxy import hooks
 from llm_gateway.services.proxy.context import CallContext
-from tests.integration.agent.conftest import AUTH
+from tests.integration.agent.conftest import AUTH, MASTER_KEY
 
 URL = "/v1/chat/completions"
 
@@ -198,3 +198,59 @@ async def test_openai_sdk_reads_auto_answers(client: httpx.AsyncClient) -> None:
     )
     parts = [c.choices[0].delta.content or "" async for c in stream if c.choices]
     assert "".join(parts) == "You said: Write a short poem about autumn."
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_auto_on_the_messages_api_answers_in_anthropic_shapes(
+    client: httpx.AsyncClient, stream: bool
+) -> None:
+    headers = {"x-api-key": MASTER_KEY, "anthropic-version": "2023-06-01"}
+    text = "Write a short poem about autumn."
+    request = {"model": "auto", "max_tokens": 200, "stream": stream}
+    request["messages"] = [{"role": "user", "content": text}]
+    response = await client.post("/v1/messages", json=request, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["x-gateway-attempts"] == "1"
+    assert response.headers["x-gateway-deployment"] == "small/openai/0"
+    assert response.headers["x-gateway-intent"] == "general"
+    assert response.headers["request-id"].startswith("req_")
+    if not stream:
+        message = response.json()
+        assert (message["type"], message["role"], message["model"]) == (
+            "message",
+            "assistant",
+            "auto",
+        )
+        assert message["content"] == [{"type": "text", "text": f"You said: {text}"}]
+        assert message["stop_reason"] == "end_turn"
+        assert message["usage"]["output_tokens"] > 0
+        return
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = [
+        orjson.loads(line.removeprefix("data: "))
+        for line in response.text.splitlines()
+        if line.startswith("data: ")
+    ]
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "message_start"
+    assert kinds[-1] == "message_stop"
+    streamed = "".join(e["delta"]["text"] for e in events if e["type"] == "content_block_delta")
+    assert streamed == f"You said: {text}"
+    (final,) = [e for e in events if e["type"] == "message_delta"]
+    assert final["delta"]["stop_reason"] == "end_turn"
+    assert final["usage"]["output_tokens"] > 0
+
+
+async def test_auto_on_the_messages_api_refuses_client_tools_anthropic_style(
+    client: httpx.AsyncClient,
+) -> None:
+    headers = {"x-api-key": MASTER_KEY, "anthropic-version": "2023-06-01"}
+    request = {
+        "model": "auto",
+        "max_tokens": 50,
+        "messages": [{"role": "user", "content": "hi"}],
+        "tools": [{"name": "f", "input_schema": {"type": "object"}}],
+    }
+    response = await client.post("/v1/messages", json=request, headers=headers)
+    assert response.status_code == 400
+    assert response.json()["type"] == "error"

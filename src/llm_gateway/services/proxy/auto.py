@@ -1,9 +1,10 @@
-"""``"model": "auto"`` on /v1/chat/completions: the branch point for the agent pipeline."""
+"""``"model": "auto"`` on /v1/chat/completions and /v1/messages: the branch point for the agent."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from llm_gateway.agent.anthropic_api import serve_auto_messages
 from llm_gateway.agent.openai_api import serve_auto
 from llm_gateway.cache import CacheControls
 from llm_gateway.core.state import AppState
@@ -23,3 +24,12 @@ async def dispatch_auto(
     """
     await tokens.ensure_built(state.models.upstream_models())  # the agent counts, on the loop
     await serve_auto(state, exchange, request, controls)
+
+
+async def dispatch_auto_messages(
+    state: AppState, exchange: Exchange, request: dict[str, Any], model: str
+) -> None:
+    """The same for a Messages API request (translated to the canonical shape): the agent's
+    answer framed as an Anthropic ``message`` or Messages SSE events."""
+    await tokens.ensure_built(state.models.upstream_models())
+    await serve_auto_messages(state, exchange, request, model)

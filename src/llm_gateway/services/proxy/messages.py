@@ -24,6 +24,7 @@ from llm_gateway.providers.anthropic_stream import (
 from llm_gateway.providers.base import ChatChunk
 from llm_gateway.services import tokens
 from llm_gateway.services.proxy import caching, hooks
+from llm_gateway.services.proxy.auto import AUTO_MODEL, dispatch_auto_messages
 from llm_gateway.services.proxy.capabilities import check_chat
 from llm_gateway.services.proxy.context import CLIENT_MODEL, CallContext
 from llm_gateway.services.proxy.exchange import Exchange
@@ -37,6 +38,11 @@ async def create_message(state: AppState, exchange: Exchange, body: object) -> N
     check_sampling(body)
     request = anthropic_request_to_canonical(body)  # 400 naming the param, Anthropic-style
     model: str = request["model"]  # the name the client sent, echoed in the answer
+    if model == AUTO_MODEL:  # AGENT PIPELINE BRANCH POINT, as on /v1/chat/completions
+        ctx.requested_model = model
+        ctx.stream = request.get("stream") is True
+        await dispatch_auto_messages(state, exchange, request, model)
+        return
     ctx.extras[CLIENT_MODEL] = model
     alias = request["model"] = ctx.requested_model = state.models.resolve(model)
     ctx.stream = request.get("stream") is True
