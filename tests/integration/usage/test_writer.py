@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -41,23 +39,6 @@ def models(fake: FakeUpstream, tmp_path: Path) -> Path:
 @pytest.fixture
 def app(backend: Backend, models: Path) -> FastAPI:
     return create_app(_settings(backend, models, buffer_size=3))
-
-
-@pytest.fixture
-async def broken_factory(
-    backend: Backend, tmp_path: Path
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Sessions on a database that cannot be reached."""
-    if backend.is_postgres:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        url = f"postgresql+asyncpg://postgres@127.0.0.1:{port}/nowhere"
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path}/missing-dir/usage.db"
-    engine = create_engine(DatabaseSettings(url=url, connect_timeout_s=1.0))
-    yield create_session_factory(engine)
-    await engine.dispose()
 
 
 async def _rows(state: AppState) -> int:

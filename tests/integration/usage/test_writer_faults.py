@@ -8,9 +8,7 @@ silently while readiness said 200.
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -22,8 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from llm_gateway.app import create_app
-from llm_gateway.core.config import DatabaseSettings, Settings
-from llm_gateway.core.database import create_engine, create_session_factory, session_scope
+from llm_gateway.core.config import Settings
+from llm_gateway.core.database import session_scope
 from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.fake_upstream import FakeUpstream
 from llm_gateway.models.usage import UsageRecord
@@ -54,23 +52,6 @@ def models(fake: FakeUpstream, tmp_path: Path) -> Path:
 @pytest.fixture
 def app(backend: Backend, models: Path) -> FastAPI:
     return create_app(_settings(backend, models, buffer_size=3, stall_after_s=0.5))
-
-
-@pytest.fixture
-async def broken_factory(
-    backend: Backend, tmp_path: Path
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Sessions on a database that cannot be reached."""
-    if backend.is_postgres:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        url = f"postgresql+asyncpg://postgres@127.0.0.1:{port}/nowhere"
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path}/missing-dir/usage.db"
-    engine = create_engine(DatabaseSettings(url=url, connect_timeout_s=1.0))
-    yield create_session_factory(engine)
-    await engine.dispose()
 
 
 async def _rows(state: AppState, alias: str | None = None) -> int:
