@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy import select
 
-from llm_gateway.core.database import session_scope
 from llm_gateway.core.state import AppState
-from llm_gateway.models.usage import UsageRecord
 from llm_gateway.services.quotas.metering import measure_cache_hit
 from tests.integration.cache.conftest import chat
 from tests.integration.proxy.conftest import AUTH
-
-
-async def _records(state: AppState) -> list[UsageRecord]:
-    assert await state.usage.wait_idle(10)
-    async with session_scope(state.session_factory) as session:
-        rows = await session.scalars(select(UsageRecord).order_by(UsageRecord.created_at))
-        return list(rows.all())
+from tests.integration.quotas.support import usage_records
 
 
 async def test_hits_are_recorded_as_cache_hits_and_cost_nothing(
@@ -27,7 +18,7 @@ async def test_hits_are_recorded_as_cache_hits_and_cost_nothing(
     for _ in range(2):
         r = await client.post("/v1/chat/completions", json=chat("cached"), headers=AUTH)
         assert r.status_code == 200
-    miss, hit = await _records(app_state)
+    miss, hit = await usage_records(app_state)
     assert (miss.cache_hit, hit.cache_hit) == (False, True)
     assert miss.cost_usd > 0
     assert hit.cost_usd == 0
@@ -44,7 +35,7 @@ async def test_a_hit_is_priced_at_the_configured_fraction(
 ) -> None:
     for _ in range(2):
         await client.post("/v1/chat/completions", json=chat("half"), headers=AUTH)
-    miss, hit = await _records(app_state)
+    miss, hit = await usage_records(app_state)
     assert hit.cache_hit
     assert hit.cost_usd == pytest.approx(miss.cost_usd / 2)
 

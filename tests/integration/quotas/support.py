@@ -13,9 +13,12 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from llm_gateway.core.config import Settings
+from llm_gateway.core.database import session_scope
 from llm_gateway.core.state import STATE_KEY, AppState
+from llm_gateway.models.usage import UsageRecord
 from tests.backends import Backend
 from tests.conftest import build_settings
 
@@ -110,3 +113,11 @@ async def serve(app: FastAPI) -> AsyncIterator[Served]:
         server.should_exit = True
         await asyncio.wait_for(task, 30)
         sock.close()
+
+
+async def usage_records(state: AppState) -> list[UsageRecord]:
+    """Every usage row, oldest first, once the writer has flushed what it holds."""
+    assert await state.usage.wait_idle(10)
+    async with session_scope(state.session_factory) as session:
+        rows = await session.scalars(select(UsageRecord).order_by(UsageRecord.created_at))
+        return list(rows.all())

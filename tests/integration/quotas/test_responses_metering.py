@@ -7,15 +7,18 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
 
 from llm_gateway.app import create_app
-from llm_gateway.core.database import session_scope
 from llm_gateway.core.state import AppState
 from llm_gateway.fake_upstream import FakeUpstream
-from llm_gateway.models.usage import UsageRecord
 from tests.backends import Backend
-from tests.integration.quotas.support import MASTER, chat, quota_settings, write_registry
+from tests.integration.quotas.support import (
+    MASTER,
+    chat,
+    quota_settings,
+    usage_records,
+    write_registry,
+)
 
 LIMITS = {
     "requests_per_minute": 3,
@@ -33,13 +36,6 @@ def app(backend: Backend, fake: FakeUpstream, tmp_path: Path) -> FastAPI:
             backend, models, {"enterprise": LIMITS}, quotas={"usage": {"flush_interval_s": 0.05}}
         )
     )
-
-
-async def _records(state: AppState) -> list[UsageRecord]:
-    assert await state.usage.wait_idle(10)
-    async with session_scope(state.session_factory) as session:
-        rows = await session.scalars(select(UsageRecord).order_by(UsageRecord.created_at))
-        return list(rows.all())
 
 
 async def test_each_call_leaves_a_priced_usage_row(
@@ -60,7 +56,7 @@ async def test_each_call_leaves_a_priced_usage_row(
         await streamed.aread()
     ours = {plain.headers["x-request-id"], streamed.headers["x-request-id"]}
     # Only this test's rows: a session-wide gateway of other tests may share the database.
-    rows = [r for r in await _records(app_state) if r.request_id in ours]
+    rows = [r for r in await usage_records(app_state) if r.request_id in ours]
     assert [(r.endpoint, r.stream, r.status_code) for r in rows] == [
         ("/v1/responses", False, 200),
         ("/v1/responses", True, 200),

@@ -13,7 +13,7 @@ from llm_gateway.app import create_app
 from llm_gateway.core.database import session_scope
 from llm_gateway.core.state import AppState
 from llm_gateway.fake_upstream import Behaviour, FakeUpstream
-from llm_gateway.models.usage import UsageDaily, UsageRecord
+from llm_gateway.models.usage import UsageDaily
 from llm_gateway.services.auth.principal import ALL_SCOPES, Principal
 from llm_gateway.services.proxy.context import CallContext
 from llm_gateway.services.quotas import proxy_hooks
@@ -24,6 +24,7 @@ from tests.integration.quotas.support import (
     MASTER,
     chat,
     quota_settings,
+    usage_records,
     write_registry,
 )
 
@@ -38,13 +39,6 @@ def app(backend: Backend, fake: FakeUpstream, tmp_path: Path) -> FastAPI:
             backend, models, {"enterprise": LIMITS}, quotas={"usage": {"flush_interval_s": 0.05}}
         )
     )
-
-
-async def _records(state: AppState) -> list[UsageRecord]:
-    assert await state.usage.wait_idle(10)
-    async with session_scope(state.session_factory) as session:
-        rows = await session.scalars(select(UsageRecord).order_by(UsageRecord.created_at))
-        return list(rows.all())
 
 
 async def test_each_kind_of_call_is_recorded(
@@ -64,7 +58,7 @@ async def test_each_kind_of_call_is_recorded(
     fake.script("cheap", Behaviour(kind="status", status=500))
     failed = await client.post("/v1/chat/completions", json=chat(), headers=MASTER)
     assert failed.status_code >= 500
-    rows = await _records(app_state)
+    rows = await usage_records(app_state)
     assert [r.endpoint for r in rows] == [
         "/v1/chat/completions",
         "/v1/chat/completions",
@@ -108,7 +102,7 @@ async def test_refused_calls_are_recorded_with_their_status(
     assert refused.status_code == 404
     unauthenticated = await client.post("/v1/chat/completions", json=chat())
     assert unauthenticated.status_code == 401
-    rows = await _records(app_state)
+    rows = await usage_records(app_state)
     assert [(r.status_code, r.error_code, r.alias) for r in rows] == [
         (404, "model_not_found", "nope")
     ]
@@ -121,17 +115,17 @@ async def test_an_overlong_model_name_does_not_block_the_writer(
     assert refused.status_code == 404
     served = await client.post("/v1/chat/completions", json=chat(), headers=MASTER)
     assert served.status_code == 200
-    rows = await _records(app_state)
+    rows = await usage_records(app_state)
     assert [(r.status_code, r.alias) for r in rows] == [(404, "m" * 128), (200, "cheap")]
     assert app_state.usage.counters.write_failures == 0
 
 
-async def test_daily_rollup_matches_the_records(
+async def test_daily_rollup_matches_theusage_records(
     client: httpx.AsyncClient, app_state: AppState
 ) -> None:
     for model in ("cheap", "cheap", "mini"):
         await client.post("/v1/chat/completions", json=chat(model), headers=MASTER)
-    rows = await _records(app_state)
+    rows = await usage_records(app_state)
     async with session_scope(app_state.session_factory) as session:
         daily = {d.alias: d for d in (await session.scalars(select(UsageDaily))).all()}
     assert daily["cheap"].requests == 2
@@ -155,7 +149,7 @@ async def test_a_stream_without_usage_is_counted_by_the_gateway(app_state: AppSt
     ctx.first_byte_at = ctx.started_at + 0.01
     ctx.ended_at = ctx.started_at + 0.02
     await proxy_hooks.after_proxy_call(app_state, ctx)  # upstream sent no usage: ctx.usage None
-    (row,) = await _records(app_state)
+    (row,) = await usage_records(app_state)
     assert row.tokens_estimated
     assert row.completion_tokens == count_tokens("one two three four five six", None)
     assert row.prompt_tokens > 0
