@@ -1,4 +1,5 @@
-"""Console admin pages: every key, usage across users (filters, CSV), model health, cache stats."""
+"""Console admin pages: every key, usage across users (filters, CSV), model health, cache and
+guardrail statistics."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from llm_gateway.repositories import admin as admin_repo
 from llm_gateway.repositories import api_keys as api_keys_repo
 from llm_gateway.repositories import users as users_repo
 from llm_gateway.schemas.admin import AdminUsagePage
+from llm_gateway.services.guardrails.report import guardrail_report
 from llm_gateway.services.quotas import admin as admin_service
 from llm_gateway.services.usage import ranges, reports
 
@@ -144,3 +146,10 @@ async def cache(request: Request, ps: AdminDep) -> Response:
     _flatten("", state.cache.stats(), rows)
     aliases = {m.alias: m.cache.mode for m in state.models.models()}
     return page(request, ps, "admin/cache.html", active="admin.cache", rows=rows, aliases=aliases)
+
+
+@router.get("/guardrails")
+async def guardrails(request: Request, ps: AdminDep, session: SessionDep) -> Response:
+    """What ``GET /admin/guardrails/stats`` reports: actions since start, refusals per day."""
+    report = await guardrail_report(session, app_state(request).guard_stats, days=30)
+    return page(request, ps, "admin/guardrails.html", active="admin.guardrails", report=report)
