@@ -2,11 +2,13 @@
 
 Usage:
     .venv/bin/python scripts/eval_guardrails.py --dataset PATH [--dataset PATH ...]
-        [--rules-only] [--split all|tune|holdout] [--errors N] [--json]
+        [--rules-only] [--harm-stage] [--split all|tune|holdout] [--errors N] [--json]
 
 Each line holds ``text``, ``label`` (1 = should be flagged), ``category`` (injection, jailbreak,
 prompt_extraction, harmful_request, benign, benign_hard_negative) and ``lang``. A row is
-*flagged* when the engine's default policy blocks it (exact rules, then the classifier).
+*flagged* when the engine's default policy blocks it (exact rules, then the classifier; with
+``--harm-stage`` also the agent path's e5 harmful-request stage, whose probability then stands in
+for the harmful score when it is the higher of the two).
 
 Printed per dataset and for all datasets together:
 
@@ -64,6 +66,8 @@ class Scored:
     def _raw(self, task: str) -> float:
         if task == "attacks":
             return max(self.scores.get("injection", 0.0), self.scores.get("prompt_extraction", 0.0))
+        if task == "harmful_request":
+            return max(self.scores.get(task, 0.0), self.scores.get("harmful_request_e5", 0.0))
         return self.scores.get(task, 0.0)
 
 
@@ -123,6 +127,7 @@ def score_file(
     split: str,
     latencies: list[float],
     cpu_times: list[float],
+    second_stage: bool = False,
 ) -> list[Scored]:
     rows: list[Scored] = []
     for line in path.read_text(encoding="utf-8").split("\n"):
@@ -133,7 +138,7 @@ def score_file(
         if not in_split(text, split):
             continue
         started, cpu = time.perf_counter(), time.thread_time()
-        verdict = engine.check_input(text)
+        verdict = engine.check_input(text, second_stage=second_stage)
         latencies.append(time.perf_counter() - started)
         cpu_times.append(time.thread_time() - cpu)
         flagged = verdict.action == "block"
@@ -234,6 +239,9 @@ def main() -> int:
     parser.add_argument("--split", choices=("all", "tune", "holdout"), default="all")
     parser.add_argument("--rules-only", action="store_true", help="exact rules, no classifier")
     parser.add_argument(
+        "--harm-stage", action="store_true", help="add the agent path's e5 harmful stage"
+    )
+    parser.add_argument(
         "--errors", type=int, default=0, help="print N misclassified rows (dev only)"
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
@@ -241,12 +249,13 @@ def main() -> int:
 
     policy = GuardrailPolicy(classifier=not args.rules_only)
     engine = GuardrailEngine(GuardrailSettings(default_policy=policy))
-    engine.check_input("warm-up")  # the first call pays for lazy imports, not the prompt
+    # The first call pays for lazy imports and loading, not the prompt.
+    engine.check_input("warm-up", second_stage=args.harm_stage)
     run = Run()
     latencies: list[float] = []
     cpu_times: list[float] = []  # this thread's CPU time: what a loaded machine's wall clock hides
     for path in args.dataset:
-        rows = score_file(engine, path, args.split, latencies, cpu_times)
+        rows = score_file(engine, path, args.split, latencies, cpu_times, args.harm_stage)
         run.rows += rows
         tasks, cats = task_table(rows), category_table(rows)
         run.files[path.name] = {"tasks": tasks, "categories": cats}

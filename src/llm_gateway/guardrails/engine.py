@@ -9,6 +9,7 @@ from typing import Any, Literal
 from llm_gateway.agent.conversation import user_text
 from llm_gateway.core.config import GuardrailOutputAction, GuardrailPolicy, GuardrailSettings
 from llm_gateway.guardrails.classifier import ClassifierRule, load_model
+from llm_gateway.guardrails.harm_stage import HarmStage
 from llm_gateway.guardrails.input_rules import PatternRule
 from llm_gateway.guardrails.normalize import normalize
 from llm_gateway.guardrails.output_rules import mask_text, pii_rule, resolve_overlaps, secret_rule
@@ -56,6 +57,7 @@ class GuardrailEngine:
         # Loaded now when a configured policy uses it, else on the first check whose policy
         # (a per-key override) asks for it: a process that never needs it never reads it.
         self._classifier: ClassifierRule | None = None
+        self.harm_stage = HarmStage()  # loads its head and embedder on first use
         if any(p.classifier for p in policies):
             self._classifier = ClassifierRule(load_model(), dict(settings.classifier_thresholds))
         # Secrets and PII wherever a policy asks for them (prompts, proxied answers), whatever
@@ -125,13 +127,17 @@ class GuardrailEngine:
         """``text`` with each finding replaced by its label and keyed hash."""
         return masker_for("hash", self._hash_key)(text, findings)
 
-    def check_input(self, text: str, policy: GuardrailPolicy | None = None) -> Verdict:
+    def check_input(
+        self, text: str, policy: GuardrailPolicy | None = None, *, second_stage: bool = False
+    ) -> Verdict:
         """Exact rules, then the classifier, then (if asked) PII, acted on by ``policy``.
 
         Pattern findings flag their categories when their summed weights reach
         ``input_block_score``; classifier findings when a category's probability reaches its
         threshold. A flagged category whose action is ``block`` blocks the prompt; ``log`` ones
         are listed in ``logged``. ``scores`` holds the classifier's probabilities.
+        ``second_stage`` (the agent path only) adds the e5 harmful-request stage for prompts
+        not already blocked, under ``scores["harmful_request_e5"]``.
         """
         policy = policy or self.settings.default_policy
         views = normalize(text)
@@ -145,6 +151,10 @@ class GuardrailEngine:
             classified = self.classifier.findings(scores)
             found += classified
             flagged += classified
+        if second_stage and self._wants_harm_stage(policy, flagged):
+            scores["harmful_request_e5"], harmful = self.harm_stage.findings(text)
+            found += harmful
+            flagged += harmful
         if policy.pii_input != "off":
             leaks = self.leak_findings(text)
             found += leaks
@@ -163,6 +173,12 @@ class GuardrailEngine:
             logged=logged,
             blocked=blocked_categories,
         )
+
+    def _wants_harm_stage(self, policy: GuardrailPolicy, flagged: Sequence[Finding]) -> bool:
+        """Worth ~20 ms: enabled, harmful requests acted on, and the prompt not blocked yet."""
+        if not self.settings.harm_stage or input_action(policy, "harmful_request") == "off":
+            return False
+        return all(input_action(policy, f.category) != "block" for f in flagged)
 
     def leak_findings(self, text: str) -> list[Finding]:
         """Secrets and PII in ``text`` (spans into it), non-overlapping, in text order."""

@@ -30,7 +30,7 @@ class TierGuard:
         return self.engine.for_tier(tier)
 
     def check_input(self, text: str) -> Verdict:
-        return self.engine.check_input(text, self.policy)
+        return self.engine.check_input(text, self.policy, second_stage=True)
 
     def redact_prompt(self, text: str) -> str:
         """``text`` with PII masked or hashed when the policy's ``pii_input`` says so."""

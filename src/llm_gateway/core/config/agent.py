@@ -104,6 +104,9 @@ class GuardrailSettings(BaseModel):
     # Classifier thresholds by category (injection, prompt_extraction, harmful_request) that
     # override the ones shipped with the model (chosen on out-of-source dev data).
     classifier_thresholds: dict[str, float] = Field(default_factory=dict)
+    # The harmful-request second stage (e5 embeddings, ~20 ms CPU per prompt) on the agent path
+    # (``auto``, ``/chat``), where a model call follows anyway. Never on the plain proxy path.
+    harm_stage: bool = True
     # Key for ``hash`` actions (HMAC-SHA256, so a phone number cannot be found by brute force);
     # unset: a random key per process (hashes then match only within one process).
     hash_key: str | None = Field(default=None, repr=False)
