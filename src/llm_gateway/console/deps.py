@@ -68,7 +68,8 @@ class PageInterrupt(Exception):
 
 async def page_interrupted(_request: Request, exc: Exception) -> Response:
     """The app's handler for ``PageInterrupt`` (registered by the console mount)."""
-    assert isinstance(exc, PageInterrupt)
+    if not isinstance(exc, PageInterrupt):  # registered for PageInterrupt only
+        raise exc
     return exc.response
 
 

@@ -55,6 +55,19 @@ def load_pairs(
     return sample
 
 
+def load_pair_spec(spec: str, seed: int = 13) -> tuple[str, list[Pair]]:
+    """``PATH[:SPLIT[:LIMIT]]`` (the scripts' dataset argument): its display name and pairs."""
+    path, _, rest = spec.partition(":")
+    split, _, limit = rest.partition(":")
+    pairs = load_pairs(
+        Path(path),
+        limit=int(limit) if limit else None,
+        seed=seed,
+        splits=frozenset({split}) if split else None,
+    )
+    return Path(path).name + (f":{split}" if split else ""), pairs
+
+
 def embed_texts(
     texts: list[str], embedder: Embedder, cache_dir: Path | None, *, batch: int = 32
 ) -> Vectors:
