@@ -114,7 +114,7 @@ for i = 1, n do
   local k = (i - 1) * 5
   local rpm, tpm, tpd, budget, conc = limits(i)
   local s = state[i]
-  local r_left, t_left, t_reset = -1, -1, 0
+  local r_left = -1
   if rpm >= 0 then
     local args = {}
     for j = 0, want_r - 1 do
@@ -127,14 +127,7 @@ for i = 1, n do
     end
     r_left = rpm - s.count - want_r
   end
-  if tpm >= 0 then
-    local tok = s.tok - want_t
-    save_bucket(KEYS[k + 2], tok, tpm, window)
-    t_left = math.max(math.floor(tok), 0)
-    if tpm > 0 then t_reset = math.ceil((tpm - tok) * window / tpm) end
-  end
-  if tpd >= 0 then charge_day(KEYS[k + 3], s.used + want_t) end
-  if budget >= 0 then charge_month(KEYS[k + 4], s.spent + want_c) end
+  local t_left, t_reset = charge(k, s, tpm, tpd, budget, window, want_t, want_c)
   if conc >= 0 and want_s > 0 then
     for j = keep, keep + want_s - 1 do
       redis.call('ZADD', KEYS[k + 5], now + slot_lease, owner .. ':s' .. j)

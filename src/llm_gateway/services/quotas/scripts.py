@@ -83,6 +83,21 @@ local function charge_month(key, spent)
 end
 
 -- Add ``delta`` (never below 0) to a period's value if the hash is still in ``period``.
+-- Charge one subject (keys from k + 2) with tokens and dollars already checked to fit; returns
+-- the tokens left in its minute bucket (-1 without one) and when the bucket is full again (ms).
+local function charge(k, s, tpm, tpd, budget, window, tokens, cost)
+  local t_left, t_reset = -1, 0
+  if tpm >= 0 then
+    local tok = s.tok - tokens
+    save_bucket(KEYS[k + 2], tok, tpm, window)
+    t_left = math.max(math.floor(tok), 0)
+    if tpm > 0 then t_reset = math.ceil((tpm - tok) * window / tpm) end
+  end
+  if tpd >= 0 then charge_day(KEYS[k + 3], s.used + tokens) end
+  if budget >= 0 then charge_month(KEYS[k + 4], s.spent + cost) end
+  return t_left, t_reset
+end
+
 local function adjust_period(key, period, field, delta)
   if delta ~= 0 and tonumber(redis.call('HGET', key, 'p')) == period then
     local value = (tonumber(redis.call('HGET', key, field)) or 0) + delta
@@ -152,7 +167,7 @@ for i = 1, n do
   local rpm, tpm, tpd = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
   local budget, conc = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
   local s = state[i]
-  local r_left, r_reset, t_left, t_reset = -1, 0, -1, 0
+  local r_left, r_reset = -1, 0
   if rpm >= 0 then
     redis.call('ZADD', KEYS[k + 1], now, member)
     -- Never shorten: allowance leases stamp members up to a lease length ahead (allowance_script).
@@ -160,14 +175,7 @@ for i = 1, n do
     r_left = rpm - s.count - 1
     r_reset = window
   end
-  if tpm >= 0 then
-    local tok = s.tok - est
-    save_bucket(KEYS[k + 2], tok, tpm, window)
-    t_left = math.max(math.floor(tok), 0)
-    if tpm > 0 then t_reset = math.ceil((tpm - tok) * window / tpm) end
-  end
-  if tpd >= 0 then charge_day(KEYS[k + 3], s.used + est) end
-  if budget >= 0 then charge_month(KEYS[k + 4], s.spent + cost) end
+  local t_left, t_reset = charge(k, s, tpm, tpd, budget, window, est, cost)
   if conc >= 0 then
     redis.call('ZADD', KEYS[k + 5], now + lease, member)
     redis.call('PEXPIRE', KEYS[k + 5], lease)
