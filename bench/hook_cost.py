@@ -40,8 +40,8 @@ from canned_upstream import Upstream
 from llm_gateway.app import create_app
 from llm_gateway.core.config import Settings
 from llm_gateway.core.migrations import upgrade
-from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.services.proxy import hooks
+from llm_gateway.state import STATE_KEY, AppState
 
 KEY = "sk-bench-master-key-0123456789"
 TIERS = """enterprise:

@@ -32,9 +32,9 @@ from llm_gateway.app import create_app
 from llm_gateway.core import migrations
 from llm_gateway.core.config import DatabaseSettings, Settings
 from llm_gateway.core.database import session_scope
-from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.repositories import usage as usage_repo
 from llm_gateway.services.usage.record import UsageEvent, latency_bucket
+from llm_gateway.state import STATE_KEY, AppState
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 MASTER_KEY = "sk-bench-master-key-0123456789abcdef"

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from llm_gateway.app import create_app
 from llm_gateway.core.config import Settings
-from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.fake_upstream import FakeUpstream
 from llm_gateway.models import Base
+from llm_gateway.state import STATE_KEY, AppState
 from tests.backends import Backend, destroy_backend, make_backend
 
 

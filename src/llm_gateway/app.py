@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import Depends, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from llm_gateway import __version__
+from llm_gateway.agent.lazy import LazyAgent
 from llm_gateway.agent.wiring import create_agent
 from llm_gateway.cache.wiring import create_cache
 from llm_gateway.console import mount as console
@@ -20,10 +23,10 @@ from llm_gateway.core import draining
 from llm_gateway.core.config import Settings, load_settings, mask_url
 from llm_gateway.core.config.settings import INSECURE_SIGNING_WARNING
 from llm_gateway.core.database import check_database, create_engine, create_session_factory
+from llm_gateway.core.embedding import SharedEmbedder
 from llm_gateway.core.http import create_http_session
 from llm_gateway.core.logging import configure_logging, get_logger
 from llm_gateway.core.metrics import GatewayMetrics, mark_process_dead
-from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.core.store import create_store
 from llm_gateway.core.tracing import Tracing
 from llm_gateway.fake_upstream.demo import start_demo_upstream
@@ -53,6 +56,7 @@ from llm_gateway.services.quotas.service import QuotaService
 from llm_gateway.services.routing import Router
 from llm_gateway.services.routing.capacity import is_capped
 from llm_gateway.services.usage.writer import UsageWriter
+from llm_gateway.state import STATE_KEY, AppState
 from llm_gateway.tools import create_tool_registry
 
 _log = get_logger("llm_gateway.app")
@@ -105,12 +109,35 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None, traces: Tracin
             if any(is_capped(d) for info in models.models() for d in info.deployments):
                 chat_jobs.spawn("tokenizer-preload", tokens.ensure_built(models.upstream_models()))
 
-            cache = await create_cache(settings.cache, store, models)
+            # One e5 model per process, loaded on first use: the semantic cache, the harm stage
+            # and the intent's second opinion share it (docs/ARCHITECTURE.md).
+            embedder = SharedEmbedder(settings.cache.embedder_threads)
+            use_embedder = embedder if settings.cache.embedder != "none" else None
+            cache = await create_cache(settings.cache, store, models, embedder=use_embedder)
             stack.push_async_callback(cache.aclose)
+            if cache.semantic is not None:  # it embeds at once: load now, not on a request
+                await asyncio.to_thread(embedder.load)
 
-            guardrails = GuardrailEngine(settings.agent.guardrails)  # loads the classifier once
+            # Loads the classifier once, now if a configured policy uses it, else on first need.
+            guardrails = GuardrailEngine(settings.agent.guardrails, embedder=embedder)
             guard_policies = PolicyResolver(settings.agent.guardrails, quotas.overrides)
             guard_stats = GuardrailStats()
+            agent = LazyAgent(
+                partial(
+                    create_agent,
+                    settings,
+                    router=router,
+                    models=models,
+                    tools=tools,
+                    guardrails=guardrails,
+                    model_gate=quotas.check_model,
+                    guard_for=lambda p: guardrails.for_policy(guard_policies.resolve(p)),
+                    guard_observer=agent_guard_observer(guard_stats),
+                    embedder=embedder,
+                )
+            )
+            if settings.agent.preload:
+                await agent.get()
             state = AppState(
                 settings=settings,
                 engine=engine,
@@ -124,16 +151,8 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None, traces: Tracin
                 quotas=quotas,
                 usage=usage,
                 chat_jobs=chat_jobs,
-                agent=create_agent(
-                    settings,
-                    router=router,
-                    models=models,
-                    tools=tools,
-                    guardrails=guardrails,
-                    model_gate=quotas.check_model,
-                    guard_for=lambda p: guardrails.for_policy(guard_policies.resolve(p)),
-                    guard_observer=agent_guard_observer(guard_stats),
-                ),
+                agent=agent,
+                embedder=embedder,
                 cache=cache,
                 guardrails=guardrails,
                 guard_policies=guard_policies,

@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, cast
 
+from llm_gateway.agent.completion import usage_object
 from llm_gateway.agent.context import AUTO_MODEL
 from llm_gateway.agent.events import AgentEvent, DoneEvent, ErrorEvent, TokenEvent
-from llm_gateway.agent.nodes.response_formatter import usage_object
 from llm_gateway.agent.openai_api import Summary, admit, as_exception, respond, settle
 from llm_gateway.core.exceptions import GatewayError
-from llm_gateway.core.state import AppState
 from llm_gateway.providers.anthropic_inbound import canonical_response_to_anthropic
 from llm_gateway.providers.anthropic_stream import (
     anthropic_error_event,
@@ -24,6 +23,7 @@ from llm_gateway.providers.anthropic_stream import (
 )
 from llm_gateway.providers.base import ChatChunk
 from llm_gateway.services.proxy.exchange import Exchange
+from llm_gateway.state import AppState
 
 
 async def serve_auto_messages(
@@ -31,7 +31,8 @@ async def serve_auto_messages(
 ) -> None:
     """Serve a canonical (translated) Messages request for ``auto``; answers report ``model``."""
     principal, options = await admit(state, exchange.ctx, request)
-    events = state.agent.run(request["messages"], principal, AUTO_MODEL, options)
+    agent = await state.agent.get()
+    events = agent.run(request["messages"], principal, AUTO_MODEL, options)
     if options.stream:
         await _stream(exchange, events, model)
     else:

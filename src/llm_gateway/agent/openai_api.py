@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from llm_gateway.agent.completion import completion_object, usage_object
 from llm_gateway.agent.context import AUTO_MODEL, AgentOptions
 from llm_gateway.agent.events import (
     AgentEvent,
@@ -29,7 +30,6 @@ from llm_gateway.agent.events import (
     TokenEvent,
     ToolEvent,
 )
-from llm_gateway.agent.nodes.response_formatter import completion_object, usage_object
 from llm_gateway.cache import CacheControls
 from llm_gateway.core.exceptions import (
     AuthenticationError,
@@ -38,13 +38,13 @@ from llm_gateway.core.exceptions import (
     InvalidRequestError,
     ServerError,
 )
-from llm_gateway.core.state import AppState
 from llm_gateway.providers.streaming import SSE_DONE, openai_error_event, sse_data
 from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.proxy import caching, hooks
 from llm_gateway.services.proxy.context import CallContext
 from llm_gateway.services.proxy.exchange import Exchange
 from llm_gateway.services.routing.trace import Attempt
+from llm_gateway.state import AppState
 
 # Sampling parameters handed to every answering model call; the rest of the body is the
 # agent's business (its own tools, its own model choice).
@@ -158,7 +158,8 @@ async def admit(
     options = agent_options(request)
     # Quotas check and reserve per alias, and "auto" is none: reserve against the costliest alias
     # this caller's run may reach, then restore "auto" so the usage record names the agent.
-    ctx.requested_model = state.agent.costliest_alias(principal, options)
+    agent = await state.agent.get()  # built on the first auto request (agent.lazy)
+    ctx.requested_model = agent.costliest_alias(principal, options)
     try:
         await hooks.before_upstream(state, ctx, request)
     finally:
@@ -184,7 +185,8 @@ async def serve_auto(
         if hit is not None:
             await caching.send_openai(exchange, hit, request)
             return
-    events = state.agent.run(request["messages"], principal, AUTO_MODEL, options)
+    agent = await state.agent.get()
+    events = agent.run(request["messages"], principal, AUTO_MODEL, options)
     if options.stream:
         stream_options = request.get("stream_options") or {}
         include_usage = stream_options.get("include_usage") is True

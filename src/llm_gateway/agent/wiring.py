@@ -1,16 +1,16 @@
 """Connecting the graph to the gateway: the router as an ``LLMClient``, and the runner factory.
 
-The lifespan calls ``create_agent`` once; the compiled graph and the runner live on
-``AppState.agent`` and serve every request.
+``create_agent`` runs once per process, through ``AppState.agent`` (an ``agent.lazy.LazyAgent``):
+at startup with ``LLMGW_AGENT__PRELOAD``, else on the first ``auto`` or /chat request. The graph,
+LangGraph and the intent stack are imported inside it, so importing this module costs nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 from llm_gateway.agent.context import AgentDeps, GuardObserver, ModelGate
-from llm_gateway.agent.graph import build_graph
-from llm_gateway.agent.intent.analyzer import IntentAnalyzer
 from llm_gateway.agent.ports import (
     ChatChunk,
     ChatRequest,
@@ -19,13 +19,16 @@ from llm_gateway.agent.ports import (
     Permits,
     UpstreamAttempt,
 )
-from llm_gateway.agent.runner import AgentRunner
 from llm_gateway.core.config import Settings
 from llm_gateway.guardrails.engine import GuardrailEngine
 from llm_gateway.providers.registry import ModelRegistry
 from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.routing import Router, RouteTrace
 from llm_gateway.tools.base import ToolRegistry
+
+if TYPE_CHECKING:
+    from llm_gateway.agent.runner import AgentRunner
+    from llm_gateway.core.embedding import SharedEmbedder
 
 
 def _attempts(trace: RouteTrace) -> list[UpstreamAttempt]:
@@ -88,17 +91,27 @@ def create_agent(
     model_gate: ModelGate | None = None,
     guard_for: Callable[[Principal], Guardrails] | None = None,
     guard_observer: GuardObserver | None = None,
+    embedder: SharedEmbedder | None = None,
 ) -> AgentRunner:
-    """The runner with its graph compiled once (call from the lifespan, never per request).
+    """The runner with its graph compiled once (through ``LazyAgent``, never per request).
 
     ``guardrails`` defaults to an engine built from ``settings.agent.guardrails``; ``model_gate``
     is the quota layer's per-caller model check (``QuotaService.check_model``). The intent
     analyzer gets no guardrail engine: the graph runs the input check itself, before it.
+    ``embedder`` is the process's shared e5 model (the intent's second opinion).
     """
+    # Here, not at module level: LangGraph and the intent stack load with the first agent run.
+    from llm_gateway.agent.graph import build_graph
+    from llm_gateway.agent.intent.analyzer import IntentAnalyzer
+    from llm_gateway.agent.runner import AgentRunner
+
     agent = settings.agent
+    if guardrails is not None:
+        guardrails.preload()  # the classifier, before the first run's input check needs it
     intent = IntentAnalyzer(
         tools.names() if tools is not None else (),
         small_alias=agent.small_model or models.default_small,
+        embedder=embedder,
     )
     deps = AgentDeps(
         llm=RouterLLMClient(router),

@@ -18,9 +18,9 @@ from llm_gateway.console.session import (
     refresh_principal,
 )
 from llm_gateway.core.config import Settings
-from llm_gateway.core.dependencies import SessionDep
 from llm_gateway.core.exceptions import ClientError, InvalidRequestError, PermissionDeniedError
 from llm_gateway.core.text import unstorable
+from llm_gateway.dependencies import SessionDep
 from llm_gateway.middleware.text_guard import refuse
 
 FORM_MAX_FIELDS = 64

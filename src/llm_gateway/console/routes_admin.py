@@ -16,8 +16,8 @@ from llm_gateway.console.errors import form_error
 from llm_gateway.console.i18n import translator
 from llm_gateway.console.render import page, redirect
 from llm_gateway.console.session import app_state
-from llm_gateway.core.dependencies import SessionDep
 from llm_gateway.core.exceptions import ClientError
+from llm_gateway.dependencies import SessionDep
 from llm_gateway.schemas.admin import QuotaOverrides, UserPatch
 from llm_gateway.services.quotas import admin as admin_service
 from llm_gateway.services.usage import dashboard as dashboard_service

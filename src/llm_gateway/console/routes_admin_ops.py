@@ -14,8 +14,8 @@ from starlette.responses import Response
 from llm_gateway.console.deps import AdminDep, FormDep
 from llm_gateway.console.render import page, redirect
 from llm_gateway.console.session import app_state
-from llm_gateway.core.dependencies import SessionDep
 from llm_gateway.core.exceptions import UnprocessableError
+from llm_gateway.dependencies import SessionDep
 from llm_gateway.repositories import admin as admin_repo
 from llm_gateway.repositories import api_keys as api_keys_repo
 from llm_gateway.repositories import users as users_repo

@@ -10,8 +10,8 @@ from llm_gateway.console.deps import FormDep, PageDep, first
 from llm_gateway.console.errors import form_error
 from llm_gateway.console.render import page, redirect
 from llm_gateway.console.session import app_state, refresh_principal, revoke_refresh_cookie
-from llm_gateway.core.dependencies import SessionDep
 from llm_gateway.core.exceptions import AuthenticationError, ClientError
+from llm_gateway.dependencies import SessionDep
 from llm_gateway.schemas.auth import RegisterRequest
 from llm_gateway.services.auth import accounts, password_reset, sessions
 from llm_gateway.services.auth.abuse import client_ip

@@ -16,9 +16,9 @@ from llm_gateway.console.errors import form_error
 from llm_gateway.console.i18n import translator
 from llm_gateway.console.render import page, redirect
 from llm_gateway.console.session import PageSession, app_state
-from llm_gateway.core.dependencies import SessionDep
 from llm_gateway.core.exceptions import ClientError, UnprocessableError
 from llm_gateway.core.store import StoreUnavailableError
+from llm_gateway.dependencies import SessionDep
 from llm_gateway.schemas.users import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from llm_gateway.services.auth import api_keys
 from llm_gateway.services.auth.principal import ALL_SCOPES, USER_SCOPES, Principal

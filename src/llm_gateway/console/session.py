@@ -18,12 +18,12 @@ from starlette.responses import Response
 
 from llm_gateway.console import cookies
 from llm_gateway.core.exceptions import AuthenticationError, PermissionDeniedError
-from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.repositories import auth_tokens as tokens_repo
 from llm_gateway.schemas.auth import TokenResponse
 from llm_gateway.services.auth import sessions
 from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.auth.resolve import resolve_access_token
+from llm_gateway.state import STATE_KEY, AppState
 
 
 def app_state(connection: HTTPConnection) -> AppState:

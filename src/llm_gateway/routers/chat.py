@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Request, WebSocket
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.requests import HTTPConnection
 
-from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.schemas.chat import ChatRequestBody, ChatResponseBody
 from llm_gateway.services import tokens
 from llm_gateway.services.auth.authenticate import PrincipalDep
@@ -16,6 +15,7 @@ from llm_gateway.services.chat.deps import ChatAgent
 from llm_gateway.services.chat.service import SSE_HEADERS, ChatService
 from llm_gateway.services.chat.websocket import ChatSocket
 from llm_gateway.services.chat.wiring import build_chat_deps, chat_agent
+from llm_gateway.state import STATE_KEY, AppState
 
 router = APIRouter(tags=["chat"])
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from llm_gateway.core.dependencies import AppStateDep, SessionDep
+from llm_gateway.dependencies import AppStateDep, SessionDep
 from llm_gateway.schemas.conversations import (
     ConversationCreate,
     ConversationOut,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from llm_gateway.core.dependencies import AppStateDep
 from llm_gateway.core.exceptions import ServiceUnavailableError
-from llm_gateway.core.state import AppState
+from llm_gateway.dependencies import AppStateDep
 from llm_gateway.schemas.health import LiveResponse, ReadyResponse
 from llm_gateway.services.auth.authenticate import authenticate, credential_from_headers
 from llm_gateway.services.health import readiness
+from llm_gateway.state import AppState
 
 router = APIRouter(prefix="/health", tags=["health"])
 

@@ -6,9 +6,9 @@ import hmac
 
 from fastapi import APIRouter, Request, Response
 
-from llm_gateway.core.dependencies import AppStateDep
 from llm_gateway.core.exceptions import NotFoundError
 from llm_gateway.core.metrics import CONTENT_TYPE
+from llm_gateway.dependencies import AppStateDep
 from llm_gateway.services.auth.authenticate import authenticate, credential_from_headers
 
 router = APIRouter(tags=["operations"])

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from llm_gateway.core.dependencies import AppStateDep, SessionDep
+from llm_gateway.dependencies import AppStateDep, SessionDep
 from llm_gateway.schemas.usage import UserUsageResponse
 from llm_gateway.services.auth.authenticate import PrincipalDep
 from llm_gateway.services.usage import ranges, reports

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from llm_gateway.core.dependencies import AppStateDep, SessionDep
+from llm_gateway.dependencies import AppStateDep, SessionDep
 from llm_gateway.schemas.auth import TokenResponse
 from llm_gateway.schemas.users import (
     ApiKeyCreate,

@@ -6,7 +6,7 @@ import asyncio
 
 from llm_gateway.core.database import check_database
 from llm_gateway.core.exceptions import GatewayError, ServiceUnavailableError
-from llm_gateway.core.state import AppState
+from llm_gateway.state import AppState
 
 CHECK_TIMEOUT_S = 2.0
 

@@ -17,10 +17,10 @@ from fastapi import FastAPI
 
 from llm_gateway.app import create_app
 from llm_gateway.core.database import session_scope
-from llm_gateway.core.state import AppState
 from llm_gateway.repositories import usage as usage_repo
 from llm_gateway.repositories.admin import interpolate
 from llm_gateway.services.usage.record import UsageEvent
+from llm_gateway.state import AppState
 from tests.backends import Backend
 from tests.integration.quotas.support import MASTER, quota_settings, write_registry
 

@@ -9,8 +9,8 @@ import pytest
 from fastapi import FastAPI
 
 from llm_gateway.app import create_app
-from llm_gateway.core.state import AppState
 from llm_gateway.fake_upstream import FakeUpstream
+from llm_gateway.state import AppState
 from tests.backends import Backend
 from tests.conftest import build_settings
 from tests.integration.agent.conftest import AUTH, MASTER_KEY, FakeSearx, agent_settings

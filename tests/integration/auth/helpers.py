@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from llm_gateway.core.config import Settings
 from llm_gateway.core.database import session_scope
-from llm_gateway.core.state import AppState
 from llm_gateway.services.auth import admin
 from llm_gateway.services.auth.authenticate import AdminPrincipalDep, require_scopes
 from llm_gateway.services.auth.principal import Principal
+from llm_gateway.state import AppState
 from tests.backends import Backend
 from tests.conftest import build_settings
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import event, select
 
 from llm_gateway.core.exceptions import AuthenticationError
-from llm_gateway.core.state import AppState
 from llm_gateway.models.api_key import ApiKey
 from llm_gateway.services.auth.authenticate import authenticate, credential_from_headers
+from llm_gateway.state import AppState
 from tests.integration.auth.helpers import Account, bearer, create_key, make_account, make_admin
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from llm_gateway.cli.main import main
-from llm_gateway.core.state import AppState
+from llm_gateway.state import AppState
 from tests.backends import Backend
 from tests.integration.auth.helpers import FAST_SECURITY, PASSWORD, bearer, login, make_account
 

@@ -19,8 +19,8 @@ from llm_gateway.app import create_app
 from llm_gateway.core.config import Settings
 from llm_gateway.core.database import session_scope
 from llm_gateway.core.exceptions import ConflictError
-from llm_gateway.core.state import AppState
 from llm_gateway.services.auth import admin
+from llm_gateway.state import AppState
 from tests.backends import Backend
 from tests.integration.auth.helpers import (
     add_probe_routes,

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import update
 
 from llm_gateway.core.database import session_scope
-from llm_gateway.core.state import AppState
 from llm_gateway.models.api_key import ApiKey
+from llm_gateway.state import AppState
 from tests.integration.auth.helpers import (
     MASTER_KEY,
     bearer,

@@ -17,8 +17,8 @@ from sqlalchemy import update
 
 from llm_gateway.app import create_app
 from llm_gateway.core.database import session_scope
-from llm_gateway.core.state import AppState
 from llm_gateway.models.auth_tokens import PasswordResetToken
+from llm_gateway.state import AppState
 from tests.backends import Backend
 from tests.integration.auth.helpers import PASSWORD, auth_settings, login, make_account
 

@@ -9,10 +9,10 @@ import httpx
 from sqlalchemy import select
 
 from llm_gateway.core.database import session_scope
-from llm_gateway.core.state import AppState
 from llm_gateway.models.auth_tokens import PasswordResetToken, RefreshToken
 from llm_gateway.repositories import auth_tokens as tokens_repo
 from llm_gateway.services.auth.credentials import new_reset_token
+from llm_gateway.state import AppState
 from tests.integration.auth.helpers import bearer, login, make_account
 
 

@@ -19,10 +19,10 @@ from sqlalchemy import select
 from structlog.testing import capture_logs
 
 from llm_gateway.app import create_app
-from llm_gateway.core.state import AppState
 from llm_gateway.models.api_key import ApiKey
 from llm_gateway.models.auth_tokens import RefreshToken
 from llm_gateway.models.user import User
+from llm_gateway.state import AppState
 from tests.backends import Backend
 from tests.integration.auth.helpers import PASSWORD, auth_settings, bearer, login, register
 

@@ -12,10 +12,10 @@ from sqlalchemy import select, update
 
 from llm_gateway.app import create_app
 from llm_gateway.core.database import session_scope
-from llm_gateway.core.state import AppState
 from llm_gateway.models.auth_tokens import RefreshToken
 from llm_gateway.models.user import User
 from llm_gateway.services.auth.passwords import PasswordService
+from llm_gateway.state import AppState
 from tests.backends import Backend
 from tests.integration.auth.helpers import (
     PASSWORD,

@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from llm_gateway.core.state import AppState
 from llm_gateway.core.store.base import StoreUnavailableError
+from llm_gateway.state import AppState
 from tests.integration.auth.helpers import bearer, create_key, make_account
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from llm_gateway.core.state import AppState
 from llm_gateway.services.quotas.metering import measure_cache_hit
+from llm_gateway.state import AppState
 from tests.integration.cache.conftest import chat
 from tests.integration.proxy.conftest import AUTH
 from tests.integration.quotas.support import usage_records

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import orjson
 
-from llm_gateway.core.state import AppState
 from llm_gateway.fake_upstream import FakeUpstream
+from llm_gateway.state import AppState
 from tests.integration.cache.conftest import chat, message
 from tests.integration.proxy.conftest import ANTHROPIC_AUTH, AUTH
 

@@ -9,8 +9,8 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from llm_gateway.app import create_app
-from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.fake_upstream import FakeUpstream
+from llm_gateway.state import STATE_KEY, AppState
 from tests.backends import Backend
 from tests.integration.cache.conftest import chat
 from tests.integration.proxy.conftest import ANTHROPIC_AUTH, AUTH, proxy_settings

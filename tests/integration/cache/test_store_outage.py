@@ -19,7 +19,7 @@ import redis
 from asgi_lifespan import LifespanManager
 
 from llm_gateway.app import create_app
-from llm_gateway.core.state import STATE_KEY, AppState
+from llm_gateway.state import STATE_KEY, AppState
 from tests.backends import Backend
 from tests.integration.cache.conftest import chat
 from tests.integration.proxy.conftest import AUTH, proxy_settings

@@ -11,9 +11,9 @@ from fastapi import FastAPI
 from starlette.requests import HTTPConnection
 
 from llm_gateway.app import create_app
-from llm_gateway.core.state import STATE_KEY
 from llm_gateway.fake_upstream import FakeUpstream
 from llm_gateway.routers.chat import get_chat_agent
+from llm_gateway.state import STATE_KEY
 from tests.backends import Backend
 from tests.integration.auth.helpers import Account, make_account
 from tests.integration.chat.support import chat_settings, registry_yaml

@@ -27,8 +27,8 @@ from llm_gateway.agent.events import (
     Usage,
 )
 from llm_gateway.core.config import Settings
-from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.services.auth.principal import Principal
+from llm_gateway.state import STATE_KEY, AppState
 from tests.backends import Backend
 from tests.conftest import truncate_all
 from tests.integration.auth.helpers import MASTER_KEY, auth_settings

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from llm_gateway.core.database import session_scope
-from llm_gateway.core.state import AppState
 from llm_gateway.fake_upstream import FakeUpstream
 from llm_gateway.models.usage import UsageRecord
+from llm_gateway.state import AppState
 from tests.integration.auth.helpers import Account
 from tests.integration.chat.support import chat_events, registry_yaml
 

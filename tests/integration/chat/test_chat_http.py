@@ -12,9 +12,9 @@ from httpx_sse import aconnect_sse
 from sqlalchemy import select
 
 from llm_gateway.core.database import session_scope
-from llm_gateway.core.state import AppState
 from llm_gateway.fake_upstream import Behaviour, FakeUpstream
 from llm_gateway.models.usage import UsageRecord
+from llm_gateway.state import AppState
 from tests.integration.auth.helpers import MASTER_KEY, Account
 from tests.integration.chat.support import chat, chat_events
 

@@ -19,8 +19,8 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from llm_gateway.app import create_app
 from llm_gateway.core.database import session_scope
-from llm_gateway.core.state import AppState
 from llm_gateway.models.usage import UsageRecord
+from llm_gateway.state import AppState
 from tests.backends import Backend
 from tests.integration.auth.helpers import Account, bearer, create_key, make_account
 from tests.integration.chat.conftest import install_agent

@@ -20,11 +20,11 @@ from llm_gateway.agent.events import (
     Usage,
 )
 from llm_gateway.app import create_app
-from llm_gateway.core.state import AppState
 from llm_gateway.fake_upstream import FakeUpstream
 from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.context.summary import SUMMARY_PREFIX
 from llm_gateway.services.tokens import count_message_tokens
+from llm_gateway.state import AppState
 from tests.backends import Backend
 from tests.integration.auth.helpers import Account
 from tests.integration.chat.conftest import install_agent

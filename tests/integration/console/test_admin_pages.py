@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from llm_gateway.core.state import AppState
+from llm_gateway.state import AppState
 from tests.integration.auth.helpers import set_access
 from tests.integration.console.support import csrf_of, signed_up
 

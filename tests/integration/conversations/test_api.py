@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from llm_gateway.app import create_app
 from llm_gateway.core.database import session_scope
-from llm_gateway.core.state import AppState
 from llm_gateway.fake_upstream import FakeUpstream
 from llm_gateway.models.usage import UsageRecord
+from llm_gateway.state import AppState
 from tests.backends import Backend
 from tests.integration.auth.helpers import MASTER_KEY, Account, make_account
 from tests.integration.chat.support import chat, chat_settings, registry_yaml

@@ -11,8 +11,8 @@ from sqlalchemy import text
 
 from llm_gateway.app import create_app
 from llm_gateway.core.config import Settings
-from llm_gateway.core.dependencies import SessionDep
 from llm_gateway.core.logging import configure_logging, get_logger
+from llm_gateway.dependencies import SessionDep
 from tests.integration.auth.test_secrets import _uncache_loggers
 
 SECRET_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2VjcmV0LXNhbHQ$TOPSECRETHASHVALUE"

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from llm_gateway.core.config import DatabaseSettings, Settings
 from llm_gateway.core.database import create_engine
-from llm_gateway.core.state import STATE_KEY, AppState
+from llm_gateway.state import STATE_KEY, AppState
 from tests.backends import Backend
 from tests.integration.auth.helpers import MASTER_KEY, auth_settings, make_account
 

@@ -15,8 +15,8 @@ import pytest
 from fastapi import FastAPI
 
 from llm_gateway.app import create_app
-from llm_gateway.core.state import AppState
 from llm_gateway.fake_upstream import FakeUpstream
+from llm_gateway.state import AppState
 from tests.backends import Backend
 from tests.integration.auth.helpers import Account, make_account, make_admin
 from tests.integration.quotas.support import (

@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from llm_gateway.app import create_app
-from llm_gateway.core.state import AppState
+from llm_gateway.state import AppState
 from tests.backends import Backend
 from tests.integration.agent.conftest import fake, models_file
 from tests.integration.auth.helpers import (

@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from llm_gateway.core.state import AppState
 from llm_gateway.fake_upstream import FakeUpstream
+from llm_gateway.state import AppState
 from tests.integration.auth.helpers import Account, bearer
 from tests.integration.guardrails.conftest import ADMIN, set_key_policy
 from tests.integration.guardrails.wire import post

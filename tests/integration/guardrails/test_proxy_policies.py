@@ -13,8 +13,8 @@ import httpx
 import orjson
 import pytest
 
-from llm_gateway.core.state import AppState
 from llm_gateway.fake_upstream import FakeUpstream
+from llm_gateway.state import AppState
 from tests.integration.auth.helpers import Account, set_access
 from tests.integration.guardrails.conftest import ADMIN, key_auth
 from tests.integration.guardrails.wire import PATHS, post, stream_error, text_of

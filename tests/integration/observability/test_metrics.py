@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from llm_gateway.app import create_app
-from llm_gateway.core.state import AppState
 from llm_gateway.fake_upstream import FakeUpstream
+from llm_gateway.state import AppState
 from tests.backends import Backend
 from tests.integration.quotas.support import MASTER, chat, quota_settings, write_registry
 

@@ -16,8 +16,8 @@ from asgi_lifespan import LifespanManager
 
 from llm_gateway.app import create_app
 from llm_gateway.core.config import Settings
-from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.fake_upstream import FakeUpstream
+from llm_gateway.state import STATE_KEY, AppState
 from tests.backends import Backend
 from tests.conftest import build_settings
 from tests.integration.auth.helpers import create_key, make_account

@@ -10,8 +10,8 @@ from asgi_lifespan import LifespanManager
 
 from llm_gateway.app import create_app
 from llm_gateway.core.config import SettingsError
-from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.fake_upstream import FakeUpstream
+from llm_gateway.state import STATE_KEY, AppState
 from tests.backends import Backend
 from tests.conftest import build_settings
 

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from llm_gateway.core.exceptions import InvalidRequestError
-from llm_gateway.core.state import AppState
 from llm_gateway.services.routing.trace import RouteTrace
+from llm_gateway.state import AppState
 from tests.integration.proxy.conftest import ANTHROPIC_AUTH, AUTH
 
 

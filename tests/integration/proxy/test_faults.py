@@ -12,10 +12,10 @@ from asgi_lifespan import LifespanManager
 
 from llm_gateway.app import create_app
 from llm_gateway.core.exceptions import RateLimitError
-from llm_gateway.core.state import AppState
 from llm_gateway.fake_upstream import Behaviour, FakeUpstream
 from llm_gateway.services.proxy import hooks
 from llm_gateway.services.proxy.context import CallContext
+from llm_gateway.state import AppState
 from tests.backends import Backend
 from tests.integration.proxy.conftest import ANTHROPIC_AUTH, AUTH, Finalized, proxy_settings
 

@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from llm_gateway.core.config import Settings
 from llm_gateway.core.database import session_scope
-from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.models.usage import UsageRecord
+from llm_gateway.state import STATE_KEY, AppState
 from tests.backends import Backend
 from tests.conftest import build_settings
 

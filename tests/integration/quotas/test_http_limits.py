@@ -11,9 +11,9 @@ import pytest
 from fastapi import FastAPI
 
 from llm_gateway.app import create_app
-from llm_gateway.core.state import AppState
 from llm_gateway.fake_upstream import Behaviour, FakeUpstream
 from llm_gateway.services.auth.principal import ALL_SCOPES, Principal
+from llm_gateway.state import AppState
 from tests.backends import Backend
 from tests.integration.quotas.support import (
     ANTHROPIC_MASTER,

@@ -11,13 +11,13 @@ from sqlalchemy import select
 
 from llm_gateway.app import create_app
 from llm_gateway.core.database import session_scope
-from llm_gateway.core.state import AppState
 from llm_gateway.fake_upstream import Behaviour, FakeUpstream
 from llm_gateway.models.usage import UsageDaily
 from llm_gateway.services.auth.principal import ALL_SCOPES, Principal
 from llm_gateway.services.proxy.context import CallContext
 from llm_gateway.services.quotas import proxy_hooks
 from llm_gateway.services.tokens import count_tokens
+from llm_gateway.state import AppState
 from tests.backends import Backend
 from tests.integration.quotas.support import (
     ANTHROPIC_MASTER,

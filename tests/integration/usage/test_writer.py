@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from llm_gateway.app import create_app
 from llm_gateway.core.config import DatabaseSettings, Settings
 from llm_gateway.core.database import create_engine, create_session_factory, session_scope
-from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.fake_upstream import FakeUpstream
 from llm_gateway.repositories import usage as usage_repo
 from llm_gateway.services.usage.record import UsageEvent
+from llm_gateway.state import STATE_KEY, AppState
 from tests.backends import Backend
 from tests.conftest import truncate_all
 from tests.integration.quotas.support import MASTER, chat, quota_settings, write_registry

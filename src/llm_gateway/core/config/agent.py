@@ -204,6 +204,9 @@ class AgentSettings(BaseModel):
     fallback_other_tier: bool = True
     # LangGraph steps per run; the tool and regeneration bounds stop loops well before this.
     recursion_limit: int = Field(default=40, ge=10, le=200)
+    # Build the graph (LangGraph, the intent stack: ~50 MB) at startup instead of on the first
+    # ``auto`` or /chat request; a gateway that only proxies never loads it when this is off.
+    preload: bool = False
 
     @model_validator(mode="after")
     def _limit_covers_the_loops(self) -> AgentSettings:

@@ -17,11 +17,11 @@ from fastapi.security import APIKeyHeader, HTTPBearer, OAuth2PasswordBearer
 
 from llm_gateway.core import tracing
 from llm_gateway.core.exceptions import AuthenticationError, PermissionDeniedError
-from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.services.auth.abuse import client_ip
 from llm_gateway.services.auth.credentials import looks_like_api_key, looks_like_jwt
 from llm_gateway.services.auth.principal import ALL_SCOPES, Principal
 from llm_gateway.services.auth.resolve import resolve_access_token, resolve_api_key
+from llm_gateway.state import STATE_KEY, AppState
 
 MASTER_KEY_TIER = "enterprise"
 

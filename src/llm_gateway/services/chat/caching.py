@@ -16,17 +16,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
+from llm_gateway.agent.completion import usage_object
 from llm_gateway.agent.context import AgentOptions
 from llm_gateway.agent.events import AgentEvent, DoneEvent, ModelEvent, TokenEvent, Usage
-from llm_gateway.agent.nodes.response_formatter import usage_object
 from llm_gateway.cache.controls import NO_CONTROLS
 from llm_gateway.cache.replay import PIECE_CHARS
-from llm_gateway.core.state import AppState
 from llm_gateway.providers.registry_schema import CacheSpec
 from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.chat.deps import ChatAgent
 from llm_gateway.services.proxy.caching import auto_spec
 from llm_gateway.services.quotas.metering import measure_cache_hit
+from llm_gateway.state import AppState
 
 CACHE_META = "cache"
 # False when the alias says cache hits do not count toward token limits (usage still records them).

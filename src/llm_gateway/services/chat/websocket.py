@@ -23,7 +23,6 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from llm_gateway.core.exceptions import GatewayError
 from llm_gateway.core.logging import get_logger
-from llm_gateway.core.state import AppState
 from llm_gateway.core.text import find_unstorable
 from llm_gateway.schemas.chat import WsAuth, WsChat, WsControl
 from llm_gateway.services.auth.authenticate import authenticate, credential_from_headers
@@ -31,6 +30,7 @@ from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.chat.service import ChatService
 from llm_gateway.services.chat.turn import ChatTurn
 from llm_gateway.services.conversations.service import require_owner
+from llm_gateway.state import AppState
 
 _log = get_logger("llm_gateway.chat.ws")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from llm_gateway.core.state import AppState
 from llm_gateway.services.chat.caching import CachingChatAgent
 from llm_gateway.services.chat.deps import ChatAgent, ChatDeps
 from llm_gateway.services.chat.small_model import SmallModel
 from llm_gateway.services.routing.trace import RouteTrace
+from llm_gateway.state import AppState
 
 
 def small_model(state: AppState) -> SmallModel | None:

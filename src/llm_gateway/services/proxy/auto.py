@@ -7,9 +7,9 @@ from typing import Any
 from llm_gateway.agent.anthropic_api import serve_auto_messages
 from llm_gateway.agent.openai_api import serve_auto
 from llm_gateway.cache import CacheControls
-from llm_gateway.core.state import AppState
 from llm_gateway.services import tokens
 from llm_gateway.services.proxy.exchange import Exchange
+from llm_gateway.state import AppState
 
 AUTO_MODEL = "auto"
 

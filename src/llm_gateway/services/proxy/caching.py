@@ -14,13 +14,13 @@ import orjson
 from llm_gateway.cache import CacheControls, CacheHit, CachePlan
 from llm_gateway.cache.assemble import StreamAssembler
 from llm_gateway.cache.replay import completion_chunks
-from llm_gateway.core.state import AppState
 from llm_gateway.providers.base import ChatChunk
 from llm_gateway.providers.registry import ModelInfo
 from llm_gateway.providers.registry_schema import CacheSpec
 from llm_gateway.providers.streaming import SSE_DONE, sse_data
 from llm_gateway.services.proxy.context import CallContext
 from llm_gateway.services.proxy.exchange import Exchange
+from llm_gateway.state import AppState
 
 CACHE_HEADER = "x-gateway-cache"
 CACHE_KEY_HEADER = "x-gateway-cache-key"

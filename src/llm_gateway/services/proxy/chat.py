@@ -12,7 +12,6 @@ from llm_gateway.cache.assemble import StreamAssembler
 from llm_gateway.cache.replay import replay
 from llm_gateway.core.config import GuardrailPolicy
 from llm_gateway.core.exceptions import GatewayError
-from llm_gateway.core.state import AppState
 from llm_gateway.providers.base import ChatChunk
 from llm_gateway.providers.streaming import SSE_DONE, openai_error_event, sse_data
 from llm_gateway.services.proxy import caching, hooks
@@ -22,6 +21,7 @@ from llm_gateway.services.proxy.context import CLIENT_MODEL, CallContext
 from llm_gateway.services.proxy.exchange import Exchange
 from llm_gateway.services.proxy.guard import guard_response, guard_stream, screen_request
 from llm_gateway.services.proxy.validation import validate_chat
+from llm_gateway.state import AppState
 
 
 async def chat_completions(state: AppState, exchange: Exchange, body: object) -> None:

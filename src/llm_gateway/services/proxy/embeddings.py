@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import orjson
 
-from llm_gateway.core.state import AppState
 from llm_gateway.services.proxy import hooks
 from llm_gateway.services.proxy.capabilities import check_embeddings
 from llm_gateway.services.proxy.exchange import Exchange
 from llm_gateway.services.proxy.validation import validate_embeddings
+from llm_gateway.state import AppState
 
 
 async def create_embeddings(state: AppState, exchange: Exchange, body: object) -> None:

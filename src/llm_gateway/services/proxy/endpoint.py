@@ -15,7 +15,6 @@ from starlette.types import Receive, Scope, Send
 
 from llm_gateway.core.exceptions import GatewayError
 from llm_gateway.core.logging import add_access_log_fields, get_logger
-from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.services.auth.authenticate import authenticate, credential_from_headers
 from llm_gateway.services.proxy import hooks
 from llm_gateway.services.proxy.context import (
@@ -26,6 +25,7 @@ from llm_gateway.services.proxy.context import (
     Endpoint,
 )
 from llm_gateway.services.proxy.exchange import Exchange
+from llm_gateway.state import STATE_KEY, AppState
 
 _log = get_logger("llm_gateway.proxy")
 

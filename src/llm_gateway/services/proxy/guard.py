@@ -24,13 +24,13 @@ import structlog
 from llm_gateway.agent.conversation import redact_user_turns, user_text
 from llm_gateway.core.config import GuardrailPolicy
 from llm_gateway.core.exceptions import InvalidRequestError
-from llm_gateway.core.state import AppState
 from llm_gateway.guardrails.prompt_leak import PromptLeakRule, prompt_leak_rule
 from llm_gateway.guardrails.stream import StreamGuard, passthrough_guard
 from llm_gateway.guardrails.types import Finding
 from llm_gateway.providers.base import ChatChunk
 from llm_gateway.services.guardrails.stats import EndpointKind
 from llm_gateway.services.proxy.context import CallContext
+from llm_gateway.state import AppState
 
 _log = structlog.get_logger("llm_gateway.guardrails")
 HEADER = "x-gateway-guardrails"

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from llm_gateway.core.state import AppState
 from llm_gateway.services.proxy.context import CallContext
 from llm_gateway.services.quotas import proxy_hooks
+from llm_gateway.state import AppState
 
 
 async def before_upstream(state: AppState, ctx: CallContext, request: dict[str, Any]) -> None:

@@ -12,7 +12,6 @@ from llm_gateway.cache.assemble import StreamAssembler
 from llm_gateway.cache.replay import replay
 from llm_gateway.core.config import GuardrailPolicy
 from llm_gateway.core.exceptions import GatewayError, InvalidRequestError
-from llm_gateway.core.state import AppState
 from llm_gateway.providers.anthropic_inbound import (
     anthropic_request_to_canonical,
     canonical_response_to_anthropic,
@@ -29,6 +28,7 @@ from llm_gateway.services.proxy.capabilities import check_chat
 from llm_gateway.services.proxy.context import CLIENT_MODEL, CallContext
 from llm_gateway.services.proxy.exchange import Exchange
 from llm_gateway.services.proxy.guard import guard_response, guard_stream, screen_request
+from llm_gateway.state import AppState
 
 
 async def create_message(state: AppState, exchange: Exchange, body: object) -> None:

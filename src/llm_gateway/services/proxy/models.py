@@ -14,9 +14,9 @@ from typing import Any
 
 import orjson
 
-from llm_gateway.core.state import AppState
 from llm_gateway.providers.registry import ModelInfo
 from llm_gateway.services.proxy.exchange import Exchange
+from llm_gateway.state import AppState
 
 
 def _wants_anthropic(exchange: Exchange) -> bool:

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from llm_gateway.core.exceptions import NotFoundError, UnprocessableError
-from llm_gateway.core.state import AppState
 from llm_gateway.models.api_key import ApiKey
 from llm_gateway.models.quota import QuotaOverride
 from llm_gateway.models.user import User
@@ -30,6 +29,7 @@ from llm_gateway.schemas.admin import (
 from llm_gateway.services.auth.admin import revoke_all_api_keys, set_user_access
 from llm_gateway.services.quotas.overrides import limits_from_row, subject_name
 from llm_gateway.services.quotas.tiers import require_tier
+from llm_gateway.state import AppState
 
 MODEL_TIERS = ("small", "large")
 

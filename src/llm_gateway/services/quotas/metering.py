@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from llm_gateway.core.state import AppState
 from llm_gateway.services import tokens
 from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.quotas.service import Admission
+from llm_gateway.state import AppState
 
 CHARS_PER_TOKEN_ESTIMATE = 3  # over-reserves English a little; settlement refunds the difference
 IMAGE_PART_CHARS = 765 * CHARS_PER_TOKEN_ESTIMATE

@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from llm_gateway.core import tracing
-from llm_gateway.core.state import AppState
 from llm_gateway.services import tokens
 from llm_gateway.services.proxy.context import CallContext
 from llm_gateway.services.quotas import metering
 from llm_gateway.services.quotas.service import Admission
 from llm_gateway.services.usage.record import UsageEvent
+from llm_gateway.state import AppState
 
 QUOTA_EXTRA = "quota"
 REQUEST_EXTRA = "metered_request"

@@ -21,7 +21,6 @@ from llm_gateway.core.config import GuardrailPolicy
 from llm_gateway.core.database import session_scope
 from llm_gateway.core.exceptions import GatewayError, InvalidRequestError, NotFoundError
 from llm_gateway.core.logging import get_logger
-from llm_gateway.core.state import AppState
 from llm_gateway.models.response import StoredResponse
 from llm_gateway.providers.base import ChatChunk
 from llm_gateway.repositories import responses as repo
@@ -35,6 +34,7 @@ from llm_gateway.services.proxy.guard import guard_response, guard_stream, scree
 from llm_gateway.services.responses import objects
 from llm_gateway.services.responses.request import ResponsesCall, parse_request
 from llm_gateway.services.responses.stream import EventWriter
+from llm_gateway.state import AppState
 
 _log = get_logger("llm_gateway.responses")
 

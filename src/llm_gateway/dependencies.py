@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from llm_gateway.core.config import Settings
 from llm_gateway.core.db_errors import is_unavailable
 from llm_gateway.core.exceptions import ServiceUnavailableError
-from llm_gateway.core.state import STATE_KEY, AppState
 from llm_gateway.core.store import Store
+from llm_gateway.state import STATE_KEY, AppState
 
 
 def get_app_state(request: Request) -> AppState:
