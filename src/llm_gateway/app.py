@@ -8,8 +8,7 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI
 from starlette.middleware.cors import CORSMiddleware
@@ -58,6 +57,9 @@ from llm_gateway.services.routing.capacity import is_capped
 from llm_gateway.services.usage.writer import UsageWriter
 from llm_gateway.state import STATE_KEY, AppState
 from llm_gateway.tools import create_tool_registry
+
+if TYPE_CHECKING:
+    from llm_gateway.agent.runner import AgentRunner
 
 _log = get_logger("llm_gateway.app")
 
@@ -122,9 +124,9 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None, traces: Tracin
             guardrails = GuardrailEngine(settings.agent.guardrails, embedder=embedder)
             guard_policies = PolicyResolver(settings.agent.guardrails, quotas.overrides)
             guard_stats = GuardrailStats()
-            agent = LazyAgent(
-                partial(
-                    create_agent,
+
+            def build_agent() -> AgentRunner:  # in a worker thread, on first use (agent.lazy)
+                runner = create_agent(
                     settings,
                     router=router,
                     models=models,
@@ -135,7 +137,10 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None, traces: Tracin
                     guard_observer=agent_guard_observer(guard_stats),
                     embedder=embedder,
                 )
-            )
+                gc.freeze()  # as at startup (below): the graph and its modules live for good
+                return runner
+
+            agent = LazyAgent(build_agent)
             if settings.agent.preload:
                 await agent.get()
             state = AppState(

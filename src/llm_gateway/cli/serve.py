@@ -1,10 +1,11 @@
-"""``llm-gateway serve``: check the backends, migrate if configured, then run uvicorn."""
+"""``llm-gateway serve``: check the backends, migrate (in a child) if configured, run uvicorn."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import ipaddress
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 
 import uvicorn
 
-from llm_gateway.core import metrics, migrations
+from llm_gateway.core import metrics
 from llm_gateway.core.config import Settings, SettingsError, load_settings, mask_url
 from llm_gateway.core.config.settings import INSECURE_SIGNING_WARNING
 from llm_gateway.core.database import check_database, create_engine
@@ -50,6 +51,19 @@ async def preflight(settings: Settings) -> None:
         await store.close()
 
 
+def migrate() -> int:
+    """``llm-gateway db upgrade`` in a child interpreter (same environment and working directory).
+
+    Alembic, its templates and the migration scripts (~10 MB resident) then never load into the
+    process that goes on to serve; with one worker that process is the worker. Its errors go to
+    stderr as ``db upgrade`` prints them; the exit code is the child's.
+    """
+    command = [sys.executable, "-m", "llm_gateway.cli.main", "db", "upgrade"]
+    # Our own interpreter and module: no shell, nothing from outside in the arguments.
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, check=False)  # noqa: S603
+    return done.returncode
+
+
 def is_loopback(host: str) -> bool:
     """True for addresses only this machine can reach (``0.0.0.0`` and ``::`` are not)."""
     if host == "localhost":
@@ -72,8 +86,8 @@ def _serve(args: argparse.Namespace) -> int:
             )
             return 2
     asyncio.run(preflight(settings))
-    if settings.database.migrate_on_start:
-        migrations.upgrade(settings.database)
+    if settings.database.migrate_on_start and (failed := migrate()):
+        return failed
     port = args.port or settings.server.port
     workers = args.workers or settings.server.workers
     if workers > 1 and settings.telemetry.metrics_enabled and not metrics.multiprocess_dir():
