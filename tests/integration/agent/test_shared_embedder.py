@@ -89,7 +89,7 @@ async def test_cache_harm_stage_and_intent_share_one_model(
     assert app_state.cache.semantic is not None
     app_state.cache.semantic.embedder.embed(["How do I bake bread?"])
 
+    assert len(models_created) == 1
     assert intent_embed.model is app_state.embedder
     assert app_state.cache.semantic.embedder is app_state.embedder
     assert app_state.guardrails.harm_stage._embedder is app_state.embedder
-    assert len(models_created) == 1
