@@ -10,7 +10,7 @@ from typing import Any, cast
 import pytest
 
 from llm_gateway.agent.events import AgentEvent, TokenEvent
-from llm_gateway.agent.lazy import LazyAgent
+from llm_gateway.agent.lazy import AgentBuildError, LazyAgent
 from llm_gateway.agent.runner import AgentRunner
 from tests.unit.agent.fakes import principal
 
@@ -44,21 +44,55 @@ async def test_concurrent_first_requests_build_the_agent_once() -> None:
     assert await agent.get() is builds[0]
 
 
-async def test_a_failed_build_is_retried_by_the_next_request() -> None:
+async def test_a_cancelled_first_request_leaves_the_build_to_the_others() -> None:
+    release = threading.Event()
+    builds: list[StubRunner] = []
+
+    def build() -> AgentRunner:
+        release.wait(10)
+        builds.append(StubRunner())
+        return cast(AgentRunner, builds[-1])
+
+    agent = LazyAgent(build)
+    first = asyncio.create_task(agent.get())
+    await asyncio.sleep(0)  # the first request has started the build
+    first.cancel()  # its client hung up
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    others = [asyncio.create_task(agent.get()) for _ in range(3)]
+    await asyncio.sleep(0)
+    release.set()
+    runners = await asyncio.gather(*others)
+    assert len(builds) == 1
+    assert all(r is builds[0] for r in runners)
+
+
+async def test_a_failed_build_reaches_every_waiter_and_the_next_request_retries() -> None:
+    release = threading.Event()
     attempts: list[int] = []
 
     def build() -> AgentRunner:
         attempts.append(1)
         if len(attempts) == 1:
+            release.wait(10)
             raise RuntimeError("artefact unreadable")
         return cast(AgentRunner, StubRunner())
 
     agent = LazyAgent(build)
-    with pytest.raises(RuntimeError, match="artefact unreadable"):
-        await agent.get()
+    waiting = [asyncio.create_task(agent.get()) for _ in range(4)]
+    await asyncio.sleep(0)
+    release.set()
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert len(attempts) == 1
+    for error in results:
+        assert isinstance(error, AgentBuildError)
+        assert error.status_code == 503
+        assert "building its graph failed (RuntimeError" in error.message
+        assert isinstance(error.__cause__, RuntimeError)
     assert not agent.built
     await agent.get()
     assert len(attempts) == 2
+    assert agent.built
 
 
 async def test_run_builds_then_streams_the_runners_events() -> None:
