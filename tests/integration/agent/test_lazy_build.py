@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,35 @@ async def test_a_proxy_request_leaves_the_agent_unbuilt_and_auto_builds_it(
     assert not app_state.agent.built
     await _chat(client, "auto")
     assert app_state.agent.built
+
+
+class _Cycle:
+    """Refers to itself: only the cyclic collector can free it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+async def test_garbage_left_by_the_build_is_collected_not_frozen(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    left: list[weakref.ref[_Cycle]] = []
+
+    def building(*args: Any, **kwargs: Any) -> AgentRunner:
+        runner = create_agent(*args, **kwargs)
+        # No automatic pass between here and the freeze that follows the build: only an
+        # explicit collection before it can free this cycle, else it is frozen for good.
+        gc.disable()
+        left.append(weakref.ref(_Cycle()))
+        return runner
+
+    monkeypatch.setattr(app_module, "create_agent", building)
+    try:
+        await _chat(client, "auto")
+    finally:
+        gc.enable()
+    gc.collect()
+    assert left[0]() is None
 
 
 class TestPreload:
