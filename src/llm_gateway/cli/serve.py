@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ipaddress
+import signal
 import subprocess
 import sys
 import tempfile
@@ -17,7 +18,10 @@ from llm_gateway.core import metrics
 from llm_gateway.core.config import Settings, SettingsError, load_settings, mask_url
 from llm_gateway.core.config.settings import INSECURE_SIGNING_WARNING
 from llm_gateway.core.database import check_database, create_engine
+from llm_gateway.core.migrations import MigrationError
 from llm_gateway.core.store import create_store
+
+PREFIX = "llm-gateway: "  # how ``cli.main`` starts the one line it prints for an error
 
 
 def register(sub: Any) -> None:
@@ -51,17 +55,45 @@ async def preflight(settings: Settings) -> None:
         await store.close()
 
 
-def migrate() -> int:
+def migrate() -> None:
     """``llm-gateway db upgrade`` in a child interpreter (same environment and working directory).
 
     Alembic, its templates and the migration scripts (~10 MB resident) then never load into the
-    process that goes on to serve; with one worker that process is the worker. Its errors go to
-    stderr as ``db upgrade`` prints them; the exit code is the child's.
+    process that goes on to serve; with one worker that process is the worker.
+
+    Raises:
+        MigrationError: the child failed; the message names the step and the child's own error.
     """
     command = [sys.executable, "-m", "llm_gateway.cli.main", "db", "upgrade"]
     # Our own interpreter and module: no shell, nothing from outside in the arguments.
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, check=False)  # noqa: S603
-    return done.returncode
+    done = subprocess.run(  # noqa: S603
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        check=False,
+    )
+    if done.returncode == 0:
+        return
+    if done.returncode < 0:
+        status = f"was killed by {signal.Signals(-done.returncode).name}"
+    else:
+        status = f"exited with status {done.returncode}"
+    raise MigrationError(
+        f"migrating the database before serving failed: `llm-gateway db upgrade` (run in a child "
+        f"process) {status}: {child_error(done.stderr)}. The gateway did not start; fix the "
+        "schema, or set LLMGW_DATABASE__MIGRATE_ON_START=false to serve without migrating"
+    )
+
+
+def child_error(stderr: str) -> str:
+    """What the child said went wrong: its one-line ``llm-gateway:`` errors, else its last line."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    said = [line.removeprefix(PREFIX) for line in lines if line.startswith(PREFIX)]
+    if said:
+        return "; ".join(said)
+    return lines[-1] if lines else "no error output"
 
 
 def is_loopback(host: str) -> bool:
@@ -86,8 +118,8 @@ def _serve(args: argparse.Namespace) -> int:
             )
             return 2
     asyncio.run(preflight(settings))
-    if settings.database.migrate_on_start and (failed := migrate()):
-        return failed
+    if settings.database.migrate_on_start:
+        migrate()  # a failure stops here: one line naming the step, exit status 1
     port = args.port or settings.server.port
     workers = args.workers or settings.server.workers
     if workers > 1 and settings.telemetry.metrics_enabled and not metrics.multiprocess_dir():
