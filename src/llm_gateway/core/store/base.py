@@ -9,6 +9,7 @@ script on both, which keeps the two versions honest.
 from __future__ import annotations
 
 import abc
+import heapq
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -27,17 +28,24 @@ class StoreUnavailableError(ServiceUnavailableError):
     code = "store_unavailable"
 
 
+SWEEP_BUCKET_S = 10.0  # expiries are swept in buckets this wide
+
+
 @dataclass
 class MemoryData:
     """The in-process store's data, handed to Python script implementations.
 
     Values are ``bytes`` for strings, ``dict[bytes, bytes]`` for hashes and ``list[bytes]`` for
-    lists. Expiry is checked lazily on access, like Redis.
+    lists. Expiry is checked on access, like Redis; and, like Redis's active expiry, keys nobody
+    reads again are dropped too: every expiry is filed in a ``SWEEP_BUCKET_S`` bucket and writes
+    sweep the buckets that have passed (each filed expiry is looked at once: amortised O(1)).
     """
 
     values: dict[str, Any] = field(default_factory=dict)
     expires_at: dict[str, float] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
+    _buckets: dict[int, set[str]] = field(default_factory=dict, repr=False)
+    _due: list[int] = field(default_factory=list, repr=False)  # heap of the buckets' indexes
 
     def now(self) -> float:
         return self.clock()
@@ -50,15 +58,36 @@ class MemoryData:
             return False
         return key in self.values
 
+    def _expire_at(self, key: str, at: float) -> None:
+        self.expires_at[key] = at
+        index = int(at // SWEEP_BUCKET_S)
+        keys = self._buckets.get(index)
+        if keys is None:
+            keys = self._buckets[index] = set()
+            heapq.heappush(self._due, index)
+        keys.add(key)
+
+    def sweep(self, now: float) -> None:
+        """Drop every key whose bucket has passed (a key re-filed later or persisted stays)."""
+        due, current = self._due, int(now // SWEEP_BUCKET_S)
+        while due and due[0] < current:
+            for key in self._buckets.pop(heapq.heappop(due)):
+                exp = self.expires_at.get(key)
+                if exp is not None and exp <= now:
+                    del self.expires_at[key]
+                    self.values.pop(key, None)
+
     def get(self, key: str) -> Any:
         return self.values[key] if self._alive(key) else None
 
     def set(self, key: str, value: Any, ttl_s: float | None = None) -> None:
+        now = self.clock()
+        self.sweep(now)
         self.values[key] = value
         if ttl_s is None:
             self.expires_at.pop(key, None)
         else:
-            self.expires_at[key] = self.clock() + ttl_s
+            self._expire_at(key, now + ttl_s)
 
     def delete(self, key: str) -> bool:
         existed = self._alive(key)
@@ -67,9 +96,11 @@ class MemoryData:
         return existed
 
     def expire(self, key: str, ttl_s: float) -> bool:
+        now = self.clock()
+        self.sweep(now)
         if not self._alive(key):
             return False
-        self.expires_at[key] = self.clock() + ttl_s
+        self._expire_at(key, now + ttl_s)
         return True
 
     def ttl(self, key: str) -> float | None:
