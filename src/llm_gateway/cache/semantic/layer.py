@@ -19,7 +19,7 @@ from llm_gateway.cache.counters import CacheCounters
 from llm_gateway.cache.exact import Entry, ExactEntries
 from llm_gateway.cache.plan import CachePlan
 from llm_gateway.cache.semantic.adaptive import EvidenceBook, entry_threshold
-from llm_gateway.cache.semantic.embed import Embedder, embed_one
+from llm_gateway.cache.semantic.embed import Embedder, embed_off_loop, embed_one
 from llm_gateway.cache.semantic.index import NamespaceIndex
 from llm_gateway.cache.semantic.store import CHANNEL, VectorStore, pack, unpack
 from llm_gateway.cache.semantic.verifier import VerifierModel
@@ -172,7 +172,7 @@ class SemanticLayer:
             return
         same = cached_text.strip() == fresh_text.strip()
         if not same:
-            vectors = await asyncio.to_thread(self.embedder.embed, [cached_text, fresh_text])
+            vectors = await embed_off_loop(self.embedder, [cached_text, fresh_text])
             same = float(np.dot(vectors[0], vectors[1])) >= SAME_ANSWER_COSINE
         self.evidence.observe(digest, score, same)
 

@@ -1,0 +1,51 @@
+"""The shared e5 model runs on its own thread, never queued behind the default threadpool."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from llm_gateway.cache.semantic.embed import embed_one
+from llm_gateway.core.embedding import DIM, THREAD_NAME, SharedEmbedder
+
+
+def _embedder_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(THREAD_NAME)]
+
+
+async def test_a_cache_lookup_embeds_while_the_default_threadpool_is_busy() -> None:
+    loop = asyncio.get_running_loop()
+    pool = ThreadPoolExecutor(max_workers=1)  # a default pool with every thread taken
+    loop.set_default_executor(pool)
+    release = threading.Event()
+    busy = asyncio.ensure_future(asyncio.to_thread(release.wait, 60))
+    embedder = SharedEmbedder()
+    try:
+        # Not a speed limit: without its own thread this waits for ``busy``, i.e. for ever.
+        vector = await asyncio.wait_for(embed_one(embedder, "what is the capital of France"), 50)
+        assert vector.shape == (DIM,)
+        assert not busy.done()
+        assert _embedder_threads()
+    finally:
+        release.set()
+        await busy
+        embedder.close()
+    assert not _embedder_threads()  # close stops its thread
+
+
+async def test_embeddings_run_one_at_a_time_on_one_thread() -> None:
+    embedder = SharedEmbedder()
+    seen: set[str] = set()
+
+    def embed_and_note(text: str) -> int:
+        seen.add(threading.current_thread().name)
+        return len(embedder.embed([text]))
+
+    try:
+        counts = await asyncio.gather(*(embedder.call(embed_and_note, f"t{i}") for i in range(6)))
+    finally:
+        embedder.close()
+    assert counts == [1] * 6
+    assert len(seen) == 1
+    assert seen.pop().startswith(THREAD_NAME)
