@@ -21,7 +21,7 @@ from llm_gateway.core import draining
 from llm_gateway.core.config import Settings, load_settings, mask_url
 from llm_gateway.core.config.settings import INSECURE_SIGNING_WARNING
 from llm_gateway.core.database import check_database, create_engine, create_session_factory
-from llm_gateway.core.embedding import SharedEmbedder
+from llm_gateway.core.embedding import SharedEmbedder, pin_native_threads
 from llm_gateway.core.http import create_http_session
 from llm_gateway.core.logging import configure_logging, get_logger
 from llm_gateway.core.metrics import GatewayMetrics, mark_process_dead
@@ -228,6 +228,8 @@ def create_app(settings: Settings | None = None, *, tracing: Tracing | None = No
     exporter's).
     """
     settings = settings or load_settings()
+    # First, on the main thread: the native libraries read it when they load, in worker threads.
+    pin_native_threads(settings.cache.embedder_threads)
     configure_logging(level=settings.telemetry.log_level, json=settings.log_json)
     metrics = GatewayMetrics() if settings.telemetry.metrics_enabled else None
     traces = tracing or Tracing(settings.telemetry)

