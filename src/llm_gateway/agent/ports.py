@@ -179,6 +179,10 @@ class StreamGuard(Protocol):
 class Guardrails(Protocol):
     def check_input(self, text: str) -> Verdict: ...
 
+    async def check_input_off_loop(self, text: str) -> Verdict:
+        """``check_input`` off the event loop (where the embedding it may need runs)."""
+        ...
+
     def redact_prompt(self, text: str) -> str:
         """``text`` with personal data masked or hashed if the policy says so."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
@@ -182,6 +183,10 @@ class GuardrailEngine:
             logged=logged,
             blocked=blocked_categories,
         )
+
+    async def check_input_off_loop(self, text: str) -> Verdict:
+        """``check_input`` under the default policy in a worker thread (no harm stage: no e5)."""
+        return await asyncio.to_thread(self.check_input, text)
 
     def _wants_harm_stage(self, policy: GuardrailPolicy, flagged: Sequence[Finding]) -> bool:
         """Worth ~20 ms: enabled, harmful requests acted on, and the prompt not blocked yet."""

@@ -81,6 +81,11 @@ class HarmStage:
         self._head: HarmHead | None = None
         self._lock = threading.Lock()
 
+    @property
+    def embedder(self) -> SharedEmbedder | None:
+        """The model it embeds with: the shared one, or None until it builds its own."""
+        return self._embedder
+
     def _load(self) -> tuple[SharedEmbedder, HarmHead]:
         with self._lock:
             if self._head is None:

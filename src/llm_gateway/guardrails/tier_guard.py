@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,15 @@ class TierGuard:
 
     def check_input(self, text: str) -> Verdict:
         return self.engine.check_input(text, self.policy, second_stage=True)
+
+    async def check_input_off_loop(self, text: str) -> Verdict:
+        """``check_input`` off the event loop. With the harm stage on it may embed the prompt
+        (~20 ms): then on the shared embedder's thread, queued with the other embeddings rather
+        than holding a default-pool thread while it waits for the model."""
+        embedder = self.engine.harm_stage.embedder if self.engine.settings.harm_stage else None
+        if embedder is None:
+            return await asyncio.to_thread(self.check_input, text)
+        return await embedder.call(self.check_input, text)
 
     def redact_prompt(self, text: str) -> str:
         """``text`` with PII masked or hashed when the policy's ``pii_input`` says so."""

@@ -110,3 +110,21 @@ async def test_the_model_runs_on_its_own_thread_which_stops_with_the_gateway(app
             await _chat(client, "sem", "What is the capital of France?")
         assert len(embedder_threads()) == 1
     assert embedder_threads() == []
+
+
+async def test_the_agents_embeddings_run_on_the_embedders_thread(
+    client: httpx.AsyncClient, app_state: AppState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The input check's harm stage and the intent's second opinion: not in the default pool."""
+    threads: list[str] = []
+    embedder = app_state.embedder
+    real = embedder.embed
+
+    def noting(texts: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(texts)
+
+    monkeypatch.setattr(embedder, "embed", noting)
+    await _chat(client, "auto", "Could you maybe help me think about my weekend a little?")
+    assert threads  # the harm stage at least (it is on here)
+    assert all(name.startswith(THREAD_NAME) for name in threads), threads

@@ -7,7 +7,6 @@ the small model as its LLM (the analyzer owns the timeout and the fall back to i
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any, Literal
 
@@ -47,8 +46,8 @@ async def intent_analyzer(state: AgentState, runtime: Runtime[AgentContext]) -> 
     logged: list[VerdictRecord] = []
     if guard is not None:
         text = user_text(messages)
-        # In a worker thread: the harmful-request stage embeds the prompt (~20 ms of CPU).
-        verdict = await asyncio.to_thread(guard.check_input, text)
+        # Off the event loop: the harmful-request stage embeds the prompt (~20 ms of CPU).
+        verdict = await guard.check_input_off_loop(text)
         if verdict.logged:
             ctx.observe_guardrail("input", "log", verdict.logged)
             write(GuardrailEvent(stage="input", action="log", rules=()))
