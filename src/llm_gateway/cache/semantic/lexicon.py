@@ -6,11 +6,30 @@ Changing a list changes what the shipped verifier weights were trained on: retra
 
 from __future__ import annotations
 
+# With the words that turn a request around like a negation does (less spicy, banned items).
 EN_NEGATION = frozenset(
     {"not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "without", "cannot"}
+    | {"less", "fewer", "banned", "prohibited", "forbidden"}
 )
 # Korean negation: the 안/못 adverbs are counted as words; these as substrings.
-KO_NEGATION = ("않", "없", "못", "아니", "지마", "지 마", "말고", "마라", "마세요", "말아")
+KO_NEGATION = (
+    "않",
+    "없",
+    "못",
+    "아니",
+    "지마",
+    "지 마",
+    "말고",
+    "마라",
+    "마세요",
+    "말아",
+    "금지",
+    "불가",
+)
+# Whole words that negate or reverse (덜 맵게: less spicy; 압축 푸는: decompress).
+KO_NEGATION_WORDS = frozenset("안 덜 푸는 풀기 풀어 풀려면 해제 해제하는 취소 취소하는".split())
+# Words that contain a negation marker without negating (없애다 remove, 잘못 mistake).
+KO_NOT_NEGATION = ("없애", "없앨", "잘못", "못생", "아니면")
 
 # Question word → the kind of answer asked for (what/which alike).
 EN_QUESTION = {
@@ -122,7 +141,9 @@ _UNITS = {
     "teaspoon teaspoons 리터 밀리리터 컵 파인트 갤런 큰술 작은술",
     "temp": "celsius fahrenheit kelvin 섭씨 화씨",
     "money": "dollar dollars usd euro euros eur won krw yen pound sterling 달러 유로 엔 원",
-    "data": "kb mb gb tb bytes bits 킬로바이트 메가바이트 기가바이트 테라바이트",
+    "data": "kb mb gb tb bytes bits megabyte megabytes megabit megabits gigabyte gigabytes "
+    "gigabit gigabits kilobyte kilobytes terabyte terabytes "
+    "킬로바이트 메가바이트 기가바이트 테라바이트 메가비트 기가비트 비트 바이트",
     "duration": "second seconds minute minutes hour hours day days week weeks month months "
     "year years 초 분 시간 일 주 개월 년",
     "percent": "percent percentage points %",
@@ -133,9 +154,10 @@ _TIMES = (
     "yesterday today tomorrow tonight morning afternoon evening night noon midnight am pm "
     "monday tuesday wednesday thursday friday saturday sunday weekend weekday "
     "january february march april may june july august september october november december "
-    "spring summer autumn winter "
+    "spring summer autumn winter bed bedtime "
     "어제 그제 오늘 내일 모레 아침 점심 저녁 밤 새벽 오전 오후 월요일 화요일 수요일 목요일 "
-    "금요일 토요일 일요일 주말 평일 봄 여름 가을 겨울 작년 올해 내년 지난주 다음주 이번주 "
+    "자기 전 잠들기 금요일 토요일 일요일 주말 평일 봄 여름 가을 겨울 작년 올해 내년 "
+    "지난주 다음주 이번주 "
     "전에 후에 이전 이후"
 )
 TIME_WORDS = {word: word for word in _TIMES.split()}
@@ -161,3 +183,23 @@ _ANTONYM_PAIRS = (
     "전 후|앞 뒤|상승 하락"
 )
 ANTONYMS = frozenset((pair.split()[0], pair.split()[1]) for pair in _ANTONYM_PAIRS.split("|"))
+
+# Words that name the same thing in prompts (compared as one; not a slot substitution).
+_SYNONYMS = (
+    "delete remove erase|make create build|fix repair|get obtain acquire|begin start|"
+    "buy purchase|big large|quick fast quickly|car vehicle|job work|couch sofa|photo picture|"
+    "dict dictionary|var variable|env environment|app application|repo repository|"
+    "js javascript|ts typescript|py python|k8s kubernetes|pic picture|info information|"
+    "recommend suggest|tell explain describe|show list display|flip reverse|use using|"
+    "help helps|kid child|kids children|doc document|docs documents|mac macos|"
+    "방법 법 방식|꼭 반드시|휴대폰 핸드폰 스마트폰|아이 아기|알려줘 알려주세요 알려줄래|"
+    "만드는 만들기|주의할 조심해야|없애는 제거하는|고치는 수정하는"
+)
+SYNONYMS = {w: group.split()[0] for group in _SYNONYMS.split("|") for w in group.split()}
+
+# Korean words that only carry politeness, mood or filler (not content).
+KO_FUNCTION = frozenset(
+    "좀 정도 돼 되나요 하나요 해요 해 할까요 있어 있나요 있을까요 있어요 줘 주세요 해줘 "
+    "해주세요 알려줘 알려주세요 요 수 것 거 때 건가요 걸까요 뭐야 뭐예요 뭔가요 인가요 "
+    "이에요 예요 야 어때 어때요 돼요 될까요 되나 할 하는 해야 하면 부탁해".split()
+)

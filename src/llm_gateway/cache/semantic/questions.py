@@ -1,0 +1,104 @@
+"""What a prompt asks for: the kind of its question, with the usual rewordings folded together.
+
+"How do I …", "What's the best way to …", "Steps for …", "… 하는 법", "어떻게 해야" all ask *how*;
+"Why …", "What causes …", "What's the reason …", "… 이유가 뭐야", "원인" ask *why*; "How many",
+"What's the number of", "얼마", "몇", "어느 정도" ask a *quantity*; "What year", "언제" *when*; "the
+difference between", "vs", "차이" *compare*. The verifier vetoes a pair only when both sides ask
+and their *strong* kinds differ (who, when, where, why, quantity, compare, yes/no): what vs how
+is left to the trees, since "How do vaccines work?" and "What is the mechanism of vaccines?"
+ask the same thing while "What is a mortgage?" and "How do I get a mortgage?" do not.
+"""
+
+from __future__ import annotations
+
+import re
+
+from llm_gateway.cache.semantic.lexicon import EN_QUESTION, KO_QUESTION
+
+STRONG = frozenset({"who", "when", "where", "why", "quantity", "compare", "yes/no", "definition"})
+# "What is a mortgage?", "반도체가 뭐야?": asks what a short thing is (not how to get it).
+_EN_DEFINITION = re.compile(r"^what(?:'s| is| are) (?:a |an |the )?(?:[\w-]+ ?){1,3}\??$")
+_KO_DEFINITION = re.compile(
+    r"^\S+(?: \S+)?(?:이|가|은|는)? ?(?:뭐야|뭐예요|뭔가요|무엇인가요|뭐지|란)\??$"
+)
+
+# (pattern on the lower-cased text, kind it asks): checked before the single question words.
+_EN_PHRASES = (
+    (r"\b(differences?|differ|different|vs\.?|versus|compared? to)\b", "compare"),
+    (r"\bwhat(?:'s| is| are)? the (?:main )?(?:reasons?|causes?|purpose)\b", "why"),
+    (r"\bwhat (?:causes|caused|makes|made|leads to|led to)\b|\bhow come\b", "why"),
+    (r"\breasons? (?:for|why)\b", "why"),
+    (
+        r"\bwhat(?:'s| is| are)? (?:the |a |some )?(?:best |easiest |fastest |quickest |right |"
+        r"proper |simplest |good |correct |recommended |courteous |polite )?"
+        r"(?:ways?|methods?|steps?|process|procedure|approach)\b",
+        "how",
+    ),
+    (r"\b(?:steps|instructions|tips|guide) (?:to|for|on)\b|\bis there a way\b", "how"),
+    (r"\bwhat(?:'s| is)? the (?:number|amount|price|cost|count) of\b", "quantity"),
+    (r"\bhow (?:much|many|long|often|far|big|old|fast|tall|heavy)\b", "quantity"),
+    (r"\b(?:what|which) (?:year|date|time|day|month|century)\b", "when"),
+    (r"\b(?:which|what) (?:author|person|company|country|city)\b", "who"),
+)
+_EN_AUXILIARIES = frozenset(
+    "is are was were am do does did should shall can could will would has have may might".split()
+)
+_KO_PHRASES = (
+    ("차이", "compare"),
+    ("다른가", "compare"),
+    ("달라", "compare"),
+    ("이유", "why"),
+    ("원인", "why"),
+    ("방법", "how"),
+    ("하는 법", "how"),
+    ("는 법", "how"),
+    ("하려면", "how"),
+    ("어느 정도", "quantity"),
+    ("주기", "quantity"),
+    ("몇", "quantity"),
+    ("얼마", "quantity"),
+)
+# A Korean question without a question word ends in a predicate, not a bare topic (온도는?).
+_KO_YES_NO_END = re.compile(r"[^은는이가을를\s]\?$")
+
+
+def question_kinds(text: str, toks: list[str]) -> set[str]:
+    """The kinds of question ``text`` asks (empty: not a question, or a request)."""
+    lower = text.lower()
+    found: set[str] = set()
+    for pattern, kind in _EN_PHRASES:
+        if re.search(pattern, lower):
+            found.add(kind)
+    for tok in toks:
+        kind = EN_QUESTION.get(tok.split("'")[0])
+        if kind and not (kind in ("what", "how", "who", "when") and found):
+            found.add(kind)
+    for marker, kind in _KO_PHRASES:
+        if marker in text:
+            found.add(kind)
+    if not found or found <= {"how"}:
+        found.update(kind for marker, kind in KO_QUESTION if marker in text)
+    if _EN_DEFINITION.match(lower.strip()) or _KO_DEFINITION.match(text.strip()):
+        found.add("definition")
+    if "why" in found or "compare" in found or "quantity" in found:
+        found -= {"what", "how"}  # "이유가 뭐야" asks why; "how many" asks a number
+    if not found and toks and toks[0] in _EN_AUXILIARIES and toks[1:2] != ["you"]:
+        found.add("yes/no")  # "Should I use a VPN?" asks something else than "How does it work?"
+    elif not found and not text.isascii() and _KO_YES_NO_END.search(text.rstrip()):
+        found.add("yes/no")  # 막걸리 칼로리 높아도 돼? (no question word)
+    return found
+
+
+def questions_differ(qa: set[str], qb: set[str]) -> float:
+    """Both ask, for strongly different things (why vs when); one side asking alone is not."""
+    return float(bool(qa) and bool(qb) and (qa & STRONG) != (qb & STRONG))
+
+
+def soft_differ(qa: set[str], qb: set[str]) -> float:
+    """Both ask, the strong kinds agree, the open kinds do not (what vs how)."""
+    return float(bool(qa) and bool(qb) and qa != qb)
+
+
+def both_ask(qa: set[str], qb: set[str]) -> float:
+    """Both sides are questions of the same kind."""
+    return float(bool(qa) and qa == qb)
