@@ -108,7 +108,10 @@ def test_known_costs(a: str, b: str, name: str) -> None:
         ("영희를 철수가 불렀어?", "철수가 영희를 불렀어?"),  # particles kept
         ("집에서 혼자 머리 자르는 법", "혼자 집에서 머리 자르는 법"),
         ("Why do cats purr?", "what makes a cat purr?"),  # question kinds folded
-        ("How do I reverse a list in Python?", "What's the way to flip the order of a Python list?"),
+        (
+            "How do I reverse a list in Python?",
+            "What's the way to flip the order of a list in Python?",
+        ),
         ("What are the health benefits of walking?", "what are the helth benifits of walkign"),
         ("파이썬 리스트 정렬하는 법", "파이선 리스트 정렬하는 법"),  # Korean typo
     ],

@@ -70,9 +70,9 @@ def question_kinds(text: str, toks: list[str]) -> set[str]:
         if re.search(pattern, lower):
             found.add(kind)
     for tok in toks:
-        kind = EN_QUESTION.get(tok.split("'")[0])
-        if kind and not (kind in ("what", "how", "who", "when") and found):
-            found.add(kind)
+        word_kind = EN_QUESTION.get(tok.split("'")[0])
+        if word_kind and not (word_kind in ("what", "how", "who", "when") and found):
+            found.add(word_kind)
     for marker, kind in _KO_PHRASES:
         if marker in text:
             found.add(kind)
