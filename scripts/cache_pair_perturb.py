@@ -287,13 +287,63 @@ def perturb(
             if edited and edited.strip() != text.strip():
                 out.append((text, edited, 0, kind))
                 made += 1
-    if lang == "ko":
+    positives: dict[str, Edit] = {"typo": typo}
+    positives["word_order"] = ko_reorder if lang == "ko" else en_front_phrase
+    for kind, edit in positives.items():
         made = 0
         for text in order:
             if made >= per_kind:
                 break
-            edited = ko_reorder(text, rng, order)
+            edited = edit(text, rng, order)
             if edited and edited != text:
-                out.append((text, edited, 1, "word_order"))
+                out.append((text, edited, 1, kind))
                 made += 1
     return out
+
+
+def typo(text: str, rng: random.Random, _: Sequence[str]) -> str | None:
+    """One or two slips of the hand in long words (a positive): a letter dropped, doubled or
+    two swapped; in Korean a syllable's vowel or final consonant dropped or a space moved."""
+    words = text.split()
+    long_words = [i for i, w in enumerate(words) if len(w) >= (3 if w[0] > "\u3000" else 6)]
+    if not long_words:
+        return None
+    out = list(words)
+    for i in rng.sample(long_words, min(len(long_words), rng.choice((1, 2)))):
+        w = out[i]
+        if len(w) < 3:  # joined into the word before it
+            continue
+        k = rng.randrange(1, len(w) - 1)
+        if w[0] > "\u3000":  # Korean: split the word, join it to the next, or drop a final
+            choice = rng.randrange(3)
+            code = ord(w[k]) - 0xAC00
+            if choice == 0:
+                out[i] = w[:k] + " " + w[k:]
+            elif choice == 1 and i + 1 < len(out) and out[i + 1]:
+                out[i], out[i + 1] = w + out[i + 1], ""
+            elif 0 <= code < 11172 and code % 28:
+                out[i] = w[:k] + chr(ord(w[k]) - code % 28) + w[k + 1 :]
+        else:
+            choice = rng.randrange(3)
+            out[i] = (
+                w[:k] + w[k + 1 :]
+                if choice == 0
+                else w[:k] + w[k] + w[k:]
+                if choice == 1
+                else w[: k - 1] + w[k] + w[k - 1] + w[k + 1 :]
+            )
+    return " ".join(x for x in out if x)
+
+
+_EN_TAIL = re.compile(
+    r"^(.*\S) ((?:in|on|for|with|during|before|after|without|at) [\w' -]{2,30})([?.]?)$"
+)
+
+
+def en_front_phrase(text: str, rng: random.Random, _: Sequence[str]) -> str | None:
+    """Move a closing phrase to the front ("… in Python?" → "In Python, …?"): a positive."""
+    m = _EN_TAIL.match(text.strip())
+    if not m or len(m.group(1).split()) < 3:
+        return None
+    head, tail, end = m.groups()
+    return f"{tail[0].upper()}{tail[1:]}, {head[0].lower()}{head[1:]}{end}"

@@ -82,6 +82,7 @@ FEATURE_NAMES = (
 
 _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[A-Za-z]+(?:'[a-z]+)?|[\uac00-\ud7a3]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_ORDINAL = re.compile(r"\S ?번째|\d(?:st|nd|rd|th)\b")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _UNIT_AFTER_DIGIT = re.compile(r"\d\s*([A-Za-z%]+|[\uac00-\ud7a3]+)")
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.+#-]*")
@@ -123,6 +124,8 @@ def _char_ngrams(text: str, n: int = 3) -> set[str]:
 def _numbers(text: str, toks: list[str]) -> set[str]:
     found = {n.replace(",", "") for n in _NUMBER.findall(text)}
     found.update(NUMBER_WORDS[t] for t in toks if t in NUMBER_WORDS)
+    if _ORDINAL.search(text):
+        found = {f"ordinal:{n}" for n in found}  # 두 번째 (second) is not 두 (two)
     if "how" in toks and "2" in found and " 2 " in f" {text} ":
         found.discard("2")  # "how 2 fix" (to)
     return found
@@ -276,7 +279,7 @@ def pair_features(a: str, b: str, cosine: float) -> list[float]:
                 (stem_roles(a), stem_roles(b)) if korean else None,
             ),
             markers_changed(ta, tb, _STOP),
-            events_reordered(a, b) if korean else 0.0,
+            events_reordered(a, b),
         ),
         _both_differ(na, nb),
         _both_differ(ua, ub),

@@ -9,7 +9,7 @@ from __future__ import annotations
 # With the words that turn a request around like a negation does (less spicy, banned items).
 EN_NEGATION = frozenset(
     {"not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "without", "cannot"}
-    | {"less", "fewer", "banned", "prohibited", "forbidden"}
+    | {"less", "fewer", "banned", "prohibited", "forbidden", "avoid"}
 )
 # Korean negation: the 안/못 adverbs are counted as words; these as substrings.
 KO_NEGATION = (
@@ -95,7 +95,6 @@ KO_PARTICLES = {
 KO_PARTICLES = dict(sorted(KO_PARTICLES.items(), key=lambda item: -len(item[0])))
 
 NUMBER_WORDS = {
-    "one": "1",
     "two": "2",
     "three": "3",
     "four": "4",

@@ -15,9 +15,13 @@ import re
 
 from llm_gateway.cache.semantic.lexicon import EN_QUESTION, KO_QUESTION
 
-STRONG = frozenset({"who", "when", "where", "why", "quantity", "compare", "yes/no", "definition"})
+STRONG = frozenset(
+    {"who", "when", "where", "why", "quantity", "duration", "age", "compare", "yes/no"}
+    | {"definition"}
+)
 # "What is a mortgage?", "반도체가 뭐야?": asks what a short thing is (not how to get it).
 _EN_DEFINITION = re.compile(r"^what(?:'s| is| are) (?:a |an |the )?(?:[\w-]+ ?){1,3}\??$")
+_CLAUSE = re.compile(r"[,.:;?!]|\s[-–—]\s")
 _KO_DEFINITION = re.compile(
     r"^\S+(?: \S+)?(?:이|가|은|는)? ?(?:뭐야|뭐예요|뭔가요|무엇인가요|뭐지|란)\??$"
 )
@@ -36,9 +40,12 @@ _EN_PHRASES = (
     ),
     (r"\b(?:steps|instructions|tips|guide) (?:to|for|on)\b|\bis there a way\b", "how"),
     (r"\bwhat(?:'s| is)? the (?:number|amount|price|cost|count) of\b", "quantity"),
-    (r"\bhow (?:much|many|long|often|far|big|old|fast|tall|heavy)\b", "quantity"),
+    (r"\bhow (?:long|often)\b", "duration"),
+    (r"\bhow old\b", "age"),
+    (r"\bhow (?:much|many|far|big|fast|tall|heavy)\b", "quantity"),
     (r"\b(?:what|which) (?:year|date|time|day|month|century)\b", "when"),
-    (r"\b(?:which|what) (?:author|person|company|country|city)\b", "who"),
+    (r"\b(?:which|what) (?:author|person|writer|painter|inventor)\b", "who"),
+    (r"\bwhere (?:does|did|do) .*\bcome from\b|\borigins?\b|\bhistory of\b", "why"),
 )
 _EN_AUXILIARIES = frozenset(
     "is are was were am do does did should shall can could will would has have may might".split()
@@ -69,7 +76,7 @@ def question_kinds(text: str, toks: list[str]) -> set[str]:
     for pattern, kind in _EN_PHRASES:
         if re.search(pattern, lower):
             found.add(kind)
-    for tok in toks:
+    for tok in _clause_openers(lower):
         word_kind = EN_QUESTION.get(tok.split("'")[0])
         if word_kind and not (word_kind in ("what", "how", "who", "when") and found):
             found.add(word_kind)
@@ -78,9 +85,11 @@ def question_kinds(text: str, toks: list[str]) -> set[str]:
             found.add(kind)
     if not found or found <= {"how"}:
         found.update(kind for marker, kind in KO_QUESTION if marker in text)
-    if _EN_DEFINITION.match(lower.strip()) or _KO_DEFINITION.match(text.strip()):
+    if found <= {"what"} and (
+        _EN_DEFINITION.match(lower.strip()) or _KO_DEFINITION.match(text.strip())
+    ):
         found.add("definition")
-    if "why" in found or "compare" in found or "quantity" in found:
+    if found & {"why", "compare", "quantity", "duration", "age"}:
         found -= {"what", "how"}  # "이유가 뭐야" asks why; "how many" asks a number
     if not found and toks and toks[0] in _EN_AUXILIARIES and toks[1:2] != ["you"]:
         found.add("yes/no")  # "Should I use a VPN?" asks something else than "How does it work?"
@@ -89,9 +98,26 @@ def question_kinds(text: str, toks: list[str]) -> set[str]:
     return found
 
 
+def _clause_openers(lower: str) -> list[str]:
+    """The first two words of each clause: where an English question word asks (not "… when
+    baking bread", "… who likes dinosaurs")."""
+    out: list[str] = []
+    for clause in _CLAUSE.split(lower):
+        out += re.findall(r"[a-z]+(?:'[a-z]+)?", clause)[:2]
+    return out
+
+
+def _strong(q: set[str], other: set[str]) -> set[str]:
+    """``q``'s strong kinds; a definition question is an open *what* to a plain *what*."""
+    strong = q & STRONG
+    if "definition" in strong and "definition" not in other and "what" in other:
+        strong.discard("definition")
+    return strong
+
+
 def questions_differ(qa: set[str], qb: set[str]) -> float:
     """Both ask, for strongly different things (why vs when); one side asking alone is not."""
-    return float(bool(qa) and bool(qb) and (qa & STRONG) != (qb & STRONG))
+    return float(bool(qa) and bool(qb) and _strong(qa, qb) != _strong(qb, qa))
 
 
 def soft_differ(qa: set[str], qb: set[str]) -> float:

@@ -68,12 +68,14 @@ def swapped(
                 continue  # the two words kept their order: not exchanged
             exchanged = [y if t == x else x if t == y else t for t in ta]
             after = difflib.SequenceMatcher(a=exchanged, b=tb, autojunk=False).ratio()
-            if after >= 0.6 and after - before >= 0.15 and _roles_stayed(x, y, roles):
+            if after >= 0.7 and after - before >= 0.1 and _roles_stayed(x, y, roles):
                 return 1.0
     return 0.0
 
 
-_EN_MARKERS = frozenset("from to into onto than by for with against vs versus".split())
+# Prepositions that give their noun a direction or a side (for/with/in are left out: "egg for a
+# runny yolk" and "egg with a runny yolk" ask the same).
+_EN_MARKERS = frozenset("from to into onto than vs versus".split())
 
 
 def markers_changed(ta: list[str], tb: list[str], stop: frozenset[str]) -> float:
@@ -100,15 +102,29 @@ def _markers(toks: list[str], stop: frozenset[str]) -> dict[str, str]:
 
 
 _KO_CLAUSE_END = re.compile(r"(?:고|면|서|니까|는데|다가)$")
+_EN_THEN = re.compile(r",? (?:and )?then |, after that |; ")
 
 
 def events_reordered(a: str, b: str) -> float:
-    """Korean: two linked clauses in the other order (밥 먹고 자면 → 자고 … 밥 먹으면)."""
-    ra, rb = _clause_roots(a), _clause_roots(b)
+    """Two linked steps in the other order: Korean clauses (밥 먹고 자면 → 자고 … 밥 먹으면),
+    English "X, then Y" → "Y, then X"."""
+    if a.isascii() and b.isascii():
+        ra, rb = _steps(a), _steps(b)
+    else:
+        ra, rb = _clause_roots(a), _clause_roots(b)
     shared = [r for r in ra if r in rb]
     return float(
         any(rb.index(x) > rb.index(y) for i, x in enumerate(shared) for y in shared[i + 1 :])
     )
+
+
+def _steps(text: str) -> list[str]:
+    """The first word of each step of an English "…, then …" sequence (one step: none)."""
+    parts = _EN_THEN.split(text.lower())
+    if len(parts) < 2:
+        return []
+    firsts = [re.findall(r"[a-z]+", p.split(":")[-1])[:1] for p in parts]
+    return list(dict.fromkeys(w[0] for w in firsts if w))
 
 
 def _clause_roots(text: str) -> list[str]:
@@ -137,4 +153,9 @@ def roles_changed(a: str, b: str) -> float:
     """Korean: a noun that carries another case role (철수가 영희를 → 영희가 철수를)."""
     ra, rb = _roles(a), _roles(b)
     shared = set(ra) & set(rb)
-    return float(any(ra[s] != rb[s] and "topic" not in (ra[s], rb[s]) for s in shared))
+    return float(any(ra[s] != rb[s] and {ra[s], rb[s]} <= _CORE_ROLES for s in shared))
+
+
+# Roles whose exchange changes who does what (of/at/with/topic vary with phrasing: 광개토대왕의
+# 업적 ~ 광개토대왕이 한 일).
+_CORE_ROLES = frozenset({"subject", "object", "dative", "source", "direction", "goal", "than"})

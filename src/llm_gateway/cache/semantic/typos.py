@@ -61,13 +61,22 @@ def is_typo(a: str, b: str) -> bool:
     for p in _PREFIXES:
         if a == p + b or b == p + a:
             return False
+    if a.endswith(b) or b.endswith(a):
+        return False  # letters added in front make another word (phone / iphone)
     korean = not a.isascii() or not b.isascii()
     x, y = (jamo(a), jamo(b)) if korean else (a, b)
     shortest = min(len(x), len(y))
     if shortest < 4:
         return False
     allowed = 2 if shortest >= 8 else 1
+    if korean and shortest >= 5 and _one_vowel_apart(x, y):
+        return True  # 추천 / 추쳔, 방법 / 방볍: a slipped vowel
     return _distance(x, y, substitute=shortest >= 6) <= allowed
+
+
+def _one_vowel_apart(x: str, y: str) -> bool:
+    diff = [(p, q) for p, q in zip(x, y, strict=False) if p != q]
+    return len(x) == len(y) and len(diff) == 1 and all("\u1161" <= ch <= "\u1175" for ch in diff[0])
 
 
 def normalise(ta: list[str], tb: list[str], keep: frozenset[tuple[str, str]]) -> list[str]:
