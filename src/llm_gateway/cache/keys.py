@@ -17,8 +17,11 @@ _IGNORED = frozenset(
 
 
 def tenant_namespace(principal: Principal | None, *, shared: bool) -> str:
-    """``user:<id>`` (an API key counts as its owner), ``key:<id>``, ``master``, or shared."""
-    if shared:
+    """``user:<id>`` (an API key counts as its owner), ``key:<id>``, ``master``, or shared.
+
+    Shared only by an admin's explicit setting: the alias's ``shared: true`` (``shared``) or
+    the API key's ``cache_shared`` flag (``PUT /admin/cache/api-keys/{id}``)."""
+    if shared or (principal is not None and principal.cache_shared):
         return SHARED_NAMESPACE
     if principal is None:
         return "anonymous"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from llm_gateway.models.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
@@ -29,3 +29,6 @@ class ApiKey(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # Set by an admin only: this key's cached answers live in the shared namespace (see
+    # docs/CACHE.md); off, they stay in the owner's own.
+    cache_shared: Mapped[bool] = mapped_column(default=False, server_default=false())

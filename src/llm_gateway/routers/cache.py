@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter, Depends
 
 from llm_gateway.cache.keys import tenant_namespace
-from llm_gateway.dependencies import AppStateDep
+from llm_gateway.dependencies import AppStateDep, SessionDep
 from llm_gateway.schemas.cache import (
     AdminFlagRequest,
     CacheStatsOut,
     FlagRequest,
     FlagResponse,
     FlushRequest,
+    KeyCacheSharing,
+    KeyCacheSharingOut,
 )
+from llm_gateway.services.auth.admin import set_key_cache_shared
 from llm_gateway.services.auth.authenticate import (
     AdminPrincipalDep,
     PrincipalDep,
@@ -58,3 +63,17 @@ async def admin_flag(
 async def flush_namespace(body: FlushRequest, state: AppStateDep, _: AdminPrincipalDep) -> None:
     """Drop every cached answer of one namespace, on every instance."""
     await state.cache.flush(body.namespace)
+
+
+@admin.put("/api-keys/{key_id}")
+async def set_key_sharing(
+    key_id: uuid.UUID,
+    body: KeyCacheSharing,
+    state: AppStateDep,
+    session: SessionDep,
+    _: AdminPrincipalDep,
+) -> KeyCacheSharingOut:
+    """Opt one API key into the shared cache namespace (or out again): its lookups and stores
+    then use ``shared`` for every cached alias. Never set by the key's owner."""
+    await set_key_cache_shared(session, state.auth, key_id, body.shared)
+    return KeyCacheSharingOut(api_key_id=key_id, shared=body.shared)

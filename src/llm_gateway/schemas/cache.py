@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from llm_gateway.providers.registry_schema import CacheSpec
@@ -28,6 +30,18 @@ class FlushRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     namespace: str = Field(min_length=1, max_length=200)
+
+
+class KeyCacheSharing(BaseModel):
+    """An API key's shared-namespace opt-in (admin only; off for every new key)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    shared: bool
+
+
+class KeyCacheSharingOut(KeyCacheSharing):
+    model_config = ConfigDict(extra="forbid")
+    api_key_id: uuid.UUID
 
 
 class FlagResponse(BaseModel):

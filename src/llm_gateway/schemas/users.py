@@ -77,6 +77,9 @@ class ApiKeyOut(BaseModel):
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+    cache_shared: bool = Field(
+        default=False, description="Set by an admin: answers cached in the shared namespace"
+    )
 
 
 class ApiKeyCreated(ApiKeyOut):

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from llm_gateway.core.exceptions import ConflictError, NotFoundError
 from llm_gateway.core.logging import get_logger
+from llm_gateway.models.api_key import ApiKey
 from llm_gateway.models.user import User, UserRole, normalize_email
 from llm_gateway.repositories import api_keys as api_keys_repo
 from llm_gateway.repositories import auth_tokens as tokens_repo
@@ -79,6 +80,23 @@ async def set_user_access(
         is_active=user.is_active,
     )
     return user
+
+
+async def set_key_cache_shared(
+    session: AsyncSession, auth: AuthRuntime, key_id: uuid.UUID, shared: bool
+) -> None:
+    """Put one API key's cache entries in the shared namespace (or back in its owner's).
+
+    Only an admin reaches this; every instance drops its cached copy of the key after commit,
+    so the next request is keyed by the new setting."""
+    key = await session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFoundError("API key not found", code="api_key_not_found")
+    if key.cache_shared != shared:
+        key.cache_shared = shared
+        await session.flush()
+        auth.invalidator.after_commit(session, key_hashes=(key.key_hash,))
+        _log.info("api key cache sharing set", key_id=str(key_id), shared=shared)
 
 
 async def revoke_all_api_keys(session: AsyncSession, auth: AuthRuntime, user_id: uuid.UUID) -> int:

@@ -44,6 +44,7 @@ class CachedKey:
     scopes: frozenset[str]
     expires_at: datetime | None
     revoked: bool
+    cache_shared: bool = False
 
 
 class TTLCache(Generic[K, V]):

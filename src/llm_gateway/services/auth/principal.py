@@ -49,6 +49,7 @@ class Principal:
     scopes: frozenset[str] = field(default_factory=lambda: ALL_SCOPES)
     token_id: str | None = None  # the access token's jti, for logout
     session_id: uuid.UUID | None = None  # the access token's refresh family, for logout
+    cache_shared: bool = False  # an admin put this API key in the shared cache namespace
 
     @property
     def is_admin(self) -> bool:

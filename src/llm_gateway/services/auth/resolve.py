@@ -65,6 +65,7 @@ def cached_key(key: ApiKey) -> CachedKey:
         scopes=frozenset(key.scopes) & ALL_SCOPES,
         expires_at=key.expires_at,
         revoked=key.revoked_at is not None,
+        cache_shared=key.cache_shared,
     )
 
 
@@ -87,6 +88,7 @@ def _principal(
     api_key_id: uuid.UUID | None = None,
     token_id: str | None = None,
     session_id: uuid.UUID | None = None,
+    cache_shared: bool = False,
 ) -> Principal:
     """A principal with the user's *current* role and tier (never a token's copy of them);
     403 ``account_disabled`` for a deactivated user, whatever the credential."""
@@ -102,6 +104,7 @@ def _principal(
         scopes=scopes,
         token_id=token_id,
         session_id=session_id,
+        cache_shared=cache_shared,
     )
 
 
@@ -131,7 +134,9 @@ async def resolve_api_key(auth: AuthRuntime, api_key: str) -> Principal:
     user = await user_state(auth, key.user_id)
     if user is None:
         raise AuthenticationError("Invalid API key", code="invalid_api_key")
-    principal = _principal(user, "api_key", key.scopes, api_key_id=key.id)
+    principal = _principal(
+        user, "api_key", key.scopes, api_key_id=key.id, cache_shared=key.cache_shared
+    )
     auth.last_used.touch(key.id, time.time())
     return principal
 
