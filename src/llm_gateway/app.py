@@ -53,6 +53,7 @@ from llm_gateway.services.observability.usage_metrics import route_observer, usa
 from llm_gateway.services.quotas.service import QuotaService
 from llm_gateway.services.routing import Router
 from llm_gateway.services.routing.capacity import is_capped
+from llm_gateway.services.routing.trace import RouteTrace
 from llm_gateway.services.usage.writer import UsageWriter
 from llm_gateway.state import STATE_KEY, AppState
 from llm_gateway.tools import create_tool_registry
@@ -128,7 +129,13 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None, traces: Tracin
             # The e5 model is loaded on first use; the semantic cache, the harm stage and the
             # intent's second opinion share it (docs/ARCHITECTURE.md).
             use_embedder = embedder if settings.cache.embedder != "none" else None
-            cache = await create_cache(settings.cache, store, models, embedder=use_embedder)
+            cache = await create_cache(
+                settings.cache,
+                store,
+                models,
+                embedder=use_embedder,
+                judge_call=lambda request: router.chat(request, RouteTrace()),
+            )
             stack.push_async_callback(cache.aclose)
             if cache.semantic is not None:  # it embeds at once: load now, not on a request
                 await embedder.aload()

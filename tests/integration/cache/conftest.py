@@ -44,6 +44,8 @@ aliases:
   team:
     deployments: [{{provider: openai, model: team-up, {api}}}]
     cache: {{mode: exact, shared: true}}
+  judge:
+    deployments: [{{provider: openai, model: judge-up, {api}}}]
 """
 
 

@@ -6,8 +6,9 @@ Korean case particle, two words exchanged) and how big it is, plus lexical overl
 with the embeddings' cosine they are the verifier's input (``verifier.py``). Korean words are
 compared after their case particles are split off (철수가 / 철수를 → 철수); misspellings and
 Korean spacing are folded first (``typos.py``) and a few synonyms count as one word, so a typo
-is never an entity or number change. Numbers, units and times veto only when both sides state
-one and they differ; a detail on one side only is a tree feature.
+is never an entity or number change. Numbers and times veto whenever they differ (a number or
+a day added on one side is a constraint: "in 2 words", "tomorrow"); units only when both sides
+name one (unit words turn up in paraphrases: "day to day").
 """
 
 from __future__ import annotations
@@ -281,9 +282,9 @@ def pair_features(a: str, b: str, cosine: float) -> list[float]:
             markers_changed(ta, tb, _STOP),
             events_reordered(a, b),
         ),
-        _both_differ(na, nb),
+        float(na != nb),  # one side only counts too: "in 2 words", "for 4 people"
         _both_differ(ua, ub),
-        _both_differ(xa, xb),
+        float(xa != xb),  # "weather in Seattle" vs "… tomorrow"
         float((_negations(a, raw_a) % 2) != (_negations(b, raw_b) % 2)),
         _antonym_swap(raw_only_a, raw_only_b),
         _entities_differ(a, b, ta, tb),

@@ -21,6 +21,7 @@ from llm_gateway.cache.plan import CachePlan
 from llm_gateway.cache.semantic.adaptive import EvidenceBook, entry_threshold
 from llm_gateway.cache.semantic.embed import Embedder, embed_off_loop, embed_one
 from llm_gateway.cache.semantic.index import NamespaceIndex
+from llm_gateway.cache.semantic.judge import CacheJudge
 from llm_gateway.cache.semantic.store import CHANNEL, VectorStore, pack, unpack
 from llm_gateway.cache.semantic.verifier import VerifierModel
 from llm_gateway.core.config import CacheSettings
@@ -43,13 +44,19 @@ class SemanticLayer:
     """One per process; indexes are built lazily per namespace and follow pub/sub."""
 
     def __init__(
-        self, settings: CacheSettings, store: Store, embedder: Embedder, verifier: VerifierModel
+        self,
+        settings: CacheSettings,
+        store: Store,
+        embedder: Embedder,
+        verifier: VerifierModel,
+        judge: CacheJudge | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.vectors = VectorStore(store)
         self.embedder = embedder
         self.verifier = verifier
+        self.judge = judge
         self.evidence = EvidenceBook()
         self._indexes: dict[str, NamespaceIndex] = {}
         self._loading: dict[str, asyncio.Task[NamespaceIndex]] = {}
@@ -126,6 +133,7 @@ class SemanticLayer:
         plan.vector = await embed_one(self.embedder, plan.query)
         index = await self._index(plan.context)
         bound = plan.spec.error_bound
+        grey: tuple[str, Entry, float] | None = None
         for digest, cosine in index.search(plan.vector, CANDIDATES):
             if cosine < self.verifier.cosine_floor:
                 break
@@ -144,6 +152,26 @@ class SemanticLayer:
                 counters.verifier_rejections += 1
             if plan.candidate is None:
                 plan.candidate = (digest, score)
+            if grey is None and score > 0 and score >= threshold - self.settings.judge_band:
+                grey = (digest, entry, score)  # no veto fired, just under: the judge may look
+        if grey is not None and self.judge is not None:
+            return await self._ask_judge(plan.query, grey, counters)
+        return None
+
+    async def _ask_judge(
+        self, query: str, grey: tuple[str, Entry, float], counters: CacheCounters
+    ) -> SemanticMatch | None:
+        """One small-model call for the best grey-zone candidate; None keeps the miss."""
+        assert self.judge is not None
+        digest, entry, score = grey
+        counters.judge_calls += 1
+        verdict = await self.judge.same(entry.query or "", query)
+        if verdict is None:
+            counters.judge_fallbacks += 1
+            return None
+        if verdict:
+            counters.judge_hits += 1
+            return SemanticMatch(digest, entry, score)
         return None
 
     async def add(self, plan: CachePlan, entry: Entry) -> None:

@@ -27,3 +27,9 @@ class CacheSettings(BaseModel):
     auto_ttl_s: int = Field(default=3600, ge=1)
     # Longest prompt (characters of the last user message) the semantic cache considers.
     semantic_max_chars: int = Field(default=2000, ge=1)
+    # Grey-zone judge (off unless an alias is named): the small model decides candidates the
+    # verifier scored within ``judge_band`` under its threshold; bounded per process.
+    judge_alias: str | None = None
+    judge_per_minute: int = Field(default=60, ge=0)
+    judge_timeout_s: float = Field(default=2.0, gt=0)
+    judge_band: float = Field(default=0.3, ge=0, le=1)
