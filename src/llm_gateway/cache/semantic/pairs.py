@@ -39,8 +39,9 @@ def load_pairs(
         if splits is not None and row.get("split") not in (None, *splits):
             continue
         a, b = str(row["a"]), str(row["b"])
-        lang = row.get("lang") or ("ko" if any("\uac00" <= ch <= "\ud7a3" for ch in a) else "en")
-        pairs.append(Pair(a, b, int(row["label"]), str(lang), str(row.get("source") or path.stem)))
+        lang = row.get("lang") or row.get("language") or _guess_lang(a)
+        lang = str(lang).lower()[:2]  # "ko", "KO", "korean" → "ko"
+        pairs.append(Pair(a, b, int(row["label"]), lang, str(row.get("source") or path.stem)))
     if limit is None or limit >= len(pairs):
         return pairs
     rng = random.Random(seed)
@@ -53,6 +54,10 @@ def load_pairs(
     sample += negatives[: limit - len(sample)]
     rng.shuffle(sample)
     return sample
+
+
+def _guess_lang(text: str) -> str:
+    return "ko" if any("\uac00" <= ch <= "\ud7a3" for ch in text) else "en"
 
 
 def load_pair_spec(spec: str, seed: int = 13) -> tuple[str, list[Pair]]:
