@@ -46,6 +46,7 @@ from llm_gateway.routers import usage as usage_router
 from llm_gateway.services import tokens
 from llm_gateway.services.auth.runtime import AuthRuntime
 from llm_gateway.services.chat.background import BackgroundJobs
+from llm_gateway.services.guardrails.judging import build_judge
 from llm_gateway.services.guardrails.policies import PolicyResolver
 from llm_gateway.services.guardrails.stats import GuardrailStats, agent_guard_observer
 from llm_gateway.services.observability.sampler import MetricsSampler
@@ -141,9 +142,12 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None, traces: Tracin
                 await embedder.aload()
 
             # Loads the classifier once, now if a configured policy uses it, else on first need.
-            guardrails = GuardrailEngine(settings.agent.guardrails, embedder=embedder)
-            guard_policies = PolicyResolver(settings.agent.guardrails, quotas.overrides)
             guard_stats = GuardrailStats()
+            guard_judge = build_judge(settings.agent.guardrails, router, models, guard_stats)
+            guardrails = GuardrailEngine(
+                settings.agent.guardrails, embedder=embedder, judge=guard_judge
+            )
+            guard_policies = PolicyResolver(settings.agent.guardrails, quotas.overrides)
 
             def build_agent() -> AgentRunner:  # in a worker thread, on first use (agent.lazy)
                 runner = create_agent(

@@ -183,6 +183,10 @@ class Guardrails(Protocol):
         """``check_input`` off the event loop (where the embedding it may need runs)."""
         ...
 
+    async def screen_input(self, text: str) -> Verdict:
+        """``check_input`` in a worker thread, then the grey-zone LLM judge when configured."""
+        ...
+
     def redact_prompt(self, text: str) -> str:
         """``text`` with personal data masked or hashed if the policy says so."""
         ...

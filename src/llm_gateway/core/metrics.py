@@ -122,6 +122,13 @@ class GatewayMetrics:
             ["category", "action", "side", "endpoint"],
             registry=r,
         )
+        self.guardrail_judge = Counter(
+            "llmgw_guardrail_judge",
+            "Grey-zone LLM judge questions by category and outcome "
+            "(unsafe, safe, timeout, budget, error).",
+            ["category", "outcome"],
+            registry=r,
+        )
         self.cache_events = Counter(
             "llmgw_cache_events",
             "Response-cache events: hits, semantic_hits, misses, stores, bypassed, "
@@ -274,6 +281,10 @@ class GatewayMetrics:
     def observe_guardrail(self, category: str, action: str, side: str, endpoint: str) -> None:
         """One guardrail action; the caller passes values from fixed vocabularies only."""
         self.guardrail_actions.labels(category, action, side, endpoint).inc()
+
+    def observe_guardrail_judge(self, category: str, outcome: str) -> None:
+        """One judge question; the judge passes values from fixed vocabularies only."""
+        self.guardrail_judge.labels(category, outcome).inc()
 
     def observe_attempt(self, provider: str, deployment: str, outcome: str) -> None:
         self.upstream_attempts.labels(provider, deployment, outcome).inc()

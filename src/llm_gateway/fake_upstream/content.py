@@ -6,6 +6,8 @@ Rules, in order:
 - **tool result**: the last message is a tool result → ``Tool result: <content>``.
 - **tool call**: tools are offered and the last user message says ``call <tool>`` (several may be
   named; a JSON object right after the name becomes the arguments) or ``tool_choice`` forces one.
+- **scripted**: the last user message contains ``[fake-reply:X]`` → the reply is ``X`` (tests make a
+  guardrail judge answer ``UNSAFE`` or ``SAFE``).
 - **JSON mode**: ``{"reply": "You said: <last user message>"}``.
 - otherwise ``You said: <last user message>``, or ``reply_words`` words when that knob is set.
 
@@ -74,6 +76,7 @@ class Reply:
     cache_write_tokens: int = 0  # Anthropic's cache_creation_input_tokens (part of the prompt)
 
 
+_FAKE_REPLY = re.compile(r"\[fake-reply:([^\]]*)\]")
 _MATH_RUN = re.compile(r"[0-9(][0-9+\-*/%^.() ]*[0-9)]")
 _FENCED = re.compile(r"```(?:[a-z]*)\n(.*?)```", re.DOTALL)
 
@@ -151,6 +154,9 @@ def _text(prompt: Prompt, reply_words: int | None) -> str:
         return orjson.dumps(prompt.raw, option=orjson.OPT_SORT_KEYS).decode()
     if prompt.tool_result is not None:
         return f"Tool result: {prompt.tool_result}"
+    scripted = _FAKE_REPLY.search(prompt.last_user)
+    if scripted is not None:  # tests make a judge or classifier model say a given thing
+        return scripted[1]
     said = f"You said: {prompt.last_user}"
     if prompt.json_mode:
         return orjson.dumps({"reply": said}).decode()

@@ -13,6 +13,7 @@ from llm_gateway.core.embedding import SharedEmbedder
 from llm_gateway.guardrails.classifier import ClassifierRule, load_model
 from llm_gateway.guardrails.harm_stage import HarmStage
 from llm_gateway.guardrails.input_rules import PatternRule
+from llm_gateway.guardrails.judge import GuardJudge
 from llm_gateway.guardrails.normalize import normalize
 from llm_gateway.guardrails.output_rules import mask_text, pii_rule, resolve_overlaps, secret_rule
 from llm_gateway.guardrails.policy import input_action, masker_for, policy_for
@@ -21,12 +22,12 @@ from llm_gateway.guardrails.stream import StreamGuard
 from llm_gateway.guardrails.tier_guard import TierGuard
 from llm_gateway.guardrails.types import (
     Finding,
-    InputAction,
     OutputAction,
     OutputStep,
     Rule,
     Verdict,
 )
+from llm_gateway.guardrails.verdicts import input_verdict, judged_verdict
 
 RequestPath = Literal["agent", "proxy"]
 
@@ -46,8 +47,12 @@ class GuardrailEngine:
         extra_input_rules: Sequence[Rule] = (),
         extra_output_rules: Sequence[Rule] = (),
         embedder: SharedEmbedder | None = None,
+        judge: GuardJudge | None = None,
     ) -> None:
         self.settings = settings
+        # The grey-zone LLM judge (``settings.judge``), shared by every caller: it holds the
+        # process's call budget. None: the fast layers decide alone.
+        self.judge = judge
         disabled = settings.disabled_rules
         self._actions: dict[str, OutputAction] = {
             "secret": settings.secret_action,
@@ -121,6 +126,10 @@ class GuardrailEngine:
         """This engine under ``policy`` (a tier's, with a user's or key's overrides applied)."""
         return TierGuard(self, policy)
 
+    async def screen_input(self, text: str) -> Verdict:
+        """``TierGuard.screen_input`` under the default policy (the agent port's form)."""
+        return await self.for_policy(self.settings.default_policy).screen_input(text)
+
     def redact_prompt(self, text: str) -> str:
         """``redact_input`` under the default policy (the agent port's form)."""
         return self.redact_input(text, self.settings.default_policy)
@@ -146,8 +155,9 @@ class GuardrailEngine:
         ``input_block_score``; classifier findings when a category's probability reaches its
         threshold. A flagged category whose action is ``block`` blocks the prompt; ``log`` ones
         are listed in ``logged``. ``scores`` holds the classifier's probabilities.
-        ``second_stage`` (the agent path only) adds the e5 harmful-request stage for prompts
-        not already blocked, under ``scores["harmful_request_e5"]``.
+        ``second_stage`` (the agent path, and the proxy path under a policy with ``harm_stage``)
+        adds the e5 harmful-request stage for prompts not already blocked, under
+        ``scores["harmful_request_e5"]``.
         """
         policy = policy or self.settings.default_policy
         views = normalize(text)
@@ -169,20 +179,18 @@ class GuardrailEngine:
             leaks = self.leak_findings(text)
             found += leaks
             flagged += leaks
-        actions = {f.category: input_action(policy, f.category) for f in flagged}
-        blocked = "block" in actions.values()
-        action: InputAction = "block" if blocked else "allow"
-        logged = tuple(c for c, a in actions.items() if a == "log")
-        blocked_categories = tuple(c for c, a in actions.items() if a == "block")
-        return Verdict(
-            stage="input",
-            action=action,
-            findings=tuple(f for f in found if input_action(policy, f.category) != "off"),
-            score=score,
-            scores=tuple(scores.items()),
-            logged=logged,
-            blocked=blocked_categories,
-        )
+        return input_verdict(found, flagged, score, scores, policy)
+
+    def apply_judgement(
+        self, verdict: Verdict, policy: GuardrailPolicy, judged: Mapping[str, bool]
+    ) -> Verdict:
+        """``verdict`` with the LLM judge's answers (category -> harmful) replacing the models'.
+
+        A category judged harmful gets a ``judge.<category>`` finding; one judged harmless loses
+        its classifier and e5 findings. Exact-rule findings are never overruled (the judge is
+        not asked about a category they flagged).
+        """
+        return judged_verdict(verdict, policy, judged, self.settings.input_block_score)
 
     async def check_input_off_loop(self, text: str) -> Verdict:
         """``check_input`` under the default policy in a worker thread (no harm stage: no e5)."""

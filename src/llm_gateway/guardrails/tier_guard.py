@@ -42,6 +42,16 @@ class TierGuard:
             return await asyncio.to_thread(self.check_input, text)
         return await embedder.call(self.check_input, text)
 
+    async def screen_input(self, text: str) -> Verdict:
+        """``check_input_off_loop``, then the
+        grey-zone judge (the engine's, when on) for the categories it is unsure about."""
+        verdict = await self.check_input_off_loop(text)
+        judge = self.engine.judge
+        if judge is None:
+            return verdict
+        reviewed, _ = await judge.review(verdict, text, self.policy)
+        return reviewed
+
     def redact_prompt(self, text: str) -> str:
         """``text`` with PII masked or hashed when the policy's ``pii_input`` says so."""
         return self.engine.redact_input(text, self.policy)

@@ -46,8 +46,9 @@ async def intent_analyzer(state: AgentState, runtime: Runtime[AgentContext]) -> 
     logged: list[VerdictRecord] = []
     if guard is not None:
         text = user_text(messages)
-        # Off the event loop: the harmful-request stage embeds the prompt (~20 ms of CPU).
-        verdict = await guard.check_input_off_loop(text)
+        # The checks in a worker thread (the harmful-request stage embeds the prompt, ~20 ms of
+        # CPU), then the grey-zone judge when it is on.
+        verdict = await guard.screen_input(text)
         if verdict.logged:
             ctx.observe_guardrail("input", "log", verdict.logged)
             write(GuardrailEvent(stage="input", action="log", rules=()))

@@ -9,6 +9,7 @@ the only module that reads the environment.
 from llm_gateway.core.config.agent import (
     AgentSettings,
     ChatSettings,
+    GuardJudgeSettings,
     GuardrailOutputAction,
     GuardrailPolicy,
     GuardrailPolicyPatch,
@@ -51,6 +52,7 @@ __all__ = [
     "CacheSettings",
     "ChatSettings",
     "DatabaseSettings",
+    "GuardJudgeSettings",
     "GuardrailOutputAction",
     "GuardrailPolicy",
     "GuardrailPolicyPatch",

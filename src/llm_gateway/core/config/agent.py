@@ -37,6 +37,10 @@ class GuardrailPolicy(BaseModel):
     # /v1/messages, /v1/responses). Off, that path checks nothing for the caller unless the
     # operator switched ``proxy_input``/``proxy_output`` on for everyone.
     proxy: bool = False
+    # The e5 harmful-request stage (~20-30 ms of CPU) for this policy's callers on the proxy path
+    # too. The agent path runs it whenever ``GuardrailSettings.harm_stage`` is on, since a model
+    # call follows anyway; on the proxy path it is opt-in per tier or key, for its latency.
+    harm_stage: bool = False
 
     def merged(self, patch: Mapping[str, object] | None) -> GuardrailPolicy:
         """This policy with the fields ``patch`` sets replaced (an admin's per-key override)."""
@@ -67,12 +71,57 @@ class GuardrailPolicyPatch(BaseModel):
     leak_output: PiiAction | None = None
     classifier: bool | None = None
     proxy: bool | None = None
+    harm_stage: bool | None = None
 
     def fields_set(self) -> dict[str, object]:
         """The fields given (a null field is left out: it inherits the tier's value)."""
         return {
             k: v for k, v in self.model_dump(include=self.model_fields_set).items() if v is not None
         }
+
+
+JudgeCategory = Literal["injection", "prompt_extraction", "harmful_request"]
+
+
+def _default_bands() -> dict[JudgeCategory, tuple[float, float]]:
+    return {
+        "injection": (0.35, 0.97),
+        "prompt_extraction": (0.35, 0.97),
+        "harmful_request": (0.30, 0.97),
+    }
+
+
+class GuardJudgeSettings(BaseModel):
+    """The optional LLM judge for the classifier's grey zone (off by default; see GUARDRAILS.md).
+
+    A prompt whose score for a category falls inside that category's ``bands`` ``[low, high]``
+    (and that no exact rule already decided) is shown to the ``alias`` model, which answers SAFE
+    or UNSAFE; its answer replaces the classifier's decision for that category. On a timeout, an
+    error, an unreadable answer or a spent budget, the classifier's decision stands.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False
+    alias: str | None = None  # unset: the registry's default small alias
+    # Score bands per category in which the judge is asked (scores at or over ``high`` are
+    # blocked and under ``low`` allowed by the classifier alone). For ``harmful_request`` the
+    # score is the higher of the n-gram head and the e5 stage (when it ran).
+    bands: dict[JudgeCategory, tuple[float, float]] = Field(default_factory=_default_bands)
+    timeout_s: float = Field(default=2.0, gt=0, le=30)
+    # Judge calls allowed per rolling minute in one process; over it the classifier decides.
+    budget_per_minute: int = Field(default=30, ge=0)
+    max_prompt_chars: int = Field(default=2000, ge=100)  # of the user text shown to the judge
+
+    @field_validator("bands")
+    @classmethod
+    def _ordered(
+        cls, value: dict[JudgeCategory, tuple[float, float]]
+    ) -> dict[JudgeCategory, tuple[float, float]]:
+        for name, (low, high) in value.items():
+            if not 0.0 <= low <= high <= 1.0:
+                raise ValueError(f"band {name}: need 0 <= low <= high <= 1")
+        return value
 
 
 class GuardrailSettings(BaseModel):
@@ -105,8 +154,11 @@ class GuardrailSettings(BaseModel):
     # override the ones shipped with the model (chosen on out-of-source dev data).
     classifier_thresholds: dict[str, float] = Field(default_factory=dict)
     # The harmful-request second stage (e5 embeddings, ~20 ms CPU per prompt) on the agent path
-    # (``auto``, ``/chat``), where a model call follows anyway. Never on the plain proxy path.
+    # (``auto``, ``/chat``), where a model call follows anyway; on the proxy path only for
+    # policies with ``harm_stage: true``.
     harm_stage: bool = True
+    # The grey-zone LLM judge (``agent.guardrails.judge``), off by default.
+    judge: GuardJudgeSettings = Field(default_factory=GuardJudgeSettings)
     # Key for ``hash`` actions (HMAC-SHA256, so a phone number cannot be found by brute force);
     # unset: a random key per process (hashes then match only within one process).
     hash_key: str | None = Field(default=None, repr=False)

@@ -39,6 +39,7 @@ class GuardrailStats:
         self.metrics: GatewayMetrics | None = None  # set by the lifespan when metrics are on
         self.started_at = time.time()
         self._counts: Counter[Key] = Counter()
+        self.judge_counts: Counter[tuple[str, str]] = Counter()  # (category, outcome)
 
     def observe(
         self, categories: Iterable[str], action: str, side: Side, endpoint: EndpointKind
@@ -50,6 +51,12 @@ class GuardrailStats:
             self._counts[(cat, act, side, endpoint)] += 1
             if self.metrics is not None:
                 self.metrics.observe_guardrail(cat, act, side, endpoint)
+
+    def observe_judge(self, category: str, outcome: str) -> None:
+        """One grey-zone judge question (``llmgw_guardrail_judge_total``)."""
+        self.judge_counts[(category, outcome)] += 1
+        if self.metrics is not None:
+            self.metrics.observe_guardrail_judge(category, outcome)
 
     def snapshot(self) -> list[tuple[Key, int]]:
         """Every non-zero count, sorted by its labels."""

@@ -40,7 +40,7 @@ async def chat_completions(state: AppState, exchange: Exchange, body: object) ->
     model = request["model"] = ctx.requested_model = state.models.resolve(model)
     info = state.models.get(model)  # 404 model_not_found for unknown aliases
     check_chat(info, request)
-    policy = screen_request(state, ctx, request)  # None unless proxy guardrails are on
+    policy = await screen_request(state, ctx, request)  # None unless proxy guardrails are on
     await hooks.before_upstream(state, ctx, request)
     plan, hit = await caching.lookup(state, ctx, info, request, controls)
     if hit is not None:

@@ -4,10 +4,11 @@ Off by default (``proxy_input``/``proxy_output``): then :func:`screen_request` i
 read and the stream is not wrapped, so the lean path pays nothing. When on, the caller's tier
 policy decides:
 
-* input: the user turns are checked (rules, classifier, PII); a ``block`` category refuses the
-  request with 400 ``guardrail_blocked`` in the API's own error format, before any upstream call;
-  ``mask``/``hash`` PII is redacted in the user messages that go upstream; ``log`` categories are
-  named in the ``x-gateway-guardrails`` header and the log;
+* input: the user turns are checked (rules, classifier, the e5 harmful-request stage when the
+  policy has ``harm_stage``, the grey-zone judge when it is on, PII); a ``block`` category refuses
+  the request with 400 ``guardrail_blocked`` in the API's own error format, before any upstream
+  call; ``mask``/``hash`` PII is redacted in the user messages that go upstream; ``log``
+  categories are named in the ``x-gateway-guardrails`` header and the log;
 * output: secrets and PII in the answer are masked, hashed, logged or stop the answer, streamed or
   not. Streams go through a ``StreamGuard`` per choice, so a key split across chunks is caught;
   the canonical chunks are guarded before either API's framing, so both APIs get the same check.
@@ -15,6 +16,7 @@ policy decides:
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from typing import Any
@@ -48,7 +50,7 @@ def _kind(ctx: CallContext) -> EndpointKind:
     return "anthropic_messages" if ctx.api == "anthropic" else "openai_chat"
 
 
-def screen_request(
+async def screen_request(
     state: AppState, ctx: CallContext, request: dict[str, Any]
 ) -> GuardrailPolicy | None:
     """Check (and maybe redact) ``request``; return the policy for the answer, or None.
@@ -62,7 +64,7 @@ def screen_request(
     policy = policies.resolve(ctx.principal)
     check_input, check_output = policies.proxy_sides(policy)
     if check_input:
-        _screen_input(state, ctx, request, policy)
+        await _screen_input(state, ctx, request, policy)
     if not check_output:
         return None
     if policy.leak_output != "off":
@@ -72,13 +74,21 @@ def screen_request(
     return policy
 
 
-def _screen_input(
+async def _screen_input(
     state: AppState, ctx: CallContext, request: dict[str, Any], policy: GuardrailPolicy
 ) -> None:
     engine = state.guardrails
     messages = request.get("messages") or []
-    verdict = engine.check_input(user_text(messages), policy)
+    text = user_text(messages)
+    if policy.harm_stage:  # the e5 stage embeds the prompt (~20-30 ms of CPU): off the loop
+        verdict = await asyncio.to_thread(engine.check_input, text, policy, second_stage=True)
+    else:
+        verdict = engine.check_input(text, policy)
     kind = _kind(ctx)
+    if engine.judge is not None:
+        verdict, asked = await engine.judge.review(verdict, text, policy)
+        if asked:
+            _note(ctx, "input:judge")
     if verdict.findings:
         _log.info(
             "proxy input guardrail",

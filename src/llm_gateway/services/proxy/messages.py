@@ -48,7 +48,7 @@ async def create_message(state: AppState, exchange: Exchange, body: object) -> N
     ctx.stream = request.get("stream") is True
     info = state.models.get(alias)
     check_chat(info, request)
-    policy = screen_request(state, ctx, request)  # None unless proxy guardrails are on
+    policy = await screen_request(state, ctx, request)  # None unless proxy guardrails are on
     await hooks.before_upstream(state, ctx, request)
     plan, hit = await caching.lookup(state, ctx, info, request, controls)
     if hit is not None:

@@ -114,7 +114,7 @@ async def create_response(state: AppState, exchange: Exchange, body: object) -> 
         )
     info = state.models.get(model)  # 404 model_not_found for unknown aliases
     check_chat(info, call.canonical)
-    policy = screen_request(state, ctx, call.canonical)  # None unless proxy guardrails are on
+    policy = await screen_request(state, ctx, call.canonical)  # None unless proxy guardrails are on
     await hooks.before_upstream(state, ctx, call.canonical)
     plan, hit = await caching.lookup(state, ctx, info, call.canonical, controls)
     rid = objects.response_id()
