@@ -17,7 +17,7 @@ _EN_MAKE = (
     r"deploy|spread|use|plant|set off|detonate|hide|smuggle)"
 )
 _EN_OBJECT = (
-    r"(?:pipe ?bombs?|nail bombs?|car bombs?|(?<!bath )(?<!photo )(?<!seed )bombs?"
+    r"(?:pipe ?bombs?|nail bombs?|car bombs?|(?<!bath )(?<!photo )(?<!seed )(?<!smoke )bombs?"
     r"(?! (?:sale|scare|cyclone|shelter)s?)|"
     r"explosives?|(?:an )?ied|detonators?|napalm|thermite charge|molotov(?: cocktails?)?|"
     r"nerve (?:agent|gas)|sarin|vx gas|ricin|anthrax|bioweapons?|biological weapons?|"
@@ -59,7 +59,7 @@ _KO_MAKE = (
 )
 _KO_HARM_ACT = (
     r"(?:(?:사람|아내|남편|상사|이웃|부모|선생|친구|그사람|걔)[을를]?.{0,8}(?:죽이|살해|독살|납치)|"
-    r"들키지않고.{0,10}(?:죽이|살해|독살|없애)|독살하는|시체.{0,6}(?:숨기|처리|유기)|"
+    r"들키지않고.{0,10}(?:죽이|살해|독살|없애)|독살하는(?:법|방법|요령)|시체.{0,6}(?:숨기|처리|유기)|"
     r"자살(?:하는|할수있는|방법|하고싶)|고통없이죽|스스로목숨|"
     r"(?:아동|미성년자|초등학생|중학생|어린이).{0,12}(?:성적|야한|음란|누드|성관계)|"
     r"(?:총기난사|테러).{0,8}(?:계획|준비|하는법|방법)|보이스피싱.{0,8}(?:대본|시나리오|하는법|방법)|"

@@ -27,10 +27,15 @@ _KO_DISMISS = (
 _KO_DISMISS_HARD = r"(?:무시|잊|없던걸로|없던것으로|신경쓰지|무효)"
 # A dismissal asked about ("...을 어기면 어떻게 되나요?") is a question, not an instruction.
 _KO_NOT_QUESTION = r"(?![가-힣]{0,4}?(?:면|나요|는지|ㄹ까|을까|할까|까요))"
-_KO_SAFETY = (
-    r"(?:안전|보안|윤리|도덕|콘텐츠|사용|검열|필터|openai|오픈ai|가이드)(?:적|상)?(?:인|의)?"
+_KO_RULE_NOUN = (
     r"(?:규칙|지침|정책|프로토콜|가이드라인|필터|제한|장치|기준|원칙|규정|제약|검열|필터링|수칙|"
-    r"조치|교육|점검|모드)?"
+    r"조치|교육|점검|모드)"
+)
+# Everyday words (안전하게 "safely", 사용 "use", 보안 "security") count only with a rule noun after
+# them: "다 쓴 배터리 안전하게 버리는 법" is a disposal question, not "discard the safety rules".
+_KO_SAFETY = (
+    r"(?:(?:안전|보안|콘텐츠|사용|openai|오픈ai|가이드)(?:적|상)?(?:인|의)?" + _KO_RULE_NOUN + "|"
+    r"(?:윤리|도덕|검열|필터)(?:적|상)?(?:인|의)?" + _KO_RULE_NOUN + "?)"
 )
 _KO_REVEAL = (
     r"(?:알려|보여|출력|말해|공개|노출|복사|반복|적어|써줘|써봐|인쇄|print|뭐|무엇|뭔지|그대로|"
