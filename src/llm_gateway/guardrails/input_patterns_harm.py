@@ -14,7 +14,8 @@ from llm_gateway.guardrails.input_patterns import InputPattern, pattern
 _EN_MAKE = (
     r"(?:make|making|build|building|assemble|construct|create|produce|synthesi[sz]e|cook|brew|"
     r"manufacture|3d[- ]?print|get|buy|buying|obtain|acquire|order|source|grow|extract|write|code|"
-    r"deploy|spread|use|plant|set off|detonate|hide|smuggle)"
+    r"deploy|spread|use|plant|set off|detonate|hide|smuggle|convert|converting|press|install|put|"
+    r"launch|sell|selling|purify|culture|weaponi[sz]e|extract)"
 )
 _EN_OBJECT = (
     r"(?:pipe ?bombs?|nail bombs?|car bombs?|(?<!bath )(?<!photo )(?<!seed )(?<!smoke )bombs?"
@@ -26,7 +27,11 @@ _EN_OBJECT = (
     r"ransomware|keyloggers?|botnets?|phishing (?:emails?|pages?|kits?|sites?)|"
     r"stolen (?:credit )?cards?|credit card dumps|card dumps|fullz|"
     r"counterfeit (?:money|bills|cash)|"
-    r"fake (?:ids?|passports?)|child (?:porn|pornography)|csam)"
+    r"fake (?:ids?|passports?)|child (?:porn|pornography)|csam|"
+    r"tatp|hmtd|rdx|petn|thermite|flamethrowers?|zip guns?|suppressors?|mdma|ecstasy|lsd|ghb|"
+    r"rohypnol|roofies|psilocybin|(?:powder |crack )?cocaine|ketamine|(?:card )?skimmers?|"
+    r"(?:password |info)?stealers?|spyware|stalkerware|ddos(?: attacks?)?|dangerous pathogens?)"
+    r"(?! (?:addiction|abuse|overdoses?|use disorder|withdrawal|poisoning|effects?|detection))"
 )
 _EN_HARM_ACT = (
     r"(?:(?:kill|murder|poison|strangle|stab) (?:someone|somebody|a person|people|"
@@ -44,18 +49,20 @@ _EN_ASK = (
     r"(?:how (?:do|can|could|would|should|to)|how i can|where (?:can|do|could) (?:i|you|we)|"
     r"steps? (?:to|for)|step[- ]by[- ]step|instructions? (?:for|on|to)|tell me|show me|teach me|"
     r"help me|explain|guide|recipe|best way|easiest way|ways? to|i want to|i need to|can you|"
-    r"write|give me)"
+    r"write|give me|walk me through|recipe for|synthesis route|what do i need|what hardware)"
 )
 
 _KO_OBJECT = (
     r"(?:폭탄(?!세일|발언|고백|머리)|폭발물|사제폭탄|파이프폭탄|화염병|사제총|총기|소음기|신경가스|"
     r"사린|리신|탄저균|생화학무기|화학무기|필로폰|메스암페타민|마약|대마초|펜타닐|코카인|헤로인|"
     r"청산가리|독극물|독약|랜섬웨어|악성코드|키로거|피싱사이트|피싱문자|위조지폐|위조신분증|"
-    r"가짜신분증|도난카드|훔친카드|카드정보|대포통장|대포폰)"
+    r"가짜신분증|도난카드|훔친카드|카드정보|대포통장|대포폰|엑스터시|물뽕|케타민|카드복제기|랜섬웨어|"
+    r"디도스|피싱페이지|스미싱문자|실탄)"
 )
 _KO_MAKE = (
     r"(?:만드는|만들|제조|조립|합성|구하는|구할|구입|사는법|살수|사고싶|파는곳|구매|얻는|"
-    r"작성|짜줘|심는|퍼뜨|유포|숨기|밀반입|쓰는법|사용법|훔치|빼내|팔)"
+    r"작성|짜줘|심는|퍼뜨|유포|숨기|밀반입|쓰는법|사용법|훔치|빼내|팔|추출|개조|설치|현금화|구해|"
+    r"사요|들여오|나가게)"
 )
 _KO_HARM_ACT = (
     r"(?:(?:사람|아내|남편|상사|이웃|부모|선생|친구|그사람|걔)[을를]?.{0,8}(?:죽이|살해|독살|납치)|"
