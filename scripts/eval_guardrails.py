@@ -37,6 +37,8 @@ from pathlib import Path
 
 from llm_gateway.core.config import GuardrailPolicy, GuardrailSettings
 from llm_gateway.guardrails import GuardrailEngine
+from llm_gateway.guardrails.classifier import ClassifierRule, load_model
+from llm_gateway.guardrails.harm_stage import HarmStage, load_head
 
 ATTACKS = ("injection", "jailbreak", "prompt_extraction")
 BENIGN = ("benign", "benign_hard_negative")
@@ -245,10 +247,18 @@ def main() -> int:
         "--errors", type=int, default=0, help="print N misclassified rows (dev only)"
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument(
+        "--classifier-artefact", type=Path, help="a dev build instead of the shipped"
+    )
+    parser.add_argument("--harm-artefact", type=Path, help="a dev e5 head instead of the shipped")
     args = parser.parse_args()
 
     policy = GuardrailPolicy(classifier=not args.rules_only)
     engine = GuardrailEngine(GuardrailSettings(default_policy=policy))
+    if args.classifier_artefact is not None:  # a leave-one-set-out build, for dev figures
+        engine.use_classifier(ClassifierRule(load_model(args.classifier_artefact), {}))
+    if args.harm_artefact is not None:
+        engine.harm_stage = HarmStage(head=load_head(args.harm_artefact))
     # The first call pays for lazy imports and loading, not the prompt.
     engine.check_input("warm-up", second_stage=args.harm_stage)
     run = Run()

