@@ -80,8 +80,13 @@ async def _screen_input(
     engine = state.guardrails
     messages = request.get("messages") or []
     text = user_text(messages)
-    if policy.harm_stage:  # the e5 stage embeds the prompt (~20-30 ms of CPU): off the loop
-        verdict = await asyncio.to_thread(engine.check_input, text, policy, second_stage=True)
+    if policy.harm_stage:  # the e5 stage embeds the prompt (~20-30 ms of CPU): off the loop,
+        # on the shared embedder's own thread (queued with the other embeddings) when there is one
+        embedder = engine.harm_stage.embedder
+        if embedder is not None:
+            verdict = await embedder.call(engine.check_input, text, policy, second_stage=True)
+        else:
+            verdict = await asyncio.to_thread(engine.check_input, text, policy, second_stage=True)
     else:
         verdict = engine.check_input(text, policy)
     kind = _kind(ctx)
