@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from llm_gateway.agent.runner import AgentRunner
 
 _log = get_logger("llm_gateway.app")
+GC_THRESHOLDS = (20_000, 20, 20)  # young, middle, old generation (CPython's default: 700, 10, 10)
 
 
 def freeze_heap() -> None:
@@ -216,6 +217,12 @@ def _lifespan(settings: Settings, metrics: GatewayMetrics | None, traces: Tracin
             # full passes over ~200k startup objects stall every request for 100+ ms (p99).
             freeze_heap()
             stack.callback(gc.unfreeze)
+            # A request allocates hundreds of containers, nearly all freed by refcount: at the
+            # default threshold (700) a young collection ran every request or two. Fewer, larger
+            # young passes cost less in total, and the older ones come proportionally later.
+            previous = gc.get_threshold()
+            gc.set_threshold(*GC_THRESHOLDS)
+            stack.callback(gc.set_threshold, *previous)
             if settings.uses_dev_jwt_secret:
                 _log.warning(INSECURE_SIGNING_WARNING)
             _log.info(

@@ -1,4 +1,4 @@
-"""uvicorn's httptools protocol with a header-read timeout (uvicorn has none).
+"""uvicorn's httptools protocol with a header-read timeout and one socket write per response head.
 
 A connection that opens and sends nothing, or trickles a request line and headers byte by byte,
 used to be held forever (a slow-loris holds every socket the process may open). This protocol
@@ -6,17 +6,19 @@ arms a timer when the connection opens and when each request begins, disarms it 
 are complete, and closes the connection if it fires first. Idle time between requests is
 uvicorn's own keep-alive timeout. The limit is ``LLMGW_SERVER__HEADER_TIMEOUT_S``, read from the
 settings the lifespan put in the server state (``llm-gateway serve`` passes this class by its
-import path, so every worker process uses it).
+import path, so every worker process uses it). Each request's cycle writes through
+``HeadFirstTransport``, so a response's head and body leave in one system call.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from llm_gateway.core.state import STATE_KEY
+from llm_gateway.middleware.head_write import HeadFirstTransport
 
 DEFAULT_HEADER_TIMEOUT_S = 10.0
 
@@ -59,7 +61,11 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._disarm()
+        previous = self.cycle
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and cycle is not previous:  # None or unchanged: an upgrade
+            cycle.transport = cast(asyncio.Transport, HeadFirstTransport(self.transport, self.loop))
 
     def on_response_complete(self) -> None:
         self._disarm()  # idle until the next request: uvicorn's keep-alive timeout applies
