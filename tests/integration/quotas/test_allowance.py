@@ -1,7 +1,8 @@
 """Allowance leases: two instances admitting locally from leased chunks stay exact at the limit.
 
 Each "instance" is a ``QuotaService`` with its own Redis connection and its own leases, as two
-gateway processes have. Both are driven fast enough to lease (far from the limit) and keep going
+gateway processes have (on the in-process store: two services over one store, through the lease
+script's Python twin). Both are driven fast enough to lease (far from the limit) and keep going
 until the limit refuses them, so the end of each run goes through the per-request script.
 """
 
@@ -17,7 +18,8 @@ import pytest
 
 from llm_gateway.core.config import QuotaSettings, StoreSettings, TierLimits
 from llm_gateway.core.exceptions import RateLimitError
-from llm_gateway.core.store import create_store
+from llm_gateway.core.store import Store, create_store
+from llm_gateway.core.store.memory import MemoryStore
 from llm_gateway.core.store.redis import RedisStore
 from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.quotas.errors import QuotaUnavailableError
@@ -33,22 +35,21 @@ class Cluster:
     """Two quota services (instances) on one Redis namespace."""
 
     instances: list[QuotaService]
-    stores: list[RedisStore]
+    stores: list[Store]
 
 
 @pytest.fixture
 async def cluster_factory(backend: Backend) -> AsyncIterator[list[Cluster]]:
-    if backend.redis_url is None:
-        pytest.skip("leases are taken from Redis; the in-process store never leases")
     made: list[Cluster] = []
     yield made
     for cluster in made:
         for quotas in cluster.instances:
             await quotas.stop()
         store = cluster.stores[0]
-        keys = [k async for k in store.client.scan_iter(match=store.namespace + "*")]
-        if keys:
-            await cluster.stores[0].client.delete(*keys)
+        if isinstance(store, RedisStore):
+            keys = [k async for k in store.client.scan_iter(match=store.namespace + "*")]
+            if keys:
+                await store.client.delete(*keys)
         for store in cluster.stores:
             await store.close()
 
@@ -56,12 +57,15 @@ async def cluster_factory(backend: Backend) -> AsyncIterator[list[Cluster]]:
 async def make_cluster(
     backend: Backend, made: list[Cluster], limits: TierLimits, count: int = 2
 ) -> Cluster:
-    assert backend.redis_url is not None
     namespace = f"{backend.namespace}allow-{uuid.uuid4().hex[:8]}:"
-    stores = [
-        RedisStore(StoreSettings(redis_url=backend.redis_url, namespace=namespace))
-        for _ in range(count)
-    ]
+    stores: list[Store]
+    if backend.redis_url is None:
+        stores = [MemoryStore(namespace)] * count  # one process's store, shared
+    else:
+        stores = [
+            RedisStore(StoreSettings(redis_url=backend.redis_url, namespace=namespace))
+            for _ in range(count)
+        ]
     instances = [QuotaService(QuotaSettings(tiers={"free": limits}), s) for s in stores]
     for quotas in instances:
         await quotas.start()

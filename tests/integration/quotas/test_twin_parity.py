@@ -17,7 +17,7 @@ from llm_gateway.core.store import MemoryData, StoreScript
 from llm_gateway.core.store.base import ScriptArg
 from llm_gateway.core.store.memory import MemoryStore
 from llm_gateway.core.store.redis import RedisStore
-from llm_gateway.services.quotas import scripts
+from llm_gateway.services.quotas import allowance_script, scripts
 from tests.backends import Backend
 
 WINDOW = 60_000
@@ -164,3 +164,88 @@ async def test_window_edges_agree_exactly(twins: Twins) -> None:
     # rpm 3: three admitted at 0..2 ms; the fourth refused; the first leaves the window at
     # exactly +60 000 ms (a sliding window of 60 s excludes its left edge).
     assert outcomes == [1, 1, 1, 0, 0, 1, 1]
+
+
+LEASE_SCRIPT = clocked(allowance_script.LEASE)
+# Larger limits than SUBJECTS, so chunks are granted, refused near the limit, and returned.
+LEASE_SUBJECTS: dict[str, tuple[ScriptArg, ...]] = {
+    "l": (40, 5000, 20000, 5.0, 6),
+    "m": (-1, 3000, -1, 2.0, -1),
+    "n": (25, -1, -1, -1, 4),
+}
+
+
+@dataclass
+class Lease:
+    """One owner's lease state, as ``allowance.Allowance`` keeps it between scripts."""
+
+    owner: str
+    gen: int = 0
+    leased: int = 0
+    held: int = 0
+    day_month: tuple[int, int] = (0, 0)
+
+
+def _lease_args(lease: Lease, rng: random.Random, names: list[str]) -> list[ScriptArg]:
+    used = rng.randint(0, lease.leased)
+    keep = rng.randint(0, lease.held)
+    want = rng.choice([(0, 0, 0.0, 0), (3, 900, 0.25, 1), (10, 3000, 1.0, 2), (1, 10, 0.0, 0)])
+    args: list[ScriptArg] = [
+        lease.owner,
+        lease.gen,
+        used,
+        lease.leased,
+        repr(rng.choice([0.0, 120.0, -300.0])),
+        repr(rng.choice([0.0, 0.25, -0.125])),
+        *lease.day_month,
+        lease.held,
+        keep,
+        lease.gen + 1,
+        want[0],
+        want[1],
+        repr(want[2]),
+        want[3],
+        1000,
+        LEASE,
+        WINDOW,
+        rng.choice([1, 4]),
+    ]
+    for name in names:
+        args += LEASE_SUBJECTS[name]
+    return args
+
+
+async def test_lease_lua_and_python_agree_on_a_random_walk(twins: Twins) -> None:
+    rng = random.Random(11)
+    leases: dict[tuple[str, ...], Lease] = {}
+    history: list[Any] = []
+    granted = refused = 0
+    for step in range(300):
+        await twins.at(twins.now_ms + rng.choice([0, 1, 250, 999, 7_000, 30_000, 60_000, 60_001]))
+        names = sorted(rng.sample(list(LEASE_SUBJECTS), rng.randint(1, 2)))
+        keys = _keys(names)
+        if rng.random() < 0.3:  # per-request admissions beside the leases
+            args: list[ScriptArg] = [f"a{step}", 400, repr(0.1), LEASE, WINDOW, len(names)]
+            for name in names:
+                args += LEASE_SUBJECTS[name]
+            outs = await twins.run(ADMIT, keys, args)
+        else:
+            lease = leases.setdefault(tuple(names), Lease(owner=f"o{len(leases)}"))
+            args = _lease_args(lease, rng, names)
+            outs = await twins.run(LEASE_SCRIPT, keys, args)
+            keep, want_r, want_s = int(args[9]), int(args[11]), int(args[14])
+            lease.gen += 1
+            if outs[0][0] == 1:
+                granted += 1
+                lease.leased, lease.held = want_r, keep + want_s
+                lease.day_month = (outs[0][1], outs[0][2])
+            else:
+                refused += want_r > 0
+                lease.leased, lease.held = 0, keep
+        history.append((step, twins.now_ms, names, outs))
+        assert outs[0] == outs[1], "\n".join(map(str, history[-30:]))
+        for name in names:  # and every counter the scripts left behind
+            peeked = await twins.run(PEEK, _keys([name]), [WINDOW, LEASE_SUBJECTS[name][1]])
+            assert peeked[0] == peeked[1], (step, name, "\n".join(map(str, history[-30:])))
+    assert granted > 20
+    assert refused > 20

@@ -1,4 +1,4 @@
-"""Exact local admission from allowance leased in chunks from Redis (docs/QUOTAS.md).
+"""Exact local admission from allowance leased in chunks from the store (docs/QUOTAS.md).
 
 A principal sending many requests through one process would otherwise cost two Redis round trips
 per request (admission before the upstream call, settlement after). Once it sends at least
@@ -88,7 +88,11 @@ class Allowance:
 
 
 class AllowanceLeases:
-    """Leases per tuple of subjects, admitted from locally; one per process (Redis only)."""
+    """Leases per tuple of subjects, admitted from locally; one per process.
+
+    On Redis a lease saves two round trips per request; on the in-process store (through the
+    script's Python twin) it saves the per-request admission and settlement scripts.
+    """
 
     def __init__(
         self, store: Store, *, lease_s: float, slot_lease_s: float, window_ms: int

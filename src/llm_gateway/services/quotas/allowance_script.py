@@ -22,13 +22,9 @@ ones renewed. Same key layout as ``scripts.py`` (five keys per subject).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from llm_gateway.core.store import MemoryData, StoreScript, StoreUnavailableError
-from llm_gateway.core.store.base import ScriptArg
+from llm_gateway.core.store import StoreScript
+from llm_gateway.services.quotas.allowance_twin import lease
 from llm_gateway.services.quotas.scripts import LUA_PRELUDE
-
-ARGS_BEFORE_LIMITS = 19
 
 LEASE_LUA = (
     LUA_PRELUDE
@@ -143,10 +139,5 @@ return out
 """
 )
 
-
-def _redis_only(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> None:
-    """No twin: leases only pay off across a round trip, so the in-process store never leases."""
-    raise StoreUnavailableError("allowance leases need Redis")
-
-
-LEASE = StoreScript(name="quota_allowance", lua=LEASE_LUA, python=_redis_only)
+# The Python twin (``allowance_twin.lease``) lets the in-process store lease as well.
+LEASE = StoreScript(name="quota_allowance", lua=LEASE_LUA, python=lease)

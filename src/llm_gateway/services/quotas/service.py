@@ -100,7 +100,7 @@ class QuotaService:
                 slot_lease_s=settings.slot_lease_s,
                 window_ms=WINDOW_MS,
             )
-            if settings.allowance_lease_s > 0 and store.backend_name == "redis"
+            if settings.allowance_lease_s > 0
             else None
         )
 

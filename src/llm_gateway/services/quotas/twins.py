@@ -43,18 +43,30 @@ class SortedLog:
     made admission cost grow with the request rate. A heap of ``(score, member)`` finds what to
     trim in O(log n); entries whose member was removed or re-scored are skipped lazily and
     compacted away once they outnumber the live ones.
+
+    A member may stand for several: an allowance lease's requests all carry the same score, so
+    the lease twin stores them as one member with a weight (one entry per lease instead of one
+    per request: a busy minute's log stays small). ``len`` counts the weights, as ``ZCARD``
+    counts the members Redis holds one by one.
     """
 
-    __slots__ = ("_heap", "scores")
+    __slots__ = ("_count", "_heap", "scores", "weights")
 
     def __init__(self) -> None:
         self.scores: dict[str, float] = {}
+        self.weights: dict[str, int] = {}  # only members that stand for more than one
         self._heap: list[tuple[float, str]] = []
+        self._count = 0
 
     def __len__(self) -> int:
-        return len(self.scores)
+        return self._count
 
-    def add(self, member: str, score: float) -> None:
+    def add(self, member: str, score: float, weight: int = 1) -> None:
+        """Add ``member`` (counting ``weight``) or re-score it (its weight unchanged)."""
+        if member not in self.scores:
+            self._count += weight
+            if weight != 1:
+                self.weights[member] = weight
         self.scores[member] = score
         heapq.heappush(self._heap, (score, member))
         if len(self._heap) > 2 * len(self.scores) + 64:
@@ -62,7 +74,24 @@ class SortedLog:
             heapq.heapify(self._heap)
 
     def remove(self, member: str) -> None:
-        self.scores.pop(member, None)
+        if self.scores.pop(member, None) is not None:
+            self._count -= self.weights.pop(member, 1)
+
+    def remove_some(self, member: str, count: int) -> None:
+        """Take ``count`` of what ``member`` stands for (all of it: the member goes)."""
+        if member not in self.scores:
+            return
+        left = self.weights.get(member, 1) - count
+        if left <= 0:
+            self.remove(member)
+        else:
+            self.weights[member] = left
+            self._count -= count
+
+    def count_above(self, min_score: float) -> int:
+        """How many (by weight) are scored above ``min_score`` (what ``ZCOUNT`` would say)."""
+        weights = self.weights
+        return sum(weights.get(m, 1) for m, score in self.scores.items() if score > min_score)
 
     def trim(self, max_score: float) -> None:
         """Remove every member scored ``<= max_score``."""
@@ -71,6 +100,7 @@ class SortedLog:
             score, member = heapq.heappop(heap)
             if scores.get(member) == score:
                 del scores[member]
+                self._count -= self.weights.pop(member, 1)
 
     def min_score(self) -> float | None:
         heap, scores = self._heap, self.scores
@@ -87,9 +117,9 @@ def zset(data: MemoryData, key: str) -> SortedLog:
     return value
 
 
-def _scores(data: MemoryData, key: str) -> dict[str, float]:
+def _count_above(data: MemoryData, key: str, min_score: float) -> int:
     value = data.get(key)
-    return value.scores if isinstance(value, SortedLog) else {}
+    return value.count_above(min_score) if isinstance(value, SortedLog) else 0
 
 
 def _extend(data: MemoryData, key: str, window_ms: int) -> None:
@@ -241,15 +271,13 @@ def peek(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> li
     """Twin of ``PEEK_LUA``: current usage of one subject, without changing anything."""
     c = Clock.read(data)
     window, tpm = int(args[0]), float(args[1])
-    log = _scores(data, keys[0])
-    leases = _scores(data, keys[4])
     tok = math.floor(_bucket(data, keys[1], tpm, window, c.now)) if tpm >= 0 else -1
     spent = _period_value(data, keys[3], c.month, "s")
     return [
-        sum(1 for score in log.values() if score > c.now - window),
+        _count_above(data, keys[0], c.now - window),
         tok,
         int(_period_value(data, keys[2], c.day, "u")),
         repr(float(spent)).encode(),
-        sum(1 for score in leases.values() if score > c.now),
+        _count_above(data, keys[4], c.now),
         c.now,
     ]
