@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -64,6 +65,10 @@ class GatewayMetrics:
     def __init__(self, *, known_aliases: Iterable[str] = ()) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self._known_aliases: frozenset[str] = frozenset(known_aliases)
+        # ``metric.labels(...)`` validates and locks on every call (~2 us; a request made nine
+        # such calls): each child is looked up once and kept. Label values come from bounded
+        # vocabularies, and the client keeps every child anyway.
+        self._children: dict[tuple[Any, tuple[str, ...]], Any] = {}
         r = self.registry
         self.http_requests = Counter(
             "llmgw_http_requests",
@@ -232,9 +237,15 @@ class GatewayMetrics:
 
     # -- observations --------------------------------------------------------------------------
 
+    def _child(self, metric: Any, *values: str) -> Any:
+        child = self._children.get((metric, values))
+        if child is None:
+            child = self._children[metric, values] = metric.labels(*values)
+        return child
+
     def observe_http(self, route: str, method: str, status: int, seconds: float) -> None:
-        self.http_requests.labels(route, method, str(status)).inc()
-        self.http_duration.labels(route).observe(seconds)
+        self._child(self.http_requests, route, method, str(status)).inc()
+        self._child(self.http_duration, route).observe(seconds)
 
     def observe_call(
         self,
@@ -254,21 +265,21 @@ class GatewayMetrics:
     ) -> None:
         """One recorded model call (proxy, agent or /chat)."""
         label = self.alias_label(alias)
-        self.llm_calls.labels(
-            endpoint, label, provider or "none", deployment or "none", str(status)
+        self._child(
+            self.llm_calls, endpoint, label, provider or "none", deployment or "none", str(status)
         ).inc()
         if prompt_tokens:
-            self.llm_tokens.labels(label, "prompt").inc(prompt_tokens)
+            self._child(self.llm_tokens, label, "prompt").inc(prompt_tokens)
         if completion_tokens:
-            self.llm_tokens.labels(label, "completion").inc(completion_tokens)
+            self._child(self.llm_tokens, label, "completion").inc(completion_tokens)
         if cached_tokens:
-            self.llm_tokens.labels(label, "cached").inc(cached_tokens)
+            self._child(self.llm_tokens, label, "cached").inc(cached_tokens)
         if cost_usd > 0:
-            self.llm_cost.labels(label, tier or "none").inc(cost_usd)
+            self._child(self.llm_cost, label, tier or "none").inc(cost_usd)
         if status < 400:
-            self.llm_latency.labels(label).observe(latency_s)
+            self._child(self.llm_latency, label).observe(latency_s)
             if ttft_s is not None:
-                self.llm_ttft.labels(label).observe(ttft_s)
+                self._child(self.llm_ttft, label).observe(ttft_s)
 
     def observe_usage_batch(self, records: int, seconds: float) -> None:
         """One batch of ``records`` usage rows stored in ``seconds``."""
@@ -276,26 +287,26 @@ class GatewayMetrics:
             self.usage_batch.observe(seconds)
 
     def observe_rejection(self, limit: str) -> None:
-        self.rejections.labels(limit).inc()
+        self._child(self.rejections, limit).inc()
 
     def observe_guardrail(self, category: str, action: str, side: str, endpoint: str) -> None:
         """One guardrail action; the caller passes values from fixed vocabularies only."""
-        self.guardrail_actions.labels(category, action, side, endpoint).inc()
+        self._child(self.guardrail_actions, category, action, side, endpoint).inc()
 
     def observe_guardrail_judge(self, category: str, outcome: str) -> None:
         """One judge question; the judge passes values from fixed vocabularies only."""
         self.guardrail_judge.labels(category, outcome).inc()
 
     def observe_attempt(self, provider: str, deployment: str, outcome: str) -> None:
-        self.upstream_attempts.labels(provider, deployment, outcome).inc()
+        self._child(self.upstream_attempts, provider, deployment, outcome).inc()
 
     def observe_route(self, asked: str | None, served: str | None, attempts: int) -> None:
         """After a routed call: retries beyond the first attempt, and fallback use."""
         label = self.alias_label(asked)
         if attempts > 1:
-            self.upstream_retries.labels(label).inc(attempts - 1)
+            self._child(self.upstream_retries, label).inc(attempts - 1)
         if served is not None and asked is not None and served != asked:
-            self.fallbacks.labels(label).inc()
+            self._child(self.fallbacks, label).inc()
 
     # -- exposition ----------------------------------------------------------------------------
 
