@@ -153,7 +153,7 @@ class QuotaService:
         )
         estimate = max(prompt_tokens, 0) + max(output, 0)
         admission = Admission(
-            member=f"{request_id}:{secrets.token_hex(6)}",
+            member="",  # named below, only when a script will hold it
             subjects=subjects,
             estimated_tokens=estimate,
             estimated_cost_usd=max(estimated_cost_usd, 0.0),
@@ -167,6 +167,7 @@ class QuotaService:
                 admission.allowance = allowance
                 admission.headers = self._headers(subjects, self.leases.header_values(allowance))
                 return admission
+        admission.member = f"{request_id}:{secrets.token_hex(6)}"
         args: list[ScriptArg] = [
             admission.member,
             estimate,
