@@ -39,10 +39,10 @@ async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await send({"type": "http.response.body", "body": b"late", "more_body": False})
 
 
-async def _read_until(reader: asyncio.StreamReader, marker: bytes, timeout: float) -> bytes:
+async def _read_until(reader: asyncio.StreamReader, marker: bytes, within_s: float) -> bytes:
     data = b""
     while marker not in data:
-        data += await asyncio.wait_for(reader.read(4096), timeout)
+        data += await asyncio.wait_for(reader.read(4096), within_s)
     return data
 
 
@@ -56,6 +56,8 @@ async def server_port() -> Any:
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
+        if serving.done():
+            await serving  # raises the startup error
         await asyncio.sleep(0.01)
     yield sock.getsockname()[1]
     server.should_exit = True
@@ -71,7 +73,7 @@ async def test_keep_alive_responses_arrive_whole(server_port: int) -> None:
             ("/json", b"200", b'{"ok":true}'),
         ):
             writer.write(f"GET {path} HTTP/1.1\r\nhost: x\r\n\r\n".encode())
-            data = await _read_until(reader, tail, timeout=5)
+            data = await _read_until(reader, tail, within_s=5)
             assert data.startswith(b"HTTP/1.1 " + status)
             assert data.endswith(tail)
     finally:
@@ -82,9 +84,9 @@ async def test_a_head_waiting_for_its_body_is_sent_at_once(server_port: int) -> 
     reader, writer = await asyncio.open_connection("127.0.0.1", server_port)
     try:
         writer.write(b"GET /slow-stream HTTP/1.1\r\nhost: x\r\n\r\n")
-        head = await _read_until(reader, b"\r\n\r\n", timeout=0.25)  # before the body is sent
+        head = await _read_until(reader, b"\r\n\r\n", within_s=0.25)  # before the body is sent
         assert head.startswith(b"HTTP/1.1 200")
-        assert b"late" in await _read_until(reader, b"0\r\n\r\n", timeout=5)
+        assert b"late" in await _read_until(reader, b"0\r\n\r\n", within_s=5)
     finally:
         writer.close()
 
