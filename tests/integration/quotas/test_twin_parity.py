@@ -249,3 +249,21 @@ async def test_lease_lua_and_python_agree_on_a_random_walk(twins: Twins) -> None
             assert peeked[0] == peeked[1], (step, name, "\n".join(map(str, history[-30:])))
     assert granted > 20
     assert refused > 20
+
+
+async def test_lease_lua_and_python_agree_at_the_exact_request_limit(twins: Twins) -> None:
+    """One-request chunks against a 20-a-minute limit: the 20th is granted, the 21st refused.
+
+    The random walk rarely lands exactly on a limit, so an off-by-one in the twin's reserve check
+    would pass it; this walks up to the edge one request at a time."""
+    limits: tuple[ScriptArg, ...] = (20, -1, -1, -1, -1)
+    keys = _keys(["edge"])
+    granted = 0
+    for step in range(25):
+        await twins.at(twins.now_ms + 1)
+        args: list[ScriptArg] = [f"e{step}", 0, 0, 0, "0.0", "0.0", 0, 0, 0, 0, 1]
+        args += [1, 0, "0.0", 0, 1000, LEASE, WINDOW, 1, *limits]
+        outs = await twins.run(LEASE_SCRIPT, keys, args)
+        assert outs[0] == outs[1], (step, outs)
+        granted += outs[0][0] == 1
+    assert granted == 20
