@@ -53,31 +53,6 @@ def _insert(session: AsyncSession, table: Any) -> Any:
     return module.insert(table)
 
 
-def _upserts(module: Any) -> tuple[list[tuple[Any, tuple[str, ...]]], Any]:
-    """The rollup upserts (with their keys) and the histogram upsert, in one dialect."""
-    rollups = []
-    for model, keys in ROLLUPS:
-        table = inspect(model).local_table
-        upsert = module.insert(table)
-        statement = upsert.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={c: table.c[c] + upsert.excluded[c] for c in SUMMED},
-        )
-        rollups.append((statement, keys))
-    histogram = UsageLatencyDaily.__table__
-    upsert = module.insert(histogram)
-    counts = upsert.on_conflict_do_update(
-        index_elements=["day", "metric", "bucket"],
-        set_={"count": histogram.c["count"] + upsert.excluded["count"]},
-    )
-    return rollups, counts
-
-
-# Built once: constructing these expressions (and their cache keys) on every flush held the
-# event loop several milliseconds per batch.
-_UPSERTS = {"postgresql": _upserts(postgresql), "sqlite": _upserts(sqlite)}
-
-
 def _fold_into(
     rows: dict[tuple[Any, ...], dict[str, Any]],
     events: Sequence[tuple[dict[str, Any], UsageEvent]],
@@ -208,15 +183,23 @@ async def insert_batch(session: AsyncSession, events: Sequence[UsageEvent]) -> i
         for rows, (_, keys) in zip(folded, ROLLUPS, strict=True):
             _fold_into(rows, dims, keys)
         _count_into(counts, chunk)
-    rollups, histogram = _UPSERTS[
-        "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
-    ]
-    for rows, (statement, _) in zip(folded, rollups, strict=True):
+    for rows, (model, keys) in zip(folded, ROLLUPS, strict=True):
+        table = inspect(model).local_table
+        upsert = _insert(session, table)
+        statement = upsert.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={c: table.c[c] + upsert.excluded[c] for c in SUMMED},
+        )
         values = list(rows.values())
         for start in range(0, len(values), INSERT_CHUNK_ROWS):
             await session.execute(statement, values[start : start + INSERT_CHUNK_ROWS])
+    histogram = UsageLatencyDaily.__table__
+    upsert = _insert(session, histogram)
     await session.execute(
-        histogram,
+        upsert.on_conflict_do_update(
+            index_elements=["day", "metric", "bucket"],
+            set_={"count": histogram.c["count"] + upsert.excluded["count"]},
+        ),
         [{"day": d, "metric": m, "bucket": b, "count": c} for (d, m, b), c in counts.items()],
     )
     return len(fresh)
