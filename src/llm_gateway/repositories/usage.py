@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Double, cast, func, inspect, select, text
@@ -53,11 +51,10 @@ def _insert(session: AsyncSession, table: Any) -> Any:
     return module.insert(table)
 
 
-def _fold_into(
-    rows: dict[tuple[Any, ...], dict[str, Any]],
-    events: Sequence[tuple[dict[str, Any], UsageEvent]],
-    keys: Sequence[str],
-) -> None:
+def _fold(
+    events: Sequence[tuple[dict[str, Any], UsageEvent]], keys: Sequence[str]
+) -> list[dict[str, Any]]:
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
     for dims, e in events:
         key = tuple(dims[name] for name in keys)
         row = rows.get(key)
@@ -73,9 +70,11 @@ def _fold_into(
         row["cache_write_tokens"] += e.cache_write_tokens
         row["cost_usd"] += e.cost_usd
         row["latency_ms_sum"] += e.latency_ms
+    return list(rows.values())
 
 
-def _count_into(counts: dict[tuple[date, int, int], int], events: Sequence[UsageEvent]) -> None:
+def _histogram(events: Sequence[UsageEvent]) -> list[dict[str, Any]]:
+    counts: dict[tuple[date, int, int], int] = {}
     for e in events:
         day = e.created_at.date()
         samples = [(METRIC_LATENCY, e.latency_ms)]
@@ -84,18 +83,13 @@ def _count_into(counts: dict[tuple[date, int, int], int], events: Sequence[Usage
         for metric, ms in samples:
             key = (day, metric, latency_bucket(ms))
             counts[key] = counts.get(key, 0) + 1
+    return [{"day": d, "metric": m, "bucket": b, "count": c} for (d, m, b), c in counts.items()]
 
 
 INSERT_CHUNK_ROWS = 100
-# The writer shares the event loop with the requests: every stretch of Python work on a batch
-# (building arrays, encoding, folding rollups) is cut at this many rows and yields between cuts.
-# A 500-row stretch held the loop 2-8 ms, which a request arriving meanwhile waited out: the
-# 1-in-flight p99. 100 rows stay well under a millisecond.
-YIELD_ROWS = 100
 _RECORDS: Any = UsageRecord.__table__
 _BUCKETS = ("latency_bucket", "ttft_bucket")
 _EVENT_COLUMNS = tuple(c.name for c in _RECORDS.columns if c.name not in _BUCKETS)
-_EVENT_VALUES = attrgetter(*_EVENT_COLUMNS)
 
 
 def _unnest_sql() -> str:
@@ -115,24 +109,17 @@ def _unnest_sql() -> str:
 _UNNEST_INSERT = text(_unnest_sql()).columns(_RECORDS.c.id)
 
 
-def _chunks(events: Sequence[UsageEvent]) -> list[Sequence[UsageEvent]]:
-    return [events[i : i + YIELD_ROWS] for i in range(0, len(events), YIELD_ROWS)]
-
-
 async def _insert_unnest(session: AsyncSession, events: Sequence[UsageEvent]) -> set[Any]:
-    """PostgreSQL: ``INSERT ... SELECT FROM unnest(arrays)``, one statement per ``YIELD_ROWS``."""
-    inserted: set[Any] = set()
-    for chunk in _chunks(events):
-        # Row tuples by one C getter, then transposed by zip: no per-cell Python call.
-        columns = zip(*[_EVENT_VALUES(e) for e in chunk], strict=True)
-        params: dict[str, list[Any]] = dict(zip(_EVENT_COLUMNS, map(list, columns), strict=True))
-        params["latency_bucket"] = [latency_bucket(e.latency_ms) for e in chunk]
-        params["ttft_bucket"] = [
-            None if e.ttft_ms is None else latency_bucket(e.ttft_ms) for e in chunk
-        ]
-        result = await session.execute(_UNNEST_INSERT, params)
-        inserted.update(result.scalars().all())
-    return inserted
+    """PostgreSQL: the whole batch as one ``INSERT ... SELECT FROM unnest(arrays)``."""
+    params: dict[str, list[Any]] = {
+        name: [getattr(e, name) for e in events] for name in _EVENT_COLUMNS
+    }
+    params["latency_bucket"] = [latency_bucket(e.latency_ms) for e in events]
+    params["ttft_bucket"] = [
+        None if e.ttft_ms is None else latency_bucket(e.ttft_ms) for e in events
+    ]
+    result = await session.execute(_UNNEST_INSERT, params)
+    return set(result.scalars().all())
 
 
 async def _insert_rows(session: AsyncSession, events: Sequence[UsageEvent]) -> set[Any]:
@@ -164,35 +151,28 @@ async def insert_batch(session: AsyncSession, events: Sequence[UsageEvent]) -> i
     fresh = [e for e in events if e.id in inserted]
     if not fresh:
         return 0
-    folded: list[dict[tuple[Any, ...], dict[str, Any]]] = [{} for _ in ROLLUPS]
-    counts: dict[tuple[date, int, int], int] = {}
-    for chunk in _chunks(fresh):
-        await asyncio.sleep(0)  # let requests run between chunks (see YIELD_ROWS)
-        dims = [
-            (
-                {
-                    "day": e.created_at.date(),
-                    "user_id": e.user_id or NO_ID,
-                    "api_key_id": e.api_key_id or NO_ID,
-                    "alias": e.alias,
-                },
-                e,
-            )
-            for e in chunk
-        ]
-        for rows, (_, keys) in zip(folded, ROLLUPS, strict=True):
-            _fold_into(rows, dims, keys)
-        _count_into(counts, chunk)
-    for rows, (model, keys) in zip(folded, ROLLUPS, strict=True):
+    dims = [
+        (
+            {
+                "day": e.created_at.date(),
+                "user_id": e.user_id or NO_ID,
+                "api_key_id": e.api_key_id or NO_ID,
+                "alias": e.alias,
+            },
+            e,
+        )
+        for e in fresh
+    ]
+    for model, keys in ROLLUPS:
         table = inspect(model).local_table
         upsert = _insert(session, table)
         statement = upsert.on_conflict_do_update(
             index_elements=list(keys),
             set_={c: table.c[c] + upsert.excluded[c] for c in SUMMED},
         )
-        values = list(rows.values())
-        for start in range(0, len(values), INSERT_CHUNK_ROWS):
-            await session.execute(statement, values[start : start + INSERT_CHUNK_ROWS])
+        folded = _fold(dims, keys)
+        for start in range(0, len(folded), INSERT_CHUNK_ROWS):
+            await session.execute(statement, folded[start : start + INSERT_CHUNK_ROWS])
     histogram = UsageLatencyDaily.__table__
     upsert = _insert(session, histogram)
     await session.execute(
@@ -200,7 +180,7 @@ async def insert_batch(session: AsyncSession, events: Sequence[UsageEvent]) -> i
             index_elements=["day", "metric", "bucket"],
             set_={"count": histogram.c["count"] + upsert.excluded["count"]},
         ),
-        [{"day": d, "metric": m, "bucket": b, "count": c} for (d, m, b), c in counts.items()],
+        _histogram(fresh),
     )
     return len(fresh)
 
