@@ -43,6 +43,8 @@ from llm_gateway.cache.semantic.roles import (
     stem_roles,
     swapped,
 )
+from llm_gateway.cache.semantic.scope import purpose_differs, scope_differs
+from llm_gateway.cache.semantic.swaps import owners_swapped, phrase_swap
 from llm_gateway.cache.semantic.typos import normalise
 
 # A pair showing any of these is never a hit, whatever its score: each names a change of meaning.
@@ -56,6 +58,8 @@ VETOES = (
     "roles_changed",
     "slot_substitution",
     "role_swap",
+    "scope_differs",
+    "purpose_differs",
 )
 
 FEATURE_NAMES = (
@@ -78,6 +82,8 @@ FEATURE_NAMES = (
     "detail_one_side",
     "order_changed",
     "roles_changed",
+    "scope_differs",
+    "purpose_differs",
     "korean",
 )
 
@@ -148,6 +154,8 @@ def _times(text: str, toks: list[str]) -> set[str]:
 def _units(text: str, toks: list[str]) -> set[str]:
     """Units: English unit words anywhere (one letter: after a digit), Korean after a digit."""
     found = {UNIT_WORDS[t] for t in toks if t in UNIT_WORDS and len(t) > 1}
+    for raw in text.split():
+        found.update(UNIT_WORDS[u] for u in _ko_unit_stems(raw) if u in UNIT_WORDS)
     for m in _UNIT_AFTER_DIGIT.finditer(text):
         word = m.group(1).lower()
         for length in range(len(word), 0, -1):
@@ -155,6 +163,22 @@ def _units(text: str, toks: list[str]) -> set[str]:
                 found.add(UNIT_WORDS[word[:length]])
                 break
     return found
+
+
+# Endings a Korean unit word takes in a question (제곱미터예요, 마일로): several-syllable units
+# only (분, 일, 원 are words of their own, counted after a digit).
+_KO_UNIT_ENDINGS = (
+    *("예요", "이에요", "이야", "야", "인가요", "으로", "로", "은", "는", "이", "가"),
+    *("을", "를", "에", "당", "이면", "면", "짜리", ""),
+)
+
+
+def _ko_unit_stems(word: str) -> list[str]:
+    word = word.strip("?.!,")
+    if word.isascii():
+        return []
+    stems = (word[: len(word) - len(e)] for e in _KO_UNIT_ENDINGS if word.endswith(e))
+    return [s for s in stems if len(s) >= 2]
 
 
 def _negations(text: str, toks: list[str]) -> int:
@@ -207,7 +231,8 @@ def _slot_substitution(ta: list[str], tb: list[str]) -> float:
         return 0.0
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "replace" and i2 - i1 <= 2 and j2 - j1 <= 2:
-            if any(t not in _STOP for t in na[i1:i2] + nb[j1:j2]):
+            # whole words against the stop list: 줘 / 주세요 differ in their stems (줘, 주세)
+            if any(t not in _STOP for t in ta[i1:i2] + tb[j1:j2]):
                 return 1.0
     return 0.0
 
@@ -281,6 +306,8 @@ def pair_features(a: str, b: str, cosine: float) -> list[float]:
             ),
             markers_changed(ta, tb, _STOP),
             events_reordered(a, b),
+            phrase_swap(a, b, ta, tb, _STOP),
+            owners_swapped(a, b),
         ),
         float(na != nb),  # one side only counts too: "in 2 words", "for 4 people"
         _both_differ(ua, ub),
@@ -294,5 +321,7 @@ def pair_features(a: str, b: str, cosine: float) -> list[float]:
         float(one_side),
         _order_changed(ta, tb),
         roles_changed(a, b),
+        scope_differs(a, b),
+        purpose_differs(a, b),
         float(korean),
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 # With the words that turn a request around like a negation does (less spicy, banned items).
 EN_NEGATION = frozenset(
     {"not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "without", "cannot"}
-    | {"less", "fewer", "banned", "prohibited", "forbidden", "avoid"}
+    | {"less", "fewer", "banned", "prohibited", "forbidden", "avoid", "non"}
 )
 # Korean negation: the 안/못 adverbs are counted as words; these as substrings.
 KO_NEGATION = (
@@ -146,6 +146,8 @@ _UNITS = {
     "duration": "second seconds minute minutes hour hours day days week weeks month months "
     "year years 초 분 시간 일 주 개월 년",
     "percent": "percent percentage points %",
+    "area": "sqm sqft acre acres hectare hectares "
+    "제곱미터 제곱피트 평방미터 평방피트 에이커 헥타르 평",
 }
 UNIT_WORDS = {word: f"{kind}:{word}" for kind, words in _UNITS.items() for word in words.split()}
 
@@ -200,5 +202,9 @@ SYNONYMS = {w: group.split()[0] for group in _SYNONYMS.split("|") for w in group
 KO_FUNCTION = frozenset(
     "좀 정도 돼 되나요 하나요 해요 해 할까요 있어 있나요 있을까요 있어요 줘 주세요 해줘 "
     "해주세요 알려줘 알려주세요 요 수 것 거 때 건가요 걸까요 뭐야 뭐예요 뭔가요 인가요 "
-    "이에요 예요 야 어때 어때요 돼요 될까요 되나 할 하는 해야 하면 부탁해".split()
+    "이에요 예요 야 어때 어때요 돼요 될까요 되나 할 하는 해야 하면 부탁해 "
+    # endings of a request or question in another register (반말 / 존댓말), wh-words in
+    # another form (누가 / 누구에 의해: question kinds are compared on their own)
+    "주세요 주십시오 주시겠어요 줄래 줄래요 주실래요 되나요 되나 되죠 하나요 있나요 있을까 "
+    "될까 될까요 인가 인가요 건지 걸까 거야 거예요 누가 누구 의해 무엇 뭐가 뭘 무슨".split()
 )

@@ -17,7 +17,7 @@ from llm_gateway.cache.semantic.lexicon import EN_QUESTION, KO_QUESTION
 
 STRONG = frozenset(
     {"who", "when", "where", "why", "quantity", "duration", "age", "compare", "yes/no"}
-    | {"definition"}
+    | {"definition", "proscons"}
 )
 # "What is a mortgage?", "반도체가 뭐야?": asks what a short thing is (not how to get it).
 _EN_DEFINITION = re.compile(r"^what(?:'s| is| are) (?:a |an |the )?(?:[\w-]+ ?){1,3}\??$")
@@ -29,6 +29,9 @@ _KO_DEFINITION = re.compile(
 # (pattern on the lower-cased text, kind it asks): checked before the single question words.
 _EN_PHRASES = (
     (r"\b(differences?|differ|different|vs\.?|versus|compared? to)\b", "compare"),
+    (r"\b(compare|comparison|which is better|better than)\b", "compare"),
+    (r"\b(pros and cons|advantages and disadvantages|benefits and drawbacks)\b", "proscons"),
+    (r"^(?:please )?(?:list|name|enumerate)\b|\bgive me a list\b", "what"),
     (r"\bwhat(?:'s| is| are)? the (?:main )?(?:reasons?|causes?|purpose)\b", "why"),
     (r"\bwhat (?:causes|caused|makes|made|leads to|led to)\b|\bhow come\b", "why"),
     (r"\breasons? (?:for|why)\b", "why"),
@@ -52,6 +55,16 @@ _EN_AUXILIARIES = frozenset(
 )
 _KO_PHRASES = (
     ("차이", "compare"),
+    ("비교", "compare"),
+    ("중에 뭐", "compare"),
+    ("중 뭐", "compare"),
+    ("뭐가 나아", "compare"),
+    ("뭐가 더", "compare"),
+    ("어느 게 나아", "compare"),
+    ("어느 쪽", "compare"),
+    ("장단점", "proscons"),
+    ("장점과 단점", "proscons"),
+    ("좋은 점과 나쁜 점", "proscons"),
     ("다른가", "compare"),
     ("달라", "compare"),
     ("이유", "why"),
@@ -89,7 +102,7 @@ def question_kinds(text: str, toks: list[str]) -> set[str]:
         _EN_DEFINITION.match(lower.strip()) or _KO_DEFINITION.match(text.strip())
     ):
         found.add("definition")
-    if found & {"why", "compare", "quantity", "duration", "age"}:
+    if found & {"why", "compare", "quantity", "duration", "age", "proscons"}:
         found -= {"what", "how"}  # "이유가 뭐야" asks why; "how many" asks a number
     if not found and toks and toks[0] in _EN_AUXILIARIES and toks[1:2] != ["you"]:
         found.add("yes/no")  # "Should I use a VPN?" asks something else than "How does it work?"

@@ -42,6 +42,8 @@ def stem_roles(text: str) -> dict[str, str]:
         stem, particle = split_particle(re.sub(r"[^\w]", "", word))
         if _HANGUL.match(stem):
             out.setdefault(stem[:2], KO_PARTICLES.get(particle, ""))
+        elif stem.isascii() and stem.isalnum():  # CSV로, 엑셀을: Latin names carry roles too
+            out.setdefault(stem.lower(), KO_PARTICLES.get(particle, ""))
     return out
 
 

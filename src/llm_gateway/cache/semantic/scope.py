@@ -1,0 +1,96 @@
+"""Who a prompt is for: the audience or level it names (beginner vs expert, kids vs adults),
+and the purpose phrase it carries ("for a small business owner", 시험용).
+
+"Explain neural networks for a complete beginner" and "… for a machine learning researcher"
+embed almost alike (cosine 0.96) and share every other word, yet the right answers differ. Each
+prompt's audience words are mapped to a class; when both sides name one and the classes differ,
+the pair is vetoed
+(only when they share none). Synonyms share a class (beginner = novice = 초보자 = 입문자), so "for
+newbies" vs "for beginners" is still a hit. One side naming an audience alone is left to the
+trees (a request often drops "for beginners" without changing the answer much). Two purpose
+phrases with no word in common (``purpose_differs``) veto too; on the dev files every paraphrase
+it flags ("for my dad" / "for my father") was already refused by another veto.
+"""
+
+from __future__ import annotations
+
+import re
+
+from llm_gateway.cache.semantic.roles import split_particle
+
+_CLASSES = {
+    "novice": "beginner beginners novice novices newbie newbies noob first-timer first-timers "
+    "starter 초보 초보자 입문 입문자 초심자 왕초보 처음",
+    "intermediate": "intermediate 중급 중급자",
+    "expert": "expert experts advanced professional professionals pro pros specialist "
+    "specialists researcher researchers veteran 전문가 고수 숙련자 상급 상급자 고급 대학원생 "
+    "연구자 강사 현업",
+    "child": "kid kids child children toddler toddlers baby babies infant infants puppy puppies "
+    "kitten kittens 어린이 아이 아이들 아기 유아 아동 초등학생 영유아 새끼",
+    "teen": "teen teens teenager teenagers adolescent adolescents 청소년 중학생 고등학생 10대",
+    "adult": "adult adults grown-up grown-ups 성인 어른 성견 성묘",
+    "senior": "senior seniors elderly 노인 어르신 시니어 고령자",
+    "pregnant": "pregnant 임산부 임신부",
+}
+_CLASS_OF = {word: kind for kind, words in _CLASSES.items() for word in words.split()}
+# What may follow a Korean audience word besides a case particle (어린이용, 초보자들).
+_KO_TAILS = ("", "용", "들", "자", "자용", "들용", "분", "분들")
+_WORD = re.compile(r"[A-Za-z]+(?:-[a-z]+)?|[\uac00-\ud7a3]+|\d+대")
+
+
+def audiences(text: str) -> set[str]:
+    """The audience classes ``text`` names."""
+    found: set[str] = set()
+    for word in _WORD.findall(text.lower()):
+        if word in _CLASS_OF:
+            found.add(_CLASS_OF[word])
+            continue
+        stem = split_particle(word)[0]
+        for tail in _KO_TAILS:
+            if tail and not stem.endswith(tail):
+                continue
+            core = stem[: len(stem) - len(tail)] if tail else stem
+            if core in _CLASS_OF and not core.isascii():
+                found.add(_CLASS_OF[core])
+                break
+    return found
+
+
+def scope_differs(a: str, b: str) -> float:
+    """Both prompts name an audience, and no class in common ("an adult" / "an adult beginner"
+    narrows, it does not change who is asking)."""
+    xa, xb = audiences(a), audiences(b)
+    return float(bool(xa) and bool(xb) and not xa & xb)
+
+
+# "… for a small business owner", "… as an adult", "… to my grandmother" (after explain/teach):
+# who or what the answer is shaped for, up to the end of the clause.
+_EN_PURPOSE = re.compile(
+    r"\b(?:for|as an?|(?:explain|describe|teach)\b[^,.?!]*?\bto)\s+([^,.?!:;]{2,60})"
+)
+_KO_PURPOSE = re.compile(r"(\S+)\s*(?:을|를)?\s*위한|(\S+?)(?:용|에게|한테|수준으로)(?=\s|$|[?.!])")
+_FILLER = frozenset(
+    "a an the my our your his her their someone somebody people person who is are 사람 분".split()
+)
+
+
+def _purpose_words(text: str) -> set[str]:
+    """The phrase's words, by class (beginner = 입문자), first five letters (a typo in the
+    ending) or first two Korean syllables."""
+    words: set[str] = set()
+    for m in _EN_PURPOSE.finditer(text.lower()):
+        for w in re.findall(r"[a-z]+", m.group(1))[:5]:
+            if w not in _FILLER:
+                words.add(_CLASS_OF.get(w, w[:5]))
+    for m in _KO_PURPOSE.finditer(text):
+        stem = split_particle(m.group(1) or m.group(2))[0]
+        if len(stem) >= 2 and stem not in _FILLER:
+            words.add(_CLASS_OF.get(stem, stem[:2]))
+    return words
+
+
+def purpose_differs(a: str, b: str) -> float:
+    """Both prompts say whom or what the answer is for, and share no word of it ("for a
+    beginner" / "for a data protection lawyer", 어린이용 / 시험용)."""
+    pa, pb = _purpose_words(a), _purpose_words(b)
+    return float(bool(pa) and bool(pb) and not pa & pb)
