@@ -19,7 +19,9 @@ from tests.integration.cache.conftest import chat
 from tests.integration.proxy.conftest import AUTH, proxy_settings
 
 CACHED = "What is the capital of France?"
-GREY = "capital of france pls"  # scored just under the English threshold, no veto
+# Scored just under the English threshold (it, with "?" and with "!": 0.61-0.77 against 0.90 on
+# the shipped weights), no veto. Retraining moves these scores: re-pick when this test breaks.
+GREY = "capital of france please"
 NUMBER = "What is the capital of France in 2 words?"  # a veto: never judged
 
 
