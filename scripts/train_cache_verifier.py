@@ -1,15 +1,15 @@
 """Train the semantic cache's pair verifier and write its weights (shipped in the package).
 
     cd scripts && nice -n 10 ../.venv/bin/python train_cache_verifier.py \\
-        --embed-cache /work/cache-emb-cache-helper --perturb-per-kind 60 \\
-        --train /work/shared/eval/paraphrase/mrpc.jsonl:train:400 \\
-        --train /work/shared/eval/paraphrase/korean_question_pairs.jsonl:train:800 \\
-        --train /work/shared/eval/paraphrase/stsb_en.jsonl:dev:150 \\
-        --train /work/shared/eval/paraphrase/korsts.jsonl:dev:150 \\
+        --embed-cache /tmp/cache-emb --perturb-per-kind 60 \\
+        --train /work/shared/eval/paraphrase/korean_question_pairs.jsonl:train:300 \\
         --train ../eval/cache/train_pairs_written.jsonl \\
         --train ../eval/cache/train_pairs_written_2.jsonl \\
+        --train ../eval/cache/train_pairs_written_3.jsonl \\
         --train ../eval/cache/paraphrase_heldout.jsonl \\
-        --train ../eval/cache/paraphrase_heldout_v2.jsonl
+        --train ../eval/cache/paraphrase_heldout_v2.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v3.jsonl \\
+        --check /work/shared/eval/paraphrase/korean_question_pairs.jsonl:validation:200
 
 ``--train PATH[:SPLIT[:N]]``: a pair file, only its SPLIT rows, N of them (label-stratified).
 Training sentences are also edited into hard negatives (``cache_pair_perturb.py``), per file.
