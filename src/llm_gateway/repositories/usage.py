@@ -24,6 +24,7 @@ from llm_gateway.models.usage import (
     UsageRecord,
     UsageSums,
 )
+from llm_gateway.repositories import usage_pg
 from llm_gateway.services.usage.record import UsageEvent, latency_bucket
 
 SUMMED = (
@@ -145,7 +146,11 @@ async def insert_batch(session: AsyncSession, events: Sequence[UsageEvent]) -> i
     if not events:
         return 0
     if session.get_bind().dialect.name == "postgresql":
-        inserted = await _insert_unnest(session, events)
+        # One statement, one JSON parameter, rollups folded by the database (``usage_pg``).
+        count = await usage_pg.insert_json_batch(session, events)
+        if count is not None:
+            return count
+        inserted = await _insert_unnest(session, events)  # a batch JSON cannot carry exactly
     else:
         inserted = await _insert_rows(session, events)
     fresh = [e for e in events if e.id in inserted]
