@@ -62,3 +62,29 @@ async def test_json_access_line_carries_request_context() -> None:
     assert first["timestamp"].endswith("Z")
     assert second["status"] == 401
     assert "sk-secret" not in buffer.getvalue()
+
+
+def test_access_line_timestamp_is_isoformat_utc() -> None:
+    """The cached-seconds clock writes what ``datetime.isoformat()`` writes, fraction or not."""
+    from datetime import UTC, datetime
+
+    from llm_gateway.core.logging import _Clock
+
+    clock = _Clock()
+    for instant in (
+        datetime(2026, 12, 4, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2026, 12, 5, 0, 0, 0, 0, tzinfo=UTC),
+        datetime(2026, 12, 5, 0, 0, 0, 1, tzinfo=UTC),
+        datetime(2027, 12, 5, 0, 0, 0, 1, tzinfo=UTC),  # same second of another year
+    ):
+        assert clock.format(instant) == instant.isoformat().replace("+00:00", "Z")
+    assert clock.now().endswith("Z")
+
+
+def test_access_line_redacts_secret_keys_every_time() -> None:
+    from llm_gateway.core.logging import _redact_fields
+
+    for _ in range(3):  # checked names are cached: the cache must not let a secret through
+        fields = {"Authorization": "Bearer x", "path": "/v1/x", "api_key": "k"}
+        _redact_fields(fields)
+        assert fields == {"Authorization": "***", "path": "/v1/x", "api_key": "***"}

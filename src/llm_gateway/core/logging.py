@@ -127,6 +127,43 @@ def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:
     return logger
 
 
+_SAFE_KEYS: set[str] = set()  # keys already checked against _REDACT_KEYS (code-defined names)
+_SAFE_KEYS_MAX = 1024
+
+
+def _redact_fields(fields: dict[str, Any]) -> None:
+    """``_redact`` for the access line: each key name is lower-cased and checked only once."""
+    for key in fields:
+        if key not in _SAFE_KEYS:
+            if key.lower() in _REDACT_KEYS:
+                fields[key] = "***"
+            elif len(_SAFE_KEYS) < _SAFE_KEYS_MAX:
+                _SAFE_KEYS.add(key)
+
+
+class _Clock:
+    """``datetime.now(UTC).isoformat()`` with ``Z``, the seconds part formatted once a second."""
+
+    __slots__ = ("_key", "_prefix")
+
+    def __init__(self) -> None:
+        self._key: tuple[int, ...] = ()
+        self._prefix = ""
+
+    def now(self) -> str:
+        return self.format(datetime.now(UTC))
+
+    def format(self, now: datetime) -> str:
+        """``now`` (UTC) as ``isoformat()`` writes it, ``+00:00`` as ``Z``."""
+        key = (now.second, now.minute, now.hour, now.day, now.month, now.year)
+        if key != self._key:
+            self._key = key
+            self._prefix = now.isoformat(timespec="seconds").removesuffix("+00:00")
+        micro = now.microsecond
+        # isoformat() leaves the fraction out when it is zero; so does this.
+        return f"{self._prefix}.{micro:06d}Z" if micro else self._prefix + "Z"
+
+
 class JsonAccessLog:
     """The access log's one JSON line per request, built with orjson instead of structlog's chain.
 
@@ -139,14 +176,15 @@ class JsonAccessLog:
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
         self._lines: list[bytes] = []
+        self._clock = _Clock()
 
     def info(self, event: str, **fields: Any) -> None:
         """Queue one line (written at the end of the current loop iteration)."""
         fields.update(structlog.contextvars.get_contextvars())
         fields["event"] = event
         fields["level"] = "info"
-        fields["timestamp"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-        _redact(None, "", fields)
+        fields["timestamp"] = self._clock.now()
+        _redact_fields(fields)
         lines = self._lines
         if not lines:
             try:
