@@ -9,6 +9,7 @@ Bodies we cannot parse are 502 ``bad_upstream_response``.
 from __future__ import annotations
 
 import email.utils
+import functools
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -25,6 +26,7 @@ _RETRYABLE_STATUSES = frozenset({408, 409, 429})
 _JSON_HEADERS = {"content-type": "application/json", "accept": "application/json"}
 
 
+@functools.lru_cache(maxsize=1024)  # frozen in, frozen out: one object per deployment and mode
 def client_timeout(timeouts: Timeouts, *, stream: bool) -> aiohttp.ClientTimeout:
     """Connect, time-to-first-byte and total limits as one aiohttp timeout.
 
