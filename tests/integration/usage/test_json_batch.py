@@ -136,6 +136,7 @@ async def test_json_batch_stores_what_the_array_path_stores(
 ) -> None:
     events = _events()
     assert usage_pg.encode_batch(events) is not None  # the JSON path is taken
+    monkeypatch.setattr(usage_pg, "ENCODE_CHUNK_ROWS", 7)  # encoded in chunks, joined
     json_count, json_rows = await _write(
         factory, backend, events, json=True, monkeypatch=monkeypatch
     )
