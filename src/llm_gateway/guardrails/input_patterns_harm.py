@@ -15,7 +15,8 @@ _EN_MAKE = (
     r"(?:make|making|build|building|assemble|construct|create|produce|synthesi[sz]e|cook|brew|"
     r"manufacture|3d[- ]?print|get|buy|buying|obtain|acquire|order|source|grow|extract|write|code|"
     r"deploy|spread|use|plant|set off|detonate|hide|smuggle|convert|converting|press|install|put|"
-    r"launch|sell|selling|purify|culture|weaponi[sz]e|extract)"
+    r"launch|sell|selling|purify|culture|weaponi[sz]e|extract|synthesi[sz]ing|cooking|"
+    r"producing|printing|3d[- ]?printing|getting|obtaining|writing|coding|setting up|cash out)"
 )
 _EN_OBJECT = (
     r"(?:pipe ?bombs?|nail bombs?|car bombs?|(?<!bath )(?<!photo )(?<!seed )(?<!smoke )bombs?"
@@ -26,7 +27,8 @@ _EN_OBJECT = (
     r"ghost guns?|untraceable (?:guns?|firearms?)|(?:gun )?silencers?|full[- ]auto conversion|"
     r"ransomware|keyloggers?|botnets?|phishing (?:emails?|pages?|kits?|sites?)|"
     r"stolen (?:credit )?cards?|credit card dumps|card dumps|fullz|"
-    r"counterfeit (?:money|bills|cash)|"
+    r"counterfeit (?:money|bills|cash|(?:\$|usd ?|us ?)?\d+(?: dollar)? (?:bills|notes))|"
+    r"untraceable (?:hand)?guns?|"
     r"fake (?:ids?|passports?)|child (?:porn|pornography)|csam|"
     r"tatp|hmtd|rdx|petn|thermite|flamethrowers?|zip guns?|suppressors?|mdma|ecstasy|lsd|ghb|"
     r"rohypnol|roofies|psilocybin|(?:powder |crack )?cocaine|ketamine|(?:card )?skimmers?|"
@@ -62,7 +64,7 @@ _KO_OBJECT = (
 _KO_MAKE = (
     r"(?:만드는|만들|제조|조립|합성|구하는|구할|구입|사는법|살수|사고싶|파는곳|구매|얻는|"
     r"작성|짜줘|심는|퍼뜨|유포|숨기|밀반입|쓰는법|사용법|훔치|빼내|팔|추출|개조|설치|현금화|구해|"
-    r"사요|들여오|나가게)"
+    r"사요|들여오|나가게|심어|정제|어디서사|어디서구|파는단가|팔려고|재배)"
 )
 _KO_HARM_ACT = (
     r"(?:(?:사람|아내|남편|상사|이웃|부모|선생|친구|그사람|걔)[을를]?.{0,8}(?:죽이|살해|독살|납치)|"
@@ -79,6 +81,16 @@ HARM_PATTERNS: tuple[InputPattern, ...] = (
         "harmful_request",
         1.0,
         rf"\b{_EN_ASK}\b.{{0,60}}\b{_EN_MAKE}\b.{{0,30}}\b{_EN_OBJECT}\b",
+    ),
+    # The ask is the act: "write me ransomware", "build me a keylogger" (one word at most between).
+    pattern(
+        "harmful.en.direct_object",
+        "harmful_request",
+        1.0,
+        rf"\A(?![\s\S]*\b(?:awareness|training|simulat|detect|recogni[sz]|spot|defen[cs]|"
+        rf"protect|prevent|history|histori))[\s\S]*?"
+        rf"\b(?:write|code|build|make|create|sell|generate)(?: me| us)?"
+        rf"(?: an?| some| the)?(?: [\w-]+)? {_EN_OBJECT}\b",
     ),
     pattern("harmful.en.harm_act", "harmful_request", 1.0, rf"\b{_EN_HARM_ACT}\b"),
     pattern(

@@ -8,13 +8,19 @@ from dataclasses import dataclass
 from llm_gateway.guardrails.input_patterns import EN_PATTERNS, OTHER_PATTERNS, InputPattern
 from llm_gateway.guardrails.input_patterns_harm import HARM_PATTERNS
 from llm_gateway.guardrails.input_patterns_harm_acts import HARM_ACT_PATTERNS
+from llm_gateway.guardrails.input_patterns_indirect import INDIRECT_PATTERNS
 from llm_gateway.guardrails.input_patterns_ko import KO_PATTERNS
 from llm_gateway.guardrails.normalize import NormalizedText, normalize
 from llm_gateway.guardrails.types import Finding, Stage
 
 _EXCERPT_CHARS = 80
 ALL_PATTERNS: tuple[InputPattern, ...] = (
-    EN_PATTERNS + OTHER_PATTERNS + KO_PATTERNS + HARM_PATTERNS + HARM_ACT_PATTERNS
+    EN_PATTERNS
+    + INDIRECT_PATTERNS
+    + OTHER_PATTERNS
+    + KO_PATTERNS
+    + HARM_PATTERNS
+    + HARM_ACT_PATTERNS
 )
 
 
