@@ -1,4 +1,4 @@
-"""Harmful-request second stage: multilingual-e5-small embeddings and one logistic head.
+"""Harmful-request second stage: multilingual-e5-small embeddings and a small averaged head.
 
 Character n-grams learn the shape of a request ("how do I make …") rather than its harm; a
 sentence embedding generalises across phrasings and between English and Korean. It costs about
