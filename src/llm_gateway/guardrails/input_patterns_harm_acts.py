@@ -182,4 +182,17 @@ HARM_ACT_PATTERNS: tuple[InputPattern, ...] = (
         r"(?:쫓아내|몰아내|추방|인간이하|벌받아야).{0,30}(?:글|연설|문구|포스터|선동))",
         view="compact",
     ),
+    # Harm to a person done covertly: a spy app on someone's phone, finding where someone lives
+    # to confront them, slipping something into their food or medicine.
+    pattern(
+        "harmful.ko.covert",
+        "harmful_request",
+        1.0,
+        rf"{_KO_SAFE}.*?(?:몰래.{{0,24}}(?:위치추적|통화녹음|스파이앱|감시앱|녹음앱|추적앱|gps)|"
+        r"(?:위치추적|통화녹음|스파이|감시|추적)앱.{0,12}몰래|"
+        r"(?:집|주소|신상|사는곳).{0,12}(?:알아내|특정|찾아내|캐내|털어).{0,30}"
+        r"(?:찾아가|혼내|가만안|복수|박제|퍼뜨|공개하고)|"
+        r"몰래.{0,24}(?:섞|타서|넣어|바꿔).{0,24}(?:죽|쓰러지|기절|식중독|빠지게|못일어))",
+        view="compact",
+    ),
 )
