@@ -13,6 +13,11 @@ class BodyLimitMiddleware:
 
     A chunked body that crosses the limit gets the 413 sent from here; the app then sees a
     client disconnect and anything it tries to send afterwards is dropped.
+
+    A body declared by one ``Content-Length`` within the limit, without ``Transfer-Encoding``,
+    passes unwrapped: uvicorn (h11 and httptools alike) frames such a body by that length, so it
+    can never cross the limit, and the two wrappers were pure per-message cost on every proxy
+    call.
     """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
@@ -28,11 +33,21 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        declared: bytes | None = None
+        bounded = True
         for name, value in scope["headers"]:
             if name == b"content-length":
-                if value.isdigit() and int(value) > self.max_bytes:
-                    raise self._too_large()
-                break
+                if declared is None:
+                    declared = value
+                    if value.isdigit() and int(value) > self.max_bytes:
+                        raise self._too_large()
+                else:
+                    bounded = False  # two lengths: let the server decide, keep counting
+            elif name == b"transfer-encoding":
+                bounded = False
+        if bounded and declared is not None and declared.isdigit():
+            await self.app(scope, receive, send)
+            return
         received = 0
         rejected = False
         started = False
