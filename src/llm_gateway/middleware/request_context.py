@@ -88,7 +88,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = add_security_headers(
-                    [*message.get("headers", ()), header], extra
+                    message.get("headers", ()), extra, then=header
                 )
             await send(message)
 

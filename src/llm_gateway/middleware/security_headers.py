@@ -23,8 +23,18 @@ def security_headers(path: str) -> tuple[Header, ...]:
     return _ACCOUNT if path.startswith(ACCOUNT_PATHS) else _PLAIN
 
 
-def add_security_headers(headers: Iterable[Header], extra: tuple[Header, ...]) -> list[Header]:
-    """``headers`` plus ``extra``; ``no-store`` replaces whatever caching the route chose."""
+def add_security_headers(
+    headers: Iterable[Header], extra: tuple[Header, ...], *, then: Header | None = None
+) -> list[Header]:
+    """``headers``, ``then`` (if given) and ``extra``, in that order, built as one list.
+
+    ``no-store`` replaces whatever caching the route chose.
+    """
     if extra is _ACCOUNT:
-        return [h for h in headers if h[0].lower() != b"cache-control"] + list(extra)
+        kept = [h for h in headers if h[0].lower() != b"cache-control"]
+        if then is not None:
+            kept.append(then)
+        return kept + list(extra)
+    if then is not None:
+        return [*headers, then, *extra]
     return [*headers, *extra]
