@@ -259,6 +259,10 @@ def create_app(settings: Settings | None = None, *, tracing: Tracing | None = No
         redoc_url=None,
         # Every management endpoint: unstorable text (NUL, lone surrogates) is a 400 naming it.
         dependencies=[Depends(refuse_unstorable_text)],
+        # Spans and metrics are the gateway's own (TracingMiddleware, GatewayMetrics). FastAPI's
+        # native telemetry would only add a second server span under a global OTel provider, and
+        # it asked whether one is configured on every request (three provider look-ups, ~3 µs).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
     app.include_router(health.router)

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import APIRouter, FastAPI
+from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel
 
 from llm_gateway.app import create_app
@@ -112,6 +113,16 @@ async def test_oversized_body_is_413_chunked(client: httpx.AsyncClient) -> None:
         "/_probe/echo", content=chunks(), headers={"content-type": "application/json"}
     )
     _assert_error_shape(response, 413, "request_too_large")
+
+
+def test_fastapi_native_telemetry_stays_off_under_a_global_provider(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As under opentelemetry-instrument: a configured global provider turns FastAPI's own
+    # telemetry on, which would add a second server span beside TracingMiddleware's.
+    monkeypatch.setattr("opentelemetry.trace.get_tracer_provider", TracerProvider)
+    assert FastAPI()._native_telemetry.enabled()  # the default would turn it on
+    assert not app._native_telemetry.enabled()
 
 
 async def test_unhandled_error_is_500_without_details(client: httpx.AsyncClient) -> None:
