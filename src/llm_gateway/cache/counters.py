@@ -17,6 +17,7 @@ class CacheCounters:
     bypassed: int = 0  # not deterministic, or the caller sent no-cache
     verifier_rejections: int = 0  # a near candidate the verifier scored under its threshold
     threshold_rejections: int = 0  # passed the trained threshold, not the entry's learned one
+    semantic_skipped_language: int = 0  # lookups whose prompt language the alias does not serve
     judge_calls: int = 0  # grey-zone candidates sent to the small model
     judge_hits: int = 0  # ... that it called the same question (served)
     judge_fallbacks: int = 0  # no verdict (budget, timeout, error): the verifier's miss stood

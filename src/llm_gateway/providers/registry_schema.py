@@ -8,6 +8,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Tier = Literal["small", "large"]
+# The languages the semantic verifier tells apart (``verifier.prompt_language``) and has a
+# trained threshold for; a unit test keeps this in step with ``verifier_weights.json``.
+SemanticLanguage = Literal["en", "ko"]
+SEMANTIC_LANGUAGES: tuple[SemanticLanguage, ...] = ("en", "ko")
 RoutingStrategy = Literal["weighted", "least_busy", "latency"]
 _ALIAS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -97,6 +101,18 @@ class CacheSpec(_Strict):
     hits_count_tokens: bool = False
     # Semantic only: the target rate of wrong hits a user accepts (vCache's delta).
     error_bound: float = Field(default=0.01, gt=0, lt=0.5)
+    # Semantic only: the prompt languages the semantic layer serves; a prompt in another one
+    # uses the exact cache alone (e.g. [en] where the Korean verifier misses its target).
+    semantic_languages: list[SemanticLanguage] = Field(
+        default_factory=lambda: list(SEMANTIC_LANGUAGES), min_length=1
+    )
+    # Semantic only: a floor on the verifier's threshold for this alias (stricter, never looser).
+    semantic_min_score: float | None = Field(default=None, gt=0, le=1)
+
+    @field_validator("semantic_languages")
+    @classmethod
+    def _unique(cls, value: list[SemanticLanguage]) -> list[SemanticLanguage]:
+        return list(dict.fromkeys(value))
 
 
 class AliasSpec(_Strict):

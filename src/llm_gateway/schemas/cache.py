@@ -59,6 +59,7 @@ class CacheCountersOut(BaseModel):
     bypassed: int  # not deterministic, or the caller sent no-cache
     verifier_rejections: int  # near candidates the verifier scored under its threshold
     threshold_rejections: int  # passed the trained threshold, refused by the entry's own one
+    semantic_skipped_language: int = 0  # exact only: the alias's semantic_languages omit it
     judge_calls: int = 0  # grey-zone candidates sent to the small model (LLMGW_CACHE__JUDGE_*)
     judge_hits: int = 0  # ... that it called the same question (served from cache)
     judge_fallbacks: int = 0  # no verdict in time or budget: the verifier's miss stood

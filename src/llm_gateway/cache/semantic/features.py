@@ -104,6 +104,11 @@ _STOP = (
 _KEEP_APART = ANTONYMS | {(b, a) for a, b in ANTONYMS}
 
 
+def is_korean(text: str) -> bool:
+    """Any Hangul syllable: the verifier's language test (the ``korean`` feature, its threshold)."""
+    return bool(_HANGUL.search(text))
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased words; Korean words without their case particle."""
     out = []
@@ -284,7 +289,7 @@ def pair_features(a: str, b: str, cosine: float) -> list[float]:
     raw_only_a, raw_only_b = _diff(raw_a, raw_b)
     word_jaccard = _jaccard(ta, tb)
     diff_tokens = len(only_a) + len(only_b)
-    korean = bool(_HANGUL.search(a) or _HANGUL.search(b))
+    korean = is_korean(a) or is_korean(b)
     qa, qb = question_kinds(a, raw_a), question_kinds(b, raw_b)
     na, nb = _numbers(a, raw_a), _numbers(b, raw_b)
     ua, ub = _units(a, raw_a), _units(b, raw_b)

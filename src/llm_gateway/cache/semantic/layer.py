@@ -3,7 +3,9 @@
 Only asked after an exact miss, and only inside the request's semantic namespace (tenant +
 alias + every parameter, system prompt and earlier turn, so only the last question may differ).
 A candidate becomes a hit only if its cosine clears the trained floor AND the verifier's
-probability clears the entry's own threshold (``adaptive.py``).
+probability clears the entry's own threshold (``adaptive.py``), never under the alias's
+``semantic_min_score``. A prompt in a language outside the alias's ``semantic_languages`` is
+neither looked up nor stored here (the exact cache still serves it).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from llm_gateway.cache.semantic.embed import Embedder, embed_off_loop, embed_one
 from llm_gateway.cache.semantic.index import NamespaceIndex
 from llm_gateway.cache.semantic.judge import CacheJudge
 from llm_gateway.cache.semantic.store import CHANNEL, VectorStore, pack, unpack
-from llm_gateway.cache.semantic.verifier import VerifierModel
+from llm_gateway.cache.semantic.verifier import VerifierModel, prompt_language
 from llm_gateway.core.config import CacheSettings
 from llm_gateway.core.logging import get_logger
 from llm_gateway.core.store import Store
@@ -130,9 +132,13 @@ class SemanticLayer:
     ) -> SemanticMatch | None:
         if plan.context is None or plan.query is None:
             return None
+        if not _serves(plan, prompt_language(plan.query)):
+            counters.semantic_skipped_language += 1
+            return None
         plan.vector = await embed_one(self.embedder, plan.query)
         index = await self._index(plan.context)
         bound = plan.spec.error_bound
+        floor = plan.spec.semantic_min_score or 0.0
         grey: tuple[str, Entry, float] | None = None
         for digest, cosine in index.search(plan.vector, CANDIDATES):
             if cosine < self.verifier.cosine_floor:
@@ -142,8 +148,11 @@ class SemanticLayer:
                 index.remove(digest)  # expired or flushed: tidy the local index
                 continue
             score, language = self.verifier.score(entry.query, plan.query, cosine)
-            trained = self.verifier.threshold(language)
-            threshold = entry_threshold(self.evidence.get(digest), trained, bound)
+            if not _serves(plan, language):
+                continue  # a Korean entry stored before the alias dropped "ko"
+            trained = max(self.verifier.threshold(language), floor)
+            # The entry's evidence may lower its threshold, but never under the alias's floor.
+            threshold = max(entry_threshold(self.evidence.get(digest), trained, bound), floor)
             if score >= threshold:
                 return SemanticMatch(digest, entry, score)
             if score >= trained:
@@ -177,6 +186,8 @@ class SemanticLayer:
     async def add(self, plan: CachePlan, entry: Entry) -> None:
         if plan.context is None or plan.query is None:
             return
+        if not _serves(plan, prompt_language(plan.query)):
+            return  # stored for exact repeats only (``find`` counted the skip)
         if plan.vector is None:
             plan.vector = await embed_one(self.embedder, plan.query)
         index = await self._index(plan.context)
@@ -225,6 +236,10 @@ class SemanticLayer:
             "namespaces_loaded": len(self._indexes),
             "entries_loaded": sum(len(i) for i in self._indexes.values()),
         }
+
+
+def _serves(plan: CachePlan, language: str) -> bool:
+    return language in plan.spec.semantic_languages
 
 
 def _answer_text(response: dict[str, Any]) -> str:

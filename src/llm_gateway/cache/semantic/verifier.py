@@ -15,7 +15,7 @@ from pathlib import Path
 
 import orjson
 
-from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES, pair_features
+from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES, is_korean, pair_features
 
 WEIGHTS_FILE = Path(__file__).with_name("verifier_weights.json")
 
@@ -58,6 +58,11 @@ class VerifierModel:
         features = pair_features(cached, asked, cosine)
         language = "ko" if features[FEATURE_NAMES.index("korean")] else "en"
         return self.probability(features), language
+
+
+def prompt_language(text: str) -> str:
+    """One prompt's language, by the test ``score`` uses for a pair: Hangul → "ko", else "en"."""
+    return "ko" if is_korean(text) else "en"
 
 
 def load_verifier(path: Path | None = None) -> VerifierModel:
