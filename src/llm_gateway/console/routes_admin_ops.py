@@ -16,6 +16,7 @@ from llm_gateway.console.render import page, redirect
 from llm_gateway.console.session import app_state
 from llm_gateway.core.exceptions import UnprocessableError
 from llm_gateway.dependencies import SessionDep
+from llm_gateway.providers.registry_schema import CacheSpec
 from llm_gateway.repositories import admin as admin_repo
 from llm_gateway.repositories import api_keys as api_keys_repo
 from llm_gateway.repositories import users as users_repo
@@ -130,6 +131,16 @@ async def models(request: Request, ps: AdminDep) -> Response:
     return page(request, ps, "admin/models.html", active="admin.models", catalog=catalog)
 
 
+def cache_mode(spec: CacheSpec) -> str:
+    """An alias's cache mode; for semantic, the languages it serves and its score floor."""
+    if spec.mode != "semantic":
+        return spec.mode
+    detail = "/".join(spec.semantic_languages)
+    if spec.semantic_min_score is not None:
+        detail += f", score ≥ {spec.semantic_min_score:g}"
+    return f"semantic ({detail})"
+
+
 def _flatten(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
     if isinstance(value, dict):
         for key, inner in value.items():
@@ -144,7 +155,7 @@ async def cache(request: Request, ps: AdminDep) -> Response:
     state = app_state(request)
     rows: list[tuple[str, str]] = []
     _flatten("", state.cache.stats(), rows)
-    aliases = {m.alias: m.cache.mode for m in state.models.models()}
+    aliases = {m.alias: cache_mode(m.cache) for m in state.models.models()}
     return page(request, ps, "admin/cache.html", active="admin.cache", rows=rows, aliases=aliases)
 
 
