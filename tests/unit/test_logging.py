@@ -6,6 +6,8 @@ import io
 import logging
 import sys
 
+import pytest
+
 from llm_gateway.core.logging import configure_logging
 
 
@@ -82,9 +84,24 @@ def test_access_line_timestamp_is_isoformat_utc() -> None:
 
 
 def test_access_line_redacts_secret_keys_every_time() -> None:
-    from llm_gateway.core.logging import _redact_fields
+    from llm_gateway.core.logging import JsonAccessLog
 
+    log = JsonAccessLog(io.StringIO())
     for _ in range(3):  # checked names are cached: the cache must not let a secret through
         fields = {"Authorization": "Bearer x", "path": "/v1/x", "api_key": "k"}
-        _redact_fields(fields)
+        log.redact(fields)
         assert fields == {"Authorization": "***", "path": "/v1/x", "api_key": "***"}
+
+
+def test_access_log_key_cache_is_per_log_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The safe-name cache lives on the log (no module state) and stops growing at its bound."""
+    from llm_gateway.core import logging as gateway_logging
+
+    monkeypatch.setattr(gateway_logging, "SAFE_KEYS_MAX", 5)
+    first, second = (gateway_logging.JsonAccessLog(io.StringIO()) for _ in range(2))
+    first.redact({f"k{i}": i for i in range(20)} | {"token": "t"})
+    assert first._safe_keys == {f"k{i}" for i in range(5)}
+    assert second._safe_keys == set()
+    fields: dict[str, object] = {"k19": 1, "token": "t"}  # past the bound: still checked
+    first.redact(fields)
+    assert fields == {"k19": 1, "token": "***"}

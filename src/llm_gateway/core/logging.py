@@ -127,18 +127,7 @@ def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:
     return logger
 
 
-_SAFE_KEYS: set[str] = set()  # keys already checked against _REDACT_KEYS (code-defined names)
-_SAFE_KEYS_MAX = 1024
-
-
-def _redact_fields(fields: dict[str, Any]) -> None:
-    """``_redact`` for the access line: each key name is lower-cased and checked only once."""
-    for key in fields:
-        if key not in _SAFE_KEYS:
-            if key.lower() in _REDACT_KEYS:
-                fields[key] = "***"
-            elif len(_SAFE_KEYS) < _SAFE_KEYS_MAX:
-                _SAFE_KEYS.add(key)
+SAFE_KEYS_MAX = 1024  # bound on the per-log cache of key names known not to be secrets
 
 
 class _Clock:
@@ -177,6 +166,9 @@ class JsonAccessLog:
         self._stream = stream
         self._lines: list[bytes] = []
         self._clock = _Clock()
+        # Key names already checked against _REDACT_KEYS: code-defined names, so few; bounded
+        # all the same, so a caller passing data-derived names cannot grow it without limit.
+        self._safe_keys: set[str] = set()
 
     def info(self, event: str, **fields: Any) -> None:
         """Queue one line (written at the end of the current loop iteration)."""
@@ -184,7 +176,7 @@ class JsonAccessLog:
         fields["event"] = event
         fields["level"] = "info"
         fields["timestamp"] = self._clock.now()
-        _redact_fields(fields)
+        self.redact(fields)
         lines = self._lines
         if not lines:
             try:
@@ -194,6 +186,16 @@ class JsonAccessLog:
                 self.flush()
                 return
         lines.append(orjson.dumps(fields, default=str) + b"\n")
+
+    def redact(self, fields: dict[str, Any]) -> None:
+        """``_redact`` for the access line: each key name is lower-cased and checked only once."""
+        safe = self._safe_keys
+        for key in fields:
+            if key not in safe:
+                if key.lower() in _REDACT_KEYS:
+                    fields[key] = "***"
+                elif len(safe) < SAFE_KEYS_MAX:
+                    safe.add(key)
 
     def flush(self) -> None:
         if not self._lines:
