@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Double, cast, func, inspect, select, text
@@ -110,11 +110,25 @@ def _unnest_sql() -> str:
 _UNNEST_INSERT = text(_unnest_sql()).columns(_RECORDS.c.id)
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _first_of_each_id(events: Sequence[UsageEvent]) -> Sequence[UsageEvent]:
+    """``events`` without the later occurrences of an id (stored once, so counted once)."""
+    first: dict[Any, UsageEvent] = {}
+    for e in events:
+        first.setdefault(e.id, e)
+    return events if len(first) == len(events) else list(first.values())
+
+
 async def _insert_unnest(session: AsyncSession, events: Sequence[UsageEvent]) -> set[Any]:
     """PostgreSQL: the whole batch as one ``INSERT ... SELECT FROM unnest(arrays)``."""
     params: dict[str, list[Any]] = {
         name: [getattr(e, name) for e in events] for name in _EVENT_COLUMNS
     }
+    # A naive timestamp is UTC, as the JSON path writes it; asyncpg would take it as local time.
+    params["created_at"] = [_utc(t) for t in params["created_at"]]
     params["latency_bucket"] = [latency_bucket(e.latency_ms) for e in events]
     params["ttft_bucket"] = [
         None if e.ttft_ms is None else latency_bucket(e.ttft_ms) for e in events
@@ -145,11 +159,15 @@ async def insert_batch(session: AsyncSession, events: Sequence[UsageEvent]) -> i
     """
     if not events:
         return 0
-    if session.get_bind().dialect.name == "postgresql":
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
         # One statement, one JSON parameter, rollups folded by the database (``usage_pg``).
         count = await usage_pg.insert_json_batch(session, events)
         if count is not None:
             return count
+    # A repeated id would be skipped by the insert yet found in ``inserted`` and folded twice.
+    events = _first_of_each_id(events)
+    if postgres:
         inserted = await _insert_unnest(session, events)  # a batch JSON cannot carry exactly
     else:
         inserted = await _insert_rows(session, events)

@@ -12,10 +12,15 @@ integer beyond 64 bits, a foreign UUID type, a latency with no histogram bucket)
 through the array path (``usage._insert_unnest`` and the rollups in Python) that handled every
 batch before, which stores it or fails on it exactly as it always did. Non-finite
 floats are written as the strings ``NaN``, ``Infinity``, ``-Infinity``, which PostgreSQL reads
-back as the same double (orjson would write ``null``). Naive timestamps are taken as UTC, as
-asyncpg takes them. The day of a row is ``created_at.date()`` computed here, as the Python fold
-computes it, and the histogram buckets are ``latency_bucket`` of this module's Python, so the
-stored buckets never depend on the server's ``ln``.
+back as the same double (orjson would write ``null``). A naive ``created_at`` is UTC on both
+paths: orjson writes it with ``+00:00`` here, and the array path attaches UTC before asyncpg
+(which would read a naive datetime as the process's local time). The day of a row is
+``created_at.date()`` computed here, as the Python fold computes it, and the histogram buckets
+are ``latency_bucket`` of this module's Python, so the stored buckets never depend on the
+server's ``ln``.
+
+An id that comes twice in one batch is stored and counted once, its first occurrence (here
+``DISTINCT ON`` before the insert; the array path drops the later ones in Python).
 """
 
 from __future__ import annotations
@@ -81,8 +86,11 @@ def _sql() -> str:
     # Every name and type below is the model's own or this module's constant, no input: S608 is
     # about interpolated values, and there are none.
     ctes = [
-        f"src AS (SELECT {unpack}, (r->>{_DAY})::date AS day, n "  # noqa: S608
-        "FROM jsonb_array_elements(CAST(:rows AS jsonb)) WITH ORDINALITY AS t(r, n))",
+        # One row per id, its first occurrence: a later one would be skipped by the insert but
+        # still joined to it below, and folded into the rollups a second time.
+        f"src AS (SELECT DISTINCT ON (id) {unpack}, (r->>{_DAY})::date AS day, n "  # noqa: S608
+        "FROM jsonb_array_elements(CAST(:rows AS jsonb)) WITH ORDINALITY AS t(r, n) "
+        "ORDER BY id, n)",
         f"ins AS (INSERT INTO usage_records ({names}) SELECT {names} FROM src "  # noqa: S608
         "ON CONFLICT (id) DO NOTHING RETURNING id)",
         # Only the rows this statement inserted are counted: a re-sent batch adds nothing.

@@ -8,8 +8,10 @@ rows and rollups must come back identical, awkward values included.
 from __future__ import annotations
 
 import math
+import os
+import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -37,15 +39,22 @@ USER, KEY = uuid.uuid4(), uuid.uuid4()
 
 
 @pytest.fixture
-async def factory(backend: Backend) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    if not backend.is_postgres:
-        pytest.skip("the JSON batch is PostgreSQL's; SQLite keeps the row path")
+async def any_factory(backend: Backend) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(DatabaseSettings(url=backend.database_url))
     try:
         yield create_session_factory(engine)
     finally:
         await engine.dispose()
         await truncate_all(backend.database_url)
+
+
+@pytest.fixture
+def factory(
+    backend: Backend, any_factory: async_sessionmaker[AsyncSession]
+) -> async_sessionmaker[AsyncSession]:
+    if not backend.is_postgres:
+        pytest.skip("the JSON batch is PostgreSQL's; SQLite keeps the row path")
+    return any_factory
 
 
 def _events() -> list[UsageEvent]:
@@ -131,9 +140,10 @@ async def _write(
     return count, await _snapshot(factory)
 
 
-async def test_json_batch_stores_what_the_array_path_stores(
+async def _compare(
     factory: async_sessionmaker[AsyncSession], backend: Backend, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[list[UsageEvent], dict[Any, tuple[Any, ...]]]:
+    """Write ``_events()`` through both paths, which must store the same: events, rows by id."""
     events = _events()
     assert usage_pg.encode_batch(events) is not None  # the JSON path is taken
     monkeypatch.setattr(usage_pg, "ENCODE_CHUNK_ROWS", 7)  # encoded in chunks, joined
@@ -148,29 +158,86 @@ async def test_json_batch_stores_what_the_array_path_stores(
         for a, b in zip(json_rows[name], array_rows[name], strict=True):
             assert a == b, (name, a, b)
     stored = {row[-1]: row for row in json_rows["usage_records"]}  # id is the last column
-    assert math.isnan(events[1].cost_usd)
+    assert stored[events[6].id][0] == datetime(2026, 12, 4, 12, 0, tzinfo=UTC)  # naive: UTC
+    return events, stored
+
+
+async def test_json_batch_stores_what_the_array_path_stores(
+    factory: async_sessionmaker[AsyncSession], backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events, stored = await _compare(factory, backend, monkeypatch)
     assert stored[events[1].id][15] == "nan"
     assert stored[events[2].id][15] == math.inf
     assert stored[events[3].id][17] == -math.inf
     assert stored[events[5].id][16] == -math.inf
     assert stored[events[4].id][0] == datetime(2026, 12, 4, 20, 30, tzinfo=UTC)
-    assert stored[events[6].id][0] == datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
     assert stored[events[0].id][6] == "cheap"
     assert stored[events[2].id][6] == 'q"u\\o\nte\u00e9\U0001f600'
 
 
-async def test_a_resent_batch_adds_no_rows_and_no_rollups(
+@pytest.fixture
+def local_time_not_utc() -> Iterator[None]:
+    """The process's local time zone set to UTC-5 (asyncpg reads naive datetimes as local)."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "EST5"  # POSIX form: no tz database needed
+    time.tzset()
+    try:
+        assert time.timezone == 5 * 3600
+        yield
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+@pytest.mark.usefixtures("local_time_not_utc")
+async def test_a_naive_timestamp_is_utc_on_both_paths_whatever_the_local_zone(
     factory: async_sessionmaker[AsyncSession], backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    events = _events()
-    count, _ = await _write(factory, backend, events, json=True, monkeypatch=monkeypatch)
-    async with session_scope(factory) as session:
-        again = await usage_repo.insert_batch(session, [*events[:10], *_events()[:3]])
-    assert (count, again) == (len(events), 3)
-    after = await _snapshot(factory)
-    assert len(after["usage_records"]) == len(events) + 3
-    requests = sum(row[2] for row in after["usage_daily_model"])  # (day, alias, requests, ...)
-    assert requests == len(events) + 3
+    await _compare(factory, backend, monkeypatch)
+
+
+@pytest.mark.parametrize("json", [True, False], ids=["json", "rows"])
+async def test_an_id_twice_in_one_batch_is_stored_and_counted_once(
+    any_factory: async_sessionmaker[AsyncSession],
+    backend: Backend,
+    monkeypatch: pytest.MonkeyPatch,
+    json: bool,
+) -> None:
+    """Both PostgreSQL paths (JSON, arrays); SQLite's row path as well."""
+    if json and not backend.is_postgres:
+        pytest.skip("the JSON batch is PostgreSQL's")
+    # Rebuilt so the constructor cleans the awkward values, and aware: SQLite refuses NaN and
+    # naive timestamps.
+    events = [
+        UsageEvent(**{name: getattr(e, name) for name in usage_pg.EVENT_COLUMNS})
+        for e in _events()[:10]
+    ]
+    events[6].created_at = events[6].created_at.replace(tzinfo=UTC)
+    again = _copy([events[3], events[0]])
+    again[0].prompt_tokens = again[1].prompt_tokens = 10**6  # the first occurrence is kept
+    batch = [*events[:5], again[0], *events[5:], again[1], *_copy([events[7]])]
+    count, tables = await _write(any_factory, backend, batch, json=json, monkeypatch=monkeypatch)
+    assert count == len(events)
+    records = tables["usage_records"]
+    assert len(records) == len(events)
+    assert {row[_at(UsageRecord, "id")] for row in records} == {e.id for e in events}
+    tokens = sum(row[_at(UsageRecord, "prompt_tokens")] for row in records)
+    assert tokens == sum(e.prompt_tokens for e in events)
+    for model in (UsageDaily, UsageDailyModel, UsageDailyUser):
+        rollup = tables[model.__tablename__]
+        assert sum(row[_at(model, "requests")] for row in rollup) == len(events), model
+        assert sum(row[_at(model, "prompt_tokens")] for row in rollup) == tokens, model
+    samples = len(events) + sum(e.ttft_ms is not None for e in events)
+    histogram = tables["usage_latency_daily"]
+    assert sum(row[_at(UsageLatencyDaily, "count")] for row in histogram) == samples
+
+
+def _at(model: Any, column: str) -> int:
+    """Where ``column`` is in a ``_snapshot`` row of ``model``'s table."""
+    return [c.name for c in model.__table__.columns].index(column)
 
 
 @pytest.mark.parametrize(
