@@ -12,11 +12,12 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from llm_gateway.app import create_app
-from llm_gateway.core.config import DatabaseSettings, Settings
+from llm_gateway.core.config import DatabaseSettings, Settings, UsageSettings
 from llm_gateway.core.database import create_engine, create_session_factory, session_scope
 from llm_gateway.fake_upstream import FakeUpstream
 from llm_gateway.repositories import usage as usage_repo
 from llm_gateway.services.usage.record import UsageEvent
+from llm_gateway.services.usage.writer import UsageWriter
 from llm_gateway.state import STATE_KEY, AppState
 from tests.backends import Backend
 from tests.conftest import truncate_all
@@ -151,3 +152,27 @@ async def test_an_unreadable_spilled_record_is_dropped_not_fatal(app_state: AppS
     events = writer._spill.decode([b"{not json", _event(7).to_json(), b'{"id": "x"}'])
     assert [e.request_id for e in events] == ["req_7"]
     assert writer.counters.dropped == 2
+
+
+async def test_a_batch_whose_commit_fails_is_not_counted_as_written(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = create_engine(DatabaseSettings(url=backend.database_url))
+    factory = create_session_factory(engine)
+    writer = UsageWriter(UsageSettings(), factory)
+    try:
+        with monkeypatch.context() as patch:
+
+            async def refused(_: AsyncSession) -> None:
+                raise RuntimeError("commit refused")
+
+            patch.setattr(AsyncSession, "commit", refused)
+            assert isinstance(await writer._insert([_event(1), _event(2)]), RuntimeError)
+        assert writer.counters.written == 0  # rolled back: nothing was written
+        async with session_scope(factory) as session:
+            assert await usage_repo.count_records(session) == 0
+        assert await writer._insert([_event(3), _event(4)]) is None
+        assert writer.counters.written == 2
+    finally:
+        await engine.dispose()
+        await truncate_all(backend.database_url)

@@ -262,9 +262,10 @@ class UsageWriter:
     async def _insert(self, batch: Sequence[UsageEvent]) -> BaseException | None:
         try:
             async with session_scope(self.session_factory) as session:
-                self.counters.written += await usage_repo.insert_batch(session, batch)
+                written = await usage_repo.insert_batch(session, batch)
         except Exception as exc:  # classified by the caller (outage or poison record)
             return exc
+        self.counters.written += written  # committed: a rolled-back batch is never counted
         return None
 
     def _database_down(self, error: BaseException) -> None:
