@@ -68,7 +68,12 @@ def scope_differs(a: str, b: str) -> float:
 _EN_PURPOSE = re.compile(
     r"\b(?:for|as an?|(?:explain|describe|teach)\b[^,.?!]*?\bto)\s+([^,.?!:;]{2,60})"
 )
-_KO_PURPOSE = re.compile(r"(\S+)\s*(?:을|를)?\s*위한|(\S+?)(?:용|에게|한테|수준으로)(?=\s|$|[?.!])")
+# Words bounded at 30 characters: "(\S+)…위한" rescanned a long space-free run from every start
+# (quadratic); no dev or training word comes near 30.
+_KO_PURPOSE = re.compile(
+    r"(\S{1,30})\s*(?:을|를)?\s*위한|(\S{1,30}?)(?:용|에게|한테|수준으로)(?=\s|$|[?.!])"
+)
+_KO_PURPOSE_MARKS = ("위한", "용", "에게", "한테", "수준으로")
 _FILLER = frozenset(
     "a an the my our your his her their someone somebody people person who is are 사람 분".split()
 )
@@ -82,7 +87,8 @@ def _purpose_words(text: str) -> set[str]:
         for w in re.findall(r"[a-z]+", m.group(1))[:5]:
             if w not in _FILLER:
                 words.add(_CLASS_OF.get(w, w[:5]))
-    for m in _KO_PURPOSE.finditer(text):
+    korean_marks = any(mark in text for mark in _KO_PURPOSE_MARKS)  # most prompts: none
+    for m in _KO_PURPOSE.finditer(text) if korean_marks else ():
         stem = split_particle(m.group(1) or m.group(2))[0]
         if len(stem) >= 2 and stem not in _FILLER:
             words.add(_CLASS_OF.get(stem, stem[:2]))

@@ -67,10 +67,17 @@ def phrase_swap(a: str, b: str, ta: list[str], tb: list[str], stop: frozenset[st
     ma, mb = na[start : len(na) - end], nb[start : len(nb) - end]
     korean = bool(_HANGUL.search(a) or _HANGUL.search(b))
     roles = (_ko_roles(a), _ko_roles(b)) if korean else None
-    for i in range(1, len(ma) - 1):
-        for j in range(1, len(ma) - i):
-            p, y, q = ma[:i], ma[i : len(ma) - j], ma[len(ma) - j :]
-            if mb != q + y + p or set(y) <= _SYMMETRIC:
+    n = len(ma)  # == len(mb): same words, same shared ends
+    # mb == q + y + p: try only the splits whose ends already match (slices, no list building),
+    # then the middle; was cubic in the differing span (i × j × a list of it each).
+    heads = [i for i in range(1, n - 1) if mb[n - i :] == ma[:i]]
+    tails = [j for j in range(1, n - 1) if mb[:j] == ma[n - j :]]
+    for i in heads:
+        for j in tails:
+            if j >= n - i or mb[j : n - i] != ma[i : n - j]:
+                continue
+            p, y, q = ma[:i], ma[i : n - j], ma[n - j :]
+            if set(y) <= _SYMMETRIC:
                 continue
             if all(t in stop and t not in _PARTIES for t in p) or all(
                 t in stop and t not in _PARTIES for t in q
