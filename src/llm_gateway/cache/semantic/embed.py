@@ -8,8 +8,8 @@ per-model scratch buffers), so the event loop never waits on them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Protocol, cast
+from collections.abc import Callable, Sequence
+from typing import ParamSpec, Protocol, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +17,8 @@ import numpy.typing as npt
 from llm_gateway.core.embedding import SharedEmbedder
 
 Vectors = npt.NDArray[np.float32]
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class Embedder(Protocol):
@@ -49,3 +51,12 @@ async def embed_one(embedder: Embedder, text: str) -> Vectors:
     """One text's vector, computed off the event loop."""
     vectors = await embed_off_loop(embedder, [text])
     return cast(Vectors, vectors[0])
+
+
+async def run_off_loop(
+    embedder: Embedder, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """``fn`` where the embeddings run (the shared model's thread, after the texts queued there)."""
+    if isinstance(embedder, SharedEmbedder):
+        return await embedder.call(fn, *args, **kwargs)
+    return await asyncio.to_thread(fn, *args, **kwargs)

@@ -24,11 +24,9 @@ from llm_gateway.cache.semantic.lexicon import (
     KO_NEGATION,
     KO_NEGATION_WORDS,
     KO_NOT_NEGATION,
-    NUMBER_WORDS,
     SYNONYMS,
-    TIME_WORDS,
-    UNIT_WORDS,
 )
+from llm_gateway.cache.semantic.quantities import numbers, times, units
 from llm_gateway.cache.semantic.questions import (
     both_ask,
     question_kinds,
@@ -88,10 +86,7 @@ FEATURE_NAMES = (
 )
 
 _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[A-Za-z]+(?:'[a-z]+)?|[\uac00-\ud7a3]+")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_ORDINAL = re.compile(r"\S ?번째|\d(?:st|nd|rd|th)\b")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
-_UNIT_AFTER_DIGIT = re.compile(r"\d\s*([A-Za-z%]+|[\uac00-\ud7a3]+)")
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.+#-]*")
 _STOP = (
     frozenset(
@@ -102,11 +97,24 @@ _STOP = (
     | KO_FUNCTION
 )
 _KEEP_APART = ANTONYMS | {(b, a) for a, b in ANTONYMS}
+_OPPOSITES = {x: frozenset(y for u, y in _KEEP_APART if u == x) for x, _ in _KEEP_APART}
+_KO_ANTONYMS = tuple((u, v) for u, v in ANTONYMS if not u.isascii())
+# The longest prompt a pair is scored on (dev and training prompts reach 18 tokens, 101
+# characters). Word exchanges, phrase rotations and antonym pairs are quadratic or worse in the
+# words: past this the verifier does not score at all (``verifier.score``: a miss), and
+# ``pair_features`` itself looks at the first MAX_TOKENS words only.
+MAX_TOKENS = 64
+MAX_CHARS = 512
 
 
 def is_korean(text: str) -> bool:
     """Any Hangul syllable: the verifier's language test (the ``korean`` feature, its threshold)."""
     return bool(_HANGUL.search(text))
+
+
+def too_long(text: str) -> bool:
+    """Past the cap the verifier scores (``MAX_CHARS`` characters, ``MAX_TOKENS`` words)."""
+    return len(text) > MAX_CHARS or len(_TOKEN.findall(text)) > MAX_TOKENS
 
 
 def tokens(text: str) -> list[str]:
@@ -133,57 +141,9 @@ def _char_ngrams(text: str, n: int = 3) -> set[str]:
     return {compact[i : i + n] for i in range(max(len(compact) - n + 1, 1))}
 
 
-def _numbers(text: str, toks: list[str]) -> set[str]:
-    found = {n.replace(",", "") for n in _NUMBER.findall(text)}
-    found.update(NUMBER_WORDS[t] for t in toks if t in NUMBER_WORDS)
-    if _ORDINAL.search(text):
-        found = {f"ordinal:{n}" for n in found}  # 두 번째 (second) is not 두 (two)
-    if "how" in toks and "2" in found and " 2 " in f" {text} ":
-        found.discard("2")  # "how 2 fix" (to)
-    return found
-
-
 def _both_differ(x: set[str], y: set[str]) -> float:
     """Both sides state one, and not the same (one side only is a detail, not a change)."""
     return float(bool(x) and bool(y) and x != y)
-
-
-def _times(text: str, toks: list[str]) -> set[str]:
-    """Time words present (whole English words, Korean word starts)."""
-    found = {TIME_WORDS[t] for t in toks if t in TIME_WORDS}
-    for raw in text.split():
-        found.update(v for k, v in TIME_WORDS.items() if not k.isascii() and raw.startswith(k))
-    return found
-
-
-def _units(text: str, toks: list[str]) -> set[str]:
-    """Units: English unit words anywhere (one letter: after a digit), Korean after a digit."""
-    found = {UNIT_WORDS[t] for t in toks if t in UNIT_WORDS and len(t) > 1}
-    for raw in text.split():
-        found.update(UNIT_WORDS[u] for u in _ko_unit_stems(raw) if u in UNIT_WORDS)
-    for m in _UNIT_AFTER_DIGIT.finditer(text):
-        word = m.group(1).lower()
-        for length in range(len(word), 0, -1):
-            if word[:length] in UNIT_WORDS:
-                found.add(UNIT_WORDS[word[:length]])
-                break
-    return found
-
-
-# Endings a Korean unit word takes in a question (제곱미터예요, 마일로): several-syllable units
-# only (분, 일, 원 are words of their own, counted after a digit).
-_KO_UNIT_ENDINGS = (
-    *("예요", "이에요", "이야", "야", "인가요", "으로", "로", "은", "는", "이", "가"),
-    *("을", "를", "에", "당", "이면", "면", "짜리", ""),
-)
-
-
-def _ko_unit_stems(word: str) -> list[str]:
-    word = word.strip("?.!,")
-    if word.isascii():
-        return []
-    stems = (word[: len(word) - len(e)] for e in _KO_UNIT_ENDINGS if word.endswith(e))
-    return [s for s in stems if len(s) >= 2]
 
 
 def _negations(text: str, toks: list[str]) -> int:
@@ -255,15 +215,15 @@ def canonical(ta: list[str], tb: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _antonym_swap(only_a: list[str], only_b: list[str]) -> float:
-    for x in only_a:
-        for y in only_b:
-            if (x, y) in ANTONYMS or (y, x) in ANTONYMS:
-                return 1.0
-            for u, v in ANTONYMS:
-                if not u.isascii() and (
-                    (x.startswith(u) and y.startswith(v)) or (x.startswith(v) and y.startswith(u))
-                ):
-                    return 1.0
+    """A word on one side whose antonym is on the other (Korean: word starts, 많은 / 적은);
+    per word, not per pair of words (a long edit made it |a| × |b| × the lexicon)."""
+    sa, sb = set(only_a), set(only_b)
+    if any(_OPPOSITES.get(x, frozenset()) & sb for x in sa):
+        return 1.0
+    for u, v in _KO_ANTONYMS:
+        a_u, a_v = any(x.startswith(u) for x in sa), any(x.startswith(v) for x in sa)
+        if (a_u and any(y.startswith(v) for y in sb)) or (a_v and any(y.startswith(u) for y in sb)):
+            return 1.0
     return 0.0
 
 
@@ -283,7 +243,7 @@ def _order_changed(ta: list[str], tb: list[str]) -> float:
 
 def pair_features(a: str, b: str, cosine: float) -> list[float]:
     """The ``FEATURE_NAMES`` values for prompts ``a`` and ``b`` whose embeddings have ``cosine``."""
-    raw_a, raw_b = tokens(a), tokens(b)
+    raw_a, raw_b = tokens(a)[:MAX_TOKENS], tokens(b)[:MAX_TOKENS]  # bounds the pairwise work
     ta, tb = canonical(raw_a, raw_b)
     only_a, only_b = _diff(ta, tb)
     raw_only_a, raw_only_b = _diff(raw_a, raw_b)
@@ -291,9 +251,9 @@ def pair_features(a: str, b: str, cosine: float) -> list[float]:
     diff_tokens = len(only_a) + len(only_b)
     korean = is_korean(a) or is_korean(b)
     qa, qb = question_kinds(a, raw_a), question_kinds(b, raw_b)
-    na, nb = _numbers(a, raw_a), _numbers(b, raw_b)
-    ua, ub = _units(a, raw_a), _units(b, raw_b)
-    xa, xb = _times(a, raw_a), _times(b, raw_b)
+    na, nb = numbers(a, raw_a), numbers(b, raw_b)
+    ua, ub = units(a, raw_a), units(b, raw_b)
+    xa, xb = times(a, raw_a), times(b, raw_b)
     one_side = any(bool(x) != bool(y) for x, y in ((na, nb), (ua, ub), (xa, xb)))
     return [
         cosine,

@@ -18,6 +18,8 @@ import re
 
 from llm_gateway.cache.semantic.lexicon import KO_PARTICLES
 
+# Dev and training pairs share at most 11 content words; 12 bounds a pair at 66 matches.
+_MAX_SHARED = 12
 _BE = frozenset("is are was were be been being get gets got".split())
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
@@ -58,7 +60,9 @@ def swapped(
     ``roles`` (Korean): the words' particle roles on each side; then the exchange counts only
     if the roles stayed where they were (파이썬 코드를 자바로 → 자바 코드를 파이썬으로), not when
     each word took its particle along (집에서 혼자 → 혼자 집에서)."""
-    shared = [t for t in dict.fromkeys(ta) if t in tb and t not in stop]
+    in_b = set(tb)
+    # The first _MAX_SHARED shared words only: each pair of them costs a sequence match.
+    shared = [t for t in dict.fromkeys(ta) if t in in_b and t not in stop][:_MAX_SHARED]
     if len(shared) < 2 or passive(ta) != passive(tb):
         return 0.0
     before = difflib.SequenceMatcher(a=ta, b=tb, autojunk=False).ratio()

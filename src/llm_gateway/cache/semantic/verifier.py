@@ -15,7 +15,13 @@ from pathlib import Path
 
 import orjson
 
-from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES, is_korean, pair_features
+from llm_gateway.cache.semantic.features import (
+    FEATURE_NAMES,
+    VETOES,
+    is_korean,
+    pair_features,
+    too_long,
+)
 
 WEIGHTS_FILE = Path(__file__).with_name("verifier_weights.json")
 
@@ -54,7 +60,14 @@ class VerifierModel:
         return self.thresholds.get(language, max(self.thresholds.values()))
 
     def score(self, cached: str, asked: str, cosine: float) -> tuple[float, str]:
-        """(probability the two prompts mean the same, language used for the threshold)."""
+        """(probability the two prompts mean the same, language used for the threshold).
+
+        Prompts past the features' cap are not scored: 0 (a miss, a verifier rejection) unless
+        they are the same text. Features of their first words could miss a change further on,
+        and the full ones cost seconds on adversarial prompts."""
+        if too_long(cached) or too_long(asked):
+            korean = is_korean(cached) or is_korean(asked)
+            return float(cached == asked), "ko" if korean else "en"
         features = pair_features(cached, asked, cosine)
         language = "ko" if features[FEATURE_NAMES.index("korean")] else "en"
         return self.probability(features), language
