@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import httpx
@@ -9,6 +10,8 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from llm_gateway.app import create_app
+from llm_gateway.cache.semantic import layer as semantic_layer
+from llm_gateway.core.embedding import THREAD_NAME
 from llm_gateway.fake_upstream import FakeUpstream
 from llm_gateway.state import STATE_KEY, AppState
 from tests.backends import Backend
@@ -91,6 +94,28 @@ async def test_an_entry_found_wrong_at_a_score_refuses_that_score_again(
     again = await _ask(client, FRANCE_AGAIN)
     assert again.headers["x-gateway-cache"] == "miss"
     assert app_state.cache.counters.threshold_rejections == 1
+
+
+async def test_candidates_are_scored_off_the_loop_and_long_prompts_are_a_miss(
+    client: httpx.AsyncClient, app_state: AppState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[str] = []
+    score_all = semantic_layer._score_all
+
+    def recording(*args: object) -> object:
+        threads.append(threading.current_thread().name)
+        return score_all(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(semantic_layer, "_score_all", recording)
+    await _ask(client, FRANCE)
+    assert (await _ask(client, FRANCE_AGAIN)).headers["x-gateway-cache"] == "semantic"
+    assert threads == [f"{THREAD_NAME}_0"]  # one hop, on the embedder's thread
+    # Past the verifier's cap a changed prompt is a miss, counted as a verifier rejection.
+    long = FRANCE + " Answer in full sentences and add some history of the city." * 6
+    await _ask(client, long)
+    rejected = app_state.cache.counters.verifier_rejections
+    assert (await _ask(client, long + " Thanks!")).headers["x-gateway-cache"] == "miss"
+    assert app_state.cache.counters.verifier_rejections > rejected
 
 
 async def test_a_flagged_answer_is_evicted_and_counted(

@@ -21,7 +21,7 @@ from llm_gateway.cache.counters import CacheCounters
 from llm_gateway.cache.exact import Entry, ExactEntries
 from llm_gateway.cache.plan import CachePlan
 from llm_gateway.cache.semantic.adaptive import EvidenceBook, entry_threshold
-from llm_gateway.cache.semantic.embed import Embedder, embed_off_loop, embed_one
+from llm_gateway.cache.semantic.embed import Embedder, embed_off_loop, embed_one, run_off_loop
 from llm_gateway.cache.semantic.index import NamespaceIndex
 from llm_gateway.cache.semantic.judge import CacheJudge
 from llm_gateway.cache.semantic.store import CHANNEL, VectorStore, pack, unpack
@@ -139,7 +139,7 @@ class SemanticLayer:
         index = await self._index(plan.context)
         bound = plan.spec.error_bound
         floor = plan.spec.semantic_min_score or 0.0
-        grey: tuple[str, Entry, float] | None = None
+        candidates: list[tuple[str, Entry, str, float]] = []
         for digest, cosine in index.search(plan.vector, CANDIDATES):
             if cosine < self.verifier.cosine_floor:
                 break
@@ -147,7 +147,15 @@ class SemanticLayer:
             if entry is None or entry.query is None:
                 index.remove(digest)  # expired or flushed: tidy the local index
                 continue
-            score, language = self.verifier.score(entry.query, plan.query, cosine)
+            candidates.append((digest, entry, entry.query, cosine))
+        if not candidates:
+            return None
+        # All candidates in one hop to the embedder's thread: the features are string work
+        # (milliseconds, more on long prompts) that must not hold every tenant's event loop.
+        pairs = [(cached, cosine) for _, _, cached, cosine in candidates]
+        scored = await run_off_loop(self.embedder, _score_all, self.verifier, plan.query, pairs)
+        grey: tuple[str, Entry, float] | None = None
+        for (digest, entry, _, _), (score, language) in zip(candidates, scored, strict=True):
             if not _serves(plan, language):
                 continue  # a Korean entry stored before the alias dropped "ko"
             trained = max(self.verifier.threshold(language), floor)
@@ -236,6 +244,13 @@ class SemanticLayer:
             "namespaces_loaded": len(self._indexes),
             "entries_loaded": sum(len(i) for i in self._indexes.values()),
         }
+
+
+def _score_all(
+    verifier: VerifierModel, asked: str, pairs: list[tuple[str, float]]
+) -> list[tuple[float, str]]:
+    """The verifier's (probability, language) for each (cached prompt, cosine); off the loop."""
+    return [verifier.score(cached, asked, cosine) for cached, cosine in pairs]
 
 
 def _serves(plan: CachePlan, language: str) -> bool:
