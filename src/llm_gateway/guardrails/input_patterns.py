@@ -204,7 +204,10 @@ EN_PATTERNS: tuple[InputPattern, ...] = (
         r"never|won't|will not|no longer) (?:follow|"
         r"care about|abide by|adhere to|have to (?:follow|abide by)))\b.{0,40}?\b(?:openai|"
         r"anthropic|content|safety|usage|ethical|moral|chatgpt's|the)\s+(?:polic(?:y|ies)|"
-        r"guidelines|rules|filters?|restrictions|standards|principles)|\bnot (?:controlled|"
+        r"guidelines|rules|filters?|restrictions|standards|principles)"
+        r"(?! (?:in|on|of|for) (?:my|our) (?:azure|aws|gcp|deployments?|resources?|accounts?|"
+        r"apps?|projects?|tenants?|"
+        r"subscriptions?|instances?|servers?|api|endpoints?)\b)|\bnot (?:controlled|"
         r"governed|moderated|censored) by openai\b",
     ),
     pattern(

@@ -16,7 +16,8 @@ _EN_MAKE = (
     r"manufacture|3d[- ]?print|get|buy|buying|obtain|acquire|order|source|grow|extract|write|code|"
     r"deploy|spread|use|plant|set off|detonate|hide|smuggle|convert|converting|press|install|put|"
     r"launch|sell|selling|purify|culture|weaponi[sz]e|extract|synthesi[sz]ing|cooking|"
-    r"producing|printing|3d[- ]?printing|getting|obtaining|writing|coding|setting up|cash out)"
+    r"producing|print|printing|3d[- ]?printing|getting|obtaining|writing|coding|setting up|"
+    r"cash out)"
 )
 _EN_OBJECT = (
     r"(?:pipe ?bombs?|nail bombs?|car bombs?|(?<!bath )(?<!photo )(?<!seed )(?<!smoke )bombs?"
@@ -34,6 +35,37 @@ _EN_OBJECT = (
     r"rohypnol|roofies|psilocybin|(?:powder |crack )?cocaine|ketamine|(?:card )?skimmers?|"
     r"(?:password |info)?stealers?|spyware|stalkerware|ddos(?: attacks?)?|dangerous pathogens?)"
     r"(?! (?:addiction|abuse|overdoses?|use disorder|withdrawal|poisoning|effects?|detection))"
+)
+# _EN_OBJECT less the names with clinical, therapeutic or industrial uses.
+_EN_DIRECT_OBJECT = (
+    r"(?:pipe ?bombs?|nail bombs?|car bombs?|(?<!bath )(?<!photo )(?<!seed )(?<!smoke )bombs?|"
+    r"explosives?|detonators?|napalm|thermite charges?|molotov(?: cocktails?)?|"
+    r"nerve (?:agent|gas)|sarin|vx gas|ricin|anthrax|bioweapons?|biological weapons?|"
+    r"chemical weapons?|dirty bomb|meth(?:amphetamine)?|crystal meth|fentanyl|heroin|crack cocaine|"
+    r"ghost guns?|untraceable (?:hand)?(?:guns?|firearms?)|(?:gun )?silencers?|"
+    r"full[- ]auto conversion|ransomware|keyloggers?|botnets?|phishing (?:emails?|pages?|kits?|"
+    r"sites?)|stolen (?:credit )?cards?|credit card dumps|card dumps|fullz|"
+    r"counterfeit (?:money|bills|cash|(?:\$|usd ?|us ?)?\d+(?: dollar)? (?:bills|notes))|"
+    r"fake (?:ids?|passports?)|child (?:porn|pornography)|csam|tatp|hmtd|rdx|petn|flamethrowers?|"
+    r"zip guns?|suppressors?|(?:card )?skimmers?|(?:password |info)?stealers?|spyware|"
+    r"stalkerware|ddos(?: attacks?)?|dangerous pathogens?)"
+)
+# The only words allowed between the verb and the object: how well or in what it should work.
+_EN_QUALITY = (
+    r"(?: (?:working|functional|real|undetectable|fud|new|custom|simple|basic|polymorphic|"
+    r"python|powershell|javascript|rust|golang|c\+\+|c#|windows|linux|android|fake|convincing|"
+    r"realistic|believable|effective))"
+)
+# A noun after the object makes it a modifier: "the ransomware section", "counterfeit money props".
+_EN_MODIFIED_NOUN = (
+    r" (?:[\w-]+ )?(?:sections?|chapters?|charts?|forms?|props?|scenes?|diagrams?|kits?|"
+    r"playlists?|slides?|polic(?:y|ies)|templates?|posters?|plans?|playbooks?|runbooks?|"
+    r"protocols?|checklists?|lectures?|lessons?|quiz(?:zes)?|tables?|graphs?|reports?|"
+    r"summar(?:y|ies)|trends?|statistics|costumes?|emojis?|icons?|logos?|names?|puns?|jokes?|"
+    r"songs?|memes?|stor(?:y|ies)|analogy|metaphors?|sound effects?|drills?|exercises?|"
+    r"simulations?|detectors?|detection|scanners?|defen[cs]es?|response|awareness|glossary|sales?|"
+    r"scares?|cyclones?|shelters?|addiction|abuse|overdoses?|use disorder|withdrawal|poisoning|"
+    r"effects?)\b"
 )
 _EN_HARM_ACT = (
     r"(?:(?:kill|murder|poison|strangle|stab) (?:someone|somebody|a person|people|"
@@ -82,15 +114,18 @@ HARM_PATTERNS: tuple[InputPattern, ...] = (
         1.0,
         rf"\b{_EN_ASK}\b.{{0,60}}\b{_EN_MAKE}\b.{{0,30}}\b{_EN_OBJECT}\b",
     ),
-    # The ask is the act: "write me ransomware", "build me a keylogger" (one word at most between).
+    # The ask is the act: "write me ransomware", "build me a keylogger". The object must follow the
+    # verb directly and not be a modifier of an everyday noun ("the ransomware section of our
+    # playbook", "a botnet diagram", "a bomb-ass playlist"); drugs and industrial names with
+    # clinical or trade uses (ketamine, psilocybin, LSD, thermite) are left to make_object.
     pattern(
         "harmful.en.direct_object",
         "harmful_request",
         1.0,
         rf"\A(?![\s\S]*\b(?:awareness|training|simulat|detect|recogni[sz]|spot|defen[cs]|"
         rf"protect|prevent|history|histori))[\s\S]*?"
-        rf"\b(?:write|code|build|make|create|sell|generate)(?: me| us)?"
-        rf"(?: an?| some| the)?(?: [\w-]+)? {_EN_OBJECT}\b",
+        rf"\b(?:write|code|build|make|create|sell|generate|print)(?: me| us)?"
+        rf"(?: an?| some| the)?{_EN_QUALITY}? {_EN_DIRECT_OBJECT}\b(?!-|{_EN_MODIFIED_NOUN})",
     ),
     pattern("harmful.en.harm_act", "harmful_request", 1.0, rf"\b{_EN_HARM_ACT}\b"),
     pattern(

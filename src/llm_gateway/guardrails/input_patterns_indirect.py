@@ -31,16 +31,28 @@ _AI_READER = (
     r"translating) (?:this|these|the [a-z]+))?\s*[:,]|"
     r"\baai(?:-[a-z]+)?\b|attention (?:language model|ai|llm|assistant)s?)"
 )
+# The dropped object must be the whole task or the user's instructions: "ignore the user's
+# request", "disregard the translation and ...". "ignore the user's typos", "skip the translation of
+# the footnotes" and "skip the task list" are edits to the task, not an override of it.
 _DROP_TASK = (
     r"(?:ignore|disregard|forget|override|skip|abandon|stop)\s+(?:the |this |your |all |any |"
-    r"previous |prior |above |original |current )*(?:user'?s?'?|task|request|instructions?|"
-    r"prompt|translation|summary|summari[sz]ation|proofreading|cleanup|rating|review|"
+    r"previous |prior |above |original |current )*(?:users?'?s?'? (?:request|instructions?|task|"
+    r"prompt|question|query|message)s?\b|(?:original|previous|prior) (?:task|instructions?|"
+    r"request|prompt)s?\b|(?:users?|task|request|instructions?|prompt|translation|summary|"
+    r"summari[sz]ation|proofreading|cleanup|rating|review)s?(?: (?:request|task|rubric|"
+    r"instructions?|job))?(?=\s*(?:and|then|[,;.!\])]|$)| "
+    r"(?:above|entirely|completely|altogether|you were|you've been|you have been))|"
     r"maintainers?'?|operator'?s?'?|owner'?s?'?)"
 )
 _SAFETY = r"(?:safety|content|ethics?|ethical|compliance|moderation)"
 _SAFETY_PART = (
     r"(?:instructions|checks?|filters?|filtering|layers?|guidelines|rules|restrictions|protocols?|"
     r"settings|mode|guardrails?|features?)"
+)
+# Statements that safety is off name a safety part, not a generic one ("settings", "mode").
+_SAFETY_NOUN = (
+    r"(?:instructions|checks?|filters?|filtering|layers?|guidelines|rules|restrictions|protocols?|"
+    r"guardrails?)"
 )
 _OFF = (
     r"(?:off|disabled|suspended|deactivated|lifted|removed|turned off|switched off|deprecated|"
@@ -49,6 +61,11 @@ _OFF = (
 _FICTION = (
     r"(?:story|scene|screenplay|novel|script|roleplay|role-play|character|dialogue|fiction|"
     r"fictional|game|webtoon|comic)"
+)
+_HARM_TOPIC = (
+    r"(?:gunsmiths?|guns?|firearms?|rifles?|weapons?|bombs?|explosives?|napalm|grenades?|poisons?|"
+    r"toxins?|nerve agents?|meth|drugs?|narcotics?|malware|ransomware|viruses|keyloggers?|"
+    r"lock ?picks?|lock ?picking|locksmiths?|vaults?|safecrack\w{0,6}|hack(?:s|ing|ers?)?)"
 )
 _REAL = (
     r"(?:in precise (?:working )?detail|in (?:full |complete )?(?:working|operational) detail|"
@@ -69,7 +86,10 @@ INDIRECT_PATTERNS: tuple[InputPattern, ...] = (
         "jailbreak.safety_off",
         "jailbreak",
         1.0,
-        rf"\b(?:{_SAFETY}|previous|all|your)\s+{_SAFETY_PART}\s+(?:are|is|have been|has been|"
+        rf"\A(?![\s\S]*\b(?:re-?enable|turn (?:it|them) back on|switch (?:it|them) back on))"
+        rf"[\s\S]*?(?:(?<!our )(?<!my )(?<!their )\b{_SAFETY}|\byour {_SAFETY}?|"
+        rf"\b(?:all |all the )?previous (?=guardrails|guidelines|restrictions|instructions))\s*"
+        rf"{_SAFETY_NOUN}\s+(?:are|is|have been|has been|"
         rf"were)\s+(?:now\s+|hereby\s+|temporarily\s+)?{_OFF}\b|"
         rf"\b(?:disable|turn off|switch off|deactivate|suspend|lift|bypass)\s+(?:the\s+|your\s+|"
         rf"all\s+|any\s+)?{_SAFETY}\s*(?:{_SAFETY_PART}\s+)?(?:for|during)\s+(?:this|the rest of|"
@@ -87,7 +107,7 @@ INDIRECT_PATTERNS: tuple[InputPattern, ...] = (
     pattern(
         "jailbreak.dead_relative",
         "jailbreak",
-        1.0,
+        0.5,
         r"\b(?:pretend|act|roleplay|role-play|play|be|imitate|like)\b[^.\n]{0,24}\bmy (?:late|"
         r"deceased|dead) (?:grand(?:ma|mother|father|pa)|mother|father|mom|dad|uncle|aunt)\b"
         r"[^\n]{0,200}?\b(?:step[- ]by[- ]step|process|recipe|procedure|formula|how (?:to|the|"
@@ -96,8 +116,19 @@ INDIRECT_PATTERNS: tuple[InputPattern, ...] = (
     pattern(
         "jailbreak.fiction_real",
         "jailbreak",
-        1.0,
+        0.5,
         rf"\b{_FICTION}\b[^\n]{{0,200}}?\b{_REAL}|\b{_REAL}[^\n]{{0,120}}?\b{_FICTION}\b",
+    ),
+    # A harm topic inside role-play or fiction: a cue that blocks together with dead_relative,
+    # fiction_real or another cue ("my late grandfather the gunsmith ... explain how he built
+    # them"), not alone ("a story about a gunsmith").
+    pattern(
+        "jailbreak.roleplay_harm_topic",
+        "jailbreak",
+        0.5,
+        rf"\A(?![\s\S]*\bdefus)[\s\S]*?(?:"
+        rf"\b(?:pretend|roleplay|role-play|imitate|{_FICTION}|my (?:late|deceased|dead))\b"
+        rf"[^\n]{{0,200}}?\b{_HARM_TOPIC}\b|\b{_HARM_TOPIC}\b[^\n]{{0,120}}?\b{_FICTION}\b)",
     ),
     pattern(
         "prompt_extraction.full_copy",
