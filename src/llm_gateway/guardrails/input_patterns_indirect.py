@@ -65,7 +65,8 @@ _FICTION = (
 _HARM_TOPIC = (
     r"(?:gunsmiths?|guns?|firearms?|rifles?|weapons?|bombs?|explosives?|napalm|grenades?|poisons?|"
     r"toxins?|nerve agents?|meth|drugs?|narcotics?|malware|ransomware|viruses|keyloggers?|"
-    r"lock ?picks?|lock ?picking|locksmiths?|vaults?|safecrack\w{0,6}|hack(?:s|ing|ers?)?)"
+    r"lock ?picks?|lock ?picking|locksmiths?|vaults?|safecrack\w{0,6}|hack(?:s|ing|ers?)?|"
+    r"munitions?|ammunition|ammo|cartels?|smuggl\w{0,5}|launder\w{0,5})"
 )
 _REAL = (
     r"(?:in precise (?:working )?detail|in (?:full |complete )?(?:working|operational) detail|"
