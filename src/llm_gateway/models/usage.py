@@ -107,6 +107,26 @@ class UsageDailyUser(UsageSums, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
 
 
+# The summed columns, and each rollup table with the columns it is keyed by: shared by the
+# Python fold (repositories/usage.py) and PostgreSQL's one-statement batch (usage_pg.py).
+SUMMED = (
+    "requests",
+    "errors",
+    "cache_hits",
+    "prompt_tokens",
+    "completion_tokens",
+    "cached_tokens",
+    "cost_usd",
+    "latency_ms_sum",
+    "cache_write_tokens",
+)
+ROLLUPS: tuple[tuple[type[UsageSums], tuple[str, ...]], ...] = (
+    (UsageDaily, ("day", "user_id", "api_key_id", "alias")),
+    (UsageDailyModel, ("day", "alias")),
+    (UsageDailyUser, ("day", "user_id")),
+)
+
+
 class UsageLatencyDaily(Base):
     """Per UTC day: how many calls fell in each latency (or TTFT) histogram bucket."""
 

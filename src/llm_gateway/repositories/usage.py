@@ -17,8 +17,9 @@ from llm_gateway.models.usage import (
     METRIC_LATENCY,
     METRIC_TTFT,
     NO_ID,
+    ROLLUPS,
+    SUMMED,
     UsageDaily,
-    UsageDailyModel,
     UsageDailyUser,
     UsageLatencyDaily,
     UsageRecord,
@@ -26,24 +27,6 @@ from llm_gateway.models.usage import (
 )
 from llm_gateway.repositories import usage_pg
 from llm_gateway.services.usage.record import UsageEvent, latency_bucket
-
-SUMMED = (
-    "requests",
-    "errors",
-    "cache_hits",
-    "prompt_tokens",
-    "completion_tokens",
-    "cached_tokens",
-    "cost_usd",
-    "latency_ms_sum",
-    "cache_write_tokens",
-)
-# Each rollup table and the columns it is keyed by.
-ROLLUPS: tuple[tuple[type[UsageSums], tuple[str, ...]], ...] = (
-    (UsageDaily, ("day", "user_id", "api_key_id", "alias")),
-    (UsageDailyModel, ("day", "alias")),
-    (UsageDailyUser, ("day", "user_id")),
-)
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:

@@ -32,11 +32,11 @@ from operator import attrgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from llm_gateway.models.usage import NO_ID, UsageRecord
+from llm_gateway.models.usage import NO_ID, ROLLUPS, SUMMED, UsageRecord
 from llm_gateway.services.usage.record import UsageEvent, latency_bucket
 
 _RECORDS: Any = UsageRecord.__table__
@@ -48,34 +48,19 @@ _get = attrgetter(*EVENT_COLUMNS)
 _FLOATS = tuple(i for i, name in enumerate(EVENT_COLUMNS) if name in ("cost_usd", "latency_ms"))
 _TTFT = EVENT_COLUMNS.index("ttft_ms")
 _DAY = len(COLUMNS)
-_SUMS = (
-    "count(*)",
-    "sum((status_code >= 400 OR error_code IS NOT NULL)::int)",
-    "sum(cache_hit::int)",
-    "sum(prompt_tokens)",
-    "sum(completion_tokens)",
-    "sum(cached_tokens)",
-    "sum(cache_write_tokens)",
+# What each summed rollup column adds up over the batch's new rows.
+_SUM_SQL = {
+    "requests": "count(*)",
+    "errors": "sum((status_code >= 400 OR error_code IS NOT NULL)::int)",
+    "cache_hits": "sum(cache_hit::int)",
+    "prompt_tokens": "sum(prompt_tokens)",
+    "completion_tokens": "sum(completion_tokens)",
+    "cached_tokens": "sum(cached_tokens)",
+    "cache_write_tokens": "sum(cache_write_tokens)",
     # Floats summed in the batch's order, as the Python fold sums them: the same bits.
-    "sum(cost_usd ORDER BY n)",
-    "sum(latency_ms ORDER BY n)",
-)
-_SUMMED = (
-    "requests",
-    "errors",
-    "cache_hits",
-    "prompt_tokens",
-    "completion_tokens",
-    "cached_tokens",
-    "cache_write_tokens",
-    "cost_usd",
-    "latency_ms_sum",
-)
-_ROLLUPS = (
-    ("usage_daily", ("day", "user_id", "api_key_id", "alias")),
-    ("usage_daily_model", ("day", "alias")),
-    ("usage_daily_user", ("day", "user_id")),
-)
+    "cost_usd": "sum(cost_usd ORDER BY n)",
+    "latency_ms_sum": "sum(latency_ms ORDER BY n)",
+}
 
 
 def _sql() -> str:
@@ -102,11 +87,12 @@ def _sql() -> str:
         "api_key_id": f"coalesce(api_key_id, '{NO_ID}'::uuid)",
         "alias": "alias",
     }
-    sums = ", ".join(_SUMS)
-    for n, (table, keys) in enumerate(_ROLLUPS):
+    sums = ", ".join(_SUM_SQL[c] for c in SUMMED)
+    for n, (model, keys) in enumerate(ROLLUPS):
+        table = inspect(model).local_table.description
         key_sql = ", ".join(dims[k] for k in keys)
-        columns = ", ".join((*keys, *_SUMMED))
-        updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in _SUMMED)
+        columns = ", ".join((*keys, *SUMMED))
+        updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in SUMMED)
         order = ", ".join(str(i + 1) for i in range(len(keys)))
         # Ordered by key: concurrent writers lock shared rollup rows in the same order.
         ctes.append(
