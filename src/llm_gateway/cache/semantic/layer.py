@@ -172,17 +172,17 @@ class SemanticLayer:
             if grey is None and score > 0 and score >= threshold - self.settings.judge_band:
                 grey = (digest, entry, score)  # no veto fired, just under: the judge may look
         if grey is not None and self.judge is not None:
-            return await self._ask_judge(plan.query, grey, counters)
+            return await self._ask_judge(self.judge, plan.query, grey, counters)
         return None
 
+    @staticmethod
     async def _ask_judge(
-        self, query: str, grey: tuple[str, Entry, float], counters: CacheCounters
+        judge: CacheJudge, query: str, grey: tuple[str, Entry, float], counters: CacheCounters
     ) -> SemanticMatch | None:
         """One small-model call for the best grey-zone candidate; None keeps the miss."""
-        assert self.judge is not None
         digest, entry, score = grey
         counters.judge_calls += 1
-        verdict = await self.judge.same(entry.query or "", query)
+        verdict = await judge.same(entry.query or "", query)
         if verdict is None:
             counters.judge_fallbacks += 1
             return None
