@@ -20,6 +20,8 @@ def _cases() -> dict[str, tuple[str, str]]:
     n, ko = MAX_TOKENS, MAX_CHARS - 7
     words = ["".join(p) for p in itertools.islice(itertools.product("bcdfghkmnp", repeat=3), 400)]
     hundred = words[:100]
+    hangul = ["".join(p) for p in itertools.product("가나다라마바사아자차", repeat=2)]
+    kinds = zip(hangul[: n // 2], hangul[n // 2 :], strict=False)
     return {
         "100 words vs reversed": (" ".join(hundred), " ".join(reversed(hundred))),
         "'a' x2000 vs near copy": (" ".join(["a"] * 2000), " ".join(["a"] * 1999 + ["b"])),
@@ -32,6 +34,15 @@ def _cases() -> dict[str, tuple[str, str]]:
             "나" * (ko - 3) + "을 위한 용",
         ),
         f"{n} words rotated": (" ".join(words[:n]), " ".join(words[n // 2 : n] + words[: n // 2])),
+        # every word of b a near passive of none of a's (register.passive_of: |a| x |b| checks)
+        f"ko {n} verbs, no passive pair": (
+            " ".join(w + "면" for w in hangul[:n]),
+            " ".join(w + "면히" for w in reversed(hangul[:n])),
+        ),
+        f"ko {n // 2} kind words": (  # scope.kind_added: 여드름성 피부 on every word
+            " ".join(f"{w}성 {v}" for w, v in kinds),
+            " ".join(hangul[n // 2 : n]),
+        ),
         f"{n} antonym words": (
             " ".join(["high"] * (n // 2) + ["big"] * (n // 2)),
             " ".join(["low"] * (n // 2) + ["small"] * (n // 2)),

@@ -24,15 +24,18 @@ from llm_gateway.cache.semantic.lexicon import (
     KO_NEGATION,
     KO_NEGATION_WORDS,
     KO_NOT_NEGATION,
+    KO_PREFIX_ANTONYMS,
     SYNONYMS,
 )
 from llm_gateway.cache.semantic.quantities import numbers, times, units
 from llm_gateway.cache.semantic.questions import (
     both_ask,
+    fold_when,
     question_kinds,
     questions_differ,
     soft_differ,
 )
+from llm_gateway.cache.semantic.register import fold_register
 from llm_gateway.cache.semantic.roles import (
     events_reordered,
     markers_changed,
@@ -99,6 +102,7 @@ _STOP = (
 _KEEP_APART = ANTONYMS | {(b, a) for a, b in ANTONYMS}
 _OPPOSITES = {x: frozenset(y for u, y in _KEEP_APART if u == x) for x, _ in _KEEP_APART}
 _KO_ANTONYMS = tuple((u, v) for u, v in ANTONYMS if not u.isascii())
+_PREFIX_PAIRS = KO_PREFIX_ANTONYMS | {(v, u) for u, v in KO_PREFIX_ANTONYMS}
 # The longest prompt a pair is scored on (dev and training prompts reach 18 tokens, 101
 # characters). Word exchanges, phrase rotations and antonym pairs are quadratic or worse in the
 # words: past this the verifier does not score at all (``verifier.score``: a miss), and
@@ -208,10 +212,11 @@ def _stem(token: str) -> str:
 
 
 def canonical(ta: list[str], tb: list[str]) -> tuple[list[str], list[str]]:
-    """Both token lists with synonyms folded and ``b``'s misspellings spelt as in ``a``."""
+    """Both token lists with synonyms folded and ``b``'s misspellings, Korean register and
+    passive verbs spelt as in ``a``."""
     ca = [SYNONYMS.get(t, t) for t in ta]
     cb = [SYNONYMS.get(t, t) for t in tb]
-    return ca, normalise(ca, cb, _KEEP_APART)
+    return ca, fold_register(ca, normalise(ca, cb, _KEEP_APART))
 
 
 def _antonym_swap(only_a: list[str], only_b: list[str]) -> float:
@@ -220,11 +225,17 @@ def _antonym_swap(only_a: list[str], only_b: list[str]) -> float:
     sa, sb = set(only_a), set(only_b)
     if any(_OPPOSITES.get(x, frozenset()) & sb for x in sa):
         return 1.0
+    # only the pairs whose first syllables occur (the lexicon x the words was the worst case)
+    firsts_a, firsts_b = {x[:1] for x in sa}, {y[:1] for y in sb}
     for u, v in _KO_ANTONYMS:
+        if not ({u[0], v[0]} & firsts_a and {u[0], v[0]} & firsts_b):
+            continue
         a_u, a_v = any(x.startswith(u) for x in sa), any(x.startswith(v) for x in sa)
         if (a_u and any(y.startswith(v) for y in sb)) or (a_v and any(y.startswith(u) for y in sb)):
             return 1.0
-    return 0.0
+    # 저혈압 / 고혈압, 입금 / 출금: the same stem under opposite prefixes
+    heads = {x[1:]: x[0] for x in sa if len(x) >= 3 and not x.isascii()}
+    return float(any((heads.get(y[1:], ""), y[0]) in _PREFIX_PAIRS for y in sb if len(y) >= 3))
 
 
 def _order_changed(ta: list[str], tb: list[str]) -> float:
@@ -243,7 +254,8 @@ def _order_changed(ta: list[str], tb: list[str]) -> float:
 
 def pair_features(a: str, b: str, cosine: float) -> list[float]:
     """The ``FEATURE_NAMES`` values for prompts ``a`` and ``b`` whose embeddings have ``cosine``."""
-    raw_a, raw_b = tokens(a)[:MAX_TOKENS], tokens(b)[:MAX_TOKENS]  # bounds the pairwise work
+    # bounds the pairwise work; 몇 년에 is compared as 언제
+    raw_a, raw_b = tokens(fold_when(a))[:MAX_TOKENS], tokens(fold_when(b))[:MAX_TOKENS]
     ta, tb = canonical(raw_a, raw_b)
     only_a, only_b = _diff(ta, tb)
     raw_only_a, raw_only_b = _diff(raw_a, raw_b)

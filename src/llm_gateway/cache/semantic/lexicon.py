@@ -58,6 +58,13 @@ KO_QUESTION = (
     ("뭘", "what"),
     ("무슨", "what"),
     ("어떤", "what"),
+    # text-speak spellings (어케함, 모예요)
+    ("어케", "how"),
+    ("어캐", "how"),
+    ("어떡해 하면", "how"),
+    ("모예요", "what"),
+    ("모야", "what"),
+    ("머야", "what"),
 )
 
 # Case particles, longest first, mapped to the role they mark.
@@ -181,7 +188,18 @@ _ANTONYM_PAIRS = (
     "엄마 아빠|오르 내리|뜨 지|켜 끄|올리 내리|이기 지|받 보내|성공 실패|합격 불합격|"
     "오름차순 내림차순|최대 최소|흑자 적자|부작용 효과|전기 후기|초기 후기|초기 말기|"
     "시작 마감|시작 끝|전날 다음날|포함 제외|include exclude|import export|"
-    "전 후|앞 뒤|상승 하락"
+    "전 후|앞 뒤|상승 하락|"
+    # more Korean verb and noun antonyms (v4's dev look-alikes and their kin)
+    "올리 낮추|높이 낮추|올리 내리|인상 인하|확대 축소|가입 해지|가입 탈퇴|등록 해지|등록 해제|"
+    "짜 싱겁|숨기 표시|숨기 보이|활성화 비활성화|입사 퇴사|입학 졸업|입국 출국|승차 하차|"
+    "충전 방전|흡연 금연|공개 비공개|허용 차단|연결 해제|설치 삭제|로그인 로그아웃|"
+    "늘리 줄이|채우 비우|따뜻 시원|밝 어둡|넓 좁|두껍 얇|굵 가늘|진하 연하|가까 멀|"
+    "찬물 온수|냉수 온수|냉동 해동|암호화 복호화|압축 해제|매수 매도|대출 상환|빌려주 빌리"
+)
+# Korean word-start prefixes of opposite sense on the same stem (저혈압 / 고혈압, 상반기 / 하반기,
+# 입금 / 출금): a pair of words that differ only in this first syllable is an antonym swap.
+KO_PREFIX_ANTONYMS = frozenset(
+    {("저", "고"), ("상", "하"), ("입", "출"), ("선", "후"), ("초", "말"), ("남", "여")}
 )
 ANTONYMS = frozenset((pair.split()[0], pair.split()[1]) for pair in _ANTONYM_PAIRS.split("|"))
 
@@ -194,7 +212,7 @@ _SYNONYMS = (
     "recommend suggest|tell explain describe|show list display|flip reverse|use using|"
     "help helps|kid child|kids children|doc document|docs documents|mac macos|"
     "방법 법 방식|꼭 반드시|휴대폰 핸드폰 스마트폰|아이 아기|알려줘 알려주세요 알려줄래|"
-    "만드는 만들기|주의할 조심해야|없애는 제거하는|고치는 수정하는"
+    "만드는 만들기|주의할 조심해야|없애는 제거하는|고치는 수정하는|때 시"
 )
 SYNONYMS = {w: group.split()[0] for group in _SYNONYMS.split("|") for w in group.split()}
 
@@ -206,5 +224,7 @@ KO_FUNCTION = frozenset(
     # endings of a request or question in another register (반말 / 존댓말), wh-words in
     # another form (누가 / 누구에 의해: question kinds are compared on their own)
     "주세요 주십시오 주시겠어요 줄래 줄래요 주실래요 되나요 되나 되죠 하나요 있나요 있을까 "
-    "될까 될까요 인가 인가요 건지 걸까 거야 거예요 누가 누구 의해 무엇 뭐가 뭘 무슨".split()
+    "될까 될까요 인가 인가요 건지 걸까 거야 거예요 누가 누구 누 의해 무엇 뭐가 뭘 무슨 "
+    # formal endings (합쇼체): 해야 돼 = 해야 합니까
+    "합니까 합니다 됩니까 됩니다 있습니까 있습니다 입니까 입니다".split()
 )

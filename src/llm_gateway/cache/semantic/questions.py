@@ -78,8 +78,19 @@ _KO_PHRASES = (
     ("몇", "quantity"),
     ("얼마", "quantity"),
 )
+# "What year / month / hour", "from what age" in Korean: 몇 (how many) asking *when* (not 몇
+# 시간, 몇 년 걸려: how long).
+_KO_WHEN = re.compile(
+    r"몇 ?(?:년|월|시)(?:에|쯤|도)|몇 ?(?:개월|살|년|시|학년) ?부터"
+    r"|몇 ?시(?:야|예요|에요|인가요|지)"
+)
 # A Korean question without a question word ends in a predicate, not a bare topic (온도는?).
 _KO_YES_NO_END = re.compile(r"[^은는이가을를\s]\?$")
+
+
+def fold_when(text: str) -> str:
+    """몇 년에 / 몇 월 / 몇 개월부터 written as 언제 (they ask when, not how many)."""
+    return _KO_WHEN.sub("언제", text) if "몇" in text else text
 
 
 def question_kinds(text: str, toks: list[str]) -> set[str]:
@@ -93,6 +104,7 @@ def question_kinds(text: str, toks: list[str]) -> set[str]:
         word_kind = EN_QUESTION.get(tok.split("'")[0])
         if word_kind and not (word_kind in ("what", "how", "who", "when") and found):
             found.add(word_kind)
+    text = fold_when(text)
     for marker, kind in _KO_PHRASES:
         if marker in text:
             found.add(kind)

@@ -156,10 +156,35 @@ def _roles(text: str) -> dict[str, str]:
 
 
 def roles_changed(a: str, b: str) -> float:
-    """Korean: a noun that carries another case role (철수가 영희를 → 영희가 철수를)."""
+    """Korean: a noun that carries another case role (철수가 영희를 → 영희가 철수를), except the
+    moves a change of voice makes (개가 아이를 물었는데 → 아이가 개에게 물렸는데: the object
+    becomes the subject, the subject an agent in 에게/에/에 의해)."""
     ra, rb = _roles(a), _roles(b)
     shared = set(ra) & set(rb)
-    return float(any(ra[s] != rb[s] and {ra[s], rb[s]} <= _CORE_ROLES for s in shared))
+    changes = {(ra[s], rb[s]) for s in shared if ra[s] != rb[s]}
+    if _ko_passive(a) != _ko_passive(b):
+        changes -= _VOICE_MOVES
+    return float(any({x, y} <= _CORE_ROLES for x, y in changes))
+
+
+# A Korean passive: 에 의해, -당하다, a noun + 되다 (인정돼, 파손되면), -어지다 (만들어졌어), or a
+# verb with the passive syllable (물렸는데, 잡혔어). Compared only between the two sides.
+_KO_PASSIVE = re.compile(
+    r"의해|당하|당했|당한|당할|당해|\w(?:되|돼|됐|된|될|됩)|[어아여워]지|[어아여워]졌|[어아여워]져"
+    r"|[물잡먹쓰팔불열닫밟찍걸안보][리히기이렸혔겼였]"
+)
+_SUBJECT_SIDE = ("subject", "topic")
+_AGENT_SIDE = ("dative", "at", "source")
+_VOICE_MOVES = frozenset(
+    {("object", s) for s in _SUBJECT_SIDE}
+    | {(s, "object") for s in _SUBJECT_SIDE}
+    | {(s, g) for s in _SUBJECT_SIDE for g in _AGENT_SIDE}
+    | {(g, s) for s in _SUBJECT_SIDE for g in _AGENT_SIDE}
+)
+
+
+def _ko_passive(text: str) -> bool:
+    return bool(_KO_PASSIVE.search(text))
 
 
 # Roles whose exchange changes who does what (of/at/with/topic vary with phrasing: 광개토대왕의

@@ -58,9 +58,45 @@ def audiences(text: str) -> set[str]:
 
 def scope_differs(a: str, b: str) -> float:
     """Both prompts name an audience, and no class in common ("an adult" / "an adult beginner"
-    narrows, it does not change who is asking)."""
+    narrows, it does not change who is asking); or, in Korean, one side names a kind of a noun
+    both share (여드름성 피부 / 피부, 시험용 잡채 / 집에서 만드는 잡채)."""
     xa, xb = audiences(a), audiences(b)
-    return float(bool(xa) and bool(xb) and not xa & xb)
+    return float(bool(xa) and bool(xb) and not xa & xb) or kind_added(a, b)
+
+
+# A Korean kind word before its noun: 여드름성 피부, 지성 두피, 시험용 잡채, 가정식 백반.
+# Bounded words (at most 8 + 1 syllables, then the noun): no rescanning of long runs.
+_KO_KIND = re.compile(r"([\uac00-\ud7a3]{1,8})(?:성|용|형|식) ([\uac00-\ud7a3]{2,12})")
+_HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]{3,12}")
+_VERB_END = frozenset("면고서는은을던데요까어아야해다지게며니")
+
+
+def kind_added(a: str, b: str) -> float:
+    """One side narrows a shared noun to a kind the other side does not name (잡채용 당면 /
+    잡채 당면 names the same kind: not counted), or names a compound with a syllable put in
+    (열무김치 / 열무물김치)."""
+    for x, y in ((a, b), (b, a)):
+        for m in _KO_KIND.finditer(x):
+            stem, head = m.group(1), split_particle(m.group(2))[0]
+            if stem not in y and head in y:
+                return 1.0
+    return float(_compound_changed(a, b))
+
+
+def _compound_changed(a: str, b: str) -> bool:
+    """A word whose first two and last two syllables a longer word of the other side keeps,
+    with syllables put in between, the shorter not standing on its own there."""
+    wa = {split_particle(w)[0] for w in _HANGUL_WORD.findall(a)}
+    wb = {split_particle(w)[0] for w in _HANGUL_WORD.findall(b)}
+    for xs, ys, text in ((wa, wb, b), (wb, wa, a)):
+        ends = {(w[:2], w[-2:]): w for w in xs if len(w) >= 4 and w not in text}
+        for y in ys if ends else ():
+            if y[-1] in _VERB_END:
+                continue  # 도용했으면 / 도용당했으면: a verb's voice or tense, not a compound
+            short = ends.get((y[:2], y[-2:]))
+            if short is not None and len(y) > len(short):
+                return True
+    return False
 
 
 # "… for a small business owner", "… as an adult", "… to my grandmother" (after explain/teach):

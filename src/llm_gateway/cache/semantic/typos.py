@@ -3,11 +3,11 @@
 A misspelt word ("benifits", "어께") is the same word, not an entity swap: before two prompts
 are diffed, a word of one side that is a near spelling of a word of the other side is rewritten
 to it. Near = at most one edit (insertion, deletion, transposition; a substitution only in
-words of six letters or more), two edits from eight letters on; Korean is compared letter
-by letter (jamo, ㅐ/ㅔ-like vowels folded), so 어께 ~ 어깨 but 대구 ≁ 대전. Pairs that differ by
-a meaning prefix (encrypt/decrypt, install/uninstall, 공개/비공개) or that are antonyms are
-never merged, and numbers are never touched. Korean words split or joined by a space
-(계산하는방법 / 계산 하는방법) are joined before the comparison.
+words of six letters or more), two edits from eight letters on (Korean: ten); Korean is
+compared letter by letter (jamo, ㅐ/ㅔ-like vowels folded), so 어께 ~ 어깨 but 대구 ≁ 대전.
+Pairs that differ by a meaning prefix (encrypt/decrypt, install/uninstall, 공개/비공개) or that
+are antonyms are never merged, and numbers are never touched. Korean words split or joined by a
+space (계산하는방법 / 계산 하는방법) are joined before the comparison.
 """
 
 from __future__ import annotations
@@ -68,7 +68,9 @@ def is_typo(a: str, b: str) -> bool:
     shortest = min(len(x), len(y))
     if shortest < 4:
         return False
-    allowed = 2 if shortest >= 8 else 1
+    # Korean letters are jamo (about three a syllable): two edits only from four syllables on
+    # (배추김치 / 백김치 are two kimchis, two letters apart)
+    allowed = 2 if shortest >= (10 if korean else 8) else 1
     if korean and shortest >= 5 and _one_vowel_apart(x, y):
         return True  # 추천 / 추쳔, 방법 / 방볍: a slipped vowel
     return _distance(x, y, substitute=shortest >= 6) <= allowed
