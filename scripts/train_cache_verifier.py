@@ -9,6 +9,7 @@
         --train ../eval/cache/paraphrase_heldout.jsonl \\
         --train ../eval/cache/paraphrase_heldout_v2.jsonl \\
         --train ../eval/cache/paraphrase_heldout_v3.jsonl \\
+        --train ../eval/cache/train_pairs_written_4.jsonl \\
         --check /work/shared/eval/paraphrase/korean_question_pairs.jsonl:validation:200
 
 ``--train PATH[:SPLIT[:N]]``: a pair file, only its SPLIT rows, N of them (label-stratified).
