@@ -43,6 +43,10 @@ def _cases() -> dict[str, tuple[str, str]]:
             " ".join(f"{w}성 {v}" for w, v in kinds),
             " ".join(hangul[n // 2 : n]),
         ),
+        f"ko {n - 4} sentences": (  # register.request_sentence: each sentence against b
+            " ".join(f"{w}요." for w in hangul[: n - 4]),
+            " ".join(hangul[:n]),
+        ),
         f"{n} antonym words": (
             " ".join(["high"] * (n // 2) + ["big"] * (n // 2)),
             " ".join(["low"] * (n // 2) + ["small"] * (n // 2)),

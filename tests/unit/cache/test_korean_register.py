@@ -32,6 +32,9 @@ def _vetoes(a: str, b: str) -> list[str]:
         ("수능은 몇 년에 처음 생겼어?", "수능은 언제 처음 생겼어?"),
         ("강아지 예방접종 몇 개월부터 해?", "강아지 예방접종 언제부터 해?"),
         ("분리수거할 때 병뚜껑 떼야 돼?", "분리수거 시 병뚜껑을 떼야 하나요?"),
+        # the asker's situation told in another sentence: its time and negation do not count
+        ("김밥 오래 보관하는 법", "내일 소풍이라 김밥을 쌌어요. 김밥 오래 보관하는 법 있나요?"),
+        ("노트북 팬 소음 줄이는 법", "요즘 잠을 못 자요. 노트북 팬 소음 줄이는 법 알려 주세요."),
     ],
 )
 def test_korean_register_and_voice_pass_every_veto(a: str, b: str) -> None:
@@ -53,6 +56,10 @@ def test_korean_register_and_voice_pass_every_veto(a: str, b: str) -> None:
         ("누나가 동생에게 사기당했어", "동생이 누나에게 사기당했어", "roles_changed"),
         ("유튜브 프리미엄 가입해?", "유튜브 프리미엄 가격이야?", "slot_substitution"),
         ("기차 몇 시에 출발해?", "기차로 몇 시간 걸려?", "question_differs"),
+        # one sentence each: a time or a negation on one side still counts
+        ("부산 날씨 어때?", "내일 부산 날씨 어때?", "times_differ"),
+        ("부산 여행 가요. 오늘 날씨 어때?", "부산 내일 날씨 어때?", "times_differ"),
+        ("김밥 오래 보관하는 법", "김밥 오래 보관하면 안 되는 이유", "negation_differs"),
     ],
 )
 def test_korean_look_alikes_are_vetoed(a: str, b: str, name: str) -> None:

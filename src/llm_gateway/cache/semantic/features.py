@@ -35,7 +35,7 @@ from llm_gateway.cache.semantic.questions import (
     questions_differ,
     soft_differ,
 )
-from llm_gateway.cache.semantic.register import fold_register
+from llm_gateway.cache.semantic.register import fold_register, request_sentence
 from llm_gateway.cache.semantic.roles import (
     events_reordered,
     markers_changed,
@@ -152,7 +152,7 @@ def _both_differ(x: set[str], y: set[str]) -> float:
 
 def _negations(text: str, toks: list[str]) -> int:
     count = sum(1 for t in toks if t in EN_NEGATION or t.endswith("n't"))
-    for word in text.split():
+    for word in text.replace("다름이 아니", "").split():  # "it is nothing but": no negation
         if not any(word.startswith(x) or x in word for x in KO_NOT_NEGATION):
             count += sum(word.count(marker) for marker in KO_NEGATION)
         count += word.strip("?.!,") in KO_NEGATION_WORDS  # 안 먹어 (not 안에: inside)
@@ -265,7 +265,8 @@ def pair_features(a: str, b: str, cosine: float) -> list[float]:
     qa, qb = question_kinds(a, raw_a), question_kinds(b, raw_b)
     na, nb = numbers(a, raw_a), numbers(b, raw_b)
     ua, ub = units(a, raw_a), units(b, raw_b)
-    xa, xb = times(a, raw_a), times(b, raw_b)
+    sa, sb = request_sentence(a, b), request_sentence(b, a)  # the situation told aside
+    xa, xb = times(sa, tokens(sa)), times(sb, tokens(sb))
     one_side = any(bool(x) != bool(y) for x, y in ((na, nb), (ua, ub), (xa, xb)))
     return [
         cosine,
@@ -289,7 +290,7 @@ def pair_features(a: str, b: str, cosine: float) -> list[float]:
         float(na != nb),  # one side only counts too: "in 2 words", "for 4 people"
         _both_differ(ua, ub),
         float(xa != xb),  # "weather in Seattle" vs "… tomorrow"
-        float((_negations(a, raw_a) % 2) != (_negations(b, raw_b) % 2)),
+        float((_negations(sa, tokens(sa)) % 2) != (_negations(sb, tokens(sb)) % 2)),
         _antonym_swap(raw_only_a, raw_only_b),
         _entities_differ(a, b, ta, tb),
         questions_differ(qa, qb),

@@ -6,9 +6,14 @@ when the two share their stem's first syllable (하/해/할…, 되/돼/될…, 
 both end like a predicate. A passive verb differs from its active by one syllable (물면 /
 물리면, 보면 / 보이면): folded anywhere. Negation and antonyms are read from the raw words
 (``features.py``), so neither fold can hide 있어 / 없어 or 켜 / 꺼 (their first syllables differ).
+A Korean prompt of several sentences against a one-sentence prompt is read, for times and
+negation, in its sentence closest to the other prompt: the rest is the asker's situation
+("내일 아침에 떡국을 끓이려는데요. 떡국 떡은 몇 분 불려요?" asks what "떡국 떡 불리는 시간" asks).
 """
 
 from __future__ import annotations
+
+import re
 
 _HEADS = {
     **dict.fromkeys("하해할합했함한", "하"),
@@ -73,3 +78,21 @@ def fold_register(ca: list[str], cb: list[str]) -> list[str]:
     if ca and out and same_predicate(ca[-1], out[-1]):
         out[-1] = ca[-1]
     return out
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?~])\s+")
+
+
+def _grams(text: str) -> set[str]:
+    compact = text.replace(" ", "")
+    return {compact[i : i + 2] for i in range(len(compact) - 1)}
+
+
+def request_sentence(text: str, other: str) -> str:
+    """``text``'s sentence most like ``other`` when ``text`` is Korean and has several sentences
+    and ``other`` one; else ``text`` whole."""
+    parts = [p for p in _SENTENCE_END.split(text.strip()) if p]
+    if len(parts) < 2 or len(_SENTENCE_END.split(other.strip())) > 1 or text.isascii():
+        return text
+    target = _grams(other)
+    return max(parts, key=lambda p: len(_grams(p) & target) / (len(_grams(p) | target) or 1))
