@@ -1,7 +1,8 @@
 """CPU per row of ``repositories/usage.insert_batch`` and the event-loop time it holds at once.
 
 Writes batches of synthetic usage events into a migrated database (PostgreSQL: the JSON
-statement of ``repositories/usage_pg``; SQLite: the row path). Reports the median CPU per row
+statement of ``repositories/usage_pg``; SQLite: the JSON load and SQL fold of
+``repositories/usage_sqlite``). Reports the median CPU per row
 (``time.process_time`` around each batch) and, with a task beating on the loop meanwhile, the
 longest stretch of the loop's own CPU time (``time.thread_time`` between beats, so a box that
 deschedules the process does not count) per batch. Run it with ``PYTHONPATH=<tree>/src`` to

@@ -29,6 +29,8 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # The usage writer's per-batch temporary tables (``usage_sqlite``) never need a file.
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 

@@ -25,7 +25,7 @@ from llm_gateway.models.usage import (
     UsageRecord,
     UsageSums,
 )
-from llm_gateway.repositories import usage_pg
+from llm_gateway.repositories import usage_pg, usage_sqlite
 from llm_gateway.services.usage.record import UsageEvent, latency_bucket
 
 
@@ -143,11 +143,12 @@ async def insert_batch(session: AsyncSession, events: Sequence[UsageEvent]) -> i
     if not events:
         return 0
     postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        # One statement, one JSON parameter, rollups folded by the database (``usage_pg``).
-        count = await usage_pg.insert_json_batch(session, events)
-        if count is not None:
-            return count
+    # One JSON parameter, rollups folded by the database (``usage_pg``, ``usage_sqlite``); the
+    # paths below take what JSON cannot carry exactly.
+    json_batch = usage_pg.insert_json_batch if postgres else usage_sqlite.insert_json_batch
+    count = await json_batch(session, events)
+    if count is not None:
+        return count
     # A repeated id would be skipped by the insert yet found in ``inserted`` and folded twice.
     events = _first_of_each_id(events)
     if postgres:

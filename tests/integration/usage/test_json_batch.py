@@ -1,8 +1,10 @@
-"""PostgreSQL's one-statement usage batch (``repositories/usage_pg``) against the array path.
+"""The JSON usage batches (``repositories/usage_pg``, ``usage_sqlite``) against the paths they
+replaced.
 
-Every batch is written twice, once through the JSON statement and once through the array path
-it replaced (``_insert_unnest`` + the rollups folded in Python), into emptied tables each time;
-rows and rollups must come back identical, awkward values included.
+Every batch is written twice, once through the JSON statements and once through the path they
+replaced (PostgreSQL: ``_insert_unnest``; SQLite: multi-row inserts; both with the rollups folded
+in Python), into emptied tables each time; rows and rollups must come back identical, awkward
+values included.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from llm_gateway.models.usage import (
     UsageRecord,
 )
 from llm_gateway.repositories import usage as usage_repo
-from llm_gateway.repositories import usage_pg
+from llm_gateway.repositories import usage_pg, usage_sqlite
 from llm_gateway.services.usage.record import UsageEvent
 from tests.backends import Backend
 from tests.conftest import truncate_all
@@ -49,11 +51,11 @@ async def any_factory(backend: Backend) -> AsyncIterator[async_sessionmaker[Asyn
 
 
 @pytest.fixture
-def factory(
+def postgres_factory(
     backend: Backend, any_factory: async_sessionmaker[AsyncSession]
 ) -> async_sessionmaker[AsyncSession]:
     if not backend.is_postgres:
-        pytest.skip("the JSON batch is PostgreSQL's; SQLite keeps the row path")
+        pytest.skip("non-finite floats and naive timestamps are PostgreSQL's (SQLite refuses them)")
     return any_factory
 
 
@@ -135,6 +137,7 @@ async def _write(
                 return None
 
             patch.setattr(usage_pg, "insert_json_batch", array_path)
+            patch.setattr(usage_sqlite, "insert_json_batch", array_path)
         async with session_scope(factory) as session:
             count = await usage_repo.insert_batch(session, events)
     return count, await _snapshot(factory)
@@ -163,9 +166,11 @@ async def _compare(
 
 
 async def test_json_batch_stores_what_the_array_path_stores(
-    factory: async_sessionmaker[AsyncSession], backend: Backend, monkeypatch: pytest.MonkeyPatch
+    postgres_factory: async_sessionmaker[AsyncSession],
+    backend: Backend,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    events, stored = await _compare(factory, backend, monkeypatch)
+    events, stored = await _compare(postgres_factory, backend, monkeypatch)
     assert stored[events[1].id][15] == "nan"
     assert stored[events[2].id][15] == math.inf
     assert stored[events[3].id][17] == -math.inf
@@ -194,9 +199,11 @@ def local_time_not_utc() -> Iterator[None]:
 
 @pytest.mark.usefixtures("local_time_not_utc")
 async def test_a_naive_timestamp_is_utc_on_both_paths_whatever_the_local_zone(
-    factory: async_sessionmaker[AsyncSession], backend: Backend, monkeypatch: pytest.MonkeyPatch
+    postgres_factory: async_sessionmaker[AsyncSession],
+    backend: Backend,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    await _compare(factory, backend, monkeypatch)
+    await _compare(postgres_factory, backend, monkeypatch)
 
 
 @pytest.mark.parametrize("json", [True, False], ids=["json", "rows"])
@@ -206,19 +213,14 @@ async def test_an_id_twice_in_one_batch_is_stored_and_counted_once(
     monkeypatch: pytest.MonkeyPatch,
     json: bool,
 ) -> None:
-    """Both PostgreSQL paths (JSON, arrays); SQLite's row path as well."""
-    if json and not backend.is_postgres:
-        pytest.skip("the JSON batch is PostgreSQL's")
-    # Rebuilt so the constructor cleans the awkward values, and aware: SQLite refuses NaN and
-    # naive timestamps.
-    events = [
-        UsageEvent(**{name: getattr(e, name) for name in usage_pg.EVENT_COLUMNS})
-        for e in _events()[:10]
-    ]
-    events[6].created_at = events[6].created_at.replace(tzinfo=UTC)
+    """Both paths of each backend (JSON; arrays or rows)."""
+    # Cleaned and UTC: SQLite refuses NaN and naive timestamps, and its JSON path takes UTC only.
+    events = _clean_utc_events()[:10]
     again = _copy([events[3], events[0]])
     again[0].prompt_tokens = again[1].prompt_tokens = 10**6  # the first occurrence is kept
     batch = [*events[:5], again[0], *events[5:], again[1], *_copy([events[7]])]
+    if json and not backend.is_postgres:
+        assert usage_sqlite.encode_rows(batch) is not None  # the JSON path is taken
     count, tables = await _write(any_factory, backend, batch, json=json, monkeypatch=monkeypatch)
     assert count == len(events)
     records = tables["usage_records"]
@@ -253,3 +255,77 @@ def test_what_json_cannot_carry_exactly_takes_the_array_path(name: str, value: o
     setattr(events[9], name, value)  # after the constructor, which would have cleaned it
     assert usage_pg.encode_batch(events) is None
     assert usage_pg.encode_batch(_events()) is not None
+
+
+def _clean_utc_events() -> list[UsageEvent]:
+    """``_events()`` as the constructor cleans them, every timestamp aware UTC (SQLite's JSON path
+    takes only those), -0.0 kept."""
+    events = [
+        UsageEvent(**{name: getattr(e, name) for name in usage_pg.EVENT_COLUMNS}) for e in _events()
+    ]
+    events[4].created_at = events[4].created_at.astimezone(UTC)
+    events[6].created_at = events[6].created_at.replace(tzinfo=UTC)
+    return events
+
+
+def _exact(tables: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
+    """Floats by their bits: ``==`` would take -0.0 for 0.0."""
+    return {
+        name: [tuple(v.hex() if isinstance(v, float) else v for v in row) for row in rows]
+        for name, rows in tables.items()
+    }
+
+
+async def test_sqlite_json_batch_stores_what_the_row_path_stores(
+    any_factory: async_sessionmaker[AsyncSession],
+    backend: Backend,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two batches, the second re-sending the first's ids: stored ids are skipped, not counted,
+    and the rollups are added to the rows the first batch made, bit for bit as the row path."""
+    if backend.is_postgres:
+        pytest.skip("SQLite's JSON batch")
+    events = _clean_utc_events()
+    assert usage_sqlite.encode_rows(events) is not None  # the JSON path is taken
+    monkeypatch.setattr(usage_sqlite, "ENCODE_CHUNK_ROWS", 7)  # encoded in chunks, joined
+    results = []
+    for json in (True, False):
+        await truncate_all(backend.database_url)
+        with monkeypatch.context() as patch:
+            if not json:
+
+                async def row_path(*_: object) -> None:
+                    return None
+
+                patch.setattr(usage_sqlite, "insert_json_batch", row_path)
+            counts = []
+            for batch in (events[:25], _copy(events)):
+                async with session_scope(any_factory) as session:
+                    counts.append(await usage_repo.insert_batch(session, batch))
+        results.append((counts, _exact(await _snapshot(any_factory))))
+    (json_counts, json_rows), (row_counts, row_rows) = results
+    assert json_counts == row_counts == [25, len(events) - 25]
+    for name in json_rows:
+        assert len(json_rows[name]) == len(row_rows[name]), name
+        for a, b in zip(json_rows[name], row_rows[name], strict=True):
+            assert a == b, (name, a, b)
+    assert len(json_rows["usage_records"]) == len(events)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("alias", "bad\ud800"),  # not UTF-8: the row path fails on it as before
+        ("cost_usd", math.nan),  # SQLite stores NaN as NULL: the row path's NOT NULL refuses it
+        ("latency_ms", math.inf),
+        ("ttft_ms", -math.inf),
+        ("created_at", datetime(2026, 12, 4, 12, 0)),  # naive: the row path refuses it
+        ("created_at", datetime(2026, 12, 5, 1, 30, tzinfo=timezone(timedelta(hours=5)))),
+        ("user_id", "not a uuid"),
+    ],
+)
+def test_what_sqlite_json_does_not_take_goes_the_row_path(name: str, value: object) -> None:
+    events = _clean_utc_events()
+    setattr(events[9], name, value)  # after the constructor, which would have cleaned it
+    assert usage_sqlite.encode_rows(events) is None
+    assert usage_sqlite.encode_rows(_clean_utc_events()) is not None
