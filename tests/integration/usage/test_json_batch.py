@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from llm_gateway.core.config import DatabaseSettings
@@ -329,3 +329,25 @@ def test_what_sqlite_json_does_not_take_goes_the_row_path(name: str, value: obje
     setattr(events[9], name, value)  # after the constructor, which would have cleaned it
     assert usage_sqlite.encode_rows(events) is None
     assert usage_sqlite.encode_rows(_clean_utc_events()) is not None
+
+
+async def test_sqlite_rowids_at_their_limit_send_the_batch_the_row_path(
+    any_factory: async_sessionmaker[AsyncSession], backend: Backend
+) -> None:
+    """Past the largest rowid SQLite picks new ones at random: the rows a batch stored could no
+    longer be told by rowid, so the row path stores and folds it."""
+    if backend.is_postgres:
+        pytest.skip("SQLite's JSON batch")
+    events = _clean_utc_events()
+    async with session_scope(any_factory) as session:
+        await usage_repo.insert_batch(session, events[:1])
+        await session.execute(
+            text("UPDATE usage_records SET rowid = :top"), {"top": usage_sqlite.MAX_ROWID - 5}
+        )
+    async with session_scope(any_factory) as session:
+        assert await usage_repo.insert_batch(session, events) == len(events) - 1
+    tables = await _snapshot(any_factory)
+    assert len(tables["usage_records"]) == len(events)
+    for model in (UsageDaily, UsageDailyModel, UsageDailyUser):
+        rollup = tables[model.__tablename__]
+        assert sum(row[_at(model, "requests")] for row in rollup) == len(events), model
