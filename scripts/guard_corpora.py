@@ -15,7 +15,8 @@ Three kinds of source, all offline:
   written for this project (dev data); ``eval/guardrails/heldout/guard_heldout.jsonl``, the first
   independent set, ``heldout/guard_heldout_v2.jsonl``, the second, and
   ``heldout/guard_heldout_v3.jsonl``, the third, each reported on as held out and dev data since
-  (read by their exact names; any path naming ``v4`` is refused);
+  (read by their exact names; any path naming ``v5`` is refused; ``heldout/guard_heldout_v4.jsonl``,
+  the fourth, scored and dev data now, is not a training group yet);
   ``dev_harm_2.jsonl`` (harmful requests and benign contrasts on the same topics); and
   ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
   requests, the rest benign);
@@ -54,17 +55,18 @@ DONOTANSWER = (
     "discrimination_exclusion_toxicity_hateful_offensive",
 )
 PYRIT_HARMS = ("harms", "illegal", "violence", "malware", "scams", "sexual", "hate", "harassment")
-# The first three independent sets (each scored as held out, dev data since). The fourth, the
-# lead's held-out set (any path naming ``v4``, e.g. ``*_v4*`` or ``/work/heldout_v4``), must never
+# The first four independent sets (each scored as held out, dev data since). The fifth, the
+# lead's held-out set (any path naming ``v5``, e.g. ``*_v5*`` or ``/work/heldout_v5``), must never
 # be read: ``refuse_heldout`` guards it.
 FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
 SECOND_INDEPENDENT_SET = "heldout/guard_heldout_v2.jsonl"
 THIRD_INDEPENDENT_SET = "heldout/guard_heldout_v3.jsonl"
-_HELDOUT = re.compile(r"v4", re.IGNORECASE)
+FOURTH_INDEPENDENT_SET = "heldout/guard_heldout_v4.jsonl"
+_HELDOUT = re.compile(r"v5", re.IGNORECASE)
 
 
 def refuse_heldout(path: Path) -> Path:
-    """``path``, unless it names the lead's held-out set (``v4``): then stop the run."""
+    """``path``, unless it names the lead's held-out set (``v5``): then stop the run."""
     if _HELDOUT.search(str(path)):
         raise SystemExit(f"refusing to read held-out data: {path}")
     return path
