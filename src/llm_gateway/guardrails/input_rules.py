@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from llm_gateway.guardrails.input_patterns import EN_PATTERNS, OTHER_PATTERNS, InputPattern
 from llm_gateway.guardrails.input_patterns_harm import HARM_PATTERNS
 from llm_gateway.guardrails.input_patterns_harm_acts import HARM_ACT_PATTERNS
+from llm_gateway.guardrails.input_patterns_harm_intent import HARM_INTENT_PATTERNS
 from llm_gateway.guardrails.input_patterns_indirect import INDIRECT_PATTERNS
 from llm_gateway.guardrails.input_patterns_ko import KO_PATTERNS
 from llm_gateway.guardrails.normalize import NormalizedText, normalize
@@ -21,6 +22,7 @@ ALL_PATTERNS: tuple[InputPattern, ...] = (
     + KO_PATTERNS
     + HARM_PATTERNS
     + HARM_ACT_PATTERNS
+    + HARM_INTENT_PATTERNS
 )
 
 
