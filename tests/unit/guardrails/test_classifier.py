@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -108,3 +111,14 @@ def test_engine_uses_the_classifier_only_when_the_policy_says_so() -> None:
     # A per-key policy asking for the classifier gets it even where no configured one does.
     asked = rules_only.check_input("hello there", GuardrailPolicy(classifier=True))
     assert dict(asked.scores).keys() == CATEGORIES
+
+
+def test_artefact_thresholds_are_the_dev_reports() -> None:
+    """The shipped thresholds are the ones chosen out of source (``train_guardrails.py``): a
+    hand-edited threshold in the artefact or in the report fails here."""
+    report = Path(__file__).resolve().parents[3] / "eval/guardrails/dev_report.json"
+    chosen = json.loads(report.read_text())["thresholds"]["other"]
+    model = load_model()
+    assert model.thresholds["harmful_request"] == pytest.approx(chosen["harmful"], abs=1e-6)
+    assert model.thresholds["injection"] == pytest.approx(chosen["attack"], abs=1e-6)
+    assert model.thresholds["prompt_extraction"] == pytest.approx(chosen["extraction"], abs=1e-6)
