@@ -51,6 +51,7 @@ from llm_gateway.services.guardrails.policies import PolicyResolver
 from llm_gateway.services.guardrails.stats import GuardrailStats, agent_guard_observer
 from llm_gateway.services.observability.sampler import MetricsSampler
 from llm_gateway.services.observability.usage_metrics import route_observer, usage_observer
+from llm_gateway.services.proxy.dispatch import GatewayApp
 from llm_gateway.services.quotas.service import QuotaService
 from llm_gateway.services.routing import Router
 from llm_gateway.services.routing.capacity import is_capped
@@ -251,7 +252,7 @@ def create_app(settings: Settings | None = None, *, tracing: Tracing | None = No
     configure_logging(level=settings.telemetry.log_level, json=settings.log_json)
     metrics = GatewayMetrics() if settings.telemetry.metrics_enabled else None
     traces = tracing or Tracing(settings.telemetry)
-    app = FastAPI(
+    app = GatewayApp(
         title="llm-gateway",
         version=__version__,
         lifespan=_lifespan(settings, metrics, traces),

@@ -1,11 +1,21 @@
-"""Serve the proxy's hot routes from inside the middleware stack, skipping routing.
+"""Serve the proxy's hot routes past the framework's layers and route matching.
 
 The proxy endpoints render their own errors and need nothing from Starlette's exception
 middleware, FastAPI's exit stack or route matching, which together cost a measurable share of
-the gateway's added latency. This pure ASGI middleware sits innermost (inside the request-id,
-access-log and body-limit middleware) and hands exact ``(method, path)`` matches straight to the
-endpoint; everything else continues down the normal stack. The same endpoints stay registered
-as routes, so ``url_path_for`` and anything else that walks the routes still finds them.
+the gateway's added latency. Two pieces do it:
+
+* ``ProxyFastPath``, a pure ASGI middleware innermost in the user middleware (inside the
+  request-id, access-log and body-limit middleware), hands exact ``(method, path)`` matches
+  straight to the endpoint; everything else continues down the normal stack.
+* ``GatewayApp``, the FastAPI subclass ``create_app`` builds, enters the stack for those same
+  matches *below* the layers FastAPI puts around every app (Starlette's ``ServerErrorMiddleware``
+  with its send wrapper, FastAPI's exception-telemetry and app body-limit layers): with FastAPI's
+  native telemetry off and no app-level ``max_body_size`` they only pass the call on, and the
+  request-context middleware below them already turns every exception escaping a proxy route
+  before its response starts into a JSON error.
+
+The same endpoints stay registered as routes, so ``url_path_for`` and anything else that walks
+the routes still finds them, and a request under a ``root_path`` takes the normal way.
 """
 
 from __future__ import annotations
@@ -13,9 +23,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fastapi import FastAPI
+from fastapi._body_limit import AppBodyLimitMiddleware
+from fastapi.telemetry._asgi import ExceptionTelemetryMiddleware
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from llm_gateway.middleware.request_context import ROUTE_KEY
+
+# The layers FastAPI.build_middleware_stack puts outside the user middleware, outermost first.
+_FRAMEWORK_LAYERS = (ServerErrorMiddleware, ExceptionTelemetryMiddleware, AppBodyLimitMiddleware)
 
 
 class ProxyFastPath:
@@ -23,7 +39,7 @@ class ProxyFastPath:
 
     def __init__(self, app: ASGIApp, *, routes: Mapping[tuple[str, str], ASGIApp]) -> None:
         self.app = app
-        self.routes = dict(routes)
+        self.routes = routes  # the app's own mapping: routes installed later are seen too
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -35,10 +51,53 @@ class ProxyFastPath:
         await self.app(scope, receive, send)
 
 
+def _below_framework(stack: ASGIApp) -> ASGIApp | None:
+    """The outermost user middleware in ``stack``, or None if the layers above it are not the
+    pass-through ones expected (another FastAPI version, telemetry on, an app body limit)."""
+    node = stack
+    for layer in _FRAMEWORK_LAYERS:
+        if type(node) is not layer:
+            return None
+        node = node.app
+    return node
+
+
+class GatewayApp(FastAPI):
+    """FastAPI whose proxy routes enter the middleware stack below the framework's layers."""
+
+    proxy_routes: dict[tuple[str, str], ASGIApp]
+    _proxy_entry: ASGIApp | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        telemetry_off = not any(self._telemetry[k] for k in ("tracing", "metrics", "logs"))
+        bypass = telemetry_off and self.max_body_size is None and not self.root_path
+        self._proxy_entry = _below_framework(stack) if bypass else None
+        return stack
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        entry = self._proxy_entry  # None until the first request built the stack
+        if (
+            entry is not None
+            and scope["type"] == "http"
+            and (scope["method"], scope["path"]) in self.proxy_routes
+            and not scope.get("root_path")
+        ):
+            scope["app"] = self
+            await entry(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def add_fast_path(app: FastAPI, routes: Mapping[tuple[str, str], ASGIApp]) -> None:
-    """Serve ``routes`` through ``ProxyFastPath``.
+    """Serve ``routes`` through ``ProxyFastPath`` (one layer for every call) and ``GatewayApp``.
 
     Must run before ``create_app`` adds the request-context and body-limit middleware (it does:
     routes are installed first), so that this layer ends up inside them.
     """
-    app.add_middleware(ProxyFastPath, routes=routes)
+    known: dict[tuple[str, str], ASGIApp] | None = getattr(app, "proxy_routes", None)
+    if known is None:
+        known = {}
+        app.proxy_routes = known  # type: ignore[attr-defined]
+        app.add_middleware(ProxyFastPath, routes=known)
+    known.update(routes)
