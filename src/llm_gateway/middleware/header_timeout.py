@@ -7,7 +7,9 @@ are complete, and closes the connection if it fires first. Idle time between req
 uvicorn's own keep-alive timeout. The limit is ``LLMGW_SERVER__HEADER_TIMEOUT_S``, read from the
 settings the lifespan put in the server state (``llm-gateway serve`` passes this class by its
 import path, so every worker process uses it). Each request's cycle writes through
-``HeadFirstTransport``, so a response's head and body leave in one system call.
+``HeadFirstTransport``, so a response's head and body leave in one system call, and each
+request's scope carries a ``core.disconnect.DisconnectSignal`` fired when the connection drops
+before its response is complete.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from llm_gateway.core.disconnect import SCOPE_KEY as DISCONNECT_KEY
+from llm_gateway.core.disconnect import DisconnectSignal
 from llm_gateway.core.state import STATE_KEY
 from llm_gateway.middleware.head_write import HeadFirstTransport
 
@@ -61,6 +65,8 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._disarm()
+        # Before the request's task is created (an eager task factory would run it at once).
+        cast(dict[str, Any], self.scope)[DISCONNECT_KEY] = DisconnectSignal()
         previous = self.cycle
         super().on_headers_complete()
         cycle = self.cycle
@@ -73,4 +79,9 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        cycle = self.cycle
         super().connection_lost(exc)
+        if cycle is not None and cycle.disconnected:  # set only if the response was unfinished
+            signal = cast(dict[str, Any], cycle.scope).get(DISCONNECT_KEY)
+            if isinstance(signal, DisconnectSignal):
+                signal.fire()

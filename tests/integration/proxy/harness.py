@@ -17,6 +17,7 @@ import uvicorn
 from llm_gateway.app import create_app
 from llm_gateway.core.config import Settings
 from llm_gateway.fake_upstream import FakeUpstream
+from llm_gateway.middleware.header_timeout import HeaderTimeoutProtocol
 from llm_gateway.state import STATE_KEY, AppState
 
 T = TypeVar("T")
@@ -80,7 +81,14 @@ class GatewayThread:
             sock = socket.socket()
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
-            config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+            # The protocol ``llm-gateway serve`` runs (header timeout, disconnect signal).
+            config = uvicorn.Config(
+                app,
+                http=HeaderTimeoutProtocol,
+                log_level="warning",
+                access_log=False,
+                lifespan="on",
+            )
             self._server = uvicorn.Server(config)
             serving = asyncio.create_task(self._server.serve(sockets=[sock]))
             while not self._server.started:

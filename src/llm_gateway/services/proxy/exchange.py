@@ -13,6 +13,8 @@ import time
 import orjson
 from starlette.types import Receive, Scope, Send
 
+from llm_gateway.core.disconnect import SCOPE_KEY as DISCONNECT_KEY
+from llm_gateway.core.disconnect import DisconnectSignal
 from llm_gateway.core.errors import render_error
 from llm_gateway.core.exceptions import GatewayError, InvalidRequestError
 from llm_gateway.core.json_depth import MAX_JSON_DEPTH, depth_exceeds, may_exceed_depth
@@ -30,7 +32,17 @@ _SSE_HEAD: Headers = [
 class Exchange:
     """Send side and disconnect watch for one proxied request."""
 
-    __slots__ = ("_completing", "_watcher", "ctx", "receive", "scope", "send", "started")
+    __slots__ = (
+        "_completing",
+        "_signal",
+        "_task",
+        "_watcher",
+        "ctx",
+        "receive",
+        "scope",
+        "send",
+        "started",
+    )
 
     def __init__(self, scope: Scope, receive: Receive, send: Send, ctx: CallContext) -> None:
         self.scope = scope
@@ -40,6 +52,8 @@ class Exchange:
         self.started = False  # the response head went out: errors must now go in-band
         self._completing = False
         self._watcher: asyncio.Task[None] | None = None
+        self._signal: DisconnectSignal | None = None
+        self._task: asyncio.Task[object] | None = None
 
     # --- request ---------------------------------------------------------------------------
 
@@ -74,10 +88,26 @@ class Exchange:
         return body
 
     def watch_disconnect(self) -> None:
-        """Cancel the current task if the client disconnects before the response is complete."""
+        """Cancel the current task if the client disconnects before the response is complete.
+
+        Under the gateway's own server protocol the connection's loss calls us back
+        (``core.disconnect``); elsewhere a task waits on ``receive()`` for ``http.disconnect``.
+        """
         task = asyncio.current_task()
-        if task is not None:
-            self._watcher = asyncio.create_task(self._watch(task))
+        if task is None:
+            return
+        signal = self.scope.get(DISCONNECT_KEY)
+        if signal is not None:
+            self._signal, self._task = signal, task
+            signal.callback = self._connection_lost
+            return
+        self._watcher = asyncio.create_task(self._watch(task))
+
+    def _connection_lost(self) -> None:
+        task = self._task
+        if task is not None and not self._completing:
+            self.ctx.client_disconnected = True
+            task.cancel()
 
     async def _watch(self, task: asyncio.Task[object]) -> None:
         while (await self.receive())["type"] != "http.disconnect":
@@ -94,6 +124,11 @@ class Exchange:
         ``http.disconnect`` at once, so the watcher ends by itself: cancelling it would only
         add the cost of a ``CancelledError`` to every request.
         """
+        signal = self._signal
+        if signal is not None:
+            signal.callback = None
+            self._task = None
+            return
         watcher = self._watcher
         if watcher is not None and not self._completing and not watcher.done():
             watcher.cancel()
