@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from llm_gateway.app import create_app
 from llm_gateway.core.exceptions import ServiceUnavailableError
+from llm_gateway.middleware.request_context import RequestContextMiddleware
 from tests.backends import Backend
 from tests.conftest import build_settings
 
@@ -196,3 +197,38 @@ async def test_startup_fails_clearly_when_database_is_down(backend: Backend) -> 
             pass
     assert "127.0.0.1:1" in info.value.message
     assert "topsecret" not in info.value.message
+
+
+async def test_proxy_routes_enter_below_the_framework_layers(
+    app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GatewayApp hands the proxy routes to the outermost user middleware (the request context)
+    # directly; the rest of the app still goes through the whole stack.
+    assert (await client.get("/health/live")).status_code == 200  # builds the stack
+    assert isinstance(app._proxy_entry, RequestContextMiddleware)  # type: ignore[attr-defined]
+
+    async def refuse(scope: object, receive: object, send: object) -> None:
+        raise AssertionError("the framework stack ran for a proxy route")
+
+    monkeypatch.setattr(app, "middleware_stack", refuse)
+    response = await client.post("/v1/chat/completions", json={"model": "x", "messages": []})
+    _assert_error_shape(response, 401, "invalid_api_key")  # no key sent
+    assert response.headers["x-content-type-options"] == "nosniff"
+    anthropic = await client.post("/v1/messages", json={})
+    assert anthropic.status_code == 401
+    assert anthropic.json()["type"] == "error"  # Anthropic's error shape on /v1/messages
+    with pytest.raises(AssertionError, match="framework stack"):
+        await client.get("/health/live")
+
+
+async def test_an_error_escaping_a_proxy_route_is_a_json_500(
+    app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without Starlette's ServerErrorMiddleware above it, the request context still renders it.
+    async def broken(*args: object) -> None:
+        raise RuntimeError("secret-internal-detail")
+
+    monkeypatch.setattr("llm_gateway.services.proxy.endpoint.authenticate", broken)
+    response = await client.post("/v1/chat/completions", json={"model": "x", "messages": []})
+    _assert_error_shape(response, 500, "internal_error")
+    assert "secret-internal-detail" not in response.text
