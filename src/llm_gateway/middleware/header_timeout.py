@@ -50,8 +50,27 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
             self._header_timer.cancel()
             self._header_timer = None
 
+    def _flush_cycle(self) -> None:
+        """Send what the current cycle holds before the protocol writes or closes by itself."""
+        cycle = self.cycle
+        if cycle is not None and isinstance(cycle.transport, HeadFirstTransport):
+            cycle.transport.flush()
+
+    def send_400_response(self, msg: str) -> None:
+        self._flush_cycle()  # a malformed pipelined request: the previous response goes first
+        super().send_400_response(msg)
+
+    def shutdown(self) -> None:
+        self._flush_cycle()
+        super().shutdown()
+
+    def timeout_keep_alive_handler(self) -> None:
+        self._flush_cycle()
+        super().timeout_keep_alive_handler()
+
     def _headers_too_slow(self) -> None:
         self._header_timer = None
+        self._flush_cycle()
         if not self.transport.is_closing():
             self.transport.close()
 
