@@ -88,13 +88,24 @@ async def save(state: AppState, plan: CachePlan | None, response: dict[str, Any]
         await state.cache.save(plan, response)
 
 
-async def assembled(
+def assembled(
     stream: AsyncIterator[ChatChunk], assembler: StreamAssembler | None
 ) -> AsyncIterator[ChatChunk]:
-    """Pass chunks through, feeding ``assembler`` so the whole answer can be stored after."""
+    """Pass chunks through, feeding ``assembler`` so the whole answer can be stored after.
+
+    Without an assembler (no cache for this call) ``stream`` itself: a pass-through generator
+    would cost one more generator step for every chunk of every stream.
+    """
+    if assembler is None:
+        return stream
+    return _assembling(stream, assembler)
+
+
+async def _assembling(
+    stream: AsyncIterator[ChatChunk], assembler: StreamAssembler
+) -> AsyncIterator[ChatChunk]:
     async for chunk in stream:
-        if assembler is not None:
-            assembler.observe(chunk)
+        assembler.observe(chunk)
         yield chunk
 
 
