@@ -6,8 +6,8 @@ same time (each ``llm-gateway serve`` gets ``PYTHONPATH=<tree>/src``, the venv i
 each PostgreSQL + Redis gateway its own throwaway database and key namespace) beside one canned
 upstream and, with ``--floor``, the passthrough floor; ``wrk`` then alternates between them,
 ``--seconds`` at 16 concurrent (and at 1 in flight with ``--c1``) per target per round, the order
-reversed every other round. It prints the medians over ``--rounds`` (and the range of req/s and
-CPU µs/request, to show the noise):
+reversed every other round (``--stream``: streamed completions instead). It prints the medians
+over ``--rounds`` (and the range of req/s and CPU µs/request, to show the noise):
 
     .venv/bin/python bench/interleave_ab.py /path/to/main-checkout . --rounds 6 --c1 --floor
 """
@@ -24,7 +24,7 @@ from typing import Any
 
 import proxy_bench
 import targets
-from bench_clients import wrk
+from bench_clients import CHAT_BODY, STREAM_BODY, wrk
 
 
 def _load() -> str:
@@ -48,17 +48,18 @@ def _start(
 
 def _rounds(runs: dict[str, tuple[int, int, str]], args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, list[dict[str, float]]] = {name: [] for name in runs}
+    body = STREAM_BODY if args.stream else CHAT_BODY
     for port, _, key in runs.values():
-        wrk(f"http://127.0.0.1:{port}", connections=4, duration_s=3, key=key)  # warm-up
+        wrk(f"http://127.0.0.1:{port}", connections=4, duration_s=3, key=key, body=body)  # warm
     order = list(runs)
     for r in range(args.rounds):
         for name in order if r % 2 == 0 else order[::-1]:
             port, pid, key = runs[name]
             url = f"http://127.0.0.1:{port}"
-            many = wrk(url, connections=16, duration_s=args.seconds, key=key, pid=pid)
+            many = wrk(url, connections=16, duration_s=args.seconds, key=key, body=body, pid=pid)
             row = {"rps": many.rps, "cpu": many.cpu_us_per_request or 0.0}
             if args.c1:
-                one = wrk(url, connections=1, duration_s=args.seconds, key=key, pid=pid)
+                one = wrk(url, connections=1, duration_s=args.seconds, key=key, body=body, pid=pid)
                 row |= {"p50": one.p50_ms, "p99": one.p99_ms, "cpu1": one.cpu_us_per_request or 0}
             results[name].append(row)
         print(f"# round {r + 1}/{args.rounds}, load {_load()}", flush=True)
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=3)
     parser.add_argument("--c1", action="store_true", help="also 1 in flight (p50, p99)")
     parser.add_argument("--floor", action="store_true", help="also the passthrough floor")
+    parser.add_argument("--stream", action="store_true", help='requests with "stream": true')
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="llmgw-ab-"))
     procs: list[subprocess.Popen[bytes]] = []
