@@ -8,7 +8,9 @@ compared after their case particles are split off (철수가 / 철수를 → 철
 Korean spacing are folded first (``typos.py``) and a few synonyms count as one word, so a typo
 is never an entity or number change. Numbers and times veto whenever they differ (a number or
 a day added on one side is a constraint: "in 2 words", "tomorrow"); units only when both sides
-name one (unit words turn up in paraphrases: "day to day").
+name one (unit words turn up in paraphrases: "day to day"). A condition clause added on one
+side vetoes (``conditions.py``); a swapped span vetoes only when it swaps content
+(``slots.py``: not a synonym, a misspelt, split or clipped word, the request's frame).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import difflib
 import re
 from collections.abc import Iterable
 
+from llm_gateway.cache.semantic.conditions import condition_added
 from llm_gateway.cache.semantic.lexicon import (
     ANTONYMS,
     EN_NEGATION,
@@ -25,6 +28,7 @@ from llm_gateway.cache.semantic.lexicon import (
     KO_NEGATION_WORDS,
     KO_NOT_NEGATION,
     KO_PREFIX_ANTONYMS,
+    KO_STEM_SYNONYMS,
     SYNONYMS,
 )
 from llm_gateway.cache.semantic.quantities import numbers, times, units
@@ -45,6 +49,7 @@ from llm_gateway.cache.semantic.roles import (
     swapped,
 )
 from llm_gateway.cache.semantic.scope import purpose_differs, scope_differs
+from llm_gateway.cache.semantic.slots import slot_substitution, stem
 from llm_gateway.cache.semantic.swaps import owners_swapped, phrase_swap
 from llm_gateway.cache.semantic.typos import normalise
 
@@ -61,6 +66,7 @@ VETOES = (
     "role_swap",
     "scope_differs",
     "purpose_differs",
+    "condition_added",
 )
 
 FEATURE_NAMES = (
@@ -85,6 +91,7 @@ FEATURE_NAMES = (
     "roles_changed",
     "scope_differs",
     "purpose_differs",
+    "condition_added",
     "korean",
 )
 
@@ -99,6 +106,10 @@ _STOP = (
     )
     | KO_FUNCTION
 )
+# Korean synonyms as ``tokens`` leaves them (없애는 → 없애: its particle-like ending split off)
+_KO_SPLIT_SYNONYMS = {
+    split_particle(k)[0]: split_particle(v)[0] for k, v in SYNONYMS.items() if not k.isascii()
+} | {k: v for k, v in SYNONYMS.items() if not k.isascii()}
 _KEEP_APART = ANTONYMS | {(b, a) for a, b in ANTONYMS}
 _OPPOSITES = {x: frozenset(y for u, y in _KEEP_APART if u == x) for x, _ in _KEEP_APART}
 _KO_ANTONYMS = tuple((u, v) for u, v in ANTONYMS if not u.isascii())
@@ -191,32 +202,24 @@ def _diff(ta: list[str], tb: list[str]) -> tuple[list[str], list[str]]:
     return only_a, only_b
 
 
-def _slot_substitution(ta: list[str], tb: list[str]) -> float:
-    """Mostly the same words in the same order, with a short content span swapped for another:
-    the shape of an entity, unit or time swap (numpy → pandas, 대구 → 대전)."""
-    na, nb = [_stem(t) for t in ta], [_stem(t) for t in tb]
-    matcher = difflib.SequenceMatcher(a=na, b=nb, autojunk=False)
-    if matcher.ratio() < 0.5:
-        return 0.0
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "replace" and i2 - i1 <= 2 and j2 - j1 <= 2:
-            # whole words against the stop list: 줘 / 주세요 differ in their stems (줘, 주세)
-            if any(t not in _STOP for t in ta[i1:i2] + tb[j1:j2]):
-                return 1.0
-    return 0.0
-
-
-def _stem(token: str) -> str:
-    """Korean words compared by their first two syllables (endings vary: 알려줘 / 알려주세요)."""
-    return token[:2] if _HANGUL.match(token) else token
+def _synonym(token: str) -> str:
+    """The word its synonym group is compared as: Korean by its first two syllables (the
+    stem the comparisons read: 교체하려면 → 바꾸하려면), or whole as ``tokens`` split it."""
+    if _HANGUL.match(token) and len(token) >= 2:
+        head = KO_STEM_SYNONYMS.get(token[:2])
+        if head:
+            return head + token[2:]
+        return _KO_SPLIT_SYNONYMS.get(token, token)
+    return SYNONYMS.get(token, token)
 
 
 def canonical(ta: list[str], tb: list[str]) -> tuple[list[str], list[str]]:
     """Both token lists with synonyms folded and ``b``'s misspellings, Korean register and
     passive verbs spelt as in ``a``."""
-    ca = [SYNONYMS.get(t, t) for t in ta]
-    cb = [SYNONYMS.get(t, t) for t in tb]
-    return ca, fold_register(ca, normalise(ca, cb, _KEEP_APART))
+    ca = [_synonym(t) for t in ta]
+    # misspellings first (explian → explain), then synonyms (explain → tell)
+    cb = [_synonym(t) for t in normalise(ta, tb, _KEEP_APART)]
+    return ca, fold_register(ca, cb)
 
 
 def _antonym_swap(only_a: list[str], only_b: list[str]) -> float:
@@ -274,11 +277,11 @@ def pair_features(a: str, b: str, cosine: float) -> list[float]:
         _jaccard(_char_ngrams(a), _char_ngrams(b)),
         min(len(a), len(b)) / max(len(a), len(b), 1),
         min(diff_tokens, 12) / 12,
-        _slot_substitution(ta, tb),
+        slot_substitution(ta, tb, _STOP),
         max(
             swapped(
-                [_stem(t) for t in ta],
-                [_stem(t) for t in tb],
+                [stem(t) for t in ta],
+                [stem(t) for t in tb],
                 _STOP,
                 (stem_roles(a), stem_roles(b)) if korean else None,
             ),
@@ -301,5 +304,6 @@ def pair_features(a: str, b: str, cosine: float) -> list[float]:
         roles_changed(a, b),
         scope_differs(a, b),
         purpose_differs(a, b),
+        condition_added(sa, sb, a, b),
         float(korean),
     ]

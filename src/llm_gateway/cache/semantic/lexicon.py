@@ -205,16 +205,39 @@ ANTONYMS = frozenset((pair.split()[0], pair.split()[1]) for pair in _ANTONYM_PAI
 
 # Words that name the same thing in prompts (compared as one; not a slot substitution).
 _SYNONYMS = (
-    "delete remove erase|make create build|fix repair|get obtain acquire|begin start|"
-    "buy purchase|big large|quick fast quickly|car vehicle|job work|couch sofa|photo picture|"
+    "delete remove erase|make create build|fix repair|get obtain acquire|begin start commence|"
+    "buy purchase|big large huge|quick fast quickly rapid speedy|car vehicle|job work|"
+    "couch sofa|photo picture|"
     "dict dictionary|var variable|env environment|app application|repo repository|"
     "js javascript|ts typescript|py python|k8s kubernetes|pic picture|info information|"
     "recommend suggest|tell explain describe|show list display|flip reverse|use using|"
     "help helps|kid child|kids children|doc document|docs documents|mac macos|"
+    # general synonyms and chat short forms (u, r, ppl): one word each, so a paraphrase's
+    # word choice is not an entity swap
+    "largest biggest|small little tiny|smallest tiniest|mother mom mum mommy|"
+    "father dad daddy|manager boss supervisor|gift present|bicycle bike|automobile auto|"
+    "reliable dependable trustworthy|reduce lower decrease|increase raise boost|"
+    "stop quit cease|main primary principal chief|correct proper right|cite reference|"
+    "clean wash|meaning definition|movie film|store shop|end finish|assist aid|"
+    "answer reply respond|home house|tips advice|dinner supper|prepare cook|"
+    "permanently forever|simple easy|cheap inexpensive affordable|"
+    "you u ya|are r|your ur|people ppl folks|difference diff|please pls plz|thanks thx|"
+    "because bc cuz|about abt|tonight tonite|okay ok|what whats|how hows|where wheres|"
+    "엄마 어머니|아빠 아버지|가장 제일|저렴한 싼|자동차 차량|한국 대한민국|"
     "방법 법 방식|꼭 반드시|휴대폰 핸드폰 스마트폰|아이 아기|알려줘 알려주세요 알려줄래|"
     "만드는 만들기|주의할 조심해야|없애는 제거하는|고치는 수정하는|때 시"
 )
 SYNONYMS = {w: group.split()[0] for group in _SYNONYMS.split("|") for w in group.split()}
+
+# Korean verb and noun stems (first two syllables, as words are compared) that name the same
+# act or thing whatever their ending: 바꾸려면 / 교체하려면, 없애는 / 제거하는.
+_KO_STEM_SYNONYMS = (
+    "바꾸 교체 변경|없애 제거 삭제|만드 만들 제작|고치 수정 수리|"
+    "원인 이유|구매 구입|시작 개시|확인 조회|신청 접수|방법 요령"
+)
+KO_STEM_SYNONYMS = {
+    w: group.split()[0] for group in _KO_STEM_SYNONYMS.split("|") for w in group.split()
+}
 
 # Korean words that only carry politeness, mood or filler (not content).
 KO_FUNCTION = frozenset(

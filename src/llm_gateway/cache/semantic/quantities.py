@@ -43,9 +43,21 @@ def times(text: str, toks: list[str]) -> set[str]:
     return found
 
 
+# Words that make a unit another unit: square feet are no feet, nautical miles no miles.
+_UNIT_QUALIFIERS = frozenset(
+    "square sq cubic cu nautical statute fluid fl imperial us metric short long troy dry "
+    "liquid survey light".split()
+)
+
+
 def units(text: str, toks: list[str]) -> set[str]:
-    """Units: English unit words anywhere (one letter: after a digit), Korean after a digit."""
-    found = {UNIT_WORDS[t] for t in toks if t in UNIT_WORDS and len(t) > 1}
+    """Units: English unit words anywhere (one letter: after a digit), Korean after a digit; a
+    unit after a qualifier (square, cubic, nautical, imperial...) counts as another unit."""
+    found = {
+        UNIT_WORDS[t] + (f"+{toks[i - 1]}" if i and toks[i - 1] in _UNIT_QUALIFIERS else "")
+        for i, t in enumerate(toks)
+        if t in UNIT_WORDS and len(t) > 1
+    }
     for raw in text.split():
         found.update(UNIT_WORDS[u] for u in _ko_unit_stems(raw) if u in UNIT_WORDS)
     for m in _UNIT_AFTER_DIGIT.finditer(text):

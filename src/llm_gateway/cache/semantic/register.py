@@ -80,7 +80,7 @@ def fold_register(ca: list[str], cb: list[str]) -> list[str]:
     return out
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?~])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?~:])\s+")
 
 
 def _grams(text: str) -> set[str]:
@@ -89,10 +89,10 @@ def _grams(text: str) -> set[str]:
 
 
 def request_sentence(text: str, other: str) -> str:
-    """``text``'s sentence most like ``other`` when ``text`` is Korean and has several sentences
-    and ``other`` one; else ``text`` whole."""
+    """``text``'s sentence most like ``other`` when ``text`` has several sentences and ``other``
+    one; else ``text`` whole. English also splits at a colon (an aside, then the question)."""
     parts = [p for p in _SENTENCE_END.split(text.strip()) if p]
-    if len(parts) < 2 or len(_SENTENCE_END.split(other.strip())) > 1 or text.isascii():
+    if len(parts) < 2 or len(_SENTENCE_END.split(other.strip())) > 1:
         return text
     target = _grams(other)
     return max(parts, key=lambda p: len(_grams(p) & target) / (len(_grams(p) | target) or 1))

