@@ -188,7 +188,9 @@ EN_PATTERNS: tuple[InputPattern, ...] = (
         1.0,
         r"\bdo anything now\b|\bbetter ?dan\b|\bdan (?:mode|prompt|jailbreak)\b|"
         r"\b(?:as|be|pretend to be|you are|called|named) dan\b|\bmoralizing rant\b|"
-        r"\bdan,? (?:which|who) stands for\b|\bstay (?:a )?dan\b|\banti-?gpt\b|\bjailbroken\b|"
+        r"\bdan,? (?:which|who) stands for\b|\bstay (?:a )?dan\b|\banti-?gpt\b|"
+        # a jailbroken phone or console is a device question, not a persona
+        r"\bjailbroken\b(?! (?:iphones?|ipads?|ios|phones?|devices?|consoles?|switch|ps\d|kindle))|"
         r"\b(?:chatgpt|gpt|ai|assistant|you) (?:with|in) developer mode\b|\bdeveloper mode "
         r"(?:enabled|output|response)\b|\[(?:🔓|jailbreak|dan)\]|🔓 ?jailbreak|"
         r"(?:^|\s)/jailbreak\b",

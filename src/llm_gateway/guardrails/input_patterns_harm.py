@@ -34,7 +34,9 @@ _EN_OBJECT = (
     r"tatp|hmtd|rdx|petn|thermite|flamethrowers?|zip guns?|suppressors?|mdma|ecstasy|lsd|ghb|"
     r"rohypnol|roofies|psilocybin|(?:powder |crack )?cocaine|ketamine|(?:card )?skimmers?|"
     r"(?:password |info)?stealers?|spyware|stalkerware|ddos(?: attacks?)?|dangerous pathogens?)"
-    r"(?! (?:addiction|abuse|overdoses?|use disorder|withdrawal|poisoning|effects?|detection))"
+    # Harm reduction and slang: "fentanyl test strips", "a bomb opening line", "a fake ID badge".
+    r"(?! (?:addiction|abuse|overdoses?|use disorder|withdrawal|poisoning|effects?|detection|"
+    r"test(?:ing)? (?:strips?|kits?)|opening lines?|lines?|openers?|toasts?|intros?|badges?))"
 )
 # _EN_OBJECT less the names with clinical, therapeutic or industrial uses.
 _EN_DIRECT_OBJECT = (
@@ -64,6 +66,7 @@ _EN_MODIFIED_NOUN = (
     r"summar(?:y|ies)|trends?|statistics|costumes?|emojis?|icons?|logos?|names?|puns?|jokes?|"
     r"songs?|memes?|stor(?:y|ies)|analogy|metaphors?|sound effects?|drills?|exercises?|"
     r"simulations?|detectors?|detection|scanners?|defen[cs]es?|response|awareness|glossary|sales?|"
+    r"opening lines?|lines?|openers?|toasts?|intros?|badges?|test(?:ing)? (?:strips?|kits?)|"
     r"scares?|cyclones?|shelters?|addiction|abuse|overdoses?|use disorder|withdrawal|poisoning|"
     r"effects?)\b"
 )

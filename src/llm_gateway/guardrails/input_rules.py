@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from llm_gateway.guardrails.input_mention import drop_mentions
 from llm_gateway.guardrails.input_patterns import EN_PATTERNS, OTHER_PATTERNS, InputPattern
 from llm_gateway.guardrails.input_patterns_harm import HARM_PATTERNS
 from llm_gateway.guardrails.input_patterns_harm_acts import HARM_ACT_PATTERNS
@@ -32,6 +33,8 @@ class PatternRule:
 
     Each matched pattern gives one finding (its first match) whose ``score`` is the pattern's
     weight; the engine sums them. Findings are named by pattern id so operators can disable one.
+    Attack findings that only quote the phrase a question is about are dropped
+    (``input_mention``).
     """
 
     patterns: tuple[InputPattern, ...] = ALL_PATTERNS
@@ -67,4 +70,4 @@ class PatternRule:
                     excerpt=match.group(0)[:_EXCERPT_CHARS],
                 )
             )
-        return findings
+        return drop_mentions(findings, views)
