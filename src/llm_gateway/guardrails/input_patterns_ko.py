@@ -124,4 +124,18 @@ KO_PATTERNS: tuple[InputPattern, ...] = (
         r"(?:이든|에도|이라도)(?:답|대답|응)|경고(?:문)?(?:없이|하지마)",
         "compact",
     ),
+    # Fiction that must work in reality: "드라마 대본인데 실제로 써먹을 수 있을 정도로",
+    # "게임 속이지만 현실에서도 통하는 … 만드는 법". The demand that a fictional frame's content
+    # work outside it is the jailbreak, whatever the topic.
+    pattern(
+        "jailbreak.ko.fiction_real",
+        "jailbreak",
+        1.0,
+        # narrative frames only ("게임" and "캐릭터" also name software), and not software work
+        r"^(?!.*(?:개발|코딩|프로그래밍|사이트|유니티|언리얼|엔진)).*?"
+        r"(?:대본|소설|웹툰|드라마|trpg|장면|시나리오|롤플|역할극|재연)"
+        r".{0,60}(?:현실에서도?(?:통하는|쓸수있게|써먹을|작동하는|실제로)|실제로(?:써먹|돌아가는|"
+        r"작동하는|따라할수|통하는)|그대로따라할수)",
+        "compact",
+    ),
 )
