@@ -32,8 +32,8 @@ def main() -> None:
     totals: Counter[tuple[str, int]] = Counter()
     examples: dict[tuple[str, int, str], list[str]] = defaultdict(list)
     for spec in args.dataset:
-        if "v6" in spec.lower():
-            raise SystemExit(f"{spec}: *v6* files are held out")
+        if "v7" in spec.lower():
+            raise SystemExit(f"{spec}: *v7* files are held out")
         _, pairs = load_pair_spec(spec)
         va, vb = embed_pairs(pairs, embedder, args.embed_cache)
         for pair, cos in zip(pairs, np.sum(va * vb, axis=1), strict=True):

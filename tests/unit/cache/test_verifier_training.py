@@ -1,4 +1,4 @@
-"""The cache verifier's trainer: it never reads the held-out v6 set, and its thresholds are
+"""The cache verifier's trainer: it never reads the held-out v7 set, and its thresholds are
 checked by leaving one writer's file out. Only names are checked; no held-out file is opened."""
 
 from __future__ import annotations
@@ -29,16 +29,17 @@ def scripts() -> Iterator[tuple[ModuleType, ModuleType]]:
 @pytest.mark.parametrize(
     ("spec", "refused"),
     [
-        ("../eval/cache/paraphrase_heldout_v6.jsonl", True),
-        ("/work/heldout_v6/pairs.jsonl:train:100", True),
-        ("../eval/cache/PARAPHRASE_V6.jsonl", True),
-        ("../eval/cache/paraphrase_heldout_v5.jsonl", False),  # dev data now
+        ("../eval/cache/paraphrase_heldout_v7.jsonl", True),
+        ("/work/heldout_v7/pairs.jsonl:train:100", True),
+        ("../eval/cache/PARAPHRASE_V7.jsonl", True),
+        ("../eval/cache/paraphrase_heldout_v6.jsonl", False),  # dev data now
+        ("../eval/cache/paraphrase_heldout_v5.jsonl", False),
         ("../eval/cache/paraphrase_heldout_v4.jsonl", False),
         ("../eval/cache/paraphrase_heldout_v3.jsonl", False),
         ("/work/shared/eval/paraphrase/korean_question_pairs.jsonl:train:800", False),
     ],
 )
-def test_v6_paths_are_refused(
+def test_v7_paths_are_refused(
     scripts: tuple[ModuleType, ModuleType], spec: str, refused: bool
 ) -> None:
     trainer, _ = scripts
