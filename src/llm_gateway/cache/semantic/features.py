@@ -9,7 +9,8 @@ Korean spacing are folded first (``typos.py``) and a few synonyms count as one w
 is never an entity or number change. Numbers and times veto whenever they differ (a number or
 a day added on one side is a constraint: "in 2 words", "tomorrow"); units only when both sides
 name one (unit words turn up in paraphrases: "day to day"). A condition clause added on one
-side vetoes (``conditions.py``); a swapped span vetoes only when it swaps content
+side vetoes (``conditions.py``), so does any content added to all of the other's
+(``added.py``, counted in the same feature); a swapped span vetoes only when it swaps content
 (``slots.py``: not a synonym, a misspelt, split or clipped word, the request's frame).
 """
 
@@ -19,6 +20,7 @@ import difflib
 import re
 from collections.abc import Iterable
 
+from llm_gateway.cache.semantic.added import content_added
 from llm_gateway.cache.semantic.conditions import condition_added
 from llm_gateway.cache.semantic.lexicon import (
     ANTONYMS,
@@ -304,6 +306,6 @@ def pair_features(a: str, b: str, cosine: float) -> list[float]:
         roles_changed(a, b),
         scope_differs(a, b),
         purpose_differs(a, b),
-        condition_added(sa, sb, a, b),
+        max(condition_added(sa, sb, a, b), content_added(ta, tb, korean)),  # added.py
         float(korean),
     ]

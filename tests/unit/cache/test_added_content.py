@@ -1,0 +1,71 @@
+"""The added-content veto (``added.py``): a prompt that says all the other says and adds
+content (a platform, a person's state, a scope such as *every*, *only where*, 자세히) is never
+served the other's answer; one that adds only greetings, thanks, hedges or the request's
+frame still is."""
+
+from __future__ import annotations
+
+import pytest
+
+from llm_gateway.cache.semantic.added import content_added
+from llm_gateway.cache.semantic.features import (
+    FEATURE_NAMES,
+    VETOES,
+    canonical,
+    is_korean,
+    pair_features,
+    tokens,
+)
+
+
+def _added(a: str, b: str) -> float:
+    ta, tb = canonical(tokens(a), tokens(b))
+    return content_added(ta, tb, is_korean(a) or is_korean(b))
+
+
+def _vetoed(a: str, b: str) -> bool:
+    features = pair_features(a, b, 0.97)
+    return any(features[FEATURE_NAMES.index(name)] for name in VETOES)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("How do I sort a list in Python?", "How do I sort a list in Python by the second field?"),
+        ("How do I delete a user?", "How do I delete a user from every server in the cluster?"),
+        ("How do I open a ZIP file?", "How do I open a ZIP file on a Chromebook?"),
+        ("Best pasta recipe?", "Best vegan pasta recipe?"),
+        ("PDF 파일 합치는 법", "아이패드에서 PDF 파일 합치는 법"),
+        (
+            "제주도 3박 4일 여행 코스 추천해 줘",
+            "렌터카 없이 뚜벅이로 제주도 3박 4일 여행 코스 추천해 줘",
+        ),
+        ("이사 체크리스트 알려줘", "이사 체크리스트 항목별로 자세히 알려줘"),
+        ("녹차 매일 마셔도 괜찮아요?", "빈혈 약 먹는 중인데 녹차 매일 마셔도 괜찮아요?"),
+    ],
+)
+def test_added_content_vetoes(a: str, b: str) -> None:
+    assert _added(a, b) == 1.0
+    assert _added(b, a) == 1.0
+    assert _vetoed(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("How do I sort a list in Python?", "Hi! Quick question, how do I sort a list in Python?"),
+        ("What is a REST API?", "Sorry if this is a dumb question, but what is a REST API?"),
+        ("How do I reset my router?", "how do I reset my router? thanks in advance!"),
+        ("How do I install Node.js on Ubuntu?", "how do i install nodejs on ubuntu"),
+        ("HTML이 뭐야?", "혹시 HTML이 뭐야? ㅎㅎ"),
+        (
+            "파이썬 가상환경 만드는 법",
+            "안녕하세요 파이썬 가상환경 만드는 법 좀 알려 주세요 감사합니다",
+        ),
+        # a rephrasing, not an addition: the other features judge it
+        ("What is the capital of Canada?", "Which city is Canada's capital?"),
+    ],
+)
+def test_filler_and_rephrasing_do_not_count(a: str, b: str) -> None:
+    assert _added(a, b) == 0.0
+    assert _added(b, a) == 0.0
