@@ -69,3 +69,21 @@ def test_added_content_vetoes(a: str, b: str) -> None:
 def test_filler_and_rephrasing_do_not_count(a: str, b: str) -> None:
     assert _added(a, b) == 0.0
     assert _added(b, a) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("김밥 오래 보관하는 법", "내일 소풍이라 김밥을 쌌어요. 김밥 오래 보관하는 법 있나요?"),
+        ("노트북 팬 소음 줄이는 법", "요즘 잠을 못 자요. 노트북 팬 소음 줄이는 법 알려 주세요."),
+        (
+            "How do I descale a kettle?",
+            "My kettle is full of limescale again today. How do I descale a kettle?",
+        ),
+    ],
+)
+def test_a_personal_aside_costs_the_hit_but_only_as_added_content(a: str, b: str) -> None:
+    """The intended trade: an aside with content is a miss. Its time and negation (told in
+    another sentence) still do not count as such: only ``condition_added`` fires."""
+    features = pair_features(a, b, 0.97)
+    assert [name for name in VETOES if features[FEATURE_NAMES.index(name)]] == ["condition_added"]

@@ -32,9 +32,7 @@ def _vetoes(a: str, b: str) -> list[str]:
         ("수능은 몇 년에 처음 생겼어?", "수능은 언제 처음 생겼어?"),
         ("강아지 예방접종 몇 개월부터 해?", "강아지 예방접종 언제부터 해?"),
         ("분리수거할 때 병뚜껑 떼야 돼?", "분리수거 시 병뚜껑을 떼야 하나요?"),
-        # the asker's situation told in another sentence: its time and negation do not count
-        ("김밥 오래 보관하는 법", "내일 소풍이라 김밥을 쌌어요. 김밥 오래 보관하는 법 있나요?"),
-        ("노트북 팬 소음 줄이는 법", "요즘 잠을 못 자요. 노트북 팬 소음 줄이는 법 알려 주세요."),
+        # the asker's situation told in another sentence: test_added_content.py (a cost now)
     ],
 )
 def test_korean_register_and_voice_pass_every_veto(a: str, b: str) -> None:

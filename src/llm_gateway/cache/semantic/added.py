@@ -34,7 +34,7 @@ _EN_FILLER = (
         "instructions inform advise grateful reason reasons why cause causes led lead command "
         "commands recommendation recommendations suggestion effective even start where "
         "while now meaning hoping thinking trying figure out find anybody folks "
-        "people guys pal buddy friend hmm hey".split()
+        "people guys pal buddy friend hmm hey order define definition word words phrase".split()
     )
 )
 # Korean words (or their starts) that only greet, thank, hedge, soften or frame the request.
@@ -94,13 +94,20 @@ _KO_FILLER_PREFIXES = (
     "어느",
     "얼마",
     "가요",
+    "누구",
+    "누가",
+    "의해",
+    "의한",
+    "언제",
+    "어디",
+    "왜",
 )
 # Korean words ending like a verb, adjective or connective (걸리면, 먹는, 할, 있을까요): the
 # extras that count are nouns and adverbs (맥북, 고혈압, 자세히, 항목별); a verb restated in
 # another form (들어가?, 나타나?) is how Korean rephrases, not added content.
 _KO_VERB_ENDINGS = tuple(
     "면 는 을 할 요 까 게 지 고 서 야 해 어 아 데 며 죠 니 나 한 된 될 던 려 든 은 "
-    "줘 자 다 래 돼".split()
+    "줘 자 다 래 돼 일".split()
 )
 
 
