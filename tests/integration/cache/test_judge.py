@@ -19,9 +19,10 @@ from tests.integration.cache.conftest import chat
 from tests.integration.proxy.conftest import AUTH, proxy_settings
 
 CACHED = "What is the capital of France?"
-# Scored just under the English threshold (it, with "." and with "!": 0.65-0.75 against 0.904
-# on the shipped weights), no veto. Retraining moves these scores: re-pick when this test breaks.
-GREY = "capital of france please"
+# Scored just under the English threshold (it, with "." and with "!": 0.74-0.79 against 0.939
+# on the shipped weights, band 0.3), no veto. Retraining moves these scores: re-pick when this
+# test breaks.
+GREY = "tell me the capital of france please"
 NUMBER = "What is the capital of France in 2 words?"  # a veto: never judged
 
 
