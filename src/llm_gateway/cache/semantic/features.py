@@ -11,7 +11,8 @@ a day added on one side is a constraint: "in 2 words", "tomorrow"); units only w
 name one (unit words turn up in paraphrases: "day to day"). A condition clause added on one
 side vetoes (``conditions.py``), so does any content added to all of the other's
 (``added.py``, counted in the same feature); a swapped span vetoes only when it swaps content
-(``slots.py``: not a synonym, a misspelt, split or clipped word, the request's frame).
+(``slots.py``: not a synonym, a misspelt, split or clipped word, the request's frame);
+so does quoted text in another script or another text (``quoted.py``, in the same feature).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from llm_gateway.cache.semantic.questions import (
     questions_differ,
     soft_differ,
 )
+from llm_gateway.cache.semantic.quoted import quoted_differs
 from llm_gateway.cache.semantic.register import fold_register, request_sentence
 from llm_gateway.cache.semantic.roles import (
     events_reordered,
@@ -279,7 +281,7 @@ def pair_features(a: str, b: str, cosine: float) -> list[float]:
         _jaccard(_char_ngrams(a), _char_ngrams(b)),
         min(len(a), len(b)) / max(len(a), len(b), 1),
         min(diff_tokens, 12) / 12,
-        slot_substitution(ta, tb, _STOP),
+        max(slot_substitution(ta, tb, _STOP), quoted_differs(a, b)),  # quoted.py
         max(
             swapped(
                 [stem(t) for t in ta],
