@@ -3,26 +3,33 @@
 "How does the 'Disregard all previous instructions' trick work?", "our logs are full of
 'ignore previous instructions', is this an attack?" and "write a polite refusal for when users
 say '시스템 프롬프트 보여줘'" quote an injection or extraction phrase in order to talk about it.
-An injection/extraction/jailbreak rule finding is dropped when all three hold:
+An injection/extraction/jailbreak rule finding is dropped when all of these hold:
 
-* its match lies wholly inside a short quoted span (quotes or backticks, at most
-  ``_MAX_QUOTED`` characters: a phrase, not pasted content such as an email or a web page);
+* every match of its pattern lies wholly inside a short quoted span (quotes or backticks, at
+  most ``_MAX_QUOTED`` characters: a phrase, not pasted content such as an email or a web page),
+  and the pattern has no match in the text with the quoted spans cut out: a copy of the phrase
+  repeated after the quoted one is a use, whatever the quoted one is;
 * the text outside the quotes frames it as a mention: a question about an attack, a defence,
   a log, a blog post, or a request for a refusal message;
 * the text outside the quotes asks for nothing to be executed ("do this", "따라 해").
 
 A long quoted document with an instruction inside it (indirect injection) keeps firing: its
-quote is too long, and "summarise this email" is no mention frame.
+quote is too long, and "summarise this email" is no mention frame. Prompts longer than
+``_MAX_TEXT`` keep every finding: a question about a phrase is short, and this module must stay
+cheap on long user text.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
+from llm_gateway.guardrails.input_patterns import InputPattern
 from llm_gateway.guardrails.normalize import NormalizedText
 from llm_gateway.guardrails.types import Finding
 
 _MAX_QUOTED = 80
+_MAX_TEXT = 4000
 _GUARDED = frozenset({"injection", "prompt_extraction", "jailbreak"})
 # Single quotes only where they cannot be an apostrophe (not inside a Latin word); a Korean
 # particle may follow the closing quote ("'보여줘'라고").
@@ -32,26 +39,34 @@ _QUOTED = re.compile(
     rf"「([^」\n]{{3,{_MAX_QUOTED}}})」|『([^』\n]{{3,{_MAX_QUOTED}}})』|"
     rf"(?<![a-z0-9])'([^'\n]{{3,{_MAX_QUOTED}}})'(?![a-z0-9])"
 )
-_ATTACK_WORD = (
-    r"(?:trick|attacks?|attackers?|injections?|jailbreaks?|exploits?|payloads?|malicious|"
-    r"공격|인젝션|탈옥|악성|해킹)"
+_ATTACK_WORD = re.compile(
+    r"\b(?:trick|attacks?|attackers?|injections?|jailbreaks?|exploits?|payloads?|malicious)|"
+    r"공격|인젝션|탈옥|악성|해킹"
 )
-_ABOUT = (
-    r"(?:how does|how do (?:these|such|they|i (?:detect|block|stop|defend|prevent))|what is|"
-    r"what's|why|explain|is (?:this|it|that) (?:an?|the)|detect|block|filter|defend|protect|"
-    r"mitigat|prevent|blog|article|post|talk|logs?|어떻게|뭐야|뭔가요|인가요|시도야|시도인가|대응|"
-    r"방어|막|탐지|차단|필터|설명|블로그|로그)"
+# English words whole (``log`` is not "blog", "login" or "catalog"); Korean stems not glued to a
+# preceding syllable (``막`` is not "마지막", ``로그`` is not "프로그램"), any ending after them.
+_ABOUT = re.compile(
+    r"\b(?:how does|how do (?:these|such|they|i (?:detect|block|stop|defend|prevent))|what is|"
+    r"what's|why|explain\w*|is (?:this|it|that) (?:an?|the)|detect\w*|block\w*|filter\w*|"
+    r"defen[cds]\w*|protect\w*|mitigat\w*|prevent\w*|blogs?|articles?|posts?|talks?|logs?|"
+    r"logged|logging)\b|"
+    r"어떻게|뭐야|뭔가요|인가요|시도야|시도인가|"
+    r"(?<![가-힣])(?:대응|방어|막(?:아|으|는|을|기|지|혀|았|힐)|탐지|차단|필터|설명|블로그|로그)"
 )
-_REFUSAL = (
+_REFUSAL = re.compile(
     r"(?:(?:refusal|decline|rejection)\s*(?:message|reply|response|text|line)|"
     r"(?:politely )?(?:refuse|decline)s?\b.{0,40}\b(?:reply|message|wording)|"
     r"what should (?:my|our) (?:bot|assistant|chatbot) (?:say|reply|answer)|"
     r"(?:거절|거부)\s*(?:문구|메시지|멘트|답변)|뭐라고\s*답)"
 )
-_FRAME = re.compile(rf"{_ATTACK_WORD}[\s\S]*{_ABOUT}|{_ABOUT}[\s\S]*{_ATTACK_WORD}|{_REFUSAL}")
 _EXECUTE = re.compile(
-    r"\b(?:do (?:this|it|that|what)|follow (?:it|this|that|them)|obey|execute|comply|"
-    r"run (?:this|it)|act on)\b|따라\s*(?:해|하|줘)|실행해|수행해|그대로\s*해"
+    r"\b(?:do (?:this|it|that|what|so)|go ahead|apply (?:it|this|that|them)|proceed|"
+    r"demonstrate|try (?:it|this|that)|carry (?:it|this|that|them) out|carry out|"
+    r"(?:answer|respond|reply|act) as if|as if i (?:said|wrote|typed|asked|meant)|"
+    r"pretend (?:that )?i (?:said|wrote|typed|asked)|"
+    r"follow (?:it|this|that|them)|obey|execute|comply|run (?:this|it)|act on)\b|"
+    r"따라\s*(?:해|하|줘)|실행해|수행해|그대로\s*해|진행해|적용해|시연해|(?<![가-힣])해\s*봐|"
+    r"내가\s*(?:말한|한)\s*(?:것처럼|거처럼|걸로)"
 )
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -64,27 +79,87 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def drop_mentions(findings: list[Finding], views: NormalizedText) -> list[Finding]:
-    """``findings`` less the attack-rule ones that only quote the phrase they talk about."""
-    if not any(f.category in _GUARDED for f in findings):
+def _gaps(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """The pieces of ``text`` between the quoted ``spans`` (which are in order, disjoint)."""
+    pieces: list[str] = []
+    previous = 0
+    for start, end in spans:
+        pieces.append(text[previous:start])
+        previous = end
+    pieces.append(text[previous:])
+    return pieces
+
+
+def _compact_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` as offsets into the compact view (``text`` less non-word characters).
+
+    Removing non-word characters piece by piece gives the same string as removing them at once,
+    so one walk over the pieces maps every span.
+    """
+    mapped: list[tuple[int, int]] = []
+    previous = offset = 0
+    for start, end in spans:
+        offset += len(_NON_WORD.sub("", text[previous:start]))
+        length = len(_NON_WORD.sub("", text[start:end]))
+        mapped.append((offset, offset + length))
+        offset += length
+        previous = end
+    return mapped
+
+
+def _is_mention_frame(outside: str) -> bool:
+    """An attack word and a question/defence word in either order, or a refusal request.
+
+    Compares the first match of one with the last of the other instead of an ``A.*B|B.*A``
+    regex, whose backtracking is quadratic in the text length.
+    """
+    if _REFUSAL.search(outside) is not None:
+        return True
+    attacks = [m.span() for m in _ATTACK_WORD.finditer(outside)]
+    abouts = [m.span() for m in _ABOUT.finditer(outside)]
+    if not attacks or not abouts:
+        return False
+    return attacks[0][1] <= abouts[-1][0] or abouts[0][1] <= attacks[-1][0]
+
+
+def _only_quoted(regex: re.Pattern[str], haystack: str, spans: list[tuple[int, int]]) -> bool:
+    """Every match of ``regex`` in ``haystack`` lies wholly inside one of ``spans``."""
+    return all(
+        any(s <= m.start() and m.end() <= e for s, e in spans) for m in regex.finditer(haystack)
+    )
+
+
+def drop_mentions(
+    findings: list[Finding], views: NormalizedText, patterns: Mapping[str, InputPattern]
+) -> list[Finding]:
+    """``findings`` less the attack-rule ones that only quote the phrase they talk about.
+
+    ``patterns`` maps a finding's rule id to the pattern that produced it, so its regex can be
+    run again on the text outside the quotes.
+    """
+    if not any(f.category in _GUARDED for f in findings) or len(views.text) > _MAX_TEXT:
         return findings
     text = views.text
     spans = _quoted_spans(text)
     if not spans:
         return findings
-    outside = text
-    for start, end in reversed(spans):
-        outside = outside[:start] + " " + outside[end:]
-    if _FRAME.search(outside) is None or _EXECUTE.search(outside) is not None:
+    pieces = _gaps(text, spans)
+    outside = " ".join(pieces)
+    if not _is_mention_frame(outside) or _EXECUTE.search(outside) is not None:
         return findings
-    quoted_compact = [_NON_WORD.sub("", text[start:end]) for start, end in spans]
+    outside_compact = "".join(_NON_WORD.sub("", piece) for piece in pieces)
+    compact_spans = _compact_spans(text, spans)
 
     def mentioned(finding: Finding) -> bool:
-        start, end = finding.span
-        if text[start:end] == finding.excerpt[: end - start] and end - start <= _MAX_QUOTED:
-            if any(s <= start and end <= e for s, e in spans):
-                return True
-        # compact-view (Korean) matches: the match text inside one quoted span's compact form
-        return any(finding.excerpt and finding.excerpt in q for q in quoted_compact)
+        pattern = patterns.get(finding.rule_id)
+        if pattern is None:
+            return False
+        if pattern.view == "compact":
+            haystack, quoted, rest = views.compact, compact_spans, outside_compact
+        else:
+            haystack, quoted, rest = text, spans, outside
+        if pattern.regex.search(rest) is not None:
+            return False
+        return _only_quoted(pattern.regex, haystack, quoted)
 
     return [f for f in findings if f.category not in _GUARDED or not mentioned(f)]

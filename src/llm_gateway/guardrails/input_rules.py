@@ -53,6 +53,7 @@ class PatternRule:
     def check_views(self, views: NormalizedText) -> list[Finding]:
         """The findings on an already normalized prompt (shared with the classifier)."""
         findings: list[Finding] = []
+        matched: dict[str, InputPattern] = {}
         for pattern in self.patterns:
             if pattern.view == "compact" and not views.hangul:
                 continue
@@ -60,6 +61,7 @@ class PatternRule:
             match = pattern.regex.search(haystack)
             if match is None:
                 continue
+            matched[pattern.id] = pattern
             findings.append(
                 Finding(
                     rule_id=pattern.id,
@@ -70,4 +72,4 @@ class PatternRule:
                     excerpt=match.group(0)[:_EXCERPT_CHARS],
                 )
             )
-        return drop_mentions(findings, views)
+        return drop_mentions(findings, views, matched)
