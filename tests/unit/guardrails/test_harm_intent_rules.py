@@ -9,13 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from llm_gateway.guardrails.input_rules import PatternRule
-
-RULE = PatternRule()
-
-
-def ids(text: str) -> set[str]:
-    return {f.rule_id for f in RULE.check(text)}
+from tests.unit.guardrails.rule_checks import ids
 
 
 @pytest.mark.parametrize(

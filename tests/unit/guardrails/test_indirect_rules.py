@@ -5,17 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from llm_gateway.guardrails.input_rules import PatternRule
-
-RULE = PatternRule()
-
-
-def ids(text: str) -> set[str]:
-    return {f.rule_id for f in RULE.check(text)}
-
-
-def weight(text: str) -> float:
-    return sum(f.score for f in RULE.check(text))
+from tests.unit.guardrails.rule_checks import ids, weight
 
 
 @pytest.mark.parametrize(
