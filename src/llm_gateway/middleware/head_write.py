@@ -9,7 +9,8 @@ gateway's protocol (``header_timeout.HeaderTimeoutProtocol``) hands each request
 this wrapper instead of the raw transport: it holds what the cycle writes during one loop
 iteration and writes it as one buffer from a callback scheduled by the iteration's first write,
 which runs before any later request's writes on the connection (callbacks run in order). The
-protocol flushes it before anything it writes or closes itself (a 400, shutdown, timeouts).
+protocol flushes it before anything it writes or closes itself (a 400, shutdown, timeouts), and
+when the response completes, so its last bytes do not wait for the endpoint's cleanup.
 """
 
 from __future__ import annotations

@@ -93,6 +93,10 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
             cycle.transport = cast(asyncio.Transport, HeadFirstTransport(self.transport, self.loop))
 
     def on_response_complete(self) -> None:
+        # The last bytes leave now, not after the endpoint's cleanup and the access log. Called
+        # from the final send; with a pipelined request queued, self.cycle is that later (silent)
+        # request and the finished one's bytes leave at the iteration's end, still first.
+        self._flush_cycle()
         self._disarm()  # idle until the next request: uvicorn's keep-alive timeout applies
         super().on_response_complete()
 
