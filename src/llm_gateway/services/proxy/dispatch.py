@@ -21,17 +21,28 @@ the routes still finds them, and a request under a ``root_path`` takes the norma
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any, cast
 
 from fastapi import FastAPI
-from fastapi._body_limit import AppBodyLimitMiddleware
-from fastapi.telemetry._asgi import ExceptionTelemetryMiddleware
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from llm_gateway.middleware.request_context import ROUTE_KEY
 
 # The layers FastAPI.build_middleware_stack puts outside the user middleware, outermost first.
-_FRAMEWORK_LAYERS = (ServerErrorMiddleware, ExceptionTelemetryMiddleware, AppBodyLimitMiddleware)
+# Private modules of the FastAPI the lock pins: under another version, no bypass (the full stack).
+_FRAMEWORK_LAYERS: tuple[type[Any], ...] | None
+try:
+    from fastapi._body_limit import AppBodyLimitMiddleware
+    from fastapi.telemetry._asgi import ExceptionTelemetryMiddleware
+except ImportError:  # pragma: no cover - depends on the installed FastAPI
+    _FRAMEWORK_LAYERS = None
+else:
+    _FRAMEWORK_LAYERS = (
+        ServerErrorMiddleware,
+        ExceptionTelemetryMiddleware,
+        AppBodyLimitMiddleware,
+    )
 
 
 class ProxyFastPath:
@@ -54,11 +65,13 @@ class ProxyFastPath:
 def _below_framework(stack: ASGIApp) -> ASGIApp | None:
     """The outermost user middleware in ``stack``, or None if the layers above it are not the
     pass-through ones expected (another FastAPI version, telemetry on, an app body limit)."""
+    if _FRAMEWORK_LAYERS is None:
+        return None
     node = stack
     for layer in _FRAMEWORK_LAYERS:
         if type(node) is not layer:
             return None
-        node = node.app
+        node = cast(ASGIApp, getattr(node, "app"))  # noqa: B009 - each layer's wrapped app
     return node
 
 
@@ -68,10 +81,20 @@ class GatewayApp(FastAPI):
     proxy_routes: dict[tuple[str, str], ASGIApp]
     _proxy_entry: ASGIApp | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.proxy_routes = {}  # until add_fast_path: no request takes the bypass
+
     def build_middleware_stack(self) -> ASGIApp:
         stack = super().build_middleware_stack()
-        telemetry_off = not any(self._telemetry[k] for k in ("tracing", "metrics", "logs"))
-        bypass = telemetry_off and self.max_body_size is None and not self.root_path
+        # Private attributes of the pinned FastAPI; missing means another version: no bypass.
+        telemetry: Any = getattr(self, "_telemetry", None)
+        telemetry_off = telemetry is not None and not any(
+            telemetry.get(k) for k in ("tracing", "metrics", "logs")
+        )
+        bypass = (
+            telemetry_off and getattr(self, "max_body_size", None) is None and not self.root_path
+        )
         self._proxy_entry = _below_framework(stack) if bypass else None
         return stack
 
@@ -96,8 +119,10 @@ def add_fast_path(app: FastAPI, routes: Mapping[tuple[str, str], ASGIApp]) -> No
     routes are installed first), so that this layer ends up inside them.
     """
     known: dict[tuple[str, str], ASGIApp] | None = getattr(app, "proxy_routes", None)
-    if known is None:
+    if known is None:  # a plain FastAPI (GatewayApp starts with an empty mapping)
         known = {}
         app.proxy_routes = known  # type: ignore[attr-defined]
+    installed: list[object] = [m.cls for m in app.user_middleware]
+    if ProxyFastPath not in installed:
         app.add_middleware(ProxyFastPath, routes=known)
     known.update(routes)
