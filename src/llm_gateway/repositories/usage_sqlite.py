@@ -153,6 +153,11 @@ def _fold_statements() -> list[str]:
 _FOLD = tuple(_fold_statements())
 
 
+# The private parts of aiosqlite's Connection used below, and its errors once it is closed.
+_DRIVER_API = ("_execute", "_conn")
+_CLOSED = frozenset({"Connection closed", "no active connection"})
+
+
 def _write(connection: sqlite3.Connection, rows: str, count: int) -> int | None:
     """The batch's statements, run on the driver's thread in one call (one hop, not ~15).
 
@@ -216,6 +221,8 @@ async def insert_json_batch(session: AsyncSession, events: Sequence[UsageEvent])
     # aiosqlite's own queue to its thread, as SQLAlchemy's adapter uses it (pinned versions): the
     # statements run back to back without a round trip through the event loop each.
     driver: Any = raw.driver_connection
+    if not all(hasattr(type(driver), name) for name in _DRIVER_API):
+        return None  # another aiosqlite: the row path, through the public API
     try:
         written = await driver._execute(_write, driver._conn, f"[{','.join(parts)}]", len(events))
     except sqlite3.Error as exc:
@@ -223,4 +230,9 @@ async def insert_json_batch(session: AsyncSession, events: Sequence[UsageEvent])
         raise sa_exc.DBAPIError.instance(
             "usage batch", None, exc, sqlite3.Error, dialect=connection.dialect
         ) from exc
+    except ValueError as exc:
+        if str(exc) not in _CLOSED:
+            raise
+        # The connection closed under us: an outage to retry, not a batch to split.
+        raise sa_exc.OperationalError("usage batch", None, exc) from exc
     return None if written is None else int(written)
