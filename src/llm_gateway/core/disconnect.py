@@ -17,14 +17,30 @@ SCOPE_KEY = "llmgw.disconnect"
 
 
 class DisconnectSignal:
-    """Holds at most one callback, called once if the connection drops mid-request."""
+    """Holds at most one callback, called once if the connection drops mid-request.
 
-    __slots__ = ("callback",)
+    A drop before the callback is set is kept: setting a callback afterwards calls it at once.
+    """
+
+    __slots__ = ("_callback", "fired")
 
     def __init__(self) -> None:
-        self.callback: Callable[[], None] | None = None
+        self._callback: Callable[[], None] | None = None
+        self.fired = False
+
+    @property
+    def callback(self) -> Callable[[], None] | None:
+        return self._callback
+
+    @callback.setter
+    def callback(self, callback: Callable[[], None] | None) -> None:
+        if callback is not None and self.fired:
+            callback()  # the connection is already gone
+            return
+        self._callback = callback
 
     def fire(self) -> None:
-        callback, self.callback = self.callback, None
+        self.fired = True
+        callback, self._callback = self._callback, None
         if callback is not None:
             callback()

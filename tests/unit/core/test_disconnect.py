@@ -82,3 +82,24 @@ async def test_without_the_signal_a_watch_task_cancels_the_call() -> None:
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(task, 5)
     assert exchange.ctx.client_disconnected
+
+
+def test_a_signal_fired_before_its_callback_is_set_calls_it_when_set() -> None:
+    signal = DisconnectSignal()
+    signal.fire()  # the connection dropped before the endpoint started watching
+    calls: list[str] = []
+    signal.callback = lambda: calls.append("lost")
+    assert calls == ["lost"]
+    assert signal.callback is None  # called once, not kept
+    signal.fire()
+    assert calls == ["lost"]
+
+
+async def test_a_hang_up_before_the_watch_begins_still_cancels_the_call() -> None:
+    signal = DisconnectSignal()
+    signal.fire()
+    exchange = _exchange({SCOPE_KEY: signal}, _pending)
+    task = asyncio.create_task(_call(exchange, asyncio.Event()))
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 5)
+    assert exchange.ctx.client_disconnected
