@@ -25,3 +25,14 @@ def test_search_finds_the_nearest_and_forgets_removed_entries() -> None:
     index.remove("d42")
     assert all(d != "d42" for d, _ in index.search(vectors[42], 5))
     assert "d42" not in index
+
+
+def test_every_entry_is_found_by_its_own_vector() -> None:
+    """A batch add builds the same graph every time: no entry is unreachable from its own prompt
+    (with usearch's default of one thread per core, most builds of these 200 left one or more)."""
+    for build in range(20):
+        vectors = _unit(np.random.default_rng(build), 200)
+        index = NamespaceIndex(16)
+        index.add_many([f"d{i}" for i in range(200)], vectors)
+        missed = [i for i in range(200) if index.search(vectors[i], 1)[0][0] != f"d{i}"]
+        assert missed == [], f"build {build}"

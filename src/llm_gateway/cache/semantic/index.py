@@ -53,7 +53,9 @@ class NamespaceIndex:
         if not fresh:
             return
         keys = np.arange(self._next, self._next + len(fresh), dtype=np.uint64)
-        self._index.add(keys, np.asarray([v for _, v in fresh], dtype=np.float32))
+        # One thread: with usearch's default (a thread per core) the graph is built in a different
+        # order run to run, and an entry could then be missed by a search for its own vector.
+        self._index.add(keys, np.asarray([v for _, v in fresh], dtype=np.float32), threads=1)
         for key, (digest, _) in zip(keys.tolist(), fresh, strict=True):
             self._by_digest[digest] = key
             self._by_key[key] = digest

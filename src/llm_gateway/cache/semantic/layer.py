@@ -121,7 +121,8 @@ class SemanticLayer:
         digests, vectors = await self.vectors.load(context)
         index = NamespaceIndex(self.embedder.dim)
         if digests:
-            index.add_many(digests, vectors)
+            # A namespace's stored entries (up to 100k) are indexed on a thread, off the loop.
+            await asyncio.to_thread(index.add_many, digests, vectors)
         self._indexes[context] = index
         return index
 
