@@ -18,6 +18,8 @@ class CacheCounters:
     verifier_rejections: int = 0  # a near candidate the verifier scored under its threshold
     threshold_rejections: int = 0  # passed the trained threshold, not the entry's learned one
     semantic_skipped_language: int = 0  # lookups whose prompt language the alias does not serve
+    semantic_index_building: int = 0  # misses served while the namespace's index was building
+    semantic_index_build_failures: int = 0  # builds that failed (store error); retried later
     judge_calls: int = 0  # grey-zone candidates sent to the small model
     judge_hits: int = 0  # ... that it called the same question (served)
     judge_fallbacks: int = 0  # no verdict (budget, timeout, error): the verifier's miss stood

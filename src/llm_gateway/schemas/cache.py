@@ -60,6 +60,10 @@ class CacheCountersOut(BaseModel):
     verifier_rejections: int  # near candidates the verifier scored under its threshold
     threshold_rejections: int  # passed the trained threshold, refused by the entry's own one
     semantic_skipped_language: int = 0  # exact only: the alias's semantic_languages omit it
+    # Semantic lookups served as misses because the namespace's index was building on this
+    # instance (or waiting to retry a failed build), and builds that failed.
+    semantic_index_building: int = 0
+    semantic_index_build_failures: int = 0
     judge_calls: int = 0  # grey-zone candidates sent to the small model (LLMGW_CACHE__JUDGE_*)
     judge_hits: int = 0  # ... that it called the same question (served from cache)
     judge_fallbacks: int = 0  # no verdict in time or budget: the verifier's miss stood
@@ -74,6 +78,7 @@ class SemanticStatsOut(BaseModel):
     enabled: bool
     namespaces_loaded: int = 0
     entries_loaded: int = 0
+    namespaces_building: int = 0  # builds running in the background (lookups there: misses)
 
 
 class CacheStatsOut(BaseModel):

@@ -11,6 +11,7 @@ neither looked up nor stored here (the exact cache still serves it).
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,7 @@ from llm_gateway.cache.exact import Entry, ExactEntries
 from llm_gateway.cache.plan import CachePlan
 from llm_gateway.cache.semantic.adaptive import EvidenceBook, entry_threshold
 from llm_gateway.cache.semantic.embed import Embedder, embed_off_loop, embed_one, run_off_loop
-from llm_gateway.cache.semantic.index import NamespaceIndex
+from llm_gateway.cache.semantic.indexes import NamespaceIndexes
 from llm_gateway.cache.semantic.judge import CacheJudge
 from llm_gateway.cache.semantic.store import CHANNEL, VectorStore, pack, unpack
 from llm_gateway.cache.semantic.verifier import VerifierModel, prompt_language
@@ -43,7 +44,8 @@ class SemanticMatch:
 
 
 class SemanticLayer:
-    """One per process; indexes are built lazily per namespace and follow pub/sub."""
+    """One per process; a namespace's index is built in the background when first asked for
+    (those lookups are misses, ``indexes.py``) and follows pub/sub."""
 
     def __init__(
         self,
@@ -60,9 +62,10 @@ class SemanticLayer:
         self.verifier = verifier
         self.judge = judge
         self.evidence = EvidenceBook()
-        self._indexes: dict[str, NamespaceIndex] = {}
-        self._loading: dict[str, asyncio.Task[NamespaceIndex]] = {}
+        # A failed build is retried after the same pause as the cache takes after a store error.
+        self.indexes = NamespaceIndexes(self.vectors, embedder.dim, settings.outage_backoff_s)
         self._listener: asyncio.Task[None] | None = None
+        self._origin = uuid.uuid4().hex  # names this instance's flush messages
 
     # --- cross-instance sync -----------------------------------------------------------------
 
@@ -73,58 +76,34 @@ class SemanticLayer:
         if self._listener is not None:
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)
+        await self.indexes.aclose()
 
     async def _listen(self) -> None:
         while True:
             try:
                 async with self.store.subscribe(CHANNEL) as messages:
-                    self._indexes.clear()  # anything missed while away is reloaded on use
+                    self.indexes.clear()  # anything missed while away is reloaded on use
                     async for raw in messages:
                         self._apply(orjson.loads(raw))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 _log.warning("semantic cache sync lost; retrying", error=str(exc))
-                self._indexes.clear()
+                self.indexes.clear()
                 await asyncio.sleep(1.0)
 
     def _apply(self, message: dict[str, Any]) -> None:
         op, context = message.get("op"), str(message.get("ctx", ""))
-        if op == "flush":
-            for name in [c for c in self._indexes if c.startswith(context + "|")]:
-                del self._indexes[name]
-            return
-        index = self._indexes.get(context)
-        if index is None:
-            return  # not loaded here: it will load from the store when first used
         digest = str(message.get("d"))
-        if op == "add":
-            index.add(digest, unpack(bytes.fromhex(str(message.get("v")))))
+        if op == "flush":
+            # Not our own (already dropped): its echo would also drop a build started since.
+            if message.get("src") != self._origin:
+                self.indexes.drop(context)
+        elif op == "add":
+            self.indexes.change(context, "add", digest, unpack(bytes.fromhex(str(message["v"]))))
         elif op == "del":
-            index.remove(digest)
+            self.indexes.change(context, "del", digest)
             self.evidence.forget(digest)
-
-    async def _index(self, context: str) -> NamespaceIndex:
-        index = self._indexes.get(context)
-        if index is not None:
-            return index
-        task = self._loading.get(context)
-        if task is None:
-            task = asyncio.ensure_future(self._load(context))
-            self._loading[context] = task
-        try:
-            return await asyncio.shield(task)
-        finally:
-            self._loading.pop(context, None)
-
-    async def _load(self, context: str) -> NamespaceIndex:
-        digests, vectors = await self.vectors.load(context)
-        index = NamespaceIndex(self.embedder.dim)
-        if digests:
-            # A namespace's stored entries (up to 100k) are indexed on a thread, off the loop.
-            await asyncio.to_thread(index.add_many, digests, vectors)
-        self._indexes[context] = index
-        return index
 
     # --- the request path --------------------------------------------------------------------
 
@@ -136,8 +115,11 @@ class SemanticLayer:
         if not _serves(plan, prompt_language(plan.query)):
             counters.semantic_skipped_language += 1
             return None
+        index = self.indexes.ready(plan.context, counters)
+        if index is None:
+            counters.semantic_index_building += 1  # served upstream; the build runs meanwhile
+            return None
         plan.vector = await embed_one(self.embedder, plan.query)
-        index = await self._index(plan.context)
         bound = plan.spec.error_bound
         floor = plan.spec.semantic_min_score or 0.0
         candidates: list[tuple[str, Entry, str, float]] = []
@@ -199,11 +181,13 @@ class SemanticLayer:
             return  # stored for exact repeats only (``find`` counted the skip)
         if plan.vector is None:
             plan.vector = await embed_one(self.embedder, plan.query)
-        index = await self._index(plan.context)
-        if len(index) >= self.settings.max_entries_per_namespace:
+        # Not built here: the build (running, or a later one) has it; the cap is checked on
+        # built indexes only, so a namespace can pass it by what is added during one build.
+        index = self.indexes.built(plan.context)
+        if index is not None and len(index) >= self.settings.max_entries_per_namespace:
             return
         await self.vectors.add(plan.context, plan.digest, plan.vector, plan.ttl_s)
-        index.add(plan.digest, plan.vector)
+        self.indexes.change(plan.context, "add", plan.digest, plan.vector)
         message = {"op": "add", "ctx": plan.context, "d": plan.digest, "v": pack(plan.vector).hex()}
         await self.store.publish(CHANNEL, orjson.dumps(message))
 
@@ -226,25 +210,19 @@ class SemanticLayer:
 
     async def forget(self, context: str, digest: str) -> None:
         """Remove an entry from every instance's index (a flagged wrong answer)."""
-        index = self._indexes.get(context)
-        if index is not None:
-            index.remove(digest)
+        self.indexes.change(context, "del", digest)
         self.evidence.forget(digest)
         await self.vectors.remove(context, digest)
         message = {"op": "del", "ctx": context, "d": digest}
         await self.store.publish(CHANNEL, orjson.dumps(message))
 
     async def flush(self, namespace: str) -> None:
-        for name in [c for c in self._indexes if c.startswith(namespace + "|")]:
-            del self._indexes[name]
-        await self.store.publish(CHANNEL, orjson.dumps({"op": "flush", "ctx": namespace}))
+        self.indexes.drop(namespace)
+        message = {"op": "flush", "ctx": namespace, "src": self._origin}
+        await self.store.publish(CHANNEL, orjson.dumps(message))
 
     def stats(self) -> dict[str, Any]:
-        return {
-            "enabled": True,
-            "namespaces_loaded": len(self._indexes),
-            "entries_loaded": sum(len(i) for i in self._indexes.values()),
-        }
+        return {"enabled": True, **self.indexes.stats()}
 
 
 def _score_all(

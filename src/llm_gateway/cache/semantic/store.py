@@ -79,6 +79,15 @@ def unpack(raw: bytes) -> Vectors:
     return np.frombuffer(raw, dtype=np.float16).astype(np.float32)
 
 
+def unpack_many(packed: list[bytes]) -> Vectors:
+    """One row per packed vector, in one pass (a namespace's whole hash: keep it off the loop)."""
+    return (
+        np.frombuffer(b"".join(packed), dtype=np.float16)
+        .reshape(len(packed), -1)
+        .astype(np.float32)
+    )
+
+
 class VectorStore:
     """Round trips for one namespace's vectors; callers handle ``StoreUnavailableError``."""
 
@@ -91,12 +100,10 @@ class VectorStore:
         )
         return int(size)
 
-    async def load(self, context: str) -> tuple[list[str], Vectors]:
+    async def load(self, context: str) -> tuple[list[str], list[bytes]]:
+        """Every digest and its packed vector (``unpack_many`` them on a worker thread)."""
         flat = await self.store.run_script(VECTOR_ALL, [vectors_key(context)])
-        digests = [d.decode() for d in flat[0::2]]
-        if not digests:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        return digests, np.stack([unpack(v) for v in flat[1::2]])
+        return [d.decode() for d in flat[0::2]], list(flat[1::2])
 
     async def remove(self, context: str, digest: str) -> None:
         await self.store.run_script(VECTOR_REMOVE, [vectors_key(context)], [digest])
