@@ -149,6 +149,9 @@ async def test_admin_stats_and_flush(client: httpx.AsyncClient) -> None:
     assert body["semantic"]["enabled"] is True
     assert body["semantic"]["entries_loaded"] >= 1
     assert {"verifier_rejections", "threshold_rejections", "flagged"} <= set(body["counters"])
+    assert body["counters"]["semantic_index_building"] == 1  # the namespace's first lookup
+    assert body["counters"]["semantic_index_build_failures"] == 0
+    assert body["semantic"]["namespaces_building"] == 0
     assert body["aliases"]["sem"]["mode"] == "semantic"
     flushed = await client.post(
         "/admin/cache/flush", json={"namespace": "master_key"}, headers=AUTH
