@@ -1,7 +1,11 @@
-"""Cache fixtures: a registry whose aliases cache in different ways, on the fake upstream."""
+"""Cache fixtures: a registry whose aliases cache in different ways, on the fake upstream; and
+semantic layers sharing a store without the app (``semantic_instances.py``)."""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +13,23 @@ import pytest
 from fastapi import FastAPI
 
 from llm_gateway.app import create_app
+from llm_gateway.cache import ResponseCache
+from llm_gateway.cache.semantic.layer import SemanticLayer
+from llm_gateway.cache.semantic.verifier import load_verifier
+from llm_gateway.core.config import CacheSettings, StoreSettings
+from llm_gateway.core.store import Store, create_store
 from llm_gateway.fake_upstream import FakeUpstream
 from tests.backends import Backend
+from tests.integration.cache.semantic_instances import (
+    RETRY_S,
+    Folding,
+    Gate,
+    Instance,
+    MakeInstance,
+)
 from tests.integration.proxy.conftest import proxy_settings
+
+_run = itertools.count()
 
 
 def cache_registry(base: str) -> str:
@@ -79,3 +97,40 @@ def message(model: str, text: str = "what is two plus two?", **extra: Any) -> di
         "messages": [{"role": "user", "content": text}],
         **extra,
     }
+
+
+@pytest.fixture
+async def semantic_store(backend: Backend) -> AsyncIterator[Store]:
+    """A store of its own (a fresh Redis key namespace) for the instances of one test."""
+    namespace = f"{backend.namespace}ibuild{next(_run)}:"
+    shared = create_store(StoreSettings(redis_url=backend.redis_url, namespace=namespace))
+    yield shared
+    await shared.close()
+
+
+@pytest.fixture
+async def instance(semantic_store: Store) -> AsyncIterator[MakeInstance]:
+    """Instances on the shared store (as gateway processes would be), closed after. Keyword
+    arguments override the ``CacheSettings`` of the instance made."""
+    made: list[Instance] = []
+    verifier = load_verifier()
+
+    async def make(**overrides: Any) -> Instance:
+        settings = CacheSettings(**{"outage_backoff_s": RETRY_S, **overrides})
+        layer = SemanticLayer(settings, semantic_store, Folding(), verifier)
+        layer.start()
+        # Subscribed before the first lookup (subscribing discards builds that ran unsubscribed).
+        await asyncio.sleep(0.05)
+        made.append(Instance(layer, ResponseCache(settings, semantic_store, layer)))
+        return made[-1]
+
+    yield make
+    for one in made:
+        await one.cache.aclose()
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
+    held = Gate(monkeypatch)
+    yield held
+    held.open.set()  # a failed test must not leave a worker thread waiting
