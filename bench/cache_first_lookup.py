@@ -53,7 +53,7 @@ async def _seed(store: Store, context: str, entries: int) -> None:
     rows = _Random().embed([""] * entries)
     for start in range(0, entries, 500):
         await asyncio.gather(
-            *(vectors.add(context, f"d{i}", rows[i], 600) for i in range(start, start + 500))
+            *(vectors.add(context, f"d{i}", rows[i], 600, "0") for i in range(start, start + 500))
         )
 
 

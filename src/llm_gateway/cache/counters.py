@@ -20,6 +20,7 @@ class CacheCounters:
     semantic_skipped_language: int = 0  # lookups whose prompt language the alias does not serve
     semantic_index_building: int = 0  # misses served while the namespace's index was building
     semantic_index_build_failures: int = 0  # builds that failed (store error); retried later
+    semantic_index_build_overflows: int = 0  # builds discarded: too many changes during them
     judge_calls: int = 0  # grey-zone candidates sent to the small model
     judge_hits: int = 0  # ... that it called the same question (served)
     judge_fallbacks: int = 0  # no verdict (budget, timeout, error): the verifier's miss stood

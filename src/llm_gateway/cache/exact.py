@@ -29,8 +29,9 @@ def entry_prefix(namespace: str) -> str:
     return f"cache:x:{namespace}:"
 
 
-def vector_key(namespace: str) -> str:
-    return f"cache:v:{namespace}"
+def vector_hashes_key(namespace: str) -> str:
+    """The names of the namespace's vector hashes (``cache:v:<context>``), for its flush."""
+    return f"cache:vh:{namespace}"
 
 
 def encode_entry(entry: Entry) -> bytes:
@@ -79,4 +80,4 @@ class ExactEntries:
         return bool(dropped)
 
     async def flush(self, namespace: str) -> None:
-        await self.store.run_script(CACHE_FLUSH, [gen_key(namespace), vector_key(namespace)])
+        await self.store.run_script(CACHE_FLUSH, [gen_key(namespace), vector_hashes_key(namespace)])

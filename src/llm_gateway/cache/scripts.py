@@ -3,6 +3,8 @@
 Entries live at ``<prefix><generation>:<digest>``; flushing a namespace bumps its generation, so
 old entries become unreachable at once and expire by their TTL. A put carries the generation its
 lookup saw and is dropped if a flush happened in between (no stale answer outlives a flush).
+A flush also deletes the namespace's semantic vector hashes, which ``semantic/store.py`` lists
+in ``cache:vh:<namespace>`` as it creates them.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ def _drop(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> S
 def _flush(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> ScriptResult:
     gen = int(_gen(data, keys[0])) + 1
     data.set(keys[0], str(gen).encode())
+    hashes = data.get(keys[1])
+    for key in hashes if isinstance(hashes, dict) else ():
+        data.delete(key.decode())
     data.delete(keys[1])
     return gen
 
@@ -79,11 +84,21 @@ return redis.call('DEL', KEYS[2] .. g .. ':' .. ARGV[1])
     python=_drop,
 )
 
-# KEYS[2] here is the namespace's vector hash, dropped with the entries.
+# KEYS[2] lists the namespace's vector hashes (one per semantic context, full key names): they
+# go with the entries. Why a list kept by the vector add and not SCAN: a SCAN walks the whole
+# keyspace (every tenant's keys) over many round trips, and a hash created between its pages
+# could be missed; the list costs one field per context, and the script deletes exactly those,
+# atomically with the generation bump (a vector added after it starts a new list). UNLINK frees
+# the hashes' memory off Redis's main thread. The keys are not in KEYS: fine on one Redis (our
+# deployment), not on Redis Cluster. unpack() is fed 1000 names at a time (Lua's stack limit).
 CACHE_FLUSH = StoreScript(
     name="cache_flush",
     lua="""
 local g = redis.call('INCR', KEYS[1])
+local hashes = redis.call('HKEYS', KEYS[2])
+for i = 1, #hashes, 1000 do
+  redis.call('UNLINK', unpack(hashes, i, math.min(i + 999, #hashes)))
+end
 redis.call('DEL', KEYS[2])
 return g
 """,

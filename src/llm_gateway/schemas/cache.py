@@ -61,9 +61,11 @@ class CacheCountersOut(BaseModel):
     threshold_rejections: int  # passed the trained threshold, refused by the entry's own one
     semantic_skipped_language: int = 0  # exact only: the alias's semantic_languages omit it
     # Semantic lookups served as misses because the namespace's index was building on this
-    # instance (or waiting to retry a failed build), and builds that failed.
+    # instance (or waiting to retry a failed build); builds that failed; builds discarded
+    # because more changes arrived during them than they queue (rebuilt on the next lookup).
     semantic_index_building: int = 0
     semantic_index_build_failures: int = 0
+    semantic_index_build_overflows: int = 0  # discarded: more changes during them than queued
     judge_calls: int = 0  # grey-zone candidates sent to the small model (LLMGW_CACHE__JUDGE_*)
     judge_hits: int = 0  # ... that it called the same question (served from cache)
     judge_fallbacks: int = 0  # no verdict in time or budget: the verifier's miss stood
@@ -79,6 +81,7 @@ class SemanticStatsOut(BaseModel):
     namespaces_loaded: int = 0
     entries_loaded: int = 0
     namespaces_building: int = 0  # builds running in the background (lookups there: misses)
+    changes_queued: int = 0  # changes waiting for those builds to land (bounded per build)
 
 
 class CacheStatsOut(BaseModel):

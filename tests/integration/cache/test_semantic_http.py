@@ -16,6 +16,7 @@ from llm_gateway.fake_upstream import FakeUpstream
 from llm_gateway.state import STATE_KEY, AppState
 from tests.backends import Backend
 from tests.integration.cache.conftest import chat
+from tests.integration.cache.semantic_instances import stored_keys
 from tests.integration.proxy.conftest import ANTHROPIC_AUTH, AUTH, proxy_settings
 
 FRANCE = "What is the capital of France?"
@@ -138,7 +139,7 @@ async def test_a_flagged_answer_is_evicted_and_counted(
     assert bad.status_code == 422
 
 
-async def test_admin_stats_and_flush(client: httpx.AsyncClient) -> None:
+async def test_admin_stats_and_flush(client: httpx.AsyncClient, app_state: AppState) -> None:
     await _ask(client, FRANCE)
     assert (await _ask(client, FRANCE)).headers["x-gateway-cache"] == "hit"
     stats = await client.get("/admin/cache", headers=AUTH)
@@ -151,12 +152,17 @@ async def test_admin_stats_and_flush(client: httpx.AsyncClient) -> None:
     assert {"verifier_rejections", "threshold_rejections", "flagged"} <= set(body["counters"])
     assert body["counters"]["semantic_index_building"] == 1  # the namespace's first lookup
     assert body["counters"]["semantic_index_build_failures"] == 0
+    assert body["counters"]["semantic_index_build_overflows"] == 0
     assert body["semantic"]["namespaces_building"] == 0
+    assert body["semantic"]["changes_queued"] == 0
+    store = app_state.cache.entries.store
+    assert len(await stored_keys(store, "cache:v:master_key|")) == 1
     assert body["aliases"]["sem"]["mode"] == "semantic"
     flushed = await client.post(
         "/admin/cache/flush", json={"namespace": "master_key"}, headers=AUTH
     )
     assert flushed.status_code == 204
+    assert await stored_keys(store, "cache:v:master_key|") == []  # the vectors went too
     assert (await _ask(client, FRANCE)).headers["x-gateway-cache"] == "miss"
     assert (await _ask(client, FRANCE_AGAIN)).headers["x-gateway-cache"] == "semantic"
 

@@ -4,9 +4,12 @@ A lookup in a namespace whose index is not built yet starts the build and is ser
 at once (the request goes upstream); it never waits for the build, which at 100k entries takes
 seconds. Changes that arrive while a build runs are queued and applied when it lands, so none
 is lost whichever side of the build's store read they fell on (adds and removes are
-idempotent). A flush or a lost subscription discards a running build: its result is dropped
-and the next lookup loads the store again. A failed build (store outage) is logged, counted
-and retried by a lookup after ``retry_after_s``.
+idempotent); at most ``max_pending`` of them: one more discards the build (counted), and the
+first lookup after it ends builds again. A flush or a lost subscription discards a running
+build: its result is dropped and the next lookup loads the store again. A failed build (store
+outage) is logged, counted and retried by a lookup after ``retry_after_s``. No index ever holds
+more than ``max_entries`` (the alias-wide ``max_entries_per_namespace``): adds past it are
+refused, whether they arrive live, queued behind a build or from the store.
 """
 
 from __future__ import annotations
@@ -24,22 +27,39 @@ from llm_gateway.core.logging import get_logger
 
 _log = get_logger("llm_gateway.cache.semantic")
 Op = Literal["add", "del"]
+# Changes queued behind one build. Each queued add holds its vector (384 float32: 1.5 KB), so
+# this caps a build's queue near 15 MB; a 100k-entry build takes ~10 s here, so it takes a
+# namespace receiving ~1000 changes/s throughout to overflow it.
+MAX_PENDING = 10_000
 
 
 @dataclass(slots=True, eq=False)
 class _Build:
     """One running build; compared by identity (a discarded build must not install)."""
 
+    counters: CacheCounters
     pending: list[tuple[Op, str, Vectors | None]] = field(default_factory=list)
+    # Its queue overflowed: the result will be dropped. It stays listed until it ends, so no
+    # second build of the namespace runs beside it (its worker thread cannot be stopped).
+    overflowed: bool = False
 
 
 class NamespaceIndexes:
     """Built indexes, running builds and failed builds' retry times, per namespace."""
 
-    def __init__(self, vectors: VectorStore, dim: int, retry_after_s: float) -> None:
+    def __init__(
+        self,
+        vectors: VectorStore,
+        dim: int,
+        retry_after_s: float,
+        max_entries: int,
+        max_pending: int = MAX_PENDING,
+    ) -> None:
         self.vectors = vectors
         self.dim = dim
         self.retry_after_s = retry_after_s
+        self.max_entries = max_entries
+        self.max_pending = max_pending
         self._built: dict[str, NamespaceIndex] = {}
         self._builds: dict[str, _Build] = {}
         self._failed_at: dict[str, float] = {}
@@ -48,6 +68,11 @@ class NamespaceIndexes:
     def built(self, context: str) -> NamespaceIndex | None:
         """The namespace's index if built; never starts a build."""
         return self._built.get(context)
+
+    def full(self, context: str) -> bool:
+        """The namespace's built index is at ``max_entries`` (an add would be refused)."""
+        index = self._built.get(context)
+        return index is not None and len(index) >= self.max_entries
 
     def ready(self, context: str, counters: CacheCounters) -> NamespaceIndex | None:
         """The index, or None (a miss) after starting its build if none runs or waits to retry."""
@@ -58,7 +83,7 @@ class NamespaceIndexes:
         if failed_at is not None and time.monotonic() - failed_at < self.retry_after_s:
             return None
         self._failed_at.pop(context, None)
-        build = _Build()
+        build = _Build(counters)
         self._builds[context] = build
         task = asyncio.create_task(self._build(context, build, counters), name="cache-index-build")
         self._tasks.add(task)  # the loop keeps only weak references to tasks
@@ -69,12 +94,18 @@ class NamespaceIndexes:
         """Apply an add or a removal to the namespace's index, or queue it behind its build."""
         index = self._built.get(context)
         if index is not None:
-            _apply(index, op, digest, vector)
+            self._apply(index, op, digest, vector)
             return
         build = self._builds.get(context)
-        if build is not None:
-            build.pending.append((op, digest, vector))
-        # Neither: the store has the change, and a later build reads it from there.
+        if build is None or build.overflowed:
+            return  # the store has the change, and a later build reads it from there
+        if len(build.pending) >= self.max_pending:
+            build.overflowed = True
+            build.pending.clear()
+            build.counters.semantic_index_build_overflows += 1
+            _log.warning("semantic index build discarded: too many changes during it")
+            return
+        build.pending.append((op, digest, vector))
 
     def drop(self, namespace: str) -> None:
         """Forget every index of a tenant namespace (flushed), built or building."""
@@ -91,6 +122,8 @@ class NamespaceIndexes:
     async def _build(self, context: str, build: _Build, counters: CacheCounters) -> None:
         try:
             digests, packed = await self.vectors.load(context)
+            # More than the cap is stored when adds raced a build elsewhere: index the cap's worth.
+            digests, packed = digests[: self.max_entries], packed[: self.max_entries]
             index = NamespaceIndex(self.dim)
             if digests:
                 # Decoding and indexing (up to 100k entries: seconds) run on a worker thread.
@@ -106,9 +139,18 @@ class NamespaceIndexes:
         if self._builds.get(context) is not build:
             return  # flushed or resynced meanwhile: a newer build reads the store again
         del self._builds[context]
+        if build.overflowed:
+            return  # changes were lost: the next lookup builds from the store again
         for op, digest, vector in build.pending:
-            _apply(index, op, digest, vector)
+            self._apply(index, op, digest, vector)
         self._built[context] = index
+
+    def _apply(self, index: NamespaceIndex, op: Op, digest: str, vector: Vectors | None) -> None:
+        # One rule for live and queued adds: none past the cap (as ``SemanticLayer.add``).
+        if op == "add" and vector is not None and len(index) < self.max_entries:
+            index.add(digest, vector)
+        elif op == "del":
+            index.remove(digest)
 
     async def aclose(self) -> None:
         for task in list(self._tasks):
@@ -120,15 +162,9 @@ class NamespaceIndexes:
             "namespaces_loaded": len(self._built),
             "entries_loaded": sum(len(i) for i in self._built.values()),
             "namespaces_building": len(self._builds),
+            "changes_queued": sum(len(b.pending) for b in self._builds.values()),
         }
 
 
 def _fill(index: NamespaceIndex, digests: list[str], packed: list[bytes]) -> None:
     index.add_many(digests, unpack_many(packed))
-
-
-def _apply(index: NamespaceIndex, op: Op, digest: str, vector: Vectors | None) -> None:
-    if op == "add" and vector is not None:
-        index.add(digest, vector)
-    elif op == "del":
-        index.remove(digest)

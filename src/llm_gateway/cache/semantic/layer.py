@@ -63,7 +63,12 @@ class SemanticLayer:
         self.judge = judge
         self.evidence = EvidenceBook()
         # A failed build is retried after the same pause as the cache takes after a store error.
-        self.indexes = NamespaceIndexes(self.vectors, embedder.dim, settings.outage_backoff_s)
+        self.indexes = NamespaceIndexes(
+            self.vectors,
+            embedder.dim,
+            settings.outage_backoff_s,
+            max_entries=settings.max_entries_per_namespace,
+        )
         self._listener: asyncio.Task[None] | None = None
         self._origin = uuid.uuid4().hex  # names this instance's flush messages
 
@@ -175,18 +180,21 @@ class SemanticLayer:
         return None
 
     async def add(self, plan: CachePlan, entry: Entry) -> None:
-        if plan.context is None or plan.query is None:
+        if plan.context is None or plan.query is None or plan.generation is None:
             return
         if not _serves(plan, prompt_language(plan.query)):
             return  # stored for exact repeats only (``find`` counted the skip)
         if plan.vector is None:
             plan.vector = await embed_one(self.embedder, plan.query)
-        # Not built here: the build (running, or a later one) has it; the cap is checked on
-        # built indexes only, so a namespace can pass it by what is added during one build.
-        index = self.indexes.built(plan.context)
-        if index is not None and len(index) >= self.settings.max_entries_per_namespace:
+        # Known full only where built: otherwise stored, and every index (the running build's
+        # included) refuses adds past the cap (``indexes.py``).
+        if self.indexes.full(plan.context):
             return
-        await self.vectors.add(plan.context, plan.digest, plan.vector, plan.ttl_s)
+        stored = await self.vectors.add(
+            plan.context, plan.digest, plan.vector, plan.ttl_s, plan.generation
+        )
+        if not stored:
+            return  # flushed since its lookup: the entry is gone too
         self.indexes.change(plan.context, "add", plan.digest, plan.vector)
         message = {"op": "add", "ctx": plan.context, "d": plan.digest, "v": pack(plan.vector).hex()}
         await self.store.publish(CHANNEL, orjson.dumps(message))

@@ -1,7 +1,10 @@
 """The shared copy of a semantic namespace's vectors: one store hash per namespace.
 
 ``cache:v:<context>`` maps an entry's digest to its float16 vector. Scripts keep each change to
-one round trip (and give the hash the longest entry TTL, so abandoned namespaces expire).
+one round trip (and give the hash the longest entry TTL, so abandoned namespaces expire). An add
+also lists the hash in its tenant namespace's ``cache:vh:<namespace>``, which a flush deletes
+with every hash it names (``cache/scripts.py``), and is refused once that namespace has been
+flushed since the entry's lookup (the vector of a flushed entry would outlive the flush).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from llm_gateway.cache.exact import gen_key, vector_hashes_key
 from llm_gateway.cache.semantic.embed import Vectors
 from llm_gateway.core.store import Store
 from llm_gateway.core.store.base import MemoryData, ScriptArg, ScriptResult, StoreScript
@@ -26,9 +30,19 @@ def _bytes(arg: ScriptArg) -> bytes:
 
 
 def _add(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> ScriptResult:
+    generation = data.get(keys[2])
+    if (generation if isinstance(generation, bytes) else b"0") != _bytes(args[3]):
+        return 0
     table = data.hash(keys[0])
     table[_bytes(args[0])] = _bytes(args[1])
-    data.expire(keys[0], float(_text(args[2])))
+    data.hash(keys[1])[keys[0].encode()] = b"1"
+    ttl_s = float(_text(args[2]))
+    # Only ever lengthened: the list then outlives every hash it names (a hash left unlisted
+    # would survive a flush).
+    for key in keys[:2]:
+        left = data.ttl(key)
+        if left is None or left < ttl_s:
+            data.expire(key, ttl_s)
     return len(table)
 
 
@@ -49,12 +63,16 @@ def _remove(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) ->
     return int(table.pop(_bytes(args[0]), None) is not None)
 
 
+# KEYS: the context's vector hash, the namespace's list of them, its generation. 0: flushed.
 VECTOR_ADD = StoreScript(
     name="cache_vector_add",
     lua="""
+if (redis.call('GET', KEYS[3]) or '0') ~= ARGV[4] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-local ttl = redis.call('TTL', KEYS[1])
-if ttl < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+redis.call('HSET', KEYS[2], KEYS[1], '1')
+for i = 1, 2 do
+  if redis.call('TTL', KEYS[i]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[i], ARGV[3]) end
+end
 return redis.call('HLEN', KEYS[1])
 """,
     python=_add,
@@ -69,6 +87,11 @@ VECTOR_REMOVE = StoreScript(
 
 def vectors_key(context: str) -> str:
     return f"cache:v:{context}"
+
+
+def namespace_of(context: str) -> str:
+    """The tenant namespace of a semantic context (``<namespace>|<digest>``, ``plan.py``)."""
+    return context.partition("|")[0]
 
 
 def pack(vector: Vectors) -> bytes:
@@ -94,9 +117,14 @@ class VectorStore:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def add(self, context: str, digest: str, vector: Vectors, ttl_s: int) -> int:
+    async def add(
+        self, context: str, digest: str, vector: Vectors, ttl_s: int, generation: str
+    ) -> int:
+        """The hash's size after the add; 0 if the namespace was flushed since ``generation``."""
+        namespace = namespace_of(context)
+        keys = [vectors_key(context), vector_hashes_key(namespace), gen_key(namespace)]
         size = await self.store.run_script(
-            VECTOR_ADD, [vectors_key(context)], [digest, pack(vector), ttl_s]
+            VECTOR_ADD, keys, [digest, pack(vector), ttl_s, generation]
         )
         return int(size)
 
