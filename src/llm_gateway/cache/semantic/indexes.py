@@ -8,7 +8,7 @@ idempotent); at most ``max_pending`` of them: one more discards the build (count
 first lookup after it ends builds again. A flush or a lost subscription discards a running
 build: its result is dropped and the next lookup loads the store again. A failed build (store
 outage) is logged, counted and retried by a lookup after ``retry_after_s``. No index ever holds
-more than ``max_entries`` (the alias-wide ``max_entries_per_namespace``): adds past it are
+more than ``max_entries`` (``LLMGW_CACHE__MAX_ENTRIES_PER_NAMESPACE``): adds past it are
 refused, whether they arrive live, queued behind a build or from the store.
 """
 
