@@ -21,6 +21,11 @@ from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES, pair_feat
 from llm_gateway.cache.semantic.pairs import embed_pairs, load_pair_spec
 
 
+def _held_out(spec: str) -> bool:
+    """The lead's held-out set (v8), as the trainer refuses it; v7 is dev data now."""
+    return "v8" in spec.partition(":")[0].lower()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", action="append", required=True)
@@ -32,8 +37,8 @@ def main() -> None:
     totals: Counter[tuple[str, int]] = Counter()
     examples: dict[tuple[str, int, str], list[str]] = defaultdict(list)
     for spec in args.dataset:
-        if "v7" in spec.lower():
-            raise SystemExit(f"{spec}: *v7* files are held out")
+        if _held_out(spec):
+            raise SystemExit(f"{spec}: *v8* files are held out")
         _, pairs = load_pair_spec(spec)
         va, vb = embed_pairs(pairs, embedder, args.embed_cache)
         for pair, cos in zip(pairs, np.sum(va * vb, axis=1), strict=True):

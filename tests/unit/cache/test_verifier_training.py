@@ -1,5 +1,6 @@
-"""The cache verifier's trainer: it never reads the held-out v7 set, and its thresholds are
-checked by leaving one writer's file out. Only names are checked; no held-out file is opened."""
+"""The cache verifier's trainer and veto report never read the held-out v8 set, and the
+thresholds are checked by leaving one writer's file out. Only names are checked; no held-out
+file is opened."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
-def scripts() -> Iterator[tuple[ModuleType, ModuleType]]:
+def scripts() -> Iterator[tuple[ModuleType, ModuleType, ModuleType]]:
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
         import cache_thresholds
+        import cache_veto_report
         import train_cache_verifier
 
-        yield train_cache_verifier, cache_thresholds
+        yield train_cache_verifier, cache_thresholds, cache_veto_report
     finally:
         sys.path.remove(str(ROOT / "scripts"))
 
@@ -29,21 +31,23 @@ def scripts() -> Iterator[tuple[ModuleType, ModuleType]]:
 @pytest.mark.parametrize(
     ("spec", "refused"),
     [
-        ("../eval/cache/paraphrase_heldout_v7.jsonl", True),
-        ("/work/heldout_v7/pairs.jsonl:train:100", True),
-        ("../eval/cache/PARAPHRASE_V7.jsonl", True),
-        ("../eval/cache/paraphrase_heldout_v6.jsonl", False),  # dev data now
+        ("../eval/cache/paraphrase_heldout_v8.jsonl", True),
+        ("/work/heldout_v8/pairs.jsonl:train:100", True),
+        ("../eval/cache/PARAPHRASE_V8.jsonl", True),
+        ("../eval/cache/paraphrase_heldout_v7.jsonl", False),  # dev data now
+        ("../eval/cache/paraphrase_heldout_v6.jsonl", False),
         ("../eval/cache/paraphrase_heldout_v5.jsonl", False),
         ("../eval/cache/paraphrase_heldout_v4.jsonl", False),
         ("../eval/cache/paraphrase_heldout_v3.jsonl", False),
         ("/work/shared/eval/paraphrase/korean_question_pairs.jsonl:train:800", False),
     ],
 )
-def test_v7_paths_are_refused(
-    scripts: tuple[ModuleType, ModuleType], spec: str, refused: bool
+def test_v8_paths_are_refused(
+    scripts: tuple[ModuleType, ModuleType, ModuleType], spec: str, refused: bool
 ) -> None:
-    trainer, _ = scripts
+    trainer, _, report = scripts
     assert trainer._held_out(spec) is refused
+    assert report._held_out(spec) is refused
 
 
 def _scores(module: ModuleType, high_negative_in: int) -> object:
@@ -65,9 +69,9 @@ def _scores(module: ModuleType, high_negative_in: int) -> object:
 
 
 def test_a_writer_whose_negatives_the_others_lack_tightens_the_threshold(
-    scripts: tuple[ModuleType, ModuleType],
+    scripts: tuple[ModuleType, ModuleType, ModuleType],
 ) -> None:
-    _, thresholds = scripts
+    _, thresholds, _ = scripts
     s = _scores(thresholds, high_negative_in=1)
     # With max_false = 0, file 1 left out sees its 0.95 negative served at the others' threshold
     # (0.1): the 0.5 % budget fails, and so does every smaller one; the strictest is kept.
