@@ -105,13 +105,42 @@ def choose(
     return thresholds, report
 
 
+def oos_report(
+    oos: Array,
+    y: Array,
+    langs: Array,
+    groups: Array,
+    original: Array,
+    names: list[str],
+    thresholds: dict[str, float],
+) -> list[str]:
+    """Each training file's out-of-source hit and false-hit rate at the final thresholds."""
+    report: list[str] = []
+    for g, name in enumerate(names):
+        for lang in ("en", "ko"):
+            part = (groups == g) & (langs == lang) & original
+            if not part.any():
+                continue
+            hits = oos[part] >= thresholds[lang]
+            labels = y[part]
+            line = (
+                f"out-of-source {name} {lang} at {thresholds[lang]:.4f}: "
+                f"hit {hits[labels == 1].mean():.1%} ({int(hits[labels == 1].sum())}/"
+                f"{int((labels == 1).sum())}), false-hit {hits[labels == 0].mean():.2%} "
+                f"({int(hits[labels == 0].sum())}/{int((labels == 0).sum())})"
+            )
+            print(line, flush=True)
+            report.append(line)
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("dump", help="the trainer's --dump file (.npz)")
     parser.add_argument("--written", type=int, action="append", required=True)
     parser.add_argument("--file-fpr", type=float, default=0.01)
     parser.add_argument("--file-min-negatives", type=int, default=80)
-    parser.add_argument("--max-false", type=int, default=1)
+    parser.add_argument("--max-false", type=int, default=3)
     args = parser.parse_args()
     data = np.load(args.dump)
     s = Scores(data["oos"], data["y"], data["langs"], data["groups"], data["original"])
