@@ -8,12 +8,19 @@ comes as a clause (if, when, ~할 때); this catches every other shape: after th
 (misspellings, synonyms, Korean register: ``features.canonical``), if one side's content words
 are a strict superset of the other's and the extra words are not filler (greetings, thanks,
 politeness, hedges, the request's own frame), the pair is not served. True pairs where someone
-adds a personal aside pay for it with a miss: a trusted cache prefers a miss to a wrong answer.
+adds a personal aside in the same sentence pay for it with a miss: a trusted cache prefers a
+miss to a wrong answer. An aside told in sentences of its own *before* the question ("Just flew
+back from Tokyo and I'm wrecked. How long does jet lag last?", "이직 준비 중이라 여쭤봐요. 토익
+점수 유효기간이 얼마예요?") is the asker's situation, not the question: only the last sentence is
+compared (``aside_only``). A sentence *after* the question ("It's a Chromebook.") still counts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from llm_gateway.cache.semantic.conditions import _EN_LIGHT, _EN_MARKERS
+from llm_gateway.cache.semantic.register import request_sentence, sentences
 
 # Words that only frame the request, greet, thank, hedge or soften (English).
 # A marker alone ("sorry if this is dumb") adds nothing: the words of its clause are counted.
@@ -166,3 +173,27 @@ def content_added(ta: list[str], tb: list[str], korean: bool) -> float:
         return 0.0
     short, long = (ca, cb) if len(ca) < len(cb) else (cb, ca)
     return float(bool(_extra(short, long, korean)))
+
+
+def added_content(
+    a: str,
+    b: str,
+    ta: list[str],
+    tb: list[str],
+    korean: bool,
+    fold: Callable[[str, str], tuple[list[str], list[str]]],
+) -> float:
+    """``content_added`` on the whole prompts, unless what one adds is all in sentences before
+    its last one, which is the other's question (``fold``: two texts → their folded tokens)."""
+    if not content_added(ta, tb, korean):
+        return 0.0
+    for long, short in ((a, b), (b, a)):
+        parts = sentences(long)
+        if (
+            len(parts) >= 2
+            and len(sentences(short)) == 1
+            and request_sentence(long, short) == parts[-1]
+        ):
+            ts, tl = fold(short, parts[-1])
+            return content_added(ts, tl, korean)
+    return 1.0

@@ -21,16 +21,15 @@ import difflib
 import re
 from collections.abc import Iterable
 
-from llm_gateway.cache.semantic.added import content_added
+from llm_gateway.cache.semantic.added import added_content
+from llm_gateway.cache.semantic.antonyms import KEEP_APART, antonym_swap
 from llm_gateway.cache.semantic.conditions import condition_added
 from llm_gateway.cache.semantic.lexicon import (
-    ANTONYMS,
     EN_NEGATION,
     KO_FUNCTION,
     KO_NEGATION,
     KO_NEGATION_WORDS,
     KO_NOT_NEGATION,
-    KO_PREFIX_ANTONYMS,
     KO_STEM_SYNONYMS,
     SYNONYMS,
 )
@@ -54,7 +53,7 @@ from llm_gateway.cache.semantic.roles import (
 )
 from llm_gateway.cache.semantic.scope import purpose_differs, scope_differs
 from llm_gateway.cache.semantic.slots import slot_substitution, stem
-from llm_gateway.cache.semantic.swaps import owners_swapped, phrase_swap
+from llm_gateway.cache.semantic.swaps import owners_swapped, phrase_swap, subject_swap
 from llm_gateway.cache.semantic.typos import normalise
 
 # A pair showing any of these is never a hit, whatever its score: each names a change of meaning.
@@ -114,10 +113,6 @@ _STOP = (
 _KO_SPLIT_SYNONYMS = {
     split_particle(k)[0]: split_particle(v)[0] for k, v in SYNONYMS.items() if not k.isascii()
 } | {k: v for k, v in SYNONYMS.items() if not k.isascii()}
-_KEEP_APART = ANTONYMS | {(b, a) for a, b in ANTONYMS}
-_OPPOSITES = {x: frozenset(y for u, y in _KEEP_APART if u == x) for x, _ in _KEEP_APART}
-_KO_ANTONYMS = tuple((u, v) for u, v in ANTONYMS if not u.isascii())
-_PREFIX_PAIRS = KO_PREFIX_ANTONYMS | {(v, u) for u, v in KO_PREFIX_ANTONYMS}
 # The longest prompt a pair is scored on (dev and training prompts reach 18 tokens, 101
 # characters). Word exchanges, phrase rotations and antonym pairs are quadratic or worse in the
 # words: past this the verifier does not score at all (``verifier.score``: a miss), and
@@ -222,27 +217,12 @@ def canonical(ta: list[str], tb: list[str]) -> tuple[list[str], list[str]]:
     passive verbs spelt as in ``a``."""
     ca = [_synonym(t) for t in ta]
     # misspellings first (explian → explain), then synonyms (explain → tell)
-    cb = [_synonym(t) for t in normalise(ta, tb, _KEEP_APART)]
+    cb = [_synonym(t) for t in normalise(ta, tb, KEEP_APART)]
     return ca, fold_register(ca, cb)
 
 
-def _antonym_swap(only_a: list[str], only_b: list[str]) -> float:
-    """A word on one side whose antonym is on the other (Korean: word starts, 많은 / 적은);
-    per word, not per pair of words (a long edit made it |a| × |b| × the lexicon)."""
-    sa, sb = set(only_a), set(only_b)
-    if any(_OPPOSITES.get(x, frozenset()) & sb for x in sa):
-        return 1.0
-    # only the pairs whose first syllables occur (the lexicon x the words was the worst case)
-    firsts_a, firsts_b = {x[:1] for x in sa}, {y[:1] for y in sb}
-    for u, v in _KO_ANTONYMS:
-        if not ({u[0], v[0]} & firsts_a and {u[0], v[0]} & firsts_b):
-            continue
-        a_u, a_v = any(x.startswith(u) for x in sa), any(x.startswith(v) for x in sa)
-        if (a_u and any(y.startswith(v) for y in sb)) or (a_v and any(y.startswith(u) for y in sb)):
-            return 1.0
-    # 저혈압 / 고혈압, 입금 / 출금: the same stem under opposite prefixes
-    heads = {x[1:]: x[0] for x in sa if len(x) >= 3 and not x.isascii()}
-    return float(any((heads.get(y[1:], ""), y[0]) in _PREFIX_PAIRS for y in sb if len(y) >= 3))
+def _fold(a: str, b: str) -> tuple[list[str], list[str]]:
+    return canonical(tokens(fold_when(a))[:MAX_TOKENS], tokens(fold_when(b))[:MAX_TOKENS])
 
 
 def _order_changed(ta: list[str], tb: list[str]) -> float:
@@ -293,12 +273,13 @@ def pair_features(a: str, b: str, cosine: float) -> list[float]:
             events_reordered(a, b),
             phrase_swap(a, b, ta, tb, _STOP),
             owners_swapped(a, b),
+            subject_swap(raw_a, raw_b),  # swaps.py
         ),
         float(na != nb),  # one side only counts too: "in 2 words", "for 4 people"
         _both_differ(ua, ub),
         float(xa != xb),  # "weather in Seattle" vs "… tomorrow"
         float((_negations(sa, tokens(sa)) % 2) != (_negations(sb, tokens(sb)) % 2)),
-        _antonym_swap(raw_only_a, raw_only_b),
+        antonym_swap(raw_only_a, raw_only_b),
         _entities_differ(a, b, ta, tb),
         questions_differ(qa, qb),
         soft_differ(qa, qb),
@@ -308,6 +289,6 @@ def pair_features(a: str, b: str, cosine: float) -> list[float]:
         roles_changed(a, b),
         scope_differs(a, b),
         purpose_differs(a, b),
-        max(condition_added(sa, sb, a, b), content_added(ta, tb, korean)),  # added.py
+        max(condition_added(sa, sb, a, b), added_content(a, b, ta, tb, korean, _fold)),  # added.py
         float(korean),
     ]

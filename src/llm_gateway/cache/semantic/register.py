@@ -88,6 +88,11 @@ def _grams(text: str) -> set[str]:
     return {compact[i : i + 2] for i in range(len(compact) - 1)}
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences (English: and an aside before a colon) of ``text``."""
+    return [p for p in _SENTENCE_END.split(text.strip()) if p]
+
+
 def request_sentence(text: str, other: str) -> str:
     """``text``'s sentence most like ``other`` when ``text`` has several sentences and ``other``
     one; else ``text`` whole. English also splits at a colon (an aside, then the question)."""

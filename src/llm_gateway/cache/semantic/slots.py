@@ -22,6 +22,35 @@ FRAME = frozenset(
     "want wish know like mean means meaning steps kindly could would mind curious wondering hey "
     "hi hello yo sup lol ok okay just really actually work works".split()
 )
+# Korean words that only frame, soften or end the request (알려줘 / 설명해 줘 / 뭐야, 게 / 것이):
+# by their start, as endings vary. Question words (언제, 어디, 누구, 얼마…) are not here: a
+# swapped question word is content (``questions.py`` reads its kind too).
+_KO_FRAME = (
+    "알려",
+    "설명",
+    "정리해",
+    "가르쳐",
+    "추천",
+    "뭐",
+    "뭘",
+    "무엇",
+    "어떻",
+    "어떤",
+    "좀",
+    "혹시",
+    "부탁",
+    "궁금",
+    "게",
+    "것",
+    "거",
+    "주세",
+    "주실",
+    "주시",
+    "있을",
+    "있나",
+    "있어",
+    "있음",
+)
 _SUFFIXES = ("ing", "ed", "es", "s", "ly")
 
 
@@ -76,7 +105,14 @@ def _content(span: list[str], other: list[str], stop: frozenset[str]) -> list[st
     """The span's words that carry content and are not on the other side in another place or
     form (moved or inflected words are no substitution)."""
     elsewhere = {_inflection(w) for w in other}
-    return [w for w in span if w not in stop and w not in FRAME and _inflection(w) not in elsewhere]
+    return [
+        w
+        for w in span
+        if w not in stop
+        and w not in FRAME
+        and _inflection(w) not in elsewhere
+        and not (_HANGUL.match(w) and w.startswith(_KO_FRAME))
+    ]
 
 
 def slot_substitution(ta: list[str], tb: list[str], stop: frozenset[str]) -> float:

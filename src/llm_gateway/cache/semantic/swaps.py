@@ -103,3 +103,49 @@ def owners_swapped(a: str, b: str) -> float:
     changed = [n for n in set(oa) & set(ob) if oa[n] != ob[n]]
     named = any("'" in oa[n] or "'" in ob[n] for n in changed)
     return float(len(changed) >= 2 or (len(changed) == 1 and named))
+
+
+# A yes/no question opens with an auxiliary, then its subject: "Can a dentist refuse …".
+_AUX = frozenset("can could may might should must will would does do did is are".split())
+_DETERMINERS = frozenset("a an the my your his her our their".split())
+
+
+def _subject(toks: list[str]) -> int | None:
+    """The index of the subject of an English yes/no question (after its auxiliary), or None."""
+    if len(toks) < 3 or toks[0] not in _AUX:
+        return None
+    i = 1
+    while i < len(toks) - 1 and toks[i] in _DETERMINERS:
+        i += 1
+    return i
+
+
+def subject_swap(ta: list[str], tb: list[str]) -> float:
+    """English yes/no questions whose subjects differ, each side's subject further on in the
+    other ("Can a dentist refuse to treat a patient …" / "Can a patient refuse to pay a
+    dentist …", "Can my ex-employer give a bad reference about me" / "Can I give a bad review
+    about my ex-employer"): the parties changed roles even when the verbs were reworded. Not
+    across an active/passive change (the subject moves behind "by" on purpose)."""
+    if passive(ta) != passive(tb):
+        return 0.0
+    ia, ib = _subject(ta), _subject(tb)
+    if ia is None or ib is None:
+        return 0.0
+    ra, rb = [_CASE.get(t, t) for t in ta], [_CASE.get(t, t) for t in tb]
+    sa, sb = ra[ia], rb[ib]
+    if sa == sb or sa in _DETERMINERS or sb in _DETERMINERS:
+        return 0.0
+    return float(_later(sa, rb, ib) and _later(sb, ra, ia))
+
+
+def _later(word: str, toks: list[str], subject: int) -> bool:
+    """``word`` further on than the subject, and not as whom a thing is for ("Can dogs eat
+    grapes?" / "Are grapes safe for dogs?": the same question)."""
+    for i in range(subject + 1, len(toks)):
+        if toks[i] == word:
+            j = i - 1
+            while j > subject and toks[j] in _DETERMINERS:
+                j -= 1
+            if toks[j] != "for":
+                return True
+    return False

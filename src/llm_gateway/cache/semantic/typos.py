@@ -73,12 +73,22 @@ def is_typo(a: str, b: str) -> bool:
     allowed = 2 if shortest >= (10 if korean else 8) else 1
     if korean and shortest >= 5 and _one_vowel_apart(x, y):
         return True  # 추천 / 추쳔, 방법 / 방볍: a slipped vowel
-    return _distance(x, y, substitute=shortest >= 6) <= allowed
+    if not korean and shortest == 5 and _one_vowel_apart(x, y):
+        return True  # pivit / pivot, leeve / leave: a vowel misheard (not lease / leave)
+    distance = _distance(x, y, substitute=shortest >= 6)
+    if korean and distance == 2 and a[:1] != b[:1]:
+        return False  # 밥숟가락 / 찻숟가락: two letters of the first syllable name another thing
+    return distance <= allowed
 
 
 def _one_vowel_apart(x: str, y: str) -> bool:
+    """Same length, one letter apart, and both letters vowels (Korean jamo or English)."""
     diff = [(p, q) for p, q in zip(x, y, strict=False) if p != q]
-    return len(x) == len(y) and len(diff) == 1 and all("\u1161" <= ch <= "\u1175" for ch in diff[0])
+    return (
+        len(x) == len(y)
+        and len(diff) == 1
+        and all("\u1161" <= ch <= "\u1175" or ch in "aeiouy" for ch in diff[0])
+    )
 
 
 def normalise(ta: list[str], tb: list[str], keep: frozenset[tuple[str, str]]) -> list[str]:
