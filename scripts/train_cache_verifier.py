@@ -12,6 +12,8 @@
         --train ../eval/cache/train_pairs_written_4.jsonl \\
         --train ../eval/cache/paraphrase_heldout_v4.jsonl \\
         --train ../eval/cache/paraphrase_heldout_v5.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v6.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v7.jsonl \\
         --check /work/shared/eval/paraphrase/korean_question_pairs.jsonl:validation:200
 
 ``--train PATH[:SPLIT[:N]]``: a pair file, only its SPLIT rows, N of them (label-stratified).

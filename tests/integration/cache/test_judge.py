@@ -19,7 +19,7 @@ from tests.integration.cache.conftest import chat
 from tests.integration.proxy.conftest import AUTH, proxy_settings
 
 CACHED = "What is the capital of France?"
-# Scored just under the English threshold (it, with "." and with "!": 0.76-0.80 against 0.941
+# Scored just under the English threshold (it, with "." and with "!": 0.76-0.79 against 0.922
 # on the shipped weights, band 0.3), no veto. Retraining moves these scores: re-pick when this
 # test breaks.
 GREY = "tell me the capital of france please"
