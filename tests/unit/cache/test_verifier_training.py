@@ -81,3 +81,26 @@ def test_a_writer_whose_negatives_the_others_lack_tightens_the_threshold(
     # Allowing one false hit per left-out file, the first budget passes.
     relaxed, _ = thresholds.choose(s, [0, 1, 2], 0.01, 80, 1)
     assert relaxed["en"] < chosen["en"]
+
+
+def test_leave_writer_out_table_reports_mean_and_worst(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``cache_leave_writer_out.py``'s table: per language the mean and the worst file (lowest
+    hit rate, highest false-hit rate), each over the left-out files."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import cache_leave_writer_out
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    cache_leave_writer_out.print_table(
+        [
+            ("v4", "en", 0.9, 60, 150, 0, 150),
+            ("v5", "en", 0.9, 75, 150, 3, 150),
+            ("v4", "ko", 0.9, 30, 150, 1, 150),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert "| mean | en | | 45.0% | 1.00% |" in out
+    assert "| worst | en | | 40.0% | 2.00% |" in out
+    assert "| worst | ko | | 20.0% | 0.67% |" in out
