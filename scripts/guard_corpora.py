@@ -15,8 +15,9 @@ Three kinds of source, all offline:
   written for this project (dev data); ``eval/guardrails/heldout/guard_heldout.jsonl``, the first
   independent set, ``heldout/guard_heldout_v2.jsonl``, the second, and
   ``heldout/guard_heldout_v3.jsonl``, the third, ``heldout/guard_heldout_v4.jsonl``, the
-  fourth, and ``heldout/guard_heldout_v5.jsonl``, the fifth, each reported on as held out and dev
-  data since (read by their exact names; any path naming ``v6`` is refused);
+  fourth, ``heldout/guard_heldout_v5.jsonl``, the fifth, and ``heldout/guard_heldout_v6.jsonl``,
+  the sixth, each reported on as held out and dev data since (read by their exact names; any path
+  naming ``v7`` is refused);
   ``dev_harm_2.jsonl`` and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the
   same topics); and
   ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
@@ -56,19 +57,20 @@ DONOTANSWER = (
     "discrimination_exclusion_toxicity_hateful_offensive",
 )
 PYRIT_HARMS = ("harms", "illegal", "violence", "malware", "scams", "sexual", "hate", "harassment")
-# The first five independent sets (each scored as held out, dev data since). The sixth, the
-# lead's held-out set (any path naming ``v6``, e.g. ``*_v6*`` or ``/work/heldout_v6``), must never
+# The first six independent sets (each scored as held out, dev data since). The seventh, the
+# lead's held-out set (any path naming ``v7``, e.g. ``*_v7*`` or ``/work/heldout_v7``), must never
 # be read: ``refuse_heldout`` guards it.
 FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
 SECOND_INDEPENDENT_SET = "heldout/guard_heldout_v2.jsonl"
 THIRD_INDEPENDENT_SET = "heldout/guard_heldout_v3.jsonl"
 FOURTH_INDEPENDENT_SET = "heldout/guard_heldout_v4.jsonl"
 FIFTH_INDEPENDENT_SET = "heldout/guard_heldout_v5.jsonl"
-_HELDOUT = re.compile(r"v6", re.IGNORECASE)
+SIXTH_INDEPENDENT_SET = "heldout/guard_heldout_v6.jsonl"
+_HELDOUT = re.compile(r"v7", re.IGNORECASE)
 
 
 def refuse_heldout(path: Path) -> Path:
-    """``path``, unless it names the lead's held-out set (``v6``): then stop the run."""
+    """``path``, unless it names the lead's held-out set (``v7``): then stop the run."""
     if _HELDOUT.search(str(path)):
         raise SystemExit(f"refusing to read held-out data: {path}")
     return path
