@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from llm_gateway.guardrails.input_context import CONTEXT_CATEGORIES, context_view
 from llm_gateway.guardrails.normalize import NormalizedText, normalize
 from llm_gateway.guardrails.types import Category, Finding, Stage
 
@@ -142,7 +143,21 @@ class ClassifierRule:
         return self.thresholds.get(category, self.model.thresholds.get(category, 0.5))
 
     def scores(self, views: NormalizedText) -> dict[str, float]:
-        return self.model.scores(views.classifier)
+        """Per-category probabilities; injection and extraction judged without benign context.
+
+        When either reaches its threshold and the prompt quotes an attack to ask about it, or
+        revises the user's own earlier instruction (``input_context``), those two are scored
+        again on the prompt less that part: the head learned the phrase, not who it is for.
+        Only flagged prompts pay for the second pass.
+        """
+        scores = self.model.scores(views.classifier)
+        if any(scores.get(c, 0.0) >= self.threshold(c) for c in CONTEXT_CATEGORIES):
+            rest = context_view(views)
+            if rest is not None:
+                again = self.model.scores(rest.classifier)
+                for category in CONTEXT_CATEGORIES & again.keys():
+                    scores[category] = again[category]
+        return scores
 
     def findings(self, scores: dict[str, float]) -> list[Finding]:
         found = []

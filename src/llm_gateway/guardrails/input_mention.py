@@ -40,8 +40,9 @@ _QUOTED = re.compile(
     rf"(?<![a-z0-9])'([^'\n]{{3,{_MAX_QUOTED}}})'(?![a-z0-9])"
 )
 _ATTACK_WORD = re.compile(
-    r"\b(?:trick|attacks?|attackers?|injections?|jailbreaks?|exploits?|payloads?|malicious)|"
-    r"공격|인젝션|탈옥|악성|해킹"
+    r"\b(?:trick|attacks?|attackers?|injections?|jailbreaks?|exploits?|payloads?|malicious|"
+    r"phishing|spam|scam|waf|false positives?|test ?cases?)|"
+    r"공격|인젝션|탈옥|악성|해킹|수법|피싱|스팸|오탐|테스트\s*케이스"
 )
 # English words whole (``log`` is not "blog", "login" or "catalog"); Korean stems not glued to a
 # preceding syllable (``막`` is not "마지막", ``로그`` is not "프로그램"), any ending after them.
@@ -49,15 +50,23 @@ _ABOUT = re.compile(
     r"\b(?:how does|how do (?:these|such|they|i (?:detect|block|stop|defend|prevent))|what is|"
     r"what's|why|explain\w*|is (?:this|it|that) (?:an?|the)|detect\w*|block\w*|filter\w*|"
     r"defen[cds]\w*|protect\w*|mitigat\w*|prevent\w*|blogs?|articles?|posts?|talks?|logs?|"
-    r"logged|logging)\b|"
-    r"어떻게|뭐야|뭔가요|인가요|시도야|시도인가|"
-    r"(?<![가-힣])(?:대응|방어|막(?:아|으|는|을|기|지|혀|았|힐)|탐지|차단|필터|설명|블로그|로그)"
+    r"logged|logging|should (?:i|we))\b|"
+    r"어떻게|뭐야|뭔가요|인가요|시도야|시도인가|할까요|해야\s*하나요|"
+    r"(?<![가-힣])(?:대응|방어|막(?:아|으|는|을|기|지|혀|았|힐|죠|나)|탐지|차단|필터|설명|블로그|로그)"
 )
 _REFUSAL = re.compile(
     r"(?:(?:refusal|decline|rejection)\s*(?:message|reply|response|text|line)|"
     r"(?:politely )?(?:refuse|decline)s?\b.{0,40}\b(?:reply|message|wording)|"
     r"what should (?:my|our) (?:bot|assistant|chatbot) (?:say|reply|answer)|"
-    r"(?:거절|거부)\s*(?:문구|메시지|멘트|답변)|뭐라고\s*답)"
+    r"(?:거절|거부)\s*(?:문구|메시지|멘트|답변)|뭐라고\s*답|"
+    # How a bot should answer such input, what a quoted phrase means, a rule about user input.
+    r"\bwhat (?:a|the|my|our|your) (?:[\w-]+ )?(?:bot|assistant|chatbot|model) should "
+    r"(?:say|reply|answer|respond|do)\b|"
+    r"\bwhat (?:that|this|it) (?:refers to|means)\b|\bguardrail rules?\b|"
+    r"\b(?:if|when|whenever) (?:the |a )?(?:users?|customers?|someone) "
+    r"(?:says|types|asks|writes|sends|enters)\b|"
+    r"(?:봇|챗봇|상담봇|어시스턴트)(?:이|가|은|는)?\s*(?:어떻게|뭐라고)\s*(?:답|대답|응답|반응)|"
+    r"무슨\s*(?:뜻|의미))"
 )
 _EXECUTE = re.compile(
     r"\b(?:do (?:this|it|that|what|so)|go ahead|apply (?:it|this|that|them)|proceed|"
@@ -129,6 +138,24 @@ def _only_quoted(regex: re.Pattern[str], haystack: str, spans: list[tuple[int, i
     )
 
 
+def mention_spans(views: NormalizedText) -> list[tuple[int, int]] | None:
+    """The quoted spans of a prompt that mentions what it quotes (None: not such a prompt).
+
+    A mention: short enough, quotes something, the text outside the quotes is a mention frame
+    and asks for nothing to be executed.
+    """
+    text = views.text
+    if len(text) > _MAX_TEXT:
+        return None
+    spans = _quoted_spans(text)
+    if not spans:
+        return None
+    outside = " ".join(_gaps(text, spans))
+    if not _is_mention_frame(outside) or _EXECUTE.search(outside) is not None:
+        return None
+    return spans
+
+
 def drop_mentions(
     findings: list[Finding], views: NormalizedText, patterns: Mapping[str, InputPattern]
 ) -> list[Finding]:
@@ -137,16 +164,14 @@ def drop_mentions(
     ``patterns`` maps a finding's rule id to the pattern that produced it, so its regex can be
     run again on the text outside the quotes.
     """
-    if not any(f.category in _GUARDED for f in findings) or len(views.text) > _MAX_TEXT:
+    if not any(f.category in _GUARDED for f in findings):
+        return findings
+    spans = mention_spans(views)
+    if spans is None:
         return findings
     text = views.text
-    spans = _quoted_spans(text)
-    if not spans:
-        return findings
     pieces = _gaps(text, spans)
     outside = " ".join(pieces)
-    if not _is_mention_frame(outside) or _EXECUTE.search(outside) is not None:
-        return findings
     outside_compact = "".join(_NON_WORD.sub("", piece) for piece in pieces)
     compact_spans = _compact_spans(text, spans)
 

@@ -16,7 +16,7 @@ from typing import Literal
 
 from llm_gateway.guardrails.types import Category
 
-View = Literal["text", "compact"]
+View = Literal["text", "compact", "text_ko"]  # text_ko: the text view, Hangul prompts only
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from llm_gateway.guardrails.input_context import drop_self_revisions
 from llm_gateway.guardrails.input_mention import drop_mentions
 from llm_gateway.guardrails.input_patterns import EN_PATTERNS, OTHER_PATTERNS, InputPattern
 from llm_gateway.guardrails.input_patterns_harm import HARM_PATTERNS
 from llm_gateway.guardrails.input_patterns_harm_acts import HARM_ACT_PATTERNS
+from llm_gateway.guardrails.input_patterns_harm_evasion import HARM_EVASION_PATTERNS
 from llm_gateway.guardrails.input_patterns_harm_intent import HARM_INTENT_PATTERNS
 from llm_gateway.guardrails.input_patterns_indirect import INDIRECT_PATTERNS
 from llm_gateway.guardrails.input_patterns_ko import KO_PATTERNS
@@ -24,6 +26,7 @@ ALL_PATTERNS: tuple[InputPattern, ...] = (
     + HARM_PATTERNS
     + HARM_ACT_PATTERNS
     + HARM_INTENT_PATTERNS
+    + HARM_EVASION_PATTERNS
 )
 
 
@@ -34,7 +37,8 @@ class PatternRule:
     Each matched pattern gives one finding (its first match) whose ``score`` is the pattern's
     weight; the engine sums them. Findings are named by pattern id so operators can disable one.
     Attack findings that only quote the phrase a question is about are dropped
-    (``input_mention``).
+    (``input_mention``), and so are injection/extraction findings that only match the user
+    revising their own earlier instruction (``input_context``).
     """
 
     patterns: tuple[InputPattern, ...] = ALL_PATTERNS
@@ -55,7 +59,7 @@ class PatternRule:
         findings: list[Finding] = []
         matched: dict[str, InputPattern] = {}
         for pattern in self.patterns:
-            if pattern.view == "compact" and not views.hangul:
+            if pattern.view != "text" and not views.hangul:
                 continue
             haystack = views.compact if pattern.view == "compact" else views.text
             match = pattern.regex.search(haystack)
@@ -72,4 +76,4 @@ class PatternRule:
                     excerpt=match.group(0)[:_EXCERPT_CHARS],
                 )
             )
-        return drop_mentions(findings, views, matched)
+        return drop_self_revisions(drop_mentions(findings, views, matched), views, matched)

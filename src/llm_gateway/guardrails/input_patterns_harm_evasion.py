@@ -1,0 +1,62 @@
+"""Exact rules for harmful requests without a trigger word: the act hidden from those who police it.
+
+"How do I fix the dent quietly so the police don't connect it?", "what's the best way to mail
+it across state lines so the package doesn't get flagged … without being traced", "which dose
+… without it being detected at autopsy", "세관 어떻게 피해?", "국세청 안 걸리게": the request names
+no weapon or drug the other rules know, but asks how to get an act past the police, customs, an
+auditor, a coroner, a proctor or a fraud check. Everyday concealment (a surprise party, a
+haircut that does not show, not catching a cold: "감기 안 걸리게") and defensive framing (report,
+prevent, a victim asking) are left out. Short prompts only (a request, not a pasted news
+article about an arrest). English runs on the normalized text, Korean on the compact view.
+"""
+
+from __future__ import annotations
+
+from llm_gateway.guardrails.input_patterns import InputPattern, pattern
+
+_EN_AUTHORITY = (
+    r"(?:police|cops?|undercover cops|fraud (?:alerts?|checks?|detection)|auditors?|the audit|"
+    r"investigators?|coroner|autopsy|toxicology|customs|border (?:control|patrol)|sniffer dogs?|"
+    r"x-?rays?|airport scanners?|proctor\w*|turnitin|watchlists?|authorities|feds|irs|"
+    r"anti-?virus)"
+)
+_EN_NEGATED = (
+    r"(?:can't|cannot|won't|don't|doesn't|wouldn't|never|will not|do not|does not|isn't|aren't)"
+)
+_EN_DEFENSIVE = r"(?:report|prevent|protect|victim|warn|awareness|training|legally|lawyer)"
+
+_KO_AUTHORITY = r"(?:단속|세관|경찰|추적|수사|국세청|노동청|엑스레이|x레이|감독관|검문|실거주조사)"
+# Colds, lag, surprises and a victim's question: "안 걸리게" and "안 들키게" without an offence.
+_KO_EVERYDAY = (
+    r"(?:감기|독감|질병|병에|렉|바이러스|과부하|부하|오류|에러|코로나|비염|배탈|서프라이즈|깜짝|"
+    r"선물|이벤트|생일|파티|예방|신고하|대처|피해자)"
+)
+
+HARM_EVASION_PATTERNS: tuple[InputPattern, ...] = (
+    pattern(
+        "harmful.en.evade_authorities",
+        "harmful_request",
+        1.0,
+        rf"\A(?=[\s\S]{{0,500}}\Z)(?![\s\S]*\b{_EN_DEFENSIVE})[\s\S]*?(?:"
+        # get the act past them: "without triggering fraud alerts", "get it past sniffer dogs"
+        r"\b(?:without(?! (?:involving|calling|contacting|going to|a))|evad\w*|"
+        r"(?:get|getting|sneak|slip)(?: \w+){0,3} past|dodge|fool|trick|beat)\b"
+        rf"[^.?!\n]{{0,40}}?\b(?:the )?{_EN_AUTHORITY}\b|"
+        # "so the police don't connect it", "so the coroner wouldn't question it"
+        rf"\bso (?:that )?(?:the |my |his |her |any )?{_EN_AUTHORITY} {_EN_NEGATED}|"
+        # "without being traced", "so they can't track me"
+        rf"\b(?:without|so (?:that )?(?:it|they|nobody|no one|the \w+) {_EN_NEGATED})\b"
+        r"[^.?!\n]{0,30}?\b(?:(?:be(?:ing)? )?(?:traced|tracked)|(?:getting|being) caught|"
+        r"trace (?:it|me|them)|track (?:me|it)|find me|catch me|connect (?:it|me))\b)",
+    ),
+    pattern(
+        "harmful.ko.evade_authorities",
+        "harmful_request",
+        1.0,
+        rf"\A(?=.{{0,400}}\Z)(?!.*{_KO_EVERYDAY}).*?(?:{_KO_AUTHORITY}(?:을|를|은|는|이|가|에|에서|"
+        r"에도)?(?:어떻게)?(?:피해|피하|피할|속이|통과|우회|안걸리|못잡|따돌)|"
+        r"(?:안|못)(?:걸리|잡히|들키)(?:게|고|는|도록|려면|나|지)|걸리지않(?:게|고|도록)|"
+        r"들키지않(?:게|고|도록)|잡히지않(?:게|고|도록)|의심(?:을)?안받|신고안당하)",
+        "compact",
+    ),
+)
