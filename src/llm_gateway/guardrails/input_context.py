@@ -21,6 +21,7 @@ from collections.abc import Mapping
 
 from llm_gateway.guardrails.input_mention import mention_spans
 from llm_gateway.guardrails.input_patterns import InputPattern
+from llm_gateway.guardrails.input_topic import topic_spans
 from llm_gateway.guardrails.normalize import NormalizedText
 from llm_gateway.guardrails.types import Finding
 
@@ -69,6 +70,11 @@ def _self_revision_spans(text: str) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
+def _own_spans(text: str) -> list[tuple[int, int]]:
+    """Self-revision clauses and system prompts as a topic (``input_topic``)."""
+    return sorted(_self_revision_spans(text) + topic_spans(text))
+
+
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     pieces, previous = [], 0
     for start, end in spans:
@@ -92,20 +98,23 @@ def self_revision_view(views: NormalizedText) -> NormalizedText | None:
 
 
 def context_view(views: NormalizedText) -> NormalizedText | None:
-    """``views`` less self-revision clauses and a recognised mention's quotes (None: neither)."""
-    spans = _self_revision_spans(views.text) + (mention_spans(views) or [])
+    """``views`` less self-revision clauses, system prompts as a topic and a recognised
+    mention's quotes (None: none of them)."""
+    spans = _own_spans(views.text) + (mention_spans(views) or [])
     return _view(views, sorted(spans)) if spans else None
 
 
 def drop_self_revisions(
     findings: list[Finding], views: NormalizedText, patterns: Mapping[str, InputPattern]
 ) -> list[Finding]:
-    """``findings`` less the injection/extraction ones that only match a self-revision clause."""
+    """``findings`` less the injection/extraction ones that only match a self-revision clause
+    or a system prompt talked about as a topic."""
     if not any(f.category in CONTEXT_CATEGORIES for f in findings):
         return findings
-    rest = self_revision_view(views)
-    if rest is None:
+    spans = _own_spans(views.text)
+    if not spans:
         return findings
+    rest = _view(views, spans)
 
     def revision_only(finding: Finding) -> bool:
         pattern = patterns.get(finding.rule_id)
