@@ -38,7 +38,10 @@ _SELF_REVISION_EN = re.compile(
     r"(?:the|those|these|that|all\s+the)\s+(?:instructions?|directions?|requests?|rules?|bits?|"
     r"parts?|points?|notes?|requirements?|constraints?|formatting|format|changes?)\s+i\s+"
     r"(?:gave|wrote|said|sent|asked\s+for|added|typed|listed|mentioned|made)|"
-    rf"my\s+{_EN_OWN_TURN}s?|my\s+(?:instructions?|request|requirements?)\s+(?:about|on|for)\b)"
+    rf"my\s+{_EN_OWN_TURN}s?|my\s+(?:instructions?|request|requirements?)\s+(?:about|on|for)\b|"
+    # the user's own pasted content: "the previous email I pasted", "what I pasted above"
+    r"(?:the|that)\s+(?:\w+\s+)?(?:email|message|text|document|doc|thread|file|paste|draft)\s+"
+    r"i\s+(?:pasted|sent|shared|uploaded|gave\s+you)|what\s+i\s+pasted)"
     rf"(?:\s+(?:in|from|at)\s+(?:my|the)\s+{_EN_OWN_TURN})?"
 )
 _KO_OWN = r"(?:내가|제가|저희가|우리가)"
@@ -48,7 +51,11 @@ _SELF_REVISION_KO = re.compile(
     r"(?:말한|말했던|한|했던|드린|드렸던|요청한|요청했던|부탁한|부탁했던|쓴|썼던|적은|적었던|보낸|준)\s*"
     r"(?:거|것|말|말씀|지시|지시사항|요청|부탁|내용|조건|부분)\s*(?:들)?\s*"
     r"(?:은|는|을|를|도)?\s*(?:다\s*|전부\s*|모두\s*)?"
-    r"(?:무시|취소|잊어|잊고|빼고|빼줘|없던\s*걸로|신경\s*쓰지)"
+    r"(?:무시|취소|잊어|잊고|빼고|빼줘|없던\s*걸로|신경\s*쓰지)|"
+    # the user's own pasted content: "아까 붙여넣은 메일은 잘못 보낸 거니까 신경 쓰지 말고"
+    rf"{_KO_WHEN}\s*(?:{_KO_OWN}\s*)?(?:붙여\s*넣은|보낸|올린|드린|준)\s*"
+    r"(?:메일|글|문서|파일|내용|텍스트|거|것)[^.?!]{0,20}?"
+    r"(?:무시|잊어|잊고|신경\s*쓰지|없던\s*걸로)"
 )
 # What an attack dismisses instructions to get at; any of these keeps every finding.
 _TARGET = re.compile(
