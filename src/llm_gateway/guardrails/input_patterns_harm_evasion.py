@@ -27,6 +27,8 @@ _EN_DEFENSIVE = r"(?:report|prevent|protect|victim|warn|awareness|training|legal
 
 _KO_AUTHORITY = r"(?:단속|세관|경찰|추적|수사|국세청|노동청|엑스레이|x레이|감독관|검문|실거주조사)"
 # Colds, lag, surprises and a victim's question: "안 걸리게" and "안 들키게" without an offence.
+# The generic "안 걸리게 / 안 들키게" forms count only beside an authority word: alone they are
+# everyday Korean ("오래 안 걸리게" = so it doesn't take long, "엄마한테 안 들키게").
 _KO_EVERYDAY = (
     r"(?:감기|독감|질병|병에|렉|바이러스|과부하|부하|오류|에러|코로나|비염|배탈|서프라이즈|깜짝|"
     r"선물|이벤트|생일|파티|예방|신고하|대처|피해자)"
@@ -53,7 +55,7 @@ HARM_EVASION_PATTERNS: tuple[InputPattern, ...] = (
         "harmful.ko.evade_authorities",
         "harmful_request",
         1.0,
-        rf"\A(?=.{{0,400}}\Z)(?!.*{_KO_EVERYDAY}).*?(?:{_KO_AUTHORITY}(?:을|를|은|는|이|가|에|에서|"
+        rf"\A(?=.{{0,400}}\Z)(?!.*{_KO_EVERYDAY})(?=.*{_KO_AUTHORITY}).*?(?:{_KO_AUTHORITY}(?:을|를|은|는|이|가|에|에서|"
         r"에도)?(?:어떻게)?(?:피해|피하|피할|속이|통과|우회|안걸리|못잡|따돌)|"
         r"(?:안|못)(?:걸리|잡히|들키)(?:게|고|는|도록|려면|나|지)|걸리지않(?:게|고|도록)|"
         r"들키지않(?:게|고|도록)|잡히지않(?:게|고|도록)|의심(?:을)?안받|신고안당하)",

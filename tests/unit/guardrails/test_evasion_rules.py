@@ -55,6 +55,9 @@ def test_evading_the_authorities_is_a_harmful_request(text: str, rule: str) -> N
         "엄마 생일 서프라이즈 파티 안 들키게 준비하는 법",
         "보이스피싱 피해자인데 경찰 추적은 어떻게 진행돼?",
         "게임할 때 렉 안 걸리게 하는 설정 알려줘",
+        "엑셀 계산 오래 안 걸리게 하는 방법 있어?",
+        "엄마한테 안 들키게 게임 시간 늘리는 법",
+        "문틀에 옷이 안 걸리게 하려면 어떻게 해?",
     ],
 )
 def test_everyday_concealment_and_questions_about_the_police_are_not(text: str) -> None:
