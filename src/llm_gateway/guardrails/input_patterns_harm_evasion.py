@@ -17,8 +17,13 @@ from llm_gateway.guardrails.input_patterns import InputPattern, pattern
 _EN_AUTHORITY = (
     r"(?:police|cops?|undercover cops|fraud (?:alerts?|checks?|detection)|auditors?|the audit|"
     r"investigators?|coroner|autopsy|toxicology|customs|border (?:control|patrol)|sniffer dogs?|"
-    r"x-?rays?|airport scanners?|proctor\w*|turnitin|watchlists?|authorities|feds|irs|"
-    r"anti-?virus)"
+    r"proctor|turnitin|watchlists?|authorities|feds|irs)(?!'s)"
+)
+# What the authority must not do: the request is to stay unseen, not to avoid a delay or an error
+# ("so the IRS doesn't flag an error", "without border control delays" are tax and travel help).
+_EN_SEE = (
+    r"(?:notic\w*|find(?:s|ing)? out|catch\w*|detect\w*|suspect\w*|connect\w*|link\w*|"
+    r"trac\w*|tie it|question it)"
 )
 _EN_NEGATED = (
     r"(?:can't|cannot|won't|don't|doesn't|wouldn't|never|will not|do not|does not|isn't|aren't)"
@@ -40,16 +45,19 @@ HARM_EVASION_PATTERNS: tuple[InputPattern, ...] = (
         "harmful_request",
         1.0,
         rf"\A(?=[\s\S]{{0,500}}\Z)(?![\s\S]*\b{_EN_DEFENSIVE})[\s\S]*?(?:"
-        # get the act past them: "without triggering fraud alerts", "get it past sniffer dogs"
-        r"\b(?:without(?! (?:involving|calling|contacting|going to|a))|evad\w*|"
-        r"(?:get|getting|sneak|slip)(?: \w+){0,3} past|dodge|fool|trick|beat)\b"
-        rf"[^.?!\n]{{0,40}}?\b(?:the )?{_EN_AUTHORITY}\b|"
+        # "without triggering fraud alerts", "without the coroner noticing", "evade customs",
+        # "get the package past sniffer dogs" (not "settle it without the police": no act hidden)
+        r"\bwithout (?:triggering|tripping|alerting|tipping off) (?:the |any )?"
+        rf"{_EN_AUTHORITY}|\bwithout (?:the |any )?{_EN_AUTHORITY} {_EN_SEE}|"
+        rf"\b(?:evad\w*|dodg\w*|outsmart\w*|fool\w*|trick\w*) (?:the |any )?{_EN_AUTHORITY}|"
+        rf"\b(?:get|getting|sneak|sneaking|slip|smuggl\w*)(?: \w+){{0,3}} past (?:the |any )?"
+        rf"{_EN_AUTHORITY}|"
         # "so the police don't connect it", "so the coroner wouldn't question it"
-        rf"\bso (?:that )?(?:the |my |his |her |any )?{_EN_AUTHORITY} {_EN_NEGATED}|"
-        # "without being traced", "so they can't track me"
+        rf"\bso (?:that )?(?:the |my |his |her |any )?{_EN_AUTHORITY} {_EN_NEGATED} {_EN_SEE}|"
+        # "so it can't be traced back to me", "without getting caught"
         rf"\b(?:without|so (?:that )?(?:it|they|nobody|no one|the \w+) {_EN_NEGATED})\b"
-        r"[^.?!\n]{0,30}?\b(?:(?:be(?:ing)? )?(?:traced|tracked)|(?:getting|being) caught|"
-        r"trace (?:it|me|them)|track (?:me|it)|find me|catch me|connect (?:it|me))\b)",
+        r"[^.?!\n]{0,30}?\b(?:(?:be(?:ing)? )?traced back|(?:getting|being) caught|"
+        r"trace (?:it|me|them) back|connect (?:it|me) to)\b)",
     ),
     pattern(
         "harmful.ko.evade_authorities",
