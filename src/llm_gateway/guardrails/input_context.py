@@ -65,6 +65,14 @@ _TARGET = re.compile(
     r"your\s+(?:instructions|rules|prompt|programming|training|creators?))\b|"
     r"시스템|개발자|관리자|운영자|프롬프트|규칙|규정|제한|필터|안전|정책|비밀|설정|검열|탈옥|모든\s*지시"
 )
+# A second object joined to the dismissed one widens it past the user's own words: "ignore my
+# previous instructions and the ones above them", "… and any that came before them".
+_WIDENED_EN = re.compile(
+    r"[^,.;:!?\n]{0,30}?\s*,?\s*(?:and|or|as well as|plus|along with|together with|&)\s+"
+    r"(?:also\s+)?(?:(?:the|any|all|every|each|those|these)\s+(?:\w+\s+)?(?:ones?|"
+    r"instructions?|rules?|directions?|orders?|commands?|messages?|prompts?|text|guidelines?)"
+    r"(?!\s+i\b)|any(?:thing)?|all|them|whatever|what\s+(?!i\b)\w+|ones?)\b"
+)
 _NON_WORD = re.compile(r"[\W_]+")
 
 
@@ -72,6 +80,8 @@ def _self_revision_spans(text: str) -> list[tuple[int, int]]:
     if len(text) > _MAX_TEXT or _TARGET.search(text) is not None:
         return []
     spans = [m.span() for m in _SELF_REVISION_EN.finditer(text)]
+    if any(_WIDENED_EN.match(text, end) for _, end in spans):
+        return []
     if not text.isascii():
         spans += [m.span() for m in _SELF_REVISION_KO.finditer(text)]
     return sorted(spans)

@@ -73,9 +73,18 @@ _EXECUTE = re.compile(
     r"demonstrate|try (?:it|this|that)|carry (?:it|this|that|them) out|carry out|"
     r"(?:answer|respond|reply|act) as if|as if i (?:said|wrote|typed|asked|meant)|"
     r"pretend (?:that )?i (?:said|wrote|typed|asked)|"
-    r"follow (?:it|this|that|them)|obey|execute|comply|run (?:this|it)|act on)\b|"
+    r"follow (?:it|this|that|them)|obey|execute|comply|run (?:this|it)|act on|"
+    # answering the quoted input, not saying how a bot should: "respond to it", "your literal
+    # response", "what would you output? show the output", "from now on stay in that role"
+    r"(?:respond|reply|answer) (?:to )?(?:it|this|that)|for real|literally|"
+    r"what would you (?:output|say|reply|answer|respond|do)|show (?:me )?(?:the|your) output|"
+    r"your (?:actual|real|own|literal) (?:response|reply|answer|output)|"
+    r"from now on,? (?:you|act|be|stay|play|answer|respond|reply)|"
+    r"stay in (?:that|this|the) (?:role|character|mode)|in character)\b|"
     r"따라\s*(?:해|하|줘)|실행해|수행해|그대로\s*해|진행해|적용해|시연해|(?<![가-힣])해\s*봐|"
-    r"내가\s*(?:말한|한)\s*(?:것처럼|거처럼|걸로)"
+    r"내가\s*(?:말한|한)\s*(?:것처럼|거처럼|걸로)|뜻대로|시키는\s*대로|"
+    r"(?:네가|너라면|니가)\s*(?:실제로|직접)?\s*(?:답|대답|응답|반응|출력)|"
+    r"지금부터\s*(?:너는|넌|네가|그\s*역할|그렇게|그대로)"
 )
 _NON_WORD = re.compile(r"[\W_]+")
 

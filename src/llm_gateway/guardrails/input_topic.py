@@ -28,10 +28,18 @@ _OWNER_EN = re.compile(
     r"ai assistants|some ai|(?:the|an|via) api|sdk|i'm the developer|role of)\b"
 )
 # Anything this assistant holds: "your prompt", "show me the system prompt", "you were given".
+# "The system prompt you received / are running with / follow" is this one: any "you" that is
+# not a polite "can you" or a generic "do you".
 _ASKS_EN = re.compile(
     r"\b(?:your|yours|you were|you have been|you've been)\b|"
-    r"\b(?:reveal|show|print|repeat|output|tell|give|paste|copy|dump|display|share|recite|leak)"
-    r"\s+(?:me\s+|us\s+)?(?:the|this|its|that|yours?)\b"
+    r"(?<!can )(?<!could )(?<!would )(?<!will )(?<!do )(?<!if )(?<!thank )\byou\b|"
+    r"\b(?:reveal|show|print|repeat|output|tell|give|paste|copy|dump|display|share|recite|leak|"
+    r"quote|list|translate|summari[sz]e|reproduce|transcribe|restate|echo|paraphrase|"
+    r"(?:write|type|spell|read) out)\w*"
+    r"\s+(?:me\s+|us\s+)?(?:the|this|its|that|yours?|all|every\w*|it|them|what\w*)\b|"
+    # this conversation's prompt, pointed at: "the system prompt above", "word for word"
+    r"\b(?:above|at the (?:top|start|beginning)|this (?:chat|conversation|session|thread)|"
+    r"verbatim|word (?:for|by) word|in full|line by line|every line)\b"
 )
 _FRAME_KO = re.compile(r"일반적으로|라는\s*(?:게|것|건)|왜|어디에|어떻게\s*쓰|초안|작성|넣을|넣어")
 _OWNER_KO = re.compile(
@@ -40,7 +48,11 @@ _OWNER_KO = re.compile(
 )
 _ASKS_KO = re.compile(
     r"너의|네가|니가|당신의|당신이|너한테|너는|네\s*(?:시스템|지침|설정|프롬프트)|"
-    r"(?:보여|출력|알려|공개해|복사|반복|그대로)\s*(?:줘|주세요|해|봐)"
+    r"(?:보여|출력|알려|공개해|복사|반복|그대로)\s*(?:줘|주세요|해|봐)|"
+    # this conversation's prompt, pointed at: "지금 적용된", "이 대화 맨 위", "원문", "번역해"
+    r"이\s*대화|(?:맨\s*위|위에\s*있는|위의)\s*(?:시스템|지침|지시|프롬프트|메시지|원문|텍스트)|(?:적용된|적용되어\s*있는|설정된|주입된|받은|받았던)\s*"
+    r"시스템|(?:원문|전문)\s*(?:을|를|도|전체|그대로)?\s*(?:적어|써|보여|출력|옮겨|알려|복사)|"
+    r"그대로|출력하|번역해|옮겨\s*적"
 )
 
 
