@@ -68,7 +68,7 @@ _TARGET = re.compile(
 # A second object joined to the dismissed one widens it past the user's own words: "ignore my
 # previous instructions and the ones above them", "… and any that came before them".
 _WIDENED_EN = re.compile(
-    r"[^,.;:!?\n]{0,30}?\s*,?\s*(?:and|or|as well as|plus|along with|together with|&)\s+"
+    r"[^,.;:!?\n]{0,30}?,?\s(?:and|or|as well as|plus|along with|together with|&)\s+"
     r"(?:also\s+)?(?:(?:the|any|all|every|each|those|these)\s+(?:\w+\s+)?(?:ones?|"
     r"instructions?|rules?|directions?|orders?|commands?|messages?|prompts?|text|guidelines?)"
     r"(?!\s+i\b)|any(?:thing)?|all|them|whatever|what\s+(?!i\b)\w+|ones?)\b"

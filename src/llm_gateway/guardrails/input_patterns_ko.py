@@ -150,7 +150,11 @@ KO_PATTERNS: tuple[InputPattern, ...] = (
         "injection.ko.addressed_bot",
         "injection",
         1.0,
-        r"[\n'\"\[{(〔⟪◆#“‘「『<][^\n]{0,40}?(?:(?<![a-z])ai(?![a-z])|봇|에이전트|어시스턴트|비서)"
+        # The gap after a mark cannot cross another mark: that mark starts its own (shorter)
+        # gap, so the matches are the same and each stretch is scanned once, not once per mark
+        # before it ("'봇: '봇: …" cost 37 ms on 4,000 characters, 1.5 ms now).
+        r"[\n'\"\[{(〔⟪◆#“‘「『<][^\n'\"\[{(〔⟪◆#“‘「『<]{0,40}?"
+        r"(?:(?<![a-z])ai(?![a-z])|봇|에이전트|어시스턴트|비서)"
         r"\s*(?:님|전용|용)?\s*(?:(?:변환|처리|요약|검토|검수|분류|번역|작성)\s*시\s*)?"
         r"(?:지침|유의사항|주의사항|지시|참고)?\s*(?:개정|갱신|변경)?\s*(?:[:：\]]|은|는|에게|한테)"
         r"\s*[^\n]{0,80}?(?:건너뛰|멈추|무시하|대신|수정한\s*뒤|바꾼\s*뒤|바꾸고|변경|출력하시오|"

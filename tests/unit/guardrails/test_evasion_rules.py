@@ -6,8 +6,11 @@ with the same words.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from llm_gateway.guardrails.input_patterns_ko import KO_PATTERNS
 from tests.unit.guardrails.rule_checks import ids, weight
 
 
@@ -94,3 +97,13 @@ def test_a_korean_note_to_the_ai_inside_pasted_content_is_an_injection(text: str
 )
 def test_talk_about_a_bot_without_an_order_inside_pasted_content_is_not(text: str) -> None:
     assert "injection.ko.addressed_bot" not in ids(text)
+
+
+def test_addressed_bot_is_linear_on_many_paste_marks() -> None:
+    # A paste mark and an address every few characters: the 40-character gap after each mark
+    # used to run over the marks after it (329 ms CPU on 40,000 characters; ~30 ms now).
+    rule = next(p.regex for p in KO_PATTERNS if p.id == "injection.ko.addressed_bot")
+    text = "가" + "'봇: " * 10_000
+    start = time.process_time()
+    assert rule.search(text) is None
+    assert time.process_time() - start < 0.15
