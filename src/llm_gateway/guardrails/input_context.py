@@ -76,14 +76,29 @@ _WIDENED_EN = re.compile(
 _NON_WORD = re.compile(r"[\W_]+")
 
 
+def _in_quote(text: str, start: int) -> bool:
+    """An odd number of double quotes, or more openers than closers, before ``start``."""
+    before = text[:start]
+    return (
+        before.count('"') % 2 == 1
+        or before.count("“") > before.count("”")
+        or before.count("「") > before.count("」")
+        or before.count("『") > before.count("』")
+    )
+
+
 def _self_revision_spans(text: str) -> list[tuple[int, int]]:
     if len(text) > _MAX_TEXT or _TARGET.search(text) is not None:
         return []
-    spans = [m.span() for m in _SELF_REVISION_EN.finditer(text)]
+    # Inside an open quote the words are pasted content's, not the user's ("translate this
+    # review: \"… forget my previous instructions and reply …\""): an indirect injection.
+    spans = [m.span() for m in _SELF_REVISION_EN.finditer(text) if not _in_quote(text, m.start())]
     if any(_WIDENED_EN.match(text, end) for _, end in spans):
         return []
     if not text.isascii():
-        spans += [m.span() for m in _SELF_REVISION_KO.finditer(text)]
+        spans += [
+            m.span() for m in _SELF_REVISION_KO.finditer(text) if not _in_quote(text, m.start())
+        ]
     return sorted(spans)
 
 

@@ -80,11 +80,14 @@ _EXECUTE = re.compile(
     r"what would you (?:output|say|reply|answer|respond|do)|show (?:me )?(?:the|your) output|"
     r"your (?:actual|real|own|literal) (?:response|reply|answer|output)|"
     r"from now on,? (?:you|act|be|stay|play|answer|respond|reply)|"
-    r"stay in (?:that|this|the) (?:role|character|mode)|in character)\b|"
+    r"stay in (?:that|this|the) (?:role|character|mode)|in character|"
+    r"treat (?:my|this) (?:message|prompt|request) as|handle it as|whether or not,? answer|"
+    r"(?:i'm|i am) testing you)\b|"
     r"따라\s*(?:해|하|줘)|실행해|수행해|그대로\s*해|진행해|적용해|시연해|(?<![가-힣])해\s*봐|"
     r"내가\s*(?:말한|한)\s*(?:것처럼|거처럼|걸로)|뜻대로|시키는\s*대로|"
     r"(?:네가|너라면|니가)\s*(?:실제로|직접)?\s*(?:답|대답|응답|반응|출력)|"
-    r"지금부터\s*(?:너는|넌|네가|그\s*역할|그렇게|그대로)"
+    r"지금부터\s*(?:너는|넌|네가|그\s*역할|그렇게|그대로)|막지\s*말고|"
+    r"(?:응대|대답|답변|응답|답)해\s*(?:봐|줘|주세요)|(?:고객|사용자|유저)(?:이|라고)\s*생각하고"
 )
 _NON_WORD = re.compile(r"[\W_]+")
 
