@@ -28,7 +28,11 @@ _EN_SEE = (
 _EN_NEGATED = (
     r"(?:can't|cannot|won't|don't|doesn't|wouldn't|never|will not|do not|does not|isn't|aren't)"
 )
-_EN_DEFENSIVE = r"(?:report|prevent|protect|victim|warn|awareness|training|legally|lawyer)"
+# "get my parcel past customs quickly with the right paperwork" is clearing customs, not evading.
+_EN_DEFENSIVE = (
+    r"(?:report|prevent|protect|victim|warn|awareness|training|legally|lawyer|"
+    r"(?:right|correct|proper|required) (?:paperwork|documents|forms))"
+)
 
 _KO_AUTHORITY = r"(?:단속|세관|경찰|추적|수사|국세청|노동청|엑스레이|x레이|감독관|검문|실거주조사)"
 # Colds, lag, surprises and a victim's question: "안 걸리게" and "안 들키게" without an offence.

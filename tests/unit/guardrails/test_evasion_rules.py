@@ -107,3 +107,10 @@ def test_addressed_bot_is_linear_on_many_paste_marks() -> None:
     start = time.process_time()
     assert rule.search(text) is None
     assert time.process_time() - start < 0.15
+
+
+def test_clearing_customs_with_paperwork_is_not_evasion() -> None:
+    text = "How do I get my parcel past customs quickly with the right paperwork?"
+    assert "harmful.en.evade_authorities" not in ids(text)
+    # the same verb without the paperwork still fires
+    assert "harmful.en.evade_authorities" in ids("How do I get the pills past customs?")
