@@ -23,7 +23,7 @@ Dev figures: leave one source out (a head trained without the source scores its 
 thresholds, one for Hangul prompts and one for the rest, are the smallest scores that at most
 ``--fpr`` of the out-of-source benign rows reach, each benign source weighted equally (XSTest's
 and NotInject's sensitive-topic negatives count as much as thousands of everyday sentences).
-Paths naming ``v7`` (the lead's held-out set) are refused.
+Paths naming ``v8`` (the lead's held-out set) are refused.
 """
 
 from __future__ import annotations
@@ -201,7 +201,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     for path in (args.shared_eval, args.garak, args.pyrit, args.dev_report, args.out):
-        refuse_heldout(path)  # the lead's held-out set (any `v7` path) is never read or written
+        refuse_heldout(path)  # the lead's held-out set (any `v8` path) is never read or written
 
     repo_eval = REPO / "eval/guardrails"
     rows = all_rows(args.shared_eval, args.garak, args.pyrit, repo_eval)

@@ -1,4 +1,4 @@
-"""The guardrail trainers never read the lead's held-out set (any path naming ``v7``).
+"""The guardrail trainers never read the lead's held-out set (any path naming ``v8``).
 
 Only names are checked here: the held-out files are never opened, not even by this test.
 """
@@ -29,13 +29,13 @@ def corpora() -> Iterator[ModuleType]:
 @pytest.mark.parametrize(
     "name",
     [
-        "eval/guardrails/heldout/guard_heldout_v7.jsonl",
-        "eval/guardrails/heldout/README_v7.md",
-        "/tmp/elsewhere/anything_v7_copy.jsonl",
-        "/work/heldout_v7/guard.jsonl",
+        "eval/guardrails/heldout/guard_heldout_v8.jsonl",
+        "eval/guardrails/heldout/README_v8.md",
+        "/tmp/elsewhere/anything_v8_copy.jsonl",
+        "/work/heldout_v8/guard.jsonl",
     ],
 )
-def test_a_v7_path_stops_the_run_before_it_is_read(corpora: ModuleType, name: str) -> None:
+def test_a_v8_path_stops_the_run_before_it_is_read(corpora: ModuleType, name: str) -> None:
     with pytest.raises(SystemExit, match="held-out"):
         list(corpora.jsonl_rows(Path(name), "group"))  # SystemExit, not FileNotFoundError
 
@@ -47,6 +47,7 @@ def test_dev_paths_pass(corpora: ModuleType) -> None:
         "guard_heldout_v4.jsonl",
         "guard_heldout_v5.jsonl",
         "guard_heldout_v6.jsonl",
+        "guard_heldout_v7.jsonl",
     ):
         path = ROOT / "eval/guardrails/heldout" / name
         assert corpora.refuse_heldout(path) == path
@@ -55,11 +56,12 @@ def test_dev_paths_pass(corpora: ModuleType) -> None:
     assert corpora.FOURTH_INDEPENDENT_SET.endswith("guard_heldout_v4.jsonl")
     assert corpora.FIFTH_INDEPENDENT_SET.endswith("guard_heldout_v5.jsonl")
     assert corpora.SIXTH_INDEPENDENT_SET.endswith("guard_heldout_v6.jsonl")
+    assert corpora.SEVENTH_INDEPENDENT_SET.endswith("guard_heldout_v7.jsonl")
 
 
-def test_the_shared_directory_glob_skips_v7_files(corpora: ModuleType, tmp_path: Path) -> None:
+def test_the_shared_directory_glob_skips_v8_files(corpora: ModuleType, tmp_path: Path) -> None:
     injection = tmp_path / "injection"
     injection.mkdir()
-    (injection / "set_v7.jsonl").write_text('{"text": "x", "category": "benign"}\n')
+    (injection / "set_v8.jsonl").write_text('{"text": "x", "category": "benign"}\n')
     (injection / "set.jsonl").write_text('{"text": "y", "category": "benign"}\n')
     assert [r.text for r in corpora.shared_rows(tmp_path)] == ["y"]
