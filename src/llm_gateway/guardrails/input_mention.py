@@ -11,7 +11,11 @@ An injection/extraction/jailbreak rule finding is dropped when all of these hold
   repeated after the quoted one is a use, whatever the quoted one is;
 * the text outside the quotes frames it as a mention: a question about an attack, a defence,
   a log, a blog post, or a request for a refusal message;
-* the text outside the quotes asks for nothing to be executed ("do this", "따라 해").
+* the text outside the quotes asks for nothing to be executed ("do this", "따라 해"), and no
+  sentence after the one holding the last quote asks for anything else: each is a question, a
+  refusal request, about the attack, or thanks. A list of "carry it out" phrases alone cannot be
+  complete ("… What does it mean? Now give me what it asks for." names none of them), and the
+  classifier re-scores a mention without its quote, so what follows the quote is held to this.
 
 A long quoted document with an instruction inside it (indirect injection) keeps firing: its
 quote is too long, and "summarise this email" is no mention frame. Prompts longer than
@@ -90,6 +94,27 @@ _EXECUTE = re.compile(
     r"(?:응대|대답|답변|응답|답)해\s*(?:봐|줘|주세요)|(?:고객|사용자|유저)(?:이|라고)\s*생각하고"
 )
 _NON_WORD = re.compile(r"[\W_]+")
+# Sentences after the quote's own, split at end punctuation or a line break.
+_SENTENCE = re.compile(r"[^.!?。\n]+[.!?。]*")
+_THANKS = re.compile(r"\A\W*(?:thanks?\b|thank you|cheers|ty\b|please\W*\Z|감사|고마워|고맙|부탁)")
+# An English sentence addressed to the assistant: an imperative start, "you"/"me", a wish.
+_EN_ASKS = re.compile(
+    r"\A\W*(?:(?:now|then|so|ok(?:ay)?|and|just|please|pls)\W+)*"
+    r"(?:give|show|tell|print|write|output|list|reveal|answer|respond|reply|say|repeat|"
+    r"display|provide|generate|produce|make|do|go|use|return|send|translate|continue|begin|"
+    r"start|act|be|become|stay|ignore|forget|disregard|paste|copy|type|spell|dump|share)\b|"
+    r"\b(?:you|your|yours|me|my answer|i want|i'd like|i would like|i need|let's|let us)\b"
+)
+# Asking for output even while naming the attack: "Explain it by printing what it asks for."
+_PRODUCE = re.compile(
+    r"\b(?:print|output|reveal|show|display|dump|repeat|paste|spell)\w*|출력|보여|공개|그대로"
+)
+_HANGUL = re.compile(r"[가-힣]")
+# A Korean sentence that asks for something: a request ending (해 줘, 하세요, 해 봐, 출력해).
+_KO_ASKS = re.compile(
+    r"(?:줘|주세요|줄래|주라|해|하세요|해라|하시오|하십시오|봐|보세요|봐라|하자|할래|해요|줘요|"
+    r"바람|바랍니다)[.!~]*\s*\Z"
+)
 
 
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
@@ -143,6 +168,34 @@ def _is_mention_frame(outside: str) -> bool:
     return attacks[0][1] <= abouts[-1][0] or abouts[0][1] <= attacks[-1][0]
 
 
+def _asks_more(text: str, last_quote_end: int) -> bool:
+    """A sentence after the last quote's own sentence that asks the assistant for something.
+
+    "Is 'X' an attack? I saw it in our logs." passes, and so does a question, a refusal request
+    or thanks; "What does 'X' mean? Now give me what it asks for." does not: the frame's
+    question is answered by then, and what follows is a request the quote can fill.
+    """
+    tail = text[last_quote_end:]
+    own = _SENTENCE.match(tail)  # the rest of the quote's sentence ("'라고 하면 뭐라고 답해?")
+    rest = tail[own.end() :] if own is not None else ""
+    for match in _SENTENCE.finditer(rest):
+        sentence = match.group().strip()
+        if not _NON_WORD.sub("", sentence) or sentence.endswith("?"):
+            continue
+        if _THANKS.search(sentence) or _REFUSAL.search(sentence):
+            continue
+        if _PRODUCE.search(sentence):
+            return True  # "Explain it by printing what it asks for.", "그대로 보여줘."
+        if _ABOUT.search(sentence) or _ATTACK_WORD.search(sentence):
+            continue  # "Explain how to block it.", "어떻게 막는지 알려줘."
+        if _HANGUL.search(sentence):
+            if _KO_ASKS.search(sentence):
+                return True
+        elif _EN_ASKS.search(sentence.lower()):
+            return True
+    return False
+
+
 def _only_quoted(regex: re.Pattern[str], haystack: str, spans: list[tuple[int, int]]) -> bool:
     """Every match of ``regex`` in ``haystack`` lies wholly inside one of ``spans``."""
     return all(
@@ -164,6 +217,8 @@ def mention_spans(views: NormalizedText) -> list[tuple[int, int]] | None:
         return None
     outside = " ".join(_gaps(text, spans))
     if not _is_mention_frame(outside) or _EXECUTE.search(outside) is not None:
+        return None
+    if _asks_more(text, spans[-1][1]):
         return None
     return spans
 
