@@ -84,18 +84,20 @@ return redis.call('DEL', KEYS[2] .. g .. ':' .. ARGV[1])
     python=_drop,
 )
 
-# KEYS[2] lists the namespace's vector hashes (one per semantic context, full key names): they
-# go with the entries. Why a list kept by the vector add and not SCAN: a SCAN walks the whole
-# keyspace (every tenant's keys) over many round trips, and a hash created between its pages
-# could be missed; the list costs one field per context, and the script deletes exactly those,
-# atomically with the generation bump (a vector added after it starts a new list). UNLINK frees
-# the hashes' memory off Redis's main thread. The keys are not in KEYS: fine on one Redis (our
-# deployment), not on Redis Cluster. unpack() is fed 1000 names at a time (Lua's stack limit).
+# KEYS[2] lists the namespace's live vector hashes (a sorted set of full key names, one per
+# semantic context, ``semantic/store.py``): they go with the entries. Why a list kept by the
+# vector add and not SCAN: a SCAN walks the whole keyspace (every tenant's keys) over many round
+# trips, and a hash created between its pages could be missed; the list costs one member per
+# live context (expired ones leave it as vectors are added), and the script deletes exactly
+# those, atomically with the generation bump (a vector added after it starts a new list). UNLINK
+# frees the hashes' memory off Redis's main thread. The keys are not in KEYS: fine on one Redis
+# (our deployment), not on Redis Cluster. unpack() is fed 1000 names at a time (Lua's stack
+# limit).
 CACHE_FLUSH = StoreScript(
     name="cache_flush",
     lua="""
 local g = redis.call('INCR', KEYS[1])
-local hashes = redis.call('HKEYS', KEYS[2])
+local hashes = redis.call('ZRANGE', KEYS[2], 0, -1)
 for i = 1, #hashes, 1000 do
   redis.call('UNLINK', unpack(hashes, i, math.min(i + 999, #hashes)))
 end

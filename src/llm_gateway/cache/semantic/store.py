@@ -19,6 +19,8 @@ from llm_gateway.core.store import Store
 from llm_gateway.core.store.base import MemoryData, ScriptArg, ScriptResult, StoreScript
 
 CHANNEL = "cache:semantic"
+_LISTED_MARGIN_S = 1.0  # a listed hash's expiry may be this late (whole-second TTLs)
+_PRUNE_PER_ADD = 64  # the in-process twin's expired names looked at per add
 
 
 def _text(arg: ScriptArg) -> str:
@@ -35,8 +37,18 @@ def _add(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) -> Sc
         return 0
     table = data.hash(keys[0])
     table[_bytes(args[0])] = _bytes(args[1])
-    data.hash(keys[1])[keys[0].encode()] = b"1"
     ttl_s = float(_text(args[2]))
+    now = data.now()
+    # The list as a dict ordered by last add (the Lua twin's sorted set): expired names leave
+    # from its front, each looked at once when it goes (amortised O(1) per add).
+    listed = data.hash(keys[1])
+    name = keys[0].encode()
+    until = max(float(listed.pop(name, b"0")), now + ttl_s)
+    listed[name] = repr(until).encode()
+    for old in [n for n, _ in zip(listed, range(_PRUNE_PER_ADD), strict=False)]:
+        if float(listed[old]) >= now - _LISTED_MARGIN_S:
+            break
+        del listed[old]
     # Only ever lengthened: the list then outlives every hash it names (a hash left unlisted
     # would survive a flush).
     for key in keys[:2]:
@@ -64,14 +76,20 @@ def _remove(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) ->
 
 
 # KEYS: the context's vector hash, the namespace's list of them, its generation. 0: flushed.
+# The list is a sorted set scored by when each hash expires (whole seconds, never shortened, as
+# the hash's TTL): a name leaves it once its hash has expired, one second of margin for the
+# rounding, so the list holds live hashes only, not every context the tenant ever had.
 VECTOR_ADD = StoreScript(
     name="cache_vector_add",
     lua="""
 if (redis.call('GET', KEYS[3]) or '0') ~= ARGV[4] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('HSET', KEYS[2], KEYS[1], '1')
+local ttl = tonumber(ARGV[3])
+local now = tonumber(redis.call('TIME')[1])
+redis.call('ZADD', KEYS[2], 'GT', now + ttl, KEYS[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - 1))
 for i = 1, 2 do
-  if redis.call('TTL', KEYS[i]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[i], ARGV[3]) end
+  if redis.call('TTL', KEYS[i]) < ttl then redis.call('EXPIRE', KEYS[i], ttl) end
 end
 return redis.call('HLEN', KEYS[1])
 """,
