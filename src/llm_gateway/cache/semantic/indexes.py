@@ -2,7 +2,8 @@
 
 A lookup in a namespace whose index is not built yet starts the build and is served as a miss
 at once (the request goes upstream); it never waits for the build, which at 100k entries takes
-seconds. Changes that arrive while a build runs are queued and applied when it lands, so none
+seconds. Changes that arrive while a build runs are queued and replayed (on the worker thread,
+in rounds until the queue is empty) when it lands, so none
 is lost whichever side of the build's store read they fell on (adds and removes are
 idempotent); at most ``max_pending`` of them: one more discards the build (counted), and the
 first lookup after it ends builds again. A flush or a lost subscription discards a running
@@ -136,21 +137,30 @@ class NamespaceIndexes:
                 self._builds.pop(context, None)
                 self._failed_at[context] = time.monotonic()
             return
+        # The queued changes are replayed on the worker thread too (an HNSW add costs most of a
+        # millisecond: a full queue would hold the loop for seconds). Changes arriving meanwhile
+        # queue behind this build, still listed, and are replayed in the next round; the loop
+        # ends with an empty queue (then installed, no await in between) or on an overflow.
+        while self._builds.get(context) is build and not build.overflowed and build.pending:
+            batch, build.pending = build.pending, []
+            try:
+                await asyncio.to_thread(_replay, index, batch, self.max_entries)
+            except Exception as exc:  # as a failed load: counted, retried later
+                counters.semantic_index_build_failures += 1
+                _log.warning("semantic index build failed; retried later", error=repr(exc))
+                if self._builds.get(context) is build:
+                    del self._builds[context]
+                    self._failed_at[context] = time.monotonic()
+                return
         if self._builds.get(context) is not build:
             return  # flushed or resynced meanwhile: a newer build reads the store again
         del self._builds[context]
         if build.overflowed:
             return  # changes were lost: the next lookup builds from the store again
-        for op, digest, vector in build.pending:
-            self._apply(index, op, digest, vector)
         self._built[context] = index
 
     def _apply(self, index: NamespaceIndex, op: Op, digest: str, vector: Vectors | None) -> None:
-        # One rule for live and queued adds: none past the cap (as ``SemanticLayer.add``).
-        if op == "add" and vector is not None and len(index) < self.max_entries:
-            index.add(digest, vector)
-        elif op == "del":
-            index.remove(digest)
+        _change(index, op, digest, vector, self.max_entries)
 
     async def aclose(self) -> None:
         for task in list(self._tasks):
@@ -168,3 +178,20 @@ class NamespaceIndexes:
 
 def _fill(index: NamespaceIndex, digests: list[str], packed: list[bytes]) -> None:
     index.add_many(digests, unpack_many(packed))
+
+
+def _change(
+    index: NamespaceIndex, op: Op, digest: str, vector: Vectors | None, max_entries: int
+) -> None:
+    # One rule for live and queued adds: none past the cap (as ``SemanticLayer.add``).
+    if op == "add" and vector is not None and len(index) < max_entries:
+        index.add(digest, vector)
+    elif op == "del":
+        index.remove(digest)
+
+
+def _replay(
+    index: NamespaceIndex, changes: list[tuple[Op, str, Vectors | None]], max_entries: int
+) -> None:
+    for op, digest, vector in changes:
+        _change(index, op, digest, vector, max_entries)
