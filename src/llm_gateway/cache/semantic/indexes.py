@@ -3,14 +3,14 @@
 A lookup in a namespace whose index is not built yet starts the build and is served as a miss
 at once (the request goes upstream); it never waits for the build, which at 100k entries takes
 seconds. Changes that arrive while a build runs are queued and replayed (on the worker thread,
-in rounds until the queue is empty) when it lands, so none
-is lost whichever side of the build's store read they fell on (adds and removes are
-idempotent); at most ``max_pending`` of them: one more discards the build (counted), and the
-first lookup after it ends builds again. A flush or a lost subscription discards a running
-build: its result is dropped and the next lookup loads the store again. A failed build (store
-outage) is logged, counted and retried by a lookup after ``retry_after_s``. No index ever holds
-more than ``max_entries`` (``LLMGW_CACHE__MAX_ENTRIES_PER_NAMESPACE``): adds past it are
-refused, whether they arrive live, queued behind a build or from the store.
+in rounds until the queue is empty) when it lands, so none is lost whichever side of the
+build's store read they fell on (adds and removes are idempotent); at most ``max_pending`` of
+them: one more discards the build (counted), and the first lookup after it ends builds again. A
+flush or a lost subscription discards a running build: its result is dropped and the first
+lookup after it ends loads the store again. A failed build (store outage) is logged, counted
+and retried by a lookup after ``retry_after_s``. No index ever holds more than ``max_entries``
+(``LLMGW_CACHE__MAX_ENTRIES_PER_NAMESPACE``): adds past it are refused, whether they arrive
+live, queued behind a build or from the store.
 """
 
 from __future__ import annotations
@@ -40,9 +40,14 @@ class _Build:
 
     counters: CacheCounters
     pending: list[tuple[Op, str, Vectors | None]] = field(default_factory=list)
-    # Its queue overflowed: the result will be dropped. It stays listed until it ends, so no
-    # second build of the namespace runs beside it (its worker thread cannot be stopped).
-    overflowed: bool = False
+    # Discarded (its queue overflowed, or a flush or resync came): the result will be dropped.
+    # It stays listed until it ends, so no second build of the namespace runs beside it (its
+    # worker thread cannot be stopped); lookups meanwhile are misses.
+    discarded: bool = False
+
+    def discard(self) -> None:
+        self.discarded = True
+        self.pending.clear()
 
 
 class NamespaceIndexes:
@@ -98,11 +103,10 @@ class NamespaceIndexes:
             self._apply(index, op, digest, vector)
             return
         build = self._builds.get(context)
-        if build is None or build.overflowed:
+        if build is None or build.discarded:
             return  # the store has the change, and a later build reads it from there
         if len(build.pending) >= self.max_pending:
-            build.overflowed = True
-            build.pending.clear()
+            build.discard()
             build.counters.semantic_index_build_overflows += 1
             _log.warning("semantic index build discarded: too many changes during it")
             return
@@ -111,14 +115,17 @@ class NamespaceIndexes:
     def drop(self, namespace: str) -> None:
         """Forget every index of a tenant namespace (flushed), built or building."""
         prefix = namespace + "|"
-        for table in (self._built, self._builds):
-            for context in [c for c in table if c.startswith(prefix)]:
-                del table[context]
+        for context in [c for c in self._built if c.startswith(prefix)]:
+            del self._built[context]
+        for context, build in self._builds.items():
+            if context.startswith(prefix):
+                build.discard()
 
     def clear(self) -> None:
         """Forget everything (the subscription was lost: changes may have been missed)."""
         self._built.clear()
-        self._builds.clear()
+        for build in self._builds.values():
+            build.discard()
 
     async def _build(self, context: str, build: _Build, counters: CacheCounters) -> None:
         try:
@@ -133,7 +140,7 @@ class NamespaceIndexes:
             # A background task: nothing above it would see the error. The lookups were misses.
             counters.semantic_index_build_failures += 1
             _log.warning("semantic index build failed; retried later", error=repr(exc))
-            if self._builds.get(context, build) is build:  # (discarded meanwhile: still pause)
+            if self._builds.get(context) is build:  # (discarded meanwhile: still pause)
                 self._builds.pop(context, None)
                 self._failed_at[context] = time.monotonic()
             return
@@ -141,7 +148,7 @@ class NamespaceIndexes:
         # millisecond: a full queue would hold the loop for seconds). Changes arriving meanwhile
         # queue behind this build, still listed, and are replayed in the next round; the loop
         # ends with an empty queue (then installed, no await in between) or on an overflow.
-        while self._builds.get(context) is build and not build.overflowed and build.pending:
+        while self._builds.get(context) is build and not build.discarded and build.pending:
             batch, build.pending = build.pending, []
             try:
                 await asyncio.to_thread(_replay, index, batch, self.max_entries)
@@ -153,10 +160,10 @@ class NamespaceIndexes:
                     self._failed_at[context] = time.monotonic()
                 return
         if self._builds.get(context) is not build:
-            return  # flushed or resynced meanwhile: a newer build reads the store again
+            return
         del self._builds[context]
-        if build.overflowed:
-            return  # changes were lost: the next lookup builds from the store again
+        if build.discarded:
+            return  # flushed, resynced or changes lost: the next lookup reads the store again
         self._built[context] = index
 
     def _apply(self, index: NamespaceIndex, op: Op, digest: str, vector: Vectors | None) -> None:
