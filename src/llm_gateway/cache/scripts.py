@@ -97,7 +97,12 @@ CACHE_FLUSH = StoreScript(
     name="cache_flush",
     lua="""
 local g = redis.call('INCR', KEYS[1])
-local hashes = redis.call('ZRANGE', KEYS[2], 0, -1)
+local hashes
+if redis.call('TYPE', KEYS[2]).ok == 'hash' then  -- the list's first form (see semantic/store.py)
+  hashes = redis.call('HKEYS', KEYS[2])
+else
+  hashes = redis.call('ZRANGE', KEYS[2], 0, -1)
+end
 for i = 1, #hashes, 1000 do
   redis.call('UNLINK', unpack(hashes, i, math.min(i + 999, #hashes)))
 end

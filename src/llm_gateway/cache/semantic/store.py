@@ -78,7 +78,9 @@ def _remove(data: MemoryData, keys: Sequence[str], args: Sequence[ScriptArg]) ->
 # KEYS: the context's vector hash, the namespace's list of them, its generation. 0: flushed.
 # The list is a sorted set scored by when each hash expires (whole seconds, never shortened, as
 # the hash's TTL): a name leaves it once its hash has expired, one second of margin for the
-# rounding, so the list holds live hashes only, not every context the tenant ever had.
+# rounding, so the list holds live hashes only, not every context the tenant ever had. A list
+# still in its first form (a hash of names, written before) is converted once, its names kept
+# until the list's own TTL, which outlives them: no WRONGTYPE error after an upgrade.
 VECTOR_ADD = StoreScript(
     name="cache_vector_add",
     lua="""
@@ -86,6 +88,13 @@ if (redis.call('GET', KEYS[3]) or '0') ~= ARGV[4] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 local ttl = tonumber(ARGV[3])
 local now = tonumber(redis.call('TIME')[1])
+if redis.call('TYPE', KEYS[2]).ok == 'hash' then
+  local left = redis.call('TTL', KEYS[2])
+  local names = redis.call('HKEYS', KEYS[2])
+  redis.call('DEL', KEYS[2])
+  for i = 1, #names do redis.call('ZADD', KEYS[2], now + math.max(left, ttl), names[i]) end
+  if left > 0 then redis.call('EXPIRE', KEYS[2], left) end
+end
 redis.call('ZADD', KEYS[2], 'GT', now + ttl, KEYS[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - 1))
 for i = 1, 2 do
