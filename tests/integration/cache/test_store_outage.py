@@ -130,3 +130,54 @@ async def test_requests_succeed_while_redis_is_down_and_the_cache_returns_after(
             back = await ask()
             assert back.headers["x-gateway-cache"] == "miss"  # the restarted Redis is empty
             assert (await ask()).headers["x-gateway-cache"] == "hit"
+
+
+def _refuse_writes(url: str) -> None:
+    """Fill the private Redis, then cap its memory below what it holds: every write is refused
+    with OOM (``noeviction``), reads still work — Redis at its ``maxmemory``, a real failure."""
+    client = redis.Redis.from_url(url)
+    try:
+        client.config_set("maxmemory-policy", "noeviction")
+        # Ballast in small keys: one large value would sit in the connection's query buffer too,
+        # freed later, and used memory would fall back under the cap.
+        with client.pipeline(transaction=False) as pipe:
+            for i in range(40_000):
+                pipe.set(f"ballast:{i}", b"x" * 100)
+            pipe.execute()
+        used = int(client.info("memory")["used_memory"])
+        client.config_set("maxmemory", str(used - 2_000_000))
+        with pytest.raises(redis.exceptions.OutOfMemoryError):
+            client.set("probe", b"1")
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("model", ["cached", "sem"])  # exact and semantic aliases
+async def test_requests_succeed_while_redis_refuses_writes(
+    backend: Backend, models_file: Path, private_redis: PrivateRedis, model: str
+) -> None:
+    """Redis at ``maxmemory`` answers writes with OOM: the cache (and the quota scripts on the
+    same Redis) treat that as an outage — the request is answered, never a 500."""
+    settings = proxy_settings(
+        backend,
+        models_file,
+        store={"redis_url": private_redis.url, "socket_timeout_s": 0.5},
+        cache={"outage_backoff_s": 0.3},
+    )
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager:
+        state: AppState = manager._state[STATE_KEY]
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as client:
+
+            async def ask(text: str) -> httpx.Response:
+                body = chat(model, text)
+                r = await client.post("/v1/chat/completions", json=body, headers=AUTH)
+                assert r.status_code == 200, r.text
+                return r
+
+            assert (await ask("what is two plus two?")).headers["x-gateway-cache"] == "miss"
+            _refuse_writes(private_redis.url)
+            for text in ("what is three plus three?", "what is four plus four?"):
+                await ask(text)
+            assert state.cache.counters.store_errors >= 1

@@ -88,7 +88,9 @@ class ScriptBatcher:
             for (_, _, future), reply in zip(batch, replies, strict=True):
                 if future.done():  # the caller was cancelled meanwhile
                     continue
-                if isinstance(reply, BaseException):
+                if isinstance(reply, self._errors):  # per call: OOM, READONLY
+                    future.set_exception(self._unavailable(reply))
+                elif isinstance(reply, BaseException):
                     future.set_exception(reply)
                 else:
                     future.set_result(reply)

@@ -10,6 +10,8 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError as RedisOutOfMemoryError
+from redis.exceptions import ReadOnlyError as RedisReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from llm_gateway.core.config import StoreSettings, mask_url
@@ -22,7 +24,18 @@ from llm_gateway.core.store.base import (
 )
 from llm_gateway.core.store.batching import ScriptBatcher
 
-_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+# A Redis that refuses writes is down for us too: at ``maxmemory`` with ``noeviction`` every
+# write (and every writing script) is answered with OOM, and a replica promoted away from, or
+# reached by mistake after a failover, answers READONLY. Both pass when Redis recovers; until
+# then callers take their outage path (the cache turns itself off, quotas fail open or closed
+# per settings) instead of a 500 — or, after the response started, a cut connection.
+_UNAVAILABLE = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    RedisOutOfMemoryError,
+    RedisReadOnlyError,
+    OSError,
+)
 
 
 class RedisStore(Store):
