@@ -36,6 +36,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+import redis
 
 from llm_gateway.core.config import DatabaseSettings
 from llm_gateway.core.migrations import upgrade
@@ -56,6 +57,27 @@ def wait_for_port(port: int, timeout_s: float = 20.0) -> None:
         except OSError:
             time.sleep(0.05)
     pytest.fail(f"nothing listens on 127.0.0.1:{port} after {timeout_s} s")
+
+
+def fill_past_maxmemory(url: str) -> None:
+    """Fill the Redis at ``url``, then cap its memory below what it holds: every write (and
+    writing script) is refused with OOM (``noeviction``), reads still work — Redis at its
+    ``maxmemory``, a real failure. Only for a private server."""
+    client = redis.Redis.from_url(url)
+    try:
+        client.config_set("maxmemory-policy", "noeviction")
+        # Ballast in small keys: one large value would sit in the connection's query buffer too,
+        # freed later, and used memory would fall back under the cap.
+        with client.pipeline(transaction=False) as pipe:
+            for i in range(40_000):
+                pipe.set(f"ballast:{i}", b"x" * 100)
+            pipe.execute()
+        used = int(client.info("memory")["used_memory"])
+        client.config_set("maxmemory", str(used - 2_000_000))
+        with pytest.raises(redis.exceptions.OutOfMemoryError):
+            client.set("probe", b"1")
+    finally:
+        client.close()
 
 
 class PrivateRedis:

@@ -10,7 +10,8 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -23,6 +24,7 @@ from llm_gateway.state import STATE_KEY, AppState
 from tests.backends import Backend
 from tests.integration.cache.conftest import chat
 from tests.integration.proxy.conftest import AUTH, proxy_settings
+from tests.outages import fill_past_maxmemory
 from tests.system_tools import missing_tool
 
 
@@ -95,14 +97,15 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
         server.stop()
 
 
-@pytest.mark.parametrize("model", ["cached", "sem"])  # exact and semantic aliases
-async def test_requests_succeed_while_redis_is_down_and_the_cache_returns_after(
-    backend: Backend, models_file: Path, private_redis: PrivateRedis, model: str
-) -> None:
+@asynccontextmanager
+async def _gateway(
+    backend: Backend, models_file: Path, redis_url: str
+) -> AsyncIterator[tuple[AppState, httpx.AsyncClient]]:
+    """The app on ``redis_url`` (short socket timeout and cache outage backoff), and a client."""
     settings = proxy_settings(
         backend,
         models_file,
-        store={"redis_url": private_redis.url, "socket_timeout_s": 0.5},
+        store={"redis_url": redis_url, "socket_timeout_s": 0.5},
         cache={"outage_backoff_s": 0.3},
     )
     app = create_app(settings)
@@ -110,46 +113,38 @@ async def test_requests_succeed_while_redis_is_down_and_the_cache_returns_after(
         state: AppState = manager._state[STATE_KEY]
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as client:
-
-            async def ask() -> httpx.Response:
-                r = await client.post("/v1/chat/completions", json=chat(model), headers=AUTH)
-                assert r.status_code == 200, r.text
-                return r
-
-            assert (await ask()).headers["x-gateway-cache"] == "miss"
-            assert (await ask()).headers["x-gateway-cache"] == "hit"
-            private_redis.stop()
-            down = await ask()
-            assert "x-gateway-cache" not in down.headers
-            assert state.cache.counters.store_errors == 1
-            await ask()  # the cache is off: no store round trip, so no timeout to wait for
-            assert state.cache.counters.store_errors == 1
-            assert state.cache.counters.skipped_store_down >= 1
-            private_redis.start()
-            await asyncio.sleep(0.35)  # the cache's outage backoff
-            back = await ask()
-            assert back.headers["x-gateway-cache"] == "miss"  # the restarted Redis is empty
-            assert (await ask()).headers["x-gateway-cache"] == "hit"
+            yield state, client
 
 
-def _refuse_writes(url: str) -> None:
-    """Fill the private Redis, then cap its memory below what it holds: every write is refused
-    with OOM (``noeviction``), reads still work — Redis at its ``maxmemory``, a real failure."""
-    client = redis.Redis.from_url(url)
-    try:
-        client.config_set("maxmemory-policy", "noeviction")
-        # Ballast in small keys: one large value would sit in the connection's query buffer too,
-        # freed later, and used memory would fall back under the cap.
-        with client.pipeline(transaction=False) as pipe:
-            for i in range(40_000):
-                pipe.set(f"ballast:{i}", b"x" * 100)
-            pipe.execute()
-        used = int(client.info("memory")["used_memory"])
-        client.config_set("maxmemory", str(used - 2_000_000))
-        with pytest.raises(redis.exceptions.OutOfMemoryError):
-            client.set("probe", b"1")
-    finally:
-        client.close()
+async def _ask(client: httpx.AsyncClient, model: str, text: str) -> httpx.Response:
+    r = await client.post("/v1/chat/completions", json=chat(model, text), headers=AUTH)
+    assert r.status_code == 200, r.text
+    return r
+
+
+@pytest.mark.parametrize("model", ["cached", "sem"])  # exact and semantic aliases
+async def test_requests_succeed_while_redis_is_down_and_the_cache_returns_after(
+    backend: Backend, models_file: Path, private_redis: PrivateRedis, model: str
+) -> None:
+    async with _gateway(backend, models_file, private_redis.url) as (state, client):
+
+        async def ask() -> httpx.Response:
+            return await _ask(client, model, "what is two plus two?")
+
+        assert (await ask()).headers["x-gateway-cache"] == "miss"
+        assert (await ask()).headers["x-gateway-cache"] == "hit"
+        private_redis.stop()
+        down = await ask()
+        assert "x-gateway-cache" not in down.headers
+        assert state.cache.counters.store_errors == 1
+        await ask()  # the cache is off: no store round trip, so no timeout to wait for
+        assert state.cache.counters.store_errors == 1
+        assert state.cache.counters.skipped_store_down >= 1
+        private_redis.start()
+        await asyncio.sleep(0.35)  # the cache's outage backoff
+        back = await ask()
+        assert back.headers["x-gateway-cache"] == "miss"  # the restarted Redis is empty
+        assert (await ask()).headers["x-gateway-cache"] == "hit"
 
 
 @pytest.mark.parametrize("model", ["cached", "sem"])  # exact and semantic aliases
@@ -158,26 +153,10 @@ async def test_requests_succeed_while_redis_refuses_writes(
 ) -> None:
     """Redis at ``maxmemory`` answers writes with OOM: the cache (and the quota scripts on the
     same Redis) treat that as an outage — the request is answered, never a 500."""
-    settings = proxy_settings(
-        backend,
-        models_file,
-        store={"redis_url": private_redis.url, "socket_timeout_s": 0.5},
-        cache={"outage_backoff_s": 0.3},
-    )
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager:
-        state: AppState = manager._state[STATE_KEY]
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as client:
-
-            async def ask(text: str) -> httpx.Response:
-                body = chat(model, text)
-                r = await client.post("/v1/chat/completions", json=body, headers=AUTH)
-                assert r.status_code == 200, r.text
-                return r
-
-            assert (await ask("what is two plus two?")).headers["x-gateway-cache"] == "miss"
-            _refuse_writes(private_redis.url)
-            for text in ("what is three plus three?", "what is four plus four?"):
-                await ask(text)
-            assert state.cache.counters.store_errors >= 1
+    async with _gateway(backend, models_file, private_redis.url) as (state, client):
+        first = await _ask(client, model, "what is two plus two?")
+        assert first.headers["x-gateway-cache"] == "miss"
+        fill_past_maxmemory(private_redis.url)
+        for text in ("what is three plus three?", "what is four plus four?"):
+            await _ask(client, model, text)
+        assert state.cache.counters.store_errors >= 1

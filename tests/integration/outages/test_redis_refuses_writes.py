@@ -8,27 +8,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
-import redis
 import redis.asyncio as aioredis
 
 from llm_gateway.core.config import StoreSettings
 from llm_gateway.core.store import StoreUnavailableError, create_store
 from tests.integration.core.test_store_scripts import TAKE
-from tests.outages import PrivateRedis
-
-
-def _fill_past_maxmemory(url: str) -> None:
-    client = redis.Redis.from_url(url)
-    try:
-        client.config_set("maxmemory-policy", "noeviction")
-        with client.pipeline(transaction=False) as pipe:
-            for i in range(40_000):
-                pipe.set(f"ballast:{i}", b"x" * 100)
-            pipe.execute()
-        used = int(client.info("memory")["used_memory"])
-        client.config_set("maxmemory", str(used - 2_000_000))
-    finally:
-        client.close()
+from tests.outages import PrivateRedis, fill_past_maxmemory
 
 
 async def _assert_writes_are_an_outage(url: str) -> None:
@@ -48,7 +33,7 @@ async def _assert_writes_are_an_outage(url: str) -> None:
 
 
 async def test_redis_at_maxmemory_is_an_outage(private_redis: PrivateRedis) -> None:
-    _fill_past_maxmemory(private_redis.url)
+    fill_past_maxmemory(private_redis.url)
     await _assert_writes_are_an_outage(private_redis.url)
 
 
