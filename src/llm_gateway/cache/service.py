@@ -51,7 +51,8 @@ class ResponseCache:
         self.settings = settings
         self.entries = ExactEntries(store)
         self.semantic = semantic
-        self.counters = CacheCounters()
+        # One object per process: the semantic layer counts into it too, outside any request.
+        self.counters = CacheCounters() if semantic is None else semantic.counters
         self.guard = OutageGuard(settings.outage_backoff_s)
 
     def plan(

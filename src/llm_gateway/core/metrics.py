@@ -141,6 +141,18 @@ class GatewayMetrics:
             ["event"],
             registry=r,
         )
+        self.cache_semantic_indexes = Gauge(
+            "llmgw_cache_semantic_indexes",
+            "Semantic-cache indexes held in this process (one per semantic namespace looked up).",
+            multiprocess_mode="livesum",
+            registry=r,
+        )
+        self.cache_semantic_entries = Gauge(
+            "llmgw_cache_semantic_entries",
+            "Entries those indexes hold together (bounded by LLMGW_CACHE__SEMANTIC_INDEX_BUDGET).",
+            multiprocess_mode="livesum",
+            registry=r,
+        )
         self.upstream_attempts = Counter(
             "llmgw_upstream_attempts",
             "Upstream attempts by provider, deployment and outcome (ok, error, timeout...).",

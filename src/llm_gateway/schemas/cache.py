@@ -66,6 +66,11 @@ class CacheCountersOut(BaseModel):
     semantic_index_building: int = 0
     semantic_index_build_failures: int = 0
     semantic_index_build_overflows: int = 0  # discarded: more changes during them than queued
+    # Built indexes evicted to stay within LLMGW_CACHE__SEMANTIC_INDEX_BUDGET (least recently
+    # looked up first), or after LLMGW_CACHE__SEMANTIC_INDEX_IDLE_S unused; rebuilt on use.
+    semantic_index_evictions: int = 0
+    semantic_index_idle_evictions: int = 0
+    semantic_sync_skipped: int = 0  # pub/sub messages this instance could not read or apply
     judge_calls: int = 0  # grey-zone candidates sent to the small model (LLMGW_CACHE__JUDGE_*)
     judge_hits: int = 0  # ... that it called the same question (served from cache)
     judge_fallbacks: int = 0  # no verdict in time or budget: the verifier's miss stood
@@ -80,6 +85,7 @@ class SemanticStatsOut(BaseModel):
     enabled: bool
     namespaces_loaded: int = 0
     entries_loaded: int = 0
+    entries_budget: int = 0  # what all loaded indexes may hold together
     namespaces_building: int = 0  # builds running in the background (lookups there: misses)
     changes_queued: int = 0  # changes waiting for those builds to land (bounded per build)
 

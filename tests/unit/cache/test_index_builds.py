@@ -47,7 +47,9 @@ async def test_queued_changes_are_applied_on_a_worker_thread(
 
     monkeypatch.setattr(NamespaceIndex, "add", add)
     store = HeldStore()
-    indexes = NamespaceIndexes(store, 4, retry_after_s=1.0, max_entries=100)
+    indexes = NamespaceIndexes(
+        store, 4, retry_after_s=1.0, max_entries=100, budget=100, idle_s=0, counters=CacheCounters()
+    )
     assert indexes.ready("ns|c", CacheCounters()) is None
     await asyncio.sleep(0)
     for i in range(3):
@@ -75,7 +77,9 @@ async def _settle(indexes: NamespaceIndexes) -> None:
 @pytest.mark.parametrize("discard", ["drop", "clear"])
 async def test_a_discarded_build_runs_alone_until_it_ends(discard: str) -> None:
     store = HeldStore()
-    indexes = NamespaceIndexes(store, 4, retry_after_s=1.0, max_entries=100)
+    indexes = NamespaceIndexes(
+        store, 4, retry_after_s=1.0, max_entries=100, budget=100, idle_s=0, counters=CacheCounters()
+    )
     counters = CacheCounters()
     assert indexes.ready("ns|c", counters) is None
     await asyncio.sleep(0)

@@ -10,7 +10,8 @@ flush or a lost subscription discards a running build: its result is dropped and
 lookup after it ends loads the store again. A failed build (store outage) is logged, counted
 and retried by a lookup after ``retry_after_s``. No index ever holds more than ``max_entries``
 (``LLMGW_CACHE__MAX_ENTRIES_PER_NAMESPACE``): adds past it are refused, whether they arrive
-live, queued behind a build or from the store.
+live, queued behind a build or from the store. Built indexes are held within an entry budget
+across namespaces, least recently used evicted first, and let go when idle (``held.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Literal
 
 from llm_gateway.cache.counters import CacheCounters
 from llm_gateway.cache.semantic.embed import Vectors
+from llm_gateway.cache.semantic.held import HeldIndexes
 from llm_gateway.cache.semantic.index import NamespaceIndex
 from llm_gateway.cache.semantic.store import VectorStore, unpack_many
 from llm_gateway.core.logging import get_logger
@@ -59,6 +61,9 @@ class NamespaceIndexes:
         dim: int,
         retry_after_s: float,
         max_entries: int,
+        budget: int,
+        idle_s: float,
+        counters: CacheCounters,
         max_pending: int = MAX_PENDING,
     ) -> None:
         self.vectors = vectors
@@ -66,23 +71,24 @@ class NamespaceIndexes:
         self.retry_after_s = retry_after_s
         self.max_entries = max_entries
         self.max_pending = max_pending
-        self._built: dict[str, NamespaceIndex] = {}
+        self._built = HeldIndexes(budget, idle_s, counters)
         self._builds: dict[str, _Build] = {}
         self._failed_at: dict[str, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     def built(self, context: str) -> NamespaceIndex | None:
-        """The namespace's index if built; never starts a build."""
-        return self._built.get(context)
+        """The namespace's index if built; never starts a build nor counts as a use."""
+        return self._built.peek(context)
 
     def full(self, context: str) -> bool:
         """The namespace's built index is at ``max_entries`` (an add would be refused)."""
-        index = self._built.get(context)
+        index = self._built.peek(context)
         return index is not None and len(index) >= self.max_entries
 
     def ready(self, context: str, counters: CacheCounters) -> NamespaceIndex | None:
         """The index, or None (a miss) after starting its build if none runs or waits to retry."""
-        index = self._built.get(context)
+        self._built.expire()
+        index = self._built.use(context)
         if index is not None or context in self._builds:
             return index
         failed_at = self._failed_at.get(context)
@@ -98,9 +104,10 @@ class NamespaceIndexes:
 
     def change(self, context: str, op: Op, digest: str, vector: Vectors | None = None) -> None:
         """Apply an add or a removal to the namespace's index, or queue it behind its build."""
-        index = self._built.get(context)
+        index = self._built.peek(context)
         if index is not None:
-            self._apply(index, op, digest, vector)
+            _change(index, op, digest, vector, self.max_entries)
+            self._built.resized(context)  # past the budget: the least recently used go
             return
         build = self._builds.get(context)
         if build is None or build.discarded:
@@ -115,8 +122,8 @@ class NamespaceIndexes:
     def drop(self, namespace: str) -> None:
         """Forget every index of a tenant namespace (flushed), built or building."""
         prefix = namespace + "|"
-        for context in [c for c in self._built if c.startswith(prefix)]:
-            del self._built[context]
+        for context in [c for c in self._built.contexts() if c.startswith(prefix)]:
+            self._built.pop(context)
         for context, build in self._builds.items():
             if context.startswith(prefix):
                 build.discard()
@@ -164,10 +171,7 @@ class NamespaceIndexes:
         del self._builds[context]
         if build.discarded:
             return  # flushed, resynced or changes lost: the next lookup reads the store again
-        self._built[context] = index
-
-    def _apply(self, index: NamespaceIndex, op: Op, digest: str, vector: Vectors | None) -> None:
-        _change(index, op, digest, vector, self.max_entries)
+        self._built.install(context, index)  # past the budget: the least recently used go
 
     async def aclose(self) -> None:
         for task in list(self._tasks):
@@ -177,7 +181,8 @@ class NamespaceIndexes:
     def stats(self) -> dict[str, int]:
         return {
             "namespaces_loaded": len(self._built),
-            "entries_loaded": sum(len(i) for i in self._built.values()),
+            "entries_loaded": self._built.entries,
+            "entries_budget": self._built.budget,
             "namespaces_building": len(self._builds),
             "changes_queued": sum(len(b.pending) for b in self._builds.values()),
         }

@@ -11,12 +11,12 @@ neither looked up nor stored here (the exact cache still serves it).
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import orjson
 
 from llm_gateway.cache.counters import CacheCounters
 from llm_gateway.cache.exact import Entry, ExactEntries
@@ -25,7 +25,15 @@ from llm_gateway.cache.semantic.adaptive import EvidenceBook, entry_threshold
 from llm_gateway.cache.semantic.embed import Embedder, embed_off_loop, embed_one, run_off_loop
 from llm_gateway.cache.semantic.indexes import NamespaceIndexes
 from llm_gateway.cache.semantic.judge import CacheJudge
-from llm_gateway.cache.semantic.store import CHANNEL, VectorStore, pack, unpack
+from llm_gateway.cache.semantic.store import CHANNEL, VectorStore
+from llm_gateway.cache.semantic.sync import (
+    BadMessage,
+    SyncMessage,
+    decode,
+    encode_add,
+    encode_del,
+    encode_flush,
+)
 from llm_gateway.cache.semantic.verifier import VerifierModel, prompt_language
 from llm_gateway.core.config import CacheSettings
 from llm_gateway.core.logging import get_logger
@@ -34,6 +42,7 @@ from llm_gateway.core.store import Store
 _log = get_logger("llm_gateway.cache.semantic")
 SAME_ANSWER_COSINE = 0.92  # two answers this close count as "the cached one was right"
 CANDIDATES = 4
+SKIPPED_LOG_EVERY_S = 60.0  # skipped sync messages: one warning per minute at most (a flood)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,15 +71,22 @@ class SemanticLayer:
         self.verifier = verifier
         self.judge = judge
         self.evidence = EvidenceBook()
+        # The process's counters: ``ResponseCache`` adopts this object (index evictions and
+        # skipped sync messages are counted here, away from any request).
+        self.counters = CacheCounters()
         # A failed build is retried after the same pause as the cache takes after a store error.
         self.indexes = NamespaceIndexes(
             self.vectors,
             embedder.dim,
             settings.outage_backoff_s,
             max_entries=settings.max_entries_per_namespace,
+            budget=settings.semantic_index_budget,
+            idle_s=settings.semantic_index_idle_s,
+            counters=self.counters,
         )
         self._listener: asyncio.Task[None] | None = None
         self._origin = uuid.uuid4().hex  # names this instance's flush messages
+        self._skipped_logged_at: float | None = None
 
     # --- cross-instance sync -----------------------------------------------------------------
 
@@ -89,7 +105,7 @@ class SemanticLayer:
                 async with self.store.subscribe(CHANNEL) as messages:
                     self.indexes.clear()  # anything missed while away is reloaded on use
                     async for raw in messages:
-                        self._apply(orjson.loads(raw))
+                        self._receive(raw)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -97,18 +113,33 @@ class SemanticLayer:
                 self.indexes.clear()
                 await asyncio.sleep(1.0)
 
-    def _apply(self, message: dict[str, Any]) -> None:
-        op, context = message.get("op"), str(message.get("ctx", ""))
-        digest = str(message.get("d"))
-        if op == "flush":
+    def _receive(self, raw: bytes) -> None:
+        """Apply one message; one that cannot be read or applied is skipped (``sync.py``)."""
+        try:
+            self._apply(decode(raw, self.embedder.dim))
+        except BadMessage as exc:
+            self._skipped(str(exc))
+        except Exception as exc:  # read fine, failed to apply: still one change, not the feed
+            self._skipped(repr(exc))
+
+    def _skipped(self, reason: str) -> None:
+        self.counters.semantic_sync_skipped += 1
+        now = time.monotonic()
+        if self._skipped_logged_at is None or now - self._skipped_logged_at >= SKIPPED_LOG_EVERY_S:
+            self._skipped_logged_at = now
+            total = self.counters.semantic_sync_skipped
+            _log.warning("semantic cache sync message skipped", reason=reason, skipped=total)
+
+    def _apply(self, message: SyncMessage) -> None:
+        if message.op == "flush":
             # Not our own (already dropped): its echo would also drop a build started since.
-            if message.get("src") != self._origin:
-                self.indexes.drop(context)
-        elif op == "add":
-            self.indexes.change(context, "add", digest, unpack(bytes.fromhex(str(message["v"]))))
-        elif op == "del":
-            self.indexes.change(context, "del", digest)
-            self.evidence.forget(digest)
+            if message.origin != self._origin:
+                self.indexes.drop(message.context)
+        elif message.op == "add":
+            self.indexes.change(message.context, "add", message.digest, message.vector)
+        else:
+            self.indexes.change(message.context, "del", message.digest)
+            self.evidence.forget(message.digest)
 
     # --- the request path --------------------------------------------------------------------
 
@@ -133,7 +164,8 @@ class SemanticLayer:
                 break
             _, entry = await entries.get(plan.namespace, digest)
             if entry is None or entry.query is None:
-                index.remove(digest)  # expired or flushed: tidy the local index
+                # Expired or flushed: tidy the local index (through ``indexes``: it is counted).
+                self.indexes.change(plan.context, "del", digest)
                 continue
             candidates.append((digest, entry, entry.query, cosine))
         if not candidates:
@@ -196,8 +228,7 @@ class SemanticLayer:
         if not stored:
             return  # flushed since its lookup: the entry is gone too
         self.indexes.change(plan.context, "add", plan.digest, plan.vector)
-        message = {"op": "add", "ctx": plan.context, "d": plan.digest, "v": pack(plan.vector).hex()}
-        await self.store.publish(CHANNEL, orjson.dumps(message))
+        await self.store.publish(CHANNEL, encode_add(plan.context, plan.digest, plan.vector))
 
     async def learn(self, plan: CachePlan, fresh: dict[str, Any], entries: ExactEntries) -> None:
         """A near miss went upstream: was the cached answer the same? Record it for the entry."""
@@ -221,13 +252,11 @@ class SemanticLayer:
         self.indexes.change(context, "del", digest)
         self.evidence.forget(digest)
         await self.vectors.remove(context, digest)
-        message = {"op": "del", "ctx": context, "d": digest}
-        await self.store.publish(CHANNEL, orjson.dumps(message))
+        await self.store.publish(CHANNEL, encode_del(context, digest))
 
     async def flush(self, namespace: str) -> None:
         self.indexes.drop(namespace)
-        message = {"op": "flush", "ctx": namespace, "src": self._origin}
-        await self.store.publish(CHANNEL, orjson.dumps(message))
+        await self.store.publish(CHANNEL, encode_flush(namespace, self._origin))
 
     def stats(self) -> dict[str, Any]:
         return {"enabled": True, **self.indexes.stats()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class CacheSettings(BaseModel):
@@ -20,6 +20,12 @@ class CacheSettings(BaseModel):
     # Candidates below this cosine never reach the verifier (cheap first cut).
     candidate_floor: float = Field(default=0.86, ge=0, le=1)
     max_entries_per_namespace: int = Field(default=100_000, ge=1)
+    # Entries all the in-process semantic indexes may hold together (1.2-1.7 KB each,
+    # bench/cache_index_memory.py: ≤ ~850 MB); past it the least recently looked-up indexes
+    # are evicted (rebuilt from the store on their next lookup). At least the per-namespace cap.
+    semantic_index_budget: int = Field(default=500_000, ge=1)
+    # An index no lookup asked for in this long is evicted too; 0 keeps it (within the budget).
+    semantic_index_idle_s: float = Field(default=0.0, ge=0)
     # The trained pair classifier; None uses the weights shipped in the package.
     verifier_weights: Path | None = None
     # "model": "auto" (the agent): off unless set; answers that used a tool are never stored.
@@ -33,3 +39,13 @@ class CacheSettings(BaseModel):
     judge_per_minute: int = Field(default=60, ge=0)
     judge_timeout_s: float = Field(default=2.0, gt=0)
     judge_band: float = Field(default=0.3, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _budget_holds_one_namespace(self) -> CacheSettings:
+        # A smaller budget could never hold a full namespace: it would be evicted as it landed.
+        if self.semantic_index_budget < self.max_entries_per_namespace:
+            raise ValueError(
+                f"LLMGW_CACHE__SEMANTIC_INDEX_BUDGET ({self.semantic_index_budget}) is under "
+                f"LLMGW_CACHE__MAX_ENTRIES_PER_NAMESPACE ({self.max_entries_per_namespace})"
+            )
+        return self

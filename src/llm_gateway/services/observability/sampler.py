@@ -85,6 +85,9 @@ class MetricsSampler:
         # The quota layer and the cache count in process; export what is new since last time.
         self._export(m.rejections, "quota", self._quotas.counters.denied)
         self._export(m.cache_events, "cache", dataclasses.asdict(self._cache.counters))
+        semantic = self._cache.stats()["semantic"]
+        m.cache_semantic_indexes.set(semantic.get("namespaces_loaded", 0))
+        m.cache_semantic_entries.set(semantic.get("entries_loaded", 0))
         for deployment in self._deployments:
             open_ = self._router.cooldowns.remaining_s(deployment) > 0
             m.deployment_cooling.labels(deployment).set(1 if open_ else 0)

@@ -1,0 +1,127 @@
+"""The built semantic indexes one process holds: least recently used first, within a budget.
+
+Every namespace a lookup touches gets an index, so without a bound a gateway serving many
+tenants (or many system prompts per tenant) would hold one per namespace for its whole life.
+The indexes together hold at most ``budget`` entries (``LLMGW_CACHE__SEMANTIC_INDEX_BUDGET``):
+installing a build or growing an index past it evicts whole indexes, the least recently looked
+up first (a landed build counts as looked up). An index no lookup has asked for in
+``idle_s`` (0: never) is let go too. An evicted namespace is rebuilt from the store by its next
+lookup, which is a miss meanwhile, as a first lookup is. Its vectors stay in the store.
+
+Only ``NamespaceIndexes`` (``indexes.py``) calls this, on the event loop; no worker thread ever
+touches an installed index (builds fill theirs before installing it), so an eviction never
+races one. A lookup still holding an evicted index finishes its search on it; changes for an
+evicted namespace are then ignored (the store has them, and the rebuild reads them).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from llm_gateway.cache.counters import CacheCounters
+from llm_gateway.cache.semantic.index import NamespaceIndex
+
+
+@dataclass(slots=True)
+class _Held:
+    index: NamespaceIndex
+    used_at: float
+    counted: int  # its size when last counted into ``HeldIndexes.entries``
+
+
+class HeldIndexes:
+    """Installed indexes by semantic context, least recently looked up first."""
+
+    def __init__(
+        self,
+        budget: int,
+        idle_s: float,
+        counters: CacheCounters,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.budget = budget
+        self.idle_s = idle_s
+        self.counters = counters
+        self._clock = clock
+        self._held: OrderedDict[str, _Held] = OrderedDict()
+        # The held indexes' sizes, summed: kept up to date on each change (a lookup's own
+        # removal of an expired candidate is counted the next time its index is touched).
+        self.entries = 0
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def __contains__(self, context: str) -> bool:
+        return context in self._held
+
+    def contexts(self) -> list[str]:
+        """Held contexts, least recently looked up first."""
+        return list(self._held)
+
+    def peek(self, context: str) -> NamespaceIndex | None:
+        """The index, without counting as a use."""
+        held = self._held.get(context)
+        return None if held is None else held.index
+
+    def use(self, context: str) -> NamespaceIndex | None:
+        """The index for a lookup: it becomes the most recently used."""
+        held = self._held.get(context)
+        if held is None:
+            return None
+        self._held.move_to_end(context)
+        held.used_at = self._clock()
+        self._recount(held)
+        return held.index
+
+    def install(self, context: str, index: NamespaceIndex) -> None:
+        """A landed build: the most recently used; older indexes leave if over budget."""
+        self.pop(context)
+        self._held[context] = _Held(index, self._clock(), len(index))
+        self.entries += len(index)
+        self._fit()
+
+    def resized(self, context: str) -> None:
+        """The context's index changed size (a change applied): recount, evict if over."""
+        held = self._held.get(context)
+        if held is not None:
+            self._recount(held)
+            self._fit()
+
+    def pop(self, context: str) -> NamespaceIndex | None:
+        held = self._held.pop(context, None)
+        if held is None:
+            return None
+        self.entries -= held.counted
+        return held.index
+
+    def clear(self) -> None:
+        self._held.clear()
+        self.entries = 0
+
+    def expire(self) -> None:
+        """Let go of the indexes no lookup asked for in ``idle_s`` (oldest first: O(evicted))."""
+        if self.idle_s <= 0:
+            return
+        oldest = self._clock() - self.idle_s
+        while self._held:
+            context, held = next(iter(self._held.items()))
+            if held.used_at > oldest:
+                return
+            self.pop(context)
+            self.counters.semantic_index_idle_evictions += 1
+
+    def _recount(self, held: _Held) -> None:
+        size = len(held.index)
+        self.entries += size - held.counted
+        held.counted = size
+
+    def _fit(self) -> None:
+        # Least recently used first: a cold index grown by other instances' adds may be the one
+        # to go. One index alone always fits (the settings refuse a budget under the
+        # per-namespace cap, which every index keeps to).
+        while self.entries > self.budget and len(self._held) > 1:
+            self.pop(next(iter(self._held)))
+            self.counters.semantic_index_evictions += 1
