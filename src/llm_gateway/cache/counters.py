@@ -21,6 +21,7 @@ class CacheCounters:
     semantic_index_building: int = 0  # misses served while the namespace's index was building
     semantic_index_build_failures: int = 0  # builds that failed (store error); retried later
     semantic_index_build_overflows: int = 0  # builds discarded: too many changes during them
+    semantic_index_build_deferred: int = 0  # ... not started: max concurrent builds running
     semantic_index_evictions: int = 0  # built indexes evicted to keep within the entry budget
     semantic_index_idle_evictions: int = 0  # ... let go after semantic_index_idle_s unused
     semantic_sync_skipped: int = 0  # pub/sub messages unreadable or unappliable, skipped

@@ -153,6 +153,13 @@ class GatewayMetrics:
             multiprocess_mode="livesum",
             registry=r,
         )
+        self.cache_semantic_builds = Gauge(
+            "llmgw_cache_semantic_builds",
+            "Semantic-cache index builds running in this process "
+            "(at most LLMGW_CACHE__SEMANTIC_MAX_CONCURRENT_BUILDS).",
+            multiprocess_mode="livesum",
+            registry=r,
+        )
         self.upstream_attempts = Counter(
             "llmgw_upstream_attempts",
             "Upstream attempts by provider, deployment and outcome (ok, error, timeout...).",

@@ -66,6 +66,9 @@ class CacheCountersOut(BaseModel):
     semantic_index_building: int = 0
     semantic_index_build_failures: int = 0
     semantic_index_build_overflows: int = 0  # discarded: more changes during them than queued
+    # Misses whose build could not start: LLMGW_CACHE__SEMANTIC_MAX_CONCURRENT_BUILDS builds
+    # were running (a later lookup starts it); also counted in semantic_index_building.
+    semantic_index_build_deferred: int = 0
     # Built indexes evicted to stay within LLMGW_CACHE__SEMANTIC_INDEX_BUDGET (least recently
     # looked up first), or after LLMGW_CACHE__SEMANTIC_INDEX_IDLE_S unused; rebuilt on use.
     semantic_index_evictions: int = 0
@@ -87,6 +90,9 @@ class SemanticStatsOut(BaseModel):
     entries_loaded: int = 0
     entries_budget: int = 0  # what all loaded indexes may hold together
     namespaces_building: int = 0  # builds running in the background (lookups there: misses)
+    builds_max: int = 0  # how many may run at once (LLMGW_CACHE__SEMANTIC_MAX_CONCURRENT_BUILDS)
+    entries_building: int = 0  # entries those builds are indexing (counted against the budget)
+    namespaces_retrying: int = 0  # failed builds waiting out their retry pause
     changes_queued: int = 0  # changes waiting for those builds to land (bounded per build)
 
 

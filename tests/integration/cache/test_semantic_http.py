@@ -156,6 +156,9 @@ async def test_admin_stats_and_flush(client: httpx.AsyncClient, app_state: AppSt
     assert body["semantic"]["namespaces_building"] == 0
     assert body["semantic"]["changes_queued"] == 0
     assert body["semantic"]["entries_budget"] == 500_000  # LLMGW_CACHE__SEMANTIC_INDEX_BUDGET
+    assert body["semantic"]["builds_max"] == 2  # LLMGW_CACHE__SEMANTIC_MAX_CONCURRENT_BUILDS
+    assert (body["semantic"]["entries_building"], body["semantic"]["namespaces_retrying"]) == (0, 0)
+    assert body["counters"]["semantic_index_build_deferred"] == 0
     for counter in ("evictions", "idle_evictions"):
         assert body["counters"][f"semantic_index_{counter}"] == 0
     assert body["counters"]["semantic_sync_skipped"] == 0
@@ -165,6 +168,7 @@ async def test_admin_stats_and_flush(client: httpx.AsyncClient, app_state: AppSt
     assert "llmgw_cache_semantic_indexes 1.0" in metrics.text
     held = body["semantic"]["entries_loaded"]
     assert f"llmgw_cache_semantic_entries {float(held)}" in metrics.text
+    assert "llmgw_cache_semantic_builds 0.0" in metrics.text
     store = app_state.cache.entries.store
     assert len(await stored_keys(store, "cache:v:master_key|")) == 1
     assert body["aliases"]["sem"]["mode"] == "semantic"

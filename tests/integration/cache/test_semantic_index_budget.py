@@ -104,27 +104,35 @@ async def test_evictions_during_a_build_leave_its_queued_changes_whole(
     await fill(two, A, SEEDED[:2])  # empty namespaces build without reaching the gate
     await fill(two, B, SEEDED[:2])
     assert await two.cache.lookup(plan_for(two.cache, twin(SEEDED[0]))) is None  # held build
+    # Its store read (3 entries) counts against the budget while it indexes them: A and B go.
+    for _ in range(100):
+        if two.layer.stats()["entries_building"]:
+            break
+        await asyncio.sleep(0.01)
+    assert two.layer.stats()["entries_building"] == 3
+    assert held(two) == []
+    assert two.cache.counters.semantic_index_evictions == 2
     # Queued behind it: another instance's removal and add (in this order: the cap is 3).
     flagged = plan_for(one.cache, SEEDED[2])
     assert await one.cache.flag(flagged.namespace, flagged.digest)
     assert await ask(one.cache, "Where is the Eiffel Tower?") is None
-    # Meanwhile evictions among the built indexes: C needs room, A is the oldest.
+    # Meanwhile another namespace is built and grows beside it (1 + 3 building: within 4).
     assert await ask(two.cache, SEEDED[0], system=C) is None
     for _ in range(100):
         if C in held(two):
             break
         await asyncio.sleep(0.01)
-    assert held(two) == [B, C]
-    assert two.cache.counters.semantic_index_evictions == 1
+    assert held(two) == [C]
     assert two.layer.stats()["changes_queued"] == 2
     gate.open.set()
     await two.built()
-    # The build landed whole (3 stored - 1 removed + 1 added) and made room in turn.
+    # The build landed whole (3 stored - 1 removed + 1 added), within the budget beside C.
     index = two.layer.indexes.built(context(two, None))
     assert index is not None
     assert len(index) == 3
     assert flagged.digest not in index
     assert held(two) == [C, None]
+    assert two.layer.stats()["entries_building"] == 0
     assert two.cache.counters.semantic_index_evictions == 2
     for text in [*SEEDED[:2], "Where is the Eiffel Tower?"]:
         hit = await two.cache.lookup(plan_for(two.cache, twin(text)))

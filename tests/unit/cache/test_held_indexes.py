@@ -87,6 +87,26 @@ def test_one_index_alone_is_never_evicted_and_removals_are_counted() -> None:
     assert (held.entries, len(held)) == (0, 0)
 
 
+def test_builds_in_progress_count_against_the_budget() -> None:
+    counters = CacheCounters()
+    held = HeldIndexes(budget=6, idle_s=0, counters=counters)
+    for context in ("a", "b", "c"):
+        held.install(context, sized(2))
+    held.reserve(2)  # a build's store read landed: its 2 entries are in memory now
+    assert held.contexts() == ["b", "c"]  # 6 held + 2 building > 6: the oldest goes
+    held.reserve(4)  # another: every held index may go (the builds alone fill the budget)
+    assert (held.contexts(), held.entries, held.reserved) == ([], 0, 6)
+    assert counters.semantic_index_evictions == 3
+    held.release(4)  # discarded or failed: nothing installed
+    held.release(2)
+    held.install("d", sized(3))  # landed (released just before)
+    assert (held.contexts(), held.entries, held.reserved) == (["d"], 3, 0)
+    held.reserve(5)  # 3 + 5 > 6: "d" goes
+    held.install("e", sized(2))  # the index just installed stays, even over the budget
+    assert held.contexts() == ["e"]
+    assert counters.semantic_index_evictions == 4
+
+
 def test_indexes_unused_for_the_idle_time_are_let_go_oldest_first() -> None:
     clock, counters = Clock(), CacheCounters()
     held = HeldIndexes(budget=100, idle_s=60, counters=counters, clock=clock)

@@ -7,6 +7,10 @@ installing a build or growing an index past it evicts whole indexes, the least r
 up first (a landed build counts as looked up). An index no lookup has asked for in
 ``idle_s`` (0: never) is let go too. An evicted namespace is rebuilt from the store by its next
 lookup, which is a miss meanwhile, as a first lookup is. Its vectors stay in the store.
+Builds in progress count against the budget too, from the moment their store read lands (their
+size is known then; ``reserve``): held indexes are evicted to make room for them, so the held
+indexes and the builds filling theirs stay within the budget together (one index is kept if
+the builds alone fill it).
 
 Only ``NamespaceIndexes`` (``indexes.py``) calls this, on the event loop; no worker thread ever
 touches an installed index (builds fill theirs before installing it), so an eviction never
@@ -50,6 +54,8 @@ class HeldIndexes:
         # The held indexes' sizes, summed: kept up to date on each change (a lookup's own
         # removal of an expired candidate is counted the next time its index is touched).
         self.entries = 0
+        # Entries of builds in progress (their store read landed, their index is not installed).
+        self.reserved = 0
 
     def __len__(self) -> int:
         return len(self._held)
@@ -90,6 +96,15 @@ class HeldIndexes:
             self._recount(held)
             self._fit()
 
+    def reserve(self, entries: int) -> None:
+        """A build is filling an index of ``entries``: make room for it (it may evict all)."""
+        self.reserved += entries
+        self._fit(keep=0)
+
+    def release(self, entries: int) -> None:
+        """That build ended (installed, discarded or failed)."""
+        self.reserved -= entries
+
     def pop(self, context: str) -> NamespaceIndex | None:
         held = self._held.pop(context, None)
         if held is None:
@@ -118,10 +133,11 @@ class HeldIndexes:
         self.entries += size - held.counted
         held.counted = size
 
-    def _fit(self) -> None:
+    def _fit(self, keep: int = 1) -> None:
         # Least recently used first: a cold index grown by other instances' adds may be the one
         # to go. One index alone always fits (the settings refuse a budget under the
-        # per-namespace cap, which every index keeps to).
-        while self.entries > self.budget and len(self._held) > 1:
+        # per-namespace cap, which every index keeps to): the most recently used (a build just
+        # installed) stays even if builds in progress want its room; ``reserve`` keeps none.
+        while self.entries + self.reserved > self.budget and len(self._held) > keep:
             self.pop(next(iter(self._held)))
             self.counters.semantic_index_evictions += 1

@@ -8,10 +8,19 @@ build's store read they fell on (adds and removes are idempotent); at most ``max
 them: one more discards the build (counted), and the first lookup after it ends builds again. A
 flush or a lost subscription discards a running build: its result is dropped and the first
 lookup after it ends loads the store again. A failed build (store outage) is logged, counted
-and retried by a lookup after ``retry_after_s``. No index ever holds more than ``max_entries``
+and retried by a lookup after ``retry_after_s`` (retry times older than that are pruned, so
+they stay bounded). At most ``max_builds`` builds run at once
+(``LLMGW_CACHE__SEMANTIC_MAX_CONCURRENT_BUILDS``): each reads up to ``max_entries`` vectors
+into memory and holds a worker thread, and a restart under many tenants' traffic would start
+one per namespace. A first lookup finding every slot taken is a miss, counted as deferred,
+and starts nothing: a later lookup starts the build once a slot is free. A build holds its
+slot until it ends, discarded ones included (their worker thread cannot be stopped); a failed
+one frees it at once. No index ever holds more than ``max_entries``
 (``LLMGW_CACHE__MAX_ENTRIES_PER_NAMESPACE``): adds past it are refused, whether they arrive
 live, queued behind a build or from the store. Built indexes are held within an entry budget
-across namespaces, least recently used evicted first, and let go when idle (``held.py``).
+across namespaces, least recently used evicted first, and let go when idle (``held.py``);
+a build counts against that budget from the moment its store read lands, and idle indexes
+are let go when a build lands as well as on lookups.
 """
 
 from __future__ import annotations
@@ -46,6 +55,8 @@ class _Build:
     # It stays listed until it ends, so no second build of the namespace runs beside it (its
     # worker thread cannot be stopped); lookups meanwhile are misses.
     discarded: bool = False
+    # Entries counted against the budget while it fills its index (``HeldIndexes.reserve``).
+    reserved: int = 0
 
     def discard(self) -> None:
         self.discarded = True
@@ -64,15 +75,18 @@ class NamespaceIndexes:
         budget: int,
         idle_s: float,
         counters: CacheCounters,
+        max_builds: int = 2,
         max_pending: int = MAX_PENDING,
     ) -> None:
         self.vectors = vectors
         self.dim = dim
         self.retry_after_s = retry_after_s
         self.max_entries = max_entries
+        self.max_builds = max_builds
         self.max_pending = max_pending
         self._built = HeldIndexes(budget, idle_s, counters)
         self._builds: dict[str, _Build] = {}
+        # Failed builds' times, oldest first (pruned once past ``retry_after_s``).
         self._failed_at: dict[str, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -86,15 +100,18 @@ class NamespaceIndexes:
         return index is not None and len(index) >= self.max_entries
 
     def ready(self, context: str, counters: CacheCounters) -> NamespaceIndex | None:
-        """The index, or None (a miss) after starting its build if none runs or waits to retry."""
+        """The index, or None (a miss) after starting its build if none runs or waits to retry
+        and a build slot is free (``max_builds``)."""
         self._built.expire()
         index = self._built.use(context)
         if index is not None or context in self._builds:
             return index
-        failed_at = self._failed_at.get(context)
-        if failed_at is not None and time.monotonic() - failed_at < self.retry_after_s:
+        self._prune_failed()
+        if context in self._failed_at:
+            return None  # failed under ``retry_after_s`` ago
+        if len(self._builds) >= self.max_builds:
+            counters.semantic_index_build_deferred += 1
             return None
-        self._failed_at.pop(context, None)
         build = _Build(counters)
         self._builds[context] = build
         task = asyncio.create_task(self._build(context, build, counters), name="cache-index-build")
@@ -136,42 +153,57 @@ class NamespaceIndexes:
 
     async def _build(self, context: str, build: _Build, counters: CacheCounters) -> None:
         try:
-            digests, packed = await self.vectors.load(context)
-            # More than the cap is stored when adds raced a build elsewhere: index the cap's worth.
-            digests, packed = digests[: self.max_entries], packed[: self.max_entries]
-            index = NamespaceIndex(self.dim)
-            if digests:
-                # Decoding and indexing (up to 100k entries: seconds) run on a worker thread.
-                await asyncio.to_thread(_fill, index, digests, packed)
+            index = await self._load(context, build)
+            # The queued changes are replayed on the worker thread too (an HNSW add costs most
+            # of a millisecond: a full queue would hold the loop for seconds). Changes arriving
+            # meanwhile queue behind this build, still listed, and are replayed in the next
+            # round; the loop ends with an empty queue (then installed, no await in between) or
+            # on an overflow.
+            while self._builds.get(context) is build and not build.discarded and build.pending:
+                batch, build.pending = build.pending, []
+                await asyncio.to_thread(_replay, index, batch, self.max_entries)
         except Exception as exc:
             # A background task: nothing above it would see the error. The lookups were misses.
             counters.semantic_index_build_failures += 1
             _log.warning("semantic index build failed; retried later", error=repr(exc))
             if self._builds.get(context) is build:  # (discarded meanwhile: still pause)
-                self._builds.pop(context, None)
+                del self._builds[context]  # its slot is free at once
+                self._prune_failed()  # (bounded even if no lookup or stats read comes)
+                self._failed_at.pop(context, None)  # (kept oldest first)
                 self._failed_at[context] = time.monotonic()
             return
-        # The queued changes are replayed on the worker thread too (an HNSW add costs most of a
-        # millisecond: a full queue would hold the loop for seconds). Changes arriving meanwhile
-        # queue behind this build, still listed, and are replayed in the next round; the loop
-        # ends with an empty queue (then installed, no await in between) or on an overflow.
-        while self._builds.get(context) is build and not build.discarded and build.pending:
-            batch, build.pending = build.pending, []
-            try:
-                await asyncio.to_thread(_replay, index, batch, self.max_entries)
-            except Exception as exc:  # as a failed load: counted, retried later
-                counters.semantic_index_build_failures += 1
-                _log.warning("semantic index build failed; retried later", error=repr(exc))
-                if self._builds.get(context) is build:
-                    del self._builds[context]
-                    self._failed_at[context] = time.monotonic()
-                return
+        finally:
+            # Before the install below (no await in between): the index counts in its place.
+            self._built.release(build.reserved)
+            build.reserved = 0
         if self._builds.get(context) is not build:
             return
         del self._builds[context]
         if build.discarded:
             return  # flushed, resynced or changes lost: the next lookup reads the store again
+        self._built.expire()  # cheap (O(expired)), and lookups may be rare meanwhile
         self._built.install(context, index)  # past the budget: the least recently used go
+
+    async def _load(self, context: str, build: _Build) -> NamespaceIndex:
+        digests, packed = await self.vectors.load(context)
+        # More than the cap is stored when adds raced a build elsewhere: index the cap's worth.
+        digests, packed = digests[: self.max_entries], packed[: self.max_entries]
+        index = NamespaceIndex(self.dim)
+        if digests and not build.discarded:  # (discarded: dropped anyway, spare the work)
+            # The vectors are in memory from here: held indexes make room for them now.
+            build.reserved = len(digests)
+            self._built.reserve(build.reserved)
+            # Decoding and indexing (up to 100k entries: seconds) run on a worker thread.
+            await asyncio.to_thread(_fill, index, digests, packed)
+        return index
+
+    def _prune_failed(self) -> None:
+        oldest = time.monotonic() - self.retry_after_s
+        while self._failed_at:
+            context, failed_at = next(iter(self._failed_at.items()))
+            if failed_at > oldest:
+                return
+            del self._failed_at[context]
 
     async def aclose(self) -> None:
         for task in list(self._tasks):
@@ -179,11 +211,15 @@ class NamespaceIndexes:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def stats(self) -> dict[str, int]:
+        self._prune_failed()
         return {
             "namespaces_loaded": len(self._built),
             "entries_loaded": self._built.entries,
             "entries_budget": self._built.budget,
             "namespaces_building": len(self._builds),
+            "builds_max": self.max_builds,
+            "entries_building": self._built.reserved,
+            "namespaces_retrying": len(self._failed_at),
             "changes_queued": sum(len(b.pending) for b in self._builds.values()),
         }
 

@@ -83,6 +83,7 @@ class SemanticLayer:
             budget=settings.semantic_index_budget,
             idle_s=settings.semantic_index_idle_s,
             counters=self.counters,
+            max_builds=settings.semantic_max_concurrent_builds,
         )
         self._listener: asyncio.Task[None] | None = None
         self._origin = uuid.uuid4().hex  # names this instance's flush messages

@@ -26,6 +26,9 @@ class CacheSettings(BaseModel):
     semantic_index_budget: int = Field(default=500_000, ge=1)
     # An index no lookup asked for in this long is evicted too; 0 keeps it (within the budget).
     semantic_index_idle_s: float = Field(default=0.0, ge=0)
+    # Index builds running at once (each reads up to the per-namespace cap of vectors into
+    # memory and holds a worker thread); a first lookup past it is a miss that builds later.
+    semantic_max_concurrent_builds: int = Field(default=2, ge=1)
     # The trained pair classifier; None uses the weights shipped in the package.
     verifier_weights: Path | None = None
     # "model": "auto" (the agent): off unless set; answers that used a tool are never stored.

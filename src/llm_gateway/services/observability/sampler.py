@@ -88,6 +88,7 @@ class MetricsSampler:
         semantic = self._cache.stats()["semantic"]
         m.cache_semantic_indexes.set(semantic.get("namespaces_loaded", 0))
         m.cache_semantic_entries.set(semantic.get("entries_loaded", 0))
+        m.cache_semantic_builds.set(semantic.get("namespaces_building", 0))
         for deployment in self._deployments:
             open_ = self._router.cooldowns.remaining_s(deployment) > 0
             m.deployment_cooling.labels(deployment).set(1 if open_ else 0)

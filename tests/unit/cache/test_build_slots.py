@@ -1,0 +1,164 @@
+"""Index builds are bounded: a few at once, failed ones' retry times pruned, idle indexes let go
+when a build lands.
+
+``NamespaceIndexes`` on a fake vector store whose loads wait, per namespace, until released (or
+fail); the store-backed behaviour on both backend pairs is
+``tests/integration/cache/test_semantic_build_slots.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+from llm_gateway.cache.counters import CacheCounters
+from llm_gateway.cache.semantic import indexes as indexes_module
+from llm_gateway.cache.semantic.index import NamespaceIndex
+from llm_gateway.cache.semantic.indexes import NamespaceIndexes
+from llm_gateway.cache.semantic.store import VectorStore, pack
+
+DIM = 4
+
+
+class GatedStore(VectorStore):
+    """Each namespace holds ``sizes[context]`` entries (0 unless set); a load waits for its
+    namespace's release, unless ``open``; namespaces in ``failing`` raise instead."""
+
+    def __init__(self, open_: bool = False) -> None:
+        self.open = open_
+        self.released: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
+        self.sizes: dict[str, int] = {}
+        self.failing: set[str] = set()
+        self.loads: list[str] = []
+
+    async def load(self, context: str) -> tuple[list[str], list[bytes]]:
+        self.loads.append(context)
+        if context in self.failing:
+            raise ConnectionError("store down")
+        if not self.open:
+            await self.released[context].wait()
+        size = self.sizes.get(context, 0)
+        rows = np.eye(DIM, dtype=np.float32)
+        return [f"{context}-{i}" for i in range(size)], [pack(rows[i % DIM]) for i in range(size)]
+
+
+def indexes_on(store: GatedStore, **overrides: float) -> NamespaceIndexes:
+    settings: dict[str, float] = {"retry_after_s": 60.0, "budget": 100, "idle_s": 0, **overrides}
+    return NamespaceIndexes(
+        store,
+        DIM,
+        retry_after_s=settings["retry_after_s"],
+        max_entries=10,
+        budget=int(settings["budget"]),
+        idle_s=settings["idle_s"],
+        counters=CacheCounters(),
+        max_builds=int(settings.get("max_builds", 2)),
+    )
+
+
+async def settle(indexes: NamespaceIndexes, building: int = 0) -> None:
+    for _ in range(200):
+        if indexes.stats()["namespaces_building"] == building:
+            await asyncio.sleep(0.01)  # (and let the ended builds' tasks finish)
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("builds did not settle")
+
+
+async def test_first_lookups_past_the_limit_start_nothing_and_build_later() -> None:
+    store, counters = GatedStore(), CacheCounters()
+    indexes = indexes_on(store)
+    for context in ("t|a", "t|b", "t|c", "t|d", "t|c"):
+        assert indexes.ready(context, counters) is None
+    await asyncio.sleep(0.01)
+    assert store.loads == ["t|a", "t|b"]
+    assert counters.semantic_index_build_deferred == 3
+    assert indexes.stats()["namespaces_building"] == 2
+    store.released["t|a"].set()
+    await settle(indexes, building=1)
+    assert indexes.built("t|a") is not None
+    assert indexes.ready("t|d", counters) is None  # a slot is free: d's lookup starts it
+    assert indexes.ready("t|c", counters) is None  # ... and c waits again
+    await asyncio.sleep(0.01)
+    assert store.loads == ["t|a", "t|b", "t|d"]
+    assert counters.semantic_index_build_deferred == 4
+
+
+async def test_a_failed_build_frees_its_slot_at_once_and_waits_to_retry() -> None:
+    store, counters = GatedStore(), CacheCounters()
+    store.failing.add("t|bad")
+    indexes = indexes_on(store, max_builds=1)
+    assert indexes.ready("t|bad", counters) is None
+    await settle(indexes)
+    assert indexes.stats()["namespaces_retrying"] == 1
+    assert indexes.ready("t|bad", counters) is None  # within the retry pause: no build
+    assert indexes.ready("t|ok", counters) is None  # the failed build's slot is free
+    await asyncio.sleep(0.01)
+    assert store.loads == ["t|bad", "t|ok"]
+    assert counters.semantic_index_build_failures == 1
+    assert counters.semantic_index_build_deferred == 0
+
+
+async def test_retry_times_are_pruned_once_past_the_pause() -> None:
+    store, counters = GatedStore(open_=True), CacheCounters()
+    indexes = indexes_on(store, retry_after_s=0.1, max_builds=50)
+    store.failing.update(f"t|{i}" for i in range(20))
+    for i in range(20):
+        assert indexes.ready(f"t|{i}", counters) is None
+    await settle(indexes)
+    assert indexes.stats()["namespaces_retrying"] == 20
+    await asyncio.sleep(0.15)
+    assert indexes.ready("t|other", counters) is None  # any lookup prunes them
+    assert len(indexes._failed_at) == 0  # (stats would prune them too: read it raw)
+    await settle(indexes)
+    store.failing.clear()
+    assert indexes.ready("t|3", counters) is None  # past the pause: built again
+    await settle(indexes)
+    assert indexes.built("t|3") is not None
+
+
+async def test_a_build_in_progress_holds_its_room_in_the_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store, counters = GatedStore(open_=True), CacheCounters()
+    store.sizes = {"t|a": 4, "t|b": 4, "t|c": 6}
+    indexes = indexes_on(store, budget=10)
+    for context in ("t|a", "t|b"):
+        indexes.ready(context, counters)
+        await settle(indexes)
+    filling = threading.Event()
+    fill = indexes_module._fill
+
+    def held_fill(index: NamespaceIndex, digests: list[str], packed: list[bytes]) -> None:
+        assert filling.wait(10)
+        fill(index, digests, packed)
+
+    monkeypatch.setattr(indexes_module, "_fill", held_fill)
+    assert indexes.ready("t|c", counters) is None
+    await asyncio.sleep(0.05)  # its store read landed; its index fills (held)
+    stats = indexes.stats()
+    assert (stats["entries_loaded"], stats["entries_building"]) == (4, 6)
+    assert indexes.built("t|a") is None  # evicted for it: 4 + 4 + 6 > 10
+    filling.set()
+    await settle(indexes)
+    stats = indexes.stats()
+    assert (stats["entries_loaded"], stats["entries_building"]) == (10, 0)
+
+
+async def test_idle_indexes_are_let_go_when_a_build_lands() -> None:
+    store, counters = GatedStore(), CacheCounters()
+    indexes = indexes_on(store, idle_s=0.1)
+    store.released["t|a"].set()
+    indexes.ready("t|a", counters)
+    await settle(indexes)
+    assert indexes.ready("t|b", counters) is None
+    await asyncio.sleep(0.15)  # no lookup meanwhile: "a" idles past its time
+    store.released["t|b"].set()
+    await settle(indexes)
+    assert indexes.built("t|a") is None
+    assert indexes.built("t|b") is not None
+    assert indexes._built.counters.semantic_index_idle_evictions == 1
