@@ -162,3 +162,24 @@ async def test_idle_indexes_are_let_go_when_a_build_lands() -> None:
     assert indexes.built("t|a") is None
     assert indexes.built("t|b") is not None
     assert indexes._built.counters.semantic_index_idle_evictions == 1
+
+
+async def test_a_build_discarded_before_its_read_lands_skips_the_indexing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store, counters = GatedStore(), CacheCounters()
+    store.sizes = {"t|a": 3}
+    fills: list[int] = []
+    monkeypatch.setattr(indexes_module, "_fill", lambda _i, digests, _p: fills.append(len(digests)))
+    indexes = indexes_on(store, max_builds=1)
+    assert indexes.ready("t|a", counters) is None
+    await asyncio.sleep(0)
+    indexes.drop("t")  # a flush while the store read is in flight
+    store.released["t|a"].set()
+    await settle(indexes)
+    assert fills == []
+    stats = indexes.stats()
+    assert (stats["namespaces_loaded"], stats["entries_building"]) == (0, 0)
+    assert indexes.ready("t|a", counters) is None  # its slot is free: built again, whole
+    await settle(indexes)
+    assert fills == [3]
