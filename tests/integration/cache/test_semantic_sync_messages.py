@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import numpy as np
 import orjson
 import pytest
 
@@ -71,6 +72,24 @@ async def test_bad_messages_are_skipped_and_good_ones_still_apply(
         assert hit is not None, text
         assert hit.kind == "semantic"
     assert two.cache.counters.semantic_index_building == building  # served without a rebuild
+
+
+async def test_a_vector_that_is_not_finite_is_skipped_not_indexed(
+    instance: MakeInstance, semantic_store: Store
+) -> None:
+    # A NaN entry in an HNSW graph makes searches for the other entries miss them.
+    one, two, context = await built_pair(instance)
+    nan = np.full(two.layer.embedder.dim, np.nan, dtype=np.float16).tobytes().hex()
+    await semantic_store.publish(
+        CHANNEL, orjson.dumps({"op": "add", "ctx": context, "d": "0" * 40, "v": nan})
+    )
+    await asyncio.sleep(0.3)
+    for inst in (one, two):
+        assert inst.cache.counters.semantic_sync_skipped == 1
+    index = two.layer.indexes.built(context)
+    assert index is not None
+    assert "0" * 40 not in index
+    assert len(index) == 2
 
 
 async def test_a_lost_subscription_still_resets_the_indexes(

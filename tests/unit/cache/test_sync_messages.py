@@ -57,6 +57,17 @@ def test_unreadable_messages_are_refused(raw: bytes, reason: str) -> None:
         decode(raw, DIM)
 
 
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_a_vector_that_is_not_finite_is_refused(value: float) -> None:
+    # One NaN (or infinite) entry in the HNSW graph breaks searches for other entries: every
+    # distance to it is NaN. A float32 vector read as float16 (same byte length) holds such values.
+    vector = np.zeros(DIM, dtype=np.float16)
+    vector[1] = value
+    raw = orjson.dumps({"op": "add", "ctx": "ns|c", "d": "d1", "v": vector.tobytes().hex()})
+    with pytest.raises(BadMessage, match="not finite"):
+        decode(raw, DIM)
+
+
 def test_a_flush_without_a_sender_still_reads() -> None:
     raw = orjson.dumps({"op": "flush", "ctx": "ns"})
     assert decode(raw, DIM).origin == ""

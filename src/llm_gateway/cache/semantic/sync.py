@@ -3,9 +3,9 @@
 ``{"op": "add", "ctx", "d", "v": <float16 vector, hex>}``, ``{"op": "del", "ctx", "d"}`` and
 ``{"op": "flush", "ctx": <tenant namespace>, "src": <instance>}``. A message is checked whole
 before anything is applied: one this instance cannot read (not JSON, a field missing or of the
-wrong type, an operation it does not know, a vector of another dimension, as an instance of
-another version or with another embedder might send) raises ``BadMessage``, and the listener
-skips it and counts it (``layer.py``). Only a lost subscription resets the indexes: then
+wrong type, an operation it does not know, a vector of another dimension or not finite, as an
+instance of another version or with another embedder might send) raises ``BadMessage``, and the
+listener skips it and counts it (``layer.py``). Only a lost subscription resets the indexes: then
 changes may really have been missed, whereas a skipped message names one change at most, which
 the store holds for the next build.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 import orjson
 
 from llm_gateway.cache.semantic.embed import Vectors
@@ -74,7 +75,10 @@ def decode(raw: bytes, dim: int) -> SyncMessage:
         raise BadMessage("vector is not hex") from exc
     if len(packed) != 2 * dim:  # float16
         raise BadMessage(f"vector of {len(packed) // 2} dimensions, not {dim}")
-    return SyncMessage("add", context, digest, unpack(packed))
+    vector = unpack(packed)
+    if not np.isfinite(vector).all():  # a NaN in the HNSW graph breaks searches for others
+        raise BadMessage("vector not finite")
+    return SyncMessage("add", context, digest, vector)
 
 
 def _text(body: dict[str, Any], name: str) -> str:
