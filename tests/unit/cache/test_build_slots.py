@@ -183,3 +183,31 @@ async def test_a_build_discarded_before_its_read_lands_skips_the_indexing(
     assert indexes.ready("t|a", counters) is None  # its slot is free: built again, whole
     await settle(indexes)
     assert fills == [3]
+
+
+class MixedStore(GatedStore):
+    """A namespace whose hash also holds a vector of another dimension (an instance with
+    another embedder wrote it) and one that is not finite."""
+
+    async def load(self, context: str) -> tuple[list[str], list[bytes]]:
+        digests, packed = await super().load(context)
+        return [*digests, "other-dim", "nan"], [
+            *packed,
+            pack(np.ones(2 * DIM, dtype=np.float32)),
+            pack(np.full(DIM, np.nan, dtype=np.float32)),
+        ]
+
+
+async def test_stored_vectors_that_cannot_be_indexed_are_skipped_not_the_build() -> None:
+    store, counters = MixedStore(open_=True), CacheCounters()
+    store.sizes = {"t|a": 3}
+    indexes = indexes_on(store)
+    assert indexes.ready("t|a", counters) is None
+    await settle(indexes)
+    assert counters.semantic_index_build_failures == 0  # else: failed again at every retry
+    index = indexes.built("t|a")
+    assert index is not None
+    assert len(index) == 3
+    assert "other-dim" not in index
+    assert "nan" not in index
+    assert indexes.stats()["entries_loaded"] == 3

@@ -36,6 +36,10 @@ class NamespaceIndex:
     def __len__(self) -> int:
         return len(self._by_digest)
 
+    @property
+    def dim(self) -> int:
+        return int(self._index.ndim)
+
     def __contains__(self, digest: str) -> bool:
         return digest in self._by_digest
 

@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+
 from llm_gateway.cache.counters import CacheCounters
 from llm_gateway.cache.semantic.embed import Vectors
 from llm_gateway.cache.semantic.held import HeldIndexes
@@ -225,7 +227,16 @@ class NamespaceIndexes:
 
 
 def _fill(index: NamespaceIndex, digests: list[str], packed: list[bytes]) -> None:
-    index.add_many(digests, unpack_many(packed))
+    # Rows that cannot be indexed are skipped, not the build (which would fail again at every
+    # retry): another dimension (an instance with another embedder wrote them) or not finite
+    # (one NaN in the HNSW graph makes searches miss other entries).
+    size = 2 * index.dim  # float16
+    rows = [(d, p) for d, p in zip(digests, packed, strict=True) if len(p) == size]
+    if not rows:
+        return
+    vectors = unpack_many([p for _, p in rows])
+    finite = np.all(np.isfinite(vectors), axis=1)
+    index.add_many([d for (d, _), ok in zip(rows, finite, strict=True) if ok], vectors[finite])
 
 
 def _change(
