@@ -20,7 +20,8 @@ from tests.integration.cache.semantic_instances import (
     twin,
 )
 
-LIMITS = {"max_entries_per_namespace": 3, "semantic_index_budget": 4}
+# Entries alone count here (no per-index cost): the budget's arithmetic stays readable.
+LIMITS = {"max_entries_per_namespace": 3, "semantic_index_budget": 4, "semantic_index_cost": 0}
 A, B, C, D = "Answer briefly.", "Answer in French.", "Answer in verse.", "Answer in Korean."
 
 

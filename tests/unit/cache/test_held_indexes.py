@@ -140,3 +140,25 @@ def test_a_budget_under_the_per_namespace_cap_stops_startup() -> None:
     with pytest.raises(ValidationError, match=r"SEMANTIC_INDEX_BUDGET.*MAX_ENTRIES_PER_NAMESPACE"):
         CacheSettings(semantic_index_budget=10, max_entries_per_namespace=11)
     assert CacheSettings(semantic_index_budget=11, max_entries_per_namespace=11)
+
+
+def test_each_index_counts_its_fixed_cost_against_the_budget() -> None:
+    # Every semantic context looked up gets an index, most of them empty (each later turn of a
+    # conversation is a context of its own) or nearly: ~3.7 KB empty, ~50 KB from its first
+    # entry (usearch's first allocation), against ~1.5 KB per entry at scale. Counted by their
+    # entries alone, empty indexes never left (idle timeout off by default), and a budget of
+    # 1-entry indexes held ~30 times the memory it was sized for.
+    settings = CacheSettings(max_entries_per_namespace=10, semantic_index_budget=320)
+    held = HeldIndexes(
+        settings.semantic_index_budget,
+        0,
+        CacheCounters(),
+        index_cost=settings.semantic_index_cost,
+    )
+    for i in range(50):
+        held.install(f"empty{i}", sized(0))
+    assert len(held) == 320 // settings.semantic_index_cost
+    for i in range(50):
+        held.install(f"one{i}", sized(1))
+    assert len(held) == 320 // (settings.semantic_index_cost + 1)
+    assert held.entries == len(held)  # the stat stays the entries held

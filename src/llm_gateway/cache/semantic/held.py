@@ -10,7 +10,9 @@ lookup, which is a miss meanwhile, as a first lookup is. Its vectors stay in the
 Builds in progress count against the budget too, from the moment their store read lands (their
 size is known then; ``reserve``): held indexes are evicted to make room for them, so the held
 indexes and the builds filling theirs stay within the budget together (one index is kept if
-the builds alone fill it).
+the builds alone fill it). Each held index also costs ``index_cost`` entries' worth
+(``LLMGW_CACHE__SEMANTIC_INDEX_COST``): most are empty or nearly, and an index's own memory
+would otherwise go uncounted (empty ones would never leave).
 
 Only ``NamespaceIndexes`` (``indexes.py``) calls this, on the event loop; no worker thread ever
 touches an installed index (builds fill theirs before installing it), so an eviction never
@@ -45,8 +47,11 @@ class HeldIndexes:
         idle_s: float,
         counters: CacheCounters,
         clock: Callable[[], float] = time.monotonic,
+        index_cost: int = 0,
     ) -> None:
         self.budget = budget
+        # Entries' worth each held index costs on top of its entries (``CacheSettings``).
+        self.index_cost = index_cost
         self.idle_s = idle_s
         self.counters = counters
         self._clock = clock
@@ -133,11 +138,14 @@ class HeldIndexes:
         self.entries += size - held.counted
         held.counted = size
 
+    def _cost(self) -> int:
+        return self.entries + self.index_cost * len(self._held) + self.reserved
+
     def _fit(self, keep: int = 1) -> None:
         # Least recently used first: a cold index grown by other instances' adds may be the one
         # to go. One index alone always fits (the settings refuse a budget under the
         # per-namespace cap, which every index keeps to): the most recently used (a build just
         # installed) stays even if builds in progress want its room; ``reserve`` keeps none.
-        while self.entries + self.reserved > self.budget and len(self._held) > keep:
+        while self._cost() > self.budget and len(self._held) > keep:
             self.pop(next(iter(self._held)))
             self.counters.semantic_index_evictions += 1

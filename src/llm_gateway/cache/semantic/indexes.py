@@ -79,6 +79,7 @@ class NamespaceIndexes:
         counters: CacheCounters,
         max_builds: int = 2,
         max_pending: int = MAX_PENDING,
+        index_cost: int = 0,
     ) -> None:
         self.vectors = vectors
         self.dim = dim
@@ -86,7 +87,7 @@ class NamespaceIndexes:
         self.max_entries = max_entries
         self.max_builds = max_builds
         self.max_pending = max_pending
-        self._built = HeldIndexes(budget, idle_s, counters)
+        self._built = HeldIndexes(budget, idle_s, counters, index_cost=index_cost)
         self._builds: dict[str, _Build] = {}
         # Failed builds' times, oldest first (pruned once past ``retry_after_s``).
         self._failed_at: dict[str, float] = {}

@@ -84,6 +84,7 @@ class SemanticLayer:
             idle_s=settings.semantic_index_idle_s,
             counters=self.counters,
             max_builds=settings.semantic_max_concurrent_builds,
+            index_cost=settings.semantic_index_cost,
         )
         self._listener: asyncio.Task[None] | None = None
         self._origin = uuid.uuid4().hex  # names this instance's flush messages

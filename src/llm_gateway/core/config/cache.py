@@ -24,6 +24,10 @@ class CacheSettings(BaseModel):
     # bench/cache_index_memory.py: ≤ ~850 MB); past it the least recently looked-up indexes
     # are evicted (rebuilt from the store on their next lookup). At least the per-namespace cap.
     semantic_index_budget: int = Field(default=500_000, ge=1)
+    # Entries' worth each held index counts for on top of its entries: an index costs ~3.7 KB
+    # empty and ~50 KB from its first entry (usearch's first allocation), ~32 entries' worth.
+    # Most semantic contexts (a conversation's later turns each are one) hold none or few.
+    semantic_index_cost: int = Field(default=32, ge=0)
     # An index no lookup asked for in this long is evicted too; 0 keeps it (within the budget).
     semantic_index_idle_s: float = Field(default=0.0, ge=0)
     # Index builds running at once (each reads up to the per-namespace cap of vectors into
