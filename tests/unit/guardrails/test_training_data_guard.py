@@ -65,3 +65,24 @@ def test_the_shared_directory_glob_skips_v8_files(corpora: ModuleType, tmp_path:
     (injection / "set_v8.jsonl").write_text('{"text": "x", "category": "benign"}\n')
     (injection / "set.jsonl").write_text('{"text": "y", "category": "benign"}\n')
     assert [r.text for r in corpora.shared_rows(tmp_path)] == ["y"]
+
+
+def test_the_harm_stage_trains_and_scores_writers_but_never_v8() -> None:
+    """The e5 trainer's extra groups and the leave-one-writer-out sets are dev files that exist;
+    none names the lead's held-out set, and the script refuses a v8 output directory."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import harm_lowo
+        import harm_rows
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    repo_eval = ROOT / "eval/guardrails"
+    extra = [repo_eval / name for name in harm_rows.EXTRA_GROUPS.values()]
+    writers = [path for path, _ in harm_lowo.WRITERS.values()]
+    for path in [*extra, *writers]:
+        assert "v8" not in str(path.relative_to(ROOT)).lower()
+        assert path.is_file(), path
+    groups = {group for _, group in harm_lowo.WRITERS.values()}
+    assert groups <= {*harm_rows.EXTRA_GROUPS, "dev_heldout_v3", "dev_heldout_v4"}
+    with pytest.raises(SystemExit, match="held-out"):
+        harm_lowo.refuse_heldout(Path("/tmp/harm_v8_out"))

