@@ -17,10 +17,14 @@ Head: a logistic head and a one-hidden-layer MLP (``--hidden`` ReLU units, L2 ``
 ``--iterations`` of L-BFGS, seeded), their probabilities averaged; ``--hidden 0`` ships the
 logistic head alone. ``--check`` rebuilds and compares every array exactly.
 
-Dev figures: leave one source out (a head trained without the source scores its rows). The
-thresholds, one for Hangul prompts and one for the rest, are the smallest scores that at most
-``--fpr`` of the out-of-source benign rows reach, each benign source weighted equally (XSTest's
-and NotInject's sensitive-topic negatives count as much as thousands of everyday sentences).
+Thresholds, one for Hangul prompts and one for the rest. The shipped ones (session 9) are
+chosen by ``harm_lowo.py --save`` on the strangers' sets, each scored by a head trained without
+it: the smallest scores at which e5 adds flags to at most 1.5 % of their benign rows beyond the
+fast layers'. ``--check`` takes them from the dev report, refits the head on every row and
+compares every array exactly. Without ``--check`` this script chooses them by its own rule
+(sessions 5–8): leave one source out, the smallest scores at most ``--fpr`` of the out-of-source
+benign rows reach, each benign source weighted equally (XSTest's and NotInject's
+sensitive-topic negatives count as much as thousands of everyday sentences).
 Paths naming ``v8`` (the lead's held-out set) are refused.
 """
 
@@ -48,16 +52,10 @@ from llm_gateway.guardrails.harm_stage import ARTEFACT, save_head
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "src/llm_gateway/guardrails/data" / ARTEFACT
 SEED = 0
-# The shipped head; chosen out of source (GUARDRAILS.md).
-C, HIDDEN, ALPHA, ITERATIONS, FPR, WRITER_WEIGHT, THRESHOLD_POOL = (
-    8.0,
-    64,
-    1.0,
-    200,
-    0.03,
-    1.0,
-    "all",
-)
+# The shipped head: the head chosen out of source (sessions 5-6), the hand-written cells weighted
+# 3x chosen leaving one writer out (session 9; docs/GUARDRAILS.md).
+C, HIDDEN, ALPHA, ITERATIONS = 8.0, 64, 1.0, 200
+FPR, WRITER_WEIGHT, THRESHOLD_POOL = 0.03, 3.0, "all"
 
 
 Mlp = tuple[np.ndarray, np.ndarray, np.ndarray, float]  # hidden w, hidden b, output w, output b

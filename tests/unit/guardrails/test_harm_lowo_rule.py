@@ -1,0 +1,49 @@
+"""The leave-one-writer-out threshold rule of the e5 stage (``scripts/harm_lowo.py``)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def lowo() -> Iterator[ModuleType]:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import harm_lowo
+
+        yield harm_lowo
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+
+
+def writer(fast: list[bool], korean: bool = False) -> SimpleNamespace:
+    """A writer whose rows are all benign (the rule reads benign rows only)."""
+    n = len(fast)
+    return SimpleNamespace(fast=np.array(fast), benign=np.ones(n, bool), korean=np.full(n, korean))
+
+
+def test_only_e5s_own_flags_spend_the_budget(lowo: ModuleType) -> None:
+    """A row the fast layers already block costs e5 nothing: the 0.99 row below is theirs, so
+    at a 10 % budget e5 may also flag the one 0.95 row of ten it alone would add."""
+    probs = np.array([0.99, 0.95, 0.9, 0.8, 0.7, 0.6, 0.55, 0.52, 0.51, 0.5])
+    over_flagged = writer([True] + [False] * 9)
+    limits = lowo.writer_limits([(over_flagged, probs)], 0.1)
+    assert limits["other"] == pytest.approx(0.95)
+    assert limits["ko"] == 1.0  # no Hangul rows: the stage stays off for them
+
+
+def test_writers_count_equally_whatever_their_size(lowo: ModuleType) -> None:
+    small = writer([False] * 10, korean=True)
+    large = writer([False] * 1000, korean=True)
+    small_probs = np.linspace(0.5, 0.99, 10)  # its top row alone is 10 % of it
+    large_probs = np.full(1000, 0.5)
+    limits = lowo.writer_limits([(small, small_probs), (large, large_probs)], 0.05)
+    assert limits["ko"] == pytest.approx(0.99)  # (10 % + 0 %) / 2 = 5 %
