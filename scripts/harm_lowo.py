@@ -57,9 +57,9 @@ from llm_gateway.guardrails.classifier import ClassifierRule, is_korean, load_mo
 from llm_gateway.guardrails.harm_stage import ARTEFACT, load_head, save_head
 
 REPO = Path(__file__).resolve().parents[1]
+STRANGERS = ("v3", "v4", "v5", "v6", "v7")  # each scored once as held out, dev data since
 WRITERS = {  # writer -> (its set, its training group in train_harm_stage.py)
-    **{v: (HELDOUT / f"guard_heldout_{v}.jsonl", f"dev_heldout_{v}") for v in ("v3", "v4")},
-    **{v: (HELDOUT / f"guard_heldout_{v}.jsonl", f"dev_heldout_{v}") for v in ("v5", "v6", "v7")},
+    **{v: (HELDOUT / f"guard_heldout_{v}.jsonl", f"dev_heldout_{v}") for v in STRANGERS},
     "s9a": (REPO / "eval/guardrails/dev_written_s9_a.jsonl", "dev_written_s9_a"),
     "s9b": (REPO / "eval/guardrails/dev_written_s9_b.jsonl", "dev_written_s9_b"),
 }
@@ -80,7 +80,9 @@ class Writer:
         self.texts = {r.text for r in self.rows}
 
 
-def train_without(args: argparse.Namespace, pool: list[Row], x: np.ndarray, *out: Writer):
+def train_without(
+    args: argparse.Namespace, pool: list[Row], x: np.ndarray, *out: Writer
+) -> tuple[Head, list[Row], np.ndarray, np.ndarray]:
     """A head fitted on the pool less the ``out`` writers' groups and texts."""
     groups = {w.group for w in out}
     texts = set().union(*(w.texts for w in out))
