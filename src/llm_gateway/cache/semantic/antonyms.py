@@ -3,12 +3,22 @@
 
 from __future__ import annotations
 
-from llm_gateway.cache.semantic.lexicon import ANTONYMS, KO_PREFIX_ANTONYMS
+from llm_gateway.cache.semantic.lexicon import ANTONYMS, EN_PREFIX_ANTONYMS, KO_PREFIX_ANTONYMS
 
 KEEP_APART = ANTONYMS | {(b, a) for a, b in ANTONYMS}
 _OPPOSITES = {x: frozenset(y for u, y in KEEP_APART if u == x) for x, _ in KEEP_APART}
 _KO_ANTONYMS = tuple((u, v) for u, v in ANTONYMS if not u.isascii())
 _PREFIX_PAIRS = KO_PREFIX_ANTONYMS | {(v, u) for u, v in KO_PREFIX_ANTONYMS}
+_EN_PREFIX_PAIRS = EN_PREFIX_ANTONYMS | {(v, u) for u, v in EN_PREFIX_ANTONYMS}
+
+
+def opposite_prefixes(a: str, b: str) -> bool:
+    """The same English stem (three letters or more) under opposite prefixes: hypertension /
+    hypotension, overpaid / underpaid (``lexicon.EN_PREFIX_ANTONYMS``)."""
+    return any(
+        a.startswith(p) and b.startswith(q) and len(a) - len(p) >= 3 and a[len(p) :] == b[len(q) :]
+        for p, q in _EN_PREFIX_PAIRS
+    )
 
 
 def antonym_swap(only_a: list[str], only_b: list[str]) -> float:
@@ -16,6 +26,8 @@ def antonym_swap(only_a: list[str], only_b: list[str]) -> float:
     per word, not per pair of words (a long edit made it |a| × |b| × the lexicon)."""
     sa, sb = set(only_a), set(only_b)
     if any(_OPPOSITES.get(x, frozenset()) & sb for x in sa):
+        return 1.0
+    if any(opposite_prefixes(x, y) for x in sa if x.isascii() for y in sb if y.isascii()):
         return 1.0
     # only the pairs whose first syllables occur (the lexicon x the words was the worst case)
     firsts_a, firsts_b = {x[:1] for x in sa}, {y[:1] for y in sb}

@@ -201,6 +201,19 @@ _ANTONYM_PAIRS = (
 KO_PREFIX_ANTONYMS = frozenset(
     {("저", "고"), ("상", "하"), ("입", "출"), ("선", "후"), ("초", "말"), ("남", "여")}
 )
+# English prefixes of opposite sense on the same stem (hypertension / hypotension, overpaid /
+# underpaid, prewar / postwar): the Greek and Latin pairs, not read off any pair file's words.
+EN_PREFIX_ANTONYMS = frozenset(
+    {
+        ("hyper", "hypo"),
+        ("over", "under"),
+        ("pre", "post"),
+        ("inter", "intra"),
+        ("micro", "macro"),
+        ("sub", "super"),
+        ("endo", "exo"),
+    }
+)
 ANTONYMS = frozenset((pair.split()[0], pair.split()[1]) for pair in _ANTONYM_PAIRS.split("|"))
 
 # Words that name the same thing in prompts (compared as one; not a slot substitution).

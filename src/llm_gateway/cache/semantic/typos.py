@@ -15,6 +15,8 @@ from __future__ import annotations
 import itertools
 from functools import lru_cache
 
+from llm_gateway.cache.semantic.antonyms import opposite_prefixes
+
 _PREFIXES = ("un", "in", "im", "il", "ir", "dis", "de", "non", "anti", "re", "비", "불", "무", "미")
 _HANGUL_BASE = 0xAC00
 # Vowels people mix up in spelling (ㅐ/ㅔ, ㅒ/ㅖ, ㅙ/ㅚ/ㅞ): compared as one letter.
@@ -61,6 +63,8 @@ def is_typo(a: str, b: str) -> bool:
     for p in _PREFIXES:
         if a == p + b or b == p + a:
             return False
+    if opposite_prefixes(a, b):
+        return False  # hypertension / hypotension: two edits apart, opposite meanings
     if a.endswith(b) or b.endswith(a):
         return False  # letters added in front make another word (phone / iphone)
     korean = not a.isascii() or not b.isascii()
