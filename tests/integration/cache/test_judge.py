@@ -19,10 +19,10 @@ from tests.integration.cache.conftest import chat
 from tests.integration.proxy.conftest import AUTH, proxy_settings
 
 CACHED = "What is the capital of France?"
-# Scored just under the English threshold (it, with "." and with "!": 0.76-0.79 against 0.922
+# Scored just under the English threshold (it, with "." and with "!": 0.74-0.87 against 0.963
 # on the shipped weights, band 0.3), no veto. Retraining moves these scores: re-pick when this
-# test breaks.
-GREY = "tell me the capital of france please"
+# test breaks (session 9: "tell me the capital of france please" fell to 0.59, out of the band).
+GREY = "what's france's capital city"
 NUMBER = "What is the capital of France in 2 words?"  # a veto: never judged
 
 
