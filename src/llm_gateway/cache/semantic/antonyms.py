@@ -10,15 +10,24 @@ _OPPOSITES = {x: frozenset(y for u, y in KEEP_APART if u == x) for x, _ in KEEP_
 _KO_ANTONYMS = tuple((u, v) for u, v in ANTONYMS if not u.isascii())
 _PREFIX_PAIRS = KO_PREFIX_ANTONYMS | {(v, u) for u, v in KO_PREFIX_ANTONYMS}
 _EN_PREFIX_PAIRS = EN_PREFIX_ANTONYMS | {(v, u) for u, v in EN_PREFIX_ANTONYMS}
+_PARTNER = {p: frozenset(q for u, q in _EN_PREFIX_PAIRS if u == p) for p, _ in _EN_PREFIX_PAIRS}
+
+
+def _prefixed(word: str) -> set[tuple[str, str]]:
+    """(prefix, stem) for each opposite-sense prefix the word starts with (stem ≥ 3 letters)."""
+    return {(p, word[len(p) :]) for p in _PARTNER if word.startswith(p) and len(word) - len(p) >= 3}
 
 
 def opposite_prefixes(a: str, b: str) -> bool:
     """The same English stem (three letters or more) under opposite prefixes: hypertension /
     hypotension, overpaid / underpaid (``lexicon.EN_PREFIX_ANTONYMS``)."""
-    return any(
-        a.startswith(p) and b.startswith(q) and len(a) - len(p) >= 3 and a[len(p) :] == b[len(q) :]
-        for p, q in _EN_PREFIX_PAIRS
-    )
+    return any((q, stem) in _prefixed(b) for p, stem in _prefixed(a) for q in _PARTNER[p])
+
+
+def _opposite_prefix_swap(sa: set[str], sb: set[str]) -> bool:
+    """``opposite_prefixes`` over two word sets, in one pass per side (not |a| × |b|)."""
+    wanted = {(q, stem) for x in sa if x.isascii() for p, stem in _prefixed(x) for q in _PARTNER[p]}
+    return bool(wanted) and any(wanted & _prefixed(y) for y in sb if y.isascii())
 
 
 def antonym_swap(only_a: list[str], only_b: list[str]) -> float:
@@ -27,7 +36,7 @@ def antonym_swap(only_a: list[str], only_b: list[str]) -> float:
     sa, sb = set(only_a), set(only_b)
     if any(_OPPOSITES.get(x, frozenset()) & sb for x in sa):
         return 1.0
-    if any(opposite_prefixes(x, y) for x in sa if x.isascii() for y in sb if y.isascii()):
+    if _opposite_prefix_swap(sa, sb):
         return 1.0
     # only the pairs whose first syllables occur (the lexicon x the words was the worst case)
     firsts_a, firsts_b = {x[:1] for x in sa}, {y[:1] for y in sb}
