@@ -5,8 +5,7 @@ while it looked only at the shape of the edit. A swapped span is no substitution
 differs is not content: words of the request's frame (Tell me X / What is X, Define X / What
 does X mean), words that only moved (Today, what is Tokyo's population / ... of Tokyo today),
 inflections (store / storing), one word spelt apart or misspelt (node js / nodejs), an acronym
-(nyc / new york city), a clipped form (sci fi / science fiction), or an English synonym by
-WordNet's first senses (fix / repair; ``thesaurus.py``; Python / Java stays a substitution).
+(nyc / new york city) or a clipped form (sci fi / science fiction).
 """
 
 from __future__ import annotations
@@ -14,8 +13,6 @@ from __future__ import annotations
 import difflib
 import re
 
-from llm_gateway.cache.semantic.antonyms import KEEP_APART
-from llm_gateway.cache.semantic.thesaurus import synonyms
 from llm_gateway.cache.semantic.typos import is_typo
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -104,18 +101,6 @@ def _same_spelling(span_a: list[str], span_b: list[str]) -> bool:
     return False
 
 
-def _synonym_swap(
-    content_a: list[str], span_b: list[str], content_b: list[str], span_a: list[str]
-) -> bool:
-    """Every content word of each side names the same thing as a word of the other's span, by
-    the thesaurus (fix / repair, quick / fast; ``thesaurus.py``) and not by the antonym list."""
-
-    def named(words: list[str], span: list[str]) -> bool:
-        return all(any(synonyms(w, x) and (w, x) not in KEEP_APART for x in span) for w in words)
-
-    return named(content_a, span_b) and named(content_b, span_a)
-
-
 def _content(span: list[str], other: list[str], stop: frozenset[str]) -> list[str]:
     """The span's words that carry content and are not on the other side in another place or
     form (moved or inflected words are no substitution)."""
@@ -140,8 +125,7 @@ def slot_substitution(ta: list[str], tb: list[str], stop: frozenset[str]) -> flo
         if op == "replace" and i2 - i1 <= 2 and j2 - j1 <= 2:
             # whole words against the stop list: 줘 / 주세요 differ in their stems (줘, 주세)
             span_a, span_b = ta[i1:i2], tb[j1:j2]
-            content_a, content_b = _content(span_a, tb, stop), _content(span_b, ta, stop)
-            if (content_a or content_b) and not _same_spelling(span_a, span_b):
-                if not _synonym_swap(content_a, span_b, content_b, span_a):
+            if _content(span_a, tb, stop) or _content(span_b, ta, stop):
+                if not _same_spelling(span_a, span_b):
                     return 1.0
     return 0.0
