@@ -17,6 +17,7 @@
         --train ../eval/cache/paraphrase_heldout_v8.jsonl \\
         --train ../eval/cache/train_pairs_written_5.jsonl \\
         --train ../eval/cache/train_pairs_written_6.jsonl \\
+        --train ../eval/cache/train_pairs_written_7.jsonl \\
         --check /work/shared/eval/paraphrase/korean_question_pairs.jsonl:validation:200
 
 ``--train PATH[:SPLIT[:N]]``: a pair file, only its SPLIT rows, N of them (label-stratified).
