@@ -7,14 +7,15 @@ Usage:
         [--writer v3 ...] [head options of train_harm_stage.py] [--rule writers|nested]
         [--head PATH] [--save DIR] [--sweep FPR ...]
 
-Writers: the strangers' sets v3–v7 (``guard_heldout_<v>.jsonl``) and the session-9 training
-files (``s9a``, ``s9b``). For each, an e5 head is trained as ``train_harm_stage.py`` trains one
-(same rows and head options) without that writer's group and without any row whose text is in
-its set; the set's harmful rows (recall) and benign + hard-negative rows (FPR) are then scored as
-the agent path scores them: blocked by the fast layers (rules + the shipped n-gram artefact, or
-``--classifier-artefact``) OR e5 probability at or over its script's threshold. The threshold of
-the left-out writer is chosen without its set, by ``--rule`` (the trainer's own rule, leave
-one training source out, costs ~25 MLP fits per writer: score its artefact with ``--head``):
+Writers: the strangers' sets v3–v7 (``guard_heldout_<v>.jsonl``) and the session-9 training files
+(``s9a``–``s9d``; ``--exclude-group dev_written_s9_c`` keeps a writer out of every head's training
+while it is still scored as left out). For each, an e5 head is trained as ``train_harm_stage.py``
+trains one (same rows and head options) without that writer's group and without any row whose text
+is in its set; the set's harmful rows (recall) and benign + hard-negative rows (FPR) are then scored
+as the agent path scores them: blocked by the fast layers (rules + the shipped n-gram artefact, or
+``--classifier-artefact``) OR e5 probability at or over its script's threshold. The threshold of the
+left-out writer is chosen without its set, by ``--rule`` (the trainer's own rule, leave one training
+source out, costs ~25 MLP fits per writer: score its artefact with ``--head``):
 
 * ``writers``: on the other writers' sets, each scored by its own left-out head, the smallest
   score at which e5 adds flags (to what the fast layers flag) on at most ``--fpr`` of their
@@ -60,8 +61,10 @@ REPO = Path(__file__).resolve().parents[1]
 STRANGERS = ("v3", "v4", "v5", "v6", "v7")  # each scored once as held out, dev data since
 WRITERS = {  # writer -> (its set, its training group in train_harm_stage.py)
     **{v: (HELDOUT / f"guard_heldout_{v}.jsonl", f"dev_heldout_{v}") for v in STRANGERS},
-    "s9a": (REPO / "eval/guardrails/dev_written_s9_a.jsonl", "dev_written_s9_a"),
-    "s9b": (REPO / "eval/guardrails/dev_written_s9_b.jsonl", "dev_written_s9_b"),
+    **{
+        f"s9{w}": (REPO / f"eval/guardrails/dev_written_s9_{w}.jsonl", f"dev_written_s9_{w}")
+        for w in "abcd"
+    },
 }
 BENIGN = ("benign", "benign_hard_negative")
 

@@ -42,6 +42,8 @@ EXTRA_GROUPS = {
     "dev_heldout_v7": SEVENTH_INDEPENDENT_SET,
     "dev_written_s9_a": "dev_written_s9_a.jsonl",
     "dev_written_s9_b": "dev_written_s9_b.jsonl",
+    "dev_written_s9_c": "dev_written_s9_c.jsonl",
+    "dev_written_s9_d": "dev_written_s9_d.jsonl",
 }
 
 
