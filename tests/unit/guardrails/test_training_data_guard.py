@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import pytest
 
@@ -86,3 +86,22 @@ def test_the_harm_stage_trains_and_scores_writers_but_never_v8() -> None:
     assert groups <= {*harm_rows.EXTRA_GROUPS, "dev_heldout_v3", "dev_heldout_v4"}
     with pytest.raises(SystemExit, match="held-out"):
         harm_lowo.refuse_heldout(Path("/tmp/harm_v8_out"))
+
+
+def test_an_excluded_writer_group_stays_out_of_the_e5_training_rows(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``--exclude-group dev_written_s9_c`` (the "before" of session 9's writers c and d) keeps
+    that writer's rows out of the head's training rows; the other session-9 writers stay in."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import harm_rows
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    monkeypatch.setattr(harm_rows, "all_rows", lambda *_: [])  # the extra groups alone
+    args = SimpleNamespace(
+        shared_eval=tmp_path, garak=tmp_path, pyrit=tmp_path, exclude_group=["dev_written_s9_c"]
+    )
+    groups = {row.group for row in harm_rows.training_rows(args)}
+    assert "dev_written_s9_c" not in groups
+    assert {"dev_written_s9_a", "dev_written_s9_b", "dev_written_s9_d"} <= groups
