@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,3 +48,12 @@ def test_writers_count_equally_whatever_their_size(lowo: ModuleType) -> None:
     large_probs = np.full(1000, 0.5)
     limits = lowo.writer_limits([(small, small_probs), (large, large_probs)], 0.05)
     assert limits["ko"] == pytest.approx(0.99)  # (10 % + 0 %) / 2 = 5 %
+
+
+def test_the_shipped_thresholds_were_chosen_on_every_writer(lowo: ModuleType) -> None:
+    """The dev report behind the shipped thresholds names every writer ``harm_lowo.py`` scores
+    (v3–v7, s9a–s9d): a writer added to the yardstick and not to the report means the artefact
+    was not rebuilt with it."""
+    report = json.loads((ROOT / "eval/guardrails/dev_harm_report.json").read_text())
+    assert report["writers"] == list(lowo.WRITERS)
+    assert report["thresholds"] == report["thresholds_by_fpr"][str(report["fpr"])]
