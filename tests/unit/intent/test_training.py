@@ -58,16 +58,24 @@ def test_training_is_deterministic_and_loadable(tmp_path: Path) -> None:
     assert sum(prediction.probabilities.values()) == pytest.approx(1.0)
 
 
-def test_no_held_out_prompt_is_in_the_training_files() -> None:
+# Held-out file -> prompts it shares with the training files. v3's author (session 9) wrote 9
+# short everyday prompts identical to training rows ("what time is it in ..."); they stay in the
+# file as written and docs/INTENT.md reports v3 with and without them. Adding training rows must
+# never raise these counts.
+HELD_OUT_SHARED = {"heldout_v2.jsonl": 0, "heldout_v3.jsonl": 9}
+
+
+@pytest.mark.parametrize(("name", "expected_shared"), sorted(HELD_OUT_SHARED.items()))
+def test_no_held_out_prompt_is_in_the_training_files(name: str, expected_shared: int) -> None:
     def texts(name: str) -> set[str]:
         path = ROOT / "eval" / "intent" / name
         lines = path.read_text(encoding="utf-8").splitlines()
         return {" ".join(json.loads(line)["text"].split()).casefold() for line in lines if line}
 
-    held_out = texts("heldout_v2.jsonl")
+    held_out = texts(name)
     others = sorted(p.name for p in (ROOT / "eval" / "intent").glob("*.jsonl"))
-    trained = set().union(*(texts(name) for name in others if "heldout" not in name))
+    trained = set().union(*(texts(other) for other in others if "heldout" not in other))
     # Counts only, so a failure never prints held-out rows.
     rows, shared = len(held_out), len(held_out & trained)
     assert rows == 240
-    assert shared == 0
+    assert shared == expected_shared
