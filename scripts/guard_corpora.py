@@ -17,8 +17,9 @@ Three kinds of source, all offline:
   ``heldout/guard_heldout_v3.jsonl``, the third, ``heldout/guard_heldout_v4.jsonl``, the
   fourth, ``heldout/guard_heldout_v5.jsonl``, the fifth, and ``heldout/guard_heldout_v6.jsonl``,
   the sixth, each reported on as held out and dev data since (read by their exact names; any
-  path naming ``v8`` is refused; v5 and v6 are not training groups: measured, not shipped;
-  ``heldout/guard_heldout_v7.jsonl``, the seventh, is dev data since session 8 and no group);
+  path naming ``v9`` is refused; v5 and v6 are not training groups: measured, not shipped;
+  ``heldout/guard_heldout_v7.jsonl``, the seventh, is dev data since session 8 and no group;
+  ``heldout/guard_heldout_v8.jsonl``, the eighth, is dev data since session 9 and no group);
   ``dev_harm_2.jsonl`` and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the
   same topics); and
   ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
@@ -58,8 +59,8 @@ DONOTANSWER = (
     "discrimination_exclusion_toxicity_hateful_offensive",
 )
 PYRIT_HARMS = ("harms", "illegal", "violence", "malware", "scams", "sexual", "hate", "harassment")
-# The first seven independent sets (each scored as held out, dev data since). The eighth, the
-# lead's next held-out set (any path naming ``v8``, e.g. ``*_v8*`` or ``/work/heldout_v8``), must
+# The first eight independent sets (each scored as held out, dev data since). The ninth, the
+# lead's next held-out set (any path naming ``v9``, e.g. ``*_v9*`` or ``/work/heldout_v9``), must
 # never be read: ``refuse_heldout`` guards it.
 FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
 SECOND_INDEPENDENT_SET = "heldout/guard_heldout_v2.jsonl"
@@ -68,11 +69,12 @@ FOURTH_INDEPENDENT_SET = "heldout/guard_heldout_v4.jsonl"
 FIFTH_INDEPENDENT_SET = "heldout/guard_heldout_v5.jsonl"
 SIXTH_INDEPENDENT_SET = "heldout/guard_heldout_v6.jsonl"
 SEVENTH_INDEPENDENT_SET = "heldout/guard_heldout_v7.jsonl"
-_HELDOUT = re.compile(r"v8", re.IGNORECASE)
+EIGHTH_INDEPENDENT_SET = "heldout/guard_heldout_v8.jsonl"
+_HELDOUT = re.compile(r"v9", re.IGNORECASE)
 
 
 def refuse_heldout(path: Path) -> Path:
-    """``path``, unless it names the lead's held-out set (``v8``): then stop the run."""
+    """``path``, unless it names the lead's held-out set (``v9``): then stop the run."""
     if _HELDOUT.search(str(path)):
         raise SystemExit(f"refusing to read held-out data: {path}")
     return path
