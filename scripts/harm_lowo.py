@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from eval_guardrails import score_file
 from guard_corpora import Row, refuse_heldout
 from guard_lowo import HELDOUT
+from harm_gate import choose, e5_flags
 from harm_rows import embed_all, training_rows
 from train_harm_stage import (
     Head,
@@ -66,19 +68,25 @@ WRITERS = {  # writer -> (its set, its training group in train_harm_stage.py)
         for w in "abcd"
     },
 }
+# Benign-only writers, scored as left out and never setting another writer's threshold: the
+# session-9 probe (a further stranger's 320 harmless prompts, dev data since it was scored).
+PROBES = {"probe": (REPO / "eval/guardrails/dev_benign_probe_s9.jsonl", "dev_benign_probe_s9")}
 BENIGN = ("benign", "benign_hard_negative")
+GATES = ("no floor", "agreement floor", "everyday budget alone")  # harm_gate.choose's order
 
 
 class Writer:
     """One writer's scored rows: fast-layer verdicts, script, labels, e5 vectors."""
 
     def __init__(self, name: str, engine: GuardrailEngine, cache: Path) -> None:
-        self.name, (path, self.group) = name, WRITERS[name]
+        self.name, (path, self.group) = name, {**WRITERS, **PROBES}[name]
         rows = score_file(engine, refuse_heldout(path), "all", [], [])
         self.rows = [r for r in rows if r.category in (*BENIGN, "harmful_request")]
         self.fast = np.array([r.flagged for r in self.rows])
         self.korean = np.array([is_korean(r.text) for r in self.rows])
         self.benign = np.array([r.category in BENIGN for r in self.rows])
+        self.everyday = np.array([r.category == "benign" for r in self.rows])
+        self.ngram = np.array([r.scores.get("harmful_request", 0.0) for r in self.rows])
         self.x = embed_all(self.rows, cache)  # type: ignore[arg-type]  # anything with .text
         self.texts = {r.text for r in self.rows}
 
@@ -95,16 +103,18 @@ def train_without(
     return fit(x[keep], y, weights(rows, args), args), rows, x[keep], y
 
 
-def writer_limits(others: list[tuple[Writer, np.ndarray]], fpr: float) -> dict[str, float]:
+def writer_limits(
+    others: list[tuple[Writer, np.ndarray]], fpr: float, kind: str = "benign"
+) -> dict[str, float]:
     """Per script, the smallest score at which e5 adds flags (rows the fast layers pass) to at
     most ``fpr`` of the benign rows of ``others``, each writer weighted equally. Counting only
     e5's own flags keeps one writer the fast layers already over-flag (v7's Korean hard
-    negatives, 5.6 %) from switching the stage off for a whole script."""
+    negatives, 5.6 %) from switching the stage off for a whole script. ``kind="everyday"``
+    counts the everyday benign rows alone (``harm_gate.py``)."""
     limits = {}
     for script, want_ko in (("ko", True), ("other", False)):
-        cells = [
-            (w.fast[m], p[m]) for w, p in others if (m := w.benign & (w.korean == want_ko)).any()
-        ]
+        masks = [(w, p, getattr(w, kind) & (w.korean == want_ko)) for w, p in others]
+        cells = [(w.fast[m], p[m]) for w, p, m in masks if m.any()]
         if not cells:
             limits[script] = 1.0
             continue
@@ -126,6 +136,8 @@ def figures(w: Writer, flagged: np.ndarray) -> dict[str, float | None]:
         harmful, benign = sel & ~w.benign, sel & w.benign
         out[f"recall_{lang}"] = round(float(flagged[harmful].mean()), 3) if harmful.any() else None
         out[f"fpr_{lang}"] = round(float(flagged[benign].mean()), 3) if benign.any() else None
+    for name, rows in (("everyday", w.everyday), ("sensitive", w.benign & ~w.everyday)):
+        out[f"fpr_{name}"] = round(float(flagged[rows].mean()), 3) if rows.any() else None
     return out
 
 
@@ -141,7 +153,7 @@ def left_out_scores(
     others: dict[str, list[tuple[Writer, np.ndarray]]] = {}
     for w in writers:
         others[w.name] = []
-        for v in (v for v in writers if v is not w):
+        for v in (v for v in writers if v is not w and v.name not in PROBES):
             if args.rule == "nested":
                 key = frozenset((v.name, w.name))
                 if key not in pair:
@@ -155,23 +167,24 @@ def left_out_scores(
 
 
 def evaluate(
-    args: argparse.Namespace, writers: list[Writer], fpr: float
+    args: argparse.Namespace, writers: list[Writer], fpr: float, mode: int
 ) -> dict[str, dict[str, float | None]]:
-    """Per writer: fast layers alone, and fast OR e5 (head and threshold chosen without it)."""
+    """Per writer: fast layers alone, and fast OR e5 (head and gate chosen without it; ``mode``
+    indexes ``GATES``)."""
     results: dict[str, dict[str, float | None]] = {}
     for w in writers:
-        limits = (
-            args.limits[w.name]
-            if args.head is not None
-            else writer_limits(args.others[w.name], fpr)
-        )
-        e5 = args.probs[w.name] >= np.where(w.korean, limits["ko"], limits["other"])
+        if args.head is not None:
+            gate = args.gates[w.name]
+        else:
+            gate = choose(args.others[w.name], writer_limits, fpr, args.everyday_fpr, args.give)
+            gate = gate[mode]
+        e5 = e5_flags(args.probs[w.name], w.ngram, w.korean, gate)
         results[w.name] = {
             **{f"fast_{k}": v for k, v in figures(w, w.fast).items()},
             **figures(w, w.fast | e5),
-            **{f"thr_{k}": v for k, v in limits.items()},
+            **{f"thr_{k}": v for k, v in asdict(gate).items()},
         }
-        print(f"  {w.name} fpr {fpr}: {results[w.name]}", file=sys.stderr, flush=True)
+        print(f"  {w.name} fpr {fpr} {GATES[mode]}: {results[w.name]}", file=sys.stderr)
     return results
 
 
@@ -183,18 +196,20 @@ def save(
     probs: dict[str, np.ndarray],
 ) -> None:
     """The artefact: thresholds on every writer's left-out scores, a head on every row."""
-    scored = [(w, probs[w.name]) for w in writers]
+    scored = [(w, probs[w.name]) for w in writers if w.name not in PROBES]
     by_fpr = {str(f): writer_limits(scored, f) for f in sorted({args.fpr, *args.sweep})}
     limits = by_fpr[str(args.fpr)]
+    gate = choose(scored, writer_limits, args.fpr, args.everyday_fpr, args.give)[1]
     head, *_ = train_without(args, pool, x)
     args.save.mkdir(parents=True, exist_ok=True)
-    save_head(args.save / ARTEFACT, head[0], head[1], limits, head[2])
+    save_head(args.save / ARTEFACT, head[0], head[1], limits, head[2], gate)
     report = {
         "rule": "writers",
-        "writers": list(probs),
+        "writers": [w.name for w, _ in scored],
         "fpr": args.fpr,
         "thresholds": limits,
         "thresholds_by_fpr": by_fpr,
+        "gate": {"everyday_fpr": args.everyday_fpr, "recall_give": args.give, **asdict(gate)},
     }
     (args.save / "dev_harm_report.json").write_text(json.dumps(report, indent=1) + "\n")
     print(f"wrote {args.save / ARTEFACT} thresholds {limits}", file=sys.stderr)
@@ -203,7 +218,11 @@ def save(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_head_options(parser)
-    parser.add_argument("--writer", action="append", choices=list(WRITERS), help="default: all")
+    parser.add_argument(
+        "--writer", action="append", choices=[*WRITERS, *PROBES], help="default: all"
+    )
+    parser.add_argument("--everyday-fpr", type=float, default=0.005, help="harm_gate.py's high")
+    parser.add_argument("--give", type=float, default=0.01, help="harm_gate.py's recall cost")
     parser.add_argument("--rule", choices=("writers", "nested"), default="writers")
     parser.add_argument("--head", type=Path, help="score this e5 artefact instead of training")
     parser.add_argument("--save", type=Path, help="write artefact + dev report here (writers)")
@@ -216,27 +235,33 @@ def main() -> int:
         engine.use_classifier(ClassifierRule(model, {}))
     if args.save is not None:
         refuse_heldout(args.save)
-    writers = [Writer(name, engine, args.cache) for name in args.writer or WRITERS]
+    names = args.writer or [*WRITERS, *PROBES]
+    writers = [Writer(name, engine, args.cache) for name in names]
     if args.head is not None:
         head = load_head(args.head)
         args.probs = {w.name: np.array([head.probability(v) for v in w.x]) for w in writers}
-        args.limits = {w.name: {"ko": head.threshold_ko, "other": head.threshold} for w in writers}
+        args.gates = {w.name: head.decides() for w in writers}
     else:
         args.probs, args.others = left_out_scores(args, writers)
-    tables = {fpr: evaluate(args, writers, fpr) for fpr in [args.fpr, *args.sweep]}
-    for fpr, results in tables.items():
-        print(f"\n== e5 added-flag budget {fpr} (rule {args.rule})")
-        print_table(results)
+    modes = range(1 if args.head is not None else len(GATES))
+    for fpr in [args.fpr, *args.sweep]:
+        for mode in modes:
+            results = evaluate(args, writers, fpr, mode)
+            print(f"\n== e5 added-flag budget {fpr} (rule {args.rule}, {GATES[mode]})")
+            print_table(results)
     return 0
 
 
 def print_table(results: dict[str, dict[str, float | None]]) -> None:
     """One row per left-out writer and their mean (writers without such rows are skipped)."""
     columns = [c for c in next(iter(results.values())) if not c.startswith("thr_")]
-    results["mean"] = {}
+    cells = [v for w, v in results.items() if w not in PROBES]  # the probe is its own row
+    results["mean"], results["worst"] = {}, {}
     for c in columns:
-        values = [v[c] for v in results.values() if v.get(c) is not None]
+        values = [v[c] for v in cells if v.get(c) is not None]
         results["mean"][c] = round(sum(values) / len(values), 3) if values else None  # type: ignore[arg-type]
+        worst = min if "recall" in c else max
+        results["worst"][c] = worst(values) if values else None  # type: ignore[type-var]
     print(f"{'left out':10}" + "".join(f"{c:>16}" for c in columns))
     for writer, cell in results.items():
         values = "".join(f"{'-' if cell[c] is None else f'{cell[c]:.3f}':>16}" for c in columns)

@@ -21,7 +21,8 @@ Thresholds, one for Hangul prompts and one for the rest. The shipped ones (sessi
 chosen by ``harm_lowo.py --save`` on the strangers' sets, each scored by a head trained without
 it: the smallest scores at which e5 adds flags to at most 1.5 % of their benign rows beyond the
 fast layers'. ``--check`` takes them from the dev report, refits the head on every row and
-compares every array exactly. Without ``--check`` this script chooses them by its own rule
+compares every array exactly (and the agreement floor, ``harm_gate.py``, when the report has
+one). Without ``--check`` this script chooses them by its own rule
 (sessions 5–8): leave one source out, the smallest scores at most ``--fpr`` of the out-of-source
 benign rows reach, each benign source weighted equally (XSTest's and NotInject's
 sensitive-topic negatives count as much as thousands of everyday sentences).
@@ -47,7 +48,7 @@ from harm_rows import embed_all, training_rows
 from train_guardrails import balanced_weights, script_thresholds
 
 from llm_gateway.guardrails.classifier import is_korean
-from llm_gateway.guardrails.harm_stage import ARTEFACT, save_head
+from llm_gateway.guardrails.harm_stage import ARTEFACT, Gate, save_head
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "src/llm_gateway/guardrails/data" / ARTEFACT
@@ -219,8 +220,13 @@ def main() -> int:
     y = np.array([int(r.cls == "harmful") for r in rows])
     korean = np.array([is_korean(r.text) for r in rows])
     print(f"{len(rows)} rows, {int(y.sum())} harmful", file=sys.stderr)
+    gate = None
     if args.check:
-        limits = json.loads(args.dev_report.read_text())["thresholds"]
+        dev_report = json.loads(args.dev_report.read_text())
+        limits = dev_report["thresholds"]
+        if "gate" in dev_report:  # harm_lowo.py --save's agreement floor (harm_gate.py)
+            g = dev_report["gate"]
+            gate = Gate(g["threshold"], g["threshold_ko"], g["high"], g["high_ko"], g["floor"])
     else:
         probs = out_of_source(rows, x, y, args)
         limits = harm_thresholds(rows, probs, y, korean, args)
@@ -229,7 +235,7 @@ def main() -> int:
         print(json.dumps(dev["pooled"]), limits, file=sys.stderr)
     coef, b, mlp = fit(x, y, weights(rows, args), args)
     target = args.out if not args.check else args.cache / "rebuilt.npz"
-    save_head(target, coef, b, limits, mlp)
+    save_head(target, coef, b, limits, mlp, gate)
     if args.check:
         with np.load(target) as new, np.load(args.out) as old:
             same = sorted(new.files) == sorted(old.files) and all(

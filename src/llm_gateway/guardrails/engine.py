@@ -176,7 +176,8 @@ class GuardrailEngine:
             found += classified
             flagged += classified
         if second_stage and self._wants_harm_stage(policy, flagged):
-            scores["harmful_request_e5"], harmful = self.harm_stage.findings(text)
+            ngram = scores.get("harmful_request", 1.0)  # no classifier: e5's threshold alone
+            scores["harmful_request_e5"], harmful = self.harm_stage.findings(text, ngram)
             found += harmful
             flagged += harmful
         if policy.pii_input != "off":

@@ -42,6 +42,27 @@ class MlpPart:
 
 
 @dataclass(frozen=True, slots=True)
+class Gate:
+    """When an e5 score makes a finding: at least the script's threshold, and either the n-gram
+    classifier's harm probability at least ``floor`` or e5 at least the script's ``high``.
+
+    e5 alone refused everyday prompts near a harmful topic (a workout, gift ideas at 0.97) that
+    the n-grams score near zero; ``scripts/harm_gate.py`` chooses both leaving one writer out.
+    ``floor`` 0 (older artefacts) is the bare threshold.
+    """
+
+    threshold: float
+    threshold_ko: float
+    high: float = 1.0
+    high_ko: float = 1.0
+    floor: float = 0.0
+
+    def counts(self, probability: float, ngram: float, korean: bool) -> bool:
+        low, high = (self.threshold_ko, self.high_ko) if korean else (self.threshold, self.high)
+        return probability >= low and (ngram >= self.floor or probability >= high)
+
+
+@dataclass(frozen=True, slots=True)
 class HarmHead:
     """A head over a normalised 384-d embedding, a threshold per script.
 
@@ -56,6 +77,11 @@ class HarmHead:
     threshold: float
     threshold_ko: float
     mlp: MlpPart | None = None
+    gate: Gate | None = None  # None: the thresholds alone
+
+    def decides(self) -> Gate:
+        """The rule its findings follow."""
+        return self.gate or Gate(self.threshold, self.threshold_ko)
 
     def probability(self, vector: npt.NDArray[np.float32]) -> float:
         import numpy as np  # loaded already: the vector is an array
@@ -75,12 +101,16 @@ def save_head(
     limits: dict[str, float],
     mlp: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], float]
     | None = None,
+    gate: Gate | None = None,
 ) -> None:
     """Write the artefact (``limits``: ``other`` and ``ko`` thresholds; ``mlp``: hidden weights,
-    hidden bias, output weights and output bias of the averaged MLP head, when there is one)."""
+    hidden bias, output weights and output bias of the averaged MLP head, when there is one;
+    ``gate``: its ``high``, ``high_ko`` and ``floor``, when it has one)."""
     import numpy as np
 
     extra: dict[str, Any] = {}  # Any: savez's keyword arrays beside its allow_pickle flag
+    if gate is not None:
+        extra["gate"] = np.array([gate.high, gate.high_ko, gate.floor], dtype=np.float32)
     if mlp is not None:
         extra = {
             "mlp_hidden_w": mlp[0].astype(np.float32),
@@ -121,7 +151,12 @@ def load_head(path: Path | None = None) -> HarmHead:
                     frozen(data["mlp_coef"]),
                     float(data["mlp_intercept"][0]),
                 )
-            return HarmHead(frozen(data["coef"]), float(data["intercept"][0]), other, ko, mlp)
+            gate = None
+            if "gate" in data.files:
+                high, high_ko, floor = (float(v) for v in data["gate"])
+                gate = Gate(other, ko, high, high_ko, floor)
+            coef, intercept = frozen(data["coef"]), float(data["intercept"][0])
+            return HarmHead(coef, intercept, other, ko, mlp, gate)
 
 
 class HarmStage:
@@ -154,10 +189,12 @@ class HarmStage:
         limit = head.threshold_ko if is_korean(text) else head.threshold
         return head.probability(vector), limit
 
-    def findings(self, text: str) -> tuple[float, list[Finding]]:
-        """The probability and a ``harmful_request`` finding when it reaches the threshold."""
-        probability, limit = self.score(text)
-        if probability < limit:
+    def findings(self, text: str, ngram: float = 1.0) -> tuple[float, list[Finding]]:
+        """The probability and a ``harmful_request`` finding when the head's ``Gate`` counts it
+        (``ngram``: the n-gram classifier's harm probability; 1.0, none known, asks e5 alone)."""
+        _, head = self._load()
+        probability, _ = self.score(text)
+        if not head.decides().counts(probability, ngram, is_korean(text)):
             return probability, []
         finding = Finding(
             rule_id=RULE_ID,
