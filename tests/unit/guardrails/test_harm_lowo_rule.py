@@ -57,3 +57,32 @@ def test_the_shipped_thresholds_were_chosen_on_every_writer(lowo: ModuleType) ->
     report = json.loads((ROOT / "eval/guardrails/dev_harm_report.json").read_text())
     assert report["writers"] == list(lowo.WRITERS)
     assert report["thresholds"] == report["thresholds_by_fpr"][str(report["fpr"])]
+
+
+def test_the_floor_rule_gives_up_no_more_recall_than_allowed(lowo: ModuleType) -> None:
+    """``harm_gate.choose``: ``high`` keeps e5 alone off the others' everyday rows (budget 0),
+    and the floor is the largest that keeps their harmful recall within ``give``."""
+    import harm_gate
+
+    n = 100
+    benign = np.arange(n) < 50
+    probs = np.where(benign, 0.3, 0.97)
+    probs[0] = 0.96  # one everyday prompt e5 flags, the n-grams near zero
+    ngram = np.where(benign, 0.001, 0.9)
+    ngram[50:55], ngram[55:60] = 0.03, 0.3  # ten harmful asks the n-grams barely see
+    w = SimpleNamespace(
+        fast=np.zeros(n, bool),
+        benign=benign,
+        everyday=benign,
+        korean=np.zeros(n, bool),
+        ngram=ngram,
+    )
+    plain, floor, everyday = harm_gate.choose([(w, probs)], lowo.writer_limits, 0.02, 0.0, 0.06)
+    assert plain.threshold == pytest.approx(0.96)
+    assert plain.floor == 0.0
+    assert floor.high == 1.0  # e5 alone adds no everyday flag
+    assert floor.floor == pytest.approx(0.02)  # 0.05 would lose five of 50 asks: 10 % > 6 %
+    flagged = harm_gate.e5_flags(probs, ngram, w.korean, floor)
+    assert not flagged[0]
+    assert flagged[~benign].all()
+    assert everyday.threshold == 1.0
