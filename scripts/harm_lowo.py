@@ -5,7 +5,10 @@ Usage:
        --pyrit /tmp/wheels/pyrit-1.1.0-py3-none-any.whl"
     nice -n 10 .venv/bin/python scripts/harm_lowo.py ../shared/eval $W --cache /work/cache-harm \
         [--writer v3 ...] [head options of train_harm_stage.py] [--rule writers|nested]
-        [--head PATH] [--save DIR] [--sweep FPR ...]
+        [--head PATH] [--save DIR] [--sweep FPR ...] [--everyday-fpr F] [--give G]
+
+Each budget prints three tables: no floor, the agreement floor and the everyday budget alone
+(``harm_gate.py``; the shipped gate: ``--everyday-fpr 0``). The probe (benign only) is its own row.
 
 Writers: the strangers' sets v3–v7 (``guard_heldout_<v>.jsonl``) and the session-9 training files
 (``s9a``–``s9d``; ``--exclude-group dev_written_s9_c`` keeps a writer out of every head's training
