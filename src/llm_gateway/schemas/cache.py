@@ -91,6 +91,7 @@ class SemanticStatsOut(BaseModel):
     entries_budget: int = 0  # what all loaded indexes may hold together
     namespaces_building: int = 0  # builds running in the background (lookups there: misses)
     builds_max: int = 0  # how many may run at once (LLMGW_CACHE__SEMANTIC_MAX_CONCURRENT_BUILDS)
+    namespaces_waiting: int = 0  # deferred builds in line for a slot (first asked, first built)
     entries_building: int = 0  # entries those builds are indexing (counted against the budget)
     namespaces_retrying: int = 0  # failed builds waiting out their retry pause
     changes_queued: int = 0  # changes waiting for those builds to land (bounded per build)

@@ -154,6 +154,7 @@ async def test_admin_stats_and_flush(client: httpx.AsyncClient, app_state: AppSt
     assert body["counters"]["semantic_index_build_failures"] == 0
     assert body["counters"]["semantic_index_build_overflows"] == 0
     assert body["semantic"]["namespaces_building"] == 0
+    assert body["semantic"]["namespaces_waiting"] == 0
     assert body["semantic"]["changes_queued"] == 0
     assert body["semantic"]["entries_budget"] == 500_000  # LLMGW_CACHE__SEMANTIC_INDEX_BUDGET
     assert body["semantic"]["builds_max"] == 2  # LLMGW_CACHE__SEMANTIC_MAX_CONCURRENT_BUILDS

@@ -1,5 +1,5 @@
-"""Index builds are bounded: a few at once, failed ones' retry times pruned, idle indexes let go
-when a build lands.
+"""Index builds are bounded: a few at once, the rest in line (first asked, first built), failed
+ones' retry times pruned, idle indexes let go when a build lands.
 
 ``NamespaceIndexes`` on a fake vector store whose loads wait, per namespace, until released (or
 fail); the store-backed behaviour on both backend pairs is
@@ -69,34 +69,106 @@ async def settle(indexes: NamespaceIndexes, building: int = 0) -> None:
     raise AssertionError("builds did not settle")
 
 
-async def test_first_lookups_past_the_limit_start_nothing_and_build_later() -> None:
-    store, counters = GatedStore(), CacheCounters()
+async def test_lookups_past_the_limit_wait_in_line_first_asked_first_built() -> None:
+    store = GatedStore()
     indexes = indexes_on(store)
+    counters = indexes.counters
     for context in ("t|a", "t|b", "t|c", "t|d", "t|c"):
-        assert indexes.ready(context, counters) is None
+        assert indexes.ready(context) is None
     await asyncio.sleep(0.01)
     assert store.loads == ["t|a", "t|b"]
     assert counters.semantic_index_build_deferred == 3
-    assert indexes.stats()["namespaces_building"] == 2
+    stats = indexes.stats()
+    assert (stats["namespaces_building"], stats["namespaces_waiting"]) == (2, 2)
     store.released["t|a"].set()
-    await settle(indexes, building=1)
+    await asyncio.sleep(0.05)
     assert indexes.built("t|a") is not None
-    assert indexes.ready("t|d", counters) is None  # a slot is free: d's lookup starts it
-    assert indexes.ready("t|c", counters) is None  # ... and c waits again
-    await asyncio.sleep(0.01)
-    assert store.loads == ["t|a", "t|b", "t|d"]
+    # a's slot went to c, asked before d (c's second lookup kept its place), with no lookup.
+    assert store.loads == ["t|a", "t|b", "t|c"]
+    assert indexes.ready("t|d") is None  # still in line: no third build
     assert counters.semantic_index_build_deferred == 4
+    for context in ("t|b", "t|c", "t|d"):
+        store.released[context].set()
+    await settle(indexes)
+    assert store.loads == ["t|a", "t|b", "t|c", "t|d"]
+    assert all(indexes.built(f"t|{c}") is not None for c in "abcd")
+    assert indexes.stats()["namespaces_waiting"] == 0
+
+
+async def test_a_rarely_asked_namespace_is_not_starved_by_busy_ones() -> None:
+    store = GatedStore(open_=True)
+    store.sizes = {f"t|busy{i}": 1 for i in range(6)}
+    indexes = indexes_on(store, max_builds=1)
+    store.open = False
+    assert indexes.ready("t|busy0") is None
+    assert indexes.ready("t|rare") is None  # asked once, while the slot is taken
+    for i in range(1, 6):  # the busy ones keep asking, every one of them while a slot is taken
+        assert indexes.ready(f"t|busy{i}") is None
+    store.released["t|busy0"].set()
+    await asyncio.sleep(0.05)
+    assert store.loads[:2] == ["t|busy0", "t|rare"]  # its turn came first, without a lookup
+    store.open = True
+    for context in list(store.loads):
+        store.released[context].set()
+    store.released["t|rare"].set()
+    await settle(indexes)
+    assert indexes.built("t|rare") is not None
+
+
+async def test_the_line_is_bounded_and_a_flush_leaves_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(indexes_module, "MAX_WAITING", 3)
+    store = GatedStore()
+    indexes = indexes_on(store, max_builds=1)
+    assert indexes.ready("t|held") is None
+    for context in ("u|1", "t|2", "t|3", "t|4"):
+        assert indexes.ready(context) is None
+    assert list(indexes._waiting) == ["t|2", "t|3", "t|4"]  # the oldest waiter forgotten
+    indexes.drop("t")  # the tenant's cache flushed: its waiters leave the line too
+    assert indexes.stats()["namespaces_waiting"] == 0
+    assert indexes.ready("u|1") is None  # asked again: back in line
+    store.released["t|held"].set()
+    store.released["u|1"].set()
+    await settle(indexes)
+    assert store.loads == ["t|held", "u|1"]
+    assert indexes.built("u|1") is not None
+
+
+async def test_a_waiter_that_failed_meanwhile_waits_out_its_pause() -> None:
+    store = GatedStore()
+    store.failing.add("t|bad")
+    indexes = indexes_on(store, max_builds=1)
+    assert indexes.ready("t|bad") is None  # fails at once: retry paused
+    await settle(indexes)
+    assert indexes.ready("t|held") is None
+    indexes._waiting["t|bad"] = None  # (queued before its failure, say)
+    assert indexes.ready("t|next") is None
+    store.released["t|held"].set()
+    store.released["t|next"].set()
+    await settle(indexes)
+    assert store.loads == ["t|bad", "t|held", "t|next"]  # not retried within the pause
+
+
+async def test_closing_starts_no_waiting_build() -> None:
+    store = GatedStore()
+    indexes = indexes_on(store, max_builds=1)
+    assert indexes.ready("t|held") is None
+    assert indexes.ready("t|next") is None
+    await asyncio.sleep(0.01)
+    await indexes.aclose()
+    await asyncio.sleep(0.01)
+    assert store.loads == ["t|held"]
 
 
 async def test_a_failed_build_frees_its_slot_at_once_and_waits_to_retry() -> None:
-    store, counters = GatedStore(), CacheCounters()
+    store = GatedStore()
     store.failing.add("t|bad")
     indexes = indexes_on(store, max_builds=1)
-    assert indexes.ready("t|bad", counters) is None
+    counters = indexes.counters
+    assert indexes.ready("t|bad") is None
     await settle(indexes)
     assert indexes.stats()["namespaces_retrying"] == 1
-    assert indexes.ready("t|bad", counters) is None  # within the retry pause: no build
-    assert indexes.ready("t|ok", counters) is None  # the failed build's slot is free
+    assert indexes.ready("t|bad") is None  # within the retry pause: no build
+    assert indexes.ready("t|ok") is None  # the failed build's slot is free
     await asyncio.sleep(0.01)
     assert store.loads == ["t|bad", "t|ok"]
     assert counters.semantic_index_build_failures == 1
@@ -104,19 +176,19 @@ async def test_a_failed_build_frees_its_slot_at_once_and_waits_to_retry() -> Non
 
 
 async def test_retry_times_are_pruned_once_past_the_pause() -> None:
-    store, counters = GatedStore(open_=True), CacheCounters()
+    store = GatedStore(open_=True)
     indexes = indexes_on(store, retry_after_s=0.1, max_builds=50)
     store.failing.update(f"t|{i}" for i in range(20))
     for i in range(20):
-        assert indexes.ready(f"t|{i}", counters) is None
+        assert indexes.ready(f"t|{i}") is None
     await settle(indexes)
     assert indexes.stats()["namespaces_retrying"] == 20
     await asyncio.sleep(0.15)
-    assert indexes.ready("t|other", counters) is None  # any lookup prunes them
+    assert indexes.ready("t|other") is None  # any lookup prunes them
     assert len(indexes._failed_at) == 0  # (stats would prune them too: read it raw)
     await settle(indexes)
     store.failing.clear()
-    assert indexes.ready("t|3", counters) is None  # past the pause: built again
+    assert indexes.ready("t|3") is None  # past the pause: built again
     await settle(indexes)
     assert indexes.built("t|3") is not None
 
@@ -124,11 +196,11 @@ async def test_retry_times_are_pruned_once_past_the_pause() -> None:
 async def test_a_build_in_progress_holds_its_room_in_the_budget(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    store, counters = GatedStore(open_=True), CacheCounters()
+    store = GatedStore(open_=True)
     store.sizes = {"t|a": 4, "t|b": 4, "t|c": 6}
     indexes = indexes_on(store, budget=10)
     for context in ("t|a", "t|b"):
-        indexes.ready(context, counters)
+        indexes.ready(context)
         await settle(indexes)
     filling = threading.Event()
     fill = indexes_module._fill
@@ -138,7 +210,7 @@ async def test_a_build_in_progress_holds_its_room_in_the_budget(
         fill(index, digests, packed)
 
     monkeypatch.setattr(indexes_module, "_fill", held_fill)
-    assert indexes.ready("t|c", counters) is None
+    assert indexes.ready("t|c") is None
     await asyncio.sleep(0.05)  # its store read landed; its index fills (held)
     stats = indexes.stats()
     assert (stats["entries_loaded"], stats["entries_building"]) == (4, 6)
@@ -150,12 +222,12 @@ async def test_a_build_in_progress_holds_its_room_in_the_budget(
 
 
 async def test_idle_indexes_are_let_go_when_a_build_lands() -> None:
-    store, counters = GatedStore(), CacheCounters()
+    store = GatedStore()
     indexes = indexes_on(store, idle_s=0.1)
     store.released["t|a"].set()
-    indexes.ready("t|a", counters)
+    indexes.ready("t|a")
     await settle(indexes)
-    assert indexes.ready("t|b", counters) is None
+    assert indexes.ready("t|b") is None
     await asyncio.sleep(0.15)  # no lookup meanwhile: "a" idles past its time
     store.released["t|b"].set()
     await settle(indexes)
@@ -167,12 +239,12 @@ async def test_idle_indexes_are_let_go_when_a_build_lands() -> None:
 async def test_a_build_discarded_before_its_read_lands_skips_the_indexing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    store, counters = GatedStore(), CacheCounters()
+    store = GatedStore()
     store.sizes = {"t|a": 3}
     fills: list[int] = []
     monkeypatch.setattr(indexes_module, "_fill", lambda _i, digests, _p: fills.append(len(digests)))
     indexes = indexes_on(store, max_builds=1)
-    assert indexes.ready("t|a", counters) is None
+    assert indexes.ready("t|a") is None
     await asyncio.sleep(0)
     indexes.drop("t")  # a flush while the store read is in flight
     store.released["t|a"].set()
@@ -180,7 +252,7 @@ async def test_a_build_discarded_before_its_read_lands_skips_the_indexing(
     assert fills == []
     stats = indexes.stats()
     assert (stats["namespaces_loaded"], stats["entries_building"]) == (0, 0)
-    assert indexes.ready("t|a", counters) is None  # its slot is free: built again, whole
+    assert indexes.ready("t|a") is None  # its slot is free: built again, whole
     await settle(indexes)
     assert fills == [3]
 
@@ -199,10 +271,11 @@ class MixedStore(GatedStore):
 
 
 async def test_stored_vectors_that_cannot_be_indexed_are_skipped_not_the_build() -> None:
-    store, counters = MixedStore(open_=True), CacheCounters()
+    store = MixedStore(open_=True)
     store.sizes = {"t|a": 3}
     indexes = indexes_on(store)
-    assert indexes.ready("t|a", counters) is None
+    counters = indexes.counters
+    assert indexes.ready("t|a") is None
     await settle(indexes)
     assert counters.semantic_index_build_failures == 0  # else: failed again at every retry
     index = indexes.built("t|a")

@@ -50,7 +50,7 @@ async def test_queued_changes_are_applied_on_a_worker_thread(
     indexes = NamespaceIndexes(
         store, 4, retry_after_s=1.0, max_entries=100, budget=100, idle_s=0, counters=CacheCounters()
     )
-    assert indexes.ready("ns|c", CacheCounters()) is None
+    assert indexes.ready("ns|c") is None
     await asyncio.sleep(0)
     for i in range(3):
         indexes.change("ns|c", "add", f"d{i}", np.eye(4, dtype=np.float32)[i])
@@ -80,21 +80,20 @@ async def test_a_discarded_build_runs_alone_until_it_ends(discard: str) -> None:
     indexes = NamespaceIndexes(
         store, 4, retry_after_s=1.0, max_entries=100, budget=100, idle_s=0, counters=CacheCounters()
     )
-    counters = CacheCounters()
-    assert indexes.ready("ns|c", counters) is None
+    assert indexes.ready("ns|c") is None
     await asyncio.sleep(0)
     if discard == "drop":
         indexes.drop("ns")
     else:
         indexes.clear()
-    assert indexes.ready("ns|c", counters) is None  # a miss, and no second build
+    assert indexes.ready("ns|c") is None  # a miss, and no second build
     await asyncio.sleep(0)
     assert store.loads == 1
     indexes.change("ns|c", "add", "d0", np.eye(4, dtype=np.float32)[0])
     store.release.set()
     await _settle(indexes)
     assert indexes.built("ns|c") is None  # the discarded result is not installed
-    assert indexes.ready("ns|c", counters) is None  # the next lookup builds from the store
+    assert indexes.ready("ns|c") is None  # the next lookup builds from the store
     await _settle(indexes)
     assert store.loads == 2
     index = indexes.built("ns|c")

@@ -13,9 +13,10 @@ they stay bounded). At most ``max_builds`` builds run at once
 (``LLMGW_CACHE__SEMANTIC_MAX_CONCURRENT_BUILDS``): each reads up to ``max_entries`` vectors
 into memory and holds a worker thread, and a restart under many tenants' traffic would start
 one per namespace. A first lookup finding every slot taken is a miss, counted as deferred,
-and starts nothing: a later lookup starts the build once a slot is free. A build holds its
-slot until it ends, discarded ones included (their worker thread cannot be stopped); a failed
-one frees it at once. No index ever holds more than ``max_entries``
+and its namespace waits in line (first asked, first built; at most ``MAX_WAITING``): each slot
+freed starts the oldest waiting build, so a namespace asked for rarely is not starved by busy
+ones. A build holds its slot until it ends, discarded ones included (their worker thread cannot
+be stopped); a failed one frees it at once. No index ever holds more than ``max_entries``
 (``LLMGW_CACHE__MAX_ENTRIES_PER_NAMESPACE``): adds past it are refused, whether they arrive
 live, queued behind a build or from the store. Built indexes are held within an entry budget
 across namespaces, least recently used evicted first, and let go when idle (``held.py``);
@@ -45,13 +46,15 @@ Op = Literal["add", "del"]
 # this caps a build's queue near 15 MB; a 100k-entry build takes ~10 s here, so it takes a
 # namespace receiving ~1000 changes/s throughout to overflow it.
 MAX_PENDING = 10_000
+# Namespaces waiting for a build slot. Past it the oldest waiter is forgotten (its next lookup
+# queues it again): a name costs ~100 bytes, the line must not grow with the tenants.
+MAX_WAITING = 4096
 
 
 @dataclass(slots=True, eq=False)
 class _Build:
     """One running build; compared by identity (a discarded build must not install)."""
 
-    counters: CacheCounters
     pending: list[tuple[Op, str, Vectors | None]] = field(default_factory=list)
     # Discarded (its queue overflowed, or a flush or resync came): the result will be dropped.
     # It stays listed until it ends, so no second build of the namespace runs beside it (its
@@ -87,8 +90,11 @@ class NamespaceIndexes:
         self.max_entries = max_entries
         self.max_builds = max_builds
         self.max_pending = max_pending
+        self.counters = counters
         self._built = HeldIndexes(budget, idle_s, counters, index_cost=index_cost)
         self._builds: dict[str, _Build] = {}
+        # Deferred namespaces, first asked first (a dict: ordered, and a repeat keeps its place).
+        self._waiting: dict[str, None] = {}
         # Failed builds' times, oldest first (pruned once past ``retry_after_s``).
         self._failed_at: dict[str, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -102,9 +108,9 @@ class NamespaceIndexes:
         index = self._built.peek(context)
         return index is not None and len(index) >= self.max_entries
 
-    def ready(self, context: str, counters: CacheCounters) -> NamespaceIndex | None:
-        """The index, or None (a miss) after starting its build if none runs or waits to retry
-        and a build slot is free (``max_builds``)."""
+    def ready(self, context: str) -> NamespaceIndex | None:
+        """The index, or None (a miss) after starting its build if none runs or waits to retry:
+        at once if a build slot is free (``max_builds``), else when its turn in line comes."""
         self._built.expire()
         index = self._built.use(context)
         if index is not None or context in self._builds:
@@ -113,14 +119,39 @@ class NamespaceIndexes:
         if context in self._failed_at:
             return None  # failed under ``retry_after_s`` ago
         if len(self._builds) >= self.max_builds:
-            counters.semantic_index_build_deferred += 1
+            self.counters.semantic_index_build_deferred += 1
+            self._wait(context)
             return None
-        build = _Build(counters)
+        self._start(context)
+        return None
+
+    def _wait(self, context: str) -> None:
+        if context in self._waiting:
+            return  # keeps its place in line
+        if len(self._waiting) >= MAX_WAITING:
+            del self._waiting[next(iter(self._waiting))]
+        self._waiting[context] = None
+
+    def _start(self, context: str) -> None:
+        self._waiting.pop(context, None)
+        build = _Build()
         self._builds[context] = build
-        task = asyncio.create_task(self._build(context, build, counters), name="cache-index-build")
+        task = asyncio.create_task(self._build(context, build), name="cache-index-build")
         self._tasks.add(task)  # the loop keeps only weak references to tasks
         task.add_done_callback(self._tasks.discard)
-        return None
+
+    def _start_waiting(self) -> None:
+        """Fill the free build slots from the line, oldest first (skipping namespaces built,
+        building or pausing after a failure since they queued)."""
+        self._prune_failed()
+        while self._waiting and len(self._builds) < self.max_builds:
+            context = next(iter(self._waiting))
+            del self._waiting[context]
+            if context in self._builds or context in self._failed_at:
+                continue
+            if self._built.peek(context) is not None:
+                continue
+            self._start(context)
 
     def change(self, context: str, op: Op, digest: str, vector: Vectors | None = None) -> None:
         """Apply an add or a removal to the namespace's index, or queue it behind its build."""
@@ -134,7 +165,7 @@ class NamespaceIndexes:
             return  # the store has the change, and a later build reads it from there
         if len(build.pending) >= self.max_pending:
             build.discard()
-            build.counters.semantic_index_build_overflows += 1
+            self.counters.semantic_index_build_overflows += 1
             _log.warning("semantic index build discarded: too many changes during it")
             return
         build.pending.append((op, digest, vector))
@@ -147,14 +178,26 @@ class NamespaceIndexes:
         for context, build in self._builds.items():
             if context.startswith(prefix):
                 build.discard()
+        for context in [c for c in self._waiting if c.startswith(prefix)]:
+            del self._waiting[context]  # flushed: nothing to build until asked again
 
     def clear(self) -> None:
         """Forget everything (the subscription was lost: changes may have been missed)."""
         self._built.clear()
+        self._waiting.clear()
         for build in self._builds.values():
             build.discard()
 
-    async def _build(self, context: str, build: _Build, counters: CacheCounters) -> None:
+    async def _build(self, context: str, build: _Build) -> None:
+        try:
+            await self._run(context, build)
+        finally:
+            # Its slot is free (or was already, after a failure). A cancelled build (closing)
+            # keeps its slot, so closing starts nothing.
+            self._start_waiting()
+
+    async def _run(self, context: str, build: _Build) -> None:
+        counters = self.counters
         try:
             index = await self._load(context, build)
             # The queued changes are replayed on the worker thread too (an HNSW add costs most
@@ -220,6 +263,7 @@ class NamespaceIndexes:
             "entries_loaded": self._built.entries,
             "entries_budget": self._built.budget,
             "namespaces_building": len(self._builds),
+            "namespaces_waiting": len(self._waiting),
             "builds_max": self.max_builds,
             "entries_building": self._built.reserved,
             "namespaces_retrying": len(self._failed_at),

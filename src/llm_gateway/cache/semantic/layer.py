@@ -153,7 +153,7 @@ class SemanticLayer:
         if not _serves(plan, prompt_language(plan.query)):
             counters.semantic_skipped_language += 1
             return None
-        index = self.indexes.ready(plan.context, counters)
+        index = self.indexes.ready(plan.context)
         if index is None:
             counters.semantic_index_building += 1  # served upstream; the build runs meanwhile
             return None
