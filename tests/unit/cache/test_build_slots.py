@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import defaultdict
 
 import numpy as np
@@ -17,6 +18,7 @@ import pytest
 
 from llm_gateway.cache.counters import CacheCounters
 from llm_gateway.cache.semantic import indexes as indexes_module
+from llm_gateway.cache.semantic.build_line import BuildLine
 from llm_gateway.cache.semantic.index import NamespaceIndex
 from llm_gateway.cache.semantic.indexes import NamespaceIndexes
 from llm_gateway.cache.semantic.store import VectorStore, pack
@@ -115,22 +117,85 @@ async def test_a_rarely_asked_namespace_is_not_starved_by_busy_ones() -> None:
     assert indexes.built("t|rare") is not None
 
 
-async def test_the_line_is_bounded_and_a_flush_leaves_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(indexes_module, "MAX_WAITING", 3)
+async def test_the_line_is_bounded_and_a_flush_leaves_it() -> None:
     store = GatedStore()
     indexes = indexes_on(store, max_builds=1)
+    indexes._line = BuildLine(max_waiting=3)
     assert indexes.ready("t|held") is None
     for context in ("u|1", "t|2", "t|3", "t|4"):
         assert indexes.ready(context) is None
-    assert list(indexes._waiting) == ["t|2", "t|3", "t|4"]  # the oldest waiter forgotten
+    assert indexes.stats()["namespaces_waiting"] == 3  # full: the newcomer was refused
     indexes.drop("t")  # the tenant's cache flushed: its waiters leave the line too
-    assert indexes.stats()["namespaces_waiting"] == 0
-    assert indexes.ready("u|1") is None  # asked again: back in line
+    assert indexes.stats()["namespaces_waiting"] == 1
     store.released["t|held"].set()
     store.released["u|1"].set()
     await settle(indexes)
     assert store.loads == ["t|held", "u|1"]
     assert indexes.built("u|1") is not None
+
+
+async def test_a_rare_tenant_keeps_its_place_when_a_busy_one_floods_the_line() -> None:
+    # A semantic context is the tenant plus the conversation before its last message: a busy
+    # chat tenant makes a new one every turn. Its own oldest waiter makes room, nobody else's.
+    store = GatedStore()
+    indexes = indexes_on(store, max_builds=1)
+    indexes._line = BuildLine(max_waiting=3, per_tenant=2)
+    assert indexes.ready("busy|held") is None
+    assert indexes.ready("rare|system") is None  # asked once, while the slot is taken
+    for turn in range(4):
+        assert indexes.ready(f"busy|turn{turn}") is None
+    store.open = True
+    store.released["busy|held"].set()
+    await settle(indexes)
+    assert store.loads == ["busy|held", "rare|system", "busy|turn2", "busy|turn3"]
+
+
+class OutageStore(GatedStore):
+    """As ``GatedStore``; while ``down``, a load fails (after its release, if gated)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = False
+
+    async def load(self, context: str) -> tuple[list[str], list[bytes]]:
+        self.loads.append(context)
+        if not self.open:
+            await self.released[context].wait()
+        if self.down:
+            raise ConnectionError("store down")
+        return [], []
+
+
+async def test_a_store_outage_pauses_the_line_until_a_lookup_comes() -> None:
+    # The cache asks no lookup while it finds its store down: a failed build must not start the
+    # next waiter (which would fail too, and so on through the whole line).
+    store = OutageStore()
+    indexes = indexes_on(store, max_builds=1)
+    assert indexes.ready("t|held") is None
+    for i in range(20):
+        assert indexes.ready(f"t{i}|w") is None  # twenty tenants (at most 16 wait per tenant)
+    await asyncio.sleep(0.01)
+    store.down = store.open = True
+    store.released["t|held"].set()
+    await settle(indexes)
+    assert (indexes.counters.semantic_index_build_failures, store.loads) == (1, ["t|held"])
+    assert indexes.stats()["namespaces_waiting"] == 20  # the line outlives the outage
+    store.down = False
+    assert indexes.ready("t5|w") is None  # the store is back: the line runs again, in order
+    await settle(indexes)
+    assert store.loads[1:3] == ["t0|w", "t1|w"]
+    assert all(indexes.built(f"t{i}|w") is not None for i in range(20))
+
+
+async def test_a_closed_cache_starts_no_build() -> None:
+    store = GatedStore()
+    indexes = indexes_on(store, max_builds=2)
+    assert indexes.ready("t|held") is None  # one slot stays free
+    await asyncio.sleep(0.01)
+    await indexes.aclose()
+    assert indexes.ready("t|late") is None  # a background chat turn after close
+    await asyncio.sleep(0.01)
+    assert store.loads == ["t|held"]
 
 
 async def test_a_waiter_that_failed_meanwhile_waits_out_its_pause() -> None:
@@ -140,23 +205,12 @@ async def test_a_waiter_that_failed_meanwhile_waits_out_its_pause() -> None:
     assert indexes.ready("t|bad") is None  # fails at once: retry paused
     await settle(indexes)
     assert indexes.ready("t|held") is None
-    indexes._waiting["t|bad"] = None  # (queued before its failure, say)
+    indexes._line.add("t|bad", time.monotonic())  # (queued before its failure, say)
     assert indexes.ready("t|next") is None
     store.released["t|held"].set()
     store.released["t|next"].set()
     await settle(indexes)
     assert store.loads == ["t|bad", "t|held", "t|next"]  # not retried within the pause
-
-
-async def test_closing_starts_no_waiting_build() -> None:
-    store = GatedStore()
-    indexes = indexes_on(store, max_builds=1)
-    assert indexes.ready("t|held") is None
-    assert indexes.ready("t|next") is None
-    await asyncio.sleep(0.01)
-    await indexes.aclose()
-    await asyncio.sleep(0.01)
-    assert store.loads == ["t|held"]
 
 
 async def test_a_failed_build_frees_its_slot_at_once_and_waits_to_retry() -> None:

@@ -13,9 +13,10 @@ they stay bounded). At most ``max_builds`` builds run at once
 (``LLMGW_CACHE__SEMANTIC_MAX_CONCURRENT_BUILDS``): each reads up to ``max_entries`` vectors
 into memory and holds a worker thread, and a restart under many tenants' traffic would start
 one per namespace. A first lookup finding every slot taken is a miss, counted as deferred,
-and its namespace waits in line (first asked, first built; at most ``MAX_WAITING``): each slot
-freed starts the oldest waiting build, so a namespace asked for rarely is not starved by busy
-ones. A build holds its slot until it ends, discarded ones included (their worker thread cannot
+and waits in line (``build_line.py``): each slot freed starts the longest waiter, so a rare
+namespace is not starved by busy ones. A failed build pauses the line until the next lookup
+(lookups come only while the cache finds its store up: an outage must not run the line). A
+build holds its slot until it ends, discarded ones included (their worker thread cannot
 be stopped); a failed one frees it at once. No index ever holds more than ``max_entries``
 (``LLMGW_CACHE__MAX_ENTRIES_PER_NAMESPACE``): adds past it are refused, whether they arrive
 live, queued behind a build or from the store. Built indexes are held within an entry budget
@@ -34,6 +35,7 @@ from typing import Literal
 import numpy as np
 
 from llm_gateway.cache.counters import CacheCounters
+from llm_gateway.cache.semantic.build_line import BuildLine
 from llm_gateway.cache.semantic.embed import Vectors
 from llm_gateway.cache.semantic.held import HeldIndexes
 from llm_gateway.cache.semantic.index import NamespaceIndex
@@ -46,9 +48,6 @@ Op = Literal["add", "del"]
 # this caps a build's queue near 15 MB; a 100k-entry build takes ~10 s here, so it takes a
 # namespace receiving ~1000 changes/s throughout to overflow it.
 MAX_PENDING = 10_000
-# Namespaces waiting for a build slot. Past it the oldest waiter is forgotten (its next lookup
-# queues it again): a name costs ~100 bytes, the line must not grow with the tenants.
-MAX_WAITING = 4096
 
 
 @dataclass(slots=True, eq=False)
@@ -56,9 +55,8 @@ class _Build:
     """One running build; compared by identity (a discarded build must not install)."""
 
     pending: list[tuple[Op, str, Vectors | None]] = field(default_factory=list)
-    # Discarded (its queue overflowed, or a flush or resync came): the result will be dropped.
-    # It stays listed until it ends, so no second build of the namespace runs beside it (its
-    # worker thread cannot be stopped); lookups meanwhile are misses.
+    # Discarded (queue overflow, flush or resync): its result is dropped. It stays listed until
+    # it ends (its worker thread cannot be stopped), so no second build runs beside it.
     discarded: bool = False
     # Entries counted against the budget while it fills its index (``HeldIndexes.reserve``).
     reserved: int = 0
@@ -93,8 +91,9 @@ class NamespaceIndexes:
         self.counters = counters
         self._built = HeldIndexes(budget, idle_s, counters, index_cost=index_cost)
         self._builds: dict[str, _Build] = {}
-        # Deferred namespaces, first asked first (a dict: ordered, and a repeat keeps its place).
-        self._waiting: dict[str, None] = {}
+        self._line = BuildLine()
+        self._line_paused = False  # after a failed build, until the next lookup
+        self._closed = False
         # Failed builds' times, oldest first (pruned once past ``retry_after_s``).
         self._failed_at: dict[str, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -118,22 +117,21 @@ class NamespaceIndexes:
         self._prune_failed()
         if context in self._failed_at:
             return None  # failed under ``retry_after_s`` ago
+        if self._closed:
+            return None
+        self._line_paused = False  # the store answers again: the line may run
+        self._start_waiting()  # (those in line come first, this one too if its turn came)
+        if context in self._builds:
+            return None
         if len(self._builds) >= self.max_builds:
             self.counters.semantic_index_build_deferred += 1
-            self._wait(context)
+            self._line.add(context, time.monotonic())
             return None
         self._start(context)
         return None
 
-    def _wait(self, context: str) -> None:
-        if context in self._waiting:
-            return  # keeps its place in line
-        if len(self._waiting) >= MAX_WAITING:
-            del self._waiting[next(iter(self._waiting))]
-        self._waiting[context] = None
-
     def _start(self, context: str) -> None:
-        self._waiting.pop(context, None)
+        self._line.remove(context)
         build = _Build()
         self._builds[context] = build
         task = asyncio.create_task(self._build(context, build), name="cache-index-build")
@@ -141,12 +139,14 @@ class NamespaceIndexes:
         task.add_done_callback(self._tasks.discard)
 
     def _start_waiting(self) -> None:
-        """Fill the free build slots from the line, oldest first (skipping namespaces built,
-        building or pausing after a failure since they queued)."""
+        """Fill free build slots from the line (skipping namespaces built, building or failed)."""
+        if self._closed or self._line_paused:
+            return
         self._prune_failed()
-        while self._waiting and len(self._builds) < self.max_builds:
-            context = next(iter(self._waiting))
-            del self._waiting[context]
+        while len(self._builds) < self.max_builds:
+            context = self._line.pop(time.monotonic())
+            if context is None:
+                return
             if context in self._builds or context in self._failed_at:
                 continue
             if self._built.peek(context) is not None:
@@ -178,13 +178,12 @@ class NamespaceIndexes:
         for context, build in self._builds.items():
             if context.startswith(prefix):
                 build.discard()
-        for context in [c for c in self._waiting if c.startswith(prefix)]:
-            del self._waiting[context]  # flushed: nothing to build until asked again
+        self._line.drop_tenant(namespace)  # flushed: nothing to build until asked again
 
     def clear(self) -> None:
         """Forget everything (the subscription was lost: changes may have been missed)."""
         self._built.clear()
-        self._waiting.clear()
+        self._line.clear()
         for build in self._builds.values():
             build.discard()
 
@@ -192,9 +191,7 @@ class NamespaceIndexes:
         try:
             await self._run(context, build)
         finally:
-            # Its slot is free (or was already, after a failure). A cancelled build (closing)
-            # keeps its slot, so closing starts nothing.
-            self._start_waiting()
+            self._start_waiting()  # its slot is free (or was already, after a failure)
 
     async def _run(self, context: str, build: _Build) -> None:
         counters = self.counters
@@ -217,6 +214,7 @@ class NamespaceIndexes:
                 self._prune_failed()  # (bounded even if no lookup or stats read comes)
                 self._failed_at.pop(context, None)  # (kept oldest first)
                 self._failed_at[context] = time.monotonic()
+            self._line_paused = True  # the store may be down: the next lookup resumes the line
             return
         finally:
             # Before the install below (no await in between): the index counts in its place.
@@ -252,6 +250,7 @@ class NamespaceIndexes:
             del self._failed_at[context]
 
     async def aclose(self) -> None:
+        self._closed = True  # lookups may still come (background chat turns): start nothing
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -263,7 +262,7 @@ class NamespaceIndexes:
             "entries_loaded": self._built.entries,
             "entries_budget": self._built.budget,
             "namespaces_building": len(self._builds),
-            "namespaces_waiting": len(self._waiting),
+            "namespaces_waiting": len(self._line),
             "builds_max": self.max_builds,
             "entries_building": self._built.reserved,
             "namespaces_retrying": len(self._failed_at),
