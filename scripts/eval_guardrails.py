@@ -2,13 +2,15 @@
 
 Usage:
     .venv/bin/python scripts/eval_guardrails.py --dataset PATH [--dataset PATH ...]
-        [--rules-only] [--harm-stage] [--split all|tune|holdout] [--errors N] [--json]
+        [--rules-only] [--harm-stage [--no-attack-stage] [--attack-artefacts DIR]]
+        [--split all|tune|holdout] [--errors N] [--json]
 
 Each line holds ``text``, ``label`` (1 = should be flagged), ``category`` (injection, jailbreak,
 prompt_extraction, harmful_request, benign, benign_hard_negative) and ``lang``. A row is
 *flagged* when the engine's default policy blocks it (exact rules, then the classifier; with
-``--harm-stage`` also the agent path's e5 harmful-request stage, whose probability then stands in
-for the harmful score when it is the higher of the two).
+``--harm-stage`` also the agent path's e5 stages: the harmful-request stage and the attack
+stage (injection/jailbreak and extraction heads on the same embedding; ``--no-attack-stage``: the
+harm stage alone), whose probabilities then stand in for a task's score when higher).
 
 Printed per dataset and for all datasets together:
 
@@ -37,6 +39,7 @@ from pathlib import Path
 
 from llm_gateway.core.config import GuardrailPolicy, GuardrailSettings
 from llm_gateway.guardrails import GuardrailEngine
+from llm_gateway.guardrails.attack_stage import AttackStage, load_attack_heads
 from llm_gateway.guardrails.classifier import ClassifierRule, load_model
 from llm_gateway.guardrails.harm_stage import HarmStage, load_head
 
@@ -67,7 +70,8 @@ class Scored:
 
     def _raw(self, task: str) -> float:
         if task == "attacks":
-            return max(self.scores.get("injection", 0.0), self.scores.get("prompt_extraction", 0.0))
+            keys = ("injection", "prompt_extraction", "injection_e5", "prompt_extraction_e5")
+            return max(self.scores.get(k, 0.0) for k in keys)
         if task == "harmful_request":
             return max(self.scores.get(task, 0.0), self.scores.get("harmful_request_e5", 0.0))
         return self.scores.get(task, 0.0)
@@ -251,10 +255,15 @@ def main() -> int:
         "--classifier-artefact", type=Path, help="a dev build instead of the shipped"
     )
     parser.add_argument("--harm-artefact", type=Path, help="a dev e5 head instead of the shipped")
+    parser.add_argument("--no-attack-stage", action="store_true", help="the harm stage alone")
+    parser.add_argument("--attack-artefacts", type=Path, help="a dir of dev e5 attack heads")
     args = parser.parse_args()
 
     policy = GuardrailPolicy(classifier=not args.rules_only)
-    engine = GuardrailEngine(GuardrailSettings(default_policy=policy))
+    settings = GuardrailSettings(default_policy=policy, attack_stage=not args.no_attack_stage)
+    engine = GuardrailEngine(settings)
+    if args.attack_artefacts is not None:
+        engine.attack_stage = AttackStage(load_attack_heads(args.attack_artefacts))
     if args.classifier_artefact is not None:  # a leave-one-set-out build, for dev figures
         engine.use_classifier(ClassifierRule(load_model(args.classifier_artefact), {}))
     if args.harm_artefact is not None:

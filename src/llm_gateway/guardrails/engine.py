@@ -10,6 +10,7 @@ from typing import Any, Literal
 from llm_gateway.agent.conversation import user_text
 from llm_gateway.core.config import GuardrailOutputAction, GuardrailPolicy, GuardrailSettings
 from llm_gateway.core.embedding import SharedEmbedder
+from llm_gateway.guardrails.attack_stage import AttackStage
 from llm_gateway.guardrails.classifier import ClassifierRule, load_model
 from llm_gateway.guardrails.harm_stage import HarmStage
 from llm_gateway.guardrails.input_rules import PatternRule
@@ -18,6 +19,7 @@ from llm_gateway.guardrails.normalize import normalize
 from llm_gateway.guardrails.output_rules import mask_text, pii_rule, resolve_overlaps, secret_rule
 from llm_gateway.guardrails.policy import input_action, masker_for, policy_for
 from llm_gateway.guardrails.prompt_leak import PromptLeakRule
+from llm_gateway.guardrails.second_stage import e5_findings
 from llm_gateway.guardrails.stream import StreamGuard
 from llm_gateway.guardrails.tier_guard import TierGuard
 from llm_gateway.guardrails.types import (
@@ -66,8 +68,10 @@ class GuardrailEngine:
         # when the agent is built (``preload``), else on the first check whose policy (a per-key
         # override) asks for it: a process that only proxies never reads it, nor imports numpy.
         self._classifier: ClassifierRule | None = None
-        # Loads its head on first use; ``embedder`` is the process's shared e5 model.
+        # Load their heads on first use; ``embedder`` is the process's shared e5 model, and the
+        # attack stage scores the harm stage's vector (one embedding per prompt).
         self.harm_stage = HarmStage(embedder)
+        self.attack_stage = AttackStage()
         if any(p.classifier and (p.proxy or settings.proxy_input) for p in self._policies):
             self.preload()
         # Secrets and PII wherever a policy asks for them (prompts, proxied answers), whatever
@@ -160,8 +164,7 @@ class GuardrailEngine:
         threshold. A flagged category whose action is ``block`` blocks the prompt; ``log`` ones
         are listed in ``logged``. ``scores`` holds the classifier's probabilities.
         ``second_stage`` (the agent path, and the proxy path under a policy with ``harm_stage``)
-        adds the e5 harmful-request stage for prompts not already blocked, under
-        ``scores["harmful_request_e5"]``.
+        adds the e5 stages (harmful requests, attacks) for prompts not already blocked.
         """
         policy = policy or self.settings.default_policy
         views = normalize(text)
@@ -175,11 +178,10 @@ class GuardrailEngine:
             classified = self.classifier.findings(scores)
             found += classified
             flagged += classified
-        if second_stage and self._wants_harm_stage(policy, flagged):
-            ngram = scores.get("harmful_request", 1.0)  # no classifier: e5's threshold alone
-            scores["harmful_request_e5"], harmful = self.harm_stage.findings(text, ngram)
-            found += harmful
-            flagged += harmful
+        if second_stage and self._wants_second_stage(policy, flagged):
+            e5 = e5_findings(self, text, policy, scores)
+            found += e5
+            flagged += e5
         if policy.pii_input != "off":
             leaks = self.leak_findings(text)
             found += leaks
@@ -201,9 +203,9 @@ class GuardrailEngine:
         """``check_input`` under the default policy in a worker thread (no harm stage: no e5)."""
         return await asyncio.to_thread(self.check_input, text)
 
-    def _wants_harm_stage(self, policy: GuardrailPolicy, flagged: Sequence[Finding]) -> bool:
-        """Worth ~20 ms: enabled, harmful requests acted on, and the prompt not blocked yet."""
-        if not self.settings.harm_stage or input_action(policy, "harmful_request") == "off":
+    def _wants_second_stage(self, policy: GuardrailPolicy, flagged: Sequence[Finding]) -> bool:
+        """Worth ~20 ms: enabled and the prompt not blocked yet."""
+        if not self.settings.harm_stage:
             return False
         return all(input_action(policy, f.category) != "block" for f in flagged)
 

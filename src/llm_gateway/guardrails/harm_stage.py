@@ -103,10 +103,13 @@ def save_head(
     mlp: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], float]
     | None = None,
     gate: Gate | None = None,
+    *,
+    tail: bool = False,
 ) -> None:
     """Write the artefact (``limits``: ``other`` and ``ko`` thresholds; ``mlp``: hidden weights,
     hidden bias, output weights and output bias of the averaged MLP head, when there is one;
-    ``gate``: its ``high``, ``high_ko`` and ``floor``, when it has one)."""
+    ``gate``: its ``high``, ``high_ko`` and ``floor``, when it has one; ``tail``: an attack
+    head that also scores long prompts' last characters, ``attack_stage``)."""
     import numpy as np
 
     extra: dict[str, Any] = {}  # Any: savez's keyword arrays beside its allow_pickle flag
@@ -119,6 +122,8 @@ def save_head(
         }
     if gate is not None:
         extra["gate"] = np.array([gate.high, gate.high_ko, gate.floor], dtype=np.float32)
+    if tail:
+        extra["tail"] = np.array([1], dtype=np.int8)
     np.savez_compressed(
         path,
         coef=coef.astype(np.float32),
@@ -131,8 +136,9 @@ def save_head(
     )
 
 
-def load_head(path: Path | None = None) -> HarmHead:
-    """The shipped head (or ``path``: a dev experiment's)."""
+def load_head(path: Path | None = None, name: str = ARTEFACT) -> HarmHead:
+    """The shipped head ``name`` (or ``path``: a dev experiment's); ``attack_stage`` stores its
+    heads in this format too."""
     import numpy as np
 
     def frozen(array: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
@@ -140,7 +146,7 @@ def load_head(path: Path | None = None) -> HarmHead:
         out.setflags(write=False)
         return out
 
-    source = resources.files("llm_gateway.guardrails").joinpath("data", ARTEFACT)
+    source = resources.files("llm_gateway.guardrails").joinpath("data", name)
     with (path or source).open("rb") as fh:
         with np.load(fh, allow_pickle=False) as data:
             other, ko = (float(v) for v in data["thresholds"])
@@ -183,18 +189,30 @@ class HarmStage:
                 self._embedder = SharedEmbedder()
             return self._embedder, self._head
 
-    def score(self, text: str) -> tuple[float, float]:
-        """(probability, threshold) for ``text`` (its first ``HEAD_CHARS`` characters)."""
-        embedder, head = self._load()
-        vector = embedder.embed([text[:HEAD_CHARS]])[0]
+    def embed(self, text: str) -> npt.NDArray[np.float32]:
+        """e5's vector of ``text`` (its first ``HEAD_CHARS`` characters; ``attack_stage`` shares
+        it: one embedding per prompt for both stages)."""
+        embedder, _ = self._load()
+        vector: npt.NDArray[np.float32] = embedder.embed([text[:HEAD_CHARS]])[0]
+        return vector
+
+    def score(
+        self, text: str, vector: npt.NDArray[np.float32] | None = None
+    ) -> tuple[float, float]:
+        """(probability, threshold) for ``text`` (its first ``HEAD_CHARS`` characters, or
+        ``vector``: their embedding, computed already)."""
+        _, head = self._load()
+        vector = self.embed(text) if vector is None else vector
         limit = head.threshold_ko if is_korean(text) else head.threshold
         return head.probability(vector), limit
 
-    def findings(self, text: str, ngram: float = 1.0) -> tuple[float, list[Finding]]:
+    def findings(
+        self, text: str, ngram: float = 1.0, vector: npt.NDArray[np.float32] | None = None
+    ) -> tuple[float, list[Finding]]:
         """The probability and a ``harmful_request`` finding when the head's ``Gate`` counts it
         (``ngram``: the n-gram classifier's harm probability; 1.0, none known, asks e5 alone)."""
         _, head = self._load()
-        probability, _ = self.score(text)
+        probability, _ = self.score(text, vector)
         if not head.decides().counts(probability, ngram, is_korean(text)):
             return probability, []
         finding = Finding(

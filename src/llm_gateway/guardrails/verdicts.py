@@ -16,7 +16,7 @@ from llm_gateway.guardrails.policy import input_action
 from llm_gateway.guardrails.types import Category, Finding, InputAction, Verdict
 
 # Findings of the trained layers, which the LLM judge may overrule.
-MODEL_RULE_PREFIXES = ("classifier.", "harm_stage.", "judge.")
+MODEL_RULE_PREFIXES = ("classifier.", "harm_stage.", "attack_stage.", "judge.")
 
 
 def judge_category(category: str) -> str:

