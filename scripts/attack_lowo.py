@@ -7,7 +7,8 @@ Usage:
         --cache /work/cache-attack [--budget 0.012 ...] [--tail] [--veto] [--save DIR]
         [--writer v3 ...] [--extra-writer s10e ...]
 
-Writers: the strangers' sets v3–v9 and the session-9 files s9a–s9d (``WRITERS``); the session-9
+Writers: the strangers' sets v3–v9, the session-9 files s9a–s9d and the session-10 files s10e–s10g
+(``WRITERS``); the session-9
 benign probe is scored as left out and sets nobody's threshold. For each writer and head
 (``attack``: injection + jailbreak; ``extraction``), a head is trained as
 ``train_attack_stage.py`` trains it without that writer's group and texts; its rows are scored as
@@ -16,11 +17,13 @@ harm stage on the same cached e5 vector), "after" adds e5 attack findings. Each 
 (per script) and gate (``harm_gate.choose``: no floor, the n-gram agreement floor, the everyday
 budget alone) are chosen on the other writers' left-out scores: e5 may add flags to at most
 ``budget / 2`` of their benign rows per head (``--budget`` for both heads together).
-``--tail`` scores long prompts' last 400 characters too (max of the two); ``--veto`` measures
-e5 overruling n-gram-only attack findings (``attack_veto.py``). ``--save DIR`` writes both
-artefacts (thresholds and gate on every writer's left-out scores, heads on every row) and
-``dev_attack_report.json``. ``--extra-writer`` scores further writers (files in
-``eval/guardrails``) as left out without training on them. Paths naming ``v10`` are refused.
+Every table comes twice: scoring the first 400 characters, and also (max of the two) long
+prompts' last 400 (``--tail``: the one ``--save`` ships). ``--veto`` adds tables with e5
+overruling n-gram-only attack findings (never exact rules) under a level chosen on the others.
+``--save DIR`` writes both artefacts (thresholds and gate on every writer's left-out scores,
+heads on every row) and ``dev_attack_report.json`` (``--report``). ``--extra-writer`` scores
+further writers (``s10e``: ``eval/guardrails/dev_written_s10_e.jsonl``) as left out, setting
+nobody's threshold, without training on them. Paths naming ``v10`` are refused.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from attack_rows import HEADS, labels, tails, training_rows
+from attack_rows import HEADS, HIDDEN, labels, tails, training_rows
 from attack_writers import View, Writer, figures, print_table, writer_names
 from harm_gate import choose, e5_flags
 from harm_lowo import writer_limits
@@ -48,25 +51,31 @@ from llm_gateway.guardrails.harm_stage import Gate, save_head
 GATES = ("no floor", "agreement floor", "everyday budget alone")
 
 
-def head_probs(args: argparse.Namespace, head: str, writers: list[Writer]) -> dict[str, np.ndarray]:
-    """Each writer's probabilities from ``head`` trained without its group and texts (and, for
-    ``--save``, the head on every row in ``args.full``)."""
+def head_probs(
+    args: argparse.Namespace, head: str, writers: list[Writer]
+) -> dict[bool, dict[str, np.ndarray]]:
+    """Each writer's probabilities from ``head`` trained without its group and texts, of the
+    first 400 characters alone (False) and also of long prompts' tails (True); for ``--save``,
+    the head on every row goes into ``args.full``."""
     pool = training_rows(args)
     keep, y = labels(pool, head)
     pool, y = [r for r, k in zip(pool, keep, strict=True) if k], y[keep]
     x = embed_all(pool, args.cache)
-    out: dict[str, np.ndarray] = {}
+    out: dict[bool, dict[str, np.ndarray]] = {False: {}, True: {}}
+    full = None  # one fit for every writer none of whose rows it trains on
     for w in writers:
         mask = np.array([r.group != w.group and r.text not in w.texts for r in pool])
-        rows = [r for r, m in zip(pool, mask, strict=True) if m]
-        model = fit(x[mask], y[mask], weights(rows, args), args)
-        p = predict(model, w.x)
-        if args.tail:
-            p[w.long] = np.maximum(p[w.long], predict(model, w.tail[w.long]))
-        out[w.name] = p
+        if mask.all():
+            model = full = full or fit(x, y, weights(pool, args), args)
+        else:
+            rows = [r for r, m in zip(pool, mask, strict=True) if m]
+            model = fit(x[mask], y[mask], weights(rows, args), args)
+        out[False][w.name] = p = predict(model, w.x)
+        out[True][w.name] = p.copy()
+        out[True][w.name][w.long] = np.maximum(p[w.long], predict(model, w.tail[w.long]))
         print(f"  {head} without {w.name}: {int(mask.sum())} rows", file=sys.stderr, flush=True)
     if args.save is not None:
-        args.full[head] = fit(x, y, weights(pool, args), args)
+        args.full[head] = full or fit(x, y, weights(pool, args), args)
     return out
 
 
@@ -110,35 +119,35 @@ def choose_vetoes(
     return out
 
 
-def run(args: argparse.Namespace, writers: list[Writer]) -> dict[str, object]:
-    """Figures per budget and gate; the chosen configuration's gates for ``--save``."""
-    probs = {h: head_probs(args, h, writers) for h in HEADS}
+def run(args: argparse.Namespace, writers: list[Writer]) -> None:
+    """Figures per scoring (head; head and tail), budget, gate and veto; ``--save``."""
+    both = {h: head_probs(args, h, writers) for h in HEADS}
     views = {h: {w.name: View(w, h) for w in writers} for h in HEADS}
-    chosen: dict[str, object] = {}
-    for budget in args.budget:
-        gates = {h: gates_for(views[h], probs[h], budget, args) for h in HEADS}
-        vetoes = choose_vetoes(writers, probs, args.give_veto) if args.veto else {}
-        for mode, gate_name in enumerate(GATES):
-            results = {}
-            for w in writers:
-                added = np.zeros(len(w.rows), dtype=bool)
-                for h in HEADS:
-                    v, g = views[h][w.name], gates[h][w.name][mode]
-                    flags = e5_flags(probs[h][w.name], v.all_ngram, w.korean, g)
-                    added |= flags & ~w.fast
-                after = w.fast | added
-                if args.veto:
-                    after &= ~veto(w, probs, vetoes.get(w.name, 0.0))
-                results[w.name] = {
-                    **{f"b_{k}": x for k, x in figures(w, w.fast).items() if k in args.before},
-                    **figures(w, after),
-                }
-            print(f"\n== budget {budget} per both heads, {gate_name}, tail {args.tail}")
-            print_table(results)
-        chosen[str(budget)] = gates
+    for tail in (False, True):
+        probs = {h: both[h][tail] for h in HEADS}
+        for budget in args.budget:
+            gates = {h: gates_for(views[h], probs[h], budget, args) for h in HEADS}
+            vetoes = choose_vetoes(writers, probs, args.give_veto) if args.veto else {}
+            for mode, gate_name in enumerate(GATES):
+                for vetoed in (False, True) if args.veto else (False,):
+                    results = {}
+                    for w in writers:
+                        added = np.zeros(len(w.rows), dtype=bool)
+                        for h in HEADS:
+                            v, g = views[h][w.name], gates[h][w.name][mode]
+                            added |= e5_flags(probs[h][w.name], v.all_ngram, w.korean, g)
+                        after = w.fast | added
+                        if vetoed:
+                            after &= ~veto(w, probs, vetoes[w.name])
+                        before = {f"b_{k}": x for k, x in figures(w, w.fast).items()}
+                        results[w.name] = {
+                            **{k: x for k, x in before.items() if k[2:] in args.before},
+                            **figures(w, after),
+                        }
+                    print(f"\n== tail {tail}, budget {budget}, {gate_name}, veto {vetoed}")
+                    print_table(results)
     if args.save is not None:
-        save(args, views, probs)
-    return chosen
+        save(args, views, {h: both[h][args.tail] for h in HEADS})
 
 
 def save(
@@ -173,6 +182,7 @@ def save(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_head_options(parser)
+    parser.set_defaults(hidden=HIDDEN)  # the attack heads are logistic (docs/GUARDRAILS.md)
     parser.add_argument("--budget", type=float, nargs="+", default=[0.012])
     parser.add_argument("--everyday-fpr", type=float, default=0.005)
     parser.add_argument("--give", type=float, default=0.01, help="recall the floor may cost")

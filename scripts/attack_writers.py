@@ -30,6 +30,7 @@ HEAD_NGRAM = {"attack": "injection", "extraction": "prompt_extraction"}
 WRITERS = {  # name -> (its set, its training group)
     **{f"v{n}": (f"heldout/guard_heldout_v{n}.jsonl", f"dev_heldout_v{n}") for n in range(3, 10)},
     **{f"s9{w}": (f"dev_written_s9_{w}.jsonl", f"dev_written_s9_{w}") for w in "abcd"},
+    **{f"s10{w}": (f"dev_written_s10_{w}.jsonl", f"dev_written_s10_{w}") for w in "efg"},
 }
 PROBE = "probe"  # the session-9 benign probe: scored as left out, sets no threshold
 
@@ -55,7 +56,8 @@ class Writer:
 
     def __init__(self, name: str, engine: GuardrailEngine, cache: Path) -> None:
         path, self.group = source(name)
-        self.name, self.probe = name, name == PROBE
+        # the probe and extra writers are scored as left out and set nobody's threshold
+        self.name, self.probe = name, name not in WRITERS
         rows = score_file(engine, refuse_heldout(path), "all", [], [])
         self.rows = [r for r in rows if r.category in (*BENIGN, *ATTACKS)]
         self.cat = np.array([r.category for r in self.rows])
@@ -130,9 +132,10 @@ def figures(w: Writer, flagged: np.ndarray) -> dict[str, float | None]:
 
 
 def print_table(results: dict[str, dict[str, float | None]]) -> None:
-    """One row per left-out writer, their mean and worst (the probe: its own row, not in them)."""
+    """One row per left-out writer, their mean and worst (the probe and extra writers: their own
+    rows, not in them)."""
     columns = list(next(iter(results.values())))
-    cells = [v for w, v in results.items() if w != PROBE]
+    cells = [v for w, v in results.items() if w in WRITERS]
     summary: dict[str, dict[str, float | None]] = {"mean": {}, "worst": {}}
     for c in columns:
         values = [float(v[c]) for v in cells if v.get(c) is not None]  # type: ignore[arg-type]

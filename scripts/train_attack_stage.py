@@ -13,8 +13,8 @@ Usage:
 Rows (``attack_rows.py``): the classifier corpora's attack, extraction and benign rows and the
 hand-written groups, capped per (source, class); each head is trained on its class against the
 benign rows, weighted as ``train_harm_stage.py`` weights the harm head (every (source, class)
-cell the same total, hand-written cells ``--writer-weight`` times that), with the same head
-(logistic + averaged one-hidden-layer MLP, seeded L-BFGS). Thresholds and gates are never chosen
+cell the same total, hand-written cells ``--writer-weight`` times that), with its head options
+(a logistic head: ``attack_rows.HIDDEN`` is 0). Thresholds and gates are never chosen
 here: ``attack_lowo.py --save`` writes them with the artefacts. Paths naming ``v10`` are refused.
 """
 
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from attack_rows import labels, training_rows
+from attack_rows import HIDDEN, labels, training_rows
 from guard_corpora import refuse_heldout
 from harm_rows import embed_all
 from train_harm_stage import add_head_options, fit, weights
@@ -58,6 +58,7 @@ def rebuild(args: argparse.Namespace, report: dict[str, object], out: Path) -> N
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_head_options(parser)
+    parser.set_defaults(hidden=HIDDEN)  # the attack heads are logistic (docs/GUARDRAILS.md)
     parser.add_argument("--out", type=Path, default=DATA)
     parser.add_argument(
         "--dev-report", type=Path, default=REPO / "eval/guardrails/dev_attack_report.json"
