@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -126,3 +127,16 @@ def test_the_shipped_heads_load_with_read_only_weights_and_a_gate(category: str)
     assert not attack.head.coef.flags.writeable
     assert attack.head.gate is not None
     assert 0.5 <= attack.head.threshold <= 1.0
+
+
+def test_the_shipped_gates_are_the_dev_reports() -> None:
+    """``attack_lowo.py --save`` wrote both; ``train_attack_stage.py --check`` rebuilds the
+    heads from the report."""
+    root = Path(__file__).resolve().parents[3]
+    report = json.loads((root / "eval/guardrails/dev_attack_report.json").read_text())
+    for category, head in (("injection", "attack"), ("prompt_extraction", "extraction")):
+        attack = load_attack_head(category)  # type: ignore[arg-type]
+        gate, want = attack.head.decides(), report["heads"][head]
+        for field in ("threshold", "threshold_ko", "high", "high_ko", "floor"):
+            assert getattr(gate, field) == pytest.approx(want[field], abs=1e-6)
+        assert attack.tail is bool(report["tail"])

@@ -109,3 +109,23 @@ def test_an_excluded_writer_group_stays_out_of_the_e5_training_rows(
     groups = {row.group for row in harm_rows.training_rows(args)}
     assert "dev_written_s9_c" not in groups
     assert {"dev_written_s9_a", "dev_written_s9_b", "dev_written_s9_d"} <= groups
+
+
+def test_the_attack_stage_trains_and_scores_writers_but_never_v10() -> None:
+    """The attack head's extra groups and its leave-one-writer-out sets are dev files that
+    exist, none names the lead's held-out set, and every writer's group is a training group
+    (so that leaving it out removes it)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import attack_rows
+        import attack_writers
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    repo_eval = ROOT / "eval/guardrails"
+    extra = [repo_eval / name for name in attack_rows.EXTRA_GROUPS.values()]
+    writers = [attack_writers.source(name)[0] for name in attack_writers.WRITERS]
+    for path in [*extra, *writers]:
+        assert "v10" not in str(path.relative_to(ROOT)).lower()
+        assert path.is_file(), path
+    groups = {attack_writers.source(name)[1] for name in attack_writers.WRITERS}
+    assert groups <= {*attack_rows.EXTRA_GROUPS, "dev_heldout_v3", "dev_heldout_v4"}
