@@ -182,7 +182,7 @@ def save(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_head_options(parser)
-    parser.set_defaults(hidden=HIDDEN)  # the attack heads are logistic (docs/GUARDRAILS.md)
+    parser.set_defaults(hidden=HIDDEN)  # the harm head's default today; pinned for --check
     parser.add_argument("--budget", type=float, nargs="+", default=[0.012])
     parser.add_argument("--everyday-fpr", type=float, default=0.005)
     parser.add_argument("--give", type=float, default=0.01, help="recall the floor may cost")

@@ -14,8 +14,9 @@ Rows (``attack_rows.py``): the classifier corpora's attack, extraction and benig
 hand-written groups, capped per (source, class); each head is trained on its class against the
 benign rows, weighted as ``train_harm_stage.py`` weights the harm head (every (source, class)
 cell the same total, hand-written cells ``--writer-weight`` times that), with its head options
-(a logistic head: ``attack_rows.HIDDEN`` is 0). Thresholds and gates are never chosen
-here: ``attack_lowo.py --save`` writes them with the artefacts. Paths naming ``v10`` are refused.
+(``attack_rows.HIDDEN``: a logistic head averaged with a 64-unit MLP). Thresholds and gates
+are never chosen here: ``attack_lowo.py --save`` writes them with the artefacts. Paths naming
+``v10`` are refused.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def rebuild(args: argparse.Namespace, report: dict[str, object], out: Path) -> N
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_head_options(parser)
-    parser.set_defaults(hidden=HIDDEN)  # the attack heads are logistic (docs/GUARDRAILS.md)
+    parser.set_defaults(hidden=HIDDEN)  # the harm head's default today; pinned for --check
     parser.add_argument("--out", type=Path, default=DATA)
     parser.add_argument(
         "--dev-report", type=Path, default=REPO / "eval/guardrails/dev_attack_report.json"
