@@ -244,12 +244,8 @@ def main() -> int:
     parser.add_argument("--dataset", action="append", required=True, type=Path)
     parser.add_argument("--split", choices=("all", "tune", "holdout"), default="all")
     parser.add_argument("--rules-only", action="store_true", help="exact rules, no classifier")
-    parser.add_argument(
-        "--harm-stage", action="store_true", help="add the agent path's e5 harmful stage"
-    )
-    parser.add_argument(
-        "--errors", type=int, default=0, help="print N misclassified rows (dev only)"
-    )
+    parser.add_argument("--harm-stage", action="store_true", help="add the agent path's e5 stages")
+    parser.add_argument("--errors", type=int, default=0, help="N misclassified rows (dev only)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument(
         "--classifier-artefact", type=Path, help="a dev build instead of the shipped"
