@@ -229,6 +229,7 @@ OPTIONAL_GROUPS = {
     "dev_heldout_v8": EIGHTH_INDEPENDENT_SET,
     "dev_heldout_v9": NINTH_INDEPENDENT_SET,
     **{f"dev_written_s9_{w}": f"dev_written_s9_{w}.jsonl" for w in "abcd"},
+    **{f"dev_written_s10_{w}": f"dev_written_s10_{w}.jsonl" for w in "efg"},
 }
 
 

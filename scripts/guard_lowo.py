@@ -7,9 +7,10 @@ Usage:
         [--writer v3 ...] [--include-group dev_heldout_v5 ...] [--include-writers]
         [--skip-category harmful_request] [--exclude-group G ...] [--json] [--rows PATH]
 
-Writers: the strangers' sets v3-v9 (``heldout/guard_heldout_<v>.jsonl``) and the session-9
-hand-written files (``dev_written_s9_<a-d>.jsonl``). For each writer the n-gram heads are trained
-exactly as ``train_guardrails.py`` trains the shipped artefact, on every training group but that
+Writers: the strangers' sets v3-v9 (``heldout/guard_heldout_<v>.jsonl``) and the session-9 and
+session-10 hand-written files (``dev_written_s9_<a-d>.jsonl``, ``dev_written_s10_<e-g>.jsonl``).
+For each writer the n-gram heads are trained exactly as ``train_guardrails.py`` trains the
+shipped artefact, on every training group but that
 writer's (plus any ``--exclude-group``), with the thresholds chosen by the same rule (leave one
 source out over the remaining groups, 2 % source-weighted benign FPR per script); the writer's set
 is then scored by the engine's default policy with that build. ``--include-writers`` adds every
@@ -55,6 +56,7 @@ EVAL = REPO / "eval/guardrails"
 WRITERS = {
     **{f"v{n}": (f"dev_heldout_v{n}", f"heldout/guard_heldout_v{n}.jsonl") for n in range(3, 10)},
     **{f"s9_{w}": (f"dev_written_s9_{w}", f"dev_written_s9_{w}.jsonl") for w in "abcd"},
+    **{f"s10_{w}": (f"dev_written_s10_{w}", f"dev_written_s10_{w}.jsonl") for w in "efg"},
 }
 
 

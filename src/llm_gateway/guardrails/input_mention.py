@@ -45,8 +45,11 @@ _QUOTED = re.compile(
 )
 _ATTACK_WORD = re.compile(
     r"\b(?:trick|attacks?|attackers?|injections?|jailbreaks?|exploits?|payloads?|malicious|"
-    r"phishing|spam|scam|waf|false positives?|test ?cases?)|"
-    r"공격|인젝션|탈옥|악성|해킹|수법|피싱|스팸|오탐|테스트\s*케이스"
+    r"phishing|spam|scam|waf|false positives?|test ?cases?|"
+    # a quoted phrase named as an example of one, or as what hit a bot
+    r"(?:phrases?|sentences?|lines?|strings?|messages?|prompts?) like|hit by)|"
+    r"공격|인젝션|탈옥|악성|해킹|수법|피싱|스팸|오탐|테스트\s*케이스|"
+    r"같은\s*(?:문장|문구|표현|메시지|프롬프트)|(?:메시지|문장|입력)(?:에|한테)\s*당(?:했|한|하)"
 )
 # English words whole (``log`` is not "blog", "login" or "catalog"); Korean stems not glued to a
 # preceding syllable (``막`` is not "마지막", ``로그`` is not "프로그램"), any ending after them.
@@ -54,9 +57,10 @@ _ABOUT = re.compile(
     r"\b(?:how does|how do (?:these|such|they|i (?:detect|block|stop|defend|prevent))|what is|"
     r"what's|why|explain\w*|is (?:this|it|that) (?:an?|the)|detect\w*|block\w*|filter\w*|"
     r"defen[cds]\w*|protect\w*|mitigat\w*|prevent\w*|blogs?|articles?|posts?|talks?|logs?|"
-    r"logged|logging|should (?:i|we))\b|"
+    r"logged|logging|should (?:i|we)|saniti[sz]\w*|validat\w*|harden\w*)\b|"
     r"어떻게|뭐야|뭔가요|인가요|시도야|시도인가|할까요|해야\s*하나요|"
-    r"(?<![가-힣])(?:대응|방어|막(?:아|으|는|을|기|지|혀|았|힐|죠|나)|탐지|차단|필터|설명|블로그|로그)"
+    r"(?<![가-힣])(?:대응|방어|막(?:아|으|는|을|기|지|혀|았|힐|죠|나)|탐지|차단|필터|설명|블로그|로그|"
+    r"검증)"
 )
 _REFUSAL = re.compile(
     r"(?:(?:refusal|decline|rejection)\s*(?:message|reply|response|text|line)|"
@@ -69,7 +73,10 @@ _REFUSAL = re.compile(
     r"\bwhat (?:that|this|it) (?:refers to|means)\b|\bguardrail rules?\b|"
     r"\b(?:if|when|whenever) (?:the |a )?(?:users?|customers?|someone) "
     r"(?:says|types|asks|writes|sends|enters)\b|"
-    r"(?:봇|챗봇|상담봇|어시스턴트)(?:이|가|은|는)?\s*(?:어떻게|뭐라고)\s*(?:답|대답|응답|반응)|"
+    r"\bhow should (?:a|the|my|our) (?:[\w-]+ )?(?:bot|assistant|chatbot|model) "
+    r"(?:respond|reply|answer|handle|react)\b|"
+    r"(?:봇|챗봇|상담봇|어시스턴트)(?:이|가|은|는)?\s*(?:어떻게|뭐라고)\s*(?:\S+\s+){0,2}?"
+    r"(?:답|대답|응답|반응|거절|거부)|"
     r"무슨\s*(?:뜻|의미))"
 )
 _EXECUTE = re.compile(

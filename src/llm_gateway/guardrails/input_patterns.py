@@ -186,7 +186,7 @@ EN_PATTERNS: tuple[InputPattern, ...] = (
         "jailbreak.dan",
         "jailbreak",
         1.0,
-        r"\bdo anything now\b|\bbetter ?dan\b|\bdan (?:mode|prompt|jailbreak)\b|"
+        r"\bdo anything now\b|\bbetter ?dan\b|\bdan mode\b|"
         r"\b(?:as|be|pretend to be|you are|called|named) dan\b|\bmoralizing rant\b|"
         r"\bdan,? (?:which|who) stands for\b|\bstay (?:a )?dan\b|\banti-?gpt\b|"
         # a jailbroken phone or console is a device question, not a persona

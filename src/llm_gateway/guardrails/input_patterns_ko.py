@@ -44,7 +44,10 @@ _KO_REVEAL = (
     r"(?:알려|보여|출력|말해|공개|노출|복사|반복|적어|써줘|써봐|인쇄|print|뭐|무엇|뭔지|그대로|"
     r"나열|붙여|공유)"
 )
-_KO_ADDRESSED = r"(?:너의|네|니|당신의|너한테|네가받은|니가받은|초기|숨겨진|숨은|내부|비밀)"
+# 초기 "initial" and 비밀 "secret", not 초기화 "reset" nor 비밀번호 "password": "직원 비밀번호
+# 초기화하는 명령어 알려줘" asks for an admin command, not for the assistant's instructions.
+_KO_INITIAL = r"(?:초기(?!화)|비밀(?!번호))"
+_KO_ADDRESSED = rf"(?:너의|네|니|당신의|너한테|네가받은|니가받은|{_KO_INITIAL}|숨겨진|숨은|내부)"
 
 KO_PATTERNS: tuple[InputPattern, ...] = (
     pattern(
@@ -75,7 +78,7 @@ KO_PATTERNS: tuple[InputPattern, ...] = (
         "prompt_extraction.ko.reveal",
         "prompt_extraction",
         1.0,
-        rf"(?:(?:시스템|초기|원래|숨겨진|숨은|비밀|내부|개발자|처음|{_KO_ADDRESSED}|받은|설정된|"
+        rf"(?:(?:시스템|원래|숨겨진|숨은|내부|개발자|처음|{_KO_ADDRESSED}|받은|설정된|"
         rf"입력된|주어진|기본).{{0,8}}?(?:프롬프트|지시|지침|instructions?|prompt|시스템메시지)|"
         rf"{_KO_ADDRESSED}.{{0,6}}?(?:설정|규칙|명령|메시지))(?:문|사항|내용|전문|값)?.{{0,14}}?"
         rf"{_KO_REVEAL}",
@@ -97,7 +100,9 @@ KO_PATTERNS: tuple[InputPattern, ...] = (
         1.0,
         rf"{_KO_SAFETY}(?:은|는|을|를|이|가|에서|도)?.{{0,8}}?{_KO_DISMISS}{_KO_NOT_QUESTION}|"
         r"(?:안전|보안|검열|윤리|콘텐츠)(?:필터|장치|모드|기능)?(?:을|를)?(?:끄고|꺼줘|꺼라|끄세요|꺼)|"
-        r"(?:탈옥|제한해제|무제한|dan|검열해제|무검열)모드|탈옥프롬프트|모든규칙을(?:깨|어기|무시)|"
+        # "탈옥 프롬프트" names the attack (a blog post about it, a detector for it); turning a
+        # jailbreak mode on is the use.
+        r"(?:탈옥|제한해제|무제한|dan|검열해제|무검열)모드|모든규칙을(?:깨|어기|무시)|"
         r"(?:규칙|제한|제약|검열|필터|윤리|도덕)(?:적|적인)?[가-힣]{0,6}?(?:이|가|도|은|는)?"
         r"(?:전혀|하나도|아무것도|아무)?없는(?:ai|인공지능|챗봇|봇|모델|버전|모드|상태|캐릭터|존재)",
         "compact",
