@@ -52,6 +52,7 @@ from llm_gateway.guardrails.normalize import normalize
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL = REPO / "eval/guardrails"
+HELDOUT = EVAL / "heldout"
 # writer -> (its training group's name, its file under eval/guardrails)
 WRITERS = {
     **{f"v{n}": (f"dev_heldout_v{n}", f"heldout/guard_heldout_v{n}.jsonl") for n in range(3, 10)},
