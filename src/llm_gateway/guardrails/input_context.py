@@ -33,9 +33,11 @@ _EN_OWN_TURN = (
     r"instructions?|directions?|requirements?)"
 )
 _SELF_REVISION_EN = re.compile(
-    r"\b(?:ignore|disregard|forget|scratch|drop|never\s?mind|cancel|undo)\s+(?:about\s+)?"
-    r"(?:what\s+i\s+(?:said|wrote|asked(?:\s+for)?|typed|meant|told\s+you|mentioned|sent|gave)|"
-    r"(?:the|those|these|that|all\s+the)\s+(?:instructions?|directions?|requests?|rules?|bits?|"
+    r"\b(?:ignore|disregard|forget|scratch|drop|never\s?mind|cancel|undo|overwrite|override)\s+"
+    r"(?:about\s+)?(?:what\s+i\s+(?:said|wrote|asked(?:\s+for)?|typed|meant|told\s+you|mentioned|"
+    r"sent|gave)|everything\s+i\s+(?:said|wrote|told\s+you|mentioned)\s+about\s+(?:the|my|our)\s|"
+    r"(?:the|those|these|that|all\s+the)\s+(?:(?:earlier|previous|prior|first|last|original)\s+)?"
+    r"(?:instructions?|directions?|requests?|rules?|bits?|"
     r"parts?|points?|notes?|requirements?|constraints?|formatting|format|changes?)\s+i\s+"
     r"(?:gave|wrote|said|sent|asked\s+for|added|typed|listed|mentioned|made)|"
     rf"my\s+{_EN_OWN_TURN}s?|my\s+(?:instructions?|request|requirements?)\s+(?:about|on|for)\b|"
@@ -52,6 +54,11 @@ _SELF_REVISION_KO = re.compile(
     r"(?:거|것|말|말씀|지시|지시사항|요청|부탁|내용|조건|부분)\s*(?:들)?\s*"
     r"(?:은|는|을|를|도)?\s*(?:다\s*|전부\s*|모두\s*)?"
     r"(?:무시|취소|잊어|잊고|빼고|빼줘|없던\s*걸로|신경\s*쓰지)|"
+    # Korean drops the subject: "앞에서 말한 예산 조건은 잊어줘" is the user's own earlier words
+    # when a topic word names the condition (not 지시 "instructions", which an attack dismisses)
+    r"(?:아까|앞에서|방금|처음에)\s*(?:말한|말했던|얘기한|얘기했던|정한|정했던)\s*[가-힣]{1,6}\s*"
+    r"(?:조건|부분|내용|얘기|기준)\s*(?:은|는|을|를|도)?\s*(?:다\s*|전부\s*|모두\s*)?"
+    r"(?:무시|취소|잊어|잊고|빼고|빼줘|없던\s*걸로|신경\s*쓰지)|"
     # the user's own pasted content: "아까 붙여넣은 메일은 잘못 보낸 거니까 신경 쓰지 말고"
     rf"{_KO_WHEN}\s*(?:{_KO_OWN}\s*)?(?:붙여\s*넣은|보낸|올린|드린|준)\s*"
     r"(?:메일|글|문서|파일|내용|텍스트|거|것)[^.?!]{0,20}?"
@@ -61,7 +68,9 @@ _SELF_REVISION_KO = re.compile(
 _TARGET = re.compile(
     r"\b(?:system|developer|operator|admin\w*|safety|restrict\w*|filter\w*|guardrails?|"
     r"polic(?:y|ies)|guidelines|jailbreak\w*|dan|unrestricted|uncensored|reveal|hidden|secret|"
-    r"confidential|password|everything|all\s+(?:previous|prior)|you\s+were\s+(?:given|told)|"
+    # "everything", but not "everything I said about the budget"
+    r"confidential|password|everything(?!\s+i\s+(?:said|wrote|told\s+you|mentioned)\s+about\s+"
+    r"(?:the|my|our)\s)|all\s+(?:previous|prior)|you\s+were\s+(?:given|told)|"
     r"your\s+(?:instructions|rules|prompt|programming|training|creators?))\b|"
     r"시스템|개발자|관리자|운영자|프롬프트|규칙|규정|제한|필터|안전|정책|비밀|설정|검열|탈옥|모든\s*지시"
 )

@@ -49,7 +49,8 @@ _ATTACK_WORD = re.compile(
     # a quoted phrase named as an example of one, or as what hit a bot
     r"(?:phrases?|sentences?|lines?|strings?|messages?|prompts?) like|hit by)|"
     r"공격|인젝션|탈옥|악성|해킹|수법|피싱|스팸|오탐|테스트\s*케이스|"
-    r"같은\s*(?:문장|문구|표현|메시지|프롬프트)|(?:메시지|문장|입력)(?:에|한테)\s*당(?:했|한|하)"
+    r"같은\s*(?:문장|문구|표현|메시지|프롬프트)|"
+    r"(?:메시지|문장|문구|입력)(?:에|한테)\s*(?:자꾸\s*)?(?:당(?:했|한|하)|넘어(?:가|갔|간)|속(?:아|았|는))"
 )
 # English words whole (``log`` is not "blog", "login" or "catalog"); Korean stems not glued to a
 # preceding syllable (``막`` is not "마지막", ``로그`` is not "프로그램"), any ending after them.
@@ -77,7 +78,10 @@ _REFUSAL = re.compile(
     r"(?:respond|reply|answer|handle|react)\b|"
     r"(?:봇|챗봇|상담봇|어시스턴트)(?:이|가|은|는)?\s*(?:어떻게|뭐라고)\s*(?:\S+\s+){0,2}?"
     r"(?:답|대답|응답|반응|거절|거부)|"
-    r"무슨\s*(?:뜻|의미))"
+    r"무슨\s*(?:뜻|의미)|"
+    # "'…'라는 문구가 들어오면": the Korean "if the user types '…'"
+    r"(?:라는|이라는|라고)\s*(?:문구|말|입력|메시지|요청|문장)(?:이|가)?\s*(?:들어오|오|들어올|입력되)(?:면|는)|"
+    r"(?:사용자|고객|유저)(?:가|이)\s+(?:라고|이라고)\s*(?:하면|입력하면|말하면|물으면|보내면))"
 )
 _EXECUTE = re.compile(
     r"\b(?:do (?:this|it|that|what|so)|go ahead|apply (?:it|this|that|them)|proceed|"
