@@ -19,12 +19,13 @@ _TERM_EN = re.compile(r"\bsystem (?:prompts?|instructions?|messages?)\b")
 _TERM_KO = re.compile(r"시스템\s*(?:프롬프트|지침|지시문?|메시지)")
 _FRAME_EN = re.compile(
     r"\b(?:what (?:is|are) (?:a|the role|system)|what's a|why do|why does|why are|how do i|"
-    r"how should i|how to|"
-    r"best practices?|where do i|where should i|explain|difference|compared with|draft|write)\b"
+    r"how should i|how to|what should|"
+    r"best practices?|where do i|where should i|explain|difference|compared with|draft(?:ing)?|"
+    r"writ(?:e|ing)|review|phrase|improve)\b"
 )
 _OWNER_EN = re.compile(
-    r"\b(?:in general|generally|my own|my (?:app|bot|chatbot|assistant|product|company)|"
-    r"our (?:app|bot|chatbot|assistant|product|company)|for my|for our|an llm|llms|"
+    r"\b(?:in general|generally|my own|(?:my|our) (?:[\w-]+ )?(?:app|bot|chatbot|assistant|"
+    r"product|company)|my system|our system|for my|for our|an llm|llms|"
     r"ai assistants|some ai|(?:the|an|via) api|sdk|i'm the developer|role of)\b"
 )
 # Anything this assistant holds: "your prompt", "show me the system prompt", "you were given".
@@ -41,10 +42,15 @@ _ASKS_EN = re.compile(
     r"\b(?:above|at the (?:top|start|beginning)|this (?:chat|conversation|session|thread)|"
     r"verbatim|word (?:for|by) word|in full|line by line|every line)\b"
 )
-_FRAME_KO = re.compile(r"일반적으로|라는\s*(?:게|것|건)|왜|어디에|어떻게\s*쓰|초안|작성|넣을|넣어")
+_FRAME_KO = re.compile(
+    r"일반적으로|라는\s*(?:게|것|건)|왜|어디에|어떻게\s*(?:쓰|설계)|초안|작성|넣을|넣어|썼는데|"
+    r"검토|다듬|뭐라고\s*(?:써|적)|설계"
+)
+# the user's own app: "우리 …", "내 앱", or building one ("과외 봇 만들고 있는데")
 _OWNER_KO = re.compile(
     r"우리|저희|내\s*앱|제\s*앱|챗봇들|일반적으로|api|sdk|사내|"
-    r"(?:챗봇|봇|앱|서비스|어시스턴트)에\s*(?:넣을|쓸|적용할)"
+    r"(?:챗봇|봇|앱|서비스|어시스턴트)에\s*(?:넣을|쓸|적용할)|"
+    r"(?:챗봇|봇|앱|서비스|어시스턴트)\s*(?:을|를)?\s*만(?:들(?:고|었|려)|드는)"
 )
 _ASKS_KO = re.compile(
     r"너의|네가|니가|당신의|당신이|너한테|너는|네\s*(?:시스템|지침|설정|프롬프트)|"
