@@ -129,3 +129,21 @@ def test_the_attack_stage_trains_and_scores_writers_but_never_v10() -> None:
         assert path.is_file(), path
     groups = {attack_writers.source(name)[1] for name in attack_writers.WRITERS}
     assert groups <= {*attack_rows.EXTRA_GROUPS, "dev_heldout_v3", "dev_heldout_v4"}
+
+
+def test_the_fast_layers_writers_exist_and_never_name_v10(corpora: ModuleType) -> None:
+    """``guard_lowo``'s writers and the optional n-gram groups are dev files that exist; each
+    writer's group is one it can be left out by."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import guard_lowo
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    repo_eval = ROOT / "eval/guardrails"
+    for name in corpora.OPTIONAL_GROUPS.values():
+        assert "v10" not in name.lower()
+        assert (repo_eval / name).is_file(), name
+    for group, name in guard_lowo.WRITERS.values():
+        assert "v10" not in name.lower()
+        assert (repo_eval / name).is_file(), name
+        assert group in {*corpora.OPTIONAL_GROUPS, "dev_heldout_v3", "dev_heldout_v4"}
