@@ -76,6 +76,7 @@ def main() -> None:
         name, pairs, kinds = _load(spec, args.seed)
         va, vb = embed_pairs(pairs, embedder, args.embed_cache)
         cosines = np.sum(va * vb, axis=1)
+        cached = va.astype(np.float16)  # the index keeps cached prompts' vectors as float16
         groups: dict[str, list[int]] = defaultdict(list)
         for i, pair in enumerate(pairs):
             groups[pair.lang].append(i)
@@ -83,7 +84,7 @@ def main() -> None:
             labels = np.array([pairs[i].label for i in idx])
             scores = np.array(
                 [
-                    model.score(pairs[i].a, pairs[i].b, float(cosines[i]))[0]
+                    model.score(pairs[i].a, pairs[i].b, float(cosines[i]), (cached[i], vb[i]))[0]
                     if cosines[i] >= model.cosine_floor
                     else -1.0
                     for i in idx

