@@ -13,8 +13,10 @@ import numpy as np
 import orjson
 import pytest
 
+from llm_gateway.cache.semantic.features import FEATURE_NAMES
 from llm_gateway.cache.semantic.index import NamespaceIndex
-from llm_gateway.cache.semantic.pair_head import PairHead, head_inputs
+from llm_gateway.cache.semantic.pair_head import HEAD_FEATURE, PairHead, head_inputs
+from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, load_verifier
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -101,3 +103,43 @@ def test_the_index_hands_back_a_cached_vector_for_the_head_until_it_is_removed()
     index.remove("d1")
     assert index.vector("d1") is None
     assert index.vector("never") is None
+
+
+def _weights_with_head(tmp_path: Path, split: float) -> Path:
+    """The shipped weights plus a 384-dim head and one tree that serves a pair only when the
+    head's score is over ``split`` (and a missing score goes right: not served)."""
+    data = orjson.loads(WEIGHTS_FILE.read_bytes())
+    head = len(FEATURE_NAMES)
+    data["features"] = [*FEATURE_NAMES, HEAD_FEATURE]
+    data["pair_head"] = PairHead(np.full(768, 0.0, np.float32), 0.0).to_json()
+    data["pair_head"]["weights"][:384] = [1.0] * 384  # the score is the cosine, a * b summed
+    data["trees"] = [
+        [[head, split, 1, 2, 0.0, 0, 1], [0, 0, 0, 0, -30.0, 1, 0], [0, 0, 0, 0, 30.0, 1, 0]]
+    ]
+    data["baseline"] = 0.0
+    path = tmp_path / "w.json"
+    path.write_bytes(orjson.dumps(data))
+    return path
+
+
+def test_the_verifier_feeds_the_head_both_vectors_and_a_missing_vector_is_no_hit(
+    tmp_path: Path,
+) -> None:
+    verifier = load_verifier(_weights_with_head(tmp_path, split=0.9))
+    a = _unit(np.linspace(1.0, 2.0, 384))
+    near, far = _unit(a + 0.01), _unit(np.linspace(2.0, -1.0, 384))
+    text = "How do I reset my router?"
+    assert verifier.score(text, text, 0.99, (a.astype(np.float16), near))[0] > 0.99
+    assert verifier.score(text, text, 0.99, (a.astype(np.float16), far))[0] < 0.01
+    assert verifier.score(text, text, 0.99, None)[0] < 0.01  # vector gone: missing branch
+    # A veto still wins over any head score.
+    assert verifier.score("Is 5 mg safe?", "Is 50 mg safe?", 0.99, (a, near))[0] == 0.0
+
+
+def test_weights_with_a_head_but_without_its_feature_are_refused(tmp_path: Path) -> None:
+    path = _weights_with_head(tmp_path, split=0.9)
+    data = orjson.loads(path.read_bytes())
+    data["features"] = list(FEATURE_NAMES)
+    path.write_bytes(orjson.dumps(data))
+    with pytest.raises(ValueError, match="other features"):
+        load_verifier(path)
