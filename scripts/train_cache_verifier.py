@@ -21,7 +21,8 @@
         --train ../eval/cache/paraphrase_heldout_v9.jsonl \\
         --train ../eval/cache/train_pairs_written_8.jsonl \\
         --train ../eval/cache/train_pairs_written_9.jsonl \\
-        --check /work/shared/eval/paraphrase/korean_question_pairs.jsonl:validation:200
+        --check /work/shared/eval/paraphrase/korean_question_pairs.jsonl:validation:200 \\
+        --no-pair-head
 
 ``--train PATH[:SPLIT[:N]]``: a pair file, only its SPLIT rows, N of them (label-stratified).
 Training sentences are also edited into hard negatives (``cache_pair_perturb.py``), per file.

@@ -15,6 +15,7 @@ import pytest
 
 from llm_gateway.cache.semantic.features import FEATURE_NAMES
 from llm_gateway.cache.semantic.index import NamespaceIndex
+from llm_gateway.cache.semantic.layer import _score_all
 from llm_gateway.cache.semantic.pair_head import HEAD_FEATURE, PairHead, head_inputs
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, load_verifier
 
@@ -143,3 +144,14 @@ def test_weights_with_a_head_but_without_its_feature_are_refused(tmp_path: Path)
     path.write_bytes(orjson.dumps(data))
     with pytest.raises(ValueError, match="other features"):
         load_verifier(path)
+
+
+def test_the_layer_scores_with_the_cached_entrys_vector(tmp_path: Path) -> None:
+    verifier = load_verifier(_weights_with_head(tmp_path, split=0.9))
+    asked = _unit(np.linspace(1.0, 2.0, 384))
+    index = NamespaceIndex(dim=384)
+    index.add("near", _unit(asked + 0.01))
+    text = "How do I reset my router?"
+    pairs = [(text, 0.99, index.vector("near")), (text, 0.99, index.vector("gone"))]
+    served = [p > 0.5 for p, _ in _score_all(verifier, text, asked, pairs)]
+    assert served == [True, False]

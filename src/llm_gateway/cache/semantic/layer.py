@@ -169,7 +169,9 @@ class SemanticLayer:
                 # Expired or flushed: tidy the local index (through ``indexes``: it is counted).
                 self.indexes.change(plan.context, "del", digest)
                 continue
-            candidates.append((digest, entry, entry.query, cosine, index.vector(digest)))
+            # The cached prompt's vector, for the verifier's pair head (if its weights carry one).
+            vector = index.vector(digest) if self.verifier.head is not None else None
+            candidates.append((digest, entry, entry.query, cosine, vector))
         if not candidates:
             return None
         # All candidates in one hop to the embedder's thread: the features are string work
