@@ -73,7 +73,14 @@ async def test_the_output_guard_stops_a_stream_with_an_error_event(
     client: httpx.AsyncClient, finalized: list[CallContext]
 ) -> None:
     key = "sk-proj-" + "a1B2c3D4" * 6
-    text = "Here is a long preamble that goes on for quite a while before it gets to it: " + key
+    # (Until session 10 the prompt was "Here is a long preamble that goes on for quite a while
+    # before it gets to it: <key>"; the e5 attack stage refuses that shape — a lead-in, a colon,
+    # an opaque token — on input, a false positive recorded in docs/GUARDRAILS.md. This test is
+    # about the output guard, so it asks the way a user with a 401 would.)
+    text = (
+        "My deploy keeps failing with a 401 although I have checked the network, the region and"
+        " the model name twice. I set the variable to " + key + " in the env file, is that right?"
+    )
     response = await client.post(URL, json=_body(text, stream=True), headers=AUTH)
     assert response.status_code == 200  # the head went out with the first released words
     events = response.text.removesuffix("\n\n").split("\n\n")
@@ -82,6 +89,6 @@ async def test_the_output_guard_stops_a_stream_with_an_error_event(
     error = chunks[-1]["error"]
     assert error["code"] == "output_blocked"
     sent = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks[:-1])
-    assert sent.startswith("You said: Here is")
+    assert sent.startswith("You said: My deploy")
     assert key not in response.text
     assert finalized[-1].error_code == "output_blocked"
