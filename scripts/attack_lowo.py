@@ -23,7 +23,7 @@ overruling n-gram-only attack findings (never exact rules) under a level chosen 
 ``--save DIR`` writes both artefacts (thresholds and gate on every writer's left-out scores,
 heads on every row) and ``dev_attack_report.json`` (``--report``). ``--extra-writer`` scores
 further writers (``s10e``: ``eval/guardrails/dev_written_s10_e.jsonl``) as left out, setting
-nobody's threshold, without training on them. Paths naming ``v10`` are refused.
+nobody's threshold, without training on them. Paths naming ``v11`` are refused.
 """
 
 from __future__ import annotations

