@@ -197,7 +197,7 @@ def main() -> int:
     parser.add_argument("--before", nargs="*", default=["f1_all", "recall_all", "fpr_all"])
     args = parser.parse_args()
     args.full = {}
-    engine = GuardrailEngine(GuardrailSettings(default_policy=GuardrailPolicy()))
+    engine = GuardrailEngine(GuardrailSettings(default_policy=GuardrailPolicy(), attack_stage=True))
     names = writer_names(args.writer, args.extra_writer)
     writers = [Writer(n, engine, args.cache) for n in names]
     for w in writers:

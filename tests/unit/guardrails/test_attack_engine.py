@@ -33,7 +33,8 @@ def engine() -> Iterator[GuardrailEngine]:
     embedder = SharedEmbedder()
     try:
         yield GuardrailEngine(
-            GuardrailSettings(default_policy=GuardrailPolicy()), embedder=embedder
+            GuardrailSettings(default_policy=GuardrailPolicy(), attack_stage=True),
+            embedder=embedder,
         )
     finally:
         embedder.close()
@@ -56,3 +57,15 @@ def test_switched_off_it_adds_nothing() -> None:
     verdict = engine.check_input(PAIRS[0][0], second_stage=True)
     assert RULE_ID not in verdict.rule_ids
     assert "injection_e5" not in dict(verdict.scores)
+
+
+def test_off_by_default_so_an_everyday_code_run_ask_passes(engine: GuardrailEngine) -> None:
+    # The extraction head scores "run this Python code and show the output" 0.93 (CI's agent
+    # pipeline test, session 10): the stage is opt-in, and the default agent path lets it pass.
+    ask = "run this python code and show the output: print(2**10)"
+    assert engine.check_input(ask, second_stage=True).action == "block"  # opted in
+    default = GuardrailEngine(GuardrailSettings(), embedder=engine.harm_stage.embedder)
+    assert GuardrailSettings().attack_stage is False
+    verdict = default.check_input(ask, second_stage=True)
+    assert verdict.action != "block"
+    assert RULE_ID not in verdict.rule_ids

@@ -158,8 +158,10 @@ class GuardrailSettings(BaseModel):
     # policies with ``harm_stage: true``.
     harm_stage: bool = True
     # Where the harm stage runs, e5 heads for injection/jailbreak and prompt extraction on the
-    # same embedding (a head's cost: well under a millisecond).
-    attack_stage: bool = True
+    # same embedding (a head's cost: well under a millisecond). Opt-in: on a stranger's set it
+    # lifted attack F1 0.83 -> 0.91 but FPR 3.9 -> 5.8 %, and its extraction head refuses everyday
+    # "run this Python code and show the output" asks (docs/GUARDRAILS.md, "Held out (v10)").
+    attack_stage: bool = False
     # The grey-zone LLM judge (``agent.guardrails.judge``), off by default.
     judge: GuardJudgeSettings = Field(default_factory=GuardJudgeSettings)
     # Key for ``hash`` actions (HMAC-SHA256, so a phone number cannot be found by brute force);
