@@ -17,7 +17,7 @@ an injection pasted into a document usually sits in its middle or end.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -99,15 +99,15 @@ class AttackStage:
         text: str,
         vector: Vector,
         embed: Callable[[str], Vector],
-        ngram: dict[str, float],
+        ngram: Mapping[str, float],
     ) -> tuple[dict[Category, float], list[Finding]]:
         """Probabilities and a finding per category whose ``Gate`` counts it (``ngram``: the
         n-gram classifier's scores; a category without one, no classifier, asks e5 alone)."""
         probabilities = self.probabilities(text, vector, embed)
-        korean = is_korean(text)
+        heads, korean = self._load(), is_korean(text)
         found = []
         for category, probability in probabilities.items():
-            gate = self._load()[category].head.decides()
+            gate = heads[category].head.decides()
             if gate.counts(probability, ngram.get(HEADS[category][1], 1.0), korean):
                 label = category.upper()
                 found.append(Finding(RULE_ID, category, (0, 0), label, 1.0, f"p={probability:.3f}"))

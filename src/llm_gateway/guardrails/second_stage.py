@@ -38,7 +38,7 @@ def e5_findings(
         scores["harmful_request_e5"], harmful = stage.findings(text, ngram, vector)
         found += harmful
     if attack:
-        probs, attacks = engine.attack_stage.findings(text, vector, stage.embed, dict(scores))
+        probs, attacks = engine.attack_stage.findings(text, vector, stage.embed, scores)
         scores.update({f"{c}_e5": p for c, p in probs.items()})
         found += [f for f in attacks if input_action(policy, f.category) != "off"]
     return found
