@@ -132,7 +132,7 @@ async def test_evictions_during_a_build_leave_its_queued_changes_whole(
     assert index is not None
     assert len(index) == 3
     assert flagged.digest not in index
-    assert held(two) == [C, None]
+    assert held(two) == [None, C]  # as of when it was asked for: before C was built and used
     assert two.layer.stats()["entries_building"] == 0
     assert two.cache.counters.semantic_index_evictions == 2
     for text in [*SEEDED[:2], "Where is the Eiffel Tower?"]:

@@ -7,8 +7,8 @@ from llm_gateway.cache.semantic.build_line import BuildLine, tenant_of
 
 def drain(line: BuildLine, now: float) -> list[str]:
     out = []
-    while (context := line.pop(now)) is not None:
-        out.append(context)
+    while (waiter := line.pop(now)) is not None:
+        out.append(waiter[0])
     return out
 
 

@@ -117,6 +117,47 @@ async def test_a_rarely_asked_namespace_is_not_starved_by_busy_ones() -> None:
     assert indexes.built("t|rare") is not None
 
 
+async def test_a_build_from_the_line_takes_its_place_by_when_it_was_asked_for() -> None:
+    store = GatedStore(open_=True)
+    store.sizes = {"t|old": 4, "t|hot": 4, "t|late": 4, "t|new": 4}
+    indexes = indexes_on(store, max_builds=1, budget=8)
+    for context in ("t|old", "t|hot"):
+        indexes.ready(context)
+        await settle(indexes)
+    store.open = False
+    assert indexes.ready("t|busy") is None  # takes the only slot
+    assert indexes.ready("t|late") is None  # waits in line
+    await asyncio.sleep(0.01)
+    assert indexes.ready("t|hot") is not None  # looked up after "late" asked
+    store.released["t|busy"].set()
+    store.released["t|late"].set()
+    await settle(indexes)
+    assert indexes.built("t|old") is None  # the least recently used made room for "late"
+    assert indexes._built.contexts() == ["t|busy", "t|late", "t|hot"]  # as of when asked
+    store.open = True
+    indexes.ready("t|new")
+    await settle(indexes)
+    # "late" (asked before "hot" was last used) goes for the next build, not "hot".
+    assert indexes.built("t|hot") is not None
+    assert indexes.built("t|late") is None
+
+
+async def test_a_lookup_while_its_build_runs_counts_as_asked_then() -> None:
+    store = GatedStore(open_=True)
+    indexes = indexes_on(store)
+    indexes.ready("t|hot")
+    await settle(indexes)
+    store.open = False
+    assert indexes.ready("t|slow") is None  # its build starts
+    await asyncio.sleep(0.01)
+    assert indexes.ready("t|hot") is not None
+    await asyncio.sleep(0.01)
+    assert indexes.ready("t|slow") is None  # asked again, after "hot" was used
+    store.released["t|slow"].set()
+    await settle(indexes)
+    assert indexes._built.contexts() == ["t|hot", "t|slow"]
+
+
 async def test_the_line_is_bounded_and_a_flush_leaves_it() -> None:
     store = GatedStore()
     indexes = indexes_on(store, max_builds=1)

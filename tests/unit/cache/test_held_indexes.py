@@ -162,3 +162,30 @@ def test_each_index_counts_its_fixed_cost_against_the_budget() -> None:
         held.install(f"one{i}", sized(1))
     assert len(held) == 320 // (settings.semantic_index_cost + 1)
     assert held.entries == len(held)  # the stat stays the entries held
+
+
+def test_a_build_asked_for_earlier_takes_its_place_by_recency() -> None:
+    clock = Clock()
+    held = HeldIndexes(budget=8, idle_s=0, counters=CacheCounters(), clock=clock)
+    held.install("old", sized(4))
+    clock.now += 1
+    asked = clock.now  # "late" asked for (its build waited in line) ...
+    clock.now += 1
+    held.install("hot", sized(4))  # ... and "hot" was looked up after that
+    clock.now += 1
+    held.install("late", sized(8), asked_at=asked)
+    # Over budget by two indexes: the least recently used go, "late" itself before "hot".
+    assert held.contexts() == ["hot"]
+    held.install("late", sized(2), asked_at=asked)
+    assert held.contexts() == ["late", "hot"]
+
+
+def test_a_slow_build_is_not_let_go_as_idle_the_moment_it_lands() -> None:
+    clock = Clock()
+    held = HeldIndexes(budget=100, idle_s=10, counters=CacheCounters(), clock=clock)
+    asked = clock.now
+    clock.now += 30  # its build took longer than the idle time
+    held.install("slow", sized(1), asked_at=asked)
+    clock.now += 4
+    held.expire()
+    assert held.contexts() == ["slow"]

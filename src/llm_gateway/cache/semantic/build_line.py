@@ -65,13 +65,14 @@ class BuildLine:
         if not mine:
             del self._by_tenant[tenant]
 
-    def pop(self, now: float) -> str | None:
-        """The longest waiter asked for within ``max_age_s`` (older ones are let go), or None."""
+    def pop(self, now: float) -> tuple[str, float] | None:
+        """The longest waiter asked for within ``max_age_s`` (older ones are let go) and when it
+        was last asked for (its index takes that place among the held ones), or None."""
         while self._asked:
             context, asked = next(iter(self._asked.items()))
             self.remove(context)
             if now - asked <= self.max_age_s:
-                return context
+                return context, asked
         return None
 
     def drop_tenant(self, namespace: str) -> None:

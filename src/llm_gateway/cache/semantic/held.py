@@ -4,9 +4,12 @@ Every namespace a lookup touches gets an index, so without a bound a gateway ser
 tenants (or many system prompts per tenant) would hold one per namespace for its whole life.
 The indexes together hold at most ``budget`` entries (``LLMGW_CACHE__SEMANTIC_INDEX_BUDGET``):
 installing a build or growing an index past it evicts whole indexes, the least recently looked
-up first (a landed build counts as looked up). An index no lookup has asked for in
-``idle_s`` (0: never) is let go too. An evicted namespace is rebuilt from the store by its next
-lookup, which is a miss meanwhile, as a first lookup is. Its vectors stay in the store.
+up first (a landed build counts as looked up when a lookup last asked for it: one that waited
+in line for a build slot takes its place behind the indexes used while it waited, so under a
+tight budget it goes before them). An index no lookup has asked for in ``idle_s`` (0: never) is
+let go too (a landed build is given at least half of it). An evicted namespace is rebuilt from
+the store by its next lookup, which is a miss meanwhile, as a first lookup is. Its vectors
+stay in the store.
 Builds in progress count against the budget too, from the moment their store read lands (their
 size is known then; ``reserve``): held indexes are evicted to make room for them, so the held
 indexes and the builds filling theirs stay within the budget together (one index is kept if
@@ -87,10 +90,19 @@ class HeldIndexes:
         self._recount(held)
         return held.index
 
-    def install(self, context: str, index: NamespaceIndex) -> None:
-        """A landed build: the most recently used; older indexes leave if over budget."""
+    def install(self, context: str, index: NamespaceIndex, asked_at: float | None = None) -> None:
+        """A landed build, used when last asked for (``asked_at``, default now); the least
+        recently used leave if over budget (the most recently used always stays)."""
         self.pop(context)
-        self._held[context] = _Held(index, self._clock(), len(index))
+        now = self._clock()
+        used_at = now if asked_at is None else min(asked_at, now)
+        if self.idle_s > 0:  # a landed build outlives half the idle time, however long it took
+            used_at = max(used_at, now - self.idle_s / 2)
+        self._held[context] = _Held(index, used_at, len(index))
+        # Keep the order by recency (``expire`` and ``_fit`` read it from the front): those
+        # looked up since it was asked for go after it. O(held), once per build.
+        for later in [c for c, h in self._held.items() if h.used_at > used_at]:
+            self._held.move_to_end(later)
         self.entries += len(index)
         self._fit()
 
@@ -144,8 +156,8 @@ class HeldIndexes:
     def _fit(self, keep: int = 1) -> None:
         # Least recently used first: a cold index grown by other instances' adds may be the one
         # to go. One index alone always fits (the settings refuse a budget under the
-        # per-namespace cap, which every index keeps to): the most recently used (a build just
-        # installed) stays even if builds in progress want its room; ``reserve`` keeps none.
+        # per-namespace cap, which every index keeps to): the most recently used stays even if
+        # builds in progress want its room; ``reserve`` keeps none.
         while self._cost() > self.budget and len(self._held) > keep:
             self.pop(next(iter(self._held)))
             self.counters.semantic_index_evictions += 1

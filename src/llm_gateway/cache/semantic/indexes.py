@@ -60,6 +60,9 @@ class _Build:
     discarded: bool = False
     # Entries counted against the budget while it fills its index (``HeldIndexes.reserve``).
     reserved: int = 0
+    # When a lookup last asked for the namespace (monotonic): where its index goes among the
+    # held ones, by recency. A build from the line may land long after it was asked for.
+    asked_at: float = 0.0
 
     def discard(self) -> None:
         self.discarded = True
@@ -112,8 +115,12 @@ class NamespaceIndexes:
         at once if a build slot is free (``max_builds``), else when its turn in line comes."""
         self._built.expire()
         index = self._built.use(context)
-        if index is not None or context in self._builds:
+        if index is not None:
             return index
+        build = self._builds.get(context)
+        if build is not None:
+            build.asked_at = time.monotonic()  # asked again while it builds
+            return None
         self._prune_failed()
         if context in self._failed_at:
             return None  # failed under ``retry_after_s`` ago
@@ -127,12 +134,12 @@ class NamespaceIndexes:
             self.counters.semantic_index_build_deferred += 1
             self._line.add(context, time.monotonic())
             return None
-        self._start(context)
+        self._start(context, time.monotonic())
         return None
 
-    def _start(self, context: str) -> None:
+    def _start(self, context: str, asked_at: float) -> None:
         self._line.remove(context)
-        build = _Build()
+        build = _Build(asked_at=asked_at)
         self._builds[context] = build
         task = asyncio.create_task(self._build(context, build), name="cache-index-build")
         self._tasks.add(task)  # the loop keeps only weak references to tasks
@@ -144,14 +151,15 @@ class NamespaceIndexes:
             return
         self._prune_failed()
         while len(self._builds) < self.max_builds:
-            context = self._line.pop(time.monotonic())
-            if context is None:
+            waiter = self._line.pop(time.monotonic())
+            if waiter is None:
                 return
+            context, asked_at = waiter
             if context in self._builds or context in self._failed_at:
                 continue
             if self._built.peek(context) is not None:
                 continue
-            self._start(context)
+            self._start(context, asked_at)
 
     def change(self, context: str, op: Op, digest: str, vector: Vectors | None = None) -> None:
         """Apply an add or a removal to the namespace's index, or queue it behind its build."""
@@ -226,7 +234,10 @@ class NamespaceIndexes:
         if build.discarded:
             return  # flushed, resynced or changes lost: the next lookup reads the store again
         self._built.expire()  # cheap (O(expired)), and lookups may be rare meanwhile
-        self._built.install(context, index)  # past the budget: the least recently used go
+        # Placed by when it was last asked for, not as the most recently used: a build that
+        # waited in line must not evict an index looked up after it asked (past the budget
+        # the least recently used go, this one too if every other was used since).
+        self._built.install(context, index, build.asked_at)
 
     async def _load(self, context: str, build: _Build) -> NamespaceIndex:
         digests, packed = await self.vectors.load(context)
