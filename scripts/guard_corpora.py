@@ -232,6 +232,7 @@ OPTIONAL_GROUPS = {
     "dev_heldout_v9": NINTH_INDEPENDENT_SET,
     **{f"dev_written_s9_{w}": f"dev_written_s9_{w}.jsonl" for w in "abcd"},
     **{f"dev_written_s10_{w}": f"dev_written_s10_{w}.jsonl" for w in "efg"},
+    "dev_written_s11_h": "dev_written_s11_h.jsonl",
 }
 
 

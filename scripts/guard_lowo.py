@@ -8,7 +8,8 @@ Usage:
         [--skip-category harmful_request] [--exclude-group G ...] [--json] [--rows PATH]
 
 Writers: the strangers' sets v3-v9 (``heldout/guard_heldout_<v>.jsonl``) and the session-9 and
-session-10 hand-written files (``dev_written_s9_<a-d>.jsonl``, ``dev_written_s10_<e-g>.jsonl``).
+session-10 hand-written files (``dev_written_s9_<a-d>.jsonl``, ``dev_written_s10_<e-g>.jsonl``)
+and session 11's ``dev_written_s11_h.jsonl`` (writer ``s11_h``).
 For each writer the n-gram heads are trained exactly as ``train_guardrails.py`` trains the
 shipped artefact, on every training group but that
 writer's (plus any ``--exclude-group``), with the thresholds chosen by the same rule (leave one
@@ -58,6 +59,7 @@ WRITERS = {
     **{f"v{n}": (f"dev_heldout_v{n}", f"heldout/guard_heldout_v{n}.jsonl") for n in range(3, 10)},
     **{f"s9_{w}": (f"dev_written_s9_{w}", f"dev_written_s9_{w}.jsonl") for w in "abcd"},
     **{f"s10_{w}": (f"dev_written_s10_{w}", f"dev_written_s10_{w}.jsonl") for w in "efg"},
+    "s11_h": ("dev_written_s11_h", "dev_written_s11_h.jsonl"),
 }
 
 
