@@ -2,21 +2,27 @@
 
 Usage:
     .venv/bin/python scripts/guard_lowo.py ../shared/eval $W --workdir /tmp/lowo --rows rows.jsonl
-    .venv/bin/python scripts/guard_breakdown.py rows.jsonl [--show N]
+    .venv/bin/python scripts/guard_breakdown.py rows.jsonl [more.jsonl ...] [--show N] [--tables]
 
 For benign and hard-negative rows that were blocked: how many per language, and which layer
 blocked them (an exact rule id, or ``classifier.<head>`` when only the n-gram heads fired; a row
 blocked by several rules counts once for each). For attacks (injection, jailbreak, extraction)
 that passed: how many per category and language, with the n-gram head's mean score. Dev data
-only: ``--show`` prints the rows themselves.
+only: ``--show`` prints the rows themselves. ``--tables`` prints instead the pooled per-writer,
+per-task and per-category tables of the rows files given (e.g. two halves of the writers run in
+parallel by ``guard_lowo.py --writer ...``), as ``guard_lowo.py`` prints them.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from eval_guardrails import Scored, category_table, print_tables, task_table
 
 ATTACKS = ("injection", "jailbreak", "prompt_extraction")
 BENIGN = ("benign", "benign_hard_negative")
@@ -29,12 +35,37 @@ def layers(row: dict[str, object]) -> list[str]:
     return sorted(set(exact)) or sorted(set(ids)) or ["?"]
 
 
+def tables(rows: list[dict[str, object]]) -> None:
+    """Per-writer summary (as ``guard_lowo.py`` prints it), then the pooled tables."""
+    from guard_lowo import COLUMNS, summary  # lazily: it imports the trainer (sklearn)
+
+    scored: dict[str, list[Scored]] = defaultdict(list)
+    for r in rows:
+        fields = {k: v for k, v in r.items() if k != "writer"}
+        scored[str(r["writer"])].append(Scored(**{**fields, "rules": tuple(fields["rules"])}))  # type: ignore[arg-type]
+    print(f"{'left out':10}" + "".join(f"{c:>19}" for c in COLUMNS))
+    for writer, members in scored.items():
+        cells = summary(members).values()
+        print(f"{writer:10}" + "".join(f"{'-' if v is None else f'{v:.3f}':>19}" for v in cells))
+    pooled = [s for members in scored.values() for s in members]
+    print_tables("pooled over the writers", task_table(pooled), category_table(pooled))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("rows", type=Path)
+    parser.add_argument("rows", type=Path, nargs="+")
     parser.add_argument("--show", type=int, default=0, help="print up to N rows per cell")
+    parser.add_argument("--tables", action="store_true", help="pooled tables instead")
     args = parser.parse_args()
-    rows = [json.loads(line) for line in args.rows.read_text("utf-8").splitlines() if line]
+    rows = [
+        json.loads(line)
+        for path in args.rows
+        for line in path.read_text("utf-8").splitlines()
+        if line
+    ]
+    if args.tables:
+        tables(rows)
+        return 0
     print("== benign rows blocked, by language and layer (count; writers)")
     for lang in sorted({r["lang"] for r in rows}):
         for cat in BENIGN:

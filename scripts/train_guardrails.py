@@ -52,15 +52,22 @@ SEED = 0
 # requests at the same 2 % benign rate (1e-4: 0.33 EN / 0.31 KO, 3e-5: 0.41 / 0.44, 1e-5: 0.43 /
 # 0.50, 3e-6: 0.46 / 0.57 of the hand-written sets' harmful rows; docs/GUARDRAILS.md).
 HARM_ALPHA = 3e-6
+HARD = "benign_hard_negative"
 Matrix = sparse.csr_matrix
 
 
-def balanced_weights(rows: list[Row]) -> npt.NDArray[np.float64]:
-    """Sample weights giving every (source group, class) cell the same total weight (mean 1)."""
-    cells: dict[tuple[str, str], int] = {}
-    for row in rows:
-        cells[(row.group, row.cls)] = cells.get((row.group, row.cls), 0) + 1
-    weights = np.array([1.0 / cells[(r.group, r.cls)] for r in rows])
+def balanced_weights(rows: list[Row], hard_weight: float = 1.0) -> npt.NDArray[np.float64]:
+    """Sample weights giving every (source group, class) cell the same total weight (mean 1).
+
+    ``hard_weight`` multiplies each hard negative's weight inside its cell (the cell's total
+    stays the same): a group's hard negatives then count more than its everyday benign rows,
+    since they are the rows whose surface an attack shares. 1.0 is the shipped build's weighting.
+    """
+    cells: dict[tuple[str, str], float] = {}
+    raw = np.array([hard_weight if r.category == HARD else 1.0 for r in rows])
+    for row, w in zip(rows, raw, strict=True):
+        cells[(row.group, row.cls)] = cells.get((row.group, row.cls), 0.0) + w
+    weights = np.array([w / cells[(r.group, r.cls)] for r, w in zip(rows, raw, strict=True)])
     return weights / weights.mean()
 
 
@@ -134,7 +141,12 @@ def predict(heads: Heads, idf: np.ndarray, tf: Matrix) -> np.ndarray:
 
 
 def out_of_source(
-    rows: list[Row], tf: Matrix, y: np.ndarray, alpha: float, harm_alpha: float
+    rows: list[Row],
+    tf: Matrix,
+    y: np.ndarray,
+    alpha: float,
+    harm_alpha: float,
+    hard_weight: float = 1.0,
 ) -> np.ndarray:
     """Head probabilities for every row from a model trained without the row's source group."""
     probs = np.zeros((len(rows), len(CLASSES)))
@@ -142,7 +154,8 @@ def out_of_source(
     for group in sorted(set(groups)):
         test = groups == group
         train = [r for r, out in zip(rows, test, strict=True) if not out]
-        heads, idf = fit(tf[~test], y[~test], balanced_weights(train), alpha, harm_alpha)
+        weights = balanced_weights(train, hard_weight)
+        heads, idf = fit(tf[~test], y[~test], weights, alpha, harm_alpha)
         probs[test] = predict(heads, idf, tf[test])
         print(f"  left out {group}: {int(test.sum())} rows", file=sys.stderr)
     return probs
@@ -228,6 +241,9 @@ def main() -> int:
         "--harm-alpha", type=float, default=HARM_ALPHA, help="L2 strength of the harmful head"
     )
     parser.add_argument("--fpr", type=float, default=0.02, help="benign FPR per category")
+    parser.add_argument(
+        "--hard-weight", type=float, default=1.0, help="hard negatives' weight in their cell"
+    )
     parser.add_argument("--dev-report", type=Path, default=REPO / "eval/guardrails/dev_report.json")
     parser.add_argument("--skip-dev", action="store_true", help="reuse thresholds of the report")
     parser.add_argument(
@@ -268,12 +284,13 @@ def main() -> int:
     if args.skip_dev or args.check:
         limits = json.loads(args.dev_report.read_text())["thresholds"]
     else:
-        probs = out_of_source(rows, tf, y, args.alpha, args.harm_alpha)
+        probs = out_of_source(rows, tf, y, args.alpha, args.harm_alpha, args.hard_weight)
         groups = np.array([r.group for r in rows])
         limits = script_thresholds(probs, y, groups, korean, args.fpr)
         report = dev_report(rows, probs, limits, korean)
         args.dev_report.write_text(json.dumps(report, indent=1) + "\n")
-    heads, idf = fit(tf, y, balanced_weights(rows), args.alpha, args.harm_alpha)
+    weights = balanced_weights(rows, args.hard_weight)
+    heads, idf = fit(tf, y, weights, args.alpha, args.harm_alpha)
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:
             rebuilt = Path(tmp) / ARTEFACT.name

@@ -1,0 +1,98 @@
+"""The n-gram trainer's sample weights and the leave-one-writer-out tooling (session 11).
+
+``--hard-weight`` weighs a group's hard negatives above its everyday benign rows without moving
+the (group, class) cells' totals; 1.0 must stay the shipped build's weighting (``--check``
+reproduces the artefact with it). ``guard_breakdown.py --tables`` pools rows files written by
+``guard_lowo.py --rows`` (halves of the writers run in parallel) into the same tables.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def scripts() -> Iterator[dict[str, ModuleType]]:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import guard_breakdown
+        import guard_corpora
+        import guard_lowo
+        import train_guardrails
+
+        yield {
+            "breakdown": guard_breakdown,
+            "corpora": guard_corpora,
+            "lowo": guard_lowo,
+            "train": train_guardrails,
+        }
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+
+
+def _rows(corpora: ModuleType) -> list[object]:
+    row = corpora.Row
+    return [
+        row("a", "benign", "g1", "en", "benign"),
+        row("b", "benign", "g1", "en", "benign"),
+        row("c", "benign", "g1", "en", "benign_hard_negative"),
+        row("d", "attack", "g1", "en", "injection"),
+        row("e", "benign", "g2", "ko", "benign_hard_negative"),
+        row("f", "attack", "g2", "ko", "jailbreak"),
+        row("g", "attack", "g2", "ko", "jailbreak"),
+    ]
+
+
+def test_hard_weight_one_is_the_shipped_weighting(scripts: dict[str, ModuleType]) -> None:
+    rows = _rows(scripts["corpora"])
+    weights = scripts["train"].balanced_weights(rows)
+    cells = {"g1benign": 3, "g1attack": 1, "g2benign": 1, "g2attack": 2}
+    old = np.array([1.0 / cells[r.group + r.cls] for r in rows])  # the formula before session 11
+    assert np.array_equal(weights, old / old.mean())
+
+
+def test_hard_negatives_weigh_more_inside_their_cell(scripts: dict[str, ModuleType]) -> None:
+    rows = _rows(scripts["corpora"])
+    plain = scripts["train"].balanced_weights(rows)
+    hard = scripts["train"].balanced_weights(rows, 2.0)
+    # the hard negative counts twice an everyday row of its cell; the cell's total is unchanged
+    assert hard[2] == pytest.approx(2 * hard[0])
+    assert hard[:3].sum() == pytest.approx(plain[:3].sum())
+    # a cell of hard negatives alone, and attack cells, do not move
+    assert np.allclose(hard[3:], plain[3:])
+
+
+def test_s11_h_is_a_writer_and_an_optional_group(scripts: dict[str, ModuleType]) -> None:
+    assert scripts["lowo"].WRITERS["s11_h"] == ("dev_written_s11_h", "dev_written_s11_h.jsonl")
+    assert scripts["corpora"].OPTIONAL_GROUPS["dev_written_s11_h"] == "dev_written_s11_h.jsonl"
+
+
+def test_breakdown_pools_rows_files(
+    scripts: dict[str, ModuleType], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def row(writer: str, category: str, label: int, flagged: bool) -> str:
+        cell = {"category": category, "lang": "en", "label": label, "flagged": flagged}
+        extra = {"scores": {}, "text": "t", "rules": []}
+        return json.dumps({"writer": writer, **cell, **extra}) + "\n"
+
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(row("w1", "injection", 1, True) + row("w1", "benign", 0, False))
+    second.write_text(row("w2", "injection", 1, False) + row("w2", "benign", 0, True))
+    scripts["breakdown"].tables(
+        [json.loads(line) for path in (first, second) for line in path.read_text().splitlines()]
+    )
+    out = capsys.readouterr().out
+    assert out.splitlines()[1].startswith("w1")
+    assert out.splitlines()[2].startswith("w2")
+    pooled = next(line for line in out.splitlines() if line.startswith("attacks/all"))
+    # 1 of 2 attacks caught, 1 of 2 benign rows flagged: P = R = F1 = FPR = 0.5
+    assert pooled.split()[1:6] == ["4", "0.500", "0.500", "0.500", "0.500"]
