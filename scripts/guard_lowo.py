@@ -14,15 +14,17 @@ and session 11's ``dev_written_s11_h.jsonl`` (writer ``s11_h``).
 For each writer the n-gram heads are trained exactly as ``train_guardrails.py`` trains the
 shipped artefact, on every training group but that
 writer's (plus any ``--exclude-group``), with the thresholds chosen by the same rule (leave one
-source out over the remaining groups, 2 % source-weighted benign FPR per script); the writer's set
-is then scored by the engine's default policy with that build. ``--include-writers`` adds every
-writer's set as a training group (each still left out when it is scored); ``--skip-category``
-drops those categories from the added groups. So the n-gram figures are out of writer. The exact
-rules are not: they were written by hand from every dev set (the docs say which set a rule change
-was read from). Builds are cached in ``<workdir>/<left-out groups>/`` (delete them, or pass
-``--retrain``, after changing the training data). After the per-writer table, every writer's rows
-are pooled into one table per task, category and language; ``--rows`` writes each scored row
-(writer, category, language, flagged, rule ids, scores, text) as JSON lines for diagnosis.
+source out over the remaining groups, ``--fpr`` source-weighted benign FPR per script, 1.25 %
+since session 11); the writer's set is then scored by the engine's default policy with that
+build. Every writer's set is a training group, as in the shipped build since session 11 (each
+still left out when it is scored; ``--no-include-writers --fpr 0.02 --hard-weight 1`` is session
+10's build); ``--skip-category`` drops those categories from the added groups; ``--one-pass`` is
+a cheaper threshold route (see ``one_pass_builds``). So the n-gram figures are out of writer.
+The exact rules are not: they were written by hand from every dev set (the docs say which set a
+rule change was read from). Builds are cached in ``<workdir>/<left-out groups>/`` (delete them,
+or pass ``--retrain``, after changing the training data). After the per-writer table, every
+writer's rows are pooled into one table per task, category and language; ``--rows`` writes each
+scored row (writer, category, language, flagged, rule ids, scores, text) as JSON lines.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from eval_guardrails import Scored, category_table, print_tables, score_file, task_table
 from guard_corpora import CLASSES, OPTIONAL_GROUPS, Row, all_rows, refuse_heldout
 from train_guardrails import (
+    FPR,
+    HARD_WEIGHT,
     balanced_weights,
     fit,
     out_of_source,
@@ -174,15 +178,20 @@ def main() -> int:
         choices=sorted(OPTIONAL_GROUPS),
         help="add a dev set that is not a training group of the shipped artefact",
     )
-    parser.add_argument("--include-writers", action="store_true", help="every writer's set too")
+    parser.add_argument(
+        "--include-writers",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="every writer's set too (as the shipped build since session 11)",
+    )
     parser.add_argument("--skip-category", action="append", default=[], help="in added groups")
     parser.add_argument("--rows", type=Path, help="write every scored row here (JSON lines)")
     parser.add_argument("--workdir", type=Path, required=True, help="where builds are cached")
     parser.add_argument("--retrain", action="store_true", help="ignore cached builds")
     parser.add_argument("--alpha", type=float, default=1e-4)
     parser.add_argument("--harm-alpha", type=float, default=3e-6)
-    parser.add_argument("--fpr", type=float, default=0.02)
-    parser.add_argument("--hard-weight", type=float, default=1.0, help="as the trainer's")
+    parser.add_argument("--fpr", type=float, default=FPR)
+    parser.add_argument("--hard-weight", type=float, default=HARD_WEIGHT, help="as the trainer's")
     parser.add_argument("--one-pass", action="store_true", help="one threshold pass (a shortcut)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

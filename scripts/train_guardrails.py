@@ -23,6 +23,11 @@ per-category thresholds are then chosen on these pooled out-of-source scores: th
 threshold whose false-positive rate on benign rows is at most ``--fpr`` for that category, once
 for prompts mostly in Hangul and once for the rest (``classifier.is_korean``). The final artefact is
 trained on every row. Held-out evaluation data is never read here.
+
+Since session 11 the shipped build also trains on every dev writer's set (``--include-writers``,
+on by default: ``guard_corpora.OPTIONAL_GROUPS``), weighs each group's hard negatives twice its
+everyday rows (``--hard-weight 2``) and allows 1.25 % benign FPR (``--fpr 0.0125``); session 10's
+build is ``--no-include-writers --fpr 0.02 --hard-weight 1``.
 """
 
 from __future__ import annotations
@@ -53,6 +58,12 @@ SEED = 0
 # 0.50, 3e-6: 0.46 / 0.57 of the hand-written sets' harmful rows; docs/GUARDRAILS.md).
 HARM_ALPHA = 3e-6
 HARD = "benign_hard_negative"
+# Session 11 (docs/GUARDRAILS.md, "Fast layers, session 11"): the writers' sets are training
+# groups, each group's hard negatives weigh twice its everyday rows, and the thresholds allow
+# 1.25 % source-weighted benign FPR (was 2 %): left one writer out over 15 writers this cut
+# pooled benign FPR 2.5 -> 2.0 % at attack F1 0.853 -> 0.873 and harmful recall 0.46 -> 0.70.
+FPR = 0.0125
+HARD_WEIGHT = 2.0
 Matrix = sparse.csr_matrix
 
 
@@ -240,9 +251,9 @@ def main() -> int:
     parser.add_argument(
         "--harm-alpha", type=float, default=HARM_ALPHA, help="L2 strength of the harmful head"
     )
-    parser.add_argument("--fpr", type=float, default=0.02, help="benign FPR per category")
+    parser.add_argument("--fpr", type=float, default=FPR, help="benign FPR per category")
     parser.add_argument(
-        "--hard-weight", type=float, default=1.0, help="hard negatives' weight in their cell"
+        "--hard-weight", type=float, default=HARD_WEIGHT, help="hard negatives' weight in a cell"
     )
     parser.add_argument("--dev-report", type=Path, default=REPO / "eval/guardrails/dev_report.json")
     parser.add_argument("--skip-dev", action="store_true", help="reuse thresholds of the report")
@@ -260,8 +271,10 @@ def main() -> int:
     )
     parser.add_argument(
         "--include-writers",
-        action="store_true",
-        help="also train on every dev writer's set (guard_corpora.OPTIONAL_GROUPS); not shipped",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="train on every dev writer's set too (guard_corpora.OPTIONAL_GROUPS); shipped since "
+        "session 11 (--no-include-writers --fpr 0.02 --hard-weight 1: session 10's build)",
     )
     parser.add_argument(
         "--skip-category", action="append", default=[], help="drop from the added writers' sets"

@@ -126,6 +126,16 @@ class TestBlockAndMask:
         assert fake.requests() == []
 
     @APIS
+    async def test_an_everyday_show_me_ask_reaches_the_upstream(
+        self, client: httpx.AsyncClient, fake: FakeUpstream, api: str
+    ) -> None:
+        """The shape of session 11's hard negatives ("show me my …") passes the fast layers."""
+        ask = "Can you show me the list of reminders I set up for this week?"
+        response = await post(client, api, ask, stream=False)
+        assert response.status_code == 200
+        assert len(fake.requests()) == 1
+
+    @APIS
     @STREAM
     async def test_korean_injection_is_refused(
         self, client: httpx.AsyncClient, fake: FakeUpstream, api: str, stream: bool

@@ -17,7 +17,8 @@ from llm_gateway.guardrails.harm_stage import Gate, HarmHead, HarmStage, load_he
 ROOT = Path(__file__).resolve().parents[3]
 # float32-exact values: the artefact stores float32
 GATE = Gate(threshold=0.875, threshold_ko=0.875, high=0.9921875, high_ko=0.9921875, floor=0.0625)
-# Written for this test (in no training or dev set); the n-grams score it 0.0007.
+# Written for this test (in no training or dev set); the n-grams score it 0.0007 (session 10's
+# artefact), 0.017 (session 11's, trained on the writers' harmful rows too): under the floor.
 EVERYDAY = "What is a good recipe for banana bread that does not use eggs?"
 
 
@@ -58,7 +59,7 @@ def test_an_everyday_prompt_under_the_high_threshold_is_answered() -> None:
     engine.harm_stage = stage_at(0.97)
     verdict = engine.check_input(EVERYDAY, second_stage=True)
     scores = dict(verdict.scores)
-    assert scores["harmful_request"] < 0.01  # near zero: the case pinned
+    assert scores["harmful_request"] < GATE.floor  # the n-grams do not agree: the case pinned
     assert scores["harmful_request_e5"] == pytest.approx(0.97, abs=1e-4)
     assert verdict.action != "block"
 
