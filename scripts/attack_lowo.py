@@ -38,8 +38,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from attack_rows import HEADS, HIDDEN, labels, tails, training_rows
+from attack_writers import WRITERS as WRITERS_SET
 from attack_writers import View, Writer, figures, print_table, writer_names
-from harm_gate import choose, e5_flags
+from harm_gate import choose, e5_flags, strict
 from harm_lowo import writer_limits
 from harm_rows import embed_all
 from train_harm_stage import add_head_options, fit, predict, weights
@@ -48,7 +49,8 @@ from llm_gateway.core.config import GuardrailPolicy, GuardrailSettings
 from llm_gateway.guardrails import GuardrailEngine
 from llm_gateway.guardrails.harm_stage import Gate, save_head
 
-GATES = ("no floor", "agreement floor", "everyday budget alone")
+GATES = ("no floor", "agreement floor", "everyday budget alone", "strict agreement")
+RULE = {"f1_all": 0.03, "fpr_all": -0.010, "fpr_hard_en": -0.015, "fpr_hard_ko": -0.015}
 
 
 def head_probs(
@@ -79,15 +81,37 @@ def head_probs(
     return out
 
 
+def pick(
+    scored: list[tuple[View, np.ndarray]], budget: float, args: argparse.Namespace
+) -> tuple[Gate, ...]:
+    """``GATES`` chosen on ``scored`` (``harm_gate.choose``, then ``harm_gate.strict``)."""
+    half = budget / 2
+    gates = choose(scored, writer_limits, half, args.everyday_fpr / 2, args.give)
+    return (*gates, strict(scored, writer_limits, half, args.high_fpr / 2, args.give))
+
+
 def gates_for(
     views: dict[str, View], probs: dict[str, np.ndarray], budget: float, args: argparse.Namespace
-) -> dict[str, tuple[Gate, Gate, Gate]]:
-    """Per writer, ``harm_gate.choose`` on the other (non-probe) writers' left-out scores."""
+) -> dict[str, tuple[Gate, ...]]:
+    """Per writer, ``pick`` on the other (non-probe) writers' left-out scores."""
     out = {}
     for name in views:
         others = [(v, probs[n][v.mask]) for n, v in views.items() if n != name and not v.probe]
-        out[name] = choose(others, writer_limits, budget / 2, args.everyday_fpr / 2, args.give)
+        out[name] = pick(others, budget, args)
     return out
+
+
+def verdict(results: dict[str, dict[str, float | None]]) -> str:
+    """The ship rule (commit 3c99d17) on the writers' means: after minus before per ``RULE``
+    column (a negative bound is the most a rate may rise)."""
+    parts, ok = [], True
+    for col, bound in RULE.items():
+        cells = [r for w, r in results.items() if w in WRITERS_SET and r.get(col) is not None]
+        gain = float(np.mean([float(r[col]) - float(r[f"b_{col}"]) for r in cells]))  # type: ignore[arg-type]
+        met = gain >= bound if bound > 0 else gain <= -bound
+        ok &= met
+        parts.append(f"{col} {gain:+.4f} ({'ok' if met else 'FAILS'})")
+    return f"rule: {'PASS' if ok else 'FAIL'}: " + ", ".join(parts)
 
 
 VETOES = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
@@ -121,7 +145,19 @@ def choose_vetoes(
 
 def run(args: argparse.Namespace, writers: list[Writer]) -> None:
     """Figures per scoring (head; head and tail), budget, gate and veto; ``--save``."""
-    both = {h: head_probs(args, h, writers) for h in HEADS}
+    if args.probs_in is not None:  # a saved run's left-out scores: gates and tables only
+        with np.load(args.probs_in) as data:
+            both = {
+                h: {t: {w.name: data[f"{h}|{t}|{w.name}"] for w in writers} for t in (False, True)}
+                for h in HEADS
+            }
+    else:
+        both = {h: head_probs(args, h, writers) for h in HEADS}
+    if args.probs_out is not None:
+        flat = {
+            f"{h}|{t}|{n}": p for h in HEADS for t in (False, True) for n, p in both[h][t].items()
+        }
+        np.savez(args.probs_out, **flat)
     views = {h: {w.name: View(w, h) for w in writers} for h in HEADS}
     for tail in (False, True):
         probs = {h: both[h][tail] for h in HEADS}
@@ -146,6 +182,10 @@ def run(args: argparse.Namespace, writers: list[Writer]) -> None:
                         }
                     print(f"\n== tail {tail}, budget {budget}, {gate_name}, veto {vetoed}")
                     print_table(results)
+                    print(verdict(results))
+                    for h in HEADS:
+                        g = gates[h][next(iter(gates[h]))][mode]
+                        print(f"  {h} gate (first writer's): {g}")
     if args.save is not None:
         save(args, views, {h: both[h][args.tail] for h in HEADS})
 
@@ -163,13 +203,13 @@ def save(
         "budget": args.budget[0],
         "everyday_fpr": args.everyday_fpr,
         "recall_give": args.give,
+        "high_fpr": args.high_fpr,
         "tail": args.tail,
         "heads": {},
     }
     for head, name in (("attack", "attack_e5.npz"), ("extraction", "extraction_e5.npz")):
         scored = [(v, probs[head][n][v.mask]) for n, v in views[head].items() if not v.probe]
-        gate = choose(scored, writer_limits, args.budget[0] / 2, args.everyday_fpr / 2, args.give)
-        picked = gate[GATES.index(args.gate)]
+        picked = pick(scored, args.budget[0], args)[GATES.index(args.gate)]
         coef, bias, mlp = args.full[head]
         limits = {"other": picked.threshold, "ko": picked.threshold_ko}
         save_head(args.save / name, coef, bias, limits, mlp, picked, tail=args.tail)
@@ -186,6 +226,11 @@ def main() -> int:
     parser.add_argument("--budget", type=float, nargs="+", default=[0.012])
     parser.add_argument("--everyday-fpr", type=float, default=0.005)
     parser.add_argument("--give", type=float, default=0.01, help="recall the floor may cost")
+    parser.add_argument(
+        "--high-fpr", type=float, default=0.002, help="e5-alone budget of 'strict agreement'"
+    )
+    parser.add_argument("--probs-out", type=Path, help="save the left-out scores (npz)")
+    parser.add_argument("--probs-in", type=Path, help="gates and tables from saved scores")
     parser.add_argument("--tail", action="store_true", help="also score long prompts' tails")
     parser.add_argument("--gate", choices=GATES, default="agreement floor", help="for --save")
     parser.add_argument("--save", type=Path)
@@ -194,7 +239,11 @@ def main() -> int:
     parser.add_argument("--give-veto", type=float, default=0.005, help="recall a veto may cost")
     parser.add_argument("--writer", action="append", help="default: all")
     parser.add_argument("--extra-writer", action="append", default=[], help="scored, not trained")
-    parser.add_argument("--before", nargs="*", default=["f1_all", "recall_all", "fpr_all"])
+    parser.add_argument(
+        "--before",
+        nargs="*",
+        default=["f1_all", "recall_all", "fpr_all", "fpr_everyday", "fpr_hard_en", "fpr_hard_ko"],
+    )
     args = parser.parse_args()
     args.full = {}
     engine = GuardrailEngine(GuardrailSettings(default_policy=GuardrailPolicy(), attack_stage=True))

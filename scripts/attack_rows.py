@@ -35,6 +35,7 @@ EXTRA_GROUPS = {
     "dev_heldout_v8": EIGHTH_INDEPENDENT_SET,
     "dev_heldout_v9": NINTH_INDEPENDENT_SET,
     **{f"dev_written_s10_{w}": f"dev_written_s10_{w}.jsonl" for w in "efg"},
+    "dev_written_s11_h": "dev_written_s11_h.jsonl",
 }
 HEADS = {"attack": "attack", "extraction": "extraction"}  # head -> its positive class
 # The harm head's form (``train_harm_stage.fit``): a logistic head averaged with a 64-unit MLP;

@@ -31,6 +31,7 @@ WRITERS = {  # name -> (its set, its training group)
     **{f"v{n}": (f"heldout/guard_heldout_v{n}.jsonl", f"dev_heldout_v{n}") for n in range(3, 10)},
     **{f"s9{w}": (f"dev_written_s9_{w}.jsonl", f"dev_written_s9_{w}") for w in "abcd"},
     **{f"s10{w}": (f"dev_written_s10_{w}.jsonl", f"dev_written_s10_{w}") for w in "efg"},
+    "s11h": ("dev_written_s11_h.jsonl", "dev_written_s11_h"),
 }
 PROBE = "probe"  # the session-9 benign probe: scored as left out, sets no threshold
 
@@ -118,6 +119,8 @@ def figures(w: Writer, flagged: np.ndarray) -> dict[str, float | None]:
             out[f"recall_{short}_{lang}"] = rate(flagged, (w.cat == cat) & (w.lang == lang))
     out["fpr_everyday"] = rate(flagged, w.everyday)
     out["fpr_hard"] = rate(flagged, w.benign & ~w.everyday)
+    for lang in ("en", "ko"):
+        out[f"fpr_hard_{lang}"] = rate(flagged, w.benign & ~w.everyday & (w.lang == lang))
     for lang in ("en", "ko", "all"):
         sel = w.lang == lang if lang != "all" else np.ones(len(w.rows), dtype=bool)
         pos, neg = sel & ~w.benign, sel & w.benign
