@@ -33,6 +33,7 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -79,6 +80,14 @@ def head_probs(
     if args.save is not None:
         args.full[head] = full or fit(x, y, weights(pool, args), args)
     return out
+
+
+def full_head(args: argparse.Namespace, head: str) -> tuple[Any, ...]:
+    """``head`` trained on every row (``--save`` from ``--probs-in``: no left-out fits)."""
+    pool = training_rows(args)
+    keep, y = labels(pool, head)
+    pool, y = [r for r, k in zip(pool, keep, strict=True) if k], y[keep]
+    return tuple(fit(embed_all(pool, args.cache), y, weights(pool, args), args))
 
 
 def pick(
@@ -210,7 +219,7 @@ def save(
     for head, name in (("attack", "attack_e5.npz"), ("extraction", "extraction_e5.npz")):
         scored = [(v, probs[head][n][v.mask]) for n, v in views[head].items() if not v.probe]
         picked = pick(scored, args.budget[0], args)[GATES.index(args.gate)]
-        coef, bias, mlp = args.full[head]
+        coef, bias, mlp = args.full.get(head) or full_head(args, head)
         limits = {"other": picked.threshold, "ko": picked.threshold_ko}
         save_head(args.save / name, coef, bias, limits, mlp, picked, tail=args.tail)
         report["heads"][head] = {"gate_kind": args.gate, **asdict(picked)}  # type: ignore[index]
