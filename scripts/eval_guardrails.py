@@ -2,16 +2,16 @@
 
 Usage:
     .venv/bin/python scripts/eval_guardrails.py --dataset PATH [--dataset PATH ...]
-        [--rules-only] [--harm-stage [--attack-stage] [--attack-artefacts DIR]]
+        [--rules-only] [--harm-stage [--no-attack-stage] [--attack-artefacts DIR]]
         [--split all|tune|holdout] [--errors N] [--json]
 
 Each line holds ``text``, ``label`` (1 = should be flagged), ``category`` (injection, jailbreak,
 prompt_extraction, harmful_request, benign, benign_hard_negative) and ``lang``. A row is
 *flagged* when the engine's default policy blocks it (exact rules, then the classifier; with
-``--harm-stage`` also the agent path's e5 stages: the harmful-request stage and, with
-``--attack-stage`` (off by default, as in the gateway), the attack stage (injection/jailbreak
-and extraction heads on the same embedding), whose probabilities then stand in for a task's
-score when higher).
+``--harm-stage`` also the agent path's e5 stages: the harmful-request stage and the attack
+stage (injection/jailbreak and extraction heads on the same embedding; on by default since
+session 11, as in the gateway; ``--no-attack-stage`` drops it), whose probabilities then stand
+in for a task's score when higher).
 
 Printed per dataset and for all datasets together:
 
@@ -252,7 +252,12 @@ def main() -> int:
         "--classifier-artefact", type=Path, help="a dev build instead of the shipped"
     )
     parser.add_argument("--harm-artefact", type=Path, help="a dev e5 head instead of the shipped")
-    parser.add_argument("--attack-stage", action="store_true", help="add the opt-in attack stage")
+    parser.add_argument(
+        "--attack-stage",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the e5 attack stage with --harm-stage (on by default, as in the gateway)",
+    )
     parser.add_argument("--attack-artefacts", type=Path, help="a dir of dev e5 attack heads")
     args = parser.parse_args()
 

@@ -140,3 +140,13 @@ def test_the_shipped_gates_are_the_dev_reports() -> None:
         for field in ("threshold", "threshold_ko", "high", "high_ko", "floor"):
             assert getattr(gate, field) == pytest.approx(want[field], abs=1e-6)
         assert attack.tail is bool(report["tail"])
+
+
+@pytest.mark.parametrize("category", list(HEADS))
+def test_the_shipped_gates_are_real_agreements(category: str) -> None:
+    """Session 10's ``high`` equalled its threshold, so the n-gram floor vetoed nothing; session
+    11's (``harm_gate.strict``) sits strictly above it in both scripts."""
+    gate = load_attack_head(category).head.decides()  # type: ignore[arg-type]
+    assert gate.floor > 0.0
+    assert gate.high > gate.threshold
+    assert gate.high_ko > gate.threshold_ko

@@ -158,10 +158,11 @@ class GuardrailSettings(BaseModel):
     # policies with ``harm_stage: true``.
     harm_stage: bool = True
     # Where the harm stage runs, e5 heads for injection/jailbreak and prompt extraction on the
-    # same embedding (a head's cost: well under a millisecond). Opt-in: on a stranger's set it
-    # lifted attack F1 0.83 -> 0.91 but FPR 3.9 -> 5.8 %, and its extraction head refuses everyday
-    # "run this Python code and show the output" asks (docs/GUARDRAILS.md, "Held out (v10)").
-    attack_stage: bool = False
+    # same embedding (a head's cost: well under a millisecond). On by default since session 11:
+    # its gate is a real agreement (e5 counts alone only far above its threshold), which answers
+    # everyday code-run and paste asks; leaving one of 15 writers out it met the ship rule
+    # written beforehand (docs/GUARDRAILS.md, "Dev results, session 11").
+    attack_stage: bool = True
     # The grey-zone LLM judge (``agent.guardrails.judge``), off by default.
     judge: GuardJudgeSettings = Field(default_factory=GuardJudgeSettings)
     # Key for ``hash`` actions (HMAC-SHA256, so a phone number cannot be found by brute force);
