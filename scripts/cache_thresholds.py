@@ -105,6 +105,42 @@ def choose(
     return thresholds, report
 
 
+POOLED_TARGETS = (0.01, 0.0075, 0.005, 0.0025, 0.0)
+
+
+def choose_pooled(
+    s: Scores,
+    written: list[int],
+    file_cap: float,
+    file_min: int,
+    pooled_max: float = 0.01,
+    targets: tuple[float, ...] = POOLED_TARGETS,
+) -> tuple[dict[str, float], list[str]]:
+    """Session 11's rule. Per language: the largest budget under which leaving each written file
+    out in turn (threshold from the others: pooled budget, ``file_cap`` on each big file) gives
+    at most ``pooled_max`` false hits pooled over the left-out files, and at most ``file_cap`` on
+    each of them. Session 10's rule (``choose``: 1 % on every big file, 3 false hits on each
+    left-out one) let one new writer's near-miss negatives set every threshold (KO 0.999)."""
+    thresholds: dict[str, float] = {}
+    report: list[str] = []
+    for lang in ("en", "ko"):
+        for target in targets:
+            rows = transfer(s, lang, written, target, file_cap, file_min)
+            false, negatives = sum(r[2] for r in rows), sum(r[3] for r in rows)
+            worst = max((r[2] / r[3] for r in rows), default=0.0)
+            report.append(
+                f"pooled rule {lang} budget {target:.2%}: left-out false {false}/{negatives}, "
+                f"worst file {worst:.2%}"
+            )
+            if false <= pooled_max * negatives and worst <= file_cap:
+                break
+        thresholds[lang] = pooled_threshold(s, lang, written, target, file_cap, file_min)
+        report.append(f"{lang}: pooled budget {target:.2%} → threshold {thresholds[lang]:.4f}")
+    for line in report:
+        print(line, flush=True)
+    return thresholds, report
+
+
 def oos_report(
     oos: Array,
     y: Array,

@@ -109,6 +109,7 @@ _STOP = (
     )
     | KO_FUNCTION
 )
+SLOT_STOP = _STOP  # the slot test's stop list, for ``span_check.py``
 # Korean synonyms as ``tokens`` leaves them (없애는 → 없애: its particle-like ending split off)
 _KO_SPLIT_SYNONYMS = {
     split_particle(k)[0]: split_particle(v)[0] for k, v in SYNONYMS.items() if not k.isascii()

@@ -115,17 +115,27 @@ def _content(span: list[str], other: list[str], stop: frozenset[str]) -> list[st
     ]
 
 
-def slot_substitution(ta: list[str], tb: list[str], stop: frozenset[str]) -> float:
-    """Mostly the same words in the same order, with a short content span swapped."""
+def swapped_spans(
+    ta: list[str], tb: list[str], stop: frozenset[str]
+) -> list[tuple[list[str], list[str]]]:
+    """Each short content span of ``ta`` swapped for one of ``tb`` in otherwise aligned
+    sentences (empty: no slot substitution). ``span_check.py`` embeds them: a synonym swapped in
+    (laptop / notebook, 구입 / 구매) is a substitution here too."""
     na, nb = [stem(t) for t in ta], [stem(t) for t in tb]
     matcher = difflib.SequenceMatcher(a=na, b=nb, autojunk=False)
     if matcher.ratio() < 0.5:
-        return 0.0
+        return []
+    spans = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "replace" and i2 - i1 <= 2 and j2 - j1 <= 2:
             # whole words against the stop list: 줘 / 주세요 differ in their stems (줘, 주세)
             span_a, span_b = ta[i1:i2], tb[j1:j2]
             if _content(span_a, tb, stop) or _content(span_b, ta, stop):
                 if not _same_spelling(span_a, span_b):
-                    return 1.0
-    return 0.0
+                    spans.append((span_a, span_b))
+    return spans
+
+
+def slot_substitution(ta: list[str], tb: list[str], stop: frozenset[str]) -> float:
+    """Mostly the same words in the same order, with a short content span swapped."""
+    return float(bool(swapped_spans(ta, tb, stop)))
