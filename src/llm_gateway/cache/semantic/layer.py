@@ -25,6 +25,7 @@ from llm_gateway.cache.semantic.adaptive import EvidenceBook, entry_threshold
 from llm_gateway.cache.semantic.embed import Embedder, embed_off_loop, embed_one, run_off_loop
 from llm_gateway.cache.semantic.indexes import NamespaceIndexes
 from llm_gateway.cache.semantic.judge import CacheJudge
+from llm_gateway.cache.semantic.span_check import Embed
 from llm_gateway.cache.semantic.store import CHANNEL, VectorStore
 from llm_gateway.cache.semantic.sync import (
     BadMessage,
@@ -177,9 +178,8 @@ class SemanticLayer:
         # All candidates in one hop to the embedder's thread: the features are string work
         # (milliseconds, more on long prompts) that must not hold every tenant's event loop.
         pairs = [(cached, cosine, vector) for _, _, cached, cosine, vector in candidates]
-        scored = await run_off_loop(
-            self.embedder, _score_all, self.verifier, plan.query, plan.vector, pairs
-        )
+        args = (self.verifier, plan.query, plan.vector, pairs, self.embedder.embed)
+        scored = await run_off_loop(self.embedder, _score_all, *args)
         grey: tuple[str, Entry, float] | None = None
         for (digest, entry, *_), (score, language) in zip(candidates, scored, strict=True):
             if not _serves(plan, language):
@@ -269,12 +269,18 @@ class SemanticLayer:
 
 
 def _score_all(
-    verifier: VerifierModel, asked: str, asked_vector: Any, pairs: list[tuple[str, float, Any]]
+    verifier: VerifierModel,
+    asked: str,
+    asked_vector: Any,
+    pairs: list[tuple[str, float, Any]],
+    embed: Embed,
 ) -> list[tuple[float, str]]:
-    """The verifier's (probability, language) for each (cached prompt, cosine, cached vector);
-    off the loop. A vector gone from the index (removed meanwhile) leaves the pair head out."""
+    """The verifier's (probability, language) for each (cached prompt, cosine, cached vector), on
+    the embedder's thread (swapped spans embed there); a vector gone leaves the pair head out."""
     return [
-        verifier.score(cached, asked, cosine, None if vector is None else (vector, asked_vector))
+        verifier.score(
+            cached, asked, cosine, None if vector is None else (vector, asked_vector), embed
+        )
         for cached, cosine, vector in pairs
     ]
 

@@ -6,7 +6,9 @@ scikit-learn at run time), plus per-language decision thresholds chosen on devel
 a false-hit target, and the cosine under which a candidate is not even scored. Some features
 are vetoes (``features.VETOES``): a pair that shows one is rejected before the trees are asked.
 Since session 10 the weights may carry a pair head (``pair_head.py``): a linear score over both
-prompts' e5 vectors, one more tree input after the hand-made features.
+prompts' e5 vectors, one more tree input after the hand-made features. Since session 11 they may
+carry span levels (``span_check.py``): the swapped spans' cosine is a tree input (before the
+head's) and the slot-substitution veto fires only under the language's level.
 """
 
 from __future__ import annotations
@@ -26,8 +28,13 @@ from llm_gateway.cache.semantic.features import (
     too_long,
 )
 from llm_gateway.cache.semantic.pair_head import HEAD_FEATURE, PairHead
+from llm_gateway.cache.semantic.span_check import SPAN_FEATURE, Embed, slot_spans, span_cosine
 
 WEIGHTS_FILE = Path(__file__).with_name("verifier_weights.json")
+
+_SLOT = FEATURE_NAMES.index("slot_substitution")
+_KOREAN = FEATURE_NAMES.index("korean")
+_SPAN = len(FEATURE_NAMES)  # the span cosine's place, when the weights carry span levels
 
 # One tree node: feature, threshold, left, right, leaf value, is_leaf, missing goes left.
 Node = tuple[int, float, int, int, float, int, int]
@@ -43,12 +50,22 @@ class VerifierModel:
     cosine_floor: float  # candidates under this cosine are never hits
     vetoes: tuple[int, ...] = ()  # feature indexes: any of them set → probability 0
     head: PairHead | None = None  # its score is the trees' last input when present
+    # Per language: a swapped slot vetoes only when its spans' cosine is under the level (None:
+    # the slot veto is one of ``vetoes``, as before session 11).
+    span_levels: dict[str, float] | None = None
 
     def probability(self, features: list[float]) -> float:
         """P(same meaning); 0 when a veto feature fires (a negation, number, role... changed)."""
-        if any(features[i] for i in self.vetoes):
+        if any(features[i] for i in self.vetoes) or self.slot_vetoed(features):
             return 0.0
         return self.tree_probability(features)
+
+    def slot_vetoed(self, features: list[float]) -> bool:
+        """A swapped slot whose spans do not read as the same (the overrule's veto)."""
+        if self.span_levels is None or not features[_SLOT]:
+            return False
+        level = self.span_levels["ko" if features[_KOREAN] else "en"]
+        return features[_SPAN] < level
 
     def tree_probability(self, features: list[float]) -> float:
         z = self.baseline
@@ -70,11 +87,14 @@ class VerifierModel:
         asked: str,
         cosine: float,
         vectors: tuple[Vectors, Vectors] | None = None,
+        embed: Embed | None = None,
     ) -> tuple[float, str]:
         """(probability the two prompts mean the same, language used for the threshold).
 
         ``vectors``: the cached and the asked prompt's embeddings, for the pair head (without
-        them its input is missing and the trees take their missing-value branch).
+        them its input is missing and the trees take their missing-value branch). ``embed``: the
+        embedder, for swapped spans when the weights carry span levels (without it a swapped slot
+        is vetoed). Spans are embedded only when no other veto fires.
         Prompts past the features' cap are not scored: 0 (a miss, a verifier rejection) unless
         they are the same text. Features of their first words could miss a change further on,
         and the full ones cost seconds on adversarial prompts."""
@@ -82,6 +102,12 @@ class VerifierModel:
             korean = is_korean(cached) or is_korean(asked)
             return float(cached == asked), "ko" if korean else "en"
         features = pair_features(cached, asked, cosine)
+        if self.span_levels is not None:
+            slot = features[_SLOT]
+            if embed is not None and slot and not any(features[i] for i in self.vetoes):
+                features.append(span_cosine(slot_spans(cached, asked), slot, embed))
+            else:
+                features.append(0.0 if slot else 1.0)
         if self.head is not None:
             features.append(self.head.score(*vectors) if vectors is not None else math.nan)
         language = "ko" if features[FEATURE_NAMES.index("korean")] else "en"
@@ -97,7 +123,9 @@ def load_verifier(path: Path | None = None) -> VerifierModel:
     """The shipped (or a given) model; a file for other features is refused."""
     data = orjson.loads((path or WEIGHTS_FILE).read_bytes())
     head = PairHead.from_json(data["pair_head"]) if "pair_head" in data else None
-    expected = (*FEATURE_NAMES, HEAD_FEATURE) if head is not None else FEATURE_NAMES
+    levels = data.get("span_levels")
+    span = (SPAN_FEATURE,) if levels is not None else ()
+    expected = (*FEATURE_NAMES, *span, *((HEAD_FEATURE,) if head is not None else ()))
     if tuple(data["features"]) != expected or data.get("kind") != "trees":
         raise ValueError(f"{path or WEIGHTS_FILE}: trained for other features; retrain it")
     trees = tuple(
@@ -114,4 +142,5 @@ def load_verifier(path: Path | None = None) -> VerifierModel:
         cosine_floor=float(data["cosine_floor"]),
         vetoes=tuple(FEATURE_NAMES.index(name) for name in data.get("vetoes", VETOES)),
         head=head,
+        span_levels=None if levels is None else {k: float(v) for k, v in levels.items()},
     )
