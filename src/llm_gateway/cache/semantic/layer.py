@@ -273,7 +273,7 @@ def _score_all(
     asked: str,
     asked_vector: Any,
     pairs: list[tuple[str, float, Any]],
-    embed: Embed,
+    embed: Embed | None = None,
 ) -> list[tuple[float, str]]:
     """The verifier's (probability, language) for each (cached prompt, cosine, cached vector), on
     the embedder's thread (swapped spans embed there); a vector gone leaves the pair head out."""
