@@ -13,7 +13,7 @@ import numpy as np
 import orjson
 import pytest
 
-from llm_gateway.cache.semantic.features import FEATURE_NAMES
+from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES
 from llm_gateway.cache.semantic.index import NamespaceIndex
 from llm_gateway.cache.semantic.layer import _score_all
 from llm_gateway.cache.semantic.pair_head import HEAD_FEATURE, PairHead, head_inputs
@@ -110,6 +110,8 @@ def _weights_with_head(tmp_path: Path, split: float) -> Path:
     """The shipped weights plus a 384-dim head and one tree that serves a pair only when the
     head's score is over ``split`` (and a missing score goes right: not served)."""
     data = orjson.loads(WEIGHTS_FILE.read_bytes())
+    data.pop("span_levels", None)  # the head alone (the slot veto a plain veto again)
+    data["vetoes"] = list(VETOES)
     head = len(FEATURE_NAMES)
     data["features"] = [*FEATURE_NAMES, HEAD_FEATURE]
     data["pair_head"] = PairHead(np.full(768, 0.0, np.float32), 0.0).to_json()
