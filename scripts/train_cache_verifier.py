@@ -21,8 +21,9 @@
         --train ../eval/cache/paraphrase_heldout_v9.jsonl \\
         --train ../eval/cache/train_pairs_written_8.jsonl \\
         --train ../eval/cache/train_pairs_written_9.jsonl \\
+        --train ../eval/cache/train_pairs_written_10.jsonl \\
         --check /work/shared/eval/paraphrase/korean_question_pairs.jsonl:validation:200 \\
-        --no-pair-head
+        --no-pair-head --span-overrule --rule pooled
 
 ``--train PATH[:SPLIT[:N]]``: a pair file, only its SPLIT rows, N of them (label-stratified).
 Training sentences are also edited into hard negatives (``cache_pair_perturb.py``), per file.
@@ -31,7 +32,11 @@ plain trees that the gateway evaluates in Python. Since session 10 one tree inpu
 head (``cache_pair_head.py``: a linear score over both prompts' e5 vectors; each training pair's
 score from a head fitted without its file, the shipped head on every file; ``--no-pair-head``
 for the trees alone). Pairs showing a veto feature
-(``features.VETOES``) score 0 whatever the trees say.
+(``features.VETOES``) score 0 whatever the trees say. ``--span-overrule`` (session 11): the
+slot-substitution veto fires only under a span-cosine level (``span_check.py``), chosen per
+language out of source (``cache_span.choose_levels``); the span cosine is a tree input.
+``--rule pooled`` (session 11): the pooled threshold rule (``cache_thresholds.choose_pooled``:
+≤ 1 % false hits pooled over left-out files, ``--file-cap`` 3 % on each) instead of session 10's.
 
 Thresholds are chosen **out of source**, never in sample: each ``--train`` file is scored by a
 model fitted without it (and without the edits made from its sentences); per language, the

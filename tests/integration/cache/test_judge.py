@@ -19,8 +19,8 @@ from tests.integration.cache.conftest import chat
 from tests.integration.proxy.conftest import AUTH, proxy_settings
 
 CACHED = "What is the capital of France?"
-# Scored just under the English threshold (it, with "." and with "!": 0.72-0.88 against 0.952
-# on the shipped weights, band 0.3), no veto. Retraining moves these scores: re-pick when this
+# Scored just under the English threshold (session 11's weights: 0.72 against 0.910; session 9's:
+# 0.72-0.88 against 0.952; band 0.3), no veto. Retraining moves these scores: re-pick when this
 # test breaks (session 9: "tell me the capital of france please" fell to 0.59, out of the band).
 GREY = "what's france's capital city"
 NUMBER = "What is the capital of France in 2 words?"  # a veto: never judged
