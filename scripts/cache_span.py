@@ -19,7 +19,7 @@ from cache_thresholds import Scores
 from llm_gateway.cache.semantic.embed import Embedder
 from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES
 from llm_gateway.cache.semantic.pairs import Pair, embed_texts
-from llm_gateway.cache.semantic.span_check import slot_spans
+from llm_gateway.cache.semantic.span_check import MAX_SPANS, slot_spans
 
 Array = np.ndarray
 SLOT = FEATURE_NAMES.index("slot_substitution")
@@ -35,7 +35,7 @@ def span_column(pairs: list[Pair], x: Array, embedder: Embedder, cache: Path | N
     row = {t: vectors[k] for k, t in enumerate(texts)}
     for i in flagged:
         cosines = [float(np.dot(row[s], row[t])) for s, t in spans[i]]
-        out[i] = min(cosines) if cosines else 0.0
+        out[i] = min(cosines) if cosines and len(cosines) <= MAX_SPANS else 0.0
     return out
 
 

@@ -15,7 +15,12 @@ import pytest
 
 from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES
 from llm_gateway.cache.semantic.layer import _score_all
-from llm_gateway.cache.semantic.span_check import SPAN_FEATURE, slot_spans, span_cosine
+from llm_gateway.cache.semantic.span_check import (
+    MAX_SPANS,
+    SPAN_FEATURE,
+    slot_spans,
+    span_cosine,
+)
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, load_verifier
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -55,6 +60,12 @@ def test_the_swapped_spans_are_the_slot_tests_and_their_cosine_reads_them() -> N
     assert span_cosine(both, 1.0, fake_embed) == pytest.approx(0.5, abs=1e-5)
     assert span_cosine([], 0.0, fake_embed) == 1.0
     assert span_cosine([], 1.0, fake_embed) == 0.0
+
+    # More swaps than MAX_SPANS: not embedded at all (the worst case stays bounded), a veto.
+    def refuse(texts: Sequence[str]) -> np.ndarray:
+        raise AssertionError("embedded")
+
+    assert span_cosine([("laptop", "notebook")] * (MAX_SPANS + 1), 1.0, refuse) == 0.0
 
 
 def _weights_with_span(tmp_path: Path, level: float = 0.8, split: float = 0.95) -> Path:

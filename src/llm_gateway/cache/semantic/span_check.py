@@ -6,7 +6,8 @@ The slot-substitution veto (``slots.py``) refused more true paraphrases than any
 that the spans' cosine alone does not separate the two, so it is not a rule here: it is one more
 tree input (``SPAN_FEATURE``), and the slot veto fires only under a level set when training
 (``VerifierModel.span_level``). Spans are embedded with the prompts' "query: " convention; a pair
-with no swapped span reads 1.0, a slot flagged without a span (a quoted text changed) 0.0.
+with no swapped span reads 1.0, a slot flagged without a span (a quoted text changed) or with
+more than ``MAX_SPANS`` of them 0.0.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ from llm_gateway.cache.semantic.slots import swapped_spans
 SPAN_FEATURE = "slot_span_cosine"
 _SLOT = FEATURE_NAMES.index("slot_substitution")
 
+# At most this many swapped spans are embedded (2 texts each, one call): more reads 0.0, a veto.
+# Bounds the worst case (a long prompt with many one-word swaps); training pairs have ≤ 4.
+MAX_SPANS = 4
+
 Embed = Callable[[Sequence[str]], Vectors]
 
 
@@ -44,7 +49,7 @@ def span_cosine(spans: list[tuple[str, str]], slot_flag: float, embed: Embed) ->
     """The lowest cosine of a swapped pair of spans (1.0: none; 0.0: a slot with no span)."""
     if not slot_flag:
         return 1.0
-    if not spans:
+    if not spans or len(spans) > MAX_SPANS:
         return 0.0
     texts = [t for pair in spans for t in pair]
     vectors = embed(texts)
