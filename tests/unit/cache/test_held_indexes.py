@@ -173,11 +173,14 @@ def test_a_build_asked_for_earlier_takes_its_place_by_recency() -> None:
     clock.now += 1
     held.install("hot", sized(4))  # ... and "hot" was looked up after that
     clock.now += 1
-    held.install("late", sized(8), asked_at=asked)
-    # Over budget by two indexes: the least recently used go, "late" itself before "hot".
-    assert held.contexts() == ["hot"]
     held.install("late", sized(2), asked_at=asked)
+    # Over budget: the least recently used go ("old"); "late" goes before "hot" from now on.
     assert held.contexts() == ["late", "hot"]
+    held.install("big", sized(8))
+    assert held.contexts() == ["big"]
+    held.install("late", sized(8), asked_at=asked)
+    # The index just installed stays (its build is not thrown away), placed as asked.
+    assert held.contexts() == ["late"]
 
 
 def test_a_slow_build_is_not_let_go_as_idle_the_moment_it_lands() -> None:

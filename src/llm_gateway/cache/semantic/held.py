@@ -104,7 +104,10 @@ class HeldIndexes:
         for later in [c for c, h in self._held.items() if h.used_at > used_at]:
             self._held.move_to_end(later)
         self.entries += len(index)
-        self._fit()
+        # It stays: ``reserve`` already evicted others for its entries, so only its fixed cost
+        # (or changes replayed into it) can be over; dropping it would waste that room and the
+        # build, and rerun it at its next lookup. Its place counts from the next eviction on.
+        self._fit(spare=context)
 
     def resized(self, context: str) -> None:
         """The context's index changed size (a change applied): recount, evict if over."""
@@ -153,11 +156,11 @@ class HeldIndexes:
     def _cost(self) -> int:
         return self.entries + self.index_cost * len(self._held) + self.reserved
 
-    def _fit(self, keep: int = 1) -> None:
+    def _fit(self, keep: int = 1, spare: str | None = None) -> None:
         # Least recently used first: a cold index grown by other instances' adds may be the one
         # to go. One index alone always fits (the settings refuse a budget under the
         # per-namespace cap, which every index keeps to): the most recently used stays even if
         # builds in progress want its room; ``reserve`` keeps none.
         while self._cost() > self.budget and len(self._held) > keep:
-            self.pop(next(iter(self._held)))
+            self.pop(next(c for c in self._held if c != spare))
             self.counters.semantic_index_evictions += 1
