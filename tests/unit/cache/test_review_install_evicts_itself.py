@@ -6,7 +6,6 @@ import asyncio
 
 from llm_gateway.cache.counters import CacheCounters
 from llm_gateway.cache.semantic.indexes import NamespaceIndexes
-
 from tests.unit.cache.test_build_slots import DIM, GatedStore, settle
 
 
