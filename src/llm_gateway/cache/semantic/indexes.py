@@ -127,6 +127,8 @@ class NamespaceIndexes:
         if self._closed:
             return None
         self._line_paused = False  # the store answers again: the line may run
+        if context in self._line:  # asked now: if its turn comes below, its build counts from now
+            self._line.add(context, time.monotonic())
         self._start_waiting()  # (those in line come first, this one too if its turn came)
         if context in self._builds:
             return None
