@@ -21,15 +21,17 @@ still left out when it is scored; ``--no-include-writers --fpr 0.02 --hard-weigh
 10's build); ``--skip-category`` drops those categories from the added groups; ``--one-pass`` is
 a cheaper threshold route (see ``one_pass_builds``). So the n-gram figures are out of writer.
 The exact rules are not: they were written by hand from every dev set (the docs say which set a
-rule change was read from). Builds are cached in ``<workdir>/<left-out groups>/`` (delete them,
-or pass ``--retrain``, after changing the training data). After the per-writer table, every
-writer's rows are pooled into one table per task, category and language; ``--rows`` writes each
-scored row (writer, category, language, flagged, rule ids, scores, text) as JSON lines.
+rule change was read from). Builds are cached in ``<workdir>/<settings digest>/<left-out
+groups>/`` (delete them, or pass ``--retrain``, after changing the training data). After the
+per-writer table, every writer's rows are pooled into one table per task, category and
+language; ``--rows`` writes each scored row (writer, category, language, flagged, rule ids,
+scores, text) as JSON lines.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from dataclasses import asdict
@@ -87,6 +89,15 @@ def left_out_texts(left_out: set[str]) -> set[str]:
         for line in refuse_heldout(EVAL / name).read_text(encoding="utf-8").splitlines()
         if line.strip()
     }
+
+
+def settings_dir(args: argparse.Namespace) -> Path:
+    """Where this run's builds and one-pass scores are cached: ``--workdir`` under a digest of
+    the settings they depend on, so another ``--fpr``/``--hard-weight``/route never reuses them."""
+    names = ("alpha", "harm_alpha", "fpr", "hard_weight", "one_pass", "include_writers")
+    lists = ("include_group", "skip_category")
+    key = [getattr(args, n) for n in names] + [sorted(getattr(args, n) or []) for n in lists]
+    return args.workdir / hashlib.sha256(json.dumps(key).encode()).hexdigest()[:12]
 
 
 def build(args: argparse.Namespace, left_out: set[str], out: Path) -> None:
@@ -210,6 +221,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     refuse_heldout(args.workdir)
+    args.workdir = settings_dir(args)
     results: dict[str, dict[str, float | None]] = {}
     groups = {r.group for r in training_rows(args)}
     pooled: list[Scored] = []

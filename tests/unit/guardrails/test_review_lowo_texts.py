@@ -79,3 +79,21 @@ def test_a_left_out_writers_texts_are_not_trained_under_another_group(
         lowo.build(args, {"dev_w"}, tmp_path / "b" / "guard_classifier.npz")
     assert trained == [3]  # g1's benign, g2's two rows: not "shared attack"
     assert pooled == [3]
+
+
+def test_builds_are_not_reused_across_settings(lowo: ModuleType, tmp_path: Path) -> None:
+    base = {
+        "workdir": tmp_path,
+        "alpha": 1e-4,
+        "harm_alpha": 3e-6,
+        "fpr": 0.0125,
+        "hard_weight": 2.0,
+        "one_pass": False,
+        "include_writers": True,
+        "include_group": [],
+        "skip_category": [],
+    }
+    here = lowo.settings_dir(argparse.Namespace(**base))
+    assert here == lowo.settings_dir(argparse.Namespace(**base))
+    for change in ({"hard_weight": 1.0}, {"fpr": 0.02}, {"one_pass": True}):
+        assert lowo.settings_dir(argparse.Namespace(**{**base, **change})) != here
