@@ -6,7 +6,8 @@ The indexes together hold at most ``budget`` entries (``LLMGW_CACHE__SEMANTIC_IN
 installing a build or growing an index past it evicts whole indexes, the least recently looked
 up first (a landed build counts as looked up when a lookup last asked for it: one that waited
 in line for a build slot takes its place behind the indexes used while it waited, so under a
-tight budget it goes before them). An index no lookup has asked for in ``idle_s`` (0: never) is
+tight budget it goes before them, from the next eviction on: it is never evicted by its own
+install). An index no lookup has asked for in ``idle_s`` (0: never) is
 let go too (a landed build is given at least half of it). An evicted namespace is rebuilt from
 the store by its next lookup, which is a miss meanwhile, as a first lookup is. Its vectors
 stay in the store.
@@ -92,7 +93,7 @@ class HeldIndexes:
 
     def install(self, context: str, index: NamespaceIndex, asked_at: float | None = None) -> None:
         """A landed build, used when last asked for (``asked_at``, default now); the least
-        recently used leave if over budget (the most recently used always stays)."""
+        recently used leave if over budget, others than this one."""
         self.pop(context)
         now = self._clock()
         used_at = now if asked_at is None else min(asked_at, now)

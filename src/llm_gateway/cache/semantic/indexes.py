@@ -237,8 +237,8 @@ class NamespaceIndexes:
             return  # flushed, resynced or changes lost: the next lookup reads the store again
         self._built.expire()  # cheap (O(expired)), and lookups may be rare meanwhile
         # Placed by when it was last asked for, not as the most recently used: a build that
-        # waited in line must not evict an index looked up after it asked (past the budget
-        # the least recently used go, this one too if every other was used since).
+        # waited in line goes before the indexes looked up since, at the next eviction. It is
+        # not evicted by its own install (``reserve`` already made room for its entries).
         self._built.install(context, index, build.asked_at)
 
     async def _load(self, context: str, build: _Build) -> NamespaceIndex:
