@@ -102,13 +102,14 @@ class AttackStage:
         ngram: Mapping[str, float],
     ) -> tuple[dict[Category, float], list[Finding]]:
         """Probabilities and a finding per category whose ``Gate`` counts it (``ngram``: the
-        n-gram classifier's scores; a category without one, no classifier, asks e5 alone)."""
+        n-gram classifier's scores). Without one (the classifier switched off) nothing can
+        agree: e5 counts alone only at its ``high``, as it does when the n-grams disagree."""
         probabilities = self.probabilities(text, vector, embed)
         heads, korean = self._load(), is_korean(text)
         found = []
         for category, probability in probabilities.items():
             gate = heads[category].head.decides()
-            if gate.counts(probability, ngram.get(HEADS[category][1], 1.0), korean):
+            if gate.counts(probability, ngram.get(HEADS[category][1], 0.0), korean):
                 label = category.upper()
                 found.append(Finding(RULE_ID, category, (0, 0), label, 1.0, f"p={probability:.3f}"))
         return probabilities, found

@@ -71,9 +71,12 @@ def test_each_head_reads_its_own_ngram_score() -> None:
     assert [f.category for f in found] == ["prompt_extraction"]
 
 
-def test_no_classifier_means_e5_alone_at_its_threshold() -> None:
-    half = (ATTACK * 0.11).astype(np.float32)
-    assert [f.category for f in stage().findings("x", half, no_tail, {})[1]] == ["injection"]
+def test_no_classifier_means_e5_alone_only_at_its_high() -> None:
+    # The classifier switched off: nothing agrees, so e5 counts alone only at ``high``.
+    half = (ATTACK * 0.11).astype(np.float32)  # over the threshold, under high
+    assert stage().findings("x", half, no_tail, {})[1] == []
+    found = stage().findings("x", ATTACK, no_tail, {})[1]
+    assert [f.category for f in found] == ["injection"]
 
 
 def test_korean_prompts_use_their_own_threshold() -> None:
