@@ -28,7 +28,7 @@ further writers (``s10e``: ``eval/guardrails/dev_written_s10_e.jsonl``) as left 
 nobody's threshold, without training on them. Each table ends with the ship rule's verdict
 (``RULE``: after minus before on the writers' means). ``--probs-out`` keeps the left-out scores;
 ``--probs-in`` reads them instead of training (tables, and ``--save`` with two full fits).
-Paths naming ``v11`` are refused.
+Paths naming ``v12`` are refused.
 """
 
 from __future__ import annotations

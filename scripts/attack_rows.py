@@ -7,7 +7,7 @@ here (the strangers' sets v8 and v9, dev data since session 9; the session-10 tr
 requests are left out: the harm head owns them. Each (group, class) cell is capped (seeded) so
 that embedding stays affordable. Vectors: e5 of the first 400 characters (``harm_rows.embed_all``,
 the same cache), and for prompts longer than that, of the last 400 (``tails``). Paths naming
-``v11`` are refused.
+``v12`` are refused.
 """
 
 from __future__ import annotations

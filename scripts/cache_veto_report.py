@@ -22,8 +22,8 @@ from llm_gateway.cache.semantic.pairs import embed_pairs, load_pair_spec
 
 
 def _held_out(spec: str) -> bool:
-    """The lead's held-out set (v11), as the trainer refuses it; v10 is dev data now."""
-    return "v11" in spec.partition(":")[0].lower()
+    """The lead's held-out set (v12), as the trainer refuses it; v10 and v11 are dev data now."""
+    return "v12" in spec.partition(":")[0].lower()
 
 
 def main() -> None:
@@ -38,7 +38,7 @@ def main() -> None:
     examples: dict[tuple[str, int, str], list[str]] = defaultdict(list)
     for spec in args.dataset:
         if _held_out(spec):
-            raise SystemExit(f"{spec}: *v11* files are held out")
+            raise SystemExit(f"{spec}: *v12* files are held out")
         _, pairs = load_pair_spec(spec)
         va, vb = embed_pairs(pairs, embedder, args.embed_cache)
         for pair, cos in zip(pairs, np.sum(va * vb, axis=1), strict=True):
