@@ -22,7 +22,6 @@ from llm_gateway.cache.semantic.features import (
     MAX_TOKENS,
     SLOT_STOP,
     canonical,
-    pair_features,
     tokens,
 )
 from llm_gateway.cache.semantic.questions import fold_when
@@ -56,8 +55,10 @@ def span_cosine(spans: list[tuple[str, str]], slot_flag: float, embed: Embed) ->
     return float(min(np.dot(vectors[2 * i], vectors[2 * i + 1]) for i in range(len(spans))))
 
 
-def features_with_span(a: str, b: str, cosine: float, embed: Embed) -> list[float]:
-    """``pair_features`` plus ``SPAN_FEATURE`` (spans embedded only when the slot test fires)."""
-    features = pair_features(a, b, cosine)
-    spans = slot_spans(a, b) if features[_SLOT] else []
-    return [*features, span_cosine(spans, features[_SLOT], embed)]
+def span_input(a: str, b: str, features: list[float], embed: Embed | None) -> float:
+    """``SPAN_FEATURE`` for ``pair_features(a, b, …)``: spans embedded only when the slot test
+    fired and ``embed`` is given (without it a swapped slot reads 0.0: vetoed)."""
+    slot = features[_SLOT]
+    if slot and embed is not None:
+        return span_cosine(slot_spans(a, b), slot, embed)
+    return 0.0 if slot else 1.0

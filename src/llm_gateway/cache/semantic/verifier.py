@@ -28,7 +28,7 @@ from llm_gateway.cache.semantic.features import (
     too_long,
 )
 from llm_gateway.cache.semantic.pair_head import HEAD_FEATURE, PairHead
-from llm_gateway.cache.semantic.span_check import SPAN_FEATURE, Embed, slot_spans, span_cosine
+from llm_gateway.cache.semantic.span_check import SPAN_FEATURE, Embed, span_input
 
 WEIGHTS_FILE = Path(__file__).with_name("verifier_weights.json")
 
@@ -102,15 +102,12 @@ class VerifierModel:
             korean = is_korean(cached) or is_korean(asked)
             return float(cached == asked), "ko" if korean else "en"
         features = pair_features(cached, asked, cosine)
-        if self.span_levels is not None:
-            slot = features[_SLOT]
-            if embed is not None and slot and not any(features[i] for i in self.vetoes):
-                features.append(span_cosine(slot_spans(cached, asked), slot, embed))
-            else:
-                features.append(0.0 if slot else 1.0)
+        if self.span_levels is not None:  # (another veto decides alone: no spans embedded)
+            vetoed = any(features[i] for i in self.vetoes)
+            features.append(span_input(cached, asked, features, None if vetoed else embed))
         if self.head is not None:
             features.append(self.head.score(*vectors) if vectors is not None else math.nan)
-        language = "ko" if features[FEATURE_NAMES.index("korean")] else "en"
+        language = "ko" if features[_KOREAN] else "en"
         return self.probability(features), language
 
 
