@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -50,6 +51,22 @@ def backend(
     created = make_backend(request.param, tmp_path_factory.mktemp(request.param))
     yield created
     destroy_backend(created)
+
+
+@pytest.fixture(autouse=True)
+async def _shared_loop_keeps_its_threadpool() -> AsyncIterator[None]:
+    """Every test (its fixtures too) runs on one session-wide event loop: one that gives it another
+    default threadpool (``loop.set_default_executor``) fails here, not the later tests whose
+    ``asyncio.to_thread`` calls would queue on it. A test that must swap it runs on a loop of its
+    own (``@pytest.mark.asyncio(loop_scope="function")``)."""
+    loop = asyncio.get_running_loop()
+    if getattr(loop, "_default_executor", None) is None:  # made on first use: make it now
+        await loop.run_in_executor(None, int)
+    pool = getattr(loop, "_default_executor", None)
+    yield
+    assert getattr(loop, "_default_executor", None) is pool, (
+        "this test left the shared event loop another default threadpool"
+    )
 
 
 def build_settings(backend: Backend, **overrides: object) -> Settings:

@@ -19,10 +19,14 @@ def _embedder_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith(THREAD_NAME)]
 
 
+# Its own event loop: the test swaps the loop's default threadpool, and on the session's shared
+# loop every later test's ``asyncio.to_thread`` (index builds, stand-in embedders) would queue on
+# that one thread (``tests/conftest.py`` checks the shared loop keeps its pool).
+@pytest.mark.asyncio(loop_scope="function")
 async def test_a_cache_lookup_embeds_while_the_default_threadpool_is_busy() -> None:
     loop = asyncio.get_running_loop()
     pool = ThreadPoolExecutor(max_workers=1)  # a default pool with every thread taken
-    loop.set_default_executor(pool)
+    loop.set_default_executor(pool)  # (closed with this test's loop)
     release = threading.Event()
     busy = asyncio.ensure_future(asyncio.to_thread(release.wait, 60))
     embedder = SharedEmbedder()
