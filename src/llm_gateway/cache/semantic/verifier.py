@@ -56,9 +56,16 @@ class VerifierModel:
 
     def probability(self, features: list[float]) -> float:
         """P(same meaning); 0 when a veto feature fires (a negation, number, role... changed)."""
-        if any(features[i] for i in self.vetoes) or self.slot_vetoed(features):
+        if self.refusals(features):
             return 0.0
         return self.tree_probability(features)
+
+    def refusals(self, features: list[float]) -> tuple[str, ...]:
+        """The vetoes that refuse a pair (``probability`` is 0 when there is one): the weights'
+        vetoes that fire, and the slot test unless its spans read as the same (``slot_vetoed``).
+        ``features``: the trees' input row (``inputs``)."""
+        fired = tuple(FEATURE_NAMES[i] for i in self.vetoes if features[i])
+        return (*fired, "slot_substitution") if self.slot_vetoed(features) else fired
 
     def slot_vetoed(self, features: list[float]) -> bool:
         """A swapped slot whose spans do not read as the same (the overrule's veto)."""
@@ -101,14 +108,32 @@ class VerifierModel:
         if too_long(cached) or too_long(asked):
             korean = is_korean(cached) or is_korean(asked)
             return float(cached == asked), "ko" if korean else "en"
+        features = self.inputs(cached, asked, cosine, vectors, embed)
+        language = "ko" if features[_KOREAN] else "en"
+        return self.probability(features), language
+
+    def inputs(
+        self,
+        cached: str,
+        asked: str,
+        cosine: float,
+        vectors: tuple[Vectors, Vectors] | None = None,
+        embed: Embed | None = None,
+    ) -> list[float]:
+        """The trees' input row of a pair, as ``score`` builds it: ``pair_features``, then the
+        span cosine and the pair head's score when the weights carry them."""
         features = pair_features(cached, asked, cosine)
         if self.span_levels is not None:  # (another veto decides alone: no spans embedded)
             vetoed = any(features[i] for i in self.vetoes)
             features.append(span_input(cached, asked, features, None if vetoed else embed))
         if self.head is not None:
             features.append(self.head.score(*vectors) if vectors is not None else math.nan)
-        language = "ko" if features[_KOREAN] else "en"
-        return self.probability(features), language
+        return features
+
+    def refused_by(self, cached: str, asked: str, cosine: float, embed: Embed) -> tuple[str, ...]:
+        """The vetoes that refuse a pair as the gateway scores it (``refusals`` of ``inputs``;
+        the pair head plays no part in them): for the reports, which score pairs one by one."""
+        return self.refusals(self.inputs(cached, asked, cosine, embed=embed))
 
 
 def prompt_language(text: str) -> str:
