@@ -74,9 +74,10 @@ def main() -> None:
         for label in (1, 0):
             print(f"\n## {lang} label {label} ({totals[lang, label]} pairs)")
             for v in (*VETOES, OVERRULED, "(none)"):
-                if counts[lang, label, v]:
-                    key = (lang, label, v)
-                    print(f"{v:20s} {counts[key]} (alone {alone[key]})")
+                key = (lang, label, v)
+                if counts[key]:
+                    by_itself = f" (alone {alone[key]})" if v in VETOES else ""
+                    print(f"{v:20s} {counts[key]}{by_itself}")
                     for line in examples[lang, label, v]:
                         print("    " + line)
 
