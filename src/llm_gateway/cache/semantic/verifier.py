@@ -130,11 +130,6 @@ class VerifierModel:
             features.append(self.head.score(*vectors) if vectors is not None else math.nan)
         return features
 
-    def refused_by(self, cached: str, asked: str, cosine: float, embed: Embed) -> tuple[str, ...]:
-        """The vetoes that refuse a pair as the gateway scores it (``refusals`` of ``inputs``;
-        the pair head plays no part in them): for the reports, which score pairs one by one."""
-        return self.refusals(self.inputs(cached, asked, cosine, embed=embed))
-
 
 def prompt_language(text: str) -> str:
     """One prompt's language, by the test ``score`` uses for a pair: Hangul → "ko", else "en"."""
