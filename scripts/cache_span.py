@@ -19,23 +19,19 @@ from cache_thresholds import Scores
 from llm_gateway.cache.semantic.embed import Embedder
 from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES
 from llm_gateway.cache.semantic.pairs import Pair, embed_texts
-from llm_gateway.cache.semantic.span_check import MAX_SPANS, slot_spans
+from llm_gateway.cache.semantic.span_check import slot_spans, span_cosines
 
 Array = np.ndarray
 SLOT = FEATURE_NAMES.index("slot_substitution")
 
 
 def span_column(pairs: list[Pair], x: Array, embedder: Embedder, cache: Path | None) -> Array:
-    """Each pair's lowest swapped-span cosine: 1.0 without a slot, 0.0 a slot without spans."""
+    """Each pair's lowest swapped-span cosine: 1.0 without a slot, 0.0 a slot without spans
+    (``span_check.span_cosines``, as the gateway scores them, each distinct text once)."""
     out = np.ones(len(pairs))
     flagged = [i for i in range(len(pairs)) if x[i, SLOT]]
-    spans = {i: slot_spans(pairs[i].a, pairs[i].b) for i in flagged}
-    texts = sorted({t for s in spans.values() for pair in s for t in pair})
-    vectors = embed_texts(texts, embedder, cache)
-    row = {t: vectors[k] for k, t in enumerate(texts)}
-    for i in flagged:
-        cosines = [float(np.dot(row[s], row[t])) for s, t in spans[i]]
-        out[i] = min(cosines) if cosines and len(cosines) <= MAX_SPANS else 0.0
+    spans = [slot_spans(pairs[i].a, pairs[i].b) for i in flagged]
+    out[flagged] = span_cosines(spans, lambda texts: embed_texts(list(texts), embedder, cache))
     return out
 
 

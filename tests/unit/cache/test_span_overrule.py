@@ -19,7 +19,7 @@ from llm_gateway.cache.semantic.span_check import (
     MAX_SPANS,
     SPAN_FEATURE,
     slot_spans,
-    span_cosine,
+    span_cosines,
 )
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, load_verifier
 
@@ -54,18 +54,17 @@ def test_the_swapped_spans_are_the_slot_tests_and_their_cosine_reads_them() -> N
     assert slot_spans(*LAPTOP) == [("laptop", "notebook")]
     assert slot_spans(*NUMPY) == [("numpy", "pandas")]
     assert slot_spans("How do I reset my router?", "How do I reset my router?") == []
-    assert span_cosine([("laptop", "notebook")], 1.0, fake_embed) == pytest.approx(0.97, abs=1e-5)
-    # The lowest of several swaps; no slot reads 1.0; a slot without spans (quoted) 0.0.
+    assert span_cosines([[("laptop", "notebook")]], fake_embed) == [pytest.approx(0.97, abs=1e-5)]
+    # The lowest of several swaps; a slot without spans (a quoted text changed) 0.0.
     both = [("laptop", "notebook"), ("numpy", "pandas")]
-    assert span_cosine(both, 1.0, fake_embed) == pytest.approx(0.5, abs=1e-5)
-    assert span_cosine([], 0.0, fake_embed) == 1.0
-    assert span_cosine([], 1.0, fake_embed) == 0.0
+    assert span_cosines([both], fake_embed) == [pytest.approx(0.5, abs=1e-5)]
+    assert span_cosines([[]], fake_embed) == [0.0]
 
     # More swaps than MAX_SPANS: not embedded at all (the worst case stays bounded), a veto.
     def refuse(texts: Sequence[str]) -> np.ndarray:
         raise AssertionError("embedded")
 
-    assert span_cosine([("laptop", "notebook")] * (MAX_SPANS + 1), 1.0, refuse) == 0.0
+    assert span_cosines([[("laptop", "notebook")] * (MAX_SPANS + 1)], refuse) == [0.0]
 
 
 def _weights_with_span(tmp_path: Path, level: float = 0.8, split: float = 0.95) -> Path:
@@ -103,6 +102,51 @@ def test_the_layer_hands_its_embedder_to_the_scoring_hop(tmp_path: Path) -> None
     pairs = [(LAPTOP[0], 0.97, None), (other, 0.97, None)]
     served = [p > 0.5 for p, _ in _score_all(verifier, LAPTOP[1], None, pairs, fake_embed)]
     assert served == [True, False]
+
+
+ASKED = LAPTOP[1]  # "... notebook ...": every flagged candidate below swaps a span with it
+BATCH = [
+    LAPTOP[0],  # laptop / notebook
+    "What is the best desktop for video editing?",  # desktop / notebook
+    LAPTOP[0],  # the same candidate twice: nothing embedded twice
+    "What is the best laptop for photo editing?",  # two swaps: laptop / notebook, photo / video
+    "What's the best notebook for video editing?",  # no slot swapped: no span
+    "What are the best 5 laptops for video editing?",  # numbers differ: vetoed, no span embedded
+    "What is the best laptop " + "for video editing " * 40,  # past the cap: not scored
+    "What is the best computer for video editing?",  # computer / notebook
+]
+
+
+def test_one_lookup_embeds_each_distinct_span_once_in_one_call(tmp_path: Path) -> None:
+    """The layer's scoring hop embeds the spans of every flagged candidate that no other veto
+    refuses in one call, each text once; each candidate scores as it does alone."""
+    verifier = load_verifier(_weights_with_span(tmp_path))
+    calls: list[list[str]] = []
+
+    def recording(texts: Sequence[str]) -> np.ndarray:
+        calls.append(list(texts))
+        return fake_embed(texts)
+
+    pairs = [(cached, 0.97, None) for cached in BATCH]
+    scored = _score_all(verifier, ASKED, None, pairs, recording)
+    assert len(calls) == 1
+    assert sorted(calls[0]) == ["computer", "desktop", "laptop", "notebook", "photo", "video"]
+    alone = [verifier.score(cached, ASKED, 0.97, embed=fake_embed) for cached in BATCH]
+    assert scored == alone  # the same probability and language, candidate by candidate
+    assert [p > 0.5 for p, _ in scored] == [True, False, True, False, True, False, False, False]
+    # The rows themselves (the span cosine included) are the single-pair path's, exactly.
+    fitting = [(cached, 0.97, None) for cached in BATCH if len(cached) < 100]
+    rows = verifier.inputs_all(ASKED, fitting, recording)
+    assert rows == [
+        verifier.inputs(cached, ASKED, 0.97, embed=fake_embed) for cached, *_ in fitting
+    ]
+    assert rows[0][-1] == rows[2][-1] == pytest.approx(0.97, abs=1e-5)
+    assert rows[3][-1] == pytest.approx(float(np.dot(*fake_embed(["photo", "video"]))), abs=1e-6)
+    # Without an embedder every swapped slot is vetoed; with no slot flagged nothing is embedded.
+    assert [p for p, _ in _score_all(verifier, ASKED, None, pairs)][:4] == [0.0] * 4
+    calls.clear()
+    assert _score_all(verifier, ASKED, None, [(BATCH[4], 0.97, None)] * 2, recording)[0][0] > 0.5
+    assert calls == []
 
 
 def test_weights_with_span_levels_but_without_its_feature_are_refused(tmp_path: Path) -> None:

@@ -276,13 +276,13 @@ def _score_all(
     embed: Embed | None = None,
 ) -> list[tuple[float, str]]:
     """The verifier's (probability, language) for each (cached prompt, cosine, cached vector), on
-    the embedder's thread (swapped spans embed there); a vector gone leaves the pair head out."""
-    return [
-        verifier.score(
-            cached, asked, cosine, None if vector is None else (vector, asked_vector), embed
-        )
+    the embedder's thread (the candidates' swapped spans embed there, in one call); a vector gone
+    leaves the pair head out."""
+    candidates = [
+        (cached, cosine, None if vector is None else (vector, asked_vector))
         for cached, cosine, vector in pairs
     ]
+    return verifier.score_all(asked, candidates, embed)
 
 
 def _serves(plan: CachePlan, language: str) -> bool:

@@ -14,6 +14,7 @@ head's) and the slot-substitution veto fires only under the language's level.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from llm_gateway.cache.semantic.features import (
     too_long,
 )
 from llm_gateway.cache.semantic.pair_head import HEAD_FEATURE, PairHead
-from llm_gateway.cache.semantic.span_check import SPAN_FEATURE, Embed, span_input
+from llm_gateway.cache.semantic.span_check import SPAN_FEATURE, Embed, span_inputs
 
 WEIGHTS_FILE = Path(__file__).with_name("verifier_weights.json")
 
@@ -38,6 +39,8 @@ _SPAN = len(FEATURE_NAMES)  # the span cosine's place, when the weights carry sp
 
 # One tree node: feature, threshold, left, right, leaf value, is_leaf, missing goes left.
 Node = tuple[int, float, int, int, float, int, int]
+# A candidate to score: (cached prompt, cosine, (cached, asked) vectors for the pair head or None).
+Candidate = tuple[str, float, tuple[Vectors, Vectors] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +108,25 @@ class VerifierModel:
         Prompts past the features' cap are not scored: 0 (a miss, a verifier rejection) unless
         they are the same text. Features of their first words could miss a change further on,
         and the full ones cost seconds on adversarial prompts."""
-        if too_long(cached) or too_long(asked):
-            korean = is_korean(cached) or is_korean(asked)
-            return float(cached == asked), "ko" if korean else "en"
-        features = self.inputs(cached, asked, cosine, vectors, embed)
-        language = "ko" if features[_KOREAN] else "en"
-        return self.probability(features), language
+        return self.score_all(asked, [(cached, cosine, vectors)], embed)[0]
+
+    def score_all(
+        self, asked: str, candidates: Sequence[Candidate], embed: Embed | None = None
+    ) -> list[tuple[float, str]]:
+        """``score`` of each (cached prompt, cosine, vectors) against ``asked``, the candidates'
+        swapped spans embedded together (``inputs_all``)."""
+        fits = [not (too_long(cached) or too_long(asked)) for cached, _, _ in candidates]
+        fitting = [c for c, fit in zip(candidates, fits, strict=True) if fit]
+        rows = iter(self.inputs_all(asked, fitting, embed))
+        scored: list[tuple[float, str]] = []
+        for (cached, _, _), fit in zip(candidates, fits, strict=True):
+            if fit:
+                features = next(rows)
+                scored.append((self.probability(features), "ko" if features[_KOREAN] else "en"))
+            else:
+                korean = is_korean(cached) or is_korean(asked)
+                scored.append((float(cached == asked), "ko" if korean else "en"))
+        return scored
 
     def inputs(
         self,
@@ -122,13 +138,25 @@ class VerifierModel:
     ) -> list[float]:
         """The trees' input row of a pair, as ``score`` builds it: ``pair_features``, then the
         span cosine and the pair head's score when the weights carry them."""
-        features = pair_features(cached, asked, cosine)
+        return self.inputs_all(asked, [(cached, cosine, vectors)], embed)[0]
+
+    def inputs_all(
+        self, asked: str, candidates: Sequence[Candidate], embed: Embed | None = None
+    ) -> list[list[float]]:
+        """``inputs`` of each candidate against ``asked``: the spans of every candidate that no
+        other veto refuses are embedded in one call, each distinct text once (``span_inputs``)."""
+        rows = [pair_features(cached, asked, cosine) for cached, cosine, _ in candidates]
         if self.span_levels is not None:  # (another veto decides alone: no spans embedded)
-            vetoed = any(features[i] for i in self.vetoes)
-            features.append(span_input(cached, asked, features, None if vetoed else embed))
+            asks = [
+                (cached, asked, row, not any(row[i] for i in self.vetoes))
+                for (cached, _, _), row in zip(candidates, rows, strict=True)
+            ]
+            for row, span in zip(rows, span_inputs(asks, embed), strict=True):
+                row.append(span)
         if self.head is not None:
-            features.append(self.head.score(*vectors) if vectors is not None else math.nan)
-        return features
+            for row, (_, _, vectors) in zip(rows, candidates, strict=True):
+                row.append(self.head.score(*vectors) if vectors is not None else math.nan)
+        return rows
 
 
 def prompt_language(text: str) -> str:
