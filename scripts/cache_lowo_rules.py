@@ -48,7 +48,7 @@ def main() -> None:
     variants = sorted({p.name.split(".jsonl.")[1][:-4] for p in args.dump_dir.glob("*.npz")
                        if ".jsonl." in p.name})  # fmt: skip
     for variant in variants:
-        overrule = variant.endswith("span1")
+        overrule = "span1" in variant.split(".")
         for rule_name, rule in rules(args.file_min_negatives).items():
             rows = []
             for path in sorted(args.dump_dir.glob(f"*.jsonl.{variant}.npz")):
@@ -71,7 +71,8 @@ def left_out_rows(
     held, floor = int(run["held"]), float(run["floor"])
     y, langs, groups, original = d["y"], d["langs"], d["groups"], d["original"]
     s = Scores(run["raw"], y, langs, groups, original)
-    rest = [w for w in written if w != held]
+    excluded = set(run["excluded"].tolist()) if "excluded" in run else set()
+    rest = [w for w in written if w != held and w not in excluded]
     chosen, thresholds = choose_levels(run["raw"], d["x"], d["span"], floor, s, rest, rule, levels)
     out = []
     for lang, level in chosen.items():
