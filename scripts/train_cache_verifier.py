@@ -137,7 +137,8 @@ def load_training(
         made_pairs: list[Pair] = []
         for lang in ("en", "ko"):
             sentences = list(dict.fromkeys(p.a for p in chunk if p.lang == lang and len(p.a) < 300))
-            per_kind = max(args.perturb_per_kind * len(sentences) // 1000, 5) if sentences else 0
+            wanted = bool(sentences) and args.perturb_per_kind > 0  # 0: no edited pairs at all
+            per_kind = max(args.perturb_per_kind * len(sentences) // 1000, 5) if wanted else 0
             made = perturb(sentences, lang, per_kind=per_kind, seed=args.seed)
             made_pairs += [Pair(a, b, label, lang, f"perturb:{kind}") for a, b, label, kind in made]
         print(f"{name}: {len(chunk)} pairs, {len(made_pairs)} edited pairs", flush=True)
