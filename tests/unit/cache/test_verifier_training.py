@@ -108,3 +108,49 @@ def test_leave_writer_out_table_reports_mean_and_worst(
     assert "| mean | en | | 45.0% | 1.00% |" in out
     assert "| worst | en | | 40.0% | 2.00% |" in out
     assert "| worst | ko | | 20.0% | 0.67% |" in out
+
+
+def test_lowo_rules_leave_a_files_excluded_arm_out_of_the_thresholds() -> None:
+    """``cache_lowo_rules.py`` on a ``--added`` run: the "before" arm's dump names the added
+    files it trained without (``excluded``); the thresholds are set without them too, so one
+    added writer's near-miss negatives cannot move the before arm's threshold."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import cache_lowo_rules
+        from cache_thresholds import choose_pooled
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    from llm_gateway.cache.semantic.features import FEATURE_NAMES
+
+    rng = np.random.default_rng(0)
+    raw, y, groups = [], [], []
+    for g in range(4):
+        neg = np.full(100, 0.1)
+        if g == 3:
+            neg[:50] = 0.97  # the added writer: half its negatives near misses
+        raw += [*neg, *rng.uniform(0.5, 0.95, 100)]
+        y += [0] * 100 + [1] * 100
+        groups += [g] * 200
+    raw, y, groups = raw * 2, y * 2, groups * 2  # the same rows in both languages
+    n = len(y)
+    x = np.zeros((n, len(FEATURE_NAMES)))
+    x[:, 0] = 1.0  # cosine over any floor; no veto
+    d = {
+        "y": np.array(y), "langs": np.array(["en", "ko"]).repeat(n // 2),
+        "groups": np.array(groups), "original": np.ones(n, bool), "x": x, "span": np.ones(n),
+    }  # fmt: skip
+
+    def rule(s: object, written: list[int]) -> dict[str, float]:
+        return choose_pooled(s, written, 0.03, 80)[0]  # type: ignore[arg-type]
+
+    names, written = ["w0", "w1", "w2", "added"], [0, 1, 2, 3]
+    run = {"raw": np.array(raw), "floor": np.array(0.5), "held": np.array(0)}
+    args = ([], rule, (None,), names, written)
+    with_added = cache_lowo_rules.left_out_rows(d, run, *args)
+    before = cache_lowo_rules.left_out_rows(d, {**run, "excluded": np.array([3])}, *args)
+    (_, _, t_with, _, hits_with, *_), (_, _, t_before, _, hits_before, *_) = (
+        with_added[0],
+        before[0],
+    )
+    assert t_with > 0.97 > t_before
+    assert hits_before == 100 > hits_with
