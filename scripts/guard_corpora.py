@@ -21,8 +21,9 @@ Three kinds of source, all offline:
   ``heldout/guard_heldout_v7.jsonl``, the seventh, is dev data since session 8 and no group;
   ``heldout/guard_heldout_v8.jsonl``, the eighth, and ``heldout/guard_heldout_v9.jsonl``, the
   ninth (harmful requests and benign rows only), are dev data since session 9 and no group;
-  ``heldout/guard_heldout_v10.jsonl``, the tenth, since session 10, and
-  ``heldout/guard_heldout_v11.jsonl``, the eleventh, since session 11, no groups);
+  ``heldout/guard_heldout_v10.jsonl``, the tenth, since session 10 (an optional group since
+  session 12), and ``heldout/guard_heldout_v11.jsonl``, the eleventh, since session 11, no
+  group);
   ``dev_harm_2.jsonl`` and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the
   same topics); and
   ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
@@ -75,6 +76,7 @@ SIXTH_INDEPENDENT_SET = "heldout/guard_heldout_v6.jsonl"
 SEVENTH_INDEPENDENT_SET = "heldout/guard_heldout_v7.jsonl"
 EIGHTH_INDEPENDENT_SET = "heldout/guard_heldout_v8.jsonl"
 NINTH_INDEPENDENT_SET = "heldout/guard_heldout_v9.jsonl"
+TENTH_INDEPENDENT_SET = "heldout/guard_heldout_v10.jsonl"
 _HELDOUT = re.compile(r"v12", re.IGNORECASE)
 
 
@@ -234,6 +236,10 @@ OPTIONAL_GROUPS = {
     **{f"dev_written_s9_{w}": f"dev_written_s9_{w}.jsonl" for w in "abcd"},
     **{f"dev_written_s10_{w}": f"dev_written_s10_{w}.jsonl" for w in "efg"},
     "dev_written_s11_h": "dev_written_s11_h.jsonl",
+    # session 12: a twelfth writer's training file and the tenth stranger's set (v11, dev data
+    # too, is the lead's joint check this session: not a group)
+    "dev_written_s12_i": "dev_written_s12_i.jsonl",
+    "dev_heldout_v10": TENTH_INDEPENDENT_SET,
 }
 
 

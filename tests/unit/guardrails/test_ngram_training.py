@@ -76,6 +76,18 @@ def test_s11_h_is_a_writer_and_an_optional_group(scripts: dict[str, ModuleType])
     assert scripts["corpora"].OPTIONAL_GROUPS["dev_written_s11_h"] == "dev_written_s11_h.jsonl"
 
 
+def test_s12_i_and_v10_are_writers_and_groups_v11_is_not(scripts: dict[str, ModuleType]) -> None:
+    writers, groups = scripts["lowo"].WRITERS, scripts["corpora"].OPTIONAL_GROUPS
+    assert writers["s12_i"] == ("dev_written_s12_i", "dev_written_s12_i.jsonl")
+    assert writers["v10"] == ("dev_heldout_v10", "heldout/guard_heldout_v10.jsonl")
+    assert groups["dev_written_s12_i"] == "dev_written_s12_i.jsonl"
+    assert groups["dev_heldout_v10"] == "heldout/guard_heldout_v10.jsonl"
+    assert len(writers) == 17
+    # v11 is the lead's joint check of session 12: neither a writer nor a training group
+    assert "v11" not in writers
+    assert not any("v11" in name for name in (*groups, *groups.values()))
+
+
 def test_breakdown_pools_rows_files(
     scripts: dict[str, ModuleType], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

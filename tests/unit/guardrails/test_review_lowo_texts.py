@@ -92,8 +92,10 @@ def test_builds_are_not_reused_across_settings(lowo: ModuleType, tmp_path: Path)
         "include_writers": True,
         "include_group": [],
         "skip_category": [],
+        "exclude_group": [],
     }
     here = lowo.settings_dir(argparse.Namespace(**base))
     assert here == lowo.settings_dir(argparse.Namespace(**base))
-    for change in ({"hard_weight": 1.0}, {"fpr": 0.02}, {"one_pass": True}):
+    changes = ({"hard_weight": 1.0}, {"fpr": 0.02}, {"one_pass": True}, {"exclude_group": ["g"]})
+    for change in changes:
         assert lowo.settings_dir(argparse.Namespace(**{**base, **change})) != here
