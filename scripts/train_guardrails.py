@@ -27,7 +27,8 @@ trained on every row. Held-out evaluation data is never read here.
 Since session 11 the shipped build also trains on every dev writer's set (``--include-writers``,
 on by default: ``guard_corpora.OPTIONAL_GROUPS``), weighs each group's hard negatives twice its
 everyday rows (``--hard-weight 2``) and allows 1.25 % benign FPR (``--fpr 0.0125``); session 10's
-build is ``--no-include-writers --fpr 0.02 --hard-weight 1``.
+build is ``--no-include-writers --fpr 0.02 --hard-weight 1``. Session 12 added two groups, the
+writer s12_i and the tenth stranger's set v10 (``OPTIONAL_GROUPS``); the settings are unchanged.
 """
 
 from __future__ import annotations

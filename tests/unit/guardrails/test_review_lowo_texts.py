@@ -99,3 +99,28 @@ def test_builds_are_not_reused_across_settings(lowo: ModuleType, tmp_path: Path)
     changes = ({"hard_weight": 1.0}, {"fpr": 0.02}, {"one_pass": True}, {"exclude_group": ["g"]})
     for change in changes:
         assert lowo.settings_dir(argparse.Namespace(**{**base, **change})) != here
+
+
+def test_an_excluded_group_is_in_no_build_and_no_threshold_pass(
+    lowo: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--exclude-group`` (session 12's baseline: s12_i and v10 in no build) drops the group and
+    its writer's texts from every training row, so ``--one-pass``'s one threshold pass never sees
+    them either (up to session 11 only the builds' fits dropped them)."""
+    from guard_corpora import Row
+
+    (tmp_path / "w.jsonl").write_text(json.dumps({"text": "shared attack"}) + "\n")
+    monkeypatch.setattr(lowo, "EVAL", tmp_path)
+    monkeypatch.setitem(lowo.WRITERS, "w", ("dev_w", "w.jsonl"))
+    rows = [
+        Row("shared attack", "attack", "g1", "en", "injection"),  # the writer's text, under g1
+        Row("benign one", "benign", "g1", "en", "benign"),
+        Row("own benign", "benign", "dev_w", "en", "benign"),
+    ]
+    monkeypatch.setattr(lowo, "all_rows", lambda *args: rows)
+    base = {"include_group": [], "include_writers": False, "skip_category": []}
+    for path in ("shared_eval", "garak", "pyrit"):
+        base[path] = tmp_path
+    kept = lowo.training_rows(argparse.Namespace(**base, exclude_group=["dev_w"]))
+    assert [r.text for r in kept] == ["benign one"]
+    assert len(lowo.training_rows(argparse.Namespace(**base, exclude_group=[]))) == 3
