@@ -10,15 +10,17 @@ Usage:
 Each budget prints three tables: no floor, the agreement floor and the everyday budget alone
 (``harm_gate.py``; the shipped gate: ``--everyday-fpr 0``). The probe (benign only) is its own row.
 
-Writers: the strangers' sets v3–v7 (``guard_heldout_<v>.jsonl``) and the session-9 training files
-(``s9a``–``s9d``; ``--exclude-group dev_written_s9_c`` keeps a writer out of every head's training
-while it is still scored as left out). For each, an e5 head is trained as ``train_harm_stage.py``
-trains one (same rows and head options) without that writer's group and without any row whose text
-is in its set; the set's harmful rows (recall) and benign + hard-negative rows (FPR) are then scored
-as the agent path scores them: blocked by the fast layers (rules + the shipped n-gram artefact, or
-``--classifier-artefact``) OR e5 probability at or over its script's threshold. The threshold of the
-left-out writer is chosen without its set, by ``--rule`` (the trainer's own rule, leave one training
-source out, costs ~25 MLP fits per writer: score its artefact with ``--head``):
+Writers: the strangers' sets v3–v7 (``guard_heldout_<v>.jsonl``), the session-9 training files
+(``s9a``–``s9d``) and, with ``--later-writers`` (session 12), v8–v10, ``s10g``, ``s11h`` (benign
+rows only: FPR) and ``s12i``, which are then training groups too (``--exclude-group
+dev_written_s9_c`` keeps a writer out of every head's training while it is still scored as left
+out). For each, an e5 head is trained as ``train_harm_stage.py`` trains one (same rows and head
+options) without that writer's group and without any row whose text is in its set; the set's
+harmful rows (recall) and benign + hard-negative rows (FPR) are then scored as the agent path
+scores them: blocked by the fast layers (rules + the shipped n-gram artefact, or
+``--classifier-artefact``) OR e5 probability at or over its script's threshold. The threshold of
+the left-out writer is chosen without its set, by ``--rule`` (the trainer's own rule, leave one
+training source out, costs ~25 MLP fits per writer: score its artefact with ``--head``):
 
 * ``writers``: on the other writers' sets, each scored by its own left-out head, the smallest
   score at which e5 adds flags (to what the fast layers flag) on at most ``--fpr`` of their
@@ -71,6 +73,15 @@ WRITERS = {  # writer -> (its set, its training group in train_harm_stage.py)
         for w in "abcd"
     },
 }
+# Session 12 (``--later-writers``): left-out writers and training groups (``harm_rows.
+# WRITER_GROUPS``) of a candidate head; v11, the lead's joint check of session 12, is not one.
+LATER_WRITERS = {
+    **{v: (HELDOUT / f"guard_heldout_{v}.jsonl", f"dev_heldout_{v}") for v in ("v8", "v9", "v10")},
+    **{
+        w: (REPO / f"eval/guardrails/dev_written_{f}.jsonl", f"dev_written_{f}")
+        for w, f in (("s10g", "s10_g"), ("s11h", "s11_h"), ("s12i", "s12_i"))
+    },
+}
 # Benign-only writers, scored as left out and never setting another writer's threshold: the
 # session-9 probe (a further stranger's 320 harmless prompts, dev data since it was scored).
 PROBES = {"probe": (REPO / "eval/guardrails/dev_benign_probe_s9.jsonl", "dev_benign_probe_s9")}
@@ -82,7 +93,7 @@ class Writer:
     """One writer's scored rows: fast-layer verdicts, script, labels, e5 vectors."""
 
     def __init__(self, name: str, engine: GuardrailEngine, cache: Path) -> None:
-        self.name, (path, self.group) = name, {**WRITERS, **PROBES}[name]
+        self.name, (path, self.group) = name, {**WRITERS, **LATER_WRITERS, **PROBES}[name]
         rows = score_file(engine, refuse_heldout(path), "all", [], [])
         self.rows = [r for r in rows if r.category in (*BENIGN, "harmful_request")]
         self.fast = np.array([r.flagged for r in self.rows])
@@ -222,7 +233,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_head_options(parser)
     parser.add_argument(
-        "--writer", action="append", choices=[*WRITERS, *PROBES], help="default: all"
+        "--writer",
+        action="append",
+        choices=[*WRITERS, *LATER_WRITERS, *PROBES],
+        help="default: all",
     )
     parser.add_argument("--everyday-fpr", type=float, default=0.005, help="harm_gate.py's high")
     parser.add_argument("--give", type=float, default=0.01, help="harm_gate.py's recall cost")
@@ -238,7 +252,8 @@ def main() -> int:
         engine.use_classifier(ClassifierRule(model, {}))
     if args.save is not None:
         refuse_heldout(args.save)
-    names = args.writer or [*WRITERS, *PROBES]
+    later = [*LATER_WRITERS] if args.later_writers else []
+    names = args.writer or [*WRITERS, *later, *PROBES]
     writers = [Writer(name, engine, args.cache) for name in names]
     if args.head is not None:
         head = load_head(args.head)

