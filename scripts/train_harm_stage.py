@@ -200,9 +200,10 @@ def add_head_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--later-writers",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
+        default=True,
         help="v8-v10, s10_g, s11_h, s12_i as training groups (harm_rows.WRITER_GROUPS) and, in "
-        "harm_lowo.py, as left-out writers too; session 12, not the shipped head",
+        "harm_lowo.py, as left-out writers too; the shipped head since session 12",
     )
 
 

@@ -55,7 +55,7 @@ def test_the_shipped_thresholds_were_chosen_on_every_writer(lowo: ModuleType) ->
     (v3–v7, s9a–s9d): a writer added to the yardstick and not to the report means the artefact
     was not rebuilt with it."""
     report = json.loads((ROOT / "eval/guardrails/dev_harm_report.json").read_text())
-    assert report["writers"] == list(lowo.WRITERS)
+    assert sorted(report["writers"]) == sorted([*lowo.WRITERS, *lowo.LATER_WRITERS])  # 15 (s12)
     assert report["thresholds"] == report["thresholds_by_fpr"][str(report["fpr"])]
 
 
