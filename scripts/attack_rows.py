@@ -3,7 +3,8 @@
 Rows: the attack (injection + jailbreak), extraction and benign rows of the classifier's corpora
 (``guard_corpora.all_rows``), the hand-written ``harm_rows.EXTRA_GROUPS`` and ``EXTRA_GROUPS``
 here (the strangers' sets v8 and v9, dev data since session 9; the session-10 training files
-``dev_written_s10_e``–``_g``, added after they were scored untouched). Harmful
+``dev_written_s10_e``–``_g``, ``_s11_h`` and ``_s12_i``, added after they were scored untouched;
+the stranger's set v10, dev data since session 10, added in session 12; v11 is not a group). Harmful
 requests are left out: the harm head owns them. Each (group, class) cell is capped (seeded) so
 that embedding stays affordable. Vectors: e5 of the first 400 characters (``harm_rows.embed_all``,
 the same cache), and for prompts longer than that, of the last 400 (``tails``). Paths naming
@@ -36,6 +37,8 @@ EXTRA_GROUPS = {
     "dev_heldout_v9": NINTH_INDEPENDENT_SET,
     **{f"dev_written_s10_{w}": f"dev_written_s10_{w}.jsonl" for w in "efg"},
     "dev_written_s11_h": "dev_written_s11_h.jsonl",
+    "dev_heldout_v10": "heldout/guard_heldout_v10.jsonl",
+    "dev_written_s12_i": "dev_written_s12_i.jsonl",
 }
 HEADS = {"attack": "attack", "extraction": "extraction"}  # head -> its positive class
 # The harm head's form (``train_harm_stage.fit``): a logistic head averaged with a 64-unit MLP;

@@ -32,6 +32,8 @@ WRITERS = {  # name -> (its set, its training group)
     **{f"s9{w}": (f"dev_written_s9_{w}.jsonl", f"dev_written_s9_{w}") for w in "abcd"},
     **{f"s10{w}": (f"dev_written_s10_{w}.jsonl", f"dev_written_s10_{w}") for w in "efg"},
     "s11h": ("dev_written_s11_h.jsonl", "dev_written_s11_h"),
+    "v10": ("heldout/guard_heldout_v10.jsonl", "dev_heldout_v10"),
+    "s12i": ("dev_written_s12_i.jsonl", "dev_written_s12_i"),
 }
 PROBE = "probe"  # the session-9 benign probe: scored as left out, sets no threshold
 
