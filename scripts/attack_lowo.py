@@ -25,9 +25,12 @@ overruling n-gram-only attack findings (never exact rules) under a level chosen 
 ``--save DIR`` writes both artefacts (thresholds and gate on every writer's left-out scores,
 heads on every row) and ``dev_attack_report.json`` (``--report``). ``--extra-writer`` scores
 further writers (``s10e``: ``eval/guardrails/dev_written_s10_e.jsonl``) as left out, setting
-nobody's threshold, without training on them. Each table ends with the ship rule's verdict
-(``RULE``: after minus before on the writers' means). ``--probs-out`` keeps the left-out scores;
-``--probs-in`` reads them instead of training (tables, and ``--save`` with two full fits).
+nobody's threshold, without training on them; so does a writer whose group
+``--exclude-group`` takes out of training (in the means: the shipped recipe on a new writer).
+``--results-out`` keeps every table's cells (``attack_compare.py``). Each table ends with
+session 11's ship rule's verdict (``RULE``: after minus before on the writers' means).
+``--probs-out`` keeps the left-out scores; ``--probs-in`` reads them instead of training
+(tables, and ``--save`` with two full fits).
 Paths naming ``v12`` are refused.
 """
 
@@ -173,6 +176,7 @@ def run(args: argparse.Namespace, writers: list[Writer]) -> None:
         }
         np.savez(args.probs_out, **flat)
     views = {h: {w.name: View(w, h) for w in writers} for h in HEADS}
+    tables: dict[str, dict[str, dict[str, float | None]]] = {}
     for tail in (False, True):
         probs = {h: both[h][tail] for h in HEADS}
         for budget in args.budget:
@@ -196,10 +200,13 @@ def run(args: argparse.Namespace, writers: list[Writer]) -> None:
                         }
                     print(f"\n== tail {tail}, budget {budget}, {gate_name}, veto {vetoed}")
                     print_table(results)
+                    tables[f"{tail}|{budget}|{gate_name}|{vetoed}"] = results
                     print(verdict(results))
                     for h in HEADS:
                         g = gates[h][next(iter(gates[h]))][mode]
                         print(f"  {h} gate (first writer's): {g}")
+    if args.results_out is not None:  # every table, for attack_compare.py
+        args.results_out.write_text(json.dumps(tables, indent=0) + "\n")
     if args.save is not None:
         save(args, views, {h: both[h][args.tail] for h in HEADS})
 
@@ -245,6 +252,7 @@ def main() -> int:
     )
     parser.add_argument("--probs-out", type=Path, help="save the left-out scores (npz)")
     parser.add_argument("--probs-in", type=Path, help="gates and tables from saved scores")
+    parser.add_argument("--results-out", type=Path, help="every table's cells (json)")
     parser.add_argument("--tail", action="store_true", help="also score long prompts' tails")
     parser.add_argument("--gate", choices=GATES, default="agreement floor", help="for --save")
     parser.add_argument("--save", type=Path)
@@ -265,6 +273,9 @@ def main() -> int:
     writers = [Writer(n, engine, args.cache) for n in names]
     for w in writers:
         w.tail = tails(w.rows, args.cache)  # type: ignore[arg-type]
+        # a writer whose group leaves training (--exclude-group) is scored, in the means, as
+        # left out, and sets nobody's threshold: the shipped recipe measured on a new writer
+        w.probe |= w.group in args.exclude_group
     run(args, writers)
     return 0
 
