@@ -56,8 +56,8 @@ def fit(views: list[View], e5: list[np.ndarray]) -> LogisticRegression:
     x = np.concatenate([features(p, v.ngram, v.korean) for v, p in zip(views, e5, strict=True)])
     y = np.concatenate([~v.benign for v in views]).astype(int)
     w = np.concatenate([np.full(len(v.benign), 1.0 / len(v.benign)) for v in views])
-    for label in (0, 1):
-        w[y == label] /= w[y == label].sum()
+    for label in (0, 1):  # each class half the total; the total the row count (as unweighted)
+        w[y == label] *= len(y) / 2 / w[y == label].sum()
     model = LogisticRegression(C=1.0, max_iter=2000)
     model.fit(x, y, sample_weight=w)
     return model
