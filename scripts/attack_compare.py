@@ -42,7 +42,7 @@ def verdict(shipped: Table, candidate: Table) -> tuple[bool, str]:
     """Whether ``candidate`` passes ``RULE`` against ``shipped``, and why."""
     parts, ok = [], True
     for column, bound in RULE.items():
-        gain = mean(candidate, column) - mean(shipped, column)
+        gain = round(mean(candidate, column) - mean(shipped, column), 6)  # cells have 3 digits
         met = gain >= bound if bound >= 0 else gain <= -bound
         ok &= met
         parts.append(f"{column} {gain:+.4f} ({'ok' if met else 'FAILS'})")
