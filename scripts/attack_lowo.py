@@ -8,8 +8,8 @@ Usage:
         [--gate "strict agreement"] [--high-fpr 0.002] [--probs-out F | --probs-in F]
         [--writer v3 ...] [--extra-writer s10e ...]
 
-Writers: the strangers' sets v3–v9, the session-9 files s9a–s9d, the session-10 files s10e–s10g
-and the session-11 file s11h (``WRITERS``); the session-9
+Writers: the strangers' sets v3–v10, the session-9 files s9a–s9d, the session-10 files
+s10e–s10g, s11h and s12i (``WRITERS``; v11 is not one); the session-9
 benign probe is scored as left out and sets nobody's threshold. For each writer and head
 (``attack``: injection + jailbreak; ``extraction``), a head is trained as
 ``train_attack_stage.py`` trains it without that writer's group and texts; its rows are scored as
