@@ -226,6 +226,7 @@ def save(
         "recall_give": args.give,
         "high_fpr": args.high_fpr,
         "tail": args.tail,
+        "exclude_group": args.exclude_group,
         "heads": {},
     }
     for head, name in (("attack", "attack_e5.npz"), ("extraction", "extraction_e5.npz")):

@@ -69,6 +69,8 @@ def main() -> int:
     for path in (args.dev_report, args.out):
         refuse_heldout(path)
     report = json.loads(args.dev_report.read_text())
+    # groups the shipped heads were trained without (session 11's, after v10 and s12i joined)
+    args.exclude_group += report.get("exclude_group", [])
     target = args.cache / "rebuilt" if args.check else args.out
     target.mkdir(parents=True, exist_ok=True)
     rebuild(args, report, target)
