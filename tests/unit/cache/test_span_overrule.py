@@ -223,3 +223,21 @@ def test_the_veto_reports_refuse_a_swapped_slot_as_the_gateway_does(
     numbers = ("Is 5 mg safe for a laptop user?", "Is 50 mg safe for a notebook user?")
     assert vetoes(numbers) == ["numbers_differ", "slot_substitution"]  # no spans embedded
     assert vetoes(("How do I reset my router?", "How can I reset my router?")) == ["(none)"]
+
+
+def test_a_failing_span_embedding_vetoes_the_swapped_slots_and_raises_nothing(
+    tmp_path: Path,
+) -> None:
+    """The layer's scoring hop: an embedder that fails on the spans degrades the lookup to the
+    no-embedder scores (every swapped slot vetoed, the others scored), never an error to the
+    client."""
+    verifier = load_verifier(_weights_with_span(tmp_path))
+
+    def failing(texts: Sequence[str]) -> np.ndarray:
+        raise RuntimeError("the embedder broke")
+
+    pairs = [(cached, 0.97, None) for cached in BATCH]
+    scored = _score_all(verifier, ASKED, None, pairs, failing)
+    assert scored == _score_all(verifier, ASKED, None, pairs)
+    assert scored[0][0] == 0.0  # laptop / notebook: vetoed without its spans' cosine
+    assert scored[4][0] > 0.5  # no slot swapped: still served

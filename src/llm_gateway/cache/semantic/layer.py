@@ -282,7 +282,15 @@ def _score_all(
         (cached, cosine, None if vector is None else (vector, asked_vector))
         for cached, cosine, vector in pairs
     ]
-    return verifier.score_all(asked, candidates, embed)
+    if embed is None:
+        return verifier.score_all(asked, candidates)
+    try:
+        return verifier.score_all(asked, candidates, embed)
+    except Exception as exc:
+        # A failed span embedding must not fail the request: score again without the embedder,
+        # as if none were given (a swapped slot vetoed). A failure elsewhere raises again here.
+        _log.warning("semantic cache span embedding failed; swapped slots vetoed", error=repr(exc))
+        return verifier.score_all(asked, candidates)
 
 
 def _serves(plan: CachePlan, language: str) -> bool:
