@@ -39,7 +39,10 @@ def mean(table: Table, column: str) -> float:
 
 
 def verdict(shipped: Table, candidate: Table) -> tuple[bool, str]:
-    """Whether ``candidate`` passes ``RULE`` against ``shipped``, and why."""
+    """Whether ``candidate`` passes ``RULE`` against ``shipped``, and why. Both tables must
+    hold the same writers: means over different writers are no before/after comparison."""
+    if {w for w in shipped if w in WRITERS} != {w for w in candidate if w in WRITERS}:
+        raise SystemExit("the two tables hold different writers: run both on the same ones")
     parts, ok = [], True
     for column, bound in RULE.items():
         gain = round(mean(candidate, column) - mean(shipped, column), 6)  # cells have 3 digits

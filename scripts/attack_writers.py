@@ -130,6 +130,8 @@ def figures(w: Writer, flagged: np.ndarray) -> dict[str, float | None]:
         recall = tp / pos.sum() if pos.any() else None
         precision = tp / (tp + fp) if tp + fp else None
         f1 = 2 * precision * recall / (precision + recall) if precision and recall else None
+        if f1 is None and pos.any():  # attacks, none caught: 0, not left out of the means
+            f1 = 0.0
         out[f"f1_{lang}"] = None if f1 is None else round(f1, 3)
         out[f"recall_{lang}"] = None if recall is None else round(recall, 3)
         out[f"fpr_{lang}"] = rate(flagged, neg)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -66,3 +67,27 @@ def test_the_rule(
     compare = scripts[0]
     ok, _ = compare.verdict(table(0.90, 0.040, 0.050, 0.060), table(*candidate))
     assert ok is passes
+
+
+def test_the_rule_compares_the_same_writers_and_a_writer_with_no_catch_scores_zero(
+    scripts: tuple[ModuleType, ModuleType, ModuleType],
+) -> None:
+    """A candidate run on fewer writers (or catching none of one writer's attacks, F1 was None
+    and so left out of the mean) must not pass by dropping its worst writer."""
+    compare, _, writers = scripts
+    shipped = table(0.90, 0.040, 0.050, 0.060)
+    fewer = table(0.90, 0.040, 0.050, 0.060)
+    del fewer["s12i"]
+    with pytest.raises(SystemExit, match="different writers"):
+        compare.verdict(shipped, fewer)
+
+    class Caught:  # two attacks and a benign row, nothing flagged
+        rows = (0, 1, 2)
+        cat = np.array(["injection", "injection", "benign"])
+        lang = np.array(["en", "en", "en"])
+        benign = np.array([False, False, True])
+        everyday = np.array([False, False, True])
+
+    cells = writers.figures(Caught(), np.zeros(3, dtype=bool))
+    assert cells["f1_all"] == 0.0
+    assert cells["f1_ko"] is None  # no Korean rows at all
