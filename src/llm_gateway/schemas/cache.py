@@ -74,6 +74,7 @@ class CacheCountersOut(BaseModel):
     semantic_index_evictions: int = 0
     semantic_index_idle_evictions: int = 0
     semantic_sync_skipped: int = 0  # pub/sub messages this instance could not read or apply
+    semantic_errors: int = 0  # the layer itself failed (embedder, verifier): served upstream
     judge_calls: int = 0  # grey-zone candidates sent to the small model (LLMGW_CACHE__JUDGE_*)
     judge_hits: int = 0  # ... that it called the same question (served from cache)
     judge_fallbacks: int = 0  # no verdict in time or budget: the verifier's miss stood

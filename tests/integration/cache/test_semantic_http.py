@@ -59,6 +59,28 @@ async def test_a_paraphrase_is_a_semantic_hit_and_a_changed_entity_is_not(
     assert r.headers["x-gateway-cache"] in ("semantic", "miss")  # max_tokens changes the key
 
 
+async def test_a_broken_embedder_is_a_counted_miss_not_an_error(
+    client: httpx.AsyncClient,
+    fake: FakeUpstream,
+    app_state: AppState,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The embedding model failing (a bad install, a crash in the native code) must not fail
+    requests: lookups go upstream, the exact cache still serves repeats, the failures are
+    counted."""
+
+    async def broken(*_: object) -> object:
+        raise RuntimeError("the embedding model failed")
+
+    monkeypatch.setattr(semantic_layer, "embed_one", broken)
+    assert (await _ask(client, FRANCE)).headers["x-gateway-cache"] == "miss"
+    assert (await _ask(client, FRANCE)).headers["x-gateway-cache"] == "hit"
+    assert (await _ask(client, FRANCE_AGAIN)).headers["x-gateway-cache"] == "miss"
+    assert len(fake.requests("sem-up")) == 2
+    # the first answer's semantic store and the paraphrase's lookup both failed
+    assert app_state.cache.counters.semantic_errors >= 2
+
+
 @pytest.mark.parametrize(
     ("cached", "asked"),
     [
