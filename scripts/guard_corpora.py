@@ -17,13 +17,13 @@ Three kinds of source, all offline:
   ``heldout/guard_heldout_v3.jsonl``, the third, ``heldout/guard_heldout_v4.jsonl``, the
   fourth, ``heldout/guard_heldout_v5.jsonl``, the fifth, and ``heldout/guard_heldout_v6.jsonl``,
   the sixth, each reported on as held out and dev data since (read by their exact names; any
-  path naming ``v12`` is refused; v5 and v6 are not training groups: measured, not shipped;
+  path naming ``v13`` is refused; v5 and v6 are not training groups: measured, not shipped;
   ``heldout/guard_heldout_v7.jsonl``, the seventh, is dev data since session 8 and no group;
   ``heldout/guard_heldout_v8.jsonl``, the eighth, and ``heldout/guard_heldout_v9.jsonl``, the
   ninth (harmful requests and benign rows only), are dev data since session 9 and no group;
   ``heldout/guard_heldout_v10.jsonl``, the tenth, since session 10 (an optional group since
-  session 12), and ``heldout/guard_heldout_v11.jsonl``, the eleventh, since session 11, no
-  group);
+  session 12), ``heldout/guard_heldout_v11.jsonl``, the eleventh, since session 11, and
+  ``heldout/guard_heldout_v12.jsonl``, the twelfth, since session 12, no groups);
   ``dev_harm_2.jsonl`` and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the
   same topics); and
   ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
@@ -63,10 +63,11 @@ DONOTANSWER = (
     "discrimination_exclusion_toxicity_hateful_offensive",
 )
 PYRIT_HARMS = ("harms", "illegal", "violence", "malware", "scams", "sexual", "hate", "harassment")
-# The first eleven independent sets (each scored as held out, dev data since; the tenth and
-# eleventh, ``heldout/guard_heldout_v10.jsonl`` and ``_v11``, since sessions 10 and 11, no
-# group). The twelfth, the lead's next held-out set (any path naming ``v12``, e.g. ``*_v12*``
-# or ``/work/heldout_v12``), must never be read: ``refuse_heldout`` guards it.
+# The first twelve independent sets (each scored as held out, dev data since; the tenth to
+# twelfth, ``heldout/guard_heldout_v10.jsonl``, ``_v11`` and ``_v12``, since sessions 10-12; v10
+# an optional group since session 12). The thirteenth, the lead's next held-out set (any path
+# naming ``v13``, e.g. ``*_v13*`` or ``/work/heldout_v13``), must never be read:
+# ``refuse_heldout`` guards it.
 FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
 SECOND_INDEPENDENT_SET = "heldout/guard_heldout_v2.jsonl"
 THIRD_INDEPENDENT_SET = "heldout/guard_heldout_v3.jsonl"
@@ -77,11 +78,11 @@ SEVENTH_INDEPENDENT_SET = "heldout/guard_heldout_v7.jsonl"
 EIGHTH_INDEPENDENT_SET = "heldout/guard_heldout_v8.jsonl"
 NINTH_INDEPENDENT_SET = "heldout/guard_heldout_v9.jsonl"
 TENTH_INDEPENDENT_SET = "heldout/guard_heldout_v10.jsonl"
-_HELDOUT = re.compile(r"v12", re.IGNORECASE)
+_HELDOUT = re.compile(r"v13", re.IGNORECASE)
 
 
 def refuse_heldout(path: Path) -> Path:
-    """``path``, unless it names the lead's held-out set (``v12``): then stop the run."""
+    """``path``, unless it names the lead's held-out set (``v13``): then stop the run."""
     if _HELDOUT.search(str(path)):
         raise SystemExit(f"refusing to read held-out data: {path}")
     return path
