@@ -24,8 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from attack_writers import WRITERS
 
 Table = dict[str, dict[str, float | None]]
-# column -> least gain (a negative bound: the most a rate may rise)
-RULE = {"f1_all": 0.0, "fpr_all": -0.003, "fpr_hard_en": -0.005, "fpr_hard_ko": -0.005}
+# the rule: column -> the least it must gain (F1), and column -> the most it may rise (rates)
+MIN_GAIN = {"f1_all": 0.0}
+MAX_RISE = {"fpr_all": 0.003, "fpr_hard_en": 0.005, "fpr_hard_ko": 0.005}
 SHOWN = ("f1_all", "recall_all", "fpr_all", "fpr_hard_en", "fpr_hard_ko")
 MEANS = (*SHOWN, "f1_en", "f1_ko", "recall_en", "recall_ko", "fpr_en", "fpr_ko", "fpr_everyday")
 
@@ -39,14 +40,15 @@ def mean(table: Table, column: str) -> float:
 
 
 def verdict(shipped: Table, candidate: Table) -> tuple[bool, str]:
-    """Whether ``candidate`` passes ``RULE`` against ``shipped``, and why. Both tables must
-    hold the same writers: means over different writers are no before/after comparison."""
+    """Whether ``candidate`` passes the rule (``MIN_GAIN``, ``MAX_RISE``) against ``shipped``,
+    and why. Both tables must hold the same writers: means over different writers are no
+    before/after comparison."""
     if {w for w in shipped if w in WRITERS} != {w for w in candidate if w in WRITERS}:
         raise SystemExit("the two tables hold different writers: run both on the same ones")
     parts, ok = [], True
-    for column, bound in RULE.items():
+    for column in (*MIN_GAIN, *MAX_RISE):
         gain = round(mean(candidate, column) - mean(shipped, column), 6)  # cells have 3 digits
-        met = gain >= bound if bound >= 0 else gain <= -bound
+        met = gain >= MIN_GAIN[column] if column in MIN_GAIN else gain <= MAX_RISE[column]
         ok &= met
         parts.append(f"{column} {gain:+.4f} ({'ok' if met else 'FAILS'})")
     return ok, f"rule: {'PASS' if ok else 'FAIL'}: " + ", ".join(parts)
