@@ -96,6 +96,11 @@ class SemanticStatsOut(BaseModel):
     entries_building: int = 0  # entries those builds are indexing (counted against the budget)
     namespaces_retrying: int = 0  # failed builds waiting out their retry pause
     changes_queued: int = 0  # changes waiting for those builds to land (bounded per build)
+    # Swapped-span vectors kept across lookups (LLMGW_CACHE__SEMANTIC_SPAN_VECTORS), and how
+    # many span texts lookups found there or had to embed.
+    span_vectors_held: int = 0
+    span_vector_hits: int = 0
+    span_vector_misses: int = 0
 
 
 class CacheStatsOut(BaseModel):

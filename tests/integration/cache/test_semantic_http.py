@@ -45,6 +45,15 @@ async def test_a_paraphrase_is_a_semantic_hit_and_a_changed_entity_is_not(
     counters = app_state.cache.counters
     assert counters.semantic_hits == 1
     assert counters.verifier_rejections >= 1
+    # France / Germany were embedded once; asked again in other words, the France entry's swapped
+    # spans come from the layer's table, not the model (/admin/cache shows both counts).
+    held = (await client.get("/admin/cache", headers=AUTH)).json()["semantic"]
+    assert (held["span_vectors_held"], held["span_vector_misses"]) == (2, 2)
+    assert (await _ask(client, "What's the capital of Germany?")).headers[
+        "x-gateway-cache"
+    ] == "semantic"
+    held = (await client.get("/admin/cache", headers=AUTH)).json()["semantic"]
+    assert (held["span_vector_hits"], held["span_vector_misses"]) == (2, 2)
     # The Anthropic API shares the entries (same canonical request).
     r = await client.post(
         "/v1/messages",

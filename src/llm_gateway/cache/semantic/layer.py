@@ -26,6 +26,7 @@ from llm_gateway.cache.semantic.embed import Embedder, embed_off_loop, embed_one
 from llm_gateway.cache.semantic.indexes import NamespaceIndexes
 from llm_gateway.cache.semantic.judge import CacheJudge
 from llm_gateway.cache.semantic.span_check import Embed
+from llm_gateway.cache.semantic.span_vectors import SpanVectors
 from llm_gateway.cache.semantic.store import CHANNEL, VectorStore
 from llm_gateway.cache.semantic.sync import (
     BadMessage,
@@ -72,6 +73,7 @@ class SemanticLayer:
         self.verifier = verifier
         self.judge = judge
         self.evidence = EvidenceBook()
+        self.span_vectors = SpanVectors(embedder.embed, settings.semantic_span_vectors)
         # The process's counters: ``ResponseCache`` adopts this object (index evictions and
         # skipped sync messages are counted here, away from any request).
         self.counters = CacheCounters()
@@ -178,7 +180,8 @@ class SemanticLayer:
         # All candidates in one hop to the embedder's thread: the features are string work
         # (milliseconds, more on long prompts) that must not hold every tenant's event loop.
         pairs = [(cached, cosine, vector) for _, _, cached, cosine, vector in candidates]
-        args = (self.verifier, plan.query, plan.vector, pairs, self.embedder.embed)
+        embed = self.span_vectors.for_namespace(plan.namespace)
+        args = (self.verifier, plan.query, plan.vector, pairs, embed)
         scored = await run_off_loop(self.embedder, _score_all, *args)
         grey: tuple[str, Entry, float] | None = None
         for (digest, entry, *_), (score, language) in zip(candidates, scored, strict=True):
@@ -265,7 +268,13 @@ class SemanticLayer:
         await self.store.publish(CHANNEL, encode_flush(namespace, self._origin))
 
     def stats(self) -> dict[str, Any]:
-        return {"enabled": True, **self.indexes.stats()}
+        spans = self.span_vectors
+        held = {
+            "span_vectors_held": len(spans),
+            "span_vector_hits": spans.hits,
+            "span_vector_misses": spans.misses,
+        }
+        return {"enabled": True, **self.indexes.stats(), **held}
 
 
 def _score_all(
