@@ -72,7 +72,9 @@ def counts(rows: list[Scored]) -> dict[str, dict[str, int]]:
     return out
 
 
-def verdict(off: dict[str, dict[str, int]], on: dict[str, dict[str, int]], new_fp: int) -> list[str]:
+def verdict(
+    off: dict[str, dict[str, int]], on: dict[str, dict[str, int]], new_fp: int
+) -> list[str]:
     """The ship rule's failures for one path (empty: it holds)."""
     failures = []
     if new_fp:

@@ -148,15 +148,18 @@ class ClassifierRule:
         When either reaches its threshold and the prompt quotes an attack to ask about it, or
         revises the user's own earlier instruction (``input_context``), those two are scored
         again on the prompt less that part: the head learned the phrase, not who it is for.
-        Only flagged prompts pay for the second pass.
+        Extraction is also scored without an ask for the user's own things (``input_ownership``;
+        a second pass when that view differs). Only flagged prompts pay for these passes.
         """
         scores = self.model.scores(views.classifier)
         if any(scores.get(c, 0.0) >= self.threshold(c) for c in CONTEXT_CATEGORIES):
-            rest = context_view(views)
-            if rest is not None:
-                again = self.model.scores(rest.classifier)
-                for category in CONTEXT_CATEGORIES & again.keys():
-                    scores[category] = again[category]
+            again: dict[str, dict[str, float]] = {}  # by view: one pass when both agree
+            for category in sorted(CONTEXT_CATEGORIES & scores.keys()):
+                rest = context_view(views, category)
+                if rest is not None:
+                    if rest.classifier not in again:
+                        again[rest.classifier] = self.model.scores(rest.classifier)
+                    scores[category] = again[rest.classifier][category]
         return scores
 
     def findings(self, scores: dict[str, float]) -> list[Finding]:
