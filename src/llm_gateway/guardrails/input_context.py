@@ -10,8 +10,8 @@ instructions *I gave*, *my first message*), and the prompt names nothing an atta
 
 ``context_view`` returns the prompt's views with such clauses blanked, and, when the prompt is
 a recognised mention (``input_mention.mention_spans``), with the quoted attack phrase blanked
-too; the rules and the classifier judge injection and extraction on what is left. Asks for the
-user's own settings, notes or history are blanked too (``input_ownership``). Short prompts
+too; the rules and the classifier judge injection and extraction on what is left. A prompt that only
+asks for the user's own things (``input_ownership``) loses its extraction findings. Short prompts
 only (``_MAX_TEXT``): the regexes are linear, and an edit of one's own request is short.
 """
 
@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from llm_gateway.guardrails import input_ownership
 from llm_gateway.guardrails.input_mention import mention_spans
+from llm_gateway.guardrails.input_ownership import asks_own_things
 from llm_gateway.guardrails.input_patterns import InputPattern
 from llm_gateway.guardrails.input_topic import topic_spans
 from llm_gateway.guardrails.normalize import NormalizedText
@@ -113,12 +113,9 @@ def _self_revision_spans(text: str) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
-def _own_spans(text: str, category: str = "prompt_extraction") -> list[tuple[int, int]]:
-    """Self-revision clauses, system prompts as a topic (``input_topic``) and, for extraction
-    only, asks for the user's own things (``input_ownership``): "read my inbox" is how a
-    pasted injection is brought in, so it excuses no injection finding."""
-    own = input_ownership.ownership_spans(text) if category == "prompt_extraction" else []
-    return sorted(_self_revision_spans(text) + topic_spans(text) + own)
+def _own_spans(text: str) -> list[tuple[int, int]]:
+    """Self-revision clauses and system prompts as a topic (``input_topic``)."""
+    return sorted(_self_revision_spans(text) + topic_spans(text))
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
@@ -143,12 +140,10 @@ def self_revision_view(views: NormalizedText) -> NormalizedText | None:
     return _view(views, spans) if spans else None
 
 
-def context_view(
-    views: NormalizedText, category: str = "prompt_extraction"
-) -> NormalizedText | None:
-    """``views`` less self-revision clauses, system prompts as a topic, a recognised mention's
-    quotes and, for ``category`` extraction, asks for the user's own things (None: none)."""
-    spans = _own_spans(views.text, category) + (mention_spans(views) or [])
+def context_view(views: NormalizedText) -> NormalizedText | None:
+    """``views`` less self-revision clauses, system prompts as a topic and a recognised
+    mention's quotes (None: none of them)."""
+    spans = _own_spans(views.text) + (mention_spans(views) or [])
     return _view(views, sorted(spans)) if spans else None
 
 
@@ -156,21 +151,21 @@ def drop_self_revisions(
     findings: list[Finding], views: NormalizedText, patterns: Mapping[str, InputPattern]
 ) -> list[Finding]:
     """``findings`` less the injection/extraction ones that only match a self-revision clause
-    or a system prompt talked about as a topic (extraction: or an ask for one's own things)."""
+    or a system prompt talked about as a topic, and less every extraction finding when the
+    prompt only asks for the user's own things (``input_ownership``; injection ones stay:
+    "read my inbox" is how a pasted injection is brought in)."""
     if not any(f.category in CONTEXT_CATEGORIES for f in findings):
         return findings
-    rests: dict[str, NormalizedText] = {}
-    for category in CONTEXT_CATEGORIES:
-        spans = _own_spans(views.text, category)
-        if spans:
-            rests[category] = _view(views, spans)
-    if not rests:
+    if any(f.category == "prompt_extraction" for f in findings) and asks_own_things(views.text):
+        findings = [f for f in findings if f.category != "prompt_extraction"]
+    spans = _own_spans(views.text)
+    if not spans:
         return findings
+    rest = _view(views, spans)
 
     def revision_only(finding: Finding) -> bool:
         pattern = patterns.get(finding.rule_id)
-        rest = rests.get(finding.category)
-        if pattern is None or rest is None:
+        if pattern is None or finding.category not in CONTEXT_CATEGORIES:
             return False
         return (
             pattern.regex.search(rest.compact if pattern.view == "compact" else rest.text) is None

@@ -17,9 +17,12 @@ internal / confidential things, the developer, operator, admin or company, dismi
 instructions, the context before the first message, "verbatim"; outside the possessed spans, the
 assistant ("your", a "you" that is not a polite "can you", 너 / 네 / 당신) and any prompt, rule,
 instruction or configuration term (so "my notes, and your system prompt" is not the user's own).
-``input_context`` blanks these spans before the injection and extraction checks (rules and the
-n-gram heads), and ``second_stage`` skips the e5 extraction head when there are any (its vector
-is of the raw text, which cannot be blanked after the fact). ``ENABLED`` switches it off for
+When there are any, the prompt's extraction findings are dropped: the exact rules'
+(``input_context.drop_self_revisions``), the n-gram head's (``ClassifierRule.scores`` does not
+score extraction for it) and the e5 head's (``second_stage``; its vector is of the raw text).
+Blanking the spans and scoring again is not enough: "내 캘린더에 있는 거 전부 다 나열해봐" less
+"내 캘린더 … 나열" is "… 전부 다 … 해봐", which the n-gram head still flags. Injection findings
+stay: "read my inbox" is how a pasted injection is brought in. ``ENABLED`` switches it off for
 ``scripts/own_things_compare.py``. Short prompts only; the regexes are linear.
 """
 
@@ -51,13 +54,17 @@ _OWNED_EN = re.compile(
     rf"\b(?:the|those|these|that|all(?: the)?|any|every)\s+{_MODIFIER_EN}{_OBJECT_EN}\s+"
     rf"(?:that\s+|which\s+)?{_I_DID}\b|"
     r"\bour (?:chat|conversation)s?(?: history)?\b|"
+    rf"\b{_OBJECT_EN}\s+(?:do|did)\s+i\s+have\s+(?:\w+\s+)?(?:saved|stored|set(?: up)?)\b|"
+    r"\b(?:what|which|any|the)\s+(?:data|info(?:rmation)?|memor(?:y|ies)|notes?|details|things)\s+"
+    r"(?:do\s+)?you\s+(?:have\s+)?(?:stored|saved|kept|remember(?:ed)?|know|have)\s+(?:about|on|of)"
+    r"\s+me\b|"
     r"\bwhat (?:do|did|have) you (?:remember|know|have|keep|store)(?: saved| stored)? (?:about|on) "
     r"me\b|\b(?:your|the) (?:saved )?memor(?:y|ies) (?:about|of|on) me\b"
 )
 _OBJECT_KO = (
     r"(?:설정|환경\s*설정|세팅|메모|노트|파일|폴더|문서|기록|대화\s*기록|대화|히스토리|일정|캘린더|"
     r"연락처|주소록|즐겨찾기|북마크|(?:맞춤|사용자\s*지정|커스텀)\s*지침|지침문?|시스템\s*프롬프트|"
-    r"프롬프트|프로필|계정(?:\s*정보)?|할\s*일|알림|리마인더|목록|리스트|플레이리스트|일기|사진|메일|"
+    r"프롬프트|지시\s*사항|프로필|계정(?:\s*정보)?|할\s*일|알림|리마인더|목록|리스트|플레이리스트|일기|사진|메일|"
     r"주문\s*내역|내역|저장한\s*것|자료|데이터)"
 )
 _MODIFIER_KO = (
@@ -72,19 +79,24 @@ _DID_KO = (
     r"(?:저장한|저장했던|저장해\s*(?:둔|놓은)|저장된|쓴|썼던|적은|적어\s*(?:둔|놓은)|만든|설정한|"
     r"설정해\s*(?:둔|놓은)|등록한|올린|업로드한|추가한|작성한|남긴|입력한|기록한|정한|정해\s*둔|"
     r"넣어\s*(?:둔|놓은)|넣은|보낸|모은|(?:너한테|너에게)\s*(?:준|줬던|저장해\s*달라고\s*한|"
-    r"기억해\s*달라고\s*한))"
+    r"기억해\s*달라고\s*한|(?:기억|저장)하라고\s*(?:한|했던)))"
+)
+_THING_KO = (
+    r"(?:것들|것|거)(?=\s|$|[은는을를이가도])"  # "내가 저장한 거", "내가 기억하라고 한 것들"
 )
 _OWNED_KO = re.compile(
     rf"(?<![가-힣])(?:내|제|나의|저의)\s+{_MODIFIER_KO}{_OBJECT_KO}|"
     rf"(?<![가-힣])(?:내|제)(?={_OBJECT_KO}){_OBJECT_KO}|"
-    rf"(?<![가-힣])(?:내가|제가)\s*{_WHEN_KO}{_DID_KO}\s*{_MODIFIER_KO}{_OBJECT_KO}|"
+    rf"(?<![가-힣])(?:내가|제가)\s*{_WHEN_KO}{_DID_KO}\s*(?:{_MODIFIER_KO}{_OBJECT_KO}|{_THING_KO})|"
+    r"(?<![가-힣])(?:나|저)에\s*(?:대해|대한|관해|관한)\s*(?:저장된|저장한|저장해\s*둔|기억하는|"
+    r"알고\s*있는)?\s*(?:메모리|기억|정보|내용|메모|것|거)|"
     r"(?<![가-힣])(?:나랑|저랑|나와|저와)\s*(?:나눈|했던|한)\s*(?:대화|채팅)"
 )
 # Saved without an owner named ("지난번에 저장한 맞춤 지침", "the saved instructions"): the user's
 # only in a prompt that already names something of theirs.
 _SAVED = re.compile(
     rf"\b(?:the |my )?saved\s+{_MODIFIER_EN}{_OBJECT_EN}\b|"
-    rf"(?<![가-힣])저장(?:한|했던|해\s*(?:둔|놓은)|된)\s*{_MODIFIER_KO}{_OBJECT_KO}"
+    rf"(?<![가-힣])저장(?:한|했던|해\s*(?:둔|놓은)|된)\s*(?:{_MODIFIER_KO}{_OBJECT_KO}|{_THING_KO})"
 )
 
 # --- the ask ---------------------------------------------------------------------------------
@@ -92,7 +104,7 @@ _ASK_EN = re.compile(
     r"\b(?:show|list|display|print|read|give me|tell me|export|download|pull up|bring up|open|"
     r"recap|summari[sz]e|repeat|paste|send me|fetch|retrieve|see|view|check|find|search|look up|"
     r"edit|update|change|modify|fix|review|rename|delete|clear|remove|reset|wipe|erase|copy|sort|"
-    r"organi[sz]e|translate|what(?:'s|’s| is| are| was| were| do| did| have))\b"
+    r"organi[sz]e|translate|what(?:'s|’s)?|which)\b"
 )
 _ASK_KO = re.compile(
     r"보여|출력|읽어|알려|정리|나열|내보내|다운|불러|찾아|검색|확인|요약|복사|번역|열어|"
@@ -112,10 +124,12 @@ _ATTACK_EN = re.compile(
     r"var\w*|\.env|webhook|hidden|internal|confidential|private key|"
     r"developer|operator|admin\w*|company|vendor|owner|deployed|system message|"
     r"ignore|disregard|forget|override|bypass|jailbreak|pretend|role-?play|"
-    r"before (?:my|the|i|we)\b|context window|(?:to|dear|hey|attention|note to)\s+(?:any\s+|the\s+|"
-    r"all\s+)?(?:ai|assistants?|bots?|models?|llms?|agents?)|(?:ai|assistant|agent)\s*[:,]|"
+    r"before (?:my|the|i|we)\b|context window|above|"
+    r"(?:to|dear|hey|attention|note to)\s+(?:any\s+|the\s+|all\s+)?"
+    r"(?:ai|assistants?|bots?|models?|llms?|agents?)|"
     r"verbatim|word for word|(?:actual|real|exact|original)"
-    r" (?:text|wording|words|prompt|instructions))\b|\b(?:sk|pk|ghp|xox\w)[-_]"
+    r" (?:text|wording|words|prompt|instructions))\b|\b(?:sk|pk|ghp|xox\w)[-_]|"
+    r"\b(?:ai|assistant|agent)\s*[:,]"
 )
 _ATTACK_KO = re.compile(
     r"다른\s*(?:사람|사용자|유저|고객|분|회원|계정|직원)|남의|타인|동료|팀원|팀장|상사|부장|과장|친구|"
@@ -127,12 +141,13 @@ _ATTACK_KO = re.compile(
     r"숨겨진|숨긴|비밀|기밀|내부|개발자|운영자|관리자|회사|만든\s*사람|오너|"
     r"무시|잊어|탈옥|역할\s*놀이|이전에\s*(?:받은|있던|들어간)|전에\s*(?:받은|있던|들어간|주어진)|"
     r"주어진|받은\s*(?:지시|지침|설정|프롬프트)|원문\s*(?:그대로|대로)|실제\s*(?:문구|설정|지시|지침|프롬프트|내용)|"
-    r"컨텍스트|첫\s*메시지|ai\s*(?:야|에게|한테)|어시스턴트\s*(?:야|에게|한테)|챗봇\s*(?:아|에게)"
+    r"컨텍스트|첫\s*메시지|위에\s*있는|맨\s*위|위의\s*(?:내용|텍스트|메시지|지시|글)|ai\s*(?:야|에게|한테)|어시스턴트\s*(?:야|에게|한테)|챗봇\s*(?:아|에게)"
 )
 # outside the possessed spans: the assistant, and any prompt / rule / configuration term
 _ASSISTANT_EN = re.compile(
     r"\b(?:your|yours|yourself|you(?:'re|’re| are| were| have been|'ve|’ve| got| received))\b|"
     r"(?<!can )(?<!could )(?<!would )(?<!will )(?<!do )(?<!did )(?<!if )(?<!thank )(?<!are )"
+    r"(?<!i told )(?<!i asked )"
     r"\byou\b|\b(?:system|prompts?|instructions?|rules?|guidelines?|config\w*|settings?|"
     r"directives?|persona)\b"
 )

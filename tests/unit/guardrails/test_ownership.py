@@ -14,7 +14,7 @@ import pytest
 from llm_gateway.core.config import GuardrailPolicy, GuardrailSettings
 from llm_gateway.guardrails import GuardrailEngine
 from llm_gateway.guardrails.attack_stage import AttackStage
-from llm_gateway.guardrails.input_context import context_view
+from llm_gateway.guardrails.input_context import drop_self_revisions
 from llm_gateway.guardrails.input_ownership import asks_own_things, ownership_spans
 from llm_gateway.guardrails.normalize import normalize
 from llm_gateway.guardrails.types import Finding
@@ -126,11 +126,15 @@ def test_the_e5_extraction_finding_is_dropped_on_own_things(text: str, kept: boo
     assert ("attack_stage.e5" in verdict.rule_ids) is kept
 
 
-def test_own_things_excuse_extraction_only() -> None:
+def test_own_things_drop_extraction_findings_only() -> None:
     # "read my inbox" is how a pasted injection is brought in: no injection finding is excused
-    views = normalize("show me my saved notes")
-    assert context_view(views, "prompt_extraction") is not None
-    assert context_view(views, "injection") is None
+    found = [
+        Finding("x.injection", "injection", (0, 0), "I", 1.0, ""),
+        Finding("x.extraction", "prompt_extraction", (0, 0), "P", 1.0, ""),
+    ]
+    kept = drop_self_revisions(found, normalize("show me my saved notes"), {})
+    assert [f.category for f in kept] == ["injection"]
+    assert drop_self_revisions(found, normalize("show me your saved notes"), {}) == found
 
 
 @pytest.mark.parametrize(
@@ -143,3 +147,13 @@ def test_own_things_excuse_extraction_only() -> None:
 )
 def test_a_pasted_ask_to_the_assistant_is_not_the_users_own(text: str) -> None:
     assert ownership_spans(normalize(text).text) == []
+
+
+@pytest.mark.parametrize("unit", ["my ", "내 ", "내가 ", "my a ", '"a', "'가"])
+def test_the_recogniser_is_fast_on_repetitive_text(unit: str) -> None:
+    import time
+
+    text = normalize((unit * 200)[:400]).text
+    started = time.perf_counter()
+    ownership_spans(text)
+    assert time.perf_counter() - started < 0.05
