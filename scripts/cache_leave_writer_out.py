@@ -18,6 +18,8 @@ thresholds: its hits (true pairs served) and false hits per language, the figure
 writer's set would give. Unlike
 the trainer's own ``dev_report`` (whose thresholds saw every file), nothing of the left-out
 writer touched the model or the thresholds. Prints a markdown table, the mean and the worst.
+``--slot-form`` (session 13): each variant without and with ``slot_forms.py``'s tree input, on
+the same fits otherwise (dumps tagged ``.form0`` / ``.form1``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 from cache_pair_head import HeadFits
-from cache_span import FIT_LEVEL, span_column, veto_mask
+from cache_span import FIT_LEVEL, form_column, span_column, veto_mask
 from cache_thresholds import Scores, choose
 from cache_verifier_fit import Array, features_and_vectors, fit, raise_for_check
 from train_cache_verifier import load_training, make_parser, monotone_constraints
@@ -56,6 +58,7 @@ def main() -> None:
     pairs, names, groups = load_training(args, parser)
     x0, va, vb = features_and_vectors(pairs, embedder, args.embed_cache)
     span = span_column(pairs, x0, embedder, args.embed_cache)
+    form = form_column(pairs, x0)
     y = np.array([p.label for p in pairs])
     langs = np.array([p.lang for p in pairs])
     original = np.array([not p.source.startswith("perturb:") for p in pairs])
@@ -65,7 +68,9 @@ def main() -> None:
     # --span: without and with the slot veto overruled by the span cosine (one more tree input).
     heads = (False, True) if args.both else (not args.no_pair_head,)
     spans = (True,) if args.span_only else (False, True) if args.span else (False,)
-    variants = list(itertools.product(heads, spans))
+    # --slot-form: without and with slot_forms.py's input (one more tree input after the span's)
+    forms = (False, True) if args.slot_form else (False,)
+    variants = list(itertools.product(heads, spans, forms))
     # --added: each variant without the added files (today's training line) and with them.
     added = [g for g, s in enumerate(args.train) if any(t in s for t in args.added)]
     arms = (False, True) if added else (True,)
@@ -78,22 +83,27 @@ def main() -> None:
         xc, ca, cb = features_and_vectors(check_pairs, embedder, args.embed_cache)
         sc = span_column(check_pairs, xc, embedder, args.embed_cache)
         labels = np.array([p.label for p in check_pairs])
-        checks.append((name, xc, sc, (ca, cb), labels, np.array([p.lang for p in check_pairs])))
+        langs_c = np.array([p.lang for p in check_pairs])
+        checks.append((name, xc, sc, (ca, cb), labels, langs_c, form_column(check_pairs, xc)))
     if args.dump_dir:
         args.dump_dir.mkdir(parents=True, exist_ok=True)
         np.savez(
             args.dump_dir / "rows.npz", y=y, langs=langs, groups=groups, original=original,
-            x=x0, span=span, written=np.array(written), names=np.array(names),
+            x=x0, span=span, form=form, written=np.array(written), names=np.array(names),
             **{f"check{i}_{k}": v for i, c in enumerate(checks)
                for k, v in (("x", c[1]), ("span", c[2]), ("y", c[4]), ("langs", c[5]))},
         )  # fmt: skip
 
-    def score(x: Array, model_rows: Array, keep: Array, variant: tuple[bool, bool]) -> Array:
+    def score(x: Array, model_rows: Array, keep: Array, variant: tuple[bool, bool, bool]) -> Array:
         """Raw tree probabilities of a model fitted on ``keep`` (minus its vetoed pairs)."""
-        head, overrule = variant
+        head, overrule, slot_form = variant
         fit_rows = keep & ~veto_mask(x0, span, args.span_level if overrule else None)
         model = fit(
-            x[fit_rows], y[fit_rows], weights[fit_rows], constraints(head, overrule), args.seed
+            x[fit_rows],
+            y[fit_rows],
+            weights[fit_rows],
+            constraints(head, overrule, slot_form),
+            args.seed,
         )
         return np.asarray(model.predict_proba(model_rows)[:, 1])
 
@@ -102,17 +112,26 @@ def main() -> None:
         out[veto_mask(xr, sr, args.span_level if overrule else None) | (xr[:, 0] < floor)] = 0.0
         return out
 
-    rows: dict[tuple[bool, bool, bool], list[Row]] = {(*v, a): [] for v in variants for a in arms}
+    rows: dict[tuple[bool, bool, bool, bool], list[Row]] = {
+        (*v, a): [] for v in variants for a in arms
+    }
     left_out = [g for g, s in enumerate(args.train) if any(t in s for t in args.leave_out)]
     for held, variant, arm in itertools.product(left_out, variants, arms):
-        use_head, overrule = variant
+        use_head, overrule, slot_form = variant
         excluded = [g for g in added if g != held] if not arm else []
         rest = (groups != held) & ~np.isin(groups, excluded)
         floor = float(np.quantile(cos[rest & (y == 1)], 1 - args.floor_recall))
-        x, check_rows = x0, [xc for _, xc, _, _, _, _ in checks]
+        x, check_rows = x0, [c[1] for c in checks]
         if overrule:
             x = np.column_stack([x, span])
-            check_rows = [np.column_stack([xc, sc]) for _, xc, sc, _, _, _ in checks]
+            check_rows = [
+                np.column_stack([xc, c[2]]) for xc, c in zip(check_rows, checks, strict=True)
+            ]
+        if slot_form:
+            x = np.column_stack([x, form])
+            check_rows = [
+                np.column_stack([xc, c[6]]) for xc, c in zip(check_rows, checks, strict=True)
+            ]
         if use_head and fits is not None:
             # Each remaining file's head scores out of fold among the remaining files; the
             # left-out file's and the check files' from a head fitted on all of them.
@@ -133,6 +152,7 @@ def main() -> None:
         check_raw = [score(x, xc, rest, variant) for xc in check_rows]
         if args.dump_dir:
             tag = f"{names[held]}.head{int(use_head)}.span{int(overrule)}"
+            tag += f".form{int(slot_form)}" if args.slot_form else ""
             tag += f".added{int(arm)}" if added else ""
             np.savez(args.dump_dir / f"{tag}.npz", raw=raw, floor=floor, held=held,
                      excluded=np.array(excluded, dtype=int),
@@ -161,20 +181,23 @@ def main() -> None:
             n_true, n_false = int((labels == 1).sum()), int((labels == 0).sum())
             row = (names[held], lang, thresholds[lang], true_hits, n_true, false_hits, n_false)
             rows[(*variant, arm)].append(row)
-            print(f"head {use_head} span {overrule} added {arm}: {row}", flush=True)
-    for (use_head, overrule, arm), table in rows.items():
-        print(f"\npair head {use_head}, span overrule {overrule}, added files {arm}")
+            print(
+                f"head {use_head} span {overrule} form {slot_form} added {arm}: {row}", flush=True
+            )
+    for (use_head, overrule, slot_form, arm), table in rows.items():
+        print(
+            f"\npair head {use_head}, span overrule {overrule}, slot form {slot_form}, added {arm}"
+        )
         print_table(table)
 
 
 Row = tuple[str, str, float, int, int, int, int]
 
 
-def constraints(head: bool, overrule: bool) -> list[int]:
+def constraints(head: bool, overrule: bool, slot_form: bool = False) -> list[int]:
     """The trainer's monotone constraints, with the span cosine (never lowers) after the
-    hand-made features when the overrule is on."""
-    base = monotone_constraints(False)
-    return [*base, *([1] if overrule else []), *([1] if head else [])]
+    hand-made features when the overrule is on, then the slot form (never lowers)."""
+    return monotone_constraints(head, overrule, slot_form)
 
 
 def print_table(rows: list[Row]) -> None:

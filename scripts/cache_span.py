@@ -20,6 +20,7 @@ from llm_gateway.cache.semantic.embed import Embedder
 from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES
 from llm_gateway.cache.semantic.pairs import Pair, embed_texts
 from llm_gateway.cache.semantic.span_check import slot_spans, span_cosines
+from llm_gateway.cache.semantic.verifier import slot_form_input
 
 Array = np.ndarray
 SLOT = FEATURE_NAMES.index("slot_substitution")
@@ -33,6 +34,11 @@ def span_column(pairs: list[Pair], x: Array, embedder: Embedder, cache: Path | N
     spans = [slot_spans(pairs[i].a, pairs[i].b) for i in flagged]
     out[flagged] = span_cosines(spans, lambda texts: embed_texts(list(texts), embedder, cache))
     return out
+
+
+def form_column(pairs: list[Pair], x: Array) -> Array:
+    """Each pair's ``slot_forms.SLOT_FORM_FEATURE`` as the gateway computes it (no embedding)."""
+    return np.array([slot_form_input(p.a, p.b, list(row)) for p, row in zip(pairs, x, strict=True)])
 
 
 _VETO_COLUMNS = [FEATURE_NAMES.index(n) for n in VETOES]

