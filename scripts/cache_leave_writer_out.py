@@ -87,12 +87,20 @@ def main() -> None:
         checks.append((name, xc, sc, (ca, cb), labels, langs_c, form_column(check_pairs, xc)))
     if args.dump_dir:
         args.dump_dir.mkdir(parents=True, exist_ok=True)
-        np.savez(
-            args.dump_dir / "rows.npz", y=y, langs=langs, groups=groups, original=original,
-            x=x0, span=span, form=form, written=np.array(written), names=np.array(names),
-            **{f"check{i}_{k}": v for i, c in enumerate(checks)
-               for k, v in (("x", c[1]), ("span", c[2]), ("y", c[4]), ("langs", c[5]))},
-        )  # fmt: skip
+        arrays: dict[str, Array] = {
+            f"check{i}_{k}": v for i, c in enumerate(checks)
+            for k, v in (("x", c[1]), ("span", c[2]), ("y", c[4]), ("langs", c[5]), ("form", c[6]))
+        }  # fmt: skip
+        arrays |= {
+            "y": y,
+            "langs": langs,
+            "groups": groups,
+            "original": original,
+            "x": x0,
+            "span": span,
+        }
+        arrays |= {"form": form, "written": np.array(written), "names": np.array(names)}
+        np.savez(args.dump_dir / "rows.npz", **arrays)  # type: ignore[arg-type]
 
     def score(x: Array, model_rows: Array, keep: Array, variant: tuple[bool, bool, bool]) -> Array:
         """Raw tree probabilities of a model fitted on ``keep`` (minus its vetoed pairs)."""
@@ -154,9 +162,10 @@ def main() -> None:
             tag = f"{names[held]}.head{int(use_head)}.span{int(overrule)}"
             tag += f".form{int(slot_form)}" if args.slot_form else ""
             tag += f".added{int(arm)}" if added else ""
-            np.savez(args.dump_dir / f"{tag}.npz", raw=raw, floor=floor, held=held,
-                     excluded=np.array(excluded, dtype=int),
-                     **{f"check{i}": r for i, r in enumerate(check_raw)})  # fmt: skip
+            run: dict[str, Array] = {f"check{i}": r for i, r in enumerate(check_raw)}
+            run |= {"raw": raw, "floor": np.array(floor), "held": np.array(held)}
+            run["excluded"] = np.array(excluded, dtype=int)
+            np.savez(args.dump_dir / f"{tag}.npz", **run)  # type: ignore[arg-type]
         quiet = contextlib.redirect_stdout(io.StringIO())
         with contextlib.nullcontext() if args.verbose else quiet:
             thresholds, _ = choose(

@@ -24,8 +24,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from llm_gateway.cache.semantic.typos import jamo
-
 SLOT_FORM_FEATURE = "slot_form"
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -37,6 +35,9 @@ _BASE = 0xAC00
 _EPENTHETIC = frozenset({3, 7, 9, 12, 14, 15, 16, 17})  # 드 브 스 즈 츠 크 트 프
 _VOWEL_EU = 18  # ㅡ
 _ONSET_K = 15  # ㅋ: rare in Sino-Korean words (캔슬, 키친, 데코)
+# A coda (jongseong index) spelt as the onset letter it is (알 / 아르: the same ㄹ).
+_CODA_ONSET = {1: 0, 2: 1, 4: 2, 7: 3, 8: 5, 16: 6, 17: 7, 19: 9, 20: 10, 21: 11, 22: 12, 23: 14}
+_CODA_ONSET |= {24: 15, 25: 16, 26: 17, 27: 18}
 
 
 def _loan_syllable(ch: str) -> bool:
@@ -68,7 +69,19 @@ def _latin_share(span: str) -> float:
     return latin / (latin + hangul) if latin + hangul else 0.0
 
 
-def _in_order(short: str, long: str) -> bool:
+def _letters(word: str) -> list[tuple[str, int]]:
+    """A Hangul word letter by letter, a coda read as the same consonant as an onset."""
+    out: list[tuple[str, int]] = []
+    for ch in word:
+        code = ord(ch) - _BASE
+        onset, vowel, coda = code // 588, (code % 588) // 28, code % 28
+        out += [("c", onset), ("v", vowel)]
+        if coda:
+            out.append(("c", _CODA_ONSET[coda]) if coda in _CODA_ONSET else ("k", coda))
+    return out
+
+
+def _in_order(short: Sequence[object], long: Sequence[object]) -> bool:
     """``short``'s letters appear in ``long`` in order."""
     rest = iter(long)
     return all(ch in rest for ch in short)
@@ -86,7 +99,8 @@ def _clipped(x: str, y: str) -> bool:
         return False
     if _in_order(short, long):
         return True
-    return jamo(short[0])[:2] == jamo(long[0])[:2] and _in_order(jamo(short), jamo(long))
+    letters = _letters(short)
+    return letters[:2] == _letters(long[0])[:2] and _in_order(letters, _letters(long))
 
 
 def span_form_change(x: str, y: str) -> float:
