@@ -37,6 +37,9 @@ slot-substitution veto fires only under a span-cosine level (``span_check.py``),
 language out of source (``cache_span.choose_levels``); the span cosine is a tree input.
 ``--slot-form`` (session 13, not shipped: its left-out rule failed, ``docs/CACHE.md``): one
 more tree input after the span cosine, ``slot_forms.py``'s loanword / clipped / script slot.
+``--lexicon`` (session 13, third attempt, not shipped: its left-out rule failed): a swapped slot
+of two ``slot_lexicon.py`` synonyms is no slot substitution (the weights record
+``"slot_lexicon": true``).
 ``--rule pooled`` (session 11): the pooled threshold rule (``cache_thresholds.choose_pooled``:
 ≤ 1 % false hits pooled over left-out files, ``--file-cap`` 3 % on each) instead of session 10's.
 
