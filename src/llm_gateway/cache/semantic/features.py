@@ -18,6 +18,7 @@ so does quoted text in another script or another text (``quoted.py``, in the sam
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable
 
@@ -52,6 +53,7 @@ from llm_gateway.cache.semantic.roles import (
     swapped,
 )
 from llm_gateway.cache.semantic.scope import purpose_differs, scope_differs
+from llm_gateway.cache.semantic.slot_lexicon import lexicon_rows
 from llm_gateway.cache.semantic.slots import slot_substitution, stem
 from llm_gateway.cache.semantic.swaps import owners_swapped, phrase_swap, subject_swap
 from llm_gateway.cache.semantic.typos import normalise
@@ -222,6 +224,31 @@ def canonical(ta: list[str], tb: list[str]) -> tuple[list[str], list[str]]:
     return ca, fold_register(ca, cb)
 
 
+def _lexicon_forms(text: str) -> set[str]:
+    """A lexicon word as the slot test may see it, spaces removed: lower-cased as written, its
+    words as ``tokens`` splits them (a final syllable read as a particle goes: 오토바이 →
+    오토바), and with ``canonical``'s synonym folding."""
+    words = tokens(text)
+    return {
+        "".join(text.lower().split()),
+        "".join(words),
+        "".join(_synonym(w) for w in words),
+    } - {""}
+
+
+@functools.cache
+def slot_lexicon() -> frozenset[tuple[str, str]]:
+    """``slot_lexicon.py``'s pairs folded as the slot test folds prompts, in both orders (read
+    on first use)."""
+    out: set[tuple[str, str]] = set()
+    for a, b in lexicon_rows():
+        for x in _lexicon_forms(a):
+            for y in _lexicon_forms(b):
+                if x != y:
+                    out |= {(x, y), (y, x)}
+    return frozenset(out)
+
+
 def _fold(a: str, b: str) -> tuple[list[str], list[str]]:
     return canonical(tokens(fold_when(a))[:MAX_TOKENS], tokens(fold_when(b))[:MAX_TOKENS])
 
@@ -240,8 +267,9 @@ def _order_changed(ta: list[str], tb: list[str]) -> float:
     return inversions / (len(in_b) * (len(in_b) - 1) / 2)
 
 
-def pair_features(a: str, b: str, cosine: float) -> list[float]:
-    """The ``FEATURE_NAMES`` values for prompts ``a`` and ``b`` whose embeddings have ``cosine``."""
+def pair_features(a: str, b: str, cosine: float, lexicon: bool = False) -> list[float]:
+    """The ``FEATURE_NAMES`` values for prompts ``a`` and ``b`` whose embeddings have ``cosine``.
+    ``lexicon``: a swapped slot of two ``slot_lexicon`` synonyms is no slot substitution."""
     # bounds the pairwise work; 몇 년에 is compared as 언제
     raw_a, raw_b = tokens(fold_when(a))[:MAX_TOKENS], tokens(fold_when(b))[:MAX_TOKENS]
     ta, tb = canonical(raw_a, raw_b)
@@ -262,7 +290,10 @@ def pair_features(a: str, b: str, cosine: float) -> list[float]:
         _jaccard(_char_ngrams(a), _char_ngrams(b)),
         min(len(a), len(b)) / max(len(a), len(b), 1),
         min(diff_tokens, 12) / 12,
-        max(slot_substitution(ta, tb, _STOP), quoted_differs(a, b)),  # quoted.py
+        max(
+            slot_substitution(ta, tb, _STOP, slot_lexicon() if lexicon else frozenset()),
+            quoted_differs(a, b),  # quoted.py
+        ),
         max(
             swapped(
                 [stem(t) for t in ta],

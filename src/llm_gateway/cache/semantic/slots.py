@@ -5,7 +5,9 @@ while it looked only at the shape of the edit. A swapped span is no substitution
 differs is not content: words of the request's frame (Tell me X / What is X, Define X / What
 does X mean), words that only moved (Today, what is Tokyo's population / ... of Tokyo today),
 inflections (store / storing), one word spelt apart or misspelt (node js / nodejs), an acronym
-(nyc / new york city) or a clipped form (sci fi / science fiction).
+(nyc / new york city) or a clipped form (sci fi / science fiction). With a slot lexicon
+(``slot_lexicon.py``, folded by ``features.slot_lexicon``), a swap of two lexicon synonyms
+(회의 / 미팅, 카톡 / 카카오톡, couch / sofa) is none either.
 """
 
 from __future__ import annotations
@@ -101,6 +103,55 @@ def _same_spelling(span_a: list[str], span_b: list[str]) -> bool:
     return False
 
 
+def _strip_shared(ja: str, jb: str) -> list[tuple[str, str]]:
+    """``ja`` and ``jb`` without a Hangul beginning or ending both share (회의실 / 미팅실 →
+    회의 / 미팅, 취소하려면 / 캔슬하려면 → 취소 / 캔슬), every cut, the whole pair first."""
+    short = min(len(ja), len(jb))
+    head = 0
+    while head < short - 1 and ja[head] == jb[head] and _HANGUL.match(ja[head]):
+        head += 1
+    tail = 0
+    while (
+        tail < short - 1 - head and ja[-1 - tail] == jb[-1 - tail] and _HANGUL.match(ja[-1 - tail])
+    ):
+        tail += 1
+    return [
+        (ja[i : len(ja) - k], jb[i : len(jb) - k]) for i in range(head + 1) for k in range(tail + 1)
+    ]
+
+
+def lexicon_swap(
+    ta: list[str],
+    tb: list[str],
+    cut: tuple[int, int, int, int],
+    lexicon: frozenset[tuple[str, str]],
+) -> bool:
+    """The swap ``ta[i1:i2]`` / ``tb[j1:j2]`` (``cut``) is a lexicon pair: its words joined
+    without spaces, read alone or with up to two aligned words either side (number plate /
+    license plate), a shared Korean ending or compound part stripped (``_strip_shared``); two
+    words against two: each the same or a lexicon pair."""
+    if not lexicon:
+        return False
+    i1, i2, j1, j2 = cut
+    for left in range(3):
+        if left > min(i1, j1) or ta[i1 - left : i1] != tb[j1 - left : j1]:
+            break
+        for right in range(3):
+            if ta[i2 : i2 + right] != tb[j2 : j2 + right] or len(ta[i2 : i2 + right]) < right:
+                break
+            ja = "".join(ta[i1 - left : i2 + right])
+            jb = "".join(tb[j1 - left : j2 + right])
+            if any(pair in lexicon for pair in _strip_shared(ja, jb)):
+                return True
+    if i2 - i1 == j2 - j1 >= 2:  # two words swapped, each for its synonym (회의 취소 / 미팅 캔슬)
+        return all(
+            ta[i1 + k] == tb[j1 + k]
+            or lexicon_swap(ta, tb, (i1 + k, i1 + k + 1, j1 + k, j1 + k + 1), lexicon)
+            for k in range(i2 - i1)
+        )
+    return False
+
+
 def _content(span: list[str], other: list[str], stop: frozenset[str]) -> list[str]:
     """The span's words that carry content and are not on the other side in another place or
     form (moved or inflected words are no substitution)."""
@@ -116,11 +167,15 @@ def _content(span: list[str], other: list[str], stop: frozenset[str]) -> list[st
 
 
 def swapped_spans(
-    ta: list[str], tb: list[str], stop: frozenset[str]
+    ta: list[str],
+    tb: list[str],
+    stop: frozenset[str],
+    lexicon: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[tuple[list[str], list[str]]]:
     """Each short content span of ``ta`` swapped for one of ``tb`` in otherwise aligned
     sentences (empty: no slot substitution). ``span_check.py`` embeds them: a synonym swapped in
-    (laptop / notebook, 구입 / 구매) is a substitution here too."""
+    (laptop / notebook, 구입 / 구매) is a substitution here too, unless ``lexicon`` (folded
+    pairs, both orders: ``features.slot_lexicon``) holds it (``lexicon_swap``)."""
     na, nb = [stem(t) for t in ta], [stem(t) for t in tb]
     matcher = difflib.SequenceMatcher(a=na, b=nb, autojunk=False)
     if matcher.ratio() < 0.5:
@@ -131,11 +186,19 @@ def swapped_spans(
             # whole words against the stop list: 줘 / 주세요 differ in their stems (줘, 주세)
             span_a, span_b = ta[i1:i2], tb[j1:j2]
             if _content(span_a, tb, stop) or _content(span_b, ta, stop):
-                if not _same_spelling(span_a, span_b):
+                if not _same_spelling(span_a, span_b) and not lexicon_swap(
+                    ta, tb, (i1, i2, j1, j2), lexicon
+                ):
                     spans.append((span_a, span_b))
     return spans
 
 
-def slot_substitution(ta: list[str], tb: list[str], stop: frozenset[str]) -> float:
-    """Mostly the same words in the same order, with a short content span swapped."""
-    return float(bool(swapped_spans(ta, tb, stop)))
+def slot_substitution(
+    ta: list[str],
+    tb: list[str],
+    stop: frozenset[str],
+    lexicon: frozenset[tuple[str, str]] = frozenset(),
+) -> float:
+    """Mostly the same words in the same order, with a short content span swapped (not a pair
+    of ``lexicon`` synonyms)."""
+    return float(bool(swapped_spans(ta, tb, stop, lexicon)))

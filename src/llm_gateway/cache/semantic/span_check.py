@@ -24,6 +24,7 @@ from llm_gateway.cache.semantic.features import (
     MAX_TOKENS,
     SLOT_STOP,
     canonical,
+    slot_lexicon,
     tokens,
 )
 from llm_gateway.cache.semantic.questions import fold_when
@@ -41,11 +42,13 @@ Embed = Callable[[Sequence[str]], Vectors]
 SpanAsk = tuple[str, str, list[float], bool]
 
 
-def slot_spans(a: str, b: str) -> list[tuple[str, str]]:
-    """The swapped spans of ``a`` and ``b`` as the slot test sees them (folded tokens)."""
+def slot_spans(a: str, b: str, lexicon: bool = False) -> list[tuple[str, str]]:
+    """The swapped spans of ``a`` and ``b`` as the slot test sees them (folded tokens; with
+    ``lexicon``, none that is a pair of ``slot_lexicon`` synonyms)."""
     raw_a, raw_b = tokens(fold_when(a))[:MAX_TOKENS], tokens(fold_when(b))[:MAX_TOKENS]
     ta, tb = canonical(raw_a, raw_b)
-    return [(" ".join(x), " ".join(y)) for x, y in swapped_spans(ta, tb, SLOT_STOP)]
+    pairs = slot_lexicon() if lexicon else frozenset()
+    return [(" ".join(x), " ".join(y)) for x, y in swapped_spans(ta, tb, SLOT_STOP, pairs)]
 
 
 def span_cosines(flagged: Sequence[list[tuple[str, str]]], embed: Embed) -> list[float]:
@@ -66,15 +69,18 @@ def span_cosines(flagged: Sequence[list[tuple[str, str]]], embed: Embed) -> list
     ]
 
 
-def span_inputs(pairs: Sequence[SpanAsk], embed: Embed | None) -> list[float]:
+def span_inputs(
+    pairs: Sequence[SpanAsk], embed: Embed | None, lexicon: bool = False
+) -> list[float]:
     """``SPAN_FEATURE`` for each (a, b, ``pair_features(a, b, …)``, may embed): 1.0 when the slot
     test did not fire; when it did, the spans' ``span_cosines`` if embedding is allowed (no
-    other veto fired) and ``embed`` is given, else 0.0 (vetoed). One embed call for them all."""
+    other veto fired) and ``embed`` is given, else 0.0 (vetoed). One embed call for them all.
+    ``lexicon``: as the features were computed (lexicon spans are not embedded)."""
     out = [0.0 if features[_SLOT] else 1.0 for _, _, features, _ in pairs]
     wanted = [i for i, (_, _, f, may) in enumerate(pairs) if f[_SLOT] and may]
     if embed is None or not wanted:
         return out
-    flagged = [slot_spans(pairs[i][0], pairs[i][1]) for i in wanted]
+    flagged = [slot_spans(pairs[i][0], pairs[i][1], lexicon) for i in wanted]
     for i, cosine in zip(wanted, span_cosines(flagged, embed), strict=True):
         out[i] = cosine
     return out

@@ -8,7 +8,11 @@ are vetoes (``features.VETOES``): a pair that shows one is rejected before the t
 Since session 10 the weights may carry a pair head (``pair_head.py``): a linear score over both
 prompts' e5 vectors, one more tree input after the hand-made features. Since session 11 they may
 carry span levels (``span_check.py``): the swapped spans' cosine is a tree input (before the
-head's) and the slot-substitution veto fires only under the language's level.
+head's) and the slot-substitution veto fires only under the language's level. Since session
+13 they may carry ``slot_form`` (``slot_forms.py``: whether a swapped slot changes the word's
+script or form, a loanword or a clipped word), a tree input after the span cosine, and
+``slot_lexicon`` (``slot_lexicon.py``: a swapped slot of two lexicon synonyms is no slot
+substitution, in the features and the spans alike).
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from llm_gateway.cache.semantic.features import (
     too_long,
 )
 from llm_gateway.cache.semantic.pair_head import HEAD_FEATURE, PairHead
-from llm_gateway.cache.semantic.span_check import SPAN_FEATURE, Embed, span_inputs
+from llm_gateway.cache.semantic.slot_forms import SLOT_FORM_FEATURE, slot_form
+from llm_gateway.cache.semantic.span_check import SPAN_FEATURE, Embed, slot_spans, span_inputs
 
 WEIGHTS_FILE = Path(__file__).with_name("verifier_weights.json")
 
@@ -56,6 +61,10 @@ class VerifierModel:
     # Per language: a swapped slot vetoes only when its spans' cosine is under the level (None:
     # the slot veto is one of ``vetoes``, as before session 11).
     span_levels: dict[str, float] | None = None
+    # The weights take ``slot_forms.SLOT_FORM_FEATURE`` (after the span cosine, before the head).
+    slot_form: bool = False
+    # The slot test reads ``slot_lexicon.py``'s synonyms as no substitution (False: as before).
+    slot_lexicon: bool = False
 
     def probability(self, features: list[float]) -> float:
         """P(same meaning); 0 when a veto feature fires (a negation, number, role... changed)."""
@@ -145,18 +154,27 @@ class VerifierModel:
     ) -> list[list[float]]:
         """``inputs`` of each candidate against ``asked``: the spans of every candidate that no
         other veto refuses are embedded in one call, each distinct text once (``span_inputs``)."""
-        rows = [pair_features(cached, asked, cosine) for cached, cosine, _ in candidates]
+        lexicon = self.slot_lexicon
+        rows = [pair_features(cached, asked, cosine, lexicon) for cached, cosine, _ in candidates]
         if self.span_levels is not None:  # (another veto decides alone: no spans embedded)
             asks = [
                 (cached, asked, row, not any(row[i] for i in self.vetoes))
                 for (cached, _, _), row in zip(candidates, rows, strict=True)
             ]
-            for row, span in zip(rows, span_inputs(asks, embed), strict=True):
+            for row, span in zip(rows, span_inputs(asks, embed, lexicon), strict=True):
                 row.append(span)
+        if self.slot_form:
+            for row, (cached, _, _) in zip(rows, candidates, strict=True):
+                row.append(slot_form_input(cached, asked, row, lexicon))
         if self.head is not None:
             for row, (_, _, vectors) in zip(rows, candidates, strict=True):
                 row.append(self.head.score(*vectors) if vectors is not None else math.nan)
         return rows
+
+
+def slot_form_input(a: str, b: str, features: list[float], lexicon: bool = False) -> float:
+    """``SLOT_FORM_FEATURE`` of a pair from its ``pair_features``: 0.0 when no slot is swapped."""
+    return slot_form(slot_spans(a, b, lexicon)) if features[_SLOT] else 0.0
 
 
 def prompt_language(text: str) -> str:
@@ -170,7 +188,8 @@ def load_verifier(path: Path | None = None) -> VerifierModel:
     head = PairHead.from_json(data["pair_head"]) if "pair_head" in data else None
     levels = data.get("span_levels")
     span = (SPAN_FEATURE,) if levels is not None else ()
-    expected = (*FEATURE_NAMES, *span, *((HEAD_FEATURE,) if head is not None else ()))
+    form = (SLOT_FORM_FEATURE,) if SLOT_FORM_FEATURE in data["features"] else ()
+    expected = (*FEATURE_NAMES, *span, *form, *((HEAD_FEATURE,) if head is not None else ()))
     if tuple(data["features"]) != expected or data.get("kind") != "trees":
         raise ValueError(f"{path or WEIGHTS_FILE}: trained for other features; retrain it")
     trees = tuple(
@@ -188,4 +207,6 @@ def load_verifier(path: Path | None = None) -> VerifierModel:
         vetoes=tuple(FEATURE_NAMES.index(name) for name in data.get("vetoes", VETOES)),
         head=head,
         span_levels=None if levels is None else {k: float(v) for k, v in levels.items()},
+        slot_form=bool(form),
+        slot_lexicon=bool(data.get("slot_lexicon", False)),
     )
