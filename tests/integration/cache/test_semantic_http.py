@@ -204,11 +204,14 @@ async def test_admin_stats_and_flush(client: httpx.AsyncClient, app_state: AppSt
     store = app_state.cache.entries.store
     assert len(await stored_keys(store, "cache:v:master_key|")) == 1
     assert body["aliases"]["sem"]["mode"] == "semantic"
+    await _ask(client, GERMANY)  # France / Germany: a swapped slot, its spans held
+    assert app_state.cache.stats()["semantic"]["span_vectors_held"] == 2
     flushed = await client.post(
         "/admin/cache/flush", json={"namespace": "master_key"}, headers=AUTH
     )
     assert flushed.status_code == 204
     assert await stored_keys(store, "cache:v:master_key|") == []  # the vectors went too
+    assert app_state.cache.stats()["semantic"]["span_vectors_held"] == 0  # and its spans
     assert (await _ask(client, FRANCE)).headers["x-gateway-cache"] == "miss"
     assert (await _ask(client, FRANCE_AGAIN)).headers["x-gateway-cache"] == "semantic"
 

@@ -78,3 +78,19 @@ def test_a_second_lookup_scores_the_same_and_embeds_nothing(tmp_path: Path) -> N
     second = _score_all(verifier, ASKED, None, pairs, held.for_namespace("a"))
     assert len(embed.calls) == 1
     assert first == second == _score_all(verifier, ASKED, None, pairs, fake_embed)
+
+
+def test_a_flushed_namespace_loses_its_spans_and_no_batch_is_kept_alive() -> None:
+    embed = Recording()
+    held = SpanVectors(embed, max_texts=100)
+    held.for_namespace("a")(["laptop", "notebook"])
+    held.for_namespace("b")(["laptop"])
+    # Each kept row owns its memory: a view would keep its whole batch alive.
+    assert all(vector.base is None for vector in held._table.values())
+    held.drop("a")
+    assert len(held) == 1
+    embed.calls.clear()
+    held.for_namespace("a")(["laptop"])
+    held.for_namespace("b")(["laptop"])
+    assert embed.calls == [["laptop"]]
+    assert held.for_namespace("a")([]).shape[0] == 0

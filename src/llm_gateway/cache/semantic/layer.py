@@ -140,6 +140,7 @@ class SemanticLayer:
             # Not our own (already dropped): its echo would also drop a build started since.
             if message.origin != self._origin:
                 self.indexes.drop(message.context)
+                self.span_vectors.drop(message.context)
         elif message.op == "add":
             self.indexes.change(message.context, "add", message.digest, message.vector)
         else:
@@ -265,16 +266,11 @@ class SemanticLayer:
 
     async def flush(self, namespace: str) -> None:
         self.indexes.drop(namespace)
+        self.span_vectors.drop(namespace)
         await self.store.publish(CHANNEL, encode_flush(namespace, self._origin))
 
     def stats(self) -> dict[str, Any]:
-        spans = self.span_vectors
-        held = {
-            "span_vectors_held": len(spans),
-            "span_vector_hits": spans.hits,
-            "span_vector_misses": spans.misses,
-        }
-        return {"enabled": True, **self.indexes.stats(), **held}
+        return {"enabled": True, **self.indexes.stats(), **self.span_vectors.stats()}
 
 
 def _score_all(

@@ -35,7 +35,7 @@ class CacheSettings(BaseModel):
     semantic_max_concurrent_builds: int = Field(default=2, ge=1)
     # Swapped-span vectors kept across lookups, per namespace (``span_vectors.py``, ~1.6 KB
     # each); 0 embeds every span afresh.
-    semantic_span_vectors: int = Field(default=4096, ge=0)
+    semantic_span_vectors: int = Field(default=4096, ge=0, le=1_000_000)
     # The trained pair classifier; None uses the weights shipped in the package.
     verifier_weights: Path | None = None
     # "model": "auto" (the agent): off unless set; answers that used a tool are never stored.
