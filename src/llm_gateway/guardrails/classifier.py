@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llm_gateway.guardrails.input_context import CONTEXT_CATEGORIES, context_view
-from llm_gateway.guardrails.input_ownership import asks_own_things
 from llm_gateway.guardrails.normalize import NormalizedText, normalize
 from llm_gateway.guardrails.types import Category, Finding, Stage
 
@@ -149,9 +148,7 @@ class ClassifierRule:
         When either reaches its threshold and the prompt quotes an attack to ask about it, or
         revises the user's own earlier instruction (``input_context``), those two are scored
         again on the prompt less that part: the head learned the phrase, not who it is for.
-        Only flagged prompts pay for the second pass. A prompt that only asks for the user's own
-        things (``input_ownership``) is not scored for extraction (0.0), as the e5 stage skips
-        that head for it: blanking "my notes … show" leaves "전부 다 … 해봐", which still scores.
+        Only flagged prompts pay for the second pass.
         """
         scores = self.model.scores(views.classifier)
         if any(scores.get(c, 0.0) >= self.threshold(c) for c in CONTEXT_CATEGORIES):
@@ -160,11 +157,6 @@ class ClassifierRule:
                 again = self.model.scores(rest.classifier)
                 for category in CONTEXT_CATEGORIES & again.keys():
                     scores[category] = again[category]
-        extraction = "prompt_extraction"
-        if scores.get(extraction, 0.0) >= self.threshold(extraction) and asks_own_things(
-            views.text
-        ):
-            scores[extraction] = 0.0  # not scored: the head reads "show + my memory" as an attack
         return scores
 
     def findings(self, scores: dict[str, float]) -> list[Finding]:

@@ -10,8 +10,7 @@ instructions *I gave*, *my first message*), and the prompt names nothing an atta
 
 ``context_view`` returns the prompt's views with such clauses blanked, and, when the prompt is
 a recognised mention (``input_mention.mention_spans``), with the quoted attack phrase blanked
-too; the rules and the classifier judge injection and extraction on what is left. A prompt that only
-asks for the user's own things (``input_ownership``) loses its extraction findings. Short prompts
+too; the rules and the classifier judge injection and extraction on what is left. Short prompts
 only (``_MAX_TEXT``): the regexes are linear, and an edit of one's own request is short.
 """
 
@@ -21,7 +20,6 @@ import re
 from collections.abc import Mapping
 
 from llm_gateway.guardrails.input_mention import mention_spans
-from llm_gateway.guardrails.input_ownership import asks_own_things
 from llm_gateway.guardrails.input_patterns import InputPattern
 from llm_gateway.guardrails.input_topic import topic_spans
 from llm_gateway.guardrails.normalize import NormalizedText
@@ -151,13 +149,9 @@ def drop_self_revisions(
     findings: list[Finding], views: NormalizedText, patterns: Mapping[str, InputPattern]
 ) -> list[Finding]:
     """``findings`` less the injection/extraction ones that only match a self-revision clause
-    or a system prompt talked about as a topic, and less every extraction finding when the
-    prompt only asks for the user's own things (``input_ownership``; injection ones stay:
-    "read my inbox" is how a pasted injection is brought in)."""
+    or a system prompt talked about as a topic."""
     if not any(f.category in CONTEXT_CATEGORIES for f in findings):
         return findings
-    if any(f.category == "prompt_extraction" for f in findings) and asks_own_things(views.text):
-        findings = [f for f in findings if f.category != "prompt_extraction"]
     spans = _own_spans(views.text)
     if not spans:
         return findings

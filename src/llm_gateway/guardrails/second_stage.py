@@ -2,8 +2,7 @@
 
 Both score one embedding of the prompt (``HarmStage.embed``), so the attack heads add a few
 matrix products to the harm stage's ~20 ms (and a second embedding only for a long prompt whose
-attack head scores its tail too). Each runs for the categories the policy acts on; the e5
-extraction head's finding is dropped on a prompt that only asks for the user's own things.
+attack head scores its tail too). Each runs for the categories the policy acts on.
 """
 
 from __future__ import annotations
@@ -11,8 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from llm_gateway.core.config import GuardrailPolicy
-from llm_gateway.guardrails.input_ownership import asks_own_things
-from llm_gateway.guardrails.normalize import normalize
 from llm_gateway.guardrails.policy import input_action
 from llm_gateway.guardrails.types import Finding
 
@@ -43,13 +40,5 @@ def e5_findings(
     if attack:
         probs, attacks = engine.attack_stage.findings(text, vector, stage.embed, scores)
         scores.update({f"{c}_e5": p for c, p in probs.items()})
-        found += [
-            f for f in attacks if input_action(policy, f.category) != "off" and not own(f, text)
-        ]
+        found += [f for f in attacks if input_action(policy, f.category) != "off"]
     return found
-
-
-def own(finding: Finding, text: str) -> bool:
-    """An e5 extraction finding on a prompt that only asks for the user's own things
-    (``input_ownership``): its vector is of the raw text, so the category is skipped."""
-    return finding.category == "prompt_extraction" and asks_own_things(normalize(text).text)
