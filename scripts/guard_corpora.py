@@ -17,13 +17,14 @@ Three kinds of source, all offline:
   ``heldout/guard_heldout_v3.jsonl``, the third, ``heldout/guard_heldout_v4.jsonl``, the
   fourth, ``heldout/guard_heldout_v5.jsonl``, the fifth, and ``heldout/guard_heldout_v6.jsonl``,
   the sixth, each reported on as held out and dev data since (read by their exact names; any
-  path naming ``v13`` is refused; v5 and v6 are not training groups: measured, not shipped;
+  path naming ``v14`` is refused; v5 and v6 are not training groups: measured, not shipped;
   ``heldout/guard_heldout_v7.jsonl``, the seventh, is dev data since session 8 and no group;
   ``heldout/guard_heldout_v8.jsonl``, the eighth, and ``heldout/guard_heldout_v9.jsonl``, the
   ninth (harmful requests and benign rows only), are dev data since session 9 and no group;
   ``heldout/guard_heldout_v10.jsonl``, the tenth, since session 10 (an optional group since
-  session 12), ``heldout/guard_heldout_v11.jsonl``, the eleventh, since session 11, and
-  ``heldout/guard_heldout_v12.jsonl``, the twelfth, since session 12, no groups);
+  session 12), ``heldout/guard_heldout_v11.jsonl``, the eleventh, since session 11,
+  ``heldout/guard_heldout_v12.jsonl``, the twelfth, since session 12, and
+  ``heldout/guard_heldout_v13.jsonl``, the thirteenth, since session 13, no groups);
   ``dev_harm_2.jsonl`` and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the
   same topics); and
   ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
@@ -63,10 +64,10 @@ DONOTANSWER = (
     "discrimination_exclusion_toxicity_hateful_offensive",
 )
 PYRIT_HARMS = ("harms", "illegal", "violence", "malware", "scams", "sexual", "hate", "harassment")
-# The first twelve independent sets (each scored as held out, dev data since; the tenth to
-# twelfth, ``heldout/guard_heldout_v10.jsonl``, ``_v11`` and ``_v12``, since sessions 10-12; v10
-# an optional group since session 12). The thirteenth, the lead's next held-out set (any path
-# naming ``v13``, e.g. ``*_v13*`` or ``/work/heldout_v13``), must never be read:
+# The first thirteen independent sets (each scored as held out, dev data since; the tenth to
+# thirteenth, ``heldout/guard_heldout_v10.jsonl``, ``_v11``, ``_v12`` and ``_v13``, since sessions
+# 10-13; v10 an optional group since session 12). The fourteenth, the lead's next held-out set
+# (any path naming ``v14``, e.g. ``*_v14*`` or ``/work/heldout_v14``), must never be read:
 # ``refuse_heldout`` guards it.
 FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
 SECOND_INDEPENDENT_SET = "heldout/guard_heldout_v2.jsonl"
@@ -78,11 +79,11 @@ SEVENTH_INDEPENDENT_SET = "heldout/guard_heldout_v7.jsonl"
 EIGHTH_INDEPENDENT_SET = "heldout/guard_heldout_v8.jsonl"
 NINTH_INDEPENDENT_SET = "heldout/guard_heldout_v9.jsonl"
 TENTH_INDEPENDENT_SET = "heldout/guard_heldout_v10.jsonl"
-_HELDOUT = re.compile(r"v13", re.IGNORECASE)
+_HELDOUT = re.compile(r"v14", re.IGNORECASE)
 
 
 def refuse_heldout(path: Path) -> Path:
-    """``path``, unless it names the lead's held-out set (``v13``): then stop the run."""
+    """``path``, unless it names the lead's held-out set (``v14``): then stop the run."""
     if _HELDOUT.search(str(path)):
         raise SystemExit(f"refusing to read held-out data: {path}")
     return path

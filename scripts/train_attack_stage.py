@@ -16,7 +16,7 @@ benign rows, weighted as ``train_harm_stage.py`` weights the harm head (every (s
 cell the same total, hand-written cells ``--writer-weight`` times that), with its head options
 (``attack_rows.HIDDEN``: a logistic head averaged with a 64-unit MLP). Thresholds and gates
 are never chosen here: ``attack_lowo.py --save`` writes them with the artefacts. Paths naming
-``v13`` are refused.
+``v14`` are refused.
 """
 
 from __future__ import annotations
