@@ -227,13 +227,13 @@ def canonical(ta: list[str], tb: list[str]) -> tuple[list[str], list[str]]:
 def _lexicon_forms(text: str) -> set[str]:
     """A lexicon word as the slot test may see it, spaces removed: lower-cased as written, its
     words as ``tokens`` splits them (a final syllable read as a particle goes: 오토바이 →
-    오토바), and with ``canonical``'s synonym folding."""
+    오토바), and with ``canonical``'s synonym folding. Never a form of one syllable unless the
+    word as written is one (회의 → 회, 한은 → 한 are dropped: the slot test cannot tell them
+    from 회 "raw fish" or 한 "one", and 회비 / 미팅비 or 한 달 / 한국은행 달 would clear)."""
+    written = "".join(text.lower().split())
     words = tokens(text)
-    return {
-        "".join(text.lower().split()),
-        "".join(words),
-        "".join(_synonym(w) for w in words),
-    } - {""}
+    forms = {written, "".join(words), "".join(_synonym(w) for w in words)} - {""}
+    return {f for f in forms if len(f) >= min(2, len(written))}
 
 
 @functools.cache
