@@ -14,7 +14,12 @@ import orjson
 import pytest
 
 from llm_gateway.cache.semantic import slots
-from llm_gateway.cache.semantic.features import FEATURE_NAMES, pair_features, slot_lexicon
+from llm_gateway.cache.semantic.features import (
+    FEATURE_NAMES,
+    kept_whole,
+    pair_features,
+    slot_lexicon,
+)
 from llm_gateway.cache.semantic.slot_lexicon import LEXICON_FILE, lexicon_rows
 from llm_gateway.cache.semantic.span_check import slot_spans, span_inputs
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, load_verifier
@@ -29,6 +34,9 @@ SYNONYM_SLOTS = [
     ("와이파이 비밀번호 바꾸는 법", "WiFi 비밀번호 바꾸는 법"),
     ("내일 회의를 취소하려면 어떻게 해?", "내일 미팅을 캔슬하려면 어떻게 해?"),
     ("회의실 예약 방법", "미팅실 예약 방법"),
+    # 회의 and 한은 without a particle (``tokens`` would cut them to 회, 한: kept whole)
+    ("회의 일정 잡을 때 쓸 만한 앱 있어?", "미팅 일정 잡을 때 쓸 만한 앱 있어?"),
+    ("한은 기준금리 발표 언제야?", "한국은행 기준금리 발표 언제야?"),
     ("How do I renew my number plate?", "How do I renew my license plate?"),
     ("Where is the lift in the station", "Where is the elevator in the station"),
 ]
@@ -42,6 +50,7 @@ ENTITY_SLOTS = [
     # 회비 "membership fee", 한 "one" are not 회의 / 한은 (session-13 review)
     ("회비 얼마야?", "미팅비 얼마야?"),
     ("회 맛집 추천해줘", "미팅 맛집 추천해줘"),
+    ("회를 싸게 먹는 법", "미팅을 싸게 먹는 법"),
     ("한 달 동안 뭐 하지?", "한국은행 달 동안 뭐 하지?"),
     # a mixed span: one word a lexicon synonym (회의 / 미팅), the other an entity (서울 / 부산)
     ("내일 서울 회의를 몇 시에 해?", "내일 부산 미팅을 몇 시에 해?"),
@@ -133,6 +142,7 @@ def test_no_one_syllable_form_unless_the_word_is_one_syllable() -> None:
     assert ("회의", "미팅") in folded
     assert ("칼", "나이프") in folded  # written as one syllable
     assert all(len(x) >= 2 or x in {w for row in lexicon_rows() for w in row} for x, _ in folded)
+    assert kept_whole() == {"회의", "한은"}  # read whole by the slot test instead
 
 
 def _cuts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
