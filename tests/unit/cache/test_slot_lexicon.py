@@ -20,7 +20,7 @@ from llm_gateway.cache.semantic.features import (
     pair_features,
     slot_lexicon,
 )
-from llm_gateway.cache.semantic.slot_lexicon import LEXICON_FILE, lexicon_rows
+from llm_gateway.cache.semantic.slot_lexicon import LEXICON_FILE, lexicon_rows, lexicon_sha256
 from llm_gateway.cache.semantic.span_check import slot_spans, span_inputs
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, load_verifier
 
@@ -115,7 +115,8 @@ def test_old_weights_are_unchanged_and_weights_naming_it_get_it(tmp_path: Path) 
     assert shipped.inputs(a, b, 0.9)[SLOT] == 1.0
     assert shipped.inputs(a, b, 0.9) == [*pair_features(a, b, 0.9), 0.0]
     path = tmp_path / "lexicon.json"
-    path.write_bytes(orjson.dumps({**data, "slot_lexicon": True}))
+    pinned = {**data, "slot_lexicon": True, "slot_lexicon_sha256": lexicon_sha256()}
+    path.write_bytes(orjson.dumps(pinned))
     model = load_verifier(path)
     assert model == dataclasses.replace(shipped, slot_lexicon=True)
     row = model.inputs(a, b, 0.9)
@@ -190,3 +191,24 @@ def test_a_cut_bounded_by_the_longest_form_still_finds_the_pair() -> None:
     b = "가" * 40 + "미팅" + "나" * 40
     assert ("회의", "미팅") in set(slots._strip_shared(a, b, 2))
     assert slots.lexicon_swap([a], [b], (0, 1, 0, 1), slot_lexicon())
+
+
+@pytest.mark.parametrize("recorded", [None, "0" * 64])
+def test_weights_for_another_lexicon_file_are_refused(tmp_path: Path, recorded: str | None) -> None:
+    """Weights naming ``slot_lexicon`` carry the lexicon file's SHA-256 (the trainer writes it);
+    without it, or with another file's, they are refused with a clear error."""
+    data = orjson.loads(WEIGHTS_FILE.read_bytes())
+    data["slot_lexicon"] = True
+    if recorded is not None:
+        data["slot_lexicon_sha256"] = recorded
+    path = tmp_path / "other.json"
+    path.write_bytes(orjson.dumps(data))
+    with pytest.raises(ValueError, match="another slot lexicon"):
+        load_verifier(path)
+
+
+def test_the_lexicon_hash_is_the_files() -> None:
+    import hashlib
+
+    assert lexicon_sha256() == hashlib.sha256(LEXICON_FILE.read_bytes()).hexdigest()
+    assert len(lexicon_sha256()) == 64
