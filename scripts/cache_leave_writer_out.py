@@ -61,9 +61,10 @@ def main() -> None:
     pairs, names, groups = load_training(args, parser)
     x0, va, vb = features_and_vectors(pairs, embedder, args.embed_cache)
     span = span_column(pairs, x0, embedder, args.embed_cache)
-    # --lexicon: the columns with the slot lexicon too (only flagged slots can change)
+    # --lexicon: the columns with the slot lexicon too (only flagged slots can change); each
+    # arm's slot-form column from its own features and spans
     lex_cols = lexicon_columns(pairs, x0, span, embedder, args.embed_cache, args.lexicon)
-    form = form_column(pairs, x0)
+    form = lex_cols[False][2]
     y = np.array([p.label for p in pairs])
     langs = np.array([p.lang for p in pairs])
     original = np.array([not p.source.startswith("perturb:") for p in pairs])
@@ -80,19 +81,23 @@ def main() -> None:
     # --added: each variant without the added files (today's training line) and with them.
     added = [g for g, s in enumerate(args.train) if any(t in s for t in args.added)]
     arms = (False, True) if added else (True,)
-    vetoed = veto_mask(x0, span, None)
-    fits = HeadFits(va, vb, y, weights, groups, ~vetoed, args.head_lambda) if any(heads) else None
+    # the pair head is fitted on the pairs no veto refuses, per lexicon arm (its vetoes differ)
+    fits = {
+        lex: HeadFits(va, vb, y, weights, groups, ~veto_mask(xl, sl, None), args.head_lambda)
+        for lex, (xl, sl, _) in lex_cols.items()
+        if any(heads)
+    }
     written = [g for g, s in enumerate(args.train) if "eval/cache/" in s]
     checks = []
-    lex_checks: list[tuple[Array, Array]] = []
+    lex_checks: list[tuple[Array, Array, Array]] = []
     for spec in args.check:
         name, check_pairs = load_pair_spec(spec, args.seed)
         xc, ca, cb = features_and_vectors(check_pairs, embedder, args.embed_cache)
         sc = span_column(check_pairs, xc, embedder, args.embed_cache)
         labels = np.array([p.label for p in check_pairs])
         langs_c = np.array([p.lang for p in check_pairs])
-        checks.append((name, xc, sc, (ca, cb), labels, langs_c, form_column(check_pairs, xc)))
         on = lexicon_columns(check_pairs, xc, sc, embedder, args.embed_cache, args.lexicon)
+        checks.append((name, xc, sc, (ca, cb), labels, langs_c, on[False][2]))
         lex_checks.append(on[args.lexicon])
     if args.dump_dir:
         args.dump_dir.mkdir(parents=True, exist_ok=True)
@@ -116,7 +121,7 @@ def main() -> None:
     ) -> Array:
         """Raw tree probabilities of a model fitted on ``keep`` (minus its vetoed pairs)."""
         head, overrule, slot_form, lexicon = variant
-        x0, span = lex_cols[lexicon]
+        x0, span, _ = lex_cols[lexicon]
         fit_rows = keep & ~veto_mask(x0, span, args.span_level if overrule else None)
         model = fit(
             x[fit_rows],
@@ -139,9 +144,10 @@ def main() -> None:
     left_out = [g for g, s in enumerate(args.train) if any(t in s for t in args.leave_out)]
     for held, variant, arm in itertools.product(left_out, variants, arms):
         use_head, overrule, slot_form, lexicon = variant
-        x0, span = lex_cols[lexicon]
-        # the check files' columns for this variant: (features, span) with or without the lexicon
-        cols = lex_checks if lexicon else [(c[1], c[2]) for c in checks]
+        x0, span, form = lex_cols[lexicon]
+        # the check files' columns for this variant: (features, span, slot form) with or without
+        # the lexicon
+        cols = lex_checks if lexicon else [(c[1], c[2], c[6]) for c in checks]
         excluded = [g for g in added if g != held] if not arm else []
         rest = (groups != held) & ~np.isin(groups, excluded)
         floor = float(np.quantile(cos[rest & (y == 1)], 1 - args.floor_recall))
@@ -154,14 +160,14 @@ def main() -> None:
         if slot_form:
             x = np.column_stack([x, form])
             check_rows = [
-                np.column_stack([xc, c[6]]) for xc, c in zip(check_rows, checks, strict=True)
+                np.column_stack([xc, c[2]]) for xc, c in zip(check_rows, cols, strict=True)
             ]
-        if use_head and fits is not None:
+        if use_head and fits:
             # Each remaining file's head scores out of fold among the remaining files; the
             # left-out file's and the check files' from a head fitted on all of them.
             others = sorted(set(groups[rest].tolist()))
-            head = fits.fit(others)
-            column = fits.out_of_fold(others)
+            head = fits[lexicon].fit(others)
+            column = fits[lexicon].out_of_fold(others)
             column[~rest] = head.scores(va[~rest], vb[~rest])
             x = np.column_stack([x, column])
             check_rows = [
@@ -183,7 +189,7 @@ def main() -> None:
             run |= {"raw": raw, "floor": np.array(floor), "held": np.array(held)}
             run["excluded"] = np.array(excluded, dtype=int)
             # a .lex1 variant's own columns (cache_lowo_rules.py reads them first)
-            run |= own_columns(x0, span, lex_checks) if lexicon else {}
+            run |= own_columns(x0, span, form, lex_checks) if lexicon else {}
             np.savez(args.dump_dir / f"{tag}.npz", **run)  # type: ignore[arg-type]
         quiet = contextlib.redirect_stdout(io.StringIO())
         with contextlib.nullcontext() if args.verbose else quiet:
@@ -227,20 +233,27 @@ Row = tuple[str, str, float, int, int, int, int]
 
 def lexicon_columns(
     pairs: list[Pair], x: Array, span: Array, embedder: Embedder, cache: Path | None, on: bool
-) -> dict[bool, tuple[Array, Array]]:
-    """(features, span column) without the slot lexicon (``x``, ``span``) and, ``on``, with it."""
-    out = {False: (x, span)}
+) -> dict[bool, tuple[Array, Array, Array]]:
+    """(features, span column, slot-form column) without the slot lexicon (from ``x``,
+    ``span``) and, ``on``, with it (each column computed with the lexicon)."""
+    out = {False: (x, span, form_column(pairs, x))}
     if on:
         xl = with_lexicon(pairs, x)
-        out[True] = (xl, span_column(pairs, xl, embedder, cache, True))
+        out[True] = (
+            xl,
+            span_column(pairs, xl, embedder, cache, True),
+            form_column(pairs, xl, True),
+        )
     return out
 
 
-def own_columns(x: Array, span: Array, checks: list[tuple[Array, Array]]) -> dict[str, Array]:
-    """A ``.lex1`` dump's own feature and span columns, the check files' too."""
-    out = {"x": x, "span": span}
-    for i, (xc, sc) in enumerate(checks):
-        out |= {f"check{i}_x": xc, f"check{i}_span": sc}
+def own_columns(
+    x: Array, span: Array, form: Array, checks: list[tuple[Array, Array, Array]]
+) -> dict[str, Array]:
+    """A ``.lex1`` dump's own feature, span and slot-form columns, the check files' too."""
+    out = {"x": x, "span": span, "form": form}
+    for i, (xc, sc, fc) in enumerate(checks):
+        out |= {f"check{i}_x": xc, f"check{i}_span": sc, f"check{i}_form": fc}
     return out
 
 

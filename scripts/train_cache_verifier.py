@@ -39,7 +39,8 @@ language out of source (``cache_span.choose_levels``); the span cosine is a tree
 more tree input after the span cosine, ``slot_forms.py``'s loanword / clipped / script slot.
 ``--lexicon`` (session 13, third attempt, not shipped: its left-out rule failed): a swapped slot
 of two ``slot_lexicon.py`` synonyms is no slot substitution (the weights record
-``"slot_lexicon": true``).
+``"slot_lexicon": true`` and the lexicon file's ``"slot_lexicon_sha256"``, which
+``load_verifier`` checks).
 ``--rule pooled`` (session 11): the pooled threshold rule (``cache_thresholds.choose_pooled``:
 ≤ 1 % false hits pooled over left-out files, ``--file-cap`` 3 % on each) instead of session 10's.
 
@@ -78,6 +79,7 @@ from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES
 from llm_gateway.cache.semantic.pair_head import HEAD_FEATURE
 from llm_gateway.cache.semantic.pairs import Pair, load_pair_spec
 from llm_gateway.cache.semantic.slot_forms import SLOT_FORM_FEATURE
+from llm_gateway.cache.semantic.slot_lexicon import lexicon_sha256
 from llm_gateway.cache.semantic.span_check import SPAN_FEATURE
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, VerifierModel, load_verifier
 
@@ -234,7 +236,8 @@ def main() -> None:
         "cosine_floor": floor,
         **head_json,
         **({"span_levels": {"en": FIT_LEVEL, "ko": FIT_LEVEL}} if span is not None else {}),
-        **({"slot_lexicon": True} if args.lexicon else {}),
+        # the lexicon's inputs are pinned: load_verifier refuses another file's weights
+        **({"slot_lexicon": True, "slot_lexicon_sha256": lexicon_sha256()} if args.lexicon else {}),
     }
     args.out.write_bytes(orjson.dumps(draft))
     verifier = load_verifier(args.out)

@@ -42,6 +42,8 @@ OTHER_THING = [
     ("국민은행", "신한은행"),
     ("대구", "대전"),
     ("서구", "유성구"),
+    ("서구", "서초구"),  # two districts, not a clipped form (session-13 review)
+    ("중구", "중랑구"),
     ("타이레놀", "이부프로펜"),
     ("numpy", "pandas"),
 ]

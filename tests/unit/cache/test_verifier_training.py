@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
@@ -156,3 +157,43 @@ def test_lowo_rules_leave_a_files_excluded_arm_out_of_the_thresholds() -> None:
     )
     assert t_with > 0.97 > t_before
     assert hits_before == 100 > hits_with
+
+
+def test_lowo_lexicon_arm_has_its_own_slot_form_column() -> None:
+    """``cache_leave_writer_out.py --slot-form --lexicon``: the lexicon arm's slot-form column
+    (and its check files') comes from that arm's features and spans (session-13 review: it was
+    computed without the lexicon). 일정 / 스케줄 is a lexicon pair: a loanword-shaped slot
+    without the lexicon, no slot (form 0.0) with it; 서울 / 부산 is a slot in both arms."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import cache_leave_writer_out
+        from cache_span import form_column
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    from llm_gateway.cache.semantic.features import FEATURE_NAMES, pair_features
+    from llm_gateway.cache.semantic.pairs import Pair
+
+    class Fake:
+        dim = 8
+
+        def embed(self, texts: list[str]) -> np.ndarray:
+            return np.eye(len(texts), 8, dtype=np.float32)
+
+    pairs = [
+        Pair("다음 주 일정 알려줘", "다음 주 스케줄 알려줘", 1, "ko", "t"),
+        Pair("서울 날씨 어때?", "부산 날씨 어때?", 0, "ko", "t"),
+    ]
+    x = np.array([pair_features(p.a, p.b, 0.9) for p in pairs])
+    span = np.zeros(len(pairs))
+    embedder: Any = Fake()
+    cols = cache_leave_writer_out.lexicon_columns(pairs, x, span, embedder, None, True)
+    slot = FEATURE_NAMES.index("slot_substitution")
+    (x0, _, form0), (x1, _, form1) = cols[False], cols[True]
+    assert list(x0[:, slot]) == [1.0, 1.0]
+    assert list(x1[:, slot]) == [0.0, 1.0]
+    assert form0[0] > 0.5
+    assert form1[0] == 0.0
+    assert list(form1) == list(form_column(pairs, x1, True))
+    dumped = cache_leave_writer_out.own_columns(x1, cols[True][1], form1, [cols[True]])
+    assert list(dumped["form"]) == list(form1)
+    assert list(dumped["check0_form"]) == list(form1)

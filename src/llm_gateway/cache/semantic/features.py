@@ -134,11 +134,12 @@ def too_long(text: str) -> bool:
     return len(text) > MAX_CHARS or len(_TOKEN.findall(text)) > MAX_TOKENS
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-cased words; Korean words without their case particle."""
+def tokens(text: str, whole: frozenset[str] = frozenset()) -> list[str]:
+    """Lower-cased words; Korean words without their case particle (``whole``: these words kept
+    as written)."""
     out = []
     for word in _TOKEN.findall(text):
-        if _HANGUL.match(word):
+        if _HANGUL.match(word) and word not in whole:
             word = split_particle(word)[0]
         elif "'" in word and not word.endswith("n't"):
             word = word[: word.index("'")]  # what's → what, it'll → it (negations kept whole)
@@ -227,13 +228,35 @@ def canonical(ta: list[str], tb: list[str]) -> tuple[list[str], list[str]]:
 def _lexicon_forms(text: str) -> set[str]:
     """A lexicon word as the slot test may see it, spaces removed: lower-cased as written, its
     words as ``tokens`` splits them (a final syllable read as a particle goes: 오토바이 →
-    오토바), and with ``canonical``'s synonym folding."""
+    오토바), and with ``canonical``'s synonym folding. Never a form of one syllable unless the
+    word as written is one (회의 → 회, 한은 → 한 are dropped: the slot test cannot tell them
+    from 회 "raw fish" or 한 "one", and 회비 / 미팅비 or 한 달 / 한국은행 달 would clear)."""
+    written = "".join(text.lower().split())
     words = tokens(text)
-    return {
-        "".join(text.lower().split()),
-        "".join(words),
-        "".join(_synonym(w) for w in words),
-    } - {""}
+    forms = {written, "".join(words), "".join(_synonym(w) for w in words)} - {""}
+    return {f for f in forms if len(f) >= min(2, len(written))}
+
+
+@functools.cache
+def kept_whole() -> frozenset[str]:
+    """Lexicon words ``tokens`` would cut to one syllable (회의 → 회, 한은 → 한): the slot test
+    keeps them whole when it reads the lexicon (``slot_tokens``), so 회의 / 미팅 still clears
+    while 회 / 미팅 (raw fish, 회를 → 회) does not."""
+    return frozenset(
+        word
+        for row in lexicon_rows()
+        for word in row
+        if _HANGUL.match(word) and " " not in word and len("".join(tokens(word))) == 1 < len(word)
+    )
+
+
+def slot_tokens(a: str, b: str, lexicon: bool = False) -> tuple[list[str], list[str]]:
+    """The folded token lists the slot test reads (as ``pair_features``'s); with ``lexicon``,
+    ``kept_whole``'s words as written."""
+    whole = kept_whole() if lexicon else frozenset()
+    return canonical(
+        tokens(fold_when(a), whole)[:MAX_TOKENS], tokens(fold_when(b), whole)[:MAX_TOKENS]
+    )
 
 
 @functools.cache
@@ -291,7 +314,9 @@ def pair_features(a: str, b: str, cosine: float, lexicon: bool = False) -> list[
         min(len(a), len(b)) / max(len(a), len(b), 1),
         min(diff_tokens, 12) / 12,
         max(
-            slot_substitution(ta, tb, _STOP, slot_lexicon() if lexicon else frozenset()),
+            slot_substitution(ta, tb, _STOP)
+            if not lexicon
+            else slot_substitution(*slot_tokens(a, b, True), _STOP, slot_lexicon()),
             quoted_differs(a, b),  # quoted.py
         ),
         max(

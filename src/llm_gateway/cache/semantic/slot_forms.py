@@ -38,6 +38,8 @@ _ONSET_K = 15  # ㅋ: rare in Sino-Korean words (캔슬, 키친, 데코)
 # A coda (jongseong index) spelt as the onset letter it is (알 / 아르: the same ㄹ).
 _CODA_ONSET = {1: 0, 2: 1, 4: 2, 7: 3, 8: 5, 16: 6, 17: 7, 19: 9, 20: 10, 21: 11, 22: 12, 23: 14}
 _CODA_ONSET |= {24: 15, 25: 16, 26: 17, 27: 18}
+# Administrative units a place name ends in: 서구 / 서초구 are two districts, not one clipped.
+_PLACE_UNITS = frozenset("시도군구읍면동리")
 
 
 def _loan_syllable(ch: str) -> bool:
@@ -90,10 +92,13 @@ def _in_order(short: Sequence[object], long: Sequence[object]) -> bool:
 def _clipped(x: str, y: str) -> bool:
     """One span's syllables in the other in order (수능 / 대학수학능력시험, 등본 / 주민등록등본),
     or its letters, from the same first syllable (알바 / 아르바이트). Hangul only, two syllables
-    at least, the longer one longer: 대구 / 대전 or 서구 / 유성구 are not clipped forms."""
+    at least, the longer one longer: 대구 / 대전 or 서구 / 유성구 are not clipped forms, nor two
+    place names ending in the same administrative unit (서구 / 서초구, 중구 / 중랑구)."""
     a, b = x.replace(" ", ""), y.replace(" ", "")
     short, long = (a, b) if len(a) <= len(b) else (b, a)
     if len(short) < 2 or len(long) <= len(short):
+        return False
+    if short[-1] == long[-1] and short[-1] in _PLACE_UNITS:
         return False
     if not all(_HANGUL.match(ch) for ch in short + long):
         return False

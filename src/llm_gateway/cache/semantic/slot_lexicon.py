@@ -8,12 +8,15 @@ color), generic names (couch / sofa), abbreviations (fridge / refrigerator). Wri
 blind to every evaluation set (session 13). Read once, on first use (no work at import).
 ``features.slot_lexicon`` folds it as the slot test folds prompts; weights that name
 ``slot_lexicon`` get it (``verifier.py``): a swapped span pair that is a lexicon pair is no slot
-substitution.
+substitution. Such weights also record the file's SHA-256 (``lexicon_sha256``, written by the
+trainer) and ``load_verifier`` refuses them if the packaged file differs: weights are trained on
+one lexicon's inputs.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 from pathlib import Path
 
 import orjson
@@ -30,3 +33,8 @@ def lexicon_rows(path: Path = LEXICON_FILE) -> tuple[tuple[str, str], ...]:
             row = orjson.loads(line)
             rows.append((str(row["a"]), str(row["b"])))
     return tuple(rows)
+
+
+def lexicon_sha256(path: Path = LEXICON_FILE) -> str:
+    """The lexicon file's SHA-256 (hex), recorded by weights trained with it."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()

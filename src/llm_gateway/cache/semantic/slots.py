@@ -13,7 +13,9 @@ inflections (store / storing), one word spelt apart or misspelt (node js / nodej
 from __future__ import annotations
 
 import difflib
+import functools
 import re
+from collections.abc import Iterator
 
 from llm_gateway.cache.semantic.typos import is_typo
 
@@ -103,9 +105,12 @@ def _same_spelling(span_a: list[str], span_b: list[str]) -> bool:
     return False
 
 
-def _strip_shared(ja: str, jb: str) -> list[tuple[str, str]]:
+def _strip_shared(ja: str, jb: str, longest: int) -> Iterator[tuple[str, str]]:
     """``ja`` and ``jb`` without a Hangul beginning or ending both share (회의실 / 미팅실 →
-    회의 / 미팅, 취소하려면 / 캔슬하려면 → 취소 / 캔슬), every cut, the whole pair first."""
+    회의 / 미팅, 취소하려면 / 캔슬하려면 → 취소 / 캔슬), the whole pair first, then each cut that
+    leaves both sides at most ``longest`` characters (no lexicon form is longer), generated one
+    at a time: at most ``longest`` + 1 cuts per head length, not every head-tail pair."""
+    yield ja, jb
     short = min(len(ja), len(jb))
     head = 0
     while head < short - 1 and ja[head] == jb[head] and _HANGUL.match(ja[head]):
@@ -115,9 +120,17 @@ def _strip_shared(ja: str, jb: str) -> list[tuple[str, str]]:
         tail < short - 1 - head and ja[-1 - tail] == jb[-1 - tail] and _HANGUL.match(ja[-1 - tail])
     ):
         tail += 1
-    return [
-        (ja[i : len(ja) - k], jb[i : len(jb) - k]) for i in range(head + 1) for k in range(tail + 1)
-    ]
+    least = max(len(ja), len(jb)) - longest  # the fewest characters a cut must strip
+    for i in range(head + 1):
+        for k in range(max(0, least - i), tail + 1):
+            if i or k:
+                yield ja[i : len(ja) - k], jb[i : len(jb) - k]
+
+
+@functools.lru_cache(maxsize=4)
+def _longest(lexicon: frozenset[tuple[str, str]]) -> int:
+    """The longest folded form in ``lexicon`` (no cut needs to leave more)."""
+    return max((len(x) for x, _ in lexicon), default=0)
 
 
 def lexicon_swap(
@@ -133,6 +146,7 @@ def lexicon_swap(
     if not lexicon:
         return False
     i1, i2, j1, j2 = cut
+    longest = _longest(lexicon)
     for left in range(3):
         if left > min(i1, j1) or ta[i1 - left : i1] != tb[j1 - left : j1]:
             break
@@ -141,7 +155,7 @@ def lexicon_swap(
                 break
             ja = "".join(ta[i1 - left : i2 + right])
             jb = "".join(tb[j1 - left : j2 + right])
-            if any(pair in lexicon for pair in _strip_shared(ja, jb)):
+            if any(pair in lexicon for pair in _strip_shared(ja, jb, longest)):
                 return True
     if i2 - i1 == j2 - j1 >= 2:  # two words swapped, each for its synonym (회의 취소 / 미팅 캔슬)
         return all(

@@ -21,13 +21,10 @@ import numpy as np
 from llm_gateway.cache.semantic.embed import Vectors
 from llm_gateway.cache.semantic.features import (
     FEATURE_NAMES,
-    MAX_TOKENS,
     SLOT_STOP,
-    canonical,
     slot_lexicon,
-    tokens,
+    slot_tokens,
 )
-from llm_gateway.cache.semantic.questions import fold_when
 from llm_gateway.cache.semantic.slots import swapped_spans
 
 SPAN_FEATURE = "slot_span_cosine"
@@ -45,8 +42,7 @@ SpanAsk = tuple[str, str, list[float], bool]
 def slot_spans(a: str, b: str, lexicon: bool = False) -> list[tuple[str, str]]:
     """The swapped spans of ``a`` and ``b`` as the slot test sees them (folded tokens; with
     ``lexicon``, none that is a pair of ``slot_lexicon`` synonyms)."""
-    raw_a, raw_b = tokens(fold_when(a))[:MAX_TOKENS], tokens(fold_when(b))[:MAX_TOKENS]
-    ta, tb = canonical(raw_a, raw_b)
+    ta, tb = slot_tokens(a, b, lexicon)
     pairs = slot_lexicon() if lexicon else frozenset()
     return [(" ".join(x), " ".join(y)) for x, y in swapped_spans(ta, tb, SLOT_STOP, pairs)]
 

@@ -12,7 +12,8 @@ head's) and the slot-substitution veto fires only under the language's level. Si
 13 they may carry ``slot_form`` (``slot_forms.py``: whether a swapped slot changes the word's
 script or form, a loanword or a clipped word), a tree input after the span cosine, and
 ``slot_lexicon`` (``slot_lexicon.py``: a swapped slot of two lexicon synonyms is no slot
-substitution, in the features and the spans alike).
+substitution, in the features and the spans alike), with the lexicon file's SHA-256
+(``slot_lexicon_sha256``: weights for another lexicon file are refused).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from llm_gateway.cache.semantic.features import (
 )
 from llm_gateway.cache.semantic.pair_head import HEAD_FEATURE, PairHead
 from llm_gateway.cache.semantic.slot_forms import SLOT_FORM_FEATURE, slot_form
+from llm_gateway.cache.semantic.slot_lexicon import LEXICON_FILE, lexicon_sha256
 from llm_gateway.cache.semantic.span_check import SPAN_FEATURE, Embed, slot_spans, span_inputs
 
 WEIGHTS_FILE = Path(__file__).with_name("verifier_weights.json")
@@ -192,6 +194,13 @@ def load_verifier(path: Path | None = None) -> VerifierModel:
     expected = (*FEATURE_NAMES, *span, *form, *((HEAD_FEATURE,) if head is not None else ()))
     if tuple(data["features"]) != expected or data.get("kind") != "trees":
         raise ValueError(f"{path or WEIGHTS_FILE}: trained for other features; retrain it")
+    lexicon = bool(data.get("slot_lexicon", False))
+    if lexicon and data.get("slot_lexicon_sha256") != lexicon_sha256():
+        raise ValueError(
+            f"{path or WEIGHTS_FILE}: trained on another slot lexicon (slot_lexicon_sha256 "
+            f"{data.get('slot_lexicon_sha256')}, packaged {LEXICON_FILE.name} "
+            f"{lexicon_sha256()}); retrain it"
+        )
     trees = tuple(
         tuple(
             (int(f), float(t), int(lo), int(hi), float(v), int(leaf), int(ml))
@@ -208,5 +217,5 @@ def load_verifier(path: Path | None = None) -> VerifierModel:
         head=head,
         span_levels=None if levels is None else {k: float(v) for k, v in levels.items()},
         slot_form=bool(form),
-        slot_lexicon=bool(data.get("slot_lexicon", False)),
+        slot_lexicon=lexicon,
     )
