@@ -272,10 +272,6 @@ def slot_lexicon() -> frozenset[tuple[str, str]]:
     return frozenset(out)
 
 
-def _fold(a: str, b: str) -> tuple[list[str], list[str]]:
-    return canonical(tokens(fold_when(a))[:MAX_TOKENS], tokens(fold_when(b))[:MAX_TOKENS])
-
-
 def _order_changed(ta: list[str], tb: list[str]) -> float:
     """The shared words appear in another order (role swaps; also harmless reorderings)."""
     in_a = set(tb)
@@ -346,6 +342,8 @@ def pair_features(a: str, b: str, cosine: float, lexicon: bool = False) -> list[
         roles_changed(a, b),
         scope_differs(a, b),
         purpose_differs(a, b),
-        max(condition_added(sa, sb, a, b), added_content(a, b, ta, tb, korean, _fold)),  # added.py
+        max(
+            condition_added(sa, sb, a, b), added_content(a, b, ta, tb, korean, slot_tokens)
+        ),  # added.py
         float(korean),
     ]
