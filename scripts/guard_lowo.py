@@ -8,10 +8,10 @@ Usage:
         [--skip-category harmful_request] [--exclude-group G ...] [--json] [--rows PATH]
         [--fpr 0.015] [--hard-weight 2] [--one-pass]
 
-Writers (17): the strangers' sets v3-v10 (``heldout/guard_heldout_<v>.jsonl``) and the session-9
-and session-10 hand-written files (``dev_written_s9_<a-d>.jsonl``, ``dev_written_s10_<e-g>.jsonl``)
-and sessions 11's and 12's ``dev_written_s11_h.jsonl`` / ``dev_written_s12_i.jsonl`` (writers
-``s11_h``, ``s12_i``). v11 is not a writer: the lead's joint check of session 12.
+Writers (21): the strangers' sets v3-v13 (``heldout/guard_heldout_<v>.jsonl``; v11-v13 since
+session 14) and the session-9 and session-10 hand-written files (``dev_written_s9_<a-d>.jsonl``,
+``dev_written_s10_<e-g>.jsonl``) and sessions 11's, 12's and 13's ``dev_written_s11_h.jsonl`` /
+``dev_written_s12_i.jsonl`` / ``dev_written_s13_j.jsonl`` (writers ``s11_h``, ``s12_i``, ``s13_j``).
 For each writer the n-gram heads are trained exactly as ``train_guardrails.py`` trains the
 shipped artefact, on every training group but that
 writer's (plus any ``--exclude-group``), with the thresholds chosen by the same rule (leave one
@@ -64,11 +64,12 @@ EVAL = REPO / "eval/guardrails"
 HELDOUT = EVAL / "heldout"
 # writer -> (its training group's name, its file under eval/guardrails)
 WRITERS = {
-    **{f"v{n}": (f"dev_heldout_v{n}", f"heldout/guard_heldout_v{n}.jsonl") for n in range(3, 11)},
+    **{f"v{n}": (f"dev_heldout_v{n}", f"heldout/guard_heldout_v{n}.jsonl") for n in range(3, 14)},
     **{f"s9_{w}": (f"dev_written_s9_{w}", f"dev_written_s9_{w}.jsonl") for w in "abcd"},
     **{f"s10_{w}": (f"dev_written_s10_{w}", f"dev_written_s10_{w}.jsonl") for w in "efg"},
     "s11_h": ("dev_written_s11_h", "dev_written_s11_h.jsonl"),
     "s12_i": ("dev_written_s12_i", "dev_written_s12_i.jsonl"),
+    "s13_j": ("dev_written_s13_j", "dev_written_s13_j.jsonl"),
 }
 
 
