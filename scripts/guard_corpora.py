@@ -25,7 +25,7 @@ Three kinds of source, all offline:
   session 12), ``heldout/guard_heldout_v11.jsonl``, the eleventh, since session 11,
   ``heldout/guard_heldout_v12.jsonl``, the twelfth, since session 12, and
   ``heldout/guard_heldout_v13.jsonl``, the thirteenth, since session 13 (v11-v13 optional groups
-  since session 14);
+  since session 14, measured and not shipped: ``UNSHIPPED_GROUPS``);
   ``dev_harm_2.jsonl`` and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the
   same topics); and
   ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
@@ -253,6 +253,17 @@ OPTIONAL_GROUPS = {
     "dev_heldout_v13": THIRTEENTH_INDEPENDENT_SET,
     "dev_written_s13_j": "dev_written_s13_j.jsonl",
 }
+# Optional groups the shipped build does not train on: session 14 measured v11-v13 and s13_j as
+# training groups and neither candidate passed its rule (docs/GUARDRAILS.md, "Session 14 (dev)").
+# They stay writers of ``guard_lowo`` and a dev run can still add them (``--include-group``).
+UNSHIPPED_GROUPS = frozenset(
+    {"dev_heldout_v11", "dev_heldout_v12", "dev_heldout_v13", "dev_written_s13_j"}
+)
+
+
+def shipped_optional_groups() -> tuple[str, ...]:
+    """The optional groups the shipped build trains on (``--include-writers``), sorted."""
+    return tuple(sorted(set(OPTIONAL_GROUPS) - UNSHIPPED_GROUPS))
 
 
 def all_rows(

@@ -93,17 +93,37 @@ def test_s12_i_and_v10_are_writers_and_groups(scripts: dict[str, ModuleType]) ->
         ("s13_j", "dev_written_s13_j", "dev_written_s13_j.jsonl"),
     ],
 )
-def test_session_14_sets_are_writers_and_default_training_groups(
+def test_session_14_sets_are_writers_and_optional_groups_not_shipped(
     scripts: dict[str, ModuleType], writer: str, group: str, name: str
 ) -> None:
     """v11-v13 (the strangers' sets scored once in sessions 11-13) and s13_j are left-out writers
-    of ``guard_lowo`` and training groups of the trainer's default build (every
-    ``OPTIONAL_GROUPS`` entry, ``--include-writers``), so ``--exclude-group`` can drop each."""
-    writers, groups = scripts["lowo"].WRITERS, scripts["corpora"].OPTIONAL_GROUPS
+    of ``guard_lowo`` and optional groups a dev run can add (``--include-group``), but not in the
+    shipped build: session 14's candidates failed their rule (the artefact's ``--check`` holds)."""
+    corpora = scripts["corpora"]
+    writers, groups = scripts["lowo"].WRITERS, corpora.OPTIONAL_GROUPS
     assert writers[writer] == (group, name)
     assert groups[group] == name
     assert len(writers) == 21
     assert not any("v14" in n for n in (*writers, *groups, *groups.values()))
+    assert group not in corpora.shipped_optional_groups()
+
+
+def test_the_shipped_build_trains_on_every_other_optional_group(
+    scripts: dict[str, ModuleType],
+) -> None:
+    """The trainer's default build (``--include-writers``) is session 12's: every optional group
+    but the four session 14 measured and did not ship."""
+    corpora = scripts["corpora"]
+    shipped = set(corpora.shipped_optional_groups())
+    assert shipped == set(corpora.OPTIONAL_GROUPS) - corpora.UNSHIPPED_GROUPS
+    assert {"dev_written_s12_i", "dev_heldout_v10", "dev_written_s11_h"} <= shipped
+    assert len(shipped) == 15
+    assert corpora.UNSHIPPED_GROUPS == {
+        "dev_heldout_v11",
+        "dev_heldout_v12",
+        "dev_heldout_v13",
+        "dev_written_s13_j",
+    }
 
 
 def test_breakdown_pools_rows_files(
