@@ -116,7 +116,7 @@ def save_head(
 
     extra: dict[str, Any] = dict(more or {})  # Any: savez's keyword arrays beside allow_pickle
     if mlp is not None:
-        extra = {
+        extra |= {
             "mlp_hidden_w": mlp[0].astype(np.float32),
             "mlp_hidden_b": mlp[1].astype(np.float32),
             "mlp_coef": mlp[2].astype(np.float32),

@@ -108,6 +108,12 @@ def test_a_stacker_round_trips_unrounded_and_refuses_a_wrong_shape(tmp_path: Pat
     save_head(tmp_path / "a.npz", np.ones(DIM), 0.0, LIMITS, more=stacker.arrays())
     with np.load(tmp_path / "a.npz") as data:
         assert stacker_from(data, list(data.files)) == stacker
+    # beside the averaged MLP head the shipped heads carry (attack_rows.HIDDEN)
+    mlp = (np.ones((DIM, 4)), np.zeros(4), np.ones(4), 0.5)
+    save_head(tmp_path / "b.npz", np.ones(DIM), 0.0, LIMITS, mlp, more=stacker.arrays())
+    with np.load(tmp_path / "b.npz") as data:
+        assert stacker_from(data, list(data.files)) == stacker
+        assert "mlp_coef" in data.files
     arrays = {**stacker.arrays(), "stack_coef": np.ones(4)}
     with pytest.raises(ValueError, match="5 weights"):
         stacker_from(arrays, list(arrays))
