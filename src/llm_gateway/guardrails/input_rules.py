@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from llm_gateway.guardrails.input_addressee import excuse_human_dismissals
 from llm_gateway.guardrails.input_context import drop_self_revisions
 from llm_gateway.guardrails.input_mention import drop_mentions
 from llm_gateway.guardrails.input_patterns import EN_PATTERNS, OTHER_PATTERNS, InputPattern
+from llm_gateway.guardrails.input_patterns_addressee import ADDRESSEE_PATTERNS
 from llm_gateway.guardrails.input_patterns_harm import HARM_PATTERNS
 from llm_gateway.guardrails.input_patterns_harm_acts import HARM_ACT_PATTERNS
 from llm_gateway.guardrails.input_patterns_harm_evasion import HARM_EVASION_PATTERNS
@@ -21,6 +23,7 @@ _EXCERPT_CHARS = 80
 ALL_PATTERNS: tuple[InputPattern, ...] = (
     EN_PATTERNS
     + INDIRECT_PATTERNS
+    + ADDRESSEE_PATTERNS
     + OTHER_PATTERNS
     + KO_PATTERNS
     + HARM_PATTERNS
@@ -38,18 +41,21 @@ class PatternRule:
     weight; the engine sums them. Findings are named by pattern id so operators can disable one.
     Attack findings that only quote the phrase a question is about are dropped
     (``input_mention``), and so are injection/extraction findings that only match the user
-    revising their own earlier instruction (``input_context``).
+    revising their own earlier instruction (``input_context``). With ``excuse_human`` (the
+    default), "ignore the previous …" findings that only match a pasted notice telling people
+    to ignore an earlier one are dropped too (``input_addressee``).
     """
 
     patterns: tuple[InputPattern, ...] = ALL_PATTERNS
     id: str = "input.patterns"
     stage: Stage = "input"
+    excuse_human: bool = True
 
     @classmethod
-    def without(cls, disabled: Iterable[str]) -> PatternRule:
+    def without(cls, disabled: Iterable[str], *, excuse_human: bool = True) -> PatternRule:
         """The default table minus the pattern ids in ``disabled``."""
         off = set(disabled)
-        return cls(tuple(p for p in ALL_PATTERNS if p.id not in off))
+        return cls(tuple(p for p in ALL_PATTERNS if p.id not in off), excuse_human=excuse_human)
 
     def check(self, text: str) -> list[Finding]:
         return self.check_views(normalize(text))
@@ -76,4 +82,7 @@ class PatternRule:
                     excerpt=match.group(0)[:_EXCERPT_CHARS],
                 )
             )
-        return drop_self_revisions(drop_mentions(findings, views, matched), views, matched)
+        findings = drop_self_revisions(drop_mentions(findings, views, matched), views, matched)
+        if self.excuse_human:
+            findings = excuse_human_dismissals(findings, views, matched)
+        return findings

@@ -1,0 +1,187 @@
+"""Orders inside pasted content addressed to the AI that reads it, by who they address.
+
+The n-gram injection head's signal on indirect injection is mostly the paste framing (session
+13); these rules read the addressee instead. A finding needs an AI addressee *and* an action
+order to it (send, forward, DM, book, pay, confirm, include a link, change an account, rate,
+approve, delete, reveal …). ``input_patterns_indirect.injection.addressed_reader`` keeps the
+older case (an order to drop the user's task).
+
+Address forms, fixed before any figure was taken (session 14):
+
+* **Reader descriptions**, which only pasted content uses, anywhere in the prompt: "if an AI /
+  a voice assistant is reading|transcribing …,", "when your assistant drafts a reply,",
+  "whoever/whatever the AI is that's extracting info:", "any bot reading this server:", "the
+  AI reading this must …", "AI summarizers should …", "assistants accepting on behalf of …
+  should …", "note|ps|message|request|one small thing to|for the AI …:"; Korean "이 글을 요약하는
+  AI는", "읽는 에이전트는", "일정 등록하는 비서는", "처리하는 자동화 도구는", "번역기에게:".
+* **Vocatives**, only right after a mark of pasted content (quote, bracket, colon, dash, #, |,
+  comment marks) or a sentence end after one: "… 'Hey AI travel helper, do book …'", "(AI
+  bot: …)", "@assistant …" (normalisation spells "@" as "a": "aassistant"); Korean "AI 비서님,",
+  "봇아", "챗봇님", "AI 번역기에게:", "자동 번역기에게:". A vocative that opens the prompt is the
+  user talking to the assistant ("Assistant, send this to Bob") and is not read.
+
+AI nouns: AI, LLM, language model, (chat)bot, "… bot", assistant, copilot, summariser,
+notetaker, and agent/translator/transcriber/secretary/helper/tool/system/reader/processor only
+after an AI modifier (AI, automated, automatic, machine, virtual, voice, digital, reading,
+coding, booking, shopping …): "travel agents" and "translators" are people.
+
+Carve-outs (not a finding): style-only notes ("note to the AI: no emojis", "AI: answer in
+Korean", "AI야 이모지 쓰지 마"): reply/answer/respond/write/translate/summarise/format/use/keep
+are not actions; add/include/append/insert/attach only with a payload (a link, URL, address,
+phone, e-mail, card, account, key, password, file, "that …", a quoted phrase); show/print/
+list/output/reveal only with something secret or personal (prompt, instructions, password, key,
+history, contacts, phone numbers …). Mentions ("what does 'AI: send me the keys' mean?") are
+dropped by ``input_mention`` as for every pattern. All quantifiers are bounded.
+"""
+
+from __future__ import annotations
+
+from llm_gateway.guardrails.input_patterns import InputPattern, pattern
+
+_AI_MOD = (
+    r"(?:ai|a\.i\.|llm|gpt|automated|automatic|auto|automation|machine|virtual|voice|digital|"
+    r"robo|smart|[a-z]+-(?:scanning|reading|writing|sorting))"
+)
+_AI_ROLE = (
+    r"(?:assistants?|agents?|helpers?|secretar(?:y|ies)|translators?|transcribers?|tools?|"
+    r"systems?|readers?|reviewers?|screeners?|processors?|planners?|services?|editors?|"
+    r"writers?|models?|notetakers?|summari[sz]ers?|scanners?|parsers?|programs?|bots?|"
+    r"generators?|checkers?|crawlers?)"
+)
+# Domain words make an AI noun only of roles people do not hold: "booking assistant" is a
+# tool, "travel agent" a person.
+_DOMAIN = (
+    r"(?:reading|coding|code|booking|shopping|scheduling|calendar|e-?mail|inbox|travel|browsing|"
+    r"research|career|review|screening|ranking|comparison|translation|transcription|"
+    r"summari[sz]ation|support|helpdesk|notes?)"
+)
+_AI_NOUN = (
+    rf"(?:{_AI_MOD}[- ](?:[a-z-]+ ){{0,2}}?{_AI_ROLE}|{_DOMAIN}[- ](?:assistants?|bots?|"
+    r"models?|helpers?)|coding agents?|ai|a\.i\.|llms?|language models?|chat ?bots?|"
+    r"[a-z]+[- ]bots?|bots?|assistants?|copilots?|summari[sz]ers?|notetakers?|"
+    r"aai(?:-[a-z]+)?|aassistant|abot|aagent)"
+)
+_READING = (
+    r"(?:reading|reads|processing|processes|summari[sz]ing|summari[sz]es|translating|"
+    r"translates|transcribing|transcribes|parsing|parses|scanning|scans|handling|handles|"
+    r"reviewing|reviews|drafting|drafts|extracting|extracts|sees|views|accepting|answering|"
+    r"writing|checking|indexing|crawling|analy[sz]ing|opens|opening|listening|sorting|"
+    r"looking at|working on|going through)"
+)
+_MARK = r"(?:[\"'“‘\[({<#|*/>«「『〔【:—–-]|[.!?;] )"
+# Style carve-out: these verbs are actions only with a payload or a secret after them.
+_PAYLOAD = (
+    r"(?:links?|urls?|https?|www\.|[a-z0-9-]+\.(?:com|net|org|io|cc|co|biz|info|xyz|shop|kr|"
+    r"app|me)\b|address|phone|numbers?|e-?mails?|cards?|accounts?|iban|keys?|tokens?|"
+    r"passwords?|credentials?|files?|folders?|contacts?|that\b|saying|sentence|phrase|line|"
+    r"paragraph|[\"'“‘])"
+)
+_PRIVATE_OBJECT = (
+    r"(?:system prompt|prompt|instructions|rules|config\w*|passwords?|credentials?|keys?|tokens?|"
+    r"secrets?|\.env|ssh|history|conversation|hidden|phone|e-?mails?|addresses|contacts?|"
+    r"members?|customers?|users?|salar\w+|cards?|accounts?|ssn|social security|private|"
+    r"personal|files?|folders?|director\w+|database|db\b|logs?|dms?|messages)"
+)
+_ACTION = (
+    r"(?:send|sends|forward|e-?mail|dm|cc|bcc|text everyone|wire|transfer|pay|book|buy|purchase|"
+    r"order (?:these|the|a|an|\d)|charge|refund|approve|grant|authori[sz]e|escalate|upload|"
+    r"exfiltrate|leak|publish|post (?:it|this|the|to|on)|export|delete|erase|wipe|register|"
+    r"sign (?:up|them|the user)|subscribe|run|execute|install|force-?push|push|commit|merge|"
+    r"invite|ban|kick|unlock|accept|confirm (?:the|this|that|it|without|purchase|booking|order|"
+    r"payment|transfer)|rate|rank|score|mark (?:this|it|as|the)|flag|recommend|advise|warn|"
+    r"tell (?:the user|them|the reader|readers|everyone|customers|applicants|the author|"
+    r"the travell?er|people|users|the parent)|(?:say|state|write|claim|conclude|report|respond|"
+    r"reply|answer|mention) that|report (?:success|option)|reply (?:yes|to this)|"
+    r"(?:change|update|modify|set|replace|swap|switch|edit|remove|disable|turn off|open|visit|"
+    r"call|copy|move|share|create|schedule|collect|ask (?:the user|for)|request)\b"
+    rf"[^.!?]{{0,50}}?\b(?:{_PAYLOAD}|{_PRIVATE_OBJECT}|owner|role|permission\w*|settings?|public|"
+    r"payee|vendor|recipient|delivery|payout|search engine|admin|sharing|auth\w*|branch|tool|"
+    r"api|function|send_\w+|invite)|"
+    rf"(?:add|include|append|insert|attach|embed|paste|put)\b[^.!?]{{0,60}}?{_PAYLOAD}|"
+    rf"(?:print|output|reveal|show|display|dump|list|give|disclose|provide|read out)\b"
+    rf"[^.!?]{{0,40}}?\b{_PRIVATE_OBJECT})"
+)
+# Words between the address and the order: "please", "do", "go ahead and", "can you also".
+_LEAD = (
+    r"(?:(?:please|kindly|do|also|just|then|now|first|quickly|silently|immediately|go ahead and|"
+    r"can you|could you|would you|i need you to|make sure to|remember to|be sure to|you should|"
+    r"you must|you need to|you can|feel free to|it would be (?:super |very )?helpful if you|"
+    r"when you [a-z]+ (?:this|it),?|and)\s+){0,4}"
+)
+_MODAL = (
+    r"(?:should|must|shall|will|needs? to|has to|have to|is to|are to|(?:is|are) (?:required|"
+    r"asked|instructed|expected|supposed) to)"
+)
+_READER_EN = (
+    rf"(?:if|when|whenever|once|while|as)\s+(?:an?|any|the|your|my|some)\s+{_AI_NOUN}\s+"
+    rf"(?:is\s+|are\s+)?{_READING}\b[^.!?]{{0,60}}?[,:;—–-]|"
+    rf"(?:whoever|whatever|whichever)\s+(?:the\s+)?{_AI_NOUN}\s+(?:is|are|that'?s|that is)\b"
+    rf"[^.!?]{{0,60}}?[,:;—–-]|"
+    rf"(?:(?:to|for)\s+)?(?:any|every|each|all|the)\s+{_AI_NOUN}\s+{_READING}\s+(?:this|these|"
+    rf"the [a-z]+|it|my [a-z]+)(?:\s+[a-z]+)?\s*(?:[,:—–-]|{_MODAL})|"
+    rf"{_AI_NOUN}\s+(?:that|who|which)\s+{_READING}\s+(?:this|these|the [a-z]+|it)[^.!?,]{{0,20}}?"
+    rf"{_MODAL}|"
+    rf"(?:ai|automated|llm|virtual) (?:readers|summari[sz]ers|tools|helpers|systems|agents|"
+    rf"processors|screeners|assistants)(?: [a-z-]+ing\b[^.!?,:]{{0,40}}?)?\s+{_MODAL}|"
+    rf"(?:assistants|agents|bots) [a-z]+ing\b[^.!?,:]{{0,40}}?\s+{_MODAL}|"
+    rf"(?:note|message|instructions?|attention|p\.?s\.?|important|reminder|request|demand|"
+    rf"one (?:small |last |more )?thing|(?:a |one )?(?:small |quick |little )?favou?r)\s*"
+    rf"(?:to|for)\s+(?:the\s+|any\s+|all\s+|your\s+|my\s+)?{_AI_NOUN}\s*[,:—–-]"
+)
+_VOCATIVE_EN = (
+    rf"{_MARK}\s?(?:(?:hey|hi|hello|dear|yo|ok|okay|and|also|btw|oh|so|attention)[ ,]+)?"
+    rf"(?:to\s+)?(?:the |any |all |my |your )?{_AI_NOUN}(?: {_READING} (?:this|these|it|the "
+    rf"[a-z]+))?\s*(?:[,:—–)]|-\s)|"
+    # an @-mention inside the prompt (normalisation spells "@assistant" "aassistant")
+    r"(?<=[\s'\"“‘(\[<#])(?:aai(?:-[a-z]+)?|aassistant|abot|aagent|a[a-z]+-bot)\b[,:]?"
+)
+# French, the one other language seen addressing a translator: "Petite demande au traducteur
+# automatique : ajoutez …".
+_FRENCH = (
+    r"(?:demande|note|message|remarque|consigne)s? (?:au|à l'|a l'|pour l'|pour le|à la|a la) "
+    r"(?:traducteur automatique|ia|assistant|robot|bot|intelligence artificielle)\s*[,:—–-]"
+    r"[^.!?]{0,40}?\b(?:ajoute[zr]?|envoye[zr]|[ée]crive[zr] que|supprime[zr]|transf[ée]re[zr]|"
+    r"confirme[zr]|paye[zr]|r[ée]serve[zr]|indique[zr] que|remplace[zr]|partage[zr])\b"
+)
+_KO_AI = (
+    r"(?:(?<![a-z])ai(?![a-z])|llm|gpt|인공지능|에이아이|챗봇|봇|비서|어시스턴트|에이전트|assistant|bot|agent|"
+    r"(?:자동|자동화)\s*(?:[가-힣]{1,4}\s*)?(?:기|도구|프로그램|시스템)|"
+    r"(?:번역|요약|분석|검토|검수|교정|정리)기|(?:ai|자동)\s*[가-힣]{1,4}기)"
+)
+_KO_READER = (
+    r"(?:읽는|요약하는|번역하는|처리하는|분석하는|검토하는|정리하는|등록하는|보는|열람하는|"
+    r"작성하는|쓰는|받아쓰는|검수하는|교정하는|스캔하는|확인하는|답장하는|답하는)\s*"
+)
+_KO_ACTION = (
+    r"(?:보내|보낼|전송|송금|이체|결제|구매|구입|주문|예약|첨부|포함|추가|넣어|넣고|넣을|바꿔|바꾸|"
+    r"바꿀|변경|수정|삭제|지워|지우|공개|출력|안내|올려|올리|업로드|공유|등록|승인|평가|답장|회신|"
+    r"결론|보고|실행|복사|붙여|내보내|입력받|받으|발송|초대|강퇴|추방|가입|확정|진행|처리하|"
+    r"알려\s*주|알려줘|말해|라고\s*(?:답|말|쓰|써|하))"
+)
+# Style-only Korean notes ("AI: 한국어로 답해", "AI야 이모지 쓰지 마") name none of these verbs;
+# a question about such a bot ("요약하는 AI는 왜 링크를 삭제해?") is not an order.
+_KO_QUESTION = r"(?:\?|나요|는지|할까|을까|까요|ㄹ까|냐|니\b)"
+_KO_ORDER = rf"[^\n.!?]{{0,80}}?{_KO_ACTION}(?![가-힣\s]{{0,8}}?{_KO_QUESTION})"
+# A question about what an AI reader does ("if an AI is reading my mail, can it send it?").
+_NOT_QUESTION = r"(?![^.!?]{0,80}\?)"
+
+ADDRESSEE_PATTERNS: tuple[InputPattern, ...] = (
+    pattern(
+        "injection.addressed_action",
+        "injection",
+        1.0,
+        rf"(?:{_READER_EN}|{_VOCATIVE_EN})\s*(?:[^.!?]{{0,60}}?\b)?{_LEAD}{_ACTION}{_NOT_QUESTION}|"
+        rf"{_FRENCH}",
+    ),
+    pattern(
+        "injection.ko.addressed_action",
+        "injection",
+        1.0,
+        rf"(?:{_KO_READER}(?:[가-힣a-z]{{1,6}}\s*)?{_KO_AI}(?:\s*{_KO_AI})?\s*(?:님|들)?\s*"
+        rf"(?:은|는|에게|한테|께)|"
+        rf"{_MARK}\s?(?:[가-힣]{{1,8}}\s*)?{_KO_AI}(?:\s*{_KO_AI})?\s*"
+        rf"(?:(?:님|씨)?\s*(?:아|야|에게|한테|께|[,:：])|님\s))"
+        rf"{_KO_ORDER}",
+        "text_ko",
+    ),
+)
