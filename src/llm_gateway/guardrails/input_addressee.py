@@ -24,7 +24,9 @@ assistant, agent, model, LLM, GPT …, "@assistant" spelt "aassistant"; 봇, 챗
 instructions, guidelines, safety, jailbreak, reveal, hidden, secret, password, credentials, API
 key, token; 시스템, 프롬프트, 지시, 지침, 비밀번호 …). Only rule findings are excused; the
 classifier scores the whole prompt as before (a previous attempt that zeroed scores opened a
-bypass).
+bypass). Prompts longer than ``_MAX_TEXT`` are not excused: a notice is short, and the excuse
+must stay cheap on long crafted text (its bounded gaps cost ~85 ms on 5,500 characters of
+"학부모님께서는 이전 " repeated).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from llm_gateway.guardrails.input_patterns import InputPattern
 from llm_gateway.guardrails.normalize import NormalizedText
 from llm_gateway.guardrails.types import Finding
 
+_MAX_TEXT = 4000
 EXCUSABLE_RULES = frozenset(
     {"injection.ignore_previous", "injection.ignore_above", "injection.ko.ignore_previous"}
 )
@@ -108,7 +111,7 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 def human_dismissal_spans(text: str) -> list[tuple[int, int]]:
     """Spans of ``text`` (the normalized view) that tell people to ignore an ordinary thing."""
-    if _VETO.search(text) is not None:
+    if len(text) > _MAX_TEXT or _VETO.search(text) is not None:
         return []
     spans = [m.span() for m in _HUMAN_DISMISSAL_EN.finditer(text)]
     if not text.isascii():
