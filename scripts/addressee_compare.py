@@ -5,7 +5,8 @@ Usage:
         [--harm-stage] [--show N]
 
 *On* is the shipped rule table; *off* drops ``injection.addressed_action`` /
-``injection.ko.addressed_action`` and the human-addressee excuse (``input_addressee``). A
+``injection.ko.addressed_action`` (session 14's first version also turned off a human-addressee
+excuse, since removed). A
 verdict depends only on the text and the rule findings (the classifier and e5 stages read the
 text), so only rows whose rule findings differ are scored on the full path, once per variant;
 every other row has the same verdict either way. Printed (``--json``-like dict): attack rows
@@ -49,7 +50,7 @@ def main() -> int:
     parser.add_argument("--show", type=int, default=0, help="print N changed rows (dev only)")
     args = parser.parse_args()
 
-    on, off = PatternRule(), PatternRule.without(NEW_RULES, excuse_human=False)
+    on, off = PatternRule(), PatternRule.without(NEW_RULES)
     rows = _rows(args.dataset)
     changed = [r for r in rows if _key(on, str(r["text"])) != _key(off, str(r["text"]))]
     engine = GuardrailEngine(GuardrailSettings(default_policy=GuardrailPolicy(classifier=True)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from llm_gateway.guardrails.input_addressee import excuse_human_dismissals
 from llm_gateway.guardrails.input_context import drop_self_revisions
 from llm_gateway.guardrails.input_mention import drop_mentions
 from llm_gateway.guardrails.input_patterns import EN_PATTERNS, OTHER_PATTERNS, InputPattern
@@ -41,21 +40,18 @@ class PatternRule:
     weight; the engine sums them. Findings are named by pattern id so operators can disable one.
     Attack findings that only quote the phrase a question is about are dropped
     (``input_mention``), and so are injection/extraction findings that only match the user
-    revising their own earlier instruction (``input_context``). With ``excuse_human`` (the
-    default), "ignore the previous …" findings that only match a pasted notice telling people
-    to ignore an earlier one are dropped too (``input_addressee``).
+    revising their own earlier instruction (``input_context``).
     """
 
     patterns: tuple[InputPattern, ...] = ALL_PATTERNS
     id: str = "input.patterns"
     stage: Stage = "input"
-    excuse_human: bool = True
 
     @classmethod
-    def without(cls, disabled: Iterable[str], *, excuse_human: bool = True) -> PatternRule:
+    def without(cls, disabled: Iterable[str]) -> PatternRule:
         """The default table minus the pattern ids in ``disabled``."""
         off = set(disabled)
-        return cls(tuple(p for p in ALL_PATTERNS if p.id not in off), excuse_human=excuse_human)
+        return cls(tuple(p for p in ALL_PATTERNS if p.id not in off))
 
     def check(self, text: str) -> list[Finding]:
         return self.check_views(normalize(text))
@@ -82,7 +78,4 @@ class PatternRule:
                     excerpt=match.group(0)[:_EXCERPT_CHARS],
                 )
             )
-        findings = drop_self_revisions(drop_mentions(findings, views, matched), views, matched)
-        if self.excuse_human:
-            findings = excuse_human_dismissals(findings, views, matched)
-        return findings
+        return drop_self_revisions(drop_mentions(findings, views, matched), views, matched)
