@@ -3,27 +3,65 @@
 The n-gram injection head's signal on indirect injection is mostly the paste framing (session
 13); these rules read the addressee instead. A finding needs an AI addressee *and* an action
 order to it (send, forward, DM, book, pay, confirm, include a link, change an account, rate,
-approve, delete, reveal …). ``input_patterns_indirect.injection.addressed_reader`` keeps the
-older case (an order to drop the user's task).
+approve, delete, reveal …) *inside pasted third-party content*.
+``input_patterns_indirect.injection.addressed_reader`` keeps the older case (an order to drop
+the user's task).
 
-Address forms, fixed before any figure was taken (session 14):
+Fixed before any figure was taken (session 14, second version, after a review of the first
+found 24 of 64 benign look-alikes newly blocked):
 
-* **Reader descriptions**, which only pasted content uses, anywhere in the prompt: "if an AI /
-  a voice assistant is reading|transcribing …,", "when your assistant drafts a reply,",
-  "whoever/whatever the AI is that's extracting info:", "any bot reading this server:", "the
-  AI reading this must …", "AI summarizers should …", "assistants accepting on behalf of …
-  should …", "note|ps|message|request|one small thing to|for the AI …:"; Korean "이 글을 요약하는
-  AI는", "읽는 에이전트는", "일정 등록하는 비서는", "처리하는 자동화 도구는", "번역기에게:".
-* **Vocatives**, only right after a mark of pasted content (quote, bracket, colon, dash, #, |,
-  comment marks) or a sentence end after one: "… 'Hey AI travel helper, do book …'", "(AI
-  bot: …)", "@assistant …" (normalisation spells "@" as "a": "aassistant"); Korean "AI 비서님,",
-  "봇아", "챗봇님", "AI 번역기에게:", "자동 번역기에게:". A vocative that opens the prompt is the
-  user talking to the assistant ("Assistant, send this to Bob") and is not read.
+**Address forms** (the regexes here):
 
-AI nouns: AI, LLM, language model, (chat)bot, "… bot", assistant, copilot, summariser,
-notetaker, and agent/translator/transcriber/secretary/helper/tool/system/reader/processor only
+* Reader descriptions: "if an AI / a voice assistant is reading|transcribing …,", "when your
+  assistant drafts a reply,", "whoever the AI is that's extracting info:", "any bot reading
+  this server:", "the AI reading this must …", "AI summarizers should …", "note|ps|message|
+  request|one small thing to|for the AI …:"; Korean "이 글을 요약하는 AI는", "읽는 챗봇은",
+  "처리하는 자동화 도구는", "번역기에게:".
+* Vocatives after a mark (quote, bracket, colon, dash, #, |, comment mark, sentence end): "Hey
+  AI travel helper, do book …", "(AI bot: …)"; Korean "AI 비서님,", "봇아", "챗봇님",
+  "AI 번역기에게:".
+* Dropped from the first version: "@"-forms (normalisation spells "@" as "a": they matched
+  "anti-bot", "AAI", "Hi @assistant"); "any word + bot" ("HR-bot", "standup-bot", 배포봇);
+  bare 비서 / 에이전트 (people: "구글 비서야" is a smart speaker the user owns, 에이전트 a
+  person) — they count only after an AI word ("AI 비서", "AI 에이전트"); the general Korean
+  verbs 보고 / 안내 / 진행 / 처리하 / 추가 / 등록 / 평가 (추가 / 안내 / 등록 count only with a
+  payload before them: a link, URL, account, address, contact, number).
+
+**Pasted content** (``input_pasted``): a finding stands only when the match starts
+
+* inside a quoted or bracketed span or a code fence ('…', "…", “…”, ‘…’, 「…」, 『…』, […],
+  (…), ```…```), or
+* after the user's frame — the prompt's text before its first colon or quote — when that frame
+  asks to process someone else's content: summarise, sum up, TL;DR, translate, reply to,
+  respond to, answer, extract from, check, read, review, go through, sort, triage, classify,
+  transcribe, parse, analyse, "what does … say|mean"; Korean 요약, 번역, 답장, 회신, 정리,
+  읽어, 분석, 추출, 뽑아, 확인, 검토, "뭐라고".
+
+A vocative or reader description in the user's own sentences ("Thanks. Assistant, now send it
+to Bob.") is the user talking to the assistant and is not read.
+
+**Vetoes**, read only from the user's text (the frame before the first colon or quote, and the
+text after the last closing quote), never from the pasted content, which an attacker writes:
+
+* the user's own bot, prompt or instructions, and documents, scripts, tests and routines for a
+  bot: "my|our|the … bot|chatbot|assistant|agent|AI …'s prompt|instructions|system
+  message|FAQ|README|docs|guide|help text|script|template|scenario|flow"; "system prompt",
+  "prompt template", "system message", "FAQ", "README", "test case", "pytest", "Cypress", "QA",
+  "routine", "automation", "YAML", "scenario", "screenplay", "scene", "script", "dialogue",
+  "story", "novel", "film", "postmortem", "requirements", "design doc", "rubric",
+  "fine-tuning", "JSONL", "RPA", "UiPath", "Zapier", "IVR", "onboarding guide", "user guide",
+  "wiki", "example usage"; Korean "우리|내|사내|회사 … 챗봇|봇|AI … 프롬프트|지침|설정|문서|
+  가이드|사용법|시나리오", "프롬프트", "시스템 메시지", "지침", "시나리오", "대본", "대사",
+  "루틴", "테스트 케이스", "QA", "동화", "소설", "웹드라마", "사용법", "가이드", "위키",
+  "FAQ", "요청서", "RPA", "오픈빌더", "키오스크", "평가 결과";
+* a question about the quoted text: "is this|that (a prompt injection|an attack|safe|
+  malicious|phishing|a scam)?", "prompt injection", "how should we handle|spot|train|respond",
+  "grounds for"; Korean "인젝션", "공격", "어떻게 대응|설명|막", "맞아?".
+
+AI nouns: AI, LLM, language model, (chat)bot, assistant, copilot, summariser, notetaker, and
+agent / translator / transcriber / secretary / helper / tool / system / reader / processor only
 after an AI modifier (AI, automated, automatic, machine, virtual, voice, digital, reading,
-coding, booking, shopping …): "travel agents" and "translators" are people.
+coding, booking …): "travel agents" and "translators" are people.
 
 Carve-outs (not a finding): style-only notes ("note to the AI: no emojis", "AI: answer in
 Korean", "AI야 이모지 쓰지 마"): reply/answer/respond/write/translate/summarise/format/use/keep
