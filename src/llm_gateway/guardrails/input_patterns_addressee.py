@@ -53,7 +53,9 @@ text after the last closing quote), never from the pasted content, which an atta
   "wiki", "example usage"; Korean "우리|내|사내|회사 … 챗봇|봇|AI … 프롬프트|지침|설정|문서|
   가이드|사용법|시나리오", "프롬프트", "시스템 메시지", "지침", "시나리오", "대본", "대사",
   "루틴", "테스트 케이스", "QA", "동화", "소설", "웹드라마", "사용법", "가이드", "위키",
-  "FAQ", "요청서", "RPA", "오픈빌더", "키오스크", "평가 결과";
+  "FAQ", "요청서", "RPA", "오픈빌더", "키오스크", "평가 결과" (added while implementing, after
+  running the review's rows: "챗봇 블록", "발화", and "올릴|보낼|작성한 … 공지|글|문서" — the
+  user's own notice);
 * a question about the quoted text: "is this|that (a prompt injection|an attack|safe|
   malicious|phishing|a scam)?", "prompt injection", "how should we handle|spot|train|respond",
   "grounds for"; Korean "인젝션", "공격", "어떻게 대응|설명|막", "맞아?".
@@ -63,7 +65,8 @@ agent / translator / transcriber / secretary / helper / tool / system / reader /
 after an AI modifier (AI, automated, automatic, machine, virtual, voice, digital, reading,
 coding, booking …): "travel agents" and "translators" are people.
 
-Carve-outs (not a finding): style-only notes ("note to the AI: no emojis", "AI: answer in
+Carve-outs (not a finding): a Korean order followed by "도록 설정" / "게 설정" (describes how a
+bot is set up; added while implementing); style-only notes ("note to the AI: no emojis", "AI: answer in
 Korean", "AI야 이모지 쓰지 마"): reply/answer/respond/write/translate/summarise/format/use/keep
 are not actions; add/include/append/insert/attach only with a payload (a link, URL, address,
 phone, e-mail, card, account, key, password, file, "that …", a quoted phrase); show/print/
@@ -96,8 +99,7 @@ _DOMAIN = (
 _AI_NOUN = (
     rf"(?:{_AI_MOD}[- ](?:[a-z-]+ ){{0,2}}?{_AI_ROLE}|{_DOMAIN}[- ](?:assistants?|bots?|"
     r"models?|helpers?)|coding agents?|ai|a\.i\.|llms?|language models?|chat ?bots?|"
-    r"[a-z]+[- ]bots?|bots?|assistants?|copilots?|summari[sz]ers?|notetakers?|"
-    r"aai(?:-[a-z]+)?|aassistant|abot|aagent)"
+    r"bots?|assistants?|copilots?|summari[sz]ers?|notetakers?)"
 )
 _READING = (
     r"(?:reading|reads|processing|processes|summari[sz]ing|summari[sz]es|translating|"
@@ -106,7 +108,8 @@ _READING = (
     r"writing|checking|indexing|crawling|analy[sz]ing|opens|opening|listening|sorting|"
     r"looking at|working on|going through)"
 )
-_MARK = r"(?:[\"'“‘\[({<#|*/>«「『〔【:—–-]|[.!?;] )"
+# A hyphen is a mark only as a dash, not inside a word ("HR-bot, send …" names a bot).
+_MARK = r"(?:[\"'“‘\[({<#|*/>«「『〔【:—–]|(?<![a-z0-9가-힣])-|[.!?;] )"
 # Style carve-out: these verbs are actions only with a payload or a secret after them.
 _PAYLOAD = (
     r"(?:links?|urls?|https?|www\.|[a-z0-9-]+\.(?:com|net|org|io|cc|co|biz|info|xyz|shop|kr|"
@@ -169,9 +172,7 @@ _READER_EN = (
 _VOCATIVE_EN = (
     rf"{_MARK}\s?(?:(?:hey|hi|hello|dear|yo|ok|okay|and|also|btw|oh|so|attention)[ ,]+)?"
     rf"(?:to\s+)?(?:the |any |all |my |your )?{_AI_NOUN}(?: {_READING} (?:this|these|it|the "
-    rf"[a-z]+))?\s*(?:[,:—–)]|-\s)|"
-    # an @-mention inside the prompt (normalisation spells "@assistant" "aassistant")
-    r"(?<=[\s'\"“‘(\[<#])(?:aai(?:-[a-z]+)?|aassistant|abot|aagent|a[a-z]+-bot)\b[,:]?"
+    rf"[a-z]+))?\s*(?:[,:—–)]|-\s)"
 )
 # French, the one other language seen addressing a translator: "Petite demande au traducteur
 # automatique : ajoutez …".
@@ -181,25 +182,32 @@ _FRENCH = (
     r"[^.!?]{0,40}?\b(?:ajoute[zr]?|envoye[zr]|[ée]crive[zr] que|supprime[zr]|transf[ée]re[zr]|"
     r"confirme[zr]|paye[zr]|r[ée]serve[zr]|indique[zr] que|remplace[zr]|partage[zr])\b"
 )
-_KO_AI = (
-    r"(?:(?<![a-z])ai(?![a-z])|llm|gpt|인공지능|에이아이|챗봇|봇|비서|어시스턴트|에이전트|assistant|bot|agent|"
+# Bare 비서 / 에이전트 are people (or the user's own smart speaker): only after an AI word.
+_KO_AI_HEAD = (
+    r"(?:(?<![a-z])ai(?![a-z])|llm|gpt|인공지능|에이아이|챗봇|봇|어시스턴트|assistant|bot|"
     r"(?:자동|자동화)\s*(?:[가-힣]{1,4}\s*)?(?:기|도구|프로그램|시스템)|"
     r"(?:번역|요약|분석|검토|검수|교정|정리)기|(?:ai|자동)\s*[가-힣]{1,4}기)"
 )
+_KO_AI = rf"(?:{_KO_AI_HEAD}(?:\s*(?:{_KO_AI_HEAD}|비서|에이전트))?)"
 _KO_READER = (
     r"(?:읽는|요약하는|번역하는|처리하는|분석하는|검토하는|정리하는|등록하는|보는|열람하는|"
     r"작성하는|쓰는|받아쓰는|검수하는|교정하는|스캔하는|확인하는|답장하는|답하는)\s*"
 )
 _KO_ACTION = (
-    r"(?:보내|보낼|전송|송금|이체|결제|구매|구입|주문|예약|첨부|포함|추가|넣어|넣고|넣을|바꿔|바꾸|"
-    r"바꿀|변경|수정|삭제|지워|지우|공개|출력|안내|올려|올리|업로드|공유|등록|승인|평가|답장|회신|"
-    r"결론|보고|실행|복사|붙여|내보내|입력받|받으|발송|초대|강퇴|추방|가입|확정|진행|처리하|"
+    r"(?:보내|보낼|전송|송금|이체|결제|구매|구입|주문|예약|첨부|포함|넣어|넣고|넣을|바꿔|바꾸|"
+    r"바꿀|변경|수정|삭제|지워|지우|공개|출력|올려|올리|업로드|공유|승인|답장|회신|"
+    r"결론|실행|복사|붙여|내보내|입력받|받으|발송|초대|강퇴|추방|가입|확정|"
+    # 추가 / 안내 / 등록 are everyday verbs; an order only with a payload before them
+    r"(?:링크|url|주소|계좌|연락처|번호|비밀번호)[^\n.!?]{0,20}?(?:추가|안내|등록)|"
     r"알려\s*주|알려줘|말해|라고\s*(?:답|말|쓰|써|하))"
 )
 # Style-only Korean notes ("AI: 한국어로 답해", "AI야 이모지 쓰지 마") name none of these verbs;
 # a question about such a bot ("요약하는 AI는 왜 링크를 삭제해?") is not an order.
 _KO_QUESTION = r"(?:\?|나요|는지|할까|을까|까요|ㄹ까|냐|니\b)"
-_KO_ORDER = rf"[^\n.!?]{{0,80}}?{_KO_ACTION}(?![가-힣\s]{{0,8}}?{_KO_QUESTION})"
+# "… 보내도록 설정" describes how a bot is set up, not an order to it.
+_KO_ORDER = (
+    rf"[^\n.!?]{{0,80}}?{_KO_ACTION}(?![가-힣\s]{{0,8}}?(?:{_KO_QUESTION}|도록\s*설정|게\s*설정))"
+)
 # A question about what an AI reader does ("if an AI is reading my mail, can it send it?").
 _NOT_QUESTION = r"(?![^.!?]{0,80}\?)"
 
@@ -215,9 +223,9 @@ ADDRESSEE_PATTERNS: tuple[InputPattern, ...] = (
         "injection.ko.addressed_action",
         "injection",
         1.0,
-        rf"(?:{_KO_READER}(?:[가-힣a-z]{{1,6}}\s*)?{_KO_AI}(?:\s*{_KO_AI})?\s*(?:님|들)?\s*"
+        rf"(?:{_KO_READER}(?:[가-힣a-z]{{1,6}}\s+)?{_KO_AI}\s*(?:님|들)?\s*"
         rf"(?:은|는|에게|한테|께)|"
-        rf"{_MARK}\s?(?:[가-힣]{{1,8}}\s*)?{_KO_AI}(?:\s*{_KO_AI})?\s*"
+        rf"{_MARK}\s?(?:[가-힣]{{1,8}}\s+)?{_KO_AI}\s*"
         rf"(?:(?:님|씨)?\s*(?:아|야|에게|한테|께|[,:：])|님\s))"
         rf"{_KO_ORDER}",
         "text_ko",
