@@ -24,7 +24,8 @@ Three kinds of source, all offline:
   ``heldout/guard_heldout_v10.jsonl``, the tenth, since session 10 (an optional group since
   session 12), ``heldout/guard_heldout_v11.jsonl``, the eleventh, since session 11,
   ``heldout/guard_heldout_v12.jsonl``, the twelfth, since session 12, and
-  ``heldout/guard_heldout_v13.jsonl``, the thirteenth, since session 13, no groups);
+  ``heldout/guard_heldout_v13.jsonl``, the thirteenth, since session 13 (v11-v13 optional groups
+  since session 14, measured and not shipped: ``UNSHIPPED_GROUPS``);
   ``dev_harm_2.jsonl`` and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the
   same topics); and
   ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
@@ -66,9 +67,9 @@ DONOTANSWER = (
 PYRIT_HARMS = ("harms", "illegal", "violence", "malware", "scams", "sexual", "hate", "harassment")
 # The first thirteen independent sets (each scored as held out, dev data since; the tenth to
 # thirteenth, ``heldout/guard_heldout_v10.jsonl``, ``_v11``, ``_v12`` and ``_v13``, since sessions
-# 10-13; v10 an optional group since session 12). The fourteenth, the lead's next held-out set
-# (any path naming ``v14``, e.g. ``*_v14*`` or ``/work/heldout_v14``), must never be read:
-# ``refuse_heldout`` guards it.
+# 10-13; v10 an optional group since session 12, v11-v13 since session 14). The fourteenth, the
+# lead's next held-out set (any path naming ``v14``, e.g. ``*_v14*`` or ``/work/heldout_v14``),
+# must never be read: ``refuse_heldout`` guards it.
 FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
 SECOND_INDEPENDENT_SET = "heldout/guard_heldout_v2.jsonl"
 THIRD_INDEPENDENT_SET = "heldout/guard_heldout_v3.jsonl"
@@ -79,6 +80,9 @@ SEVENTH_INDEPENDENT_SET = "heldout/guard_heldout_v7.jsonl"
 EIGHTH_INDEPENDENT_SET = "heldout/guard_heldout_v8.jsonl"
 NINTH_INDEPENDENT_SET = "heldout/guard_heldout_v9.jsonl"
 TENTH_INDEPENDENT_SET = "heldout/guard_heldout_v10.jsonl"
+ELEVENTH_INDEPENDENT_SET = "heldout/guard_heldout_v11.jsonl"
+TWELFTH_INDEPENDENT_SET = "heldout/guard_heldout_v12.jsonl"
+THIRTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v13.jsonl"
 _HELDOUT = re.compile(r"v14", re.IGNORECASE)
 
 
@@ -242,7 +246,24 @@ OPTIONAL_GROUPS = {
     # too, is the lead's joint check this session: not a group)
     "dev_written_s12_i": "dev_written_s12_i.jsonl",
     "dev_heldout_v10": TENTH_INDEPENDENT_SET,
+    # session 14: the eleventh to thirteenth strangers' sets (each scored once as held out, dev
+    # data since) and a thirteenth writer's training file
+    "dev_heldout_v11": ELEVENTH_INDEPENDENT_SET,
+    "dev_heldout_v12": TWELFTH_INDEPENDENT_SET,
+    "dev_heldout_v13": THIRTEENTH_INDEPENDENT_SET,
+    "dev_written_s13_j": "dev_written_s13_j.jsonl",
 }
+# Optional groups the shipped build does not train on: session 14 measured v11-v13 and s13_j as
+# training groups and neither candidate passed its rule (docs/GUARDRAILS.md, "Session 14 (dev)").
+# They stay writers of ``guard_lowo`` and a dev run can still add them (``--include-group``).
+UNSHIPPED_GROUPS = frozenset(
+    {"dev_heldout_v11", "dev_heldout_v12", "dev_heldout_v13", "dev_written_s13_j"}
+)
+
+
+def shipped_optional_groups() -> tuple[str, ...]:
+    """The optional groups the shipped build trains on (``--include-writers``), sorted."""
+    return tuple(sorted(set(OPTIONAL_GROUPS) - UNSHIPPED_GROUPS))
 
 
 def all_rows(

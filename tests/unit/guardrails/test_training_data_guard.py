@@ -50,6 +50,10 @@ def test_dev_paths_pass(corpora: ModuleType) -> None:
         "guard_heldout_v7.jsonl",
         "guard_heldout_v8.jsonl",
         "guard_heldout_v9.jsonl",
+        "guard_heldout_v10.jsonl",
+        "guard_heldout_v11.jsonl",
+        "guard_heldout_v12.jsonl",
+        "guard_heldout_v13.jsonl",
     ):
         path = ROOT / "eval/guardrails/heldout" / name
         assert corpora.refuse_heldout(path) == path
@@ -61,6 +65,10 @@ def test_dev_paths_pass(corpora: ModuleType) -> None:
     assert corpora.SEVENTH_INDEPENDENT_SET.endswith("guard_heldout_v7.jsonl")
     assert corpora.EIGHTH_INDEPENDENT_SET.endswith("guard_heldout_v8.jsonl")
     assert corpora.NINTH_INDEPENDENT_SET.endswith("guard_heldout_v9.jsonl")
+    assert corpora.TENTH_INDEPENDENT_SET.endswith("guard_heldout_v10.jsonl")
+    assert corpora.ELEVENTH_INDEPENDENT_SET.endswith("guard_heldout_v11.jsonl")
+    assert corpora.TWELFTH_INDEPENDENT_SET.endswith("guard_heldout_v12.jsonl")
+    assert corpora.THIRTEENTH_INDEPENDENT_SET.endswith("guard_heldout_v13.jsonl")
 
 
 def test_the_shared_directory_glob_skips_v14_files(corpora: ModuleType, tmp_path: Path) -> None:
