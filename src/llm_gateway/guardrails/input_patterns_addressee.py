@@ -60,6 +60,41 @@ text after the last closing quote), never from the pasted content, which an atta
   malicious|phishing|a scam)?", "prompt injection", "how should we handle|spot|train|respond",
   "grounds for"; Korean "인젝션", "공격", "어떻게 대응|설명|막", "맞아?".
 
+**v3** (session 14, after check (c) — a second writer's 70 look-alikes, 4 newly blocked —
+written before coding). Three more veto kinds, the family not just the rows:
+
+* a question about the quoted text or its feature, in the user's text: "is that|this|it
+  something … (can do)", "is it a (real|built-in) feature|command", "can|does|will … actually|
+  really …", "does … support", "is there a|any|such … feature|command|setting|way|option",
+  "what feature|command", "what's the difference", "how do|can|should I|we tell|distinguish|
+  differentiate|set up|configure|design|word|phrase"; Korean "무슨|어떤 기능", "그런 게|거|기능",
+  "기능이 있|뭐", "가능해|가능한가|지원해|지원되", "할 수 있어|있나|있을까", "되나요", "되는 거",
+  "어떻게 구분|해야|하면|설정|만들|설계" (joining v2's 대응 / 설명 / 막 / 처리 / 대처), "차이",
+  "구분";
+* reported speech — the quote is what someone said, wrote, sent, posted or typed (to a bot),
+  not content handed over to process: the user's frame runs straight into the quote (no colon)
+  and ends in a speech verb with at most six words after it ("My manager wrote in the team
+  channel "…"", "she said "…"", "someone typed "…"", "I told it "…""), unless the frame asks to
+  process content (v2's process verbs: "Summarise what she wrote "…"" is pasted content);
+  Korean: the user's text right after the quote is a quotative with a speech verb
+  ("…"라고 보냈는데 / 했는데 / 했더니 / 하면 / 말했 / 쳤 / 썼 / 올렸 / 물었 / 입력 / 부르 / 요청 /
+  부탁 / 시켰"), not a content description ("라고 적힌|써 있는 메일" stays pasted content);
+* intent / utterance design frames, in the user's text: "intent", "utterance", "sample|training
+  phrase", "trigger phrase|word", "wake word", "voice command", "slash command", "when|if a|the
+  user|customer|caller|someone says|types|asks", "I say|said|type|told it"; Korean "인텐트",
+  "엔티티", "예문", "학습 문장", "트리거", "명령어", "호출어", "웨이크 워드" (v2 has 발화), and a frame
+  ending "사용자|유저|고객|손님|이용자|누가|누군가 + 가|이" straight into a quote.
+
+And one carve-out in the Korean pattern itself, read anywhere (a reported or past request is no
+order to the reader, wherever it sits): the action followed within a few syllables by
+"달라고 / 주라고 / 하라고 / (이)라고 + speech verb" or a past / passive ending ("했는데", "했더니",
+"했어", "했다", "됐", "되었"), or by a subject / topic particle ("결제가 그대로예요": a noun, not
+an order: 가 / 이 / 은 / 는 / 의 then a space or the end).
+
+Unchanged from v2: vetoes read only the user's text (frame and text after the last quote);
+only the two addressee findings are dropped, so a veto can never change what the other layers
+say (attacks wrapped in these forms are at worst the status quo: main's verdict).
+
 AI nouns: AI, LLM, language model, (chat)bot, assistant, copilot, summariser, notetaker, and
 agent / translator / transcriber / secretary / helper / tool / system / reader / processor only
 after an AI modifier (AI, automated, automatic, machine, virtual, voice, digital, reading,
