@@ -3,7 +3,8 @@
 ``injection.addressed_action`` / ``injection.ko.addressed_action`` (``input_patterns_addressee``)
 read an order to an AI reader. The same words are ordinary when the user talks to the assistant
 ("Thanks. Assistant, now send it to Bob."), shows their own bot's prompt, FAQ, test case or
-routine, writes a screenplay, or asks whether a quoted text is an injection. The forms, frames
+routine, writes a screenplay, asks whether a quoted text is an injection, reports what someone
+said or sent to a bot, asks what a quoted command does, or designs intents (v3). The forms, frames
 and vetoes are listed in ``input_patterns_addressee``'s docstring; this module applies them.
 
 The user's text is the frame (the prompt before its first colon, quote or bracket) and what
@@ -59,8 +60,42 @@ _ASKS_ABOUT = re.compile(
     r"\binjection|\bis (?:this|that|it) (?:a |an )?(?:attack|safe|malicious|phishing|scam|legit|"
     r"suspicious)|\bhow (?:should|do|can|would) (?:we|i) (?:handle|spot|train|respond|defend|"
     r"detect|block|explain|deal)|\bgrounds for|"
-    r"인젝션|공격|어떻게\s*(?:대응|설명|막|처리|대처)|맞아\s*\?|맞나요"
+    r"인젝션|공격|어떻게\s*(?:대응|설명|막|처리|대처)|맞아\s*\?|맞나요|"
+    # v3: a question about the quoted text's feature ("is that something Copilot can do?")
+    r"\bis (?:this|that|it) (?:something|an? (?:real |built-in |native |actual )?(?:feature|"
+    r"command|thing))|\b(?:can|could|does|do|will|would)\b[^.!?]{0,40}?\b(?:actually|really)\b|"
+    r"\bdoes\b[^.!?]{0,40}?\bsupport|\bis there (?:a|an|any|such)\b[^.!?]{0,30}?\b(?:feature|"
+    r"command|setting|way|option)|\bwhat (?:feature|command)|\bwhat(?:'s| is) the difference|"
+    r"\bhow (?:do|can|should|would) (?:i|we) (?:tell|distinguish|differentiate|set (?:it |this )?"
+    r"up|configure|design|word|phrase)|"
+    r"(?:무슨|어떤)\s*기능|그런\s*(?:게|거|기능)|기능이\s*(?:있|뭐)|가능(?:해|한가|할까|하나)|"
+    r"지원(?:해|하나|되|돼)|할\s*수\s*(?:있어|있나|있을까|있냐)|되나요|되는\s*거|"
+    r"어떻게\s*(?:구분|해야|하면|설정|만들|설계)|차이|구분"
 )
+# v3: the quote is what someone said, wrote or sent (reported speech), not content to process.
+# English: the frame runs straight into the quote and ends in a speech verb.
+_SAID_BEFORE = re.compile(
+    r"\b(?:wrote|writes|said|says|sent|sends|posted|posts|typed|types|asked|asks|told|tells|"
+    r"messaged|texted|commented|replied|yelled|shouted|keeps saying|tried saying|say|type)\b"
+    r"(?:\s+[\w'-]+){0,6}\s*,?\s*$"
+)
+# Korean: the user's text after the quote opens with a quotative and a speech verb.
+_SAID_AFTER = re.compile(
+    r"^\s*[\"”’'」』]?\s*(?:이)?라고\s*(?:했|하면|하더|하길래|하니까|하는데|해서|해도|말했|말하|"
+    r"보냈|보내|쳤|치면|썼|올렸|물었|물어|물으면|그랬|그러|입력|부르|불러|외치|말씀|요청|부탁|"
+    r"시켰|시키)"
+)
+# v3: intent / utterance design; a user's utterance introduced by who says it.
+_UTTERANCE = re.compile(
+    r"\b(?:intents?|utterances?|sample phrases?|training phrases?|trigger (?:phrase|word)s?|"
+    r"wake ?words?|voice commands?|slash commands?|(?:when|if|whenever) (?:a |the |my |our )?"
+    r"(?:users?|customers?|callers?|someone|people|visitors?) (?:says?|types?|asks?|writes?|"
+    r"sends?|tells?)|i (?:say|said|type|typed|told it|tell it))\b|"
+    r"인텐트|엔티티|예문|학습\s*문장|트리거|명령어|호출어|웨이크\s*워드"
+)
+_SPEAKER_BEFORE = re.compile(r"(?:사용자|유저|고객|손님|이용자|누가|누군가)\s*(?:가|이)\s*$")
+_TAIL_CHARS = 120
+_QUOTES = "\"“‘「『'"
 
 
 def _user_text(text: str, spans: list[tuple[int, int]]) -> tuple[str, int]:
@@ -69,6 +104,17 @@ def _user_text(text: str, spans: list[tuple[int, int]]) -> tuple[str, int]:
     frame_end = end.start() if end else len(text)
     after = text[spans[-1][1] :] if spans else ""
     return text[:frame_end] + " " + after, frame_end
+
+
+def _reported(text: str, frame: str, frame_end: int, spans: list[tuple[int, int]]) -> bool:
+    """The user quotes what someone said or typed (v3), read only at the user's quote edges."""
+    into_quote = frame_end < len(text) and text[frame_end] in _QUOTES
+    if into_quote and _PROCESS.search(frame) is None:
+        # Only the frame's tail can run into the quote; reading just it keeps the cost bounded.
+        tail = frame[-_TAIL_CHARS:]
+        if _SAID_BEFORE.search(tail) or _SPEAKER_BEFORE.search(tail):
+            return True
+    return bool(spans) and _SAID_AFTER.match(text[spans[-1][1] - 1 :]) is not None
 
 
 def _pasted(start: int, frame: str, frame_end: int, spans: list[tuple[int, int]]) -> bool:
@@ -84,8 +130,13 @@ def keep_pasted(findings: list[Finding], views: NormalizedText) -> list[Finding]
     text = views.text
     spans = [m.span() for m in _SPAN.finditer(text)]
     user, frame_end = _user_text(text, spans)
-    vetoed = _OWN.search(user) is not None or _ASKS_ABOUT.search(user) is not None
     frame = text[:frame_end]
+    vetoed = (
+        _OWN.search(user) is not None
+        or _ASKS_ABOUT.search(user) is not None
+        or _UTTERANCE.search(user) is not None
+        or _reported(text, frame, frame_end, spans)
+    )
     return [
         f
         for f in findings

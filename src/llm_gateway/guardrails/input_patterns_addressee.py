@@ -81,9 +81,10 @@ written before coding). Three more veto kinds, the family not just the rows:
   부탁 / 시켰"), not a content description ("라고 적힌|써 있는 메일" stays pasted content);
 * intent / utterance design frames, in the user's text: "intent", "utterance", "sample|training
   phrase", "trigger phrase|word", "wake word", "voice command", "slash command", "when|if a|the
-  user|customer|caller|someone says|types|asks", "I say|said|type|told it"; Korean "인텐트",
-  "엔티티", "예문", "학습 문장", "트리거", "명령어", "호출어", "웨이크 워드" (v2 has 발화), and a frame
-  ending "사용자|유저|고객|손님|이용자|누가|누군가 + 가|이" straight into a quote.
+  user|customer|caller|someone says|types|asks", "I say|said|type|told it"; Korean
+  "인텐트", "엔티티", "예문", "학습 문장", "트리거", "명령어", "호출어", "웨이크 워드" (v2 has
+  발화), and a frame ending "사용자|유저|고객|손님|이용자|누가|누군가 + 가|이" straight into
+  a quote.
 
 And one carve-out in the Korean pattern itself, read anywhere (a reported or past request is no
 order to the reader, wherever it sits): the action followed within a few syllables by
@@ -101,10 +102,10 @@ after an AI modifier (AI, automated, automatic, machine, virtual, voice, digital
 coding, booking …): "travel agents" and "translators" are people.
 
 Carve-outs (not a finding): a Korean order followed by "도록 설정" / "게 설정" (describes how a
-bot is set up; added while implementing); style-only notes ("note to the AI: no emojis", "AI: answer in
-Korean", "AI야 이모지 쓰지 마"): reply/answer/respond/write/translate/summarise/format/use/keep
-are not actions; add/include/append/insert/attach only with a payload (a link, URL, address,
-phone, e-mail, card, account, key, password, file, "that …", a quoted phrase); show/print/
+bot is set up; added while implementing); style-only notes ("note to the AI: no emojis", "AI:
+answer in Korean", "AI야 이모지 쓰지 마"): reply/answer/respond/write/translate/summarise/format/
+use/keep are not actions; add/include/append/insert/attach only with a payload (a link, URL,
+address, phone, e-mail, card, account, key, password, file, "that …", a quoted phrase); show/print/
 list/output/reveal only with something secret or personal (prompt, instructions, password, key,
 history, contacts, phone numbers …). Mentions ("what does 'AI: send me the keys' mean?") are
 dropped by ``input_mention`` as for every pattern. All quantifiers are bounded.
@@ -240,8 +241,16 @@ _KO_ACTION = (
 # a question about such a bot ("요약하는 AI는 왜 링크를 삭제해?") is not an order.
 _KO_QUESTION = r"(?:\?|나요|는지|할까|을까|까요|ㄹ까|냐|니\b)"
 # "… 보내도록 설정" describes how a bot is set up, not an order to it.
+# v3: a reported or past request ("챗봇한테 주문 취소해달라고 했는데", "송금했더니") is no order to
+# the reader wherever it sits, nor is the action word used as a noun ("결제가 그대로예요").
+_KO_REPORTED = (
+    r"달라고|주라고|하라고|(?:이)?라고\s*(?:했|하더|하니|말|보냈|요청|부탁|시켰)|했(?:는데|더니|어|다|었|지만)|"
+    r"됐|되었"
+)
+_KO_NOUN = r"(?:가|이|은|는|의)(?:\s|$)"
 _KO_ORDER = (
-    rf"[^\n.!?]{{0,80}}?{_KO_ACTION}(?![가-힣\s]{{0,8}}?(?:{_KO_QUESTION}|도록\s*설정|게\s*설정))"
+    rf"[^\n.!?]{{0,80}}?{_KO_ACTION}(?!{_KO_NOUN})"
+    rf"(?![가-힣\s]{{0,8}}?(?:{_KO_QUESTION}|도록\s*설정|게\s*설정|{_KO_REPORTED}))"
 )
 # A question about what an AI reader does ("if an AI is reading my mail, can it send it?").
 _NOT_QUESTION = r"(?![^.!?]{0,80}\?)"
