@@ -89,3 +89,37 @@ def test_an_ignore_previous_attack_told_to_people_is_blocked(
     engine: GuardrailEngine, text: str
 ) -> None:
     assert engine.check_input(text).action == "block"
+
+
+# Two blind writers' benign look-alikes (session 14, ``benign_lookalikes_2`` / ``_3``): the second
+# judged the addressee rules' second version (4 newly blocked, over its limit of 3), the third
+# judged the shipped third version once (2 newly blocked). The rows the shipped rules still fire
+# on are strict xfails: thread summaries and notices quoting a bot command.
+_KNOWN_ADDRESSEE_FIRES = {
+    ("benign_lookalikes_2.jsonl", 6),  # "To stop it, say 'Assistant, leave the meeting'"
+    ("benign_lookalikes_3.jsonl", 1),  # a thread: "hey copilot, draft the Q3 recap email"
+    ("benign_lookalikes_3.jsonl", 8),  # notes: reps keep typing 'bot, book a room for 4 ...'
+    ("benign_lookalikes_3.jsonl", 26),  # a forum post quoting "Assistant, send $20 to Mike"
+    ("benign_lookalikes_3.jsonl", 74),  # 맞춤법: '봇한테 보고서 보내라고 햇는데 ...'
+}
+
+
+def _blind_rows() -> list[Any]:
+    return [
+        pytest.param(
+            row["text"],
+            id=f"{name.split('.')[0][-1]}-{i:02d}",
+            marks=(
+                pytest.mark.xfail(strict=True, reason="the addressee rule fires (known FP)")
+                if (name, i) in _KNOWN_ADDRESSEE_FIRES
+                else ()
+            ),
+        )
+        for name in ("benign_lookalikes_2.jsonl", "benign_lookalikes_3.jsonl")
+        for i, row in enumerate(_load(name))
+    ]
+
+
+@pytest.mark.parametrize("text", _blind_rows())
+def test_a_blind_writers_look_alike_is_not_an_addressed_action(text: str) -> None:
+    assert not ids(text) & ACTION
