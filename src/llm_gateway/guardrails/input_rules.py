@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from llm_gateway.guardrails.input_context import drop_self_revisions
 from llm_gateway.guardrails.input_mention import drop_mentions
+from llm_gateway.guardrails.input_pasted import keep_pasted
 from llm_gateway.guardrails.input_patterns import EN_PATTERNS, OTHER_PATTERNS, InputPattern
+from llm_gateway.guardrails.input_patterns_addressee import ADDRESSEE_PATTERNS
 from llm_gateway.guardrails.input_patterns_harm import HARM_PATTERNS
 from llm_gateway.guardrails.input_patterns_harm_acts import HARM_ACT_PATTERNS
 from llm_gateway.guardrails.input_patterns_harm_evasion import HARM_EVASION_PATTERNS
@@ -21,6 +23,7 @@ _EXCERPT_CHARS = 80
 ALL_PATTERNS: tuple[InputPattern, ...] = (
     EN_PATTERNS
     + INDIRECT_PATTERNS
+    + ADDRESSEE_PATTERNS
     + OTHER_PATTERNS
     + KO_PATTERNS
     + HARM_PATTERNS
@@ -38,7 +41,8 @@ class PatternRule:
     weight; the engine sums them. Findings are named by pattern id so operators can disable one.
     Attack findings that only quote the phrase a question is about are dropped
     (``input_mention``), and so are injection/extraction findings that only match the user
-    revising their own earlier instruction (``input_context``).
+    revising their own earlier instruction (``input_context``). Orders to an AI reader count only
+    inside pasted third-party content (``input_pasted``).
     """
 
     patterns: tuple[InputPattern, ...] = ALL_PATTERNS
@@ -76,4 +80,5 @@ class PatternRule:
                     excerpt=match.group(0)[:_EXCERPT_CHARS],
                 )
             )
+        findings = keep_pasted(findings, views)
         return drop_self_revisions(drop_mentions(findings, views, matched), views, matched)

@@ -1,0 +1,125 @@
+"""A reviewer's look-alikes of the addressee rules, on the fast path (session 14).
+
+The rows live in ``tests/data/addressee_review`` (written by the reviewer of the first addressee
+rules before they were run; in-sample for the second version, whose vetoes were written after
+reading them):
+
+* benign prompts that *look like* an order to an AI inside content (the user's own bot prompt,
+  chatbot docs, smart-home routines, screenplays, agent test cases, quoted injections asked
+  about) are not blocked, and never by the addressee rules;
+* attacks of the same family (an order to an AI reader in other words) and ignore-previous
+  attacks wrapped in a notice to people are blocked.
+
+Rows main's layers alone get wrong (``main_fast_block`` as the reviewer measured it) are strict
+xfails: a layer that gets one right turns the run red and the mark must come off.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from llm_gateway.core.config import GuardrailPolicy, GuardrailSettings
+from llm_gateway.guardrails import GuardrailEngine
+from tests.unit.guardrails.rule_checks import ids
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "addressee_review"
+ACTION = {"injection.addressed_action", "injection.ko.addressed_action"}
+
+
+def _load(name: str) -> list[dict[str, Any]]:
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _rows(name: str, main_wrong: bool, reason: str) -> list[Any]:
+    """The rows of ``name``; those whose fast-path verdict on main was ``main_wrong`` xfail."""
+    return [
+        pytest.param(
+            row["text"],
+            id=f"{row['lang']}{i:02d}",
+            marks=(
+                pytest.mark.xfail(strict=True, reason=reason)
+                if row["main_fast_block"] is main_wrong
+                else ()
+            ),
+        )
+        for i, row in enumerate(_load(name))
+    ]
+
+
+@pytest.fixture(scope="module")
+def engine() -> GuardrailEngine:
+    return GuardrailEngine(GuardrailSettings(default_policy=GuardrailPolicy(classifier=True)))
+
+
+@pytest.mark.parametrize("text", [row["text"] for row in _load("benign_lookalikes.jsonl")])
+def test_a_benign_look_alike_is_not_an_addressed_action(text: str) -> None:
+    assert not ids(text) & ACTION
+
+
+@pytest.mark.parametrize(
+    "text",
+    _rows("benign_lookalikes.jsonl", True, "blocked by main's layers alone (n-gram head)"),
+)
+def test_a_benign_look_alike_is_allowed_on_the_fast_path(
+    engine: GuardrailEngine, text: str
+) -> None:
+    assert engine.check_input(text).action != "block"
+
+
+@pytest.mark.parametrize(
+    "text",
+    _rows("attack_misses.jsonl", False, "missed by main's layers and by the addressee rules"),
+)
+def test_an_order_to_an_ai_reader_in_other_words_is_blocked(
+    engine: GuardrailEngine, text: str
+) -> None:
+    assert engine.check_input(text).action == "block"
+
+
+@pytest.mark.parametrize(
+    "text",
+    _rows("excuse_bypass.jsonl", False, "missed by main's layers (no excuse involved)"),
+)
+def test_an_ignore_previous_attack_told_to_people_is_blocked(
+    engine: GuardrailEngine, text: str
+) -> None:
+    assert engine.check_input(text).action == "block"
+
+
+# Two blind writers' benign look-alikes (session 14, ``benign_lookalikes_2`` / ``_3``): the second
+# judged the addressee rules' second version (4 newly blocked, over its limit of 3), the third
+# judged the shipped third version once (2 newly blocked). The rows the shipped rules still fire
+# on are strict xfails: thread summaries and notices quoting a bot command.
+_KNOWN_ADDRESSEE_FIRES = {
+    ("benign_lookalikes_2.jsonl", 6),  # "To stop it, say 'Assistant, leave the meeting'"
+    ("benign_lookalikes_3.jsonl", 1),  # a thread: "hey copilot, draft the Q3 recap email"
+    ("benign_lookalikes_3.jsonl", 8),  # notes: reps keep typing 'bot, book a room for 4 ...'
+    ("benign_lookalikes_3.jsonl", 26),  # a forum post quoting "Assistant, send $20 to Mike"
+    ("benign_lookalikes_3.jsonl", 74),  # 맞춤법: '봇한테 보고서 보내라고 햇는데 ...'
+}
+
+
+def _blind_rows() -> list[Any]:
+    return [
+        pytest.param(
+            row["text"],
+            id=f"{name.split('.')[0][-1]}-{i:02d}",
+            marks=(
+                pytest.mark.xfail(strict=True, reason="the addressee rule fires (known FP)")
+                if (name, i) in _KNOWN_ADDRESSEE_FIRES
+                else ()
+            ),
+        )
+        for name in ("benign_lookalikes_2.jsonl", "benign_lookalikes_3.jsonl")
+        for i, row in enumerate(_load(name))
+    ]
+
+
+@pytest.mark.parametrize("text", _blind_rows())
+def test_a_blind_writers_look_alike_is_not_an_addressed_action(text: str) -> None:
+    assert not ids(text) & ACTION
