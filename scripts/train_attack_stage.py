@@ -6,10 +6,6 @@ Usage:
     # thresholds, gates and the artefacts, chosen leaving one writer out:
     nice -n 10 .venv/bin/python scripts/attack_lowo.py ../shared/eval $W \
         --cache /work/cache-attack --save src/llm_gateway/guardrails/data [--tail]
-    # or (session 14, shipped) stackers in place of the gates, from attack_lowo's left-out scores:
-    nice -n 10 .venv/bin/python scripts/attack_stack.py ../shared/eval $W --cache C \
-        --probs-in F --save src/llm_gateway/guardrails/data \
-        --report eval/guardrails/dev_attack_report.json
     # rebuild both heads from eval/guardrails/dev_attack_report.json and compare every array:
     nice -n 10 .venv/bin/python scripts/train_attack_stage.py ../shared/eval $W \
         --cache /work/cache-attack --check
