@@ -12,6 +12,12 @@ times Korean. Its per-script threshold is chosen on the same rows as the gate's
 benign rows per head). The left-out writer's rows are flagged where the agent path flags them
 or the stacker reaches its threshold. Tables as ``attack_lowo.py``'s (key
 ``False|budget|stacker|False``).
+
+``--save DIR`` ships it (session 14): per head, the stacker fitted on every writer's left-out
+rows and its thresholds chosen on them (the first ``--budget``), the e5 head on every row (as
+``attack_lowo.py --save`` fits it), both in the head's artefact (``attack_fusion.Stacker``:
+the gateway decides with it instead of the gate), and the dev report (``--report``) that
+``train_attack_stage.py --check`` rebuilds them from.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from attack_lowo import full_head
 from attack_rows import HEADS, HIDDEN, tails
 from attack_writers import HEAD_NGRAM, View, Writer, figures, print_table, writer_names
 from harm_lowo import writer_limits
@@ -32,15 +39,10 @@ from train_harm_stage import add_head_options
 
 from llm_gateway.core.config import GuardrailPolicy, GuardrailSettings
 from llm_gateway.guardrails import GuardrailEngine
+from llm_gateway.guardrails.attack_fusion import Stacker, features
+from llm_gateway.guardrails.harm_stage import save_head
 
-EPS = 1e-4
-
-
-def features(e5: np.ndarray, ngram: np.ndarray, korean: np.ndarray) -> np.ndarray:
-    """The stacker's inputs: both logits, Korean, both logits times Korean."""
-    logit = [np.log(np.clip(p, EPS, 1 - EPS) / (1 - np.clip(p, EPS, 1 - EPS))) for p in (e5, ngram)]
-    ko = korean.astype(float)
-    return np.column_stack([*logit, ko, logit[0] * ko, logit[1] * ko])
+ARTEFACTS = {"attack": "attack_e5.npz", "extraction": "extraction_e5.npz"}
 
 
 class Scored:
@@ -63,6 +65,44 @@ def fit(views: list[View], e5: list[np.ndarray]) -> LogisticRegression:
     return model
 
 
+def decide(
+    model: LogisticRegression,
+    e5: np.ndarray,
+    ngram: np.ndarray,
+    korean: np.ndarray,
+    limits: dict[str, float],
+) -> np.ndarray:
+    """Rows the fitted stacker flags at ``limits`` (``other`` and ``ko``): the decision the
+    measured tables count and ``attack_fusion.Stacker`` must repeat in the gateway."""
+    score = np.asarray(model.predict_proba(features(e5, ngram, korean))[:, 1])
+    return score >= np.where(korean, limits["ko"], limits["other"])
+
+
+def stacker_of(model: LogisticRegression, limits: dict[str, float]) -> Stacker:
+    """The gateway's form of a fitted stacker and its thresholds."""
+    coef = tuple(float(v) for v in model.coef_[0])
+    return Stacker(coef, float(model.intercept_[0]), limits["other"], limits["ko"])
+
+
+def fitted(
+    writers: dict[str, Writer],
+    probs: dict[str, dict[str, np.ndarray]],
+    head: str,
+    others: list[str],
+    budget: float,
+) -> tuple[LogisticRegression, dict[str, float]]:
+    """``head``'s stacker fitted on ``others``' left-out rows, and its thresholds on them."""
+    views = {n: View(writers[n], head) for n in others}
+    model = fit([views[n] for n in others], [probs[head][n][views[n].mask] for n in others])
+    scored = []
+    for n in others:
+        w = writers[n]
+        x = features(probs[head][n], w.ngrams[HEAD_NGRAM[head]], w.korean)
+        s = np.asarray(model.predict_proba(x)[:, 1])[views[n].mask]
+        scored.append((Scored(views[n], s), s))
+    return model, writer_limits(scored, budget / 2)  # type: ignore[arg-type]
+
+
 def added(
     writer: Writer,
     writers: dict[str, Writer],
@@ -72,23 +112,46 @@ def added(
     """Rows of ``writer`` the stackers flag, each fitted and thresholded on the other writers."""
     out = np.zeros(len(writer.rows), dtype=bool)
     for head in HEADS:
-        views = {n: View(w, head) for n, w in writers.items()}
-        others = [n for n, v in views.items() if n != writer.name and not v.probe]
-        model = fit([views[n] for n in others], [probs[head][n][views[n].mask] for n in others])
-
-        def score(name: str, head: str = head, model: LogisticRegression = model) -> np.ndarray:
-            x = features(
-                probs[head][name], writers[name].ngrams[HEAD_NGRAM[head]], writers[name].korean
-            )
-            return np.asarray(model.predict_proba(x)[:, 1])
-
-        scored = []
-        for n in others:
-            s = score(n)[views[n].mask]
-            scored.append((Scored(views[n], s), s))
-        limits = writer_limits(scored, budget / 2)  # type: ignore[arg-type]
-        out |= score(writer.name) >= np.where(writer.korean, limits["ko"], limits["other"])
+        others = [n for n, w in writers.items() if n != writer.name and not w.probe]
+        model, limits = fitted(writers, probs, head, others, budget)
+        ngram = writer.ngrams[HEAD_NGRAM[head]]
+        out |= decide(model, probs[head][writer.name], ngram, writer.korean, limits)
     return out
+
+
+def save(
+    args: argparse.Namespace,
+    writers: dict[str, Writer],
+    probs: dict[str, dict[str, np.ndarray]],
+) -> None:
+    """Both artefacts and the dev report: stackers and thresholds on every writer's left-out
+    rows, e5 heads on every row."""
+    args.save.mkdir(parents=True, exist_ok=True)
+    names = [n for n, w in writers.items() if not w.probe]
+    report: dict[str, object] = {
+        "rule": "writers",
+        "writers": names,
+        "budget": args.budget[0],
+        "fusion": "stacker",
+        "tail": False,  # measured on the first 400 characters' scores alone
+        "exclude_group": args.exclude_group,
+        "heads": {},
+    }
+    for head, name in ARTEFACTS.items():
+        model, limits = fitted(writers, probs, head, names, args.budget[0])
+        stacker = stacker_of(model, limits)
+        coef, bias, mlp = full_head(args, head)
+        save_head(args.save / name, coef, bias, limits, mlp, more=stacker.arrays())
+        report["heads"][head] = {  # type: ignore[index]
+            "kind": "stacker",
+            "coef": list(stacker.coef),
+            "intercept": stacker.intercept,
+            "threshold": stacker.threshold,
+            "threshold_ko": stacker.threshold_ko,
+        }
+    target = args.report or args.save / "dev_attack_report.json"
+    target.write_text(json.dumps(report, indent=1) + "\n")
+    print(f"wrote {args.save}", file=sys.stderr)
 
 
 def main() -> int:
@@ -99,6 +162,8 @@ def main() -> int:
     parser.add_argument("--budget", type=float, nargs="+", default=[0.005])
     parser.add_argument("--results-out", type=Path)
     parser.add_argument("--writer", action="append", help="default: all")
+    parser.add_argument("--save", type=Path, help="ship: both artefacts into this directory")
+    parser.add_argument("--report", type=Path, help="dev report (default: in --save)")
     args = parser.parse_args()
     engine = GuardrailEngine(GuardrailSettings(default_policy=GuardrailPolicy(), attack_stage=True))
     writers = [Writer(n, engine, args.cache) for n in writer_names(args.writer, [])]
@@ -124,6 +189,8 @@ def main() -> int:
         tables[f"False|{budget}|stacker|False"] = results
     if args.results_out is not None:
         args.results_out.write_text(json.dumps(tables, indent=0) + "\n")
+    if args.save is not None:
+        save(args, by_name, probs)
     return 0
 
 

@@ -15,7 +15,9 @@ hand-written groups, capped per (source, class); each head is trained on its cla
 benign rows, weighted as ``train_harm_stage.py`` weights the harm head (every (source, class)
 cell the same total, hand-written cells ``--writer-weight`` times that), with its head options
 (``attack_rows.HIDDEN``: a logistic head averaged with a 64-unit MLP). Thresholds and gates
-are never chosen here: ``attack_lowo.py --save`` writes them with the artefacts. Paths naming
+are never chosen here: ``attack_lowo.py --save`` writes them with the artefacts (or, for a
+report whose heads are ``"kind": "stacker"``, ``attack_stack.py --save`` the stackers: session
+14's fusion, rebuilt from the report's weights). Paths naming
 ``v14`` are refused.
 """
 
@@ -25,6 +27,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +37,7 @@ from guard_corpora import refuse_heldout
 from harm_rows import embed_all
 from train_harm_stage import add_head_options, fit, weights
 
+from llm_gateway.guardrails.attack_fusion import Stacker
 from llm_gateway.guardrails.harm_stage import Gate, save_head
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,15 +49,20 @@ def rebuild(args: argparse.Namespace, report: dict[str, object], out: Path) -> N
     """Both heads on every row, with the report's thresholds and gates, into ``out``."""
     rows = training_rows(args)
     x_all = embed_all(rows, args.cache)
-    heads: dict[str, dict[str, float]] = report["heads"]  # type: ignore[assignment]
+    heads: dict[str, dict[str, Any]] = report["heads"]  # type: ignore[assignment]
     for head, name in ARTEFACTS.items():
         keep, y = labels(rows, head)
         pool = [r for r, k in zip(rows, keep, strict=True) if k]
         coef, bias, mlp = fit(x_all[keep], y[keep], weights(pool, args), args)
-        g = heads[head]
+        g: dict[str, Any] = heads[head]
+        limits = {"other": g["threshold"], "ko": g["threshold_ko"]}
+        tail = bool(report["tail"])
+        if g.get("kind") == "stacker":  # session 14's fusion (attack_stack.py --save)
+            stacker = Stacker(tuple(g["coef"]), g["intercept"], limits["other"], limits["ko"])
+            save_head(out / name, coef, bias, limits, mlp, tail=tail, more=stacker.arrays())
+            continue
         gate = Gate(g["threshold"], g["threshold_ko"], g["high"], g["high_ko"], g["floor"])
-        limits = {"other": gate.threshold, "ko": gate.threshold_ko}
-        save_head(out / name, coef, bias, limits, mlp, gate, tail=bool(report["tail"]))
+        save_head(out / name, coef, bias, limits, mlp, gate, tail=tail)
 
 
 def main() -> int:

@@ -9,7 +9,10 @@ stage runs (the agent path; the proxy path under a policy with ``harm_stage: tru
 Artefacts (``data/attack_e5.npz``, ``data/extraction_e5.npz``, in ``harm_stage``'s format,
 written by ``scripts/train_attack_stage.py``): a head, a threshold per script and a ``Gate``
 whose floor is the n-gram classifier's probability for the same category, all chosen leaving
-one writer out (``scripts/attack_lowo.py``). A head whose artefact has ``tail`` set also scores
+one writer out (``scripts/attack_lowo.py``). An artefact may carry a ``Stacker`` instead
+(``attack_fusion``, written by ``scripts/attack_stack.py --save``): a logistic fusion of the e5
+and n-gram scores with its own threshold per script, which then decides in place of the gate.
+A head whose artefact has ``tail`` set also scores
 the last ``HEAD_CHARS`` characters of a longer prompt (a second embedding, long prompts only):
 an injection pasted into a document usually sits in its middle or end.
 """
@@ -23,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from llm_gateway.guardrails.attack_fusion import Stacker, stacker_from
 from llm_gateway.guardrails.classifier import is_korean
 from llm_gateway.guardrails.harm_stage import HEAD_CHARS, HarmHead, load_head
 from llm_gateway.guardrails.types import Category, Finding
@@ -43,10 +47,18 @@ HEADS: dict[Category, tuple[str, str]] = {
 
 @dataclass(frozen=True, slots=True)
 class AttackHead:
-    """One category's head, and whether it also scores a long prompt's tail."""
+    """One category's head, whether it also scores a long prompt's tail, and the stacker that
+    decides in place of the head's gate (None: the gate decides, as in older artefacts)."""
 
     head: HarmHead
     tail: bool = False
+    stacker: Stacker | None = None
+
+    def counts(self, probability: float, ngram: float, korean: bool) -> bool:
+        """Whether e5's ``probability`` with the n-gram score ``ngram`` makes a finding."""
+        if self.stacker is not None:
+            return self.stacker.counts(probability, ngram, korean)
+        return self.head.decides().counts(probability, ngram, korean)
 
 
 def load_attack_head(category: Category, directory: Path | None = None) -> AttackHead:
@@ -58,7 +70,9 @@ def load_attack_head(category: Category, directory: Path | None = None) -> Attac
     source = data_dir.joinpath(name) if directory is None else directory / name
     with source.open("rb") as fh, np.load(fh, allow_pickle=False) as data:
         tail = bool(data["tail"][0]) if "tail" in data.files else False
-    return AttackHead(load_head(None if directory is None else directory / name, name), tail)
+        stacker = stacker_from(data, list(data.files))
+    head = load_head(None if directory is None else directory / name, name)
+    return AttackHead(head, tail, stacker)
 
 
 def load_attack_heads(directory: Path | None = None) -> dict[Category, AttackHead]:
@@ -101,15 +115,15 @@ class AttackStage:
         embed: Callable[[str], Vector],
         ngram: Mapping[str, float],
     ) -> tuple[dict[Category, float], list[Finding]]:
-        """Probabilities and a finding per category whose ``Gate`` counts it (``ngram``: the
-        n-gram classifier's scores). Without one (the classifier switched off) nothing can
-        agree: e5 counts alone only at its ``high``, as it does when the n-grams disagree."""
+        """Probabilities and a finding per category whose ``Gate`` or ``Stacker`` counts it
+        (``ngram``: the n-gram classifier's scores). Without one (the classifier switched off)
+        its score is 0: nothing can agree, so e5 counts alone only at its gate's ``high``, as it
+        does when the n-grams disagree, or where the stacker trusts e5 alone."""
         probabilities = self.probabilities(text, vector, embed)
         heads, korean = self._load(), is_korean(text)
         found = []
         for category, probability in probabilities.items():
-            gate = heads[category].head.decides()
-            if gate.counts(probability, ngram.get(HEADS[category][1], 0.0), korean):
+            if heads[category].counts(probability, ngram.get(HEADS[category][1], 0.0), korean):
                 label = category.upper()
                 found.append(Finding(RULE_ID, category, (0, 0), label, 1.0, f"p={probability:.3f}"))
         return probabilities, found

@@ -105,16 +105,18 @@ def save_head(
     gate: Gate | None = None,
     *,
     tail: bool = False,
+    more: dict[str, npt.NDArray[Any]] | None = None,
 ) -> None:
     """Write the artefact (``limits``: ``other`` and ``ko`` thresholds; ``mlp``: hidden weights,
     hidden bias, output weights and output bias of the averaged MLP head, when there is one;
     ``gate``: its ``high``, ``high_ko`` and ``floor``, when it has one; ``tail``: an attack
-    head that also scores long prompts' last characters, ``attack_stage``)."""
+    head that also scores long prompts' last characters, ``attack_stage``; ``more``: further
+    arrays stored as they are, an attack head's stacker, ``attack_fusion.Stacker.arrays``)."""
     import numpy as np
 
-    extra: dict[str, Any] = {}  # Any: savez's keyword arrays beside its allow_pickle flag
+    extra: dict[str, Any] = dict(more or {})  # Any: savez's keyword arrays beside allow_pickle
     if mlp is not None:
-        extra = {
+        extra |= {
             "mlp_hidden_w": mlp[0].astype(np.float32),
             "mlp_hidden_b": mlp[1].astype(np.float32),
             "mlp_coef": mlp[2].astype(np.float32),

@@ -123,32 +123,55 @@ def test_an_artefact_round_trips_with_its_gate_and_tail(tmp_path: Path) -> None:
     assert gate.high_ko == pytest.approx(0.96)
 
 
+REPORT = json.loads(
+    (Path(__file__).resolve().parents[3] / "eval/guardrails/dev_attack_report.json").read_text()
+)
+REPORT_HEADS = {"injection": "attack", "prompt_extraction": "extraction"}
+
+
+def stacked(category: str) -> bool:
+    """Whether the dev report ships ``category``'s head with a stacker (session 14)."""
+    return bool(REPORT["heads"][REPORT_HEADS[category]].get("kind") == "stacker")
+
+
 @pytest.mark.parametrize("category", list(HEADS))
-def test_the_shipped_heads_load_with_read_only_weights_and_a_gate(category: str) -> None:
+def test_the_shipped_heads_load_with_read_only_weights_and_a_gate_or_stacker(
+    category: str,
+) -> None:
     attack = load_attack_head(category)  # type: ignore[arg-type]
     assert attack.head.coef.shape == (DIM,)
     assert not attack.head.coef.flags.writeable
-    assert attack.head.gate is not None
+    assert (attack.stacker is not None) is stacked(category)
+    assert (attack.head.gate is not None) is not stacked(category)
     assert 0.5 <= attack.head.threshold <= 1.0
 
 
-def test_the_shipped_gates_are_the_dev_reports() -> None:
-    """``attack_lowo.py --save`` wrote both; ``train_attack_stage.py --check`` rebuilds the
-    heads from the report."""
-    root = Path(__file__).resolve().parents[3]
-    report = json.loads((root / "eval/guardrails/dev_attack_report.json").read_text())
-    for category, head in (("injection", "attack"), ("prompt_extraction", "extraction")):
-        attack = load_attack_head(category)  # type: ignore[arg-type]
-        gate, want = attack.head.decides(), report["heads"][head]
-        for field in ("threshold", "threshold_ko", "high", "high_ko", "floor"):
-            assert getattr(gate, field) == pytest.approx(want[field], abs=1e-6)
-        assert attack.tail is bool(report["tail"])
+@pytest.mark.parametrize("category", list(HEADS))
+def test_the_shipped_gates_or_stackers_are_the_dev_reports(category: str) -> None:
+    """``attack_lowo.py --save`` (a gate) or ``attack_stack.py --save`` (a stacker) wrote both;
+    ``train_attack_stage.py --check`` rebuilds the heads from the report."""
+    attack = load_attack_head(category)  # type: ignore[arg-type]
+    want = REPORT["heads"][REPORT_HEADS[category]]
+    assert attack.tail is bool(REPORT["tail"])
+    if stacked(category):
+        assert attack.stacker is not None
+        assert list(attack.stacker.coef) == want["coef"]  # float64: exactly
+        assert attack.stacker.intercept == want["intercept"]
+        assert attack.stacker.threshold == want["threshold"]
+        assert attack.stacker.threshold_ko == want["threshold_ko"]
+        return
+    gate = attack.head.decides()
+    for field in ("threshold", "threshold_ko", "high", "high_ko", "floor"):
+        assert getattr(gate, field) == pytest.approx(want[field], abs=1e-6)
 
 
 @pytest.mark.parametrize("category", list(HEADS))
 def test_the_shipped_gates_are_real_agreements(category: str) -> None:
     """Session 10's ``high`` equalled its threshold, so the n-gram floor vetoed nothing; session
-    11's (``harm_gate.strict``) sits strictly above it in both scripts."""
+    11's (``harm_gate.strict``) sits strictly above it in both scripts. (A stacked head has no
+    gate: session 14.)"""
+    if stacked(category):
+        pytest.skip("a stacker decides this head")
     gate = load_attack_head(category).head.decides()  # type: ignore[arg-type]
     assert gate.floor > 0.0
     assert gate.high > gate.threshold
