@@ -7,12 +7,15 @@ when, while, during, without, unless, after...*; Korean: ~할 때, ~인 경우, 
 없는 사람, ~아닐 때, ~후, ~없이, ~하면) holding content words the other prompt never mentions,
 while the other prompt adds no content of its own (then the two are rephrasings, not a
 narrowing). Compared on the request sentences (``register.request_sentence``), so a personal
-aside told in its own sentence ("I'm helping my kid tonight.") is not a condition.
+aside told in its own sentence ("I'm helping my kid tonight.") is not a condition, unless it
+states the asker's state of a declared kind ("임신 중이에요.": ``told.py``).
 """
 
 from __future__ import annotations
 
 import re
+
+from llm_gateway.cache.semantic.told import condition_told
 
 # English words that open a qualifying clause or phrase.
 _EN_MARKERS = frozenset(
@@ -115,7 +118,10 @@ def _new_count_loose(words: list[str], other: list[str], korean: bool) -> int:
 def condition_added(a: str, b: str, whole_a: str = "", whole_b: str = "") -> float:
     """1.0 when one prompt adds a qualifying clause with new content and the other adds none,
     in the request sentences ``a``, ``b`` and (given) in the whole prompts too: a clause moved
-    to another sentence (운동해도 돼? 감기 걸렸을 때) is no addition."""
+    to another sentence (운동해도 돼? 감기 걸렸을 때) is no addition. A state told in a sentence
+    before the question (``told.condition_told``, on the whole prompts) is a condition too."""
+    if whole_a and condition_told(whole_a, whole_b):
+        return 1.0
     if whole_a and (whole_a, whole_b) != (a, b) and not condition_added(whole_a, whole_b):
         return 0.0
     wa = [w.lower() for w in _WORD.findall(a)]
