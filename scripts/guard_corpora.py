@@ -17,15 +17,16 @@ Three kinds of source, all offline:
   ``heldout/guard_heldout_v3.jsonl``, the third, ``heldout/guard_heldout_v4.jsonl``, the
   fourth, ``heldout/guard_heldout_v5.jsonl``, the fifth, and ``heldout/guard_heldout_v6.jsonl``,
   the sixth, each reported on as held out and dev data since (read by their exact names; any
-  path naming ``v14`` is refused; v5 and v6 are not training groups: measured, not shipped;
+  path naming ``v15`` is refused; v5 and v6 are not training groups: measured, not shipped;
   ``heldout/guard_heldout_v7.jsonl``, the seventh, is dev data since session 8 and no group;
   ``heldout/guard_heldout_v8.jsonl``, the eighth, and ``heldout/guard_heldout_v9.jsonl``, the
   ninth (harmful requests and benign rows only), are dev data since session 9 and no group;
   ``heldout/guard_heldout_v10.jsonl``, the tenth, since session 10 (an optional group since
   session 12), ``heldout/guard_heldout_v11.jsonl``, the eleventh, since session 11,
-  ``heldout/guard_heldout_v12.jsonl``, the twelfth, since session 12, and
+  ``heldout/guard_heldout_v12.jsonl``, the twelfth, since session 12,
   ``heldout/guard_heldout_v13.jsonl``, the thirteenth, since session 13 (v11-v13 optional groups
-  since session 14, measured and not shipped: ``UNSHIPPED_GROUPS``);
+  since session 14, measured and not shipped: ``UNSHIPPED_GROUPS``), and
+  ``heldout/guard_heldout_v14.jsonl``, the fourteenth, since session 14 (no group);
   ``dev_harm_2.jsonl`` and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the
   same topics); and
   ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
@@ -65,11 +66,11 @@ DONOTANSWER = (
     "discrimination_exclusion_toxicity_hateful_offensive",
 )
 PYRIT_HARMS = ("harms", "illegal", "violence", "malware", "scams", "sexual", "hate", "harassment")
-# The first thirteen independent sets (each scored as held out, dev data since; the tenth to
-# thirteenth, ``heldout/guard_heldout_v10.jsonl``, ``_v11``, ``_v12`` and ``_v13``, since sessions
-# 10-13; v10 an optional group since session 12, v11-v13 since session 14). The fourteenth, the
-# lead's next held-out set (any path naming ``v14``, e.g. ``*_v14*`` or ``/work/heldout_v14``),
-# must never be read: ``refuse_heldout`` guards it.
+# The first fourteen independent sets (each scored as held out, dev data since; the tenth to
+# fourteenth, ``heldout/guard_heldout_v10.jsonl``, ``_v11``, ``_v12``, ``_v13`` and ``_v14``, since
+# sessions 10-14; v10 an optional group since session 12, v11-v13 since session 14, v14 no group).
+# The fifteenth, the lead's next held-out set (any path naming ``v15``, e.g. ``*_v15*`` or
+# ``/work/heldout_v15``), must never be read: ``refuse_heldout`` guards it.
 FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
 SECOND_INDEPENDENT_SET = "heldout/guard_heldout_v2.jsonl"
 THIRD_INDEPENDENT_SET = "heldout/guard_heldout_v3.jsonl"
@@ -83,11 +84,11 @@ TENTH_INDEPENDENT_SET = "heldout/guard_heldout_v10.jsonl"
 ELEVENTH_INDEPENDENT_SET = "heldout/guard_heldout_v11.jsonl"
 TWELFTH_INDEPENDENT_SET = "heldout/guard_heldout_v12.jsonl"
 THIRTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v13.jsonl"
-_HELDOUT = re.compile(r"v14", re.IGNORECASE)
+_HELDOUT = re.compile(r"v15", re.IGNORECASE)
 
 
 def refuse_heldout(path: Path) -> Path:
-    """``path``, unless it names the lead's held-out set (``v14``): then stop the run."""
+    """``path``, unless it names the lead's held-out set (``v15``): then stop the run."""
     if _HELDOUT.search(str(path)):
         raise SystemExit(f"refusing to read held-out data: {path}")
     return path

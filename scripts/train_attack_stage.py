@@ -18,7 +18,7 @@ cell the same total, hand-written cells ``--writer-weight`` times that), with it
 are never chosen here: ``attack_lowo.py --save`` writes them with the artefacts (or, for a
 report whose heads are ``"kind": "stacker"``, ``attack_stack.py --save`` the stackers: session
 14's fusion, rebuilt from the report's weights). Paths naming
-``v14`` are refused.
+``v15`` are refused.
 """
 
 from __future__ import annotations
