@@ -1,11 +1,20 @@
-"""Guardrail engines shared by the guardrail tests: the exact rules alone, and the full default."""
+"""Guardrail engines shared by the guardrail tests: the exact rules alone, the full default, and
+the agent path with the e5 attack stage; and ``scripts/attack_stack.py`` as a module."""
 
 from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from llm_gateway.core.config import GuardrailPolicy, GuardrailSettings
+from llm_gateway.core.embedding import SharedEmbedder
 from llm_gateway.guardrails import GuardrailEngine
+
+SCRIPTS = Path(__file__).resolve().parents[3] / "scripts"
 
 
 @pytest.fixture(scope="module")
@@ -18,3 +27,28 @@ def engine() -> GuardrailEngine:
 def full_engine() -> GuardrailEngine:
     """The shipped default: rules and the classifier."""
     return GuardrailEngine(GuardrailSettings())
+
+
+@pytest.fixture(scope="module")
+def attack_engine() -> Iterator[GuardrailEngine]:
+    """The default policy with the e5 attack stage and the real embedder (closed after)."""
+    embedder = SharedEmbedder()
+    try:
+        yield GuardrailEngine(
+            GuardrailSettings(default_policy=GuardrailPolicy(), attack_stage=True),
+            embedder=embedder,
+        )
+    finally:
+        embedder.close()
+
+
+@pytest.fixture(scope="module")
+def attack_stack() -> Iterator[ModuleType]:
+    """``scripts/attack_stack.py``, the stacker's measuring script."""
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        import attack_stack
+
+        yield attack_stack
+    finally:
+        sys.path.remove(str(SCRIPTS))

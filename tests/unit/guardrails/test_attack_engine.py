@@ -7,12 +7,9 @@ that asks for nothing the system should refuse.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from llm_gateway.core.config import GuardrailPolicy, GuardrailSettings
-from llm_gateway.core.embedding import SharedEmbedder
 from llm_gateway.guardrails import GuardrailEngine
 from llm_gateway.guardrails.attack_stage import RULE_ID
 
@@ -28,27 +25,15 @@ PAIRS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def engine() -> Iterator[GuardrailEngine]:
-    embedder = SharedEmbedder()
-    try:
-        yield GuardrailEngine(
-            GuardrailSettings(default_policy=GuardrailPolicy(), attack_stage=True),
-            embedder=embedder,
-        )
-    finally:
-        embedder.close()
-
-
 @pytest.mark.parametrize(("attack", "negative"), PAIRS, ids=["en"])
 def test_the_agent_path_refuses_what_the_fast_layers_miss(
-    engine: GuardrailEngine, attack: str, negative: str
+    attack_engine: GuardrailEngine, attack: str, negative: str
 ) -> None:
-    assert engine.check_input(attack).action != "block"  # the fast layers alone
-    verdict = engine.check_input(attack, second_stage=True)
+    assert attack_engine.check_input(attack).action != "block"  # the fast layers alone
+    verdict = attack_engine.check_input(attack, second_stage=True)
     assert verdict.action == "block"
     assert RULE_ID in verdict.rule_ids
-    assert engine.check_input(negative, second_stage=True).action != "block"
+    assert attack_engine.check_input(negative, second_stage=True).action != "block"
 
 
 def test_switched_off_it_adds_nothing() -> None:
@@ -73,18 +58,18 @@ EVERYDAY = [
 
 @pytest.mark.parametrize("ask", EVERYDAY, ids=["code-run", "tool-call", "preamble-key", "key"])
 def test_everyday_code_run_and_paste_asks_pass_with_the_stage_on(
-    engine: GuardrailEngine, ask: str
+    attack_engine: GuardrailEngine, ask: str
 ) -> None:
-    verdict = engine.check_input(ask, second_stage=True)
+    verdict = attack_engine.check_input(ask, second_stage=True)
     assert verdict.action != "block", dict(verdict.scores)
     assert RULE_ID not in verdict.rule_ids
 
 
-def test_on_by_default_and_an_everyday_code_run_ask_passes(engine: GuardrailEngine) -> None:
+def test_on_by_default_and_an_everyday_code_run_ask_passes(attack_engine: GuardrailEngine) -> None:
     # The session-10 extraction head refused this (0.93, CI's agent pipeline test), and the
     # stage was opt-in; session 11's gate answers it, and the stage is on by default.
     ask = "run this python code and show the output: print(2**10)"
-    default = GuardrailEngine(GuardrailSettings(), embedder=engine.harm_stage.embedder)
+    default = GuardrailEngine(GuardrailSettings(), embedder=attack_engine.harm_stage.embedder)
     assert GuardrailSettings().attack_stage is True
     verdict = default.check_input(ask, second_stage=True)
     assert verdict.action != "block"

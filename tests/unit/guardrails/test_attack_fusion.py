@@ -4,8 +4,6 @@ without one keeps its gate."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
@@ -16,20 +14,8 @@ from llm_gateway.guardrails.attack_fusion import Stacker, features, stacker_from
 from llm_gateway.guardrails.attack_stage import HEADS, AttackStage, load_attack_heads
 from llm_gateway.guardrails.harm_stage import Gate, save_head
 
-ROOT = Path(__file__).resolve().parents[3]
 DIM = 384
 LIMITS = {"other": 0.8, "ko": 0.6}
-
-
-@pytest.fixture(scope="module")
-def attack_stack() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import attack_stack
-
-        yield attack_stack
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
 
 
 def writer_rows(seed: int, n: int = 400) -> tuple[SimpleNamespace, np.ndarray]:

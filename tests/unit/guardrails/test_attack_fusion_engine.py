@@ -7,16 +7,12 @@ Skipped while the dev report ships gates (``attack_lowo.py --save``), not stacke
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
 
-from llm_gateway.core.config import GuardrailPolicy, GuardrailSettings
-from llm_gateway.core.embedding import SharedEmbedder
 from llm_gateway.guardrails import GuardrailEngine
 from llm_gateway.guardrails.attack_stage import RULE_ID
 from llm_gateway.guardrails.classifier import is_korean
@@ -48,29 +44,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def attack_stack() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import attack_stack
-
-        yield attack_stack
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[GuardrailEngine]:
-    embedder = SharedEmbedder()
-    try:
-        yield GuardrailEngine(
-            GuardrailSettings(default_policy=GuardrailPolicy(), attack_stage=True),
-            embedder=embedder,
-        )
-    finally:
-        embedder.close()
-
-
 def script_model(attack_stack: ModuleType, head: str) -> tuple[object, dict[str, float]]:
     """The report's stacker as the script holds it: a fitted ``LogisticRegression``."""
     want = REPORT["heads"][head]
@@ -83,9 +56,9 @@ def script_model(attack_stack: ModuleType, head: str) -> tuple[object, dict[str,
 
 @pytest.mark.parametrize("prompt", PROMPTS)
 def test_the_agent_path_flags_what_the_script_flags(
-    attack_stack: ModuleType, engine: GuardrailEngine, prompt: str
+    attack_stack: ModuleType, attack_engine: GuardrailEngine, prompt: str
 ) -> None:
-    verdict = engine.check_input(prompt, second_stage=True)
+    verdict = attack_engine.check_input(prompt, second_stage=True)
     scores = dict(verdict.scores)
     if "injection_e5" not in scores:  # blocked by the fast layers: the stage never ran
         assert verdict.action == "block"
