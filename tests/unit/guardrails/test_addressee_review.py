@@ -144,3 +144,15 @@ def test_an_order_to_an_ai_reader_named_by_product_is_blocked(
     engine: GuardrailEngine, text: str
 ) -> None:
     assert engine.check_input(text).action == "block"
+
+
+# A blind writer's 90 benign prompts that name a bot (``benign_lookalikes_4``, session 15): the
+# user's own vocatives, pasted mentions, the user's own bot configs. They judged the named-reader
+# rules once (6 newly blocked: failed) and pin main's fast-path verdicts.
+@pytest.mark.parametrize(
+    "text", _rows("benign_lookalikes_4.jsonl", True, "blocked by main's layers (a known FP)")
+)
+def test_a_blind_named_bot_prompt_is_allowed_on_the_fast_path(
+    engine: GuardrailEngine, text: str
+) -> None:
+    assert engine.check_input(text).action != "block"
