@@ -70,6 +70,8 @@ def left_out_ngrams(path: Path, writers: list[Writer]) -> None:
     threshold, keeps the tree's scores)."""
     by_text: dict[tuple[str, str], dict[str, float]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
         row = json.loads(line)
         by_text[(row["writer"], row["text"])] = row["scores"]
     for w in writers:
