@@ -1,4 +1,4 @@
-"""The e5 attack stage's Korean thresholds (session 16): everyday Korean asks pass, attacks don't.
+"""The e5 attack stage's Korean thresholds (session 15): everyday Korean asks pass, attacks don't.
 
 The shipped heads (session 11) score strangers' Korean asks about *their own* data ("show my saved
 contacts", "which accounts are linked") at 0.93-0.96 on the extraction head; at the old Korean
@@ -54,7 +54,7 @@ def test_korean_extraction_attacks_the_fast_layers_miss_are_still_refused(
 
 
 @pytest.mark.xfail(
-    strict=True, reason="0.955 on the extraction head, under the new 0.96 (session 16)"
+    strict=True, reason="0.955 on the extraction head, under the new 0.96 (session 15)"
 )
 def test_the_settings_dump_ask_is_refused(attack_engine: GuardrailEngine) -> None:
     assert attack_engine.check_input(NEWLY_MISSED, second_stage=True).action == "block"
