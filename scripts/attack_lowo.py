@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from attack_rows import HEADS, HIDDEN, labels, tails, training_rows
+from attack_rows import HEADS, HIDDEN, labels, row_record, tails, training_rows
 from attack_writers import WRITERS as WRITERS_SET
 from attack_writers import View, Writer, figures, print_table, writer_names
 from harm_gate import choose, e5_flags, strict
@@ -227,6 +227,8 @@ def save(
         "high_fpr": args.high_fpr,
         "tail": args.tail,
         "exclude_group": args.exclude_group,
+        # what the heads are fitted on: train_attack_stage.py --check compares it first
+        "rows": row_record(training_rows(args)),
         "heads": {},
     }
     for head, name in (("attack", "attack_e5.npz"), ("extraction", "extraction_e5.npz")):

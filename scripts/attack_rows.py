@@ -14,6 +14,8 @@ the same cache), and for prompts longer than that, of the last 400 (``tails``). 
 from __future__ import annotations
 
 import argparse
+import hashlib
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -74,3 +76,34 @@ def labels(rows: list[Row], head: str) -> tuple[np.ndarray, np.ndarray]:
     keep = np.array([r.cls in ("benign", HEADS[head]) for r in rows])
     y = np.array([int(r.cls == HEADS[head]) for r in rows])
     return keep, y
+
+
+def row_record(rows: list[Row]) -> dict[str, object]:
+    """What the heads are fitted on, for the dev report: the row count, the rows per
+    (group, class) cell, and a sha256 over every row in order (group, class, its text's sha256).
+
+    ``train_attack_stage.py --check`` compares it before it compares arrays, so that a changed
+    row set (a file edited, a group added, the seeded sample shifted) is told apart from a fit
+    that does not repeat itself.
+    """
+    digest = hashlib.sha256()
+    for r in rows:
+        text = hashlib.sha256(r.text.encode()).hexdigest()
+        digest.update(f"{r.group}\t{r.cls}\t{text}\n".encode())
+    cells = Counter(f"{r.group}/{r.cls}" for r in rows)
+    return {"count": len(rows), "sha256": digest.hexdigest(), "cells": dict(sorted(cells.items()))}
+
+
+def row_changes(recorded: dict[str, object], rows: list[Row]) -> list[str]:
+    """How ``rows`` differ from a ``row_record`` (empty: the same rows, in the same order)."""
+    now = row_record(rows)
+    if now["sha256"] == recorded["sha256"]:
+        return []
+    was: dict[str, int] = recorded["cells"]  # type: ignore[assignment]
+    new: dict[str, int] = now["cells"]  # type: ignore[assignment]
+    changed = [
+        f"{cell}: {was.get(cell, 0)} -> {new.get(cell, 0)} rows"
+        for cell in sorted(set(was) | set(new))
+        if was.get(cell, 0) != new.get(cell, 0)
+    ]
+    return changed or ["the same counts per (group, class), other rows or another order"]

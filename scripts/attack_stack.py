@@ -38,7 +38,7 @@ from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from attack_lowo import full_head
-from attack_rows import HEADS, HIDDEN, tails
+from attack_rows import HEADS, HIDDEN, row_record, tails, training_rows
 from attack_writers import HEAD_NGRAM, View, Writer, figures, print_table, writer_names
 from harm_lowo import writer_limits
 from train_harm_stage import add_head_options
@@ -167,6 +167,8 @@ def save(
         "fusion": "stacker",
         "tail": False,  # measured on the first 400 characters' scores alone
         "exclude_group": args.exclude_group,
+        # what the heads are fitted on: train_attack_stage.py --check compares it first
+        "rows": row_record(training_rows(args)),
         # the n-gram scores the stackers were fitted on: left out per writer, or the tree's
         "stack_ngram": "guard_lowo --one-pass --rows" if args.ngram_rows else "in-sample",
         "heads": {},

@@ -19,6 +19,12 @@ are never chosen here: ``attack_lowo.py --save`` writes them with the artefacts 
 report whose heads are ``"kind": "stacker"``, ``attack_stack.py --save`` the stackers: session
 14's fusion, rebuilt from the report's weights). Paths naming
 ``v15`` are refused.
+
+``--check`` first compares the rows with the report's ``rows`` (``attack_rows.row_record``: count,
+rows per (group, class), a sha256 over the rows in order) and names the cells that changed, then
+every array exactly, naming each that differs and by how much. The fit runs on
+``train_harm_stage.BLAS_THREADS`` OpenBLAS threads whatever the environment says: the shipped
+heads were fitted on two, and one thread gives other MLP weights (issue 12).
 """
 
 from __future__ import annotations
@@ -32,8 +38,8 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from attack_rows import HIDDEN, labels, training_rows
-from guard_corpora import refuse_heldout
+from attack_rows import HIDDEN, labels, row_changes, training_rows
+from guard_corpora import Row, refuse_heldout
 from harm_rows import embed_all
 from train_harm_stage import add_head_options, fit, weights
 
@@ -45,9 +51,10 @@ DATA = REPO / "src/llm_gateway/guardrails/data"
 ARTEFACTS = {"attack": "attack_e5.npz", "extraction": "extraction_e5.npz"}
 
 
-def rebuild(args: argparse.Namespace, report: dict[str, object], out: Path) -> None:
-    """Both heads on every row, with the report's thresholds and gates, into ``out``."""
-    rows = training_rows(args)
+def rebuild(
+    args: argparse.Namespace, report: dict[str, object], out: Path, rows: list[Row]
+) -> None:
+    """Both heads on ``rows``, with the report's thresholds and gates, into ``out``."""
     x_all = embed_all(rows, args.cache)
     heads: dict[str, dict[str, Any]] = report["heads"]  # type: ignore[assignment]
     for head, name in ARTEFACTS.items():
@@ -80,21 +87,42 @@ def main() -> int:
     report = json.loads(args.dev_report.read_text())
     # groups the shipped heads were trained without (session 11's, after v10 and s12i joined)
     args.exclude_group += report.get("exclude_group", [])
+    rows = training_rows(args)
     target = args.cache / "rebuilt" if args.check else args.out
     target.mkdir(parents=True, exist_ok=True)
-    rebuild(args, report, target)
+    rebuild(args, report, target, rows)
     if not args.check:
         print(f"wrote {target}", file=sys.stderr)
         return 0
-    same = True
+    # the row set first: a changed one is told apart from a fit that does not repeat itself
+    changes = row_changes(report["rows"], rows) if "rows" in report else []
+    recorded = "as the report records" if "rows" in report else "(the report records none)"
+    print(f"rows: {len(rows)}, {'; '.join(changes) or recorded}", file=sys.stderr)
+    same = not changes
     for name in ARTEFACTS.values():
-        with np.load(target / name) as new, np.load(args.out / name) as old:
-            equal = sorted(new.files) == sorted(old.files) and all(
-                np.array_equal(new[k], old[k]) for k in new.files
-            )
-        print(f"{args.out / name}: {'reproduced' if equal else 'DIFFERS'}", file=sys.stderr)
-        same &= equal
+        diffs = differences(target / name, args.out / name)
+        print(f"{args.out / name}: {'; '.join(diffs) or 'reproduced'}", file=sys.stderr)
+        same &= not diffs
     return 0 if same else 1
+
+
+def differences(new: Path, old: Path) -> list[str]:
+    """How artefact ``new`` differs from ``old``, array by array, exactly (empty: none)."""
+    with np.load(new) as a, np.load(old) as b:
+        if sorted(a.files) != sorted(b.files):
+            return [f"DIFFERS: arrays {sorted(a.files)} vs {sorted(b.files)}"]
+        out = []
+        for k in sorted(a.files):
+            if a[k].shape != b[k].shape or a[k].dtype != b[k].dtype:
+                out.append(f"DIFFERS: {k} {a[k].dtype}{a[k].shape} vs {b[k].dtype}{b[k].shape}")
+            elif not np.array_equal(a[k], b[k]):
+                gap = (
+                    f"max abs diff {np.abs(a[k] - b[k]).max():.3g}"
+                    if a[k].dtype.kind == "f"
+                    else "not equal"
+                )
+                out.append(f"DIFFERS: {k} {gap}")
+        return out
 
 
 if __name__ == "__main__":

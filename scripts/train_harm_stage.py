@@ -41,6 +41,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
+from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from guard_corpora import Row, refuse_heldout
@@ -57,6 +58,14 @@ SEED = 0
 # 3x chosen leaving one writer out (session 9; docs/GUARDRAILS.md).
 C, HIDDEN, ALPHA, ITERATIONS = 8.0, 64, 1.0, 200
 FPR, WRITER_WEIGHT, THRESHOLD_POOL = 0.03, 3.0, "all"
+# OpenBLAS threads while a head is fitted. The shipped e5 heads were fitted on a 2-core box with
+# OpenBLAS's default (2 threads); on one thread its products sum in another order, and 200 L-BFGS
+# steps of the MLP grow that last-bit difference into other weights (issue 12, wip-grepro: with
+# OPENBLAS_NUM_THREADS=1, ``train_attack_stage.py --check`` said DIFFERS, hidden weights up to 1.5
+# apart; with 2, 3 or 4 both attack heads reproduced byte for byte). Pinned, so that a rebuild
+# does not depend on the caller's environment (the builders' protocol sets 1 for model work).
+# A box with one core cannot run two (OpenBLAS caps at the cores it sees): there it differs.
+BLAS_THREADS = 2
 
 
 Mlp = tuple[np.ndarray, np.ndarray, np.ndarray, float]  # hidden w, hidden b, output w, output b
@@ -67,9 +76,15 @@ def fit(x: np.ndarray, y: np.ndarray, weights: np.ndarray, args: argparse.Namesp
     """A logistic head, and (``--hidden`` > 0) one with a ReLU layer whose output is averaged.
 
     The hidden layer is fitted full-batch with L-BFGS (seconds per fit, where Adam took ~48 s),
-    so the leave-one-source-out thresholds stay affordable; a fixed seed and a fixed iteration
-    budget make it reproducible.
+    so the leave-one-source-out thresholds stay affordable; a fixed seed, a fixed iteration
+    budget and a fixed number of BLAS threads (``BLAS_THREADS``) make it reproducible.
     """
+    with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+        return _fit(x, y, weights, args)
+
+
+def _fit(x: np.ndarray, y: np.ndarray, weights: np.ndarray, args: argparse.Namespace) -> Head:
+    """``fit``'s heads, under its pinned BLAS threads."""
     linear = LogisticRegression(C=args.c, max_iter=3000, class_weight="balanced")
     linear.fit(x, y, sample_weight=weights)
     coef, bias = linear.coef_[0].astype(np.float64), float(linear.intercept_[0])
