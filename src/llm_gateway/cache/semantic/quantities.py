@@ -33,15 +33,20 @@ _KO_TIME_ENDINGS = frozenset(
     (
         *("", "에", "에는", "엔", "에도", "에만", "에나", "에서", "에요", "에는요", "엔요"),
         *("까지", "까지는", "까지도", "까지만", "까지요", "부터", "부터는", "부터도", "부터요"),
-        *("마다", "은", "는", "이", "가", "을", "를", "도", "만", "쯤", "쯤에", "철", "내내"),
+        *("마다", "은", "는", "이", "가", "을", "를", "도", "만", "쯤", "쯤에", "내내"),
         *("동안", "중", "중에", "께", "경", "경에", "의", "이나", "나", "이랑", "랑", "하고"),
         *("과", "와", "으로", "로", "보다", "처럼", "이고", "이면", "면", "이면요", "면요"),
         *("요", "이요", "은요", "는요", "도요", "만요", "이에요", "예요", "이야", "야"),
         *("이죠", "죠", "인가요", "인가", "일까요", "일까", "인데", "인데요", "이라서", "라서"),
         *("이라", "이라고", "라고", "이니까", "니까", "였는데", "이었는데", "였는데요"),
         *("이었는데요", "였어", "이었어", "였어요", "이었어요", "였고", "이었고"),
+        *("입니다", "입니까", "인지", "이지", "안에"),
     )
 )
+# Nouns that make a longer time of a time word (겨울철, 점심시간, 여름방학, 전날): 겨울철에 still
+# names 겨울. Only 날 after one syllable: 전철 is a train, not 전 "before".
+_KO_TIME_TAILS = frozenset({"철", "시간", "방학", "휴가", "날"})
+_KO_SHORT_TAILS = frozenset({"날"})
 
 
 def numbers(text: str, toks: list[str]) -> set[str]:
@@ -64,9 +69,10 @@ def times(text: str, toks: list[str]) -> set[str]:
 
 
 def _ko_times(word: str) -> set[str]:
-    """The Korean time words ``word`` is made of: one, or two run together (내일아침), then an
-    ending of ``_KO_TIME_ENDINGS``; none when anything else follows (전화, 자기소개서). Every
-    reading counts (전에는: 전 + 에는 and 전에 + 는), as word starts did."""
+    """The Korean time words ``word`` is made of: one, or two run together (내일아침), or one
+    with a ``_KO_TIME_TAILS`` noun (겨울철), then an ending of ``_KO_TIME_ENDINGS``; none when
+    anything else follows (전화, 자기소개서). Every reading counts (전에는: 전 + 에는 and
+    전에 + 는), as word starts did. At most two look-ups per time word: linear in the word."""
     found: set[str] = set()
     for first in _ko_starts(word):
         rest = word[len(first) :]
@@ -75,6 +81,9 @@ def _ko_times(word: str) -> set[str]:
         for second in _ko_starts(rest):
             if rest[len(second) :] in _KO_TIME_ENDINGS:
                 found |= {TIME_WORDS[first], TIME_WORDS[second]}
+        tails = _KO_TIME_TAILS if len(first) >= 2 else _KO_SHORT_TAILS
+        if any(rest.startswith(t) and rest[len(t) :] in _KO_TIME_ENDINGS for t in tails):
+            found.add(TIME_WORDS[first])
     return found
 
 
