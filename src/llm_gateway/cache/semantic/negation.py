@@ -6,7 +6,9 @@ writers space the adverb both ways (안 돼요 / 안돼요), so a word 안X is r
 word the other side writes on its own (two syllables or more, or 돼 / 해: 안내 / 안경 / 안에
 are never split unless the rest is the other side's word). A split alone could make a moved
 negation look equal (안 먹으면 돼요 / 먹으면 안돼요: one each), so when a split happens, the
-words 안 negates on each side must be the same too.
+words 안 negates on each side must be the same too, and the same occurrence of them: 커피는 안
+마셔도 되고 차는 마셔도 / 커피는 마셔도 되고 차는 안마셔도 both negate 마셔도 once, but the first
+one on one side and the second on the other (the drink that may be skipped is another).
 """
 
 from __future__ import annotations
@@ -33,11 +35,15 @@ def _split_rest(word: str, other: frozenset[str]) -> str | None:
     return None
 
 
-def _korean(text: str, other: frozenset[str]) -> tuple[int, Counter[str], bool]:
-    """Korean negations in ``text``: their count, the words 안 negates, whether 안X was split."""
+def _korean(text: str, other: frozenset[str]) -> tuple[int, Counter[tuple[str, int]], bool]:
+    """Korean negations in ``text``: their count, what 안 negates, whether 안X was split.
+
+    What 안 negates is keyed by the word and how often that word was written before it (a
+    split 안X counted as X), so a negation moved between two equal words is another key."""
     count = 0
-    negated: Counter[str] = Counter()
+    negated: Counter[tuple[str, int]] = Counter()
     split = False
+    seen: Counter[str] = Counter()  # words so far, 안X read as X: which occurrence 안 negates
     words = [w.strip(_PUNCT) for w in text.replace("다름이 아니", "").split()]  # "nothing but"
     for i, word in enumerate(words):
         if not any(word.startswith(x) or x in word for x in KO_NOT_NEGATION):
@@ -45,11 +51,14 @@ def _korean(text: str, other: frozenset[str]) -> tuple[int, Counter[str], bool]:
         if word in KO_NEGATION_WORDS:  # 안 먹어 (not 안에: inside)
             count += 1
             if word == "안":
-                negated[words[i + 1] if i + 1 < len(words) else ""] += 1
+                after = words[i + 1] if i + 1 < len(words) else ""
+                negated[(after, seen[after])] += 1
         elif (rest := _split_rest(word, other)) is not None:
             count += 1
-            negated[rest] += 1
+            negated[(rest, seen[rest])] += 1
             split = True
+            word = rest
+        seen[word] += 1
     return count, negated, split
 
 

@@ -41,11 +41,15 @@ _KO_TIME_ENDINGS = frozenset(
         *("이라", "이라고", "라고", "이니까", "니까", "였는데", "이었는데", "였는데요"),
         *("이었는데요", "였어", "이었어", "였어요", "이었어요", "였고", "이었고"),
         *("입니다", "입니까", "인지", "이지", "안에"),
+        # rev-ckoneg's endings (main read them, as word starts); no 라도 alone: 전라도 is a province
+        *("까진", "인데도", "부턴", "이라도", "쯤이면", "인", "이예요", "였나요"),
     )
 )
 # Nouns that make a longer time of a time word (겨울철, 점심시간, 여름방학, 전날): 겨울철에 still
-# names 겨울. Only 날 after one syllable: 전철 is a train, not 전 "before".
-_KO_TIME_TAILS = frozenset({"철", "시간", "방학", "휴가", "날"})
+# names 겨울; so do rev-ckoneg's 아침밥, 오전반차, 겨울용, 여름옷, 아침형, 주말반, 새벽배송, 작년분,
+# 점심시간대 (its own tail: 대 is no ending). Only 날 after one syllable: 전철 is a train, not
+# 전 "before", and 전용 no 전 + 용.
+_KO_TIME_TAILS = frozenset("철 시간 방학 휴가 날 밥 반차 용 옷 형 반 배송 분 시간대".split())
 _KO_SHORT_TAILS = frozenset({"날"})
 
 
