@@ -13,6 +13,12 @@ benign rows per head). The left-out writer's rows are flagged where the agent pa
 or the stacker reaches its threshold. Tables as ``attack_lowo.py``'s (key
 ``False|budget|stacker|False``).
 
+``--ngram-rows FILE`` (session 15): the stacker's n-gram input is each writer's LEFT-OUT n-gram
+score, read by text from a ``guard_lowo.py --rows`` file (builds that never saw the writer),
+instead of the tree's n-gram heads' score, which is in-sample for every writer they train on
+(session 14 found the stacker then weighs the n-gram logit 5-16 times the e5 logit). The agent
+path before the stage (``Writer.fast``) is unchanged: the shipped arm reads the same.
+
 ``--save DIR`` ships it (session 14): per head, the stacker fitted on every writer's left-out
 rows and its thresholds chosen on them (the first ``--budget``), the e5 head on every row (as
 ``attack_lowo.py --save`` fits it), both in the head's artefact (``attack_fusion.Stacker``:
@@ -51,6 +57,32 @@ class Scored:
     def __init__(self, view: View, score: np.ndarray) -> None:
         self.fast, self.korean, self.benign = view.fast, view.korean, view.benign
         self.everyday, self.score = view.everyday, score
+
+
+# attack_writers' writer names -> guard_lowo's (``s9a`` -> ``s9_a``; ``v3`` stays)
+def lowo_name(name: str) -> str:
+    return name if name.startswith("v") else f"{name[:-1]}_{name[-1]}"
+
+
+def left_out_ngrams(path: Path, writers: list[Writer]) -> None:
+    """Put each writer's left-out n-gram scores (``guard_lowo.py --rows``) in ``w.ngrams``, by
+    text; every non-probe writer's rows must all be there (the probe, in no mean and setting no
+    threshold, keeps the tree's scores)."""
+    by_text: dict[tuple[str, str], dict[str, float]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        by_text[(row["writer"], row["text"])] = row["scores"]
+    for w in writers:
+        if w.probe:
+            continue
+        name = lowo_name(w.name)
+        missing = [r.text for r in w.rows if (name, r.text) not in by_text]
+        if missing:
+            raise SystemExit(f"{w.name}: {len(missing)} rows not in {path}, e.g. {missing[0]!r}")
+        for key in HEAD_NGRAM.values():
+            w.ngrams[key] = np.array([by_text[(name, r.text)].get(key, 0.0) for r in w.rows])
 
 
 def fit(views: list[View], e5: list[np.ndarray]) -> LogisticRegression:
@@ -135,6 +167,8 @@ def save(
         "fusion": "stacker",
         "tail": False,  # measured on the first 400 characters' scores alone
         "exclude_group": args.exclude_group,
+        # the n-gram scores the stackers were fitted on: left out per writer, or the tree's
+        "stack_ngram": "guard_lowo --one-pass --rows" if args.ngram_rows else "in-sample",
         "heads": {},
     }
     for head, name in ARTEFACTS.items():
@@ -162,6 +196,7 @@ def main() -> int:
     parser.add_argument("--budget", type=float, nargs="+", default=[0.005])
     parser.add_argument("--results-out", type=Path)
     parser.add_argument("--writer", action="append", help="default: all")
+    parser.add_argument("--ngram-rows", type=Path, help="left-out n-gram scores (guard_lowo)")
     parser.add_argument("--save", type=Path, help="ship: both artefacts into this directory")
     parser.add_argument("--report", type=Path, help="dev report (default: in --save)")
     args = parser.parse_args()
@@ -170,6 +205,8 @@ def main() -> int:
     for w in writers:
         w.tail = tails(w.rows, args.cache)  # type: ignore[arg-type]
         w.probe |= w.group in args.exclude_group
+    if args.ngram_rows is not None:
+        left_out_ngrams(args.ngram_rows, writers)
     with np.load(args.probs_in) as data:
         probs = {h: {w.name: data[f"{h}|False|{w.name}"] for w in writers} for h in HEADS}
     by_name = {w.name: w for w in writers}

@@ -8,6 +8,7 @@ hash of the texts: the same file, sample and model always give the same vectors.
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,7 +100,9 @@ def embed_texts(
 
 def _save(path: Path, known: dict[str, Vectors]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
+    # One temporary file per process: two evaluations sharing a cache directory used to write
+    # the same temporary name at once and leave an unreadable zip behind (session 15).
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
     np.savez(tmp, k=np.array(list(known)), v=np.stack(list(known.values())))
     tmp.replace(path)
 
