@@ -13,6 +13,8 @@ side vetoes (``conditions.py``), so does any content added to all of the other's
 (``added.py``, counted in the same feature); a swapped span vetoes only when it swaps content
 (``slots.py``: not a synonym, a misspelt, split or clipped word, the request's frame);
 so does quoted text in another script or another text (``quoted.py``, in the same feature).
+Negations are counted in ``negation.py`` (Korean 안 spaced either way), times in
+``quantities.py`` (Korean time words as whole words).
 """
 
 from __future__ import annotations
@@ -25,15 +27,8 @@ from collections.abc import Iterable
 from llm_gateway.cache.semantic.added import added_content
 from llm_gateway.cache.semantic.antonyms import KEEP_APART, antonym_swap
 from llm_gateway.cache.semantic.conditions import condition_added
-from llm_gateway.cache.semantic.lexicon import (
-    EN_NEGATION,
-    KO_FUNCTION,
-    KO_NEGATION,
-    KO_NEGATION_WORDS,
-    KO_NOT_NEGATION,
-    KO_STEM_SYNONYMS,
-    SYNONYMS,
-)
+from llm_gateway.cache.semantic.lexicon import KO_FUNCTION, KO_STEM_SYNONYMS, SYNONYMS
+from llm_gateway.cache.semantic.negation import negation_differs
 from llm_gateway.cache.semantic.quantities import numbers, times, units
 from llm_gateway.cache.semantic.questions import (
     both_ask,
@@ -162,15 +157,6 @@ def _char_ngrams(text: str, n: int = 3) -> set[str]:
 def _both_differ(x: set[str], y: set[str]) -> float:
     """Both sides state one, and not the same (one side only is a detail, not a change)."""
     return float(bool(x) and bool(y) and x != y)
-
-
-def _negations(text: str, toks: list[str]) -> int:
-    count = sum(1 for t in toks if t in EN_NEGATION or t.endswith("n't"))
-    for word in text.replace("다름이 아니", "").split():  # "it is nothing but": no negation
-        if not any(word.startswith(x) or x in word for x in KO_NOT_NEGATION):
-            count += sum(word.count(marker) for marker in KO_NEGATION)
-        count += word.strip("?.!,") in KO_NEGATION_WORDS  # 안 먹어 (not 안에: inside)
-    return count
 
 
 def _entities(text: str) -> set[str]:
@@ -331,7 +317,7 @@ def pair_features(a: str, b: str, cosine: float, lexicon: bool = False) -> list[
         float(na != nb),  # one side only counts too: "in 2 words", "for 4 people"
         _both_differ(ua, ub),
         float(xa != xb),  # "weather in Seattle" vs "… tomorrow"
-        float((_negations(sa, tokens(sa)) % 2) != (_negations(sb, tokens(sb)) % 2)),
+        negation_differs(sa, sb, tokens(sa), tokens(sb)),  # negation.py
         antonym_swap(raw_only_a, raw_only_b),
         _entities_differ(a, b, ta, tb),
         questions_differ(qa, qb),

@@ -4,6 +4,9 @@ and ``units_differ`` features (English and Korean), split from ``features.py``.
 Numbers are digits and number words (an ordinal is kept apart: 두 번째 is not 두). English
 unit words count anywhere (one-letter ones only after a digit: "5 m"); Korean ones after a
 digit, or as a word of several syllables with the ending a question gives it (제곱미터예요).
+A Korean time word counts as a whole word: alone, with a particle or a question's ending
+(오늘은요, 어제였는데), or before another time word (내일아침에), never as the start of a longer
+word (전화, 전세, 전부 are no 전 "before"; 자기소개서 is no 자기 "sleeping").
 """
 
 from __future__ import annotations
@@ -23,6 +26,32 @@ _KO_UNIT_ENDINGS = (
     *("을", "를", "에", "당", "이면", "면", "짜리", ""),
 )
 
+# What may follow a Korean time word in the same word: particles, the copula and the endings a
+# question gives it. Matched whole against a set (no regular expression: a rest such as
+# 에는에는에는… costs one look-up per ending, never a backtracking search).
+_KO_TIME_ENDINGS = frozenset(
+    (
+        *("", "에", "에는", "엔", "에도", "에만", "에나", "에서", "에요", "에는요", "엔요"),
+        *("까지", "까지는", "까지도", "까지만", "까지요", "부터", "부터는", "부터도", "부터요"),
+        *("마다", "은", "는", "이", "가", "을", "를", "도", "만", "쯤", "쯤에", "내내"),
+        *("동안", "중", "중에", "께", "경", "경에", "의", "이나", "나", "이랑", "랑", "하고"),
+        *("과", "와", "으로", "로", "보다", "처럼", "이고", "이면", "면", "이면요", "면요"),
+        *("요", "이요", "은요", "는요", "도요", "만요", "이에요", "예요", "이야", "야"),
+        *("이죠", "죠", "인가요", "인가", "일까요", "일까", "인데", "인데요", "이라서", "라서"),
+        *("이라", "이라고", "라고", "이니까", "니까", "였는데", "이었는데", "였는데요"),
+        *("이었는데요", "였어", "이었어", "였어요", "이었어요", "였고", "이었고"),
+        *("입니다", "입니까", "인지", "이지", "안에"),
+        # rev-ckoneg's endings (main read them, as word starts); no 라도 alone: 전라도 is a province
+        *("까진", "인데도", "부턴", "이라도", "쯤이면", "인", "이예요", "였나요"),
+    )
+)
+# Nouns that make a longer time of a time word (겨울철, 점심시간, 여름방학, 전날): 겨울철에 still
+# names 겨울; so do rev-ckoneg's 아침밥, 오전반차, 겨울용, 여름옷, 아침형, 주말반, 새벽배송, 작년분,
+# 점심시간대 (its own tail: 대 is no ending). Only 날 after one syllable: 전철 is a train, not
+# 전 "before", and 전용 no 전 + 용.
+_KO_TIME_TAILS = frozenset("철 시간 방학 휴가 날 밥 반차 용 옷 형 반 배송 분 시간대".split())
+_KO_SHORT_TAILS = frozenset({"날"})
+
 
 def numbers(text: str, toks: list[str]) -> set[str]:
     """Numbers present, commas dropped; all marked ordinal when the prompt counts one."""
@@ -36,11 +65,34 @@ def numbers(text: str, toks: list[str]) -> set[str]:
 
 
 def times(text: str, toks: list[str]) -> set[str]:
-    """Time words present (whole English words, Korean word starts)."""
+    """Time words present (whole English words; Korean whole words, see the module's note)."""
     found = {TIME_WORDS[t] for t in toks if t in TIME_WORDS}
     for raw in text.split():
-        found.update(v for k, v in TIME_WORDS.items() if not k.isascii() and raw.startswith(k))
+        found.update(_ko_times(raw.strip("?.!,~\"'()")))
     return found
+
+
+def _ko_times(word: str) -> set[str]:
+    """The Korean time words ``word`` is made of: one, or two run together (내일아침), or one
+    with a ``_KO_TIME_TAILS`` noun (겨울철), then an ending of ``_KO_TIME_ENDINGS``; none when
+    anything else follows (전화, 자기소개서). Every reading counts (전에는: 전 + 에는 and
+    전에 + 는), as word starts did. At most two look-ups per time word: linear in the word."""
+    found: set[str] = set()
+    for first in _ko_starts(word):
+        rest = word[len(first) :]
+        if rest in _KO_TIME_ENDINGS:
+            found.add(TIME_WORDS[first])
+        for second in _ko_starts(rest):
+            if rest[len(second) :] in _KO_TIME_ENDINGS:
+                found |= {TIME_WORDS[first], TIME_WORDS[second]}
+        tails = _KO_TIME_TAILS if len(first) >= 2 else _KO_SHORT_TAILS
+        if any(rest.startswith(t) and rest[len(t) :] in _KO_TIME_ENDINGS for t in tails):
+            found.add(TIME_WORDS[first])
+    return found
+
+
+def _ko_starts(word: str) -> list[str]:
+    return [k for k in TIME_WORDS if not k.isascii() and word.startswith(k)]
 
 
 # Words that make a unit another unit: square feet are no feet, nautical miles no miles.

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from llm_gateway.cache.semantic.roles import split_particle
+from llm_gateway.cache.semantic.whole import whole_differs
 
 _CLASSES = {
     "novice": "beginner beginners novice novices newbie newbies noob first-timer first-timers "
@@ -59,9 +60,10 @@ def audiences(text: str) -> set[str]:
 def scope_differs(a: str, b: str) -> float:
     """Both prompts name an audience, and no class in common ("an adult" / "an adult beginner"
     narrows, it does not change who is asking); or, in Korean, one side names a kind of a noun
-    both share (여드름성 피부 / 피부, 시험용 잡채 / 집에서 만드는 잡채)."""
+    both share (여드름성 피부 / 피부, 시험용 잡채 / 집에서 만드는 잡채); or all of a thing vs one
+    part of it (전부 / 하나만, ``whole.py``): the scope of what is asked, so the same veto."""
     xa, xb = audiences(a), audiences(b)
-    return float(bool(xa) and bool(xb) and not xa & xb) or kind_added(a, b)
+    return float(bool(xa) and bool(xb) and not xa & xb) or kind_added(a, b) or whole_differs(a, b)
 
 
 # A Korean kind word before its noun: 여드름성 피부, 지성 두피, 시험용 잡채, 가정식 백반.
