@@ -1,0 +1,52 @@
+"""A second reviewer's Korean pairs against the shipped negation / time-word / all-whole reading.
+
+``tests/data/cache_veto_review/review_s15b.jsonl``: 50 pairs written white-box against
+wip-ckoneg3 (Korean 안 spacing, whole-word time words, ``whole.py``) before they were scored
+(docs/CACHE.md, session 15): 40 where the cached answer is wrong — a negation on the same verb
+with its subjects swapped across a spacing change, joined time forms (이번주말에 / 다음주말에,
+점심때, 전월 / 당월), part words outside the all / whole list — and 10 where it is right. The
+shipped verifier refuses all 40 and serves five of the ten; both are pinned, so a change that
+erodes the margins the reviewer warned about turns this red.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.unit.cache.test_told_review_pairs import Lookup, Row, read_rows
+
+ROWS = read_rows(
+    Path(__file__).resolve().parents[2] / "data" / "cache_veto_review" / "review_s15b.jsonl"
+)
+SERVED = {40, 41, 42, 44, 46}  # label-1 pairs the shipped verifier serves (0.998, 0.924, ...)
+
+
+@pytest.fixture(scope="module")
+def lookup() -> Iterator[Lookup]:
+    built = Lookup(ROWS)
+    try:
+        yield built
+    finally:
+        built.embedder.close()
+
+
+def _ids(rows: list[Row]) -> list[object]:
+    return [pytest.param(r, id=f"row{r.index}-{r.kind}") for r in rows]
+
+
+def test_the_file_holds_forty_wrong_and_ten_right_pairs() -> None:
+    assert [sum(r.label == n for r in ROWS) for n in (0, 1)] == [40, 10]
+    assert all(ROWS[i].label == 1 for i in SERVED)
+
+
+@pytest.mark.parametrize("row", _ids([r for r in ROWS if r.label == 0]))
+def test_a_wrong_pair_is_refused(lookup: Lookup, row: Row) -> None:
+    assert not lookup.served(row), f"served {row.b!r} the answer cached for {row.a!r}"
+
+
+@pytest.mark.parametrize("row", _ids([ROWS[i] for i in sorted(SERVED)]))
+def test_a_spacing_or_wording_change_is_served(lookup: Lookup, row: Row) -> None:
+    assert lookup.served(row), f"refused {row.a!r} for {row.b!r}"
