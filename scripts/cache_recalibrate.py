@@ -11,7 +11,7 @@ strangers' files (session 14, dev)"): the lowest threshold with at most 1 % of t
 negatives and at most 3 % of each file's negatives at or above it, never under the shipped
 cosine floor's value. Leaving one file out, each file is scored at the rule's thresholds set on
 the other files, and at the shipped ones; the verdict applies the section's ship rule. Then the
-rule on all files. Any path naming ``v15`` (the sealed held-out set) is refused before reading.
+rule on all files. Any path naming ``v16`` (the sealed held-out set) is refused before reading.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from llm_gateway.cache.semantic.verifier import VerifierModel, load_verifier
 POOLED_FPR = 0.01
 FILE_FPR = 0.03
 LANGS = ("en", "ko")
-SEALED = "v15"
+SEALED = "v16"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ Three kinds of source, all offline:
   ``heldout/guard_heldout_v3.jsonl``, the third, ``heldout/guard_heldout_v4.jsonl``, the
   fourth, ``heldout/guard_heldout_v5.jsonl``, the fifth, and ``heldout/guard_heldout_v6.jsonl``,
   the sixth, each reported on as held out and dev data since (read by their exact names; any
-  path naming ``v15`` is refused; v5 and v6 are not training groups: measured, not shipped;
+  path naming ``v16`` is refused; v5 and v6 are not training groups: measured, not shipped;
   ``heldout/guard_heldout_v7.jsonl``, the seventh, is dev data since session 8 and no group;
   ``heldout/guard_heldout_v8.jsonl``, the eighth, and ``heldout/guard_heldout_v9.jsonl``, the
   ninth (harmful requests and benign rows only), are dev data since session 9 and no group;
@@ -26,7 +26,8 @@ Three kinds of source, all offline:
   ``heldout/guard_heldout_v12.jsonl``, the twelfth, since session 12,
   ``heldout/guard_heldout_v13.jsonl``, the thirteenth, since session 13 (v11-v13 optional groups
   since session 14, measured and not shipped: ``UNSHIPPED_GROUPS``), and
-  ``heldout/guard_heldout_v14.jsonl``, the fourteenth, since session 14 (no group);
+  ``heldout/guard_heldout_v14.jsonl``, the fourteenth, since session 14, and
+  ``heldout/guard_heldout_v15.jsonl``, the fifteenth, since session 15 (no group);
   ``dev_harm_2.jsonl`` and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the
   same topics); and
   ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
@@ -66,11 +67,11 @@ DONOTANSWER = (
     "discrimination_exclusion_toxicity_hateful_offensive",
 )
 PYRIT_HARMS = ("harms", "illegal", "violence", "malware", "scams", "sexual", "hate", "harassment")
-# The first fourteen independent sets (each scored as held out, dev data since; the tenth to
-# fourteenth, ``heldout/guard_heldout_v10.jsonl``, ``_v11``, ``_v12``, ``_v13`` and ``_v14``, since
-# sessions 10-14; v10 an optional group since session 12, v11-v13 since session 14, v14 no group).
-# The fifteenth, the lead's next held-out set (any path naming ``v15``, e.g. ``*_v15*`` or
-# ``/work/heldout_v15``), must never be read: ``refuse_heldout`` guards it.
+# The first fifteen independent sets (each scored as held out, dev data since; the tenth to
+# fifteenth, ``heldout/guard_heldout_v10.jsonl`` to ``_v15``, since sessions 10-15; v10 an
+# optional group since session 12, v11-v13 since session 14, v14 and v15 no group).
+# The sixteenth, the lead's next held-out set (any path naming ``v16``, e.g. ``*_v16*`` or
+# ``/work/heldout_v16``), must never be read: ``refuse_heldout`` guards it.
 FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
 SECOND_INDEPENDENT_SET = "heldout/guard_heldout_v2.jsonl"
 THIRD_INDEPENDENT_SET = "heldout/guard_heldout_v3.jsonl"
@@ -84,11 +85,11 @@ TENTH_INDEPENDENT_SET = "heldout/guard_heldout_v10.jsonl"
 ELEVENTH_INDEPENDENT_SET = "heldout/guard_heldout_v11.jsonl"
 TWELFTH_INDEPENDENT_SET = "heldout/guard_heldout_v12.jsonl"
 THIRTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v13.jsonl"
-_HELDOUT = re.compile(r"v15", re.IGNORECASE)
+_HELDOUT = re.compile(r"v16", re.IGNORECASE)
 
 
 def refuse_heldout(path: Path) -> Path:
-    """``path``, unless it names the lead's held-out set (``v15``): then stop the run."""
+    """``path``, unless it names the lead's held-out set (``v16``): then stop the run."""
     if _HELDOUT.search(str(path)):
         raise SystemExit(f"refusing to read held-out data: {path}")
     return path

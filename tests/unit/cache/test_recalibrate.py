@@ -77,7 +77,7 @@ def test_the_verdict_needs_korean_gains_and_no_english_loss(recal: ModuleType) -
 
 
 @pytest.mark.parametrize(
-    "path", ["eval/cache/paraphrase_heldout_v15.jsonl", "/work/heldout_V15/pairs.jsonl"]
+    "path", ["eval/cache/paraphrase_heldout_v16.jsonl", "/work/heldout_V16/pairs.jsonl"]
 )
 def test_a_sealed_path_is_refused_before_anything_is_read(
     recal: ModuleType, path: str, monkeypatch: pytest.MonkeyPatch

@@ -104,7 +104,7 @@ def test_session_14_sets_are_writers_and_optional_groups_not_shipped(
     assert writers[writer] == (group, name)
     assert groups[group] == name
     assert len(writers) == 21
-    assert not any("v15" in n for n in (*writers, *groups, *groups.values()))
+    assert not any("v16" in n for n in (*writers, *groups, *groups.values()))
     assert group not in corpora.shipped_optional_groups()
 
 
