@@ -28,18 +28,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from attack_writers import ATTACKS, BENIGN, EVAL, figures
-from eval_guardrails import score_file
-from guard_corpora import refuse_heldout
+from attack_writers import EVAL, Writer, figures
 from harm_gate import e5_flags
-from harm_rows import embed_all
 
 from llm_gateway.core.config import GuardrailPolicy, GuardrailSettings
 from llm_gateway.guardrails import GuardrailEngine
 from llm_gateway.guardrails.attack_stage import HEADS as ATTACK_FILES
 from llm_gateway.guardrails.attack_stage import load_attack_heads
-from llm_gateway.guardrails.classifier import is_korean
-from llm_gateway.guardrails.harm_stage import Gate, load_head
+from llm_gateway.guardrails.harm_stage import Gate
 
 STRANGERS = {  # writer -> its set; none of them trained the shipped heads
     "v10": "heldout/guard_heldout_v10.jsonl",
@@ -77,34 +73,16 @@ class Rows:
 
 
 def load(name: str, engine: GuardrailEngine, cache: Path) -> Rows:
-    rows = score_file(engine, refuse_heldout(EVAL / STRANGERS[name]), "all", [], [])
-    rows = [r for r in rows if r.category in (*BENIGN, *ATTACKS)]
-    cat = np.array([r.category for r in rows])
-    korean = np.array([is_korean(r.text) for r in rows])
-    x = embed_all(rows, cache)  # type: ignore[arg-type]
-    harm = load_head()
-    harm_p = np.array([harm.probability(v) for v in x])
-    harm_ng = np.array([r.scores.get("harmful_request", 0.0) for r in rows])
-    base = np.array([r.flagged for r in rows]) | e5_flags(harm_p, harm_ng, korean, harm.decides())
+    """``attack_writers.Writer``'s rows (the agent path less the attack stage: ``fast``) with
+    the shipped heads' probabilities and the n-gram score each head's floor reads."""
+    w = Writer(name, engine, cache, EVAL / STRANGERS[name])
     heads = load_attack_heads()
-    prob, ngram = {}, {}
-    for head, (category, _) in HEADS.items():
-        prob[head] = np.array([heads[category].head.probability(v) for v in x])  # type: ignore[index]
-        ngram[head] = np.array([r.scores.get(category, 0.0) for r in rows])
-    benign = np.isin(cat, BENIGN)
-    print(f"  {name}: {len(rows)} rows", file=sys.stderr, flush=True)
-    return Rows(
-        name,
-        rows,
-        cat,
-        np.array([r.lang for r in rows]),
-        korean,
-        benign,
-        cat == "benign",
-        base,
-        prob,
-        ngram,
-    )
+    prob = {
+        h: np.array([heads[c].head.probability(v) for v in w.x])  # type: ignore[index]
+        for h, (c, _) in HEADS.items()
+    }
+    ngram = {h: w.ngrams[c] for h, (c, _) in HEADS.items()}
+    return Rows(name, w.rows, w.cat, w.lang, w.korean, w.benign, w.everyday, w.fast, prob, ngram)
 
 
 def pooled(ws: list[Rows]) -> Rows:

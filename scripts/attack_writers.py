@@ -57,8 +57,11 @@ def source(name: str) -> tuple[Path, str]:
 class Writer:
     """One writer's rows: the shipped agent path's verdicts, scripts, labels, e5 vectors."""
 
-    def __init__(self, name: str, engine: GuardrailEngine, cache: Path) -> None:
-        path, self.group = source(name)
+    def __init__(
+        self, name: str, engine: GuardrailEngine, cache: Path, path: Path | None = None
+    ) -> None:
+        """``path``: the set of a writer ``source`` does not know (its group is then ``name``)."""
+        path, self.group = source(name) if path is None else (path, name)
         # the probe and extra writers are scored as left out and set nobody's threshold
         self.name, self.probe = name, name not in WRITERS
         rows = score_file(engine, refuse_heldout(path), "all", [], [])
