@@ -76,6 +76,19 @@ def test_the_verdict_needs_korean_gains_and_no_english_loss(recal: ModuleType) -
     assert not recal.verdict({"en": table(50), "ko": too_false})[0]  # 2 % false
 
 
+def test_one_bar_for_both_languages_asks_english_to_rise_too(recal: ModuleType) -> None:
+    """Session 16's rule: each language must gain ``min_rise`` points; English at +0 fails it."""
+    o = recal.Outcome
+
+    def table(hits: int) -> list[tuple[str, object, object]]:
+        return [("f", o(0.9, 50, 100, 0, 100), o(0.88, hits, 100, 0, 100))]
+
+    passed, lines = recal.verdict({"en": table(50), "ko": table(52)}, 2.0)
+    assert not passed
+    assert "FAIL" in lines[0] and "FAIL" not in lines[1]
+    assert recal.verdict({"en": table(52), "ko": table(52)}, 2.0)[0]
+
+
 @pytest.mark.parametrize(
     "path", ["eval/cache/paraphrase_heldout_v16.jsonl", "/work/heldout_V16/pairs.jsonl"]
 )
