@@ -27,7 +27,8 @@ Three kinds of source, all offline:
   ``heldout/guard_heldout_v13.jsonl``, the thirteenth, since session 13 (v11-v13 optional groups
   since session 14, measured and not shipped: ``UNSHIPPED_GROUPS``), and
   ``heldout/guard_heldout_v14.jsonl``, the fourteenth, since session 14, and
-  ``heldout/guard_heldout_v15.jsonl``, the fifteenth, since session 15 (no group);
+  ``heldout/guard_heldout_v15.jsonl``, the fifteenth, since session 15 (v14 and v15 optional
+  groups since session 16, in ``UNSHIPPED_GROUPS`` until a rule ships them);
   ``dev_harm_2.jsonl`` and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the
   same topics); and
   ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
@@ -69,7 +70,7 @@ DONOTANSWER = (
 PYRIT_HARMS = ("harms", "illegal", "violence", "malware", "scams", "sexual", "hate", "harassment")
 # The first fifteen independent sets (each scored as held out, dev data since; the tenth to
 # fifteenth, ``heldout/guard_heldout_v10.jsonl`` to ``_v15``, since sessions 10-15; v10 an
-# optional group since session 12, v11-v13 since session 14, v14 and v15 no group).
+# optional group since session 12, v11-v13 since session 14, v14 and v15 since session 16).
 # The sixteenth, the lead's next held-out set (any path naming ``v16``, e.g. ``*_v16*`` or
 # ``/work/heldout_v16``), must never be read: ``refuse_heldout`` guards it.
 FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
@@ -85,6 +86,8 @@ TENTH_INDEPENDENT_SET = "heldout/guard_heldout_v10.jsonl"
 ELEVENTH_INDEPENDENT_SET = "heldout/guard_heldout_v11.jsonl"
 TWELFTH_INDEPENDENT_SET = "heldout/guard_heldout_v12.jsonl"
 THIRTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v13.jsonl"
+FOURTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v14.jsonl"
+FIFTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v15.jsonl"
 _HELDOUT = re.compile(r"v16", re.IGNORECASE)
 
 
@@ -254,12 +257,21 @@ OPTIONAL_GROUPS = {
     "dev_heldout_v12": TWELFTH_INDEPENDENT_SET,
     "dev_heldout_v13": THIRTEENTH_INDEPENDENT_SET,
     "dev_written_s13_j": "dev_written_s13_j.jsonl",
+    # session 16: the fourteenth and fifteenth strangers' sets and two more writers' files
+    "dev_heldout_v14": FOURTEENTH_INDEPENDENT_SET,
+    "dev_heldout_v15": FIFTEENTH_INDEPENDENT_SET,
+    "dev_written_s14_k": "dev_written_s14_k.jsonl",
+    "dev_written_s15_l": "dev_written_s15_l.jsonl",
 }
 # Optional groups the shipped build does not train on: session 14 measured v11-v13 and s13_j as
-# training groups and neither candidate passed its rule (docs/GUARDRAILS.md, "Session 14 (dev)").
+# training groups and neither candidate passed its rule (docs/GUARDRAILS.md, "Session 14 (dev)");
+# v14, v15, s14_k and s15_l are session 16's, out until its rule ships them ("Session 16 (dev)").
 # They stay writers of ``guard_lowo`` and a dev run can still add them (``--include-group``).
 UNSHIPPED_GROUPS = frozenset(
-    {"dev_heldout_v11", "dev_heldout_v12", "dev_heldout_v13", "dev_written_s13_j"}
+    {
+        *(f"dev_heldout_v{n}" for n in range(11, 16)),
+        *(f"dev_written_{w}" for w in ("s13_j", "s14_k", "s15_l")),
+    }
 )
 
 
