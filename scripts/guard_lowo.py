@@ -8,13 +8,14 @@ Usage:
         [--skip-category harmful_request] [--exclude-group G ...] [--json] [--rows PATH]
         [--fpr 0.015] [--hard-weight 2] [--one-pass]
 
-Writers (21): the strangers' sets v3-v13 (``heldout/guard_heldout_<v>.jsonl``; v11-v13 since
-session 14) and the session-9 and session-10 hand-written files (``dev_written_s9_<a-d>.jsonl``,
-``dev_written_s10_<e-g>.jsonl``) and sessions 11's, 12's and 13's ``dev_written_s11_h.jsonl`` /
-``dev_written_s12_i.jsonl`` / ``dev_written_s13_j.jsonl`` (writers ``s11_h``, ``s12_i``, ``s13_j``).
-v11-v13 and s13_j are not training groups of the shipped build (``UNSHIPPED_GROUPS``: session 14
-measured them as groups, not shipped); ``--include-group`` adds them. A writer's texts are left
-out of the builds that score it whether or not its set is a training group.
+Writers (25): the strangers' sets v3-v15 (``heldout/guard_heldout_<v>.jsonl``; v11-v13 since
+session 14, v14 and v15 since session 16) and the session-9 and session-10 hand-written files
+(``dev_written_s9_<a-d>.jsonl``, ``dev_written_s10_<e-g>.jsonl``) and sessions 11's to 15's
+``dev_written_s11_h.jsonl`` ... ``dev_written_s15_l.jsonl`` (writers ``s11_h``, ``s12_i``,
+``s13_j``, ``s14_k``, ``s15_l``). v11-v15, s13_j, s14_k and s15_l are not training groups of the
+shipped build (``UNSHIPPED_GROUPS``: session 14 measured the first four as groups, session 16
+all eight; neither shipped them); ``--include-group`` adds them. A writer's texts are left out
+of the builds that score it whether or not its set is a training group.
 For each writer the n-gram heads are trained exactly as ``train_guardrails.py`` trains the
 shipped artefact, on every training group but that
 writer's (plus any ``--exclude-group``), with the thresholds chosen by the same rule (leave one
@@ -74,12 +75,14 @@ EVAL = REPO / "eval/guardrails"
 HELDOUT = EVAL / "heldout"
 # writer -> (its training group's name, its file under eval/guardrails)
 WRITERS = {
-    **{f"v{n}": (f"dev_heldout_v{n}", f"heldout/guard_heldout_v{n}.jsonl") for n in range(3, 14)},
+    **{f"v{n}": (f"dev_heldout_v{n}", f"heldout/guard_heldout_v{n}.jsonl") for n in range(3, 16)},
     **{f"s9_{w}": (f"dev_written_s9_{w}", f"dev_written_s9_{w}.jsonl") for w in "abcd"},
     **{f"s10_{w}": (f"dev_written_s10_{w}", f"dev_written_s10_{w}.jsonl") for w in "efg"},
     "s11_h": ("dev_written_s11_h", "dev_written_s11_h.jsonl"),
     "s12_i": ("dev_written_s12_i", "dev_written_s12_i.jsonl"),
     "s13_j": ("dev_written_s13_j", "dev_written_s13_j.jsonl"),
+    "s14_k": ("dev_written_s14_k", "dev_written_s14_k.jsonl"),
+    "s15_l": ("dev_written_s15_l", "dev_written_s15_l.jsonl"),
 }
 
 

@@ -30,7 +30,8 @@ everyday rows (``--hard-weight 2``) and allows 1.25 % benign FPR (``--fpr 0.0125
 build is ``--no-include-writers --fpr 0.02 --hard-weight 1``. Session 12 added two groups, the
 writer s12_i and the tenth stranger's set v10 (``OPTIONAL_GROUPS``); the settings are unchanged.
 Session 14 measured v11-v13 and s13_j as groups too; they failed the rule and are not in this
-build (``guard_corpora.UNSHIPPED_GROUPS``).
+build (``guard_corpora.UNSHIPPED_GROUPS``); session 16 measured them with v14, v15, s14_k and
+s15_l as groups: no candidate passed, none of the eight is in this build.
 """
 
 from __future__ import annotations
