@@ -3,7 +3,7 @@
 Usage:
     .venv/bin/python scripts/eval_guardrails.py --dataset PATH [--dataset PATH ...]
         [--rules-only] [--harm-stage [--no-attack-stage] [--attack-artefacts DIR]]
-        [--split all|tune|holdout] [--errors N] [--json]
+        [--split all|tune|holdout] [--errors N] [--json] [--rows-out FILE]
 
 Each line holds ``text``, ``label`` (1 = should be flagged), ``category`` (injection, jailbreak,
 prompt_extraction, harmful_request, benign, benign_hard_negative) and ``lang``. A row is
@@ -259,6 +259,7 @@ def main() -> int:
         help="the e5 attack stage with --harm-stage (on by default, as in the gateway)",
     )
     parser.add_argument("--attack-artefacts", type=Path, help="a dir of dev e5 attack heads")
+    parser.add_argument("--rows-out", type=Path, help="each row's verdict, one JSON a line")
     args = parser.parse_args()
 
     policy = GuardrailPolicy(classifier=not args.rules_only)
@@ -286,6 +287,10 @@ def main() -> int:
         for r in errors:
             kind = "FN" if r.label else "FP"
             print(f"    {kind} [{r.category}/{r.lang}] {r.rules} {r.text[:150]!r}")
+    if args.rows_out is not None:  # per-row verdicts: two trees compared row by row
+        keys = ("category", "lang", "label", "flagged", "text")
+        lines = [json.dumps({k: getattr(r, k) for k in keys}, ensure_ascii=False) for r in run.rows]
+        args.rows_out.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     summary = {"tasks": task_table(run.rows), "categories": category_table(run.rows)}
     lat = {"wall": latency(latencies), "cpu": latency(cpu_times)}
     if args.json:
