@@ -9,8 +9,9 @@ under the floor: -1, a veto: 0, else the trees' probability), and the scores are
 a line. The threshold rule (docs/CACHE.md, "Per-language thresholds recalibrated on the
 strangers' files (session 14, dev)"): the lowest threshold with at most 1 % of the pooled
 negatives and at most 3 % of each file's negatives at or above it, never under the shipped
-cosine floor's value (``--floor`` sets another: session 16). Leaving one file out, each file is scored at the rule's thresholds set on
-the other files, and at the shipped ones; the verdict applies the section's ship rule. Then the
+cosine floor's value (``--floor`` sets another: session 16). Leaving one file out, each file is
+scored at the rule's thresholds set on the other files, and at the shipped ones; the verdict
+applies the section's ship rule (``--min-rise``: one hit bar for both languages). Then the
 rule on all files. Any path naming ``v16`` (the sealed held-out set) is refused before reading.
 """
 

@@ -1,4 +1,4 @@
-"""``eval_guardrails.py --rows-out``: one verdict per row, so two trees can be compared row by row."""
+"""``eval_guardrails.py --rows-out``: one verdict a row, to compare two trees row by row."""
 
 from __future__ import annotations
 
@@ -51,4 +51,5 @@ def test_each_row_is_written_with_its_verdict(
     written = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert [w["text"] for w in written] == [r["text"] for r in rows]
     assert [w["flagged"] for w in written] == [True, False, False]
-    assert written[2]["lang"] == "ko" and written[2]["label"] == 0
+    assert written[2]["lang"] == "ko"
+    assert written[2]["label"] == 0
