@@ -61,12 +61,14 @@ def test_training_is_deterministic_and_loadable(tmp_path: Path) -> None:
 # Held-out file -> prompts it shares with the training files. v3's author (session 9) wrote 9
 # short everyday prompts identical to training rows ("what time is it in ..."); they stay in the
 # file as written and docs/INTENT.md reports v3 with and without them. Adding training rows must
-# never raise these counts. v4's author (session 12) wrote 5 such prompts, v5's (session 15) 4.
+# never raise these counts. v4's author (session 12) wrote 5 such prompts, v5's (session 15) 4,
+# v6's (session 16) 3.
 HELD_OUT_SHARED = {
     "heldout_v2.jsonl": 0,
     "heldout_v3.jsonl": 9,
     "heldout_v4.jsonl": 5,
     "heldout_v5.jsonl": 4,
+    "heldout_v6.jsonl": 3,
 }
 
 
