@@ -125,6 +125,8 @@ def settings_dir(args: argparse.Namespace) -> Path:
     names = ("alpha", "harm_alpha", "fpr", "hard_weight", "one_pass", "include_writers")
     lists = ("include_group", "skip_category", "exclude_group")
     key = [getattr(args, n) for n in names] + [sorted(getattr(args, n) or []) for n in lists]
+    if getattr(args, "extraction_fpr", None) is not None:  # earlier runs' digests stay as they were
+        key.append(args.extraction_fpr)
     return args.workdir / hashlib.sha256(json.dumps(key).encode()).hexdigest()[:12]
 
 
@@ -137,7 +139,7 @@ def build(args: argparse.Namespace, left_out: set[str], out: Path) -> None:
     tf = term_matrix(rows)
     probs = out_of_source(rows, tf, y, args.alpha, args.harm_alpha, args.hard_weight)
     groups = np.array([r.group for r in rows])
-    limits = script_thresholds(probs, y, groups, korean, args.fpr)
+    limits = script_thresholds(probs, y, groups, korean, args.fpr, args.extraction_fpr)
     heads, idf = fit(tf, y, balanced_weights(rows, args.hard_weight), args.alpha, args.harm_alpha)
     out.parent.mkdir(parents=True, exist_ok=True)
     save(out, heads, idf, limits)
@@ -173,7 +175,9 @@ def one_pass_builds(args: argparse.Namespace, left_outs: list[set[str]]) -> None
             continue
         texts = left_out_texts(left_out)
         keep = ~np.isin(groups, sorted(left_out)) & np.array([r.text not in texts for r in rows])
-        limits = script_thresholds(probs[keep], y[keep], groups[keep], korean[keep], args.fpr)
+        limits = script_thresholds(
+            probs[keep], y[keep], groups[keep], korean[keep], args.fpr, args.extraction_fpr
+        )
         kept = [r for r, k in zip(rows, keep, strict=True) if k]
         weights = balanced_weights(kept, args.hard_weight)
         heads, idf = fit(tf[keep], y[keep], weights, args.alpha, args.harm_alpha)
@@ -244,6 +248,7 @@ def main() -> int:
     parser.add_argument("--alpha", type=float, default=1e-4)
     parser.add_argument("--harm-alpha", type=float, default=3e-6)
     parser.add_argument("--fpr", type=float, default=FPR)
+    parser.add_argument("--extraction-fpr", type=float, default=None, help="as the trainer's")
     parser.add_argument("--hard-weight", type=float, default=HARD_WEIGHT, help="as the trainer's")
     parser.add_argument("--one-pass", action="store_true", help="one threshold pass (a shortcut)")
     parser.add_argument("--json", action="store_true")

@@ -177,9 +177,14 @@ def out_of_source(
 
 
 def thresholds(
-    probs: np.ndarray, y: np.ndarray, groups: np.ndarray, fpr: float
+    probs: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    fpr: float,
+    extraction_fpr: float | None = None,
 ) -> dict[str, float]:
-    """Per head, the score that at most ``fpr`` of benign rows reach, each source weighted equally.
+    """Per head, the score that at most ``fpr`` of benign rows reach, each source weighted equally
+    (the extraction head: ``extraction_fpr`` when given).
 
     Equal source weights keep thousands of easy benign sentences from diluting the hard
     negatives (XSTest, NotInject): a plain row quantile would set the threshold by the easy ones.
@@ -192,7 +197,8 @@ def thresholds(
         scores = probs[benign, k]
         order = np.argsort(scores)
         cumulative = np.cumsum(weights[order]) / weights.sum()
-        cut = scores[order][min(len(order) - 1, int(np.searchsorted(cumulative, 1.0 - fpr)))]
+        budget = extraction_fpr if name == "extraction" and extraction_fpr is not None else fpr
+        cut = scores[order][min(len(order) - 1, int(np.searchsorted(cumulative, 1.0 - budget)))]
         chosen[name] = round(float(max(0.5, cut)), 4)
     return chosen
 
@@ -201,11 +207,16 @@ Limits = dict[str, dict[str, float]]  # script ("ko" / "other") -> class -> thre
 
 
 def script_thresholds(
-    probs: np.ndarray, y: np.ndarray, groups: np.ndarray, korean: np.ndarray, fpr: float
+    probs: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    korean: np.ndarray,
+    fpr: float,
+    extraction_fpr: float | None = None,
 ) -> Limits:
     """``thresholds`` computed separately on Hangul prompts and on the others."""
     return {
-        name: thresholds(probs[mask], y[mask], groups[mask], fpr)
+        name: thresholds(probs[mask], y[mask], groups[mask], fpr, extraction_fpr)
         for name, mask in (("ko", korean), ("other", ~korean))
     }
 
@@ -257,6 +268,9 @@ def main() -> int:
     )
     parser.add_argument("--fpr", type=float, default=FPR, help="benign FPR per category")
     parser.add_argument(
+        "--extraction-fpr", type=float, default=None, help="the extraction head's (else --fpr)"
+    )
+    parser.add_argument(
         "--hard-weight", type=float, default=HARD_WEIGHT, help="hard negatives' weight in a cell"
     )
     parser.add_argument("--dev-report", type=Path, default=REPO / "eval/guardrails/dev_report.json")
@@ -304,7 +318,7 @@ def main() -> int:
     else:
         probs = out_of_source(rows, tf, y, args.alpha, args.harm_alpha, args.hard_weight)
         groups = np.array([r.group for r in rows])
-        limits = script_thresholds(probs, y, groups, korean, args.fpr)
+        limits = script_thresholds(probs, y, groups, korean, args.fpr, args.extraction_fpr)
         report = dev_report(rows, probs, limits, korean)
         args.dev_report.write_text(json.dumps(report, indent=1) + "\n")
     weights = balanced_weights(rows, args.hard_weight)

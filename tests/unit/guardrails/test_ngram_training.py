@@ -166,3 +166,22 @@ def test_breakdown_pools_rows_files(
     pooled = next(line for line in out.splitlines() if line.startswith("attacks/all"))
     # 1 of 2 attacks caught, 1 of 2 benign rows flagged: P = R = F1 = FPR = 0.5
     assert pooled.split()[1:6] == ["4", "0.500", "0.500", "0.500", "0.500"]
+
+
+def test_the_extraction_head_can_have_its_own_benign_budget(
+    scripts: dict[str, ModuleType],
+) -> None:
+    """``--extraction-fpr`` moves the extraction threshold alone (session 16's round 4): 100
+    benign rows of one source scoring 0.00-0.99 on every head; at 5 % the cut sits at the 95th
+    row, at 1 % at the 99th, and the attack and harmful heads keep the common budget."""
+    train = scripts["train"]
+    scores = np.arange(100) / 100
+    probs = np.column_stack([1 - scores, scores, scores, scores])
+    y, groups = np.zeros(100, dtype=int), np.array(["src"] * 100)
+    common = train.thresholds(probs, y, groups, 0.05)
+    split = train.thresholds(probs, y, groups, 0.05, extraction_fpr=0.01)
+    assert split["attack"] == common["attack"]
+    assert split["harmful"] == common["harmful"]
+    assert split["extraction"] > common["extraction"]
+    assert split["extraction"] == pytest.approx(0.99, abs=0.011)
+    assert common["extraction"] == pytest.approx(0.95, abs=0.011)

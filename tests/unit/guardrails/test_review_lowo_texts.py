@@ -71,7 +71,13 @@ def test_a_left_out_writers_texts_are_not_trained_under_another_group(
     monkeypatch.setattr(lowo, "script_thresholds", fake_thresholds)
     monkeypatch.setattr(lowo, "save", lambda *a: None)
     args = argparse.Namespace(
-        alpha=1e-4, harm_alpha=3e-6, hard_weight=2.0, fpr=0.0125, workdir=tmp_path, retrain=True
+        alpha=1e-4,
+        harm_alpha=3e-6,
+        hard_weight=2.0,
+        fpr=0.0125,
+        extraction_fpr=None,
+        workdir=tmp_path,
+        retrain=True,
     )
     if one_pass:
         lowo.one_pass_builds(args, [{"dev_w"}])
@@ -96,7 +102,13 @@ def test_builds_are_not_reused_across_settings(lowo: ModuleType, tmp_path: Path)
     }
     here = lowo.settings_dir(argparse.Namespace(**base))
     assert here == lowo.settings_dir(argparse.Namespace(**base))
-    changes = ({"hard_weight": 1.0}, {"fpr": 0.02}, {"one_pass": True}, {"exclude_group": ["g"]})
+    changes = (
+        {"hard_weight": 1.0},
+        {"fpr": 0.02},
+        {"extraction_fpr": 0.0125},
+        {"one_pass": True},
+        {"exclude_group": ["g"]},
+    )
     for change in changes:
         assert lowo.settings_dir(argparse.Namespace(**{**base, **change})) != here
 
@@ -153,7 +165,9 @@ def test_an_untrained_writers_texts_stay_out_of_its_builds(
     monkeypatch.setattr(lowo, "out_of_source", lambda rs, *a: np.full((len(rs), 4), 0.5))
     monkeypatch.setattr(lowo, "script_thresholds", lambda *a: {})
     monkeypatch.setattr(lowo, "save", lambda *a: None)
-    args = argparse.Namespace(alpha=1e-4, harm_alpha=3e-6, hard_weight=2.0, fpr=0.0125)
+    args = argparse.Namespace(
+        alpha=1e-4, harm_alpha=3e-6, hard_weight=2.0, fpr=0.0125, extraction_fpr=None
+    )
     left_out = lowo.writer_left_out("w", ["g9"])
     assert left_out == {"dev_w", "g9"}
     lowo.build(args, left_out, tmp_path / "b" / "guard_classifier.npz")
