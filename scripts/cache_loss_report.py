@@ -48,8 +48,8 @@ def main() -> None:
     parser.add_argument("--dataset", action="append", required=True)
     parser.add_argument("--embed-cache", type=Path, default=None)
     args = parser.parse_args()
-    if any("v18" in s.lower() or s.startswith("/work/heldout") for s in args.dataset):
-        raise SystemExit("held-out sets (v18) are never read here")
+    if any("v19" in s.lower() or s.startswith("/work/heldout") for s in args.dataset):
+        raise SystemExit("held-out sets (v19) are never read here")
     table = hits_of(args.lowo)
     verifier = load_verifier()
     floor = verifier.cosine_floor

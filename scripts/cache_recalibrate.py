@@ -12,7 +12,7 @@ negatives and at most 3 % of each file's negatives at or above it, never under t
 cosine floor's value (``--floor`` sets another: session 16). Leaving one file out, each file is
 scored at the rule's thresholds set on the other files, and at the shipped ones; the verdict
 applies the section's ship rule (``--min-rise``: one hit bar for both languages). Then the
-rule on all files. Any path naming ``v18`` (the sealed held-out set) is refused before reading.
+rule on all files. Any path naming ``v19`` (the sealed held-out set) is refused before reading.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from llm_gateway.cache.semantic.verifier import VerifierModel, load_verifier
 POOLED_FPR = 0.01
 FILE_FPR = 0.03
 LANGS = ("en", "ko")
-SEALED = "v18"
+SEALED = "v19"
 
 
 @dataclass(frozen=True, slots=True)

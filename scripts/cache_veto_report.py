@@ -31,8 +31,8 @@ _SLOT = FEATURE_NAMES.index("slot_substitution")
 
 
 def _held_out(spec: str) -> bool:
-    """The lead's held-out set (v18), as the trainer refuses it; v10-v12 are dev data now."""
-    return "v18" in spec.partition(":")[0].lower()
+    """The lead's held-out set (v19), as the trainer refuses it; v10-v12 are dev data now."""
+    return "v19" in spec.partition(":")[0].lower()
 
 
 def vetoes_of(verifier: VerifierModel, a: str, b: str, cosine: float, embed: Embed) -> list[str]:
@@ -59,7 +59,7 @@ def main() -> None:
     examples: dict[tuple[str, int, str], list[str]] = defaultdict(list)
     for spec in args.dataset:
         if _held_out(spec):
-            raise SystemExit(f"{spec}: *v18* files are held out")
+            raise SystemExit(f"{spec}: *v19* files are held out")
         _, pairs = load_pair_spec(spec)
         va, vb = embed_pairs(pairs, embedder, args.embed_cache)
         for pair, cos in zip(pairs, np.sum(va * vb, axis=1), strict=True):

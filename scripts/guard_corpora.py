@@ -14,9 +14,9 @@ Three kinds of source, all offline:
   ``dev_written_2.jsonl``, ``dev_benign_howto.jsonl``, ``korean_injection.jsonl``, ``dev_harm_2``
   and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the same topics), and
   ``eval/intent/prompts.jsonl`` ("dangerous" prompts are harmful requests, the rest benign);
-* the strangers' sets ``eval/guardrails/heldout/guard_heldout.jsonl`` and ``_v2`` to ``_v17``,
+* the strangers' sets ``eval/guardrails/heldout/guard_heldout.jsonl`` and ``_v2`` to ``_v18``,
   each scored once as held out and dev data since, read by their exact names (any path naming
-  ``v18`` is refused). v1-v4 are training groups; the rest but v16 and v17 (no group yet),
+  ``v19`` is refused). v1-v4 are training groups; the rest but v16-v18 (no group yet),
   and the writers' files ``dev_written_s9_a`` ... ``s15_l``, are ``OPTIONAL_GROUPS``: the
   shipped build trains on those not in ``UNSHIPPED_GROUPS`` (v11-v15, s13_j, s14_k, s15_l:
   measured as groups in sessions 14 and 16, not shipped; docs/GUARDRAILS.md);
@@ -55,12 +55,12 @@ DONOTANSWER = (
     "discrimination_exclusion_toxicity_hateful_offensive",
 )
 PYRIT_HARMS = ("harms", "illegal", "violence", "malware", "scams", "sexual", "hate", "harassment")
-# The first seventeen independent sets (each scored as held out, dev data since; the tenth to
+# The first eighteen independent sets (each scored as held out, dev data since; the tenth to
 # fifteenth, ``heldout/guard_heldout_v10.jsonl`` to ``_v15``, since sessions 10-15; v10 an
 # optional group since session 12, v11-v13 since session 14, v14 and v15 since session 16;
-# v16 and v17, scored in session 16, are no group yet). The eighteenth, the lead's next
-# held-out set (any path naming ``v18``, e.g. ``*_v18*`` or ``/work/heldout_v18``), must never
-# be read: ``refuse_heldout`` guards it.
+# v16-v18, scored in session 16, are no group yet). The nineteenth, the lead's next held-out
+# set (any path naming ``v19``, e.g. ``*_v19*`` or ``/work/heldout_v19``), must never be read:
+# ``refuse_heldout`` guards it.
 FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
 SECOND_INDEPENDENT_SET = "heldout/guard_heldout_v2.jsonl"
 THIRD_INDEPENDENT_SET = "heldout/guard_heldout_v3.jsonl"
@@ -76,11 +76,11 @@ TWELFTH_INDEPENDENT_SET = "heldout/guard_heldout_v12.jsonl"
 THIRTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v13.jsonl"
 FOURTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v14.jsonl"
 FIFTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v15.jsonl"
-_HELDOUT = re.compile(r"v18", re.IGNORECASE)
+_HELDOUT = re.compile(r"v19", re.IGNORECASE)
 
 
 def refuse_heldout(path: Path) -> Path:
-    """``path``, unless it names the lead's held-out set (``v18``): then stop the run."""
+    """``path``, unless it names the lead's held-out set (``v19``): then stop the run."""
     if _HELDOUT.search(str(path)):
         raise SystemExit(f"refusing to read held-out data: {path}")
     return path

@@ -56,7 +56,7 @@ out-of-source hit and false-hit rate of every file at those thresholds is printe
 the weights (``dev_report``). ``--check PATH[:SPLIT[:N]]``: a file never trained on, scored by
 the final model; a language's threshold is raised until it has at most ``max(1, --file-fpr ×
 negatives)`` false hits there (Korean Question_pair validation: chit-chat that the hand-written
-files lack). Paths containing ``v18`` are the lead's held-out sets and are refused
+files lack). Paths containing ``v19`` are the lead's held-out sets and are refused
 (``*_v9*`` was held out in session 9 and is dev data now, like v1-v8).
 """
 
@@ -88,10 +88,10 @@ _SOFT_CHANGES = ("entities_differ",)
 
 
 def _held_out(spec: str) -> bool:
-    """The lead's held-out set (v18) and anything under its directory: never read here.
+    """The lead's held-out set (v19) and anything under its directory: never read here.
 
     (v10-v12 were held out in sessions 10-12; they are dev data now.)"""
-    return "v18" in spec.partition(":")[0].lower()
+    return "v19" in spec.partition(":")[0].lower()
 
 
 def make_parser(description: str) -> argparse.ArgumentParser:
@@ -146,7 +146,7 @@ def load_training(
     group: list[int] = []
     for g, spec in enumerate(args.train):
         if _held_out(spec):
-            parser.error(f"{spec}: *v18* files are held out; never train on them")
+            parser.error(f"{spec}: *v19* files are held out; never train on them")
         name, chunk = load_pair_spec(spec, args.seed)
         names.append(name)
         made_pairs: list[Pair] = []
@@ -298,7 +298,7 @@ def check_files(
     report: list[str] = []
     for spec in args.check:
         if _held_out(spec):
-            raise SystemExit(f"{spec}: *v18* files are held out; never calibrate on them")
+            raise SystemExit(f"{spec}: *v19* files are held out; never calibrate on them")
         name, pairs = load_pair_spec(spec, args.seed)
         lexicon = verifier.slot_lexicon
         x, va, vb = features_and_vectors(pairs, embedder, args.embed_cache, lexicon)

@@ -126,11 +126,11 @@ def test_session_14_and_16_sets_are_not_shipped(
     assert group not in corpora.shipped_optional_groups()
 
 
-def test_guard_lowo_scores_25_writers_none_naming_v18(scripts: dict[str, ModuleType]) -> None:
-    """v3-v15, s9_a-d, s10_e-g and s11_h-s15_l; the sealed set (``v18``) is no writer or group."""
+def test_guard_lowo_scores_25_writers_none_naming_v19(scripts: dict[str, ModuleType]) -> None:
+    """v3-v15, s9_a-d, s10_e-g and s11_h-s15_l; the sealed set (``v19``) is no writer or group."""
     writers, groups = scripts["lowo"].WRITERS, scripts["corpora"].OPTIONAL_GROUPS
     assert len(writers) == 25
-    assert not any("v18" in n for n in (*writers, *groups, *groups.values()))
+    assert not any("v19" in n for n in (*writers, *groups, *groups.values()))
 
 
 def test_the_shipped_build_trains_on_every_other_optional_group(
