@@ -24,7 +24,9 @@ Printed per dataset and for all datasets together:
   (on a loaded machine the wall clock is mostly scheduling delay).
 
 ``--errors N`` prints misclassified rows: use it on development data only, never on a held-out
-set (reading its errors is tuning on it).
+set (reading its errors is tuning on it). ``--rows-out FILE`` writes every row's verdict (file,
+category, language, label, flagged, text) to compare two trees row by row: on a held-out set,
+count and compare its rows, do not read them, until the set is scored and becomes dev data.
 """
 
 from __future__ import annotations
@@ -274,11 +276,13 @@ def main() -> int:
     # The first call pays for lazy imports and loading, not the prompt.
     engine.check_input("warm-up", second_stage=args.harm_stage)
     run = Run()
+    origins: list[str] = []  # each row's file, for --rows-out
     latencies: list[float] = []
     cpu_times: list[float] = []  # this thread's CPU time: what a loaded machine's wall clock hides
     for path in args.dataset:
         rows = score_file(engine, path, args.split, latencies, cpu_times, args.harm_stage)
         run.rows += rows
+        origins += [path.name] * len(rows)
         tasks, cats = task_table(rows), category_table(rows)
         run.files[path.name] = {"tasks": tasks, "categories": cats}
         if not args.json:
@@ -289,7 +293,10 @@ def main() -> int:
             print(f"    {kind} [{r.category}/{r.lang}] {r.rules} {r.text[:150]!r}")
     if args.rows_out is not None:  # per-row verdicts: two trees compared row by row
         keys = ("category", "lang", "label", "flagged", "text")
-        lines = [json.dumps({k: getattr(r, k) for k in keys}, ensure_ascii=False) for r in run.rows]
+        lines = [
+            json.dumps({"file": name, **{k: getattr(r, k) for k in keys}}, ensure_ascii=False)
+            for name, r in zip(origins, run.rows, strict=True)
+        ]
         args.rows_out.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     summary = {"tasks": task_table(run.rows), "categories": category_table(run.rows)}
     lat = {"wall": latency(latencies), "cpu": latency(cpu_times)}

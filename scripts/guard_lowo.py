@@ -6,7 +6,7 @@ Usage:
     nice -n 10 .venv/bin/python scripts/guard_lowo.py ../shared/eval $W --workdir /tmp/lowo \
         [--writer v3 ...] [--include-group dev_heldout_v5 ...] [--include-writers]
         [--skip-category harmful_request] [--exclude-group G ...] [--json] [--rows PATH]
-        [--fpr 0.015] [--hard-weight 2] [--one-pass]
+        [--fpr 0.015] [--extraction-fpr 0.0125] [--hard-weight 2] [--one-pass]
 
 Writers (25): the strangers' sets v3-v15 (``heldout/guard_heldout_<v>.jsonl``; v11-v13 since
 session 14, v14 and v15 since session 16) and the session-9 and session-10 hand-written files

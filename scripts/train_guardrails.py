@@ -20,7 +20,8 @@ the short, hand-written sources whose style real prompts share.
 Dev figures: each source group in turn is left out, a model is trained on the others and scores
 the left-out rows, so every dev score comes from a model that never saw that source. The
 per-category thresholds are then chosen on these pooled out-of-source scores: the smallest
-threshold whose false-positive rate on benign rows is at most ``--fpr`` for that category, once
+threshold whose false-positive rate on benign rows is at most ``--fpr`` for that category (the
+extraction head: ``--extraction-fpr`` if given; session 16's round 4, not shipped), once
 for prompts mostly in Hangul and once for the rest (``classifier.is_korean``). The final artefact is
 trained on every row. Held-out evaluation data is never read here.
 

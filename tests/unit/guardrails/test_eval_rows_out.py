@@ -53,3 +53,4 @@ def test_each_row_is_written_with_its_verdict(
     assert [w["flagged"] for w in written] == [True, False, False]
     assert written[2]["lang"] == "ko"
     assert written[2]["label"] == 0
+    assert {w["file"] for w in written} == {"set.jsonl"}

@@ -119,8 +119,8 @@ def test_session_14_and_16_sets_are_optional_groups(
 def test_session_14_and_16_sets_are_not_shipped(
     scripts: dict[str, ModuleType], writer: str, group: str, name: str
 ) -> None:
-    """None is in the shipped build (``UNSHIPPED_GROUPS``): session 14's candidates failed their
-    rule and session 16's are measured before any ships (the artefact's ``--check`` holds)."""
+    """None is in the shipped build (``UNSHIPPED_GROUPS``): session 14's and session 16's
+    candidates failed their rules (the artefact's ``--check`` holds)."""
     corpora = scripts["corpora"]
     assert group in corpora.UNSHIPPED_GROUPS
     assert group not in corpora.shipped_optional_groups()

@@ -62,8 +62,11 @@ def test_a_left_out_writers_texts_are_not_trained_under_another_group(
     def fake_oos(rs: list[Row], tf: Any, y: np.ndarray, *rest: Any) -> np.ndarray:
         return np.full((len(rs), 4), 0.5)
 
+    budgets: list[Any] = []
+
     def fake_thresholds(probs: np.ndarray, *rest: Any) -> dict[str, Any]:
         pooled.append(len(probs))
+        budgets.append(rest[-2:])  # fpr, extraction_fpr
         return {}
 
     monkeypatch.setattr(lowo, "fit", fake_fit)
@@ -75,7 +78,7 @@ def test_a_left_out_writers_texts_are_not_trained_under_another_group(
         harm_alpha=3e-6,
         hard_weight=2.0,
         fpr=0.0125,
-        extraction_fpr=None,
+        extraction_fpr=0.005,
         workdir=tmp_path,
         retrain=True,
     )
@@ -85,6 +88,7 @@ def test_a_left_out_writers_texts_are_not_trained_under_another_group(
         lowo.build(args, {"dev_w"}, tmp_path / "b" / "guard_classifier.npz")
     assert trained == [3]  # g1's benign, g2's two rows: not "shared attack"
     assert pooled == [3]
+    assert budgets == [(0.0125, 0.005)]  # the extraction head's own budget reaches the pass
 
 
 def test_builds_are_not_reused_across_settings(lowo: ModuleType, tmp_path: Path) -> None:
@@ -102,10 +106,13 @@ def test_builds_are_not_reused_across_settings(lowo: ModuleType, tmp_path: Path)
     }
     here = lowo.settings_dir(argparse.Namespace(**base))
     assert here == lowo.settings_dir(argparse.Namespace(**base))
+    # no extraction budget: the digest of runs made before --extraction-fpr existed
+    assert here == lowo.settings_dir(argparse.Namespace(**base, extraction_fpr=None))
+    assert here.name == "ce283b210986"  # settings_dir at 91b31ce, before the option
     changes = (
         {"hard_weight": 1.0},
         {"fpr": 0.02},
-        {"extraction_fpr": 0.0125},
+        {"extraction_fpr": 0.005},
         {"one_pass": True},
         {"exclude_group": ["g"]},
     )
