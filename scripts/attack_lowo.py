@@ -31,7 +31,7 @@ nobody's threshold, without training on them; so does a writer whose group
 session 11's ship rule's verdict (``RULE``: after minus before on the writers' means).
 ``--probs-out`` keeps the left-out scores; ``--probs-in`` reads them instead of training
 (tables, and ``--save`` with two full fits).
-Paths naming ``v19`` are refused.
+Paths naming ``sealed.SEALED`` are refused.
 """
 
 from __future__ import annotations

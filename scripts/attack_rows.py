@@ -8,7 +8,7 @@ the stranger's set v10, dev data since session 10, added in session 12; v11 is n
 requests are left out: the harm head owns them. Each (group, class) cell is capped (seeded) so
 that embedding stays affordable. Vectors: e5 of the first 400 characters (``harm_rows.embed_all``,
 the same cache), and for prompts longer than that, of the last 400 (``tails``). Paths naming
-``v19`` are refused.
+``sealed.SEALED`` are refused.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A writer's rows are its attack (injection, jailbreak, prompt extraction) and benign + hard
 negative rows. ``Writer.fast`` is the agent path as shipped: exact rules and n-grams (the
 engine's default policy), OR the shipped harm stage on the same e5 vector (its head and gate).
-Paths naming ``v19`` are refused.
+Paths naming ``sealed.SEALED`` are refused.
 """
 
 from __future__ import annotations

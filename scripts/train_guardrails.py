@@ -301,7 +301,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     for path in (args.shared_eval, args.garak, args.pyrit, args.dev_report, args.out):
-        refuse_heldout(path)  # the lead's held-out set (any `v19` path) is never read or written
+        refuse_heldout(path)  # the lead's held-out set (`sealed.SEALED`) is never read or written
 
     include = shipped_optional_groups() if args.include_writers else ()
     skip = frozenset(args.skip_category)

@@ -26,7 +26,7 @@ one). Without ``--check`` this script chooses them by its own rule
 (sessions 5–8): leave one source out, the smallest scores at most ``--fpr`` of the out-of-source
 benign rows reach, each benign source weighted equally (XSTest's and NotInject's
 sensitive-topic negatives count as much as thousands of everyday sentences).
-Paths naming ``v19`` (the lead's held-out set) are refused.
+Paths naming ``sealed.SEALED`` (the lead's held-out set) are refused.
 """
 
 from __future__ import annotations
@@ -234,7 +234,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     for path in (args.dev_report, args.out):
-        refuse_heldout(path)  # the lead's held-out set (any `v19` path) is never read or written
+        refuse_heldout(path)  # the lead's held-out set (`sealed.SEALED`) is never read or written
 
     rows = training_rows(args)
     args.cache.mkdir(parents=True, exist_ok=True)
