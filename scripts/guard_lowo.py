@@ -84,6 +84,7 @@ WRITERS = {
     "s14_k": ("dev_written_s14_k", "dev_written_s14_k.jsonl"),
     "s15_l": ("dev_written_s15_l", "dev_written_s15_l.jsonl"),
     "s17_m": ("dev_written_s17_m", "dev_written_s17_m.jsonl"),
+    "s17_n": ("dev_written_s17_n", "dev_written_s17_n.jsonl"),
 }
 
 
