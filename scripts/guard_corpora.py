@@ -250,6 +250,10 @@ OPTIONAL_GROUPS = {
     "dev_heldout_v15": FIFTEENTH_INDEPENDENT_SET,
     "dev_written_s14_k": "dev_written_s14_k.jsonl",
     "dev_written_s15_l": "dev_written_s15_l.jsonl",
+    # session 17: a writer of users' own-things asks and the extraction attacks that mimic them
+    "dev_written_s17_m": "dev_written_s17_m.jsonl",
+    # and a writer of everyday how-to asks beside harmful ones in the same form
+    "dev_written_s17_n": "dev_written_s17_n.jsonl",
 }
 # Optional groups the shipped build does not train on: session 14 measured v11-v13 and s13_j as
 # training groups and neither candidate passed its rule (docs/GUARDRAILS.md, "Session 14 (dev)");
@@ -258,7 +262,7 @@ OPTIONAL_GROUPS = {
 UNSHIPPED_GROUPS = frozenset(
     {
         *(f"dev_heldout_v{n}" for n in range(11, 16)),
-        *(f"dev_written_{w}" for w in ("s13_j", "s14_k", "s15_l")),
+        *(f"dev_written_{w}" for w in ("s13_j", "s14_k", "s15_l", "s17_m", "s17_n")),
     }
 )
 

@@ -83,6 +83,8 @@ WRITERS = {
     "s13_j": ("dev_written_s13_j", "dev_written_s13_j.jsonl"),
     "s14_k": ("dev_written_s14_k", "dev_written_s14_k.jsonl"),
     "s15_l": ("dev_written_s15_l", "dev_written_s15_l.jsonl"),
+    "s17_m": ("dev_written_s17_m", "dev_written_s17_m.jsonl"),
+    "s17_n": ("dev_written_s17_n", "dev_written_s17_n.jsonl"),
 }
 
 

@@ -185,7 +185,7 @@ def test_an_untrained_writers_texts_stay_out_of_its_builds(
     "group",
     [
         *(f"dev_heldout_v{n}" for n in range(11, 16)),
-        *(f"dev_written_{w}" for w in ("s13_j", "s14_k", "s15_l")),
+        *(f"dev_written_{w}" for w in ("s13_j", "s14_k", "s15_l", "s17_m", "s17_n")),
     ],
 )
 def test_unshipped_groups_train_only_when_named(
