@@ -13,15 +13,19 @@ head's) and the slot-substitution veto fires only under the language's level. Si
 script or form, a loanword or a clipped word), a tree input after the span cosine, and
 ``slot_lexicon`` (``slot_lexicon.py``: a swapped slot of two lexicon synonyms is no slot
 substitution, in the features and the spans alike), with the lexicon file's SHA-256
-(``slot_lexicon_sha256``: weights for another lexicon file are refused).
+(``slot_lexicon_sha256``: weights for another lexicon file are refused). Since session 17 they
+may carry ``korean_weights``: a whole second set of weights (same schema, same cosine floor, no
+pair head, none nested) that scores the pairs the verifier calls Korean, with its own threshold;
+the outer weights score the rest.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -67,6 +71,8 @@ class VerifierModel:
     slot_form: bool = False
     # The slot test reads ``slot_lexicon.py``'s synonyms as no substitution (False: as before).
     slot_lexicon: bool = False
+    # Scores the Korean pairs (``is_korean`` of either prompt) when present (``korean_weights``).
+    korean: VerifierModel | None = None
 
     def probability(self, features: list[float]) -> float:
         """P(same meaning); 0 when a veto feature fires (a negation, number, role... changed)."""
@@ -100,6 +106,8 @@ class VerifierModel:
         return 1.0 / (1.0 + math.exp(-max(min(z, 60.0), -60.0)))
 
     def threshold(self, language: str) -> float:
+        if language == "ko" and self.korean is not None:
+            return self.korean.threshold(language)
         return self.thresholds.get(language, max(self.thresholds.values()))
 
     def score(
@@ -125,7 +133,21 @@ class VerifierModel:
         self, asked: str, candidates: Sequence[Candidate], embed: Embed | None = None
     ) -> list[tuple[float, str]]:
         """``score`` of each (cached prompt, cosine, vectors) against ``asked``, the candidates'
-        swapped spans embedded together (``inputs_all``)."""
+        swapped spans embedded together (``inputs_all``); Korean pairs by ``korean`` if set."""
+        if self.korean is None:
+            return self._score_own(asked, candidates, embed)
+        korean = [is_korean(cached) or is_korean(asked) for cached, _, _ in candidates]
+        english = [c for c, k in zip(candidates, korean, strict=True) if not k]
+        mine = self._score_own(asked, english, embed)
+        theirs = self.korean.score_all(
+            asked, [c for c, k in zip(candidates, korean, strict=True) if k], embed
+        )
+        own, other = iter(mine), iter(theirs)
+        return [next(other) if k else next(own) for k in korean]
+
+    def _score_own(
+        self, asked: str, candidates: Sequence[Candidate], embed: Embed | None = None
+    ) -> list[tuple[float, str]]:
         fits = [not (too_long(cached) or too_long(asked)) for cached, _, _ in candidates]
         fitting = [c for c, fit in zip(candidates, fits, strict=True) if fit]
         rows = iter(self.inputs_all(asked, fitting, embed))
@@ -186,18 +208,32 @@ def prompt_language(text: str) -> str:
 
 def load_verifier(path: Path | None = None) -> VerifierModel:
     """The shipped (or a given) model; a file for other features is refused."""
-    data = orjson.loads((path or WEIGHTS_FILE).read_bytes())
+    where = path or WEIGHTS_FILE
+    data = orjson.loads(where.read_bytes())
+    model = _model(data, str(where))
+    if "korean_weights" not in data:
+        return model
+    korean = _model(data["korean_weights"], f"{where} (korean_weights)")
+    if "korean_weights" in data["korean_weights"] or korean.head is not None:
+        raise ValueError(f"{where}: korean_weights may carry no pair head and no korean_weights")
+    if korean.cosine_floor != model.cosine_floor:
+        raise ValueError(f"{where}: korean_weights must share the cosine floor (one index search)")
+    return replace(model, korean=korean)
+
+
+def _model(data: dict[str, Any], where: str) -> VerifierModel:
+    """One set of weights (the file's or its ``korean_weights``) as a model; ``where`` names it."""
     head = PairHead.from_json(data["pair_head"]) if "pair_head" in data else None
     levels = data.get("span_levels")
     span = (SPAN_FEATURE,) if levels is not None else ()
     form = (SLOT_FORM_FEATURE,) if SLOT_FORM_FEATURE in data["features"] else ()
     expected = (*FEATURE_NAMES, *span, *form, *((HEAD_FEATURE,) if head is not None else ()))
     if tuple(data["features"]) != expected or data.get("kind") != "trees":
-        raise ValueError(f"{path or WEIGHTS_FILE}: trained for other features; retrain it")
+        raise ValueError(f"{where}: trained for other features; retrain it")
     lexicon = bool(data.get("slot_lexicon", False))
     if lexicon and data.get("slot_lexicon_sha256") != lexicon_sha256():
         raise ValueError(
-            f"{path or WEIGHTS_FILE}: trained on another slot lexicon (slot_lexicon_sha256 "
+            f"{where}: trained on another slot lexicon (slot_lexicon_sha256 "
             f"{data.get('slot_lexicon_sha256')}, packaged {LEXICON_FILE.name} "
             f"{lexicon_sha256()}); retrain it"
         )
