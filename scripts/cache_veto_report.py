@@ -39,8 +39,9 @@ def _held_out(spec: str) -> bool:
 def vetoes_of(verifier: VerifierModel, a: str, b: str, cosine: float, embed: Embed) -> list[str]:
     """The vetoes that refuse the pair in the gateway, ``OVERRULED`` if the slot test fired but
     its spans overruled it (and nothing else refused), or ``["(none)"]``."""
-    row = verifier.inputs(a, b, cosine, embed=embed)
-    refused = list(verifier.refusals(row))
+    model = verifier.for_pair(a, b)  # the Korean weights for a Korean pair, when they exist
+    row = model.inputs(a, b, cosine, embed=embed)
+    refused = list(model.refusals(row))
     if refused:
         return refused
     return [OVERRULED] if row[_SLOT] else ["(none)"]

@@ -1,8 +1,11 @@
-"""Compose the cache verifier's weights from two trained files: one for English pairs, one for
-Korean pairs (``korean_weights``, read by ``verifier.load_verifier`` since session 17).
+"""Compose the cache verifier's weights: an English file with a Korean one nested whole.
 
-Each file is made by ``train_cache_verifier.py`` (its own trees, thresholds and span levels); the
-composed file is the English one with the Korean one nested whole, checked by loading it. Usage::
+``korean_weights`` (read by ``verifier.load_verifier`` since session 17) scores the pairs the
+verifier calls Korean. Both files are made by ``train_cache_verifier.py`` (each its own trees,
+thresholds and span levels); the gateway needs the two to share the cosine floor (one index
+search), and the Korean one to carry no pair head (train it with ``--no-pair-head``) and a "ko"
+threshold. The composed file is loaded before it replaces ``--out``: a file the gateway would
+refuse is never written there. Usage::
 
     python scripts/compose_cache_verifier.py --english EN.json --korean KO.json --out OUT.json
 """
@@ -33,9 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     english = orjson.loads(args.english.read_bytes())
     korean = orjson.loads(args.korean.read_bytes())
-    args.out.write_bytes(orjson.dumps(compose(english, korean), option=orjson.OPT_INDENT_2))
-    model = load_verifier(args.out)  # refuses a file the gateway would refuse
-    if model.korean is None:
+    staged = args.out.with_name(args.out.name + ".tmp")
+    staged.write_bytes(orjson.dumps(compose(english, korean), option=orjson.OPT_INDENT_2))
+    try:
+        model = load_verifier(staged)  # refuses what the gateway would refuse
+    except ValueError:
+        staged.unlink()
+        raise
+    staged.replace(args.out)
+    if model.korean is None:  # pragma: no cover - compose() always nests it
         raise SystemExit("composed weights lost their korean_weights")
     print(
         f"wrote {args.out}: English thresholds {model.thresholds}, Korean "

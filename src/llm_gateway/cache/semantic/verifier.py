@@ -105,7 +105,14 @@ class VerifierModel:
             z += node[4]
         return 1.0 / (1.0 + math.exp(-max(min(z, 60.0), -60.0)))
 
+    def for_pair(self, cached: str, asked: str) -> VerifierModel:
+        """The model that scores this pair: ``korean`` for a Korean pair when there is one."""
+        if self.korean is not None and (is_korean(cached) or is_korean(asked)):
+            return self.korean
+        return self
+
     def threshold(self, language: str) -> float:
+        """The decision line of a pair in ``language`` (``korean``'s own for "ko")."""
         if language == "ko" and self.korean is not None:
             return self.korean.threshold(language)
         return self.thresholds.get(language, max(self.thresholds.values()))
@@ -133,7 +140,8 @@ class VerifierModel:
         self, asked: str, candidates: Sequence[Candidate], embed: Embed | None = None
     ) -> list[tuple[float, str]]:
         """``score`` of each (cached prompt, cosine, vectors) against ``asked``, the candidates'
-        swapped spans embedded together (``inputs_all``); Korean pairs by ``korean`` if set."""
+        swapped spans embedded together (``inputs_all``); with ``korean``, the Korean pairs are
+        scored by it (its spans in a second call) and the rest by these weights."""
         if self.korean is None:
             return self._score_own(asked, candidates, embed)
         korean = [is_korean(cached) or is_korean(asked) for cached, _, _ in candidates]
@@ -148,6 +156,7 @@ class VerifierModel:
     def _score_own(
         self, asked: str, candidates: Sequence[Candidate], embed: Embed | None = None
     ) -> list[tuple[float, str]]:
+        """``score_all`` by these weights alone (``korean`` not consulted)."""
         fits = [not (too_long(cached) or too_long(asked)) for cached, _, _ in candidates]
         fitting = [c for c, fit in zip(candidates, fits, strict=True) if fit]
         rows = iter(self.inputs_all(asked, fitting, embed))
@@ -218,6 +227,10 @@ def load_verifier(path: Path | None = None) -> VerifierModel:
         raise ValueError(f"{where}: korean_weights may carry no pair head and no korean_weights")
     if korean.cosine_floor != model.cosine_floor:
         raise ValueError(f"{where}: korean_weights must share the cosine floor (one index search)")
+    if "ko" not in korean.thresholds or (
+        korean.span_levels is not None and "ko" not in korean.span_levels
+    ):
+        raise ValueError(f"{where}: korean_weights need a 'ko' threshold (and span level)")
     return replace(model, korean=korean)
 
 
