@@ -20,11 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from guard_corpora import (
-    EIGHTH_INDEPENDENT_SET,
-    NINTH_INDEPENDENT_SET,
-    Row,
-)
+from guard_corpora import Row
+from guard_groups import EIGHTH_INDEPENDENT_SET, NINTH_INDEPENDENT_SET
 from harm_rows import EXTRA_GROUPS as HARM_GROUPS
 from harm_rows import capped, embed_all, gathered
 

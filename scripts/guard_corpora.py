@@ -18,9 +18,8 @@ Three kinds of source, all offline:
 * the strangers' sets ``eval/guardrails/heldout/guard_heldout.jsonl`` and ``_v2`` to ``_v18``,
   each scored once as held out and dev data since, read by their exact names (any path naming
   ``sealed.SEALED`` is refused). v1-v4 are training groups; the rest but v16-v18 (no group yet),
-  and the writers' files ``dev_written_s9_a`` ... ``s15_l``, are ``OPTIONAL_GROUPS``: the
-  shipped build trains on those not in ``UNSHIPPED_GROUPS`` (v11-v15, s13_j, s14_k, s15_l:
-  measured as groups in sessions 14 and 16, not shipped; docs/GUARDRAILS.md);
+  and the writers' files ``dev_written_s9_a`` ... ``s17_n``, are optional groups, read when named
+  in ``include`` (``guard_groups``: the registry, and which of them the shipped build leaves out);
 * benign sentences from ``../shared/eval/paraphrase/`` (Korean question pairs, KorSTS, STS-B).
 
 Each row's *group* names its source. The classifier's dev figures leave one group out at a time,
@@ -38,6 +37,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from guard_groups import (
+    FIRST_INDEPENDENT_SET,
+    FOURTH_INDEPENDENT_SET,
+    OPTIONAL_GROUPS,
+    SECOND_INDEPENDENT_SET,
+    THIRD_INDEPENDENT_SET,
+)
 from sealed import names_sealed
 
 CLASSES = ("benign", "attack", "extraction", "harmful")
@@ -57,26 +63,6 @@ DONOTANSWER = (
     "discrimination_exclusion_toxicity_hateful_offensive",
 )
 PYRIT_HARMS = ("harms", "illegal", "violence", "malware", "scams", "sexual", "hate", "harassment")
-# The first eighteen independent sets (each scored as held out, dev data since; the tenth to
-# fifteenth, ``heldout/guard_heldout_v10.jsonl`` to ``_v15``, since sessions 10-15; v10 an
-# optional group since session 12, v11-v13 since session 14, v14 and v15 since session 16;
-# v16-v18, scored in session 16, are no group yet). The lead's next held-out set (any path
-# naming ``sealed.SEALED``) must never be read: ``refuse_heldout`` guards it.
-FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
-SECOND_INDEPENDENT_SET = "heldout/guard_heldout_v2.jsonl"
-THIRD_INDEPENDENT_SET = "heldout/guard_heldout_v3.jsonl"
-FOURTH_INDEPENDENT_SET = "heldout/guard_heldout_v4.jsonl"
-FIFTH_INDEPENDENT_SET = "heldout/guard_heldout_v5.jsonl"
-SIXTH_INDEPENDENT_SET = "heldout/guard_heldout_v6.jsonl"
-SEVENTH_INDEPENDENT_SET = "heldout/guard_heldout_v7.jsonl"
-EIGHTH_INDEPENDENT_SET = "heldout/guard_heldout_v8.jsonl"
-NINTH_INDEPENDENT_SET = "heldout/guard_heldout_v9.jsonl"
-TENTH_INDEPENDENT_SET = "heldout/guard_heldout_v10.jsonl"
-ELEVENTH_INDEPENDENT_SET = "heldout/guard_heldout_v11.jsonl"
-TWELFTH_INDEPENDENT_SET = "heldout/guard_heldout_v12.jsonl"
-THIRTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v13.jsonl"
-FOURTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v14.jsonl"
-FIFTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v15.jsonl"
 
 
 def refuse_heldout(path: Path) -> Path:
@@ -222,54 +208,6 @@ def pyrit_rows(wheel: Path) -> Iterator[Row]:
             for seed in _seeds(raw):
                 if (row := _row(seed, "harmful_request", "pyrit_airt")) is not None:
                     yield row
-
-
-# Strangers' sets that are dev data but not training groups of the shipped artefact: a dev
-# experiment adds them by group name (``guard_lowo.py --include-group``).
-OPTIONAL_GROUPS = {
-    "dev_heldout_v5": FIFTH_INDEPENDENT_SET,
-    "dev_heldout_v6": SIXTH_INDEPENDENT_SET,
-    "dev_heldout_v7": SEVENTH_INDEPENDENT_SET,
-    "dev_heldout_v8": EIGHTH_INDEPENDENT_SET,
-    "dev_heldout_v9": NINTH_INDEPENDENT_SET,
-    **{f"dev_written_s9_{w}": f"dev_written_s9_{w}.jsonl" for w in "abcd"},
-    **{f"dev_written_s10_{w}": f"dev_written_s10_{w}.jsonl" for w in "efg"},
-    "dev_written_s11_h": "dev_written_s11_h.jsonl",
-    # session 12: a twelfth writer's training file and the tenth stranger's set (v11, dev data
-    # too, is the lead's joint check this session: not a group)
-    "dev_written_s12_i": "dev_written_s12_i.jsonl",
-    "dev_heldout_v10": TENTH_INDEPENDENT_SET,
-    # session 14: the eleventh to thirteenth strangers' sets (each scored once as held out, dev
-    # data since) and a thirteenth writer's training file
-    "dev_heldout_v11": ELEVENTH_INDEPENDENT_SET,
-    "dev_heldout_v12": TWELFTH_INDEPENDENT_SET,
-    "dev_heldout_v13": THIRTEENTH_INDEPENDENT_SET,
-    "dev_written_s13_j": "dev_written_s13_j.jsonl",
-    # session 16: the fourteenth and fifteenth strangers' sets and two more writers' files
-    "dev_heldout_v14": FOURTEENTH_INDEPENDENT_SET,
-    "dev_heldout_v15": FIFTEENTH_INDEPENDENT_SET,
-    "dev_written_s14_k": "dev_written_s14_k.jsonl",
-    "dev_written_s15_l": "dev_written_s15_l.jsonl",
-    # session 17: a writer of users' own-things asks and the extraction attacks that mimic them
-    "dev_written_s17_m": "dev_written_s17_m.jsonl",
-    # and a writer of everyday how-to asks beside harmful ones in the same form
-    "dev_written_s17_n": "dev_written_s17_n.jsonl",
-}
-# Optional groups the shipped build does not train on: session 14 measured v11-v13 and s13_j as
-# training groups and neither candidate passed its rule (docs/GUARDRAILS.md, "Session 14 (dev)");
-# session 16 measured all eight with v14, v15, s14_k and s15_l: no candidate passed either.
-# They stay writers of ``guard_lowo`` and a dev run can still add them (``--include-group``).
-UNSHIPPED_GROUPS = frozenset(
-    {
-        *(f"dev_heldout_v{n}" for n in range(11, 16)),
-        *(f"dev_written_{w}" for w in ("s13_j", "s14_k", "s15_l", "s17_m", "s17_n")),
-    }
-)
-
-
-def shipped_optional_groups() -> tuple[str, ...]:
-    """The optional groups the shipped build trains on (``--include-writers``), sorted."""
-    return tuple(sorted(set(OPTIONAL_GROUPS) - UNSHIPPED_GROUPS))
 
 
 def all_rows(

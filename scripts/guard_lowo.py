@@ -46,14 +46,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from eval_guardrails import Scored, category_table, print_tables, score_file, task_table
-from guard_corpora import (
-    CLASSES,
-    OPTIONAL_GROUPS,
-    Row,
-    all_rows,
-    refuse_heldout,
-    shipped_optional_groups,
-)
+from guard_corpora import CLASSES, Row, all_rows, refuse_heldout
+from guard_groups import OPTIONAL_GROUPS, shipped_optional_groups
 from train_guardrails import (
     FPR,
     HARD_WEIGHT,

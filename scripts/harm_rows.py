@@ -17,17 +17,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from guard_corpora import (
+from guard_corpora import Row, all_rows, jsonl_rows, refuse_heldout
+from guard_groups import (
     EIGHTH_INDEPENDENT_SET,
     FIFTH_INDEPENDENT_SET,
     NINTH_INDEPENDENT_SET,
     SEVENTH_INDEPENDENT_SET,
     SIXTH_INDEPENDENT_SET,
     TENTH_INDEPENDENT_SET,
-    Row,
-    all_rows,
-    jsonl_rows,
-    refuse_heldout,
 )
 
 from llm_gateway.guardrails.harm_stage import HEAD_CHARS

@@ -26,12 +26,12 @@ for prompts mostly in Hangul and once for the rest (``classifier.is_korean``). T
 trained on every row. Held-out evaluation data is never read here.
 
 Since session 11 the shipped build also trains on every dev writer's set (``--include-writers``,
-on by default: ``guard_corpora.OPTIONAL_GROUPS``), weighs each group's hard negatives twice its
+on by default: ``guard_groups.OPTIONAL_GROUPS``), weighs each group's hard negatives twice its
 everyday rows (``--hard-weight 2``) and allows 1.25 % benign FPR (``--fpr 0.0125``); session 10's
 build is ``--no-include-writers --fpr 0.02 --hard-weight 1``. Session 12 added two groups, the
 writer s12_i and the tenth stranger's set v10 (``OPTIONAL_GROUPS``); the settings are unchanged.
 Session 14 measured v11-v13 and s13_j as groups too; they failed the rule and are not in this
-build (``guard_corpora.UNSHIPPED_GROUPS``); session 16 measured them with v14, v15, s14_k and
+build (``guard_groups.UNSHIPPED_GROUPS``); session 16 measured them with v14, v15, s14_k and
 s15_l as groups: no candidate passed, none of the eight is in this build.
 """
 
@@ -49,7 +49,8 @@ from scipy import sparse
 from sklearn.linear_model import SGDClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from guard_corpora import CLASSES, Row, all_rows, refuse_heldout, shipped_optional_groups
+from guard_corpora import CLASSES, Row, all_rows, refuse_heldout
+from guard_groups import shipped_optional_groups
 
 from llm_gateway.guardrails.classifier import is_korean
 from llm_gateway.guardrails.features import N_FEATURES, counts
@@ -292,7 +293,7 @@ def main() -> int:
         "--include-writers",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="train on the dev writers' sets too (guard_corpora.OPTIONAL_GROUPS but "
+        help="train on the dev writers' sets too (guard_groups.OPTIONAL_GROUPS but "
         "UNSHIPPED_GROUPS); shipped since session 11 (--no-include-writers --fpr 0.02 "
         "--hard-weight 1: session 10's build)",
     )

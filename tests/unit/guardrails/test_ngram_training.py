@@ -26,12 +26,14 @@ def scripts() -> Iterator[dict[str, ModuleType]]:
     try:
         import guard_breakdown
         import guard_corpora
+        import guard_groups
         import guard_lowo
         import train_guardrails
 
         yield {
             "breakdown": guard_breakdown,
             "corpora": guard_corpora,
+            "groups": guard_groups,
             "lowo": guard_lowo,
             "train": train_guardrails,
         }
@@ -73,11 +75,11 @@ def test_hard_negatives_weigh_more_inside_their_cell(scripts: dict[str, ModuleTy
 
 def test_s11_h_is_a_writer_and_an_optional_group(scripts: dict[str, ModuleType]) -> None:
     assert scripts["lowo"].WRITERS["s11_h"] == ("dev_written_s11_h", "dev_written_s11_h.jsonl")
-    assert scripts["corpora"].OPTIONAL_GROUPS["dev_written_s11_h"] == "dev_written_s11_h.jsonl"
+    assert scripts["groups"].OPTIONAL_GROUPS["dev_written_s11_h"] == "dev_written_s11_h.jsonl"
 
 
 def test_s12_i_and_v10_are_writers_and_groups(scripts: dict[str, ModuleType]) -> None:
-    writers, groups = scripts["lowo"].WRITERS, scripts["corpora"].OPTIONAL_GROUPS
+    writers, groups = scripts["lowo"].WRITERS, scripts["groups"].OPTIONAL_GROUPS
     assert writers["s12_i"] == ("dev_written_s12_i", "dev_written_s12_i.jsonl")
     assert writers["v10"] == ("dev_heldout_v10", "heldout/guard_heldout_v10.jsonl")
     assert groups["dev_written_s12_i"] == "dev_written_s12_i.jsonl"
@@ -115,7 +117,7 @@ def test_session_14_and_16_sets_are_optional_groups(
     scripts: dict[str, ModuleType], writer: str, group: str, name: str
 ) -> None:
     """Each is an optional group a dev run can add by name (``--include-group``)."""
-    assert scripts["corpora"].OPTIONAL_GROUPS[group] == name
+    assert scripts["groups"].OPTIONAL_GROUPS[group] == name
 
 
 @pytest.mark.parametrize(("writer", "group", "name"), UNSHIPPED_SETS)
@@ -124,15 +126,15 @@ def test_session_14_and_16_sets_are_not_shipped(
 ) -> None:
     """None is in the shipped build (``UNSHIPPED_GROUPS``): session 14's and session 16's
     candidates failed their rules (the artefact's ``--check`` holds)."""
-    corpora = scripts["corpora"]
-    assert group in corpora.UNSHIPPED_GROUPS
-    assert group not in corpora.shipped_optional_groups()
+    groups = scripts["groups"]
+    assert group in groups.UNSHIPPED_GROUPS
+    assert group not in groups.shipped_optional_groups()
 
 
 def test_guard_lowo_scores_27_writers_none_naming_v19(scripts: dict[str, ModuleType]) -> None:
     """v3-v15, s9_a-d, s10_e-g, s11_h-s15_l, s17_m and s17_n; the sealed set (``v19``) is no
     writer or group."""
-    writers, groups = scripts["lowo"].WRITERS, scripts["corpora"].OPTIONAL_GROUPS
+    writers, groups = scripts["lowo"].WRITERS, scripts["groups"].OPTIONAL_GROUPS
     assert len(writers) == 27
     assert not any("v19" in n for n in (*writers, *groups, *groups.values()))
 
@@ -142,12 +144,12 @@ def test_the_shipped_build_trains_on_every_other_optional_group(
 ) -> None:
     """The trainer's default build (``--include-writers``) is session 12's: every optional group
     but the ten sessions 14, 16 and 17 measured as groups (none shipped)."""
-    corpora = scripts["corpora"]
-    shipped = set(corpora.shipped_optional_groups())
-    assert shipped == set(corpora.OPTIONAL_GROUPS) - corpora.UNSHIPPED_GROUPS
+    groups = scripts["groups"]
+    shipped = set(groups.shipped_optional_groups())
+    assert shipped == set(groups.OPTIONAL_GROUPS) - groups.UNSHIPPED_GROUPS
     assert {"dev_written_s12_i", "dev_heldout_v10", "dev_written_s11_h"} <= shipped
     assert len(shipped) == 15
-    assert {group for _, group, _ in UNSHIPPED_SETS} == corpora.UNSHIPPED_GROUPS
+    assert {group for _, group, _ in UNSHIPPED_SETS} == groups.UNSHIPPED_GROUPS
 
 
 def test_breakdown_pools_rows_files(

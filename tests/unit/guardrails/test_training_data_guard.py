@@ -26,6 +26,17 @@ def corpora() -> Iterator[ModuleType]:
         sys.path.remove(str(ROOT / "scripts"))
 
 
+@pytest.fixture(scope="module")
+def groups() -> Iterator[ModuleType]:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import guard_groups
+
+        yield guard_groups
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+
+
 @pytest.mark.parametrize(
     "name",
     [
@@ -40,7 +51,7 @@ def test_a_v19_path_stops_the_run_before_it_is_read(corpora: ModuleType, name: s
         list(corpora.jsonl_rows(Path(name), "group"))  # SystemExit, not FileNotFoundError
 
 
-def test_dev_paths_pass(corpora: ModuleType) -> None:
+def test_dev_paths_pass(corpora: ModuleType, groups: ModuleType) -> None:
     for name in (
         "guard_heldout_v2.jsonl",
         "guard_heldout_v3.jsonl",
@@ -62,18 +73,18 @@ def test_dev_paths_pass(corpora: ModuleType) -> None:
     ):
         path = ROOT / "eval/guardrails/heldout" / name
         assert corpora.refuse_heldout(path) == path
-    assert corpora.SECOND_INDEPENDENT_SET.endswith("guard_heldout_v2.jsonl")
-    assert corpora.THIRD_INDEPENDENT_SET.endswith("guard_heldout_v3.jsonl")
-    assert corpora.FOURTH_INDEPENDENT_SET.endswith("guard_heldout_v4.jsonl")
-    assert corpora.FIFTH_INDEPENDENT_SET.endswith("guard_heldout_v5.jsonl")
-    assert corpora.SIXTH_INDEPENDENT_SET.endswith("guard_heldout_v6.jsonl")
-    assert corpora.SEVENTH_INDEPENDENT_SET.endswith("guard_heldout_v7.jsonl")
-    assert corpora.EIGHTH_INDEPENDENT_SET.endswith("guard_heldout_v8.jsonl")
-    assert corpora.NINTH_INDEPENDENT_SET.endswith("guard_heldout_v9.jsonl")
-    assert corpora.TENTH_INDEPENDENT_SET.endswith("guard_heldout_v10.jsonl")
-    assert corpora.ELEVENTH_INDEPENDENT_SET.endswith("guard_heldout_v11.jsonl")
-    assert corpora.TWELFTH_INDEPENDENT_SET.endswith("guard_heldout_v12.jsonl")
-    assert corpora.THIRTEENTH_INDEPENDENT_SET.endswith("guard_heldout_v13.jsonl")
+    assert groups.SECOND_INDEPENDENT_SET.endswith("guard_heldout_v2.jsonl")
+    assert groups.THIRD_INDEPENDENT_SET.endswith("guard_heldout_v3.jsonl")
+    assert groups.FOURTH_INDEPENDENT_SET.endswith("guard_heldout_v4.jsonl")
+    assert groups.FIFTH_INDEPENDENT_SET.endswith("guard_heldout_v5.jsonl")
+    assert groups.SIXTH_INDEPENDENT_SET.endswith("guard_heldout_v6.jsonl")
+    assert groups.SEVENTH_INDEPENDENT_SET.endswith("guard_heldout_v7.jsonl")
+    assert groups.EIGHTH_INDEPENDENT_SET.endswith("guard_heldout_v8.jsonl")
+    assert groups.NINTH_INDEPENDENT_SET.endswith("guard_heldout_v9.jsonl")
+    assert groups.TENTH_INDEPENDENT_SET.endswith("guard_heldout_v10.jsonl")
+    assert groups.ELEVENTH_INDEPENDENT_SET.endswith("guard_heldout_v11.jsonl")
+    assert groups.TWELFTH_INDEPENDENT_SET.endswith("guard_heldout_v12.jsonl")
+    assert groups.THIRTEENTH_INDEPENDENT_SET.endswith("guard_heldout_v13.jsonl")
 
 
 def test_the_shared_directory_glob_skips_v19_files(corpora: ModuleType, tmp_path: Path) -> None:
@@ -153,7 +164,7 @@ def test_the_attack_stage_trains_and_scores_writers_but_never_v19() -> None:
     assert groups <= {*attack_rows.EXTRA_GROUPS, "dev_heldout_v3", "dev_heldout_v4"}
 
 
-def test_the_fast_layers_writers_exist_and_never_name_v19(corpora: ModuleType) -> None:
+def test_the_fast_layers_writers_exist_and_never_name_v19(groups: ModuleType) -> None:
     """``guard_lowo``'s writers and the optional n-gram groups are dev files that exist; each
     writer's group is one it can be left out by."""
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -162,10 +173,10 @@ def test_the_fast_layers_writers_exist_and_never_name_v19(corpora: ModuleType) -
     finally:
         sys.path.remove(str(ROOT / "scripts"))
     repo_eval = ROOT / "eval/guardrails"
-    for name in corpora.OPTIONAL_GROUPS.values():
+    for name in groups.OPTIONAL_GROUPS.values():
         assert "v19" not in name.lower()
         assert (repo_eval / name).is_file(), name
     for group, name in guard_lowo.WRITERS.values():
         assert "v19" not in name.lower()
         assert (repo_eval / name).is_file(), name
-        assert group in {*corpora.OPTIONAL_GROUPS, "dev_heldout_v3", "dev_heldout_v4"}
+        assert group in {*groups.OPTIONAL_GROUPS, "dev_heldout_v3", "dev_heldout_v4"}

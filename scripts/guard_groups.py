@@ -1,0 +1,91 @@
+"""The guardrail classifier's training-group registry: which evaluation and writer files are groups.
+
+* ``FIRST_INDEPENDENT_SET`` ... ``FIFTEENTH_INDEPENDENT_SET``: the strangers' sets
+  ``eval/guardrails/heldout/guard_heldout.jsonl`` and ``_v2`` to ``_v15`` by their exact file
+  names (relative to ``eval/guardrails``), each scored once as held out and dev data since. The
+  first four are training groups of every build (``guard_corpora.all_rows`` reads them);
+  v16-v18 are no group yet.
+* ``OPTIONAL_GROUPS``: group name -> file for the strangers' sets v5-v15 and the writers' files
+  ``dev_written_s9_a`` ... ``dev_written_s17_n``. A dev run adds any of them by name
+  (``guard_lowo.py --include-group``); ``guard_corpora.all_rows(include=...)`` reads them.
+* ``UNSHIPPED_GROUPS``: the optional groups the shipped build leaves out. Session 14 measured
+  v11-v13 and s13_j as training groups and session 16 all eight with v14, v15, s14_k and s15_l:
+  no candidate passed its rule (docs/GUARDRAILS.md, "Session 14 (dev)", "Session 16 (dev)").
+  Session 17's writers s17_m and s17_n were added for its rounds and none has shipped them
+  (docs/GUARDRAILS.md, "Session 17").
+* ``shipped_optional_groups()``: the rest, which the shipped build trains on
+  (``train_guardrails.py --include-writers``, on by default; ``--check`` reproduces it).
+
+Names only: nothing here reads a file. The lead's held-out set (any path naming
+``sealed.SEALED``) is never a group; ``guard_corpora.refuse_heldout`` stops any read of it.
+"""
+
+from __future__ import annotations
+
+# The first eighteen independent sets (each scored as held out, dev data since; the tenth to
+# fifteenth, ``heldout/guard_heldout_v10.jsonl`` to ``_v15``, since sessions 10-15; v10 an
+# optional group since session 12, v11-v13 since session 14, v14 and v15 since session 16;
+# v16-v18, scored in session 16, are no group yet). The lead's next held-out set (any path
+# naming ``sealed.SEALED``) must never be read: ``guard_corpora.refuse_heldout`` guards it.
+FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
+SECOND_INDEPENDENT_SET = "heldout/guard_heldout_v2.jsonl"
+THIRD_INDEPENDENT_SET = "heldout/guard_heldout_v3.jsonl"
+FOURTH_INDEPENDENT_SET = "heldout/guard_heldout_v4.jsonl"
+FIFTH_INDEPENDENT_SET = "heldout/guard_heldout_v5.jsonl"
+SIXTH_INDEPENDENT_SET = "heldout/guard_heldout_v6.jsonl"
+SEVENTH_INDEPENDENT_SET = "heldout/guard_heldout_v7.jsonl"
+EIGHTH_INDEPENDENT_SET = "heldout/guard_heldout_v8.jsonl"
+NINTH_INDEPENDENT_SET = "heldout/guard_heldout_v9.jsonl"
+TENTH_INDEPENDENT_SET = "heldout/guard_heldout_v10.jsonl"
+ELEVENTH_INDEPENDENT_SET = "heldout/guard_heldout_v11.jsonl"
+TWELFTH_INDEPENDENT_SET = "heldout/guard_heldout_v12.jsonl"
+THIRTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v13.jsonl"
+FOURTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v14.jsonl"
+FIFTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v15.jsonl"
+
+# Strangers' sets that are dev data but not training groups of the shipped artefact: a dev
+# experiment adds them by group name (``guard_lowo.py --include-group``).
+OPTIONAL_GROUPS = {
+    "dev_heldout_v5": FIFTH_INDEPENDENT_SET,
+    "dev_heldout_v6": SIXTH_INDEPENDENT_SET,
+    "dev_heldout_v7": SEVENTH_INDEPENDENT_SET,
+    "dev_heldout_v8": EIGHTH_INDEPENDENT_SET,
+    "dev_heldout_v9": NINTH_INDEPENDENT_SET,
+    **{f"dev_written_s9_{w}": f"dev_written_s9_{w}.jsonl" for w in "abcd"},
+    **{f"dev_written_s10_{w}": f"dev_written_s10_{w}.jsonl" for w in "efg"},
+    "dev_written_s11_h": "dev_written_s11_h.jsonl",
+    # session 12: a twelfth writer's training file and the tenth stranger's set (v11, dev data
+    # too, is the lead's joint check this session: not a group)
+    "dev_written_s12_i": "dev_written_s12_i.jsonl",
+    "dev_heldout_v10": TENTH_INDEPENDENT_SET,
+    # session 14: the eleventh to thirteenth strangers' sets (each scored once as held out, dev
+    # data since) and a thirteenth writer's training file
+    "dev_heldout_v11": ELEVENTH_INDEPENDENT_SET,
+    "dev_heldout_v12": TWELFTH_INDEPENDENT_SET,
+    "dev_heldout_v13": THIRTEENTH_INDEPENDENT_SET,
+    "dev_written_s13_j": "dev_written_s13_j.jsonl",
+    # session 16: the fourteenth and fifteenth strangers' sets and two more writers' files
+    "dev_heldout_v14": FOURTEENTH_INDEPENDENT_SET,
+    "dev_heldout_v15": FIFTEENTH_INDEPENDENT_SET,
+    "dev_written_s14_k": "dev_written_s14_k.jsonl",
+    "dev_written_s15_l": "dev_written_s15_l.jsonl",
+    # session 17: a writer of users' own-things asks and the extraction attacks that mimic them
+    "dev_written_s17_m": "dev_written_s17_m.jsonl",
+    # and a writer of everyday how-to asks beside harmful ones in the same form
+    "dev_written_s17_n": "dev_written_s17_n.jsonl",
+}
+# Optional groups the shipped build does not train on: session 14 measured v11-v13 and s13_j as
+# training groups and neither candidate passed its rule (docs/GUARDRAILS.md, "Session 14 (dev)");
+# session 16 measured all eight with v14, v15, s14_k and s15_l: no candidate passed either.
+# They stay writers of ``guard_lowo`` and a dev run can still add them (``--include-group``).
+UNSHIPPED_GROUPS = frozenset(
+    {
+        *(f"dev_heldout_v{n}" for n in range(11, 16)),
+        *(f"dev_written_{w}" for w in ("s13_j", "s14_k", "s15_l", "s17_m", "s17_n")),
+    }
+)
+
+
+def shipped_optional_groups() -> tuple[str, ...]:
+    """The optional groups the shipped build trains on (``--include-writers``), sorted."""
+    return tuple(sorted(set(OPTIONAL_GROUPS) - UNSHIPPED_GROUPS))
