@@ -29,7 +29,7 @@ from llm_gateway.cache.semantic.antonyms import KEEP_APART, antonym_swap
 from llm_gateway.cache.semantic.conditions import condition_added
 from llm_gateway.cache.semantic.lexicon import KO_FUNCTION, KO_STEM_SYNONYMS, SYNONYMS
 from llm_gateway.cache.semantic.negation import negation_differs
-from llm_gateway.cache.semantic.quantities import numbers, times, units
+from llm_gateway.cache.semantic.quantities import carried_units, numbers, times, units
 from llm_gateway.cache.semantic.questions import (
     both_ask,
     fold_when,
@@ -315,7 +315,8 @@ def pair_features(a: str, b: str, cosine: float, lexicon: bool = False) -> list[
             subject_swap(raw_a, raw_b),  # swaps.py
         ),
         float(na != nb),  # one side only counts too: "in 2 words", "for 4 people"
-        _both_differ(ua, ub),
+        # a number carries another unit on each side (a reversed conversion): both must carry one
+        max(_both_differ(ua, ub), _both_differ(carried_units(a), carried_units(b))),
         float(xa != xb),  # "weather in Seattle" vs "… tomorrow"
         negation_differs(sa, sb, tokens(sa), tokens(sb)),  # negation.py
         antonym_swap(raw_only_a, raw_only_b),

@@ -17,7 +17,8 @@ from llm_gateway.cache.semantic.lexicon import NUMBER_WORDS, TIME_WORDS, UNIT_WO
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _ORDINAL = re.compile(r"\S ?번째|\d(?:st|nd|rd|th)\b")
-_UNIT_AFTER_DIGIT = re.compile(r"\d\s*([A-Za-z%]+|[\uac00-\ud7a3]+)")
+# A unit after a digit, or after a Korean magnitude word that follows one (200만 원, 3천 엔).
+_UNIT_AFTER_DIGIT = re.compile(r"\d\s*(?:[만천백억조]+\s*)?([A-Za-z%]+|[\uac00-\ud7a3]+)")
 
 # Endings a Korean unit word takes in a question (제곱미터예요, 마일로): several-syllable units
 # only (분, 일, 원 are words of their own, counted after a digit).
@@ -118,6 +119,19 @@ def units(text: str, toks: list[str]) -> set[str]:
             if word[:length] in UNIT_WORDS:
                 found.add(UNIT_WORDS[word[:length]])
                 break
+    return found
+
+
+def carried_units(text: str) -> set[str]:
+    """The units numbers carry (a unit right after a digit, or after 만 / 천 … after one).
+    "1마일은 몇 km야" and "1km는 몇 마일이야" name the same units, but convert from different
+    ones."""
+    found: set[str] = set()
+    for m in _UNIT_AFTER_DIGIT.finditer(text):
+        word = m.group(1).lower()
+        unit = next((word[:n] for n in range(len(word), 0, -1) if word[:n] in UNIT_WORDS), None)
+        if unit is not None:
+            found.add(UNIT_WORDS[unit])
     return found
 
 
