@@ -5,7 +5,6 @@ file without the key behaves as before. ``scripts/compose_cache_verifier.py`` wr
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -15,21 +14,15 @@ import orjson
 import pytest
 
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, load_verifier
+from tests.script_modules import import_script
 
-ROOT = Path(__file__).resolve().parents[3]
 KOREAN = ("서울 날씨 내일 어때?", "내일 서울 날씨 어때요?")
 ENGLISH = ("How do I boil an egg?", "How can I boil an egg?")
 
 
 @pytest.fixture(scope="module")
 def compose_script() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import compose_cache_verifier
-
-        yield compose_cache_verifier
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    yield from import_script("compose_cache_verifier")
 
 
 def shipped() -> dict[str, Any]:

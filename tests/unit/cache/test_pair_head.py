@@ -4,7 +4,6 @@ shipped weights, and the verifier's use of it (a missing vector takes the trees'
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -18,19 +17,12 @@ from llm_gateway.cache.semantic.index import NamespaceIndex
 from llm_gateway.cache.semantic.layer import _score_all
 from llm_gateway.cache.semantic.pair_head import HEAD_FEATURE, PairHead, head_inputs
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, load_verifier
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.script_modules import import_script
 
 
 @pytest.fixture(scope="module")
 def head_fits() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import cache_pair_head
-
-        yield cache_pair_head
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    yield from import_script("cache_pair_head")
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:

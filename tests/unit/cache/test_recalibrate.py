@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.script_modules import import_script
+
 FLOOR = 0.8736
 
 
 @pytest.fixture(scope="module")
 def recal() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import cache_recalibrate
-
-        yield cache_recalibrate
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    yield from import_script("cache_recalibrate")
 
 
 def test_the_rule_allows_one_percent_of_the_pooled_negatives(recal: ModuleType) -> None:

@@ -3,7 +3,6 @@ clipped word, another script) against one that swaps an entity, as one more tree
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -21,8 +20,7 @@ from llm_gateway.cache.semantic.slot_forms import (
 )
 from llm_gateway.cache.semantic.span_check import SPAN_FEATURE, slot_spans
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, load_verifier, slot_form_input
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.script_modules import import_script
 
 # Two forms of one word: a loanword for a native or Sino-Korean one, a clipped word, a script.
 SAME_WORD = [
@@ -128,13 +126,7 @@ def test_weights_naming_the_input_get_it_after_the_span_cosine(tmp_path: Path) -
 
 @pytest.fixture(scope="module")
 def trainer() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import train_cache_verifier
-
-        yield train_cache_verifier
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    yield from import_script("train_cache_verifier")
 
 
 def test_the_trainer_places_the_input_and_holds_it_monotone_up(trainer: ModuleType) -> None:

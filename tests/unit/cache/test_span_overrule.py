@@ -3,7 +3,6 @@ cosine a tree input, the veto only under the weights' level; and the pooled thre
 
 from __future__ import annotations
 
-import sys
 import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -22,8 +21,8 @@ from llm_gateway.cache.semantic.span_check import (
     span_cosines,
 )
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, load_verifier
+from tests.script_modules import import_script
 
-ROOT = Path(__file__).resolve().parents[3]
 LAPTOP = (
     "What is the best laptop for video editing?",
     "What is the best notebook for video editing?",
@@ -160,13 +159,7 @@ def test_weights_with_span_levels_but_without_its_feature_are_refused(tmp_path: 
 
 @pytest.fixture(scope="module")
 def thresholds() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import cache_thresholds
-
-        yield cache_thresholds
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    yield from import_script("cache_thresholds")
 
 
 def test_the_pooled_rule_is_not_set_by_one_writers_near_misses(thresholds: ModuleType) -> None:
@@ -195,13 +188,7 @@ def test_the_pooled_rule_is_not_set_by_one_writers_near_misses(thresholds: Modul
 
 @pytest.fixture(scope="module")
 def veto_report() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import cache_veto_report
-
-        yield cache_veto_report
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    yield from import_script("cache_veto_report")
 
 
 def test_the_veto_reports_refuse_a_swapped_slot_as_the_gateway_does(

@@ -4,29 +4,24 @@ file is opened."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.script_modules import scripts_on_path
 
 
 @pytest.fixture(scope="module")
 def scripts() -> Iterator[tuple[ModuleType, ModuleType, ModuleType]]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
+    with scripts_on_path():
         import cache_thresholds
         import cache_veto_report
         import train_cache_verifier
 
         yield train_cache_verifier, cache_thresholds, cache_veto_report
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
 
 
 @pytest.mark.parametrize(
@@ -102,11 +97,8 @@ def test_leave_writer_out_table_reports_mean_and_worst(
 ) -> None:
     """``cache_leave_writer_out.py``'s table: per language the mean and the worst file (lowest
     hit rate, highest false-hit rate), each over the left-out files."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
+    with scripts_on_path():
         import cache_leave_writer_out
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
     cache_leave_writer_out.print_table(
         [
             ("v4", "en", 0.9, 60, 150, 0, 150),
@@ -124,12 +116,9 @@ def test_lowo_rules_leave_a_files_excluded_arm_out_of_the_thresholds() -> None:
     """``cache_lowo_rules.py`` on a ``--added`` run: the "before" arm's dump names the added
     files it trained without (``excluded``); the thresholds are set without them too, so one
     added writer's near-miss negatives cannot move the before arm's threshold."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
+    with scripts_on_path():
         import cache_lowo_rules
         from cache_thresholds import choose_pooled
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
     from llm_gateway.cache.semantic.features import FEATURE_NAMES
 
     rng = np.random.default_rng(0)
@@ -171,12 +160,9 @@ def test_lowo_lexicon_arm_has_its_own_slot_form_column() -> None:
     (and its check files') comes from that arm's features and spans (session-13 review: it was
     computed without the lexicon). 일정 / 스케줄 is a lexicon pair: a loanword-shaped slot
     without the lexicon, no slot (form 0.0) with it; 서울 / 부산 is a slot in both arms."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
+    with scripts_on_path():
         import cache_leave_writer_out
         from cache_span import form_column
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
     from llm_gateway.cache.semantic.features import FEATURE_NAMES, pair_features
     from llm_gateway.cache.semantic.pairs import Pair
 

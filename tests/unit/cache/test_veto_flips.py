@@ -4,25 +4,18 @@ the true pairs and negatives a change newly refuses (alone: no other veto refuse
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.script_modules import import_script
 
 
 @pytest.fixture(scope="module")
 def flips() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import cache_veto_flips
-
-        yield cache_veto_flips
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    yield from import_script("cache_veto_flips")
 
 
 def test_the_dump_reads_pair_files_but_never_the_sealed_set(

@@ -3,9 +3,7 @@ the agent path with the e5 attack stage; and ``scripts/attack_stack.py`` as a mo
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -13,8 +11,7 @@ import pytest
 from llm_gateway.core.config import GuardrailPolicy, GuardrailSettings
 from llm_gateway.core.embedding import SharedEmbedder
 from llm_gateway.guardrails import GuardrailEngine
-
-SCRIPTS = Path(__file__).resolve().parents[3] / "scripts"
+from tests.script_modules import import_script
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +42,4 @@ def attack_engine() -> Iterator[GuardrailEngine]:
 @pytest.fixture(scope="module")
 def attack_stack() -> Iterator[ModuleType]:
     """``scripts/attack_stack.py``, the stacker's measuring script."""
-    sys.path.insert(0, str(SCRIPTS))
-    try:
-        import attack_stack
-
-        yield attack_stack
-    finally:
-        sys.path.remove(str(SCRIPTS))
+    yield from import_script("attack_stack")

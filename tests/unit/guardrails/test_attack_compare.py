@@ -5,28 +5,23 @@ higher per language, on the writers' means."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.script_modules import scripts_on_path
 
 
 @pytest.fixture(scope="module")
 def scripts() -> Iterator[tuple[ModuleType, ModuleType, ModuleType]]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
+    with scripts_on_path():
         import attack_compare
         import attack_rows
         import attack_writers
 
         yield attack_compare, attack_rows, attack_writers
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
 
 
 def test_v10_and_s12i_are_writers_and_groups_and_v11_is_neither(

@@ -3,27 +3,22 @@ alone only far above its threshold; between the two the n-gram head must agree."
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.script_modules import scripts_on_path
 
 
 @pytest.fixture(scope="module")
 def scripts() -> Iterator[tuple[ModuleType, ModuleType]]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
+    with scripts_on_path():
         import harm_gate
         import harm_lowo
 
         yield harm_gate, harm_lowo
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
 
 
 def one_writer() -> tuple[SimpleNamespace, np.ndarray]:

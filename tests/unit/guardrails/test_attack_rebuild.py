@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -16,6 +15,8 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
+from tests.script_modules import scripts_on_path
+
 ROOT = Path(__file__).resolve().parents[3]
 REPORT = json.loads((ROOT / "eval/guardrails/dev_attack_report.json").read_text())
 
@@ -23,8 +24,7 @@ REPORT = json.loads((ROOT / "eval/guardrails/dev_attack_report.json").read_text(
 @pytest.fixture(scope="module")
 def scripts() -> Iterator[dict[str, ModuleType]]:
     """The trainer's modules (``scripts/`` on the path while this module runs)."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
+    with scripts_on_path():
         import attack_rows
         import train_attack_stage
         import train_harm_stage
@@ -34,8 +34,6 @@ def scripts() -> Iterator[dict[str, ModuleType]]:
             "check": train_attack_stage,
             "fit": train_harm_stage,
         }
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
 
 
 def rows(scripts: dict[str, ModuleType], spec: list[tuple[str, str, str]]) -> list[object]:

@@ -10,18 +10,12 @@ from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.script_modules import import_script
 
 
 @pytest.fixture(scope="module")
 def evaluator() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import eval_guardrails
-
-        yield eval_guardrails
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    yield from import_script("eval_guardrails")
 
 
 def test_each_row_is_written_with_its_verdict(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -11,18 +10,14 @@ from types import ModuleType, SimpleNamespace
 import numpy as np
 import pytest
 
+from tests.script_modules import import_script
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
 def lowo() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import harm_lowo
-
-        yield harm_lowo
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    yield from import_script("harm_lowo")
 
 
 def writer(fast: list[bool], korean: bool = False) -> SimpleNamespace:

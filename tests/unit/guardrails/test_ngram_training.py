@@ -9,7 +9,6 @@ reproduces the artefact with it). ``guard_breakdown.py --tables`` pools rows fil
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -17,13 +16,12 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.script_modules import scripts_on_path
 
 
 @pytest.fixture(scope="module")
 def scripts() -> Iterator[dict[str, ModuleType]]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
+    with scripts_on_path():
         import guard_breakdown
         import guard_corpora
         import guard_groups
@@ -37,8 +35,6 @@ def scripts() -> Iterator[dict[str, ModuleType]]:
             "lowo": guard_lowo,
             "train": train_guardrails,
         }
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
 
 
 def _rows(corpora: ModuleType) -> list[object]:

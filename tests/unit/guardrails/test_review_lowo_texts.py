@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -18,18 +17,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.script_modules import import_script
 
 
 @pytest.fixture(scope="module")
 def lowo() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import guard_lowo
-
-        yield guard_lowo
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    yield from import_script("guard_lowo")
 
 
 @pytest.mark.parametrize("one_pass", [False, True])

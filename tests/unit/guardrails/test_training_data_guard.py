@@ -5,36 +5,25 @@ Only names are checked here: the held-out files are never opened, not even by th
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
 import pytest
 
+from tests.script_modules import import_script, scripts_on_path
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
 def corpora() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import guard_corpora
-
-        yield guard_corpora
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    yield from import_script("guard_corpora")
 
 
 @pytest.fixture(scope="module")
 def groups() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import guard_groups
-
-        yield guard_groups
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    yield from import_script("guard_groups")
 
 
 @pytest.mark.parametrize(
@@ -100,12 +89,9 @@ def test_the_shared_directory_glob_skips_v23_files(corpora: ModuleType, tmp_path
 def test_the_harm_stage_trains_and_scores_writers_but_never_v23() -> None:
     """The e5 trainer's extra groups and the leave-one-writer-out sets are dev files that exist;
     none names the lead's held-out set, and the script refuses a v23 output directory."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
+    with scripts_on_path():
         import harm_lowo
         import harm_rows
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
     repo_eval = ROOT / "eval/guardrails"
     both = {**harm_rows.EXTRA_GROUPS, **harm_rows.WRITER_GROUPS}
     extra = [repo_eval / name for name in both.values()]
@@ -126,11 +112,8 @@ def test_an_excluded_writer_group_stays_out_of_the_e5_training_rows(
 ) -> None:
     """``--exclude-group dev_written_s9_c`` (the "before" of session 9's writers c and d) keeps
     that writer's rows out of the head's training rows; the other session-9 writers stay in."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
+    with scripts_on_path():
         import harm_rows
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
     monkeypatch.setattr(harm_rows, "all_rows", lambda *_: [])  # the extra groups alone
     args = SimpleNamespace(
         shared_eval=tmp_path, garak=tmp_path, pyrit=tmp_path, exclude_group=["dev_written_s9_c"]
@@ -150,12 +133,9 @@ def test_the_attack_stage_trains_and_scores_writers_but_never_v23() -> None:
     """The attack head's extra groups and its leave-one-writer-out sets are dev files that
     exist, none names the lead's held-out set, and every writer's group is a training group
     (so that leaving it out removes it)."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
+    with scripts_on_path():
         import attack_rows
         import attack_writers
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
     repo_eval = ROOT / "eval/guardrails"
     extra = [repo_eval / name for name in attack_rows.EXTRA_GROUPS.values()]
     writers = [attack_writers.source(name)[0] for name in attack_writers.WRITERS]
@@ -169,11 +149,8 @@ def test_the_attack_stage_trains_and_scores_writers_but_never_v23() -> None:
 def test_the_fast_layers_writers_exist_and_never_name_v23(groups: ModuleType) -> None:
     """``guard_lowo``'s writers and the optional n-gram groups are dev files that exist; each
     writer's group is one it can be left out by."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
+    with scripts_on_path():
         import guard_lowo
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
     repo_eval = ROOT / "eval/guardrails"
     for name in groups.OPTIONAL_GROUPS.values():
         assert "v23" not in name.lower()
