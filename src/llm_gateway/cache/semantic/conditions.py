@@ -42,7 +42,9 @@ _EN_POLITE_SUBJECTS = frozenset("you u this it it's that that's possible".split(
 _KO_MARKER_WORDS = frozenset(
     "경우 경우에 경우엔 중 중에 중엔 중인 중일 후 후에 뒤에 상태 상태에서 없이".split()
 )
-_KO_MARKER_ENDINGS = ("없이", "아닐", "아닌")
+# A word ending in 인데 tells the asker's identity or state (외국인인데, 프리랜서인데, 당일인데:
+# session 17, from strangers' false hits).
+_KO_MARKER_ENDINGS = ("없이", "아닐", "아닌", "인데")
 _KO_NOUN_VERB = ("할", "일", "한", "인", "됐을", "했을", "된", "하는")
 _KO_WHO = frozenset("사람 사람이 사람은 분 분들 아이 환자 경우".split())
 # Korean words that only carry mood, politeness or the request itself.
