@@ -127,12 +127,12 @@ def test_session_14_and_16_sets_are_not_shipped(
     assert group not in groups.shipped_optional_groups()
 
 
-def test_guard_lowo_scores_27_writers_none_naming_v23(scripts: dict[str, ModuleType]) -> None:
-    """v3-v15, s9_a-d, s10_e-g, s11_h-s15_l, s17_m and s17_n; the sealed set (``v23``) is no
+def test_guard_lowo_scores_27_writers_none_naming_v24(scripts: dict[str, ModuleType]) -> None:
+    """v3-v15, s9_a-d, s10_e-g, s11_h-s15_l, s17_m and s17_n; the sealed set (``v24``) is no
     writer or group."""
     writers, groups = scripts["lowo"].WRITERS, scripts["groups"].OPTIONAL_GROUPS
     assert len(writers) == 27
-    assert not any("v23" in n for n in (*writers, *groups, *groups.values()))
+    assert not any("v24" in n for n in (*writers, *groups, *groups.values()))
 
 
 def test_the_shipped_build_trains_on_every_other_optional_group(
