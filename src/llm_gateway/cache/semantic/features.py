@@ -285,7 +285,8 @@ def pair_features(a: str, b: str, cosine: float, lexicon: bool = False) -> list[
     korean = is_korean(a) or is_korean(b)
     qa, qb = question_kinds(a, raw_a), question_kinds(b, raw_b)
     na, nb = numbers(a, raw_a), numbers(b, raw_b)
-    ua, ub = units(a, raw_a), units(b, raw_b)
+    ca, cb = carried_units(a), carried_units(b)
+    ua, ub = units(a, raw_a, ca), units(b, raw_b, cb)
     sa, sb = request_sentence(a, b), request_sentence(b, a)  # the situation told aside
     xa, xb = times(sa, tokens(sa)), times(sb, tokens(sb))
     one_side = any(bool(x) != bool(y) for x, y in ((na, nb), (ua, ub), (xa, xb)))
@@ -316,7 +317,7 @@ def pair_features(a: str, b: str, cosine: float, lexicon: bool = False) -> list[
         ),
         float(na != nb),  # one side only counts too: "in 2 words", "for 4 people"
         # a number carries another unit on each side (a reversed conversion): both must carry one
-        max(_both_differ(ua, ub), _both_differ(carried_units(a), carried_units(b))),
+        max(_both_differ(ua, ub), _both_differ(ca, cb)),
         float(xa != xb),  # "weather in Seattle" vs "… tomorrow"
         negation_differs(sa, sb, tokens(sa), tokens(sb)),  # negation.py
         antonym_swap(raw_only_a, raw_only_b),

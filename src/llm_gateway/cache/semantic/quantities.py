@@ -103,9 +103,10 @@ _UNIT_QUALIFIERS = frozenset(
 )
 
 
-def units(text: str, toks: list[str]) -> set[str]:
-    """Units: English unit words anywhere (one letter: after a digit), Korean after a digit; a
-    unit after a qualifier (square, cubic, nautical, imperial...) counts as another unit."""
+def units(text: str, toks: list[str], carried: set[str]) -> set[str]:
+    """Units: English unit words anywhere (one letter: after a digit), Korean after a digit (the
+    text's ``carried_units``, given); a unit after a qualifier (square, cubic, nautical,
+    imperial...) counts as another unit."""
     found = {
         UNIT_WORDS[t] + (f"+{toks[i - 1]}" if i and toks[i - 1] in _UNIT_QUALIFIERS else "")
         for i, t in enumerate(toks)
@@ -113,13 +114,7 @@ def units(text: str, toks: list[str]) -> set[str]:
     }
     for raw in text.split():
         found.update(UNIT_WORDS[u] for u in _ko_unit_stems(raw) if u in UNIT_WORDS)
-    for m in _UNIT_AFTER_DIGIT.finditer(text):
-        word = m.group(1).lower()
-        for length in range(len(word), 0, -1):
-            if word[:length] in UNIT_WORDS:
-                found.add(UNIT_WORDS[word[:length]])
-                break
-    return found
+    return found | carried
 
 
 def carried_units(text: str) -> set[str]:

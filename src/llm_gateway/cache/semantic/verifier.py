@@ -144,7 +144,7 @@ class VerifierModel:
         scored by it (its spans in a second call) and the rest by these weights."""
         if self.korean is None:
             return self._score_own(asked, candidates, embed)
-        korean = [is_korean(cached) or is_korean(asked) for cached, _, _ in candidates]
+        korean = [self.for_pair(cached, asked) is self.korean for cached, _, _ in candidates]
         english = [c for c, k in zip(candidates, korean, strict=True) if not k]
         mine = self._score_own(asked, english, embed)
         theirs = self.korean.score_all(
