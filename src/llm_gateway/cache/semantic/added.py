@@ -108,7 +108,16 @@ _KO_FILLER_PREFIXES = (
     "언제",
     "어디",
     "왜",
+    # the question's own frame said as a noun, as English's "process", "reason", "cause":
+    # 신청 절차 (how to apply), 일어난 원인 (why it happened), 파는 곳 (where it is sold)
+    "절차",
+    "과정",
+    "요령",
+    "원인",
+    "곳",
 )
+# Frame nouns whose start is another word's too (이유식 is baby food): whole forms only.
+_KO_FILLER_WORDS = frozenset("이유 이유가 이유는 이유를 이유도 이유와".split())
 # Korean words ending like a verb, adjective or connective (걸리면, 먹는, 할, 있을까요): the
 # extras that count are nouns and adverbs (맥북, 고혈압, 자세히, 항목별); a verb restated in
 # another form (들어가?, 나타나?) is how Korean rephrases, not added content.
@@ -134,6 +143,7 @@ def _ko_content(words: list[str]) -> list[str]:
         for w in words
         if (w not in _EN_FILLER if w.isascii() else len(w) > 1)
         and not w.startswith(_KO_FILLER_PREFIXES)
+        and w not in _KO_FILLER_WORDS
     ]
 
 
