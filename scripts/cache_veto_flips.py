@@ -2,7 +2,7 @@
 
 A veto (``features.VETOES``) refuses a pair before the verifier's trees score it, so a change to
 one is judged by the pairs whose value flips: true pairs newly refused are the cost, negatives
-newly refused the gain. Run ``dump`` on the tree before and after the change, then ``compare``::
+newly refused the gain, and the other way round for what a change newly clears. Run ``dump`` on the tree before and after the change, then ``compare``::
 
     cd scripts && PYTHONPATH=../src python cache_veto_flips.py dump ../eval/cache \
         --feature units_differ --out before.json
@@ -44,19 +44,27 @@ def dump(directory: Path, feature: str, out: Path) -> None:
 
 
 def compare(before: Path, after: Path) -> None:
+    """Print each flipped pair, then the counts: newly set (true pairs newly refused are the
+    cost, negatives the gain) and newly cleared (true pairs the gain, negatives the cost)."""
     old, new = json.loads(before.read_text("utf-8")), json.loads(after.read_text("utf-8"))
     true_pairs = sum(1 for row in old if row[1] == 1)
-    flips = {1: [0, 0], 0: [0, 0]}  # label -> [newly set, of them alone]
+    # direction -> label -> [pairs, of them alone (no other veto refuses the pair)]
+    flips = {d: {1: [0, 0], 0: [0, 0]} for d in ("set", "cleared")}
     for x, y in zip(old, new, strict=True):
-        if not x[2] and y[2]:
-            flips[x[1]][0] += 1
-            flips[x[1]][1] += not x[3]
-            print(f"{x[1]} {'alone' if not x[3] else 'also'} {x[0]} | {x[4]} | {x[5]}")
+        if bool(x[2]) == bool(y[2]):
+            continue
+        direction = "set" if y[2] else "cleared"
+        flips[direction][x[1]][0] += 1
+        flips[direction][x[1]][1] += not x[3]
+        alone = "alone" if not x[3] else "also"
+        print(f"{direction} {x[1]} {alone} {x[0]} | {x[4]} | {x[5]}")
     print(f"{len(old)} pairs, {true_pairs} true")
-    print(
-        f"newly set: true {flips[1][0]} (alone {flips[1][1]}), negatives {flips[0][0]} "
-        f"(alone {flips[0][1]})"
-    )
+    for direction in ("set", "cleared"):
+        counts = flips[direction]
+        print(
+            f"newly {direction}: true {counts[1][0]} (alone {counts[1][1]}), "
+            f"negatives {counts[0][0]} (alone {counts[0][1]})"
+        )
 
 
 def main() -> None:

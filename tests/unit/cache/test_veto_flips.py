@@ -32,7 +32,7 @@ def test_the_dump_reads_pair_files_but_never_the_sealed_set(
     assert [(r[0], r[1], r[2]) for r in rows] == [("dev.jsonl", 0, 1.0)]
 
 
-def test_the_comparison_counts_what_a_change_newly_refuses(
+def test_the_comparison_counts_what_a_change_newly_refuses_and_newly_clears(
     flips: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = [
@@ -40,15 +40,20 @@ def test_the_comparison_counts_what_a_change_newly_refuses(
         ["f", 0, 0.0, False, "c", "d"],
         ["f", 0, 0.0, True, "e", "f"],
         ["f", 1, 1.0, False, "g", "h"],
+        ["f", 1, 1.0, False, "i", "j"],
+        ["f", 0, 1.0, True, "k", "l"],
     ]
     after = [
         ["f", 1, 1.0, False, "a", "b"],
         ["f", 0, 1.0, False, "c", "d"],
         ["f", 0, 1.0, True, "e", "f"],
         ["f", 1, 1.0, False, "g", "h"],
+        ["f", 1, 0.0, False, "i", "j"],
+        ["f", 0, 0.0, True, "k", "l"],
     ]
     (tmp_path / "b.json").write_text(json.dumps(before))
     (tmp_path / "a.json").write_text(json.dumps(after))
     flips.compare(tmp_path / "b.json", tmp_path / "a.json")
-    last = capsys.readouterr().out.strip().splitlines()[-1]
-    assert last == "newly set: true 1 (alone 1), negatives 2 (alone 1)"
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-2] == "newly set: true 1 (alone 1), negatives 2 (alone 1)"
+    assert lines[-1] == "newly cleared: true 1 (alone 1), negatives 1 (alone 0)"
