@@ -2,7 +2,8 @@
 
 A veto (``features.VETOES``) refuses a pair before the verifier's trees score it, so a change to
 one is judged by the pairs whose value flips: true pairs newly refused are the cost, negatives
-newly refused the gain, and the other way round for what a change newly clears. Run ``dump`` on the tree before and after the change, then ``compare``::
+newly refused the gain, and the other way round for what a change newly clears. Run ``dump``
+on the tree before and after the change, then ``compare``::
 
     cd scripts && PYTHONPATH=../src python cache_veto_flips.py dump ../eval/cache \
         --feature units_differ --out before.json

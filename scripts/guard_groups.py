@@ -4,15 +4,16 @@
   ``eval/guardrails/heldout/guard_heldout.jsonl`` and ``_v2`` to ``_v15`` by their exact file
   names (relative to ``eval/guardrails``), each scored once as held out and dev data since. The
   first four are training groups of every build (``guard_corpora.all_rows`` reads them);
-  v16-v18 are no group yet.
-* ``OPTIONAL_GROUPS``: group name -> file for the strangers' sets v5-v15 and the writers' files
-  ``dev_written_s9_a`` ... ``dev_written_s17_n``. A dev run adds any of them by name
+  v16-v25 are no group yet.
+* ``OPTIONAL_GROUPS``: group name -> file for the strangers' sets v5-v15, the writers' files
+  ``dev_written_s9_a`` ... ``dev_written_s18_o`` and the targeted set ``evasion_words_v24``
+  (everyday asks in the words of evasion, a stranger's, scored once in session 18). A dev run
+  adds any of them by name
   (``guard_lowo.py --include-group``); ``guard_corpora.all_rows(include=...)`` reads them.
-* ``UNSHIPPED_GROUPS``: the optional groups the shipped build leaves out. Session 14 measured
-  v11-v13 and s13_j as training groups and session 16 all eight with v14, v15, s14_k and s15_l:
-  no candidate passed its rule (docs/GUARDRAILS.md, "Session 14 (dev)", "Session 16 (dev)").
-  Session 17's writers s17_m and s17_n were added for its rounds and none has shipped them
-  (docs/GUARDRAILS.md, "Session 17").
+* ``UNSHIPPED_GROUPS``: the optional groups the shipped build leaves out: only s17_n now.
+  Sessions 14 and 16 measured v11-v15, s13_j, s14_k and s15_l as groups and no candidate passed;
+  session 18's round 9 shipped them with s17_m, s18_o and ev24 (docs/GUARDRAILS.md, "Session
+  18").
 * ``shipped_optional_groups()``: the rest, which the shipped build trains on
   (``train_guardrails.py --include-writers``, on by default; ``--check`` reproduces it).
 
@@ -25,7 +26,7 @@ from __future__ import annotations
 # The first eighteen independent sets (each scored as held out, dev data since; the tenth to
 # fifteenth, ``heldout/guard_heldout_v10.jsonl`` to ``_v15``, since sessions 10-15; v10 an
 # optional group since session 12, v11-v13 since session 14, v14 and v15 since session 16;
-# v16-v18, scored in session 16, are no group yet). The lead's next held-out set (any path
+# v16-v25, scored in sessions 16-18, are no group yet). The lead's next held-out set (any path
 # naming ``sealed.SEALED``) must never be read: ``guard_corpora.refuse_heldout`` guards it.
 FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
 SECOND_INDEPENDENT_SET = "heldout/guard_heldout_v2.jsonl"
@@ -73,17 +74,17 @@ OPTIONAL_GROUPS = {
     "dev_written_s17_m": "dev_written_s17_m.jsonl",
     # and a writer of everyday how-to asks beside harmful ones in the same form
     "dev_written_s17_n": "dev_written_s17_n.jsonl",
+    # session 18: everyday asks in the words of evasion, beside harmful ones in the same forms
+    "dev_written_s18_o": "dev_written_s18_o.jsonl",
+    # and the targeted judge of round 8 (another author of the family), dev data since
+    "dev_evasion_v24": "evasion_words_v24.jsonl",
 }
-# Optional groups the shipped build does not train on: session 14 measured v11-v13 and s13_j as
-# training groups and neither candidate passed its rule (docs/GUARDRAILS.md, "Session 14 (dev)");
-# session 16 measured all eight with v14, v15, s14_k and s15_l: no candidate passed either.
-# They stay writers of ``guard_lowo`` and a dev run can still add them (``--include-group``).
-UNSHIPPED_GROUPS = frozenset(
-    {
-        *(f"dev_heldout_v{n}" for n in range(11, 16)),
-        *(f"dev_written_{w}" for w in ("s13_j", "s14_k", "s15_l", "s17_m", "s17_n")),
-    }
-)
+# Optional groups the shipped build does not train on. Sessions 14 and 16 left v11-v15, s13_j,
+# s14_k and s15_l out (their candidates failed their rules); session 18's round 9 shipped them
+# with s17_m, s18_o and ev24 (docs/GUARDRAILS.md, "Session 18"). s17_n, session 17's everyday
+# how-to writer, is still out: no round shipped it. It stays a writer of ``guard_lowo`` and a dev
+# run can still add it (``--include-group``).
+UNSHIPPED_GROUPS = frozenset({"dev_written_s17_n"})
 
 
 def shipped_optional_groups() -> tuple[str, ...]:

@@ -6,28 +6,29 @@ Usage:
     nice -n 10 .venv/bin/python scripts/guard_lowo.py ../shared/eval $W --workdir /tmp/lowo \
         [--writer v3 ...] [--include-group dev_heldout_v5 ...] [--include-writers]
         [--skip-category harmful_request] [--exclude-group G ...] [--json] [--rows PATH]
-        [--fpr 0.015] [--extraction-fpr 0.0125] [--hard-weight 2] [--one-pass]
+        [--fpr 0.014] [--extraction-fpr 0.0125] [--hard-weight 2] [--one-pass]
 
-Writers (25): the strangers' sets v3-v15 (``heldout/guard_heldout_<v>.jsonl``; v11-v13 since
-session 14, v14 and v15 since session 16) and the session-9 and session-10 hand-written files
-(``dev_written_s9_<a-d>.jsonl``, ``dev_written_s10_<e-g>.jsonl``) and sessions 11's to 15's
-``dev_written_s11_h.jsonl`` ... ``dev_written_s15_l.jsonl`` (writers ``s11_h``, ``s12_i``,
-``s13_j``, ``s14_k``, ``s15_l``). v11-v15, s13_j, s14_k and s15_l are not training groups of the
-shipped build (``UNSHIPPED_GROUPS``: session 14 measured the first four as groups, session 16
-all eight; neither shipped them); ``--include-group`` adds them. A writer's texts are left out
-of the builds that score it whether or not its set is a training group.
-For each writer the n-gram heads are trained exactly as ``train_guardrails.py`` trains the
-shipped artefact, on every training group but that
-writer's (plus any ``--exclude-group``), with the thresholds chosen by the same rule (leave one
-source out over the remaining groups, ``--fpr`` source-weighted benign FPR per script, 1.25 %
-since session 11); the writer's set is then scored by the engine's default policy with that
-build. Every writer's set is a training group, as in the shipped build since session 11 (each
-still left out when it is scored; ``--no-include-writers --fpr 0.02 --hard-weight 1`` is session
-10's build); ``--skip-category`` drops those categories from the added groups; ``--one-pass`` is
-a cheaper threshold route (see ``one_pass_builds``). So the n-gram figures are out of writer.
-The exact rules are not: they were written by hand from every dev set (the docs say which set a
-rule change was read from). Builds are cached in ``<workdir>/<settings digest>/<left-out
-groups>/`` (delete them, or pass ``--retrain``, after changing the training data). After the
+Writers (29): the strangers' sets v3-v15 (``heldout/guard_heldout_<v>.jsonl``; v11-v13 since
+session 14, v14 and v15 since session 16), the session-9 and session-10 hand-written files
+(``dev_written_s9_<a-d>.jsonl``, ``dev_written_s10_<e-g>.jsonl``), sessions 11's to 18's
+``dev_written_s11_h.jsonl`` ... ``dev_written_s18_o.jsonl`` (writers ``s11_h`` ... ``s18_o``) and
+the targeted set ``evasion_words_v24.jsonl`` (writer ``ev24``). Every one is a training group of
+the shipped build since session 18's round 9 but s17_n (``UNSHIPPED_GROUPS``);
+``--include-group`` adds it. A writer's texts are left out of the builds that score it whether
+or not its set is a training group.
+For each writer the n-gram heads are trained exactly as ``train_guardrails.py`` trains the shipped
+artefact, on every training group but that writer's (plus any ``--exclude-group``), with the
+thresholds chosen by the same rule (leave one source out over the remaining groups, ``--fpr``
+source-weighted benign FPR per script, 1.25 % since session 11, 1.4 % with 1.25 % for the
+extraction head since session 18); the writer's set is then scored by the engine's default policy
+with that build. Every writer's set is a training group, as in the shipped build since session 11
+(each still left out when it is scored; ``--no-include-writers --fpr 0.02 --hard-weight 1`` is
+session 10's build); ``--skip-category`` drops those categories from the added groups;
+``--one-pass`` is a cheaper threshold route (see ``one_pass_builds``). So the n-gram figures are
+out of writer. The exact rules are not: they were written by hand from every dev set (the docs say
+which set a rule change was read from). Builds are cached in ``<workdir>/<settings
+digest>/<left-out groups>/`` (delete them, or pass ``--retrain``, after changing the training
+data). After the
 per-writer table, every writer's rows are pooled into one table per task, category and
 language; ``--rows`` writes each scored row (writer, category, language, flagged, rule ids,
 scores, text) as JSON lines.
@@ -49,6 +50,7 @@ from eval_guardrails import Scored, category_table, print_tables, score_file, ta
 from guard_corpora import CLASSES, Row, all_rows, refuse_heldout
 from guard_groups import OPTIONAL_GROUPS, shipped_optional_groups
 from train_guardrails import (
+    EXTRACTION_FPR,
     FPR,
     HARD_WEIGHT,
     balanced_weights,
@@ -79,6 +81,8 @@ WRITERS = {
     "s15_l": ("dev_written_s15_l", "dev_written_s15_l.jsonl"),
     "s17_m": ("dev_written_s17_m", "dev_written_s17_m.jsonl"),
     "s17_n": ("dev_written_s17_n", "dev_written_s17_n.jsonl"),
+    "s18_o": ("dev_written_s18_o", "dev_written_s18_o.jsonl"),
+    "ev24": ("dev_evasion_v24", "evasion_words_v24.jsonl"),
 }
 
 
@@ -244,7 +248,9 @@ def main() -> int:
     parser.add_argument("--alpha", type=float, default=1e-4)
     parser.add_argument("--harm-alpha", type=float, default=3e-6)
     parser.add_argument("--fpr", type=float, default=FPR)
-    parser.add_argument("--extraction-fpr", type=float, default=None, help="as the trainer's")
+    parser.add_argument(
+        "--extraction-fpr", type=float, default=EXTRACTION_FPR, help="as the trainer's"
+    )
     parser.add_argument("--hard-weight", type=float, default=HARD_WEIGHT, help="as the trainer's")
     parser.add_argument("--one-pass", action="store_true", help="one threshold pass (a shortcut)")
     parser.add_argument("--json", action="store_true")

@@ -21,7 +21,7 @@ Dev figures: each source group in turn is left out, a model is trained on the ot
 the left-out rows, so every dev score comes from a model that never saw that source. The
 per-category thresholds are then chosen on these pooled out-of-source scores: the smallest
 threshold whose false-positive rate on benign rows is at most ``--fpr`` for that category (the
-extraction head: ``--extraction-fpr`` if given; session 16's round 4, not shipped), once
+extraction head: ``--extraction-fpr``, 1.25 % by default since session 18), once
 for prompts mostly in Hangul and once for the rest (``classifier.is_korean``). The final artefact is
 trained on every row. Held-out evaluation data is never read here.
 
@@ -32,7 +32,10 @@ build is ``--no-include-writers --fpr 0.02 --hard-weight 1``. Session 12 added t
 writer s12_i and the tenth stranger's set v10 (``OPTIONAL_GROUPS``); the settings are unchanged.
 Session 14 measured v11-v13 and s13_j as groups too; they failed the rule and are not in this
 build (``guard_groups.UNSHIPPED_GROUPS``); session 16 measured them with v14, v15, s14_k and
-s15_l as groups: no candidate passed, none of the eight is in this build.
+s15_l as groups: no candidate passed, none of the eight is in this build. Session 18's round 9
+shipped the eight with the writers s17_m and s18_o and the targeted set ev24 as groups, at
+1.4 % benign FPR for the attack and harmful heads and 1.25 % for the extraction head (the
+defaults since); s17_n is still out.
 """
 
 from __future__ import annotations
@@ -68,7 +71,11 @@ HARD = "benign_hard_negative"
 # groups, each group's hard negatives weigh twice its everyday rows, and the thresholds allow
 # 1.25 % source-weighted benign FPR (was 2 %): left one writer out over 15 writers this cut
 # pooled benign FPR 2.5 -> 2.0 % at attack F1 0.853 -> 0.873 and harmful recall 0.46 -> 0.70.
-FPR = 0.0125
+# Session 18 (docs/GUARDRAILS.md, "Session 18"): 1.4 % for the attack and harmful heads, 1.25 %
+# for the extraction head, with the eight strangers' groups and three writers added; judged on
+# two fresh sealed sets (v25, ev25) against session 11's settings.
+FPR = 0.014
+EXTRACTION_FPR = 0.0125
 HARD_WEIGHT = 2.0
 Matrix = sparse.csr_matrix
 
@@ -270,7 +277,10 @@ def main() -> int:
     )
     parser.add_argument("--fpr", type=float, default=FPR, help="benign FPR per category")
     parser.add_argument(
-        "--extraction-fpr", type=float, default=None, help="the extraction head's (else --fpr)"
+        "--extraction-fpr",
+        type=float,
+        default=EXTRACTION_FPR,
+        help="the extraction head's benign FPR (none: --fpr)",
     )
     parser.add_argument(
         "--hard-weight", type=float, default=HARD_WEIGHT, help="hard negatives' weight in a cell"

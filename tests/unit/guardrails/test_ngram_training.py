@@ -82,10 +82,10 @@ def test_s12_i_and_v10_are_writers_and_groups(scripts: dict[str, ModuleType]) ->
     assert groups["dev_heldout_v10"] == "heldout/guard_heldout_v10.jsonl"
 
 
-# The sets measured as training groups and not shipped: session 14's four, session 16's four and
-# session 17's two writers (own-things asks, everyday how-to asks)
-# (writer, its group, its file under eval/guardrails).
-UNSHIPPED_SETS = [
+# The sets sessions 14, 16 and 17 measured as training groups and did not ship, and session 18's
+# writer and targeted set (writer, its group, its file under eval/guardrails). Session 18's round
+# 9 shipped all of them but s17_n (everyday how-to asks), which no round has shipped.
+ROUND_9_SETS = [
     ("v11", "dev_heldout_v11", "heldout/guard_heldout_v11.jsonl"),
     ("v12", "dev_heldout_v12", "heldout/guard_heldout_v12.jsonl"),
     ("v13", "dev_heldout_v13", "heldout/guard_heldout_v13.jsonl"),
@@ -95,56 +95,65 @@ UNSHIPPED_SETS = [
     ("s14_k", "dev_written_s14_k", "dev_written_s14_k.jsonl"),
     ("s15_l", "dev_written_s15_l", "dev_written_s15_l.jsonl"),
     ("s17_m", "dev_written_s17_m", "dev_written_s17_m.jsonl"),
-    ("s17_n", "dev_written_s17_n", "dev_written_s17_n.jsonl"),
+    ("s18_o", "dev_written_s18_o", "dev_written_s18_o.jsonl"),
+    ("ev24", "dev_evasion_v24", "evasion_words_v24.jsonl"),
 ]
+UNSHIPPED_SETS = [("s17_n", "dev_written_s17_n", "dev_written_s17_n.jsonl")]
 
 
-@pytest.mark.parametrize(("writer", "group", "name"), UNSHIPPED_SETS)
-def test_session_14_and_16_sets_are_left_out_writers(
+@pytest.mark.parametrize(("writer", "group", "name"), ROUND_9_SETS + UNSHIPPED_SETS)
+def test_later_sets_are_left_out_writers(
     scripts: dict[str, ModuleType], writer: str, group: str, name: str
 ) -> None:
-    """v11-v15 (the strangers' sets scored once in sessions 11-15) and s13_j, s14_k, s15_l are
-    writers ``guard_lowo`` scores left out, each by its own group and file."""
+    """v11-v15 (the strangers' sets scored once in sessions 11-15), the writers s13_j-s18_o and
+    the targeted set ev24 are writers ``guard_lowo`` scores left out, each by its own group and
+    file."""
     assert scripts["lowo"].WRITERS[writer] == (group, name)
 
 
-@pytest.mark.parametrize(("writer", "group", "name"), UNSHIPPED_SETS)
-def test_session_14_and_16_sets_are_optional_groups(
+@pytest.mark.parametrize(("writer", "group", "name"), ROUND_9_SETS + UNSHIPPED_SETS)
+def test_later_sets_are_optional_groups(
     scripts: dict[str, ModuleType], writer: str, group: str, name: str
 ) -> None:
-    """Each is an optional group a dev run can add by name (``--include-group``)."""
+    """Each is an optional group a dev run can add or leave out by name."""
     assert scripts["groups"].OPTIONAL_GROUPS[group] == name
 
 
-@pytest.mark.parametrize(("writer", "group", "name"), UNSHIPPED_SETS)
-def test_session_14_and_16_sets_are_not_shipped(
+@pytest.mark.parametrize(("writer", "group", "name"), ROUND_9_SETS)
+def test_round_9_sets_are_shipped(
     scripts: dict[str, ModuleType], writer: str, group: str, name: str
 ) -> None:
-    """None is in the shipped build (``UNSHIPPED_GROUPS``): session 14's and session 16's
-    candidates failed their rules (the artefact's ``--check`` holds)."""
+    """Session 18's round 9 passed its rule on two fresh sealed sets: the shipped build trains on
+    each (the artefact's ``--check`` holds)."""
     groups = scripts["groups"]
-    assert group in groups.UNSHIPPED_GROUPS
-    assert group not in groups.shipped_optional_groups()
+    assert group not in groups.UNSHIPPED_GROUPS
+    assert group in groups.shipped_optional_groups()
 
 
-def test_guard_lowo_scores_27_writers_none_naming_v24(scripts: dict[str, ModuleType]) -> None:
-    """v3-v15, s9_a-d, s10_e-g, s11_h-s15_l, s17_m and s17_n; the sealed set (``v24``) is no
-    writer or group."""
+def test_the_everyday_how_to_writer_is_not_shipped(scripts: dict[str, ModuleType]) -> None:
+    """s17_n was measured by session 17's rounds 6 and 7 and no build with it passed."""
+    assert scripts["groups"].UNSHIPPED_GROUPS == {"dev_written_s17_n"}
+
+
+def test_guard_lowo_scores_29_writers_none_naming_v26(scripts: dict[str, ModuleType]) -> None:
+    """v3-v15, s9_a-d, s10_e-g, s11_h-s15_l, s17_m, s17_n, s18_o and ev24; the sealed set
+    (``v26``) is no writer or group."""
     writers, groups = scripts["lowo"].WRITERS, scripts["groups"].OPTIONAL_GROUPS
-    assert len(writers) == 27
-    assert not any("v24" in n for n in (*writers, *groups, *groups.values()))
+    assert len(writers) == 29
+    assert not any("v26" in n for n in (*writers, *groups, *groups.values()))
 
 
 def test_the_shipped_build_trains_on_every_other_optional_group(
     scripts: dict[str, ModuleType],
 ) -> None:
-    """The trainer's default build (``--include-writers``) is session 12's: every optional group
-    but the ten sessions 14, 16 and 17 measured as groups (none shipped)."""
+    """The trainer's default build (``--include-writers``) is session 18's round 9: every optional
+    group but s17_n."""
     groups = scripts["groups"]
     shipped = set(groups.shipped_optional_groups())
     assert shipped == set(groups.OPTIONAL_GROUPS) - groups.UNSHIPPED_GROUPS
     assert {"dev_written_s12_i", "dev_heldout_v10", "dev_written_s11_h"} <= shipped
-    assert len(shipped) == 15
+    assert {group for _, group, _ in ROUND_9_SETS} <= shipped
+    assert len(shipped) == 26
     assert {group for _, group, _ in UNSHIPPED_SETS} == groups.UNSHIPPED_GROUPS
 
 
