@@ -56,6 +56,11 @@ WRITER_GROUPS = {
     "dev_written_s10_g": "dev_written_s10_g.jsonl",
     "dev_written_s11_h": "dev_written_s11_h.jsonl",
     "dev_written_s12_i": "dev_written_s12_i.jsonl",
+    # session 18: everyday asks in the words of evasion beside harmful ones in the same forms (a
+    # writer and two strangers' targeted sets, dev data since they were scored)
+    "dev_written_s18_o": "dev_written_s18_o.jsonl",
+    "dev_evasion_v24": "evasion_words_v24.jsonl",
+    "dev_evasion_v25": "evasion_words_v25.jsonl",
 }
 
 

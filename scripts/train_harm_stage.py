@@ -217,8 +217,9 @@ def add_head_options(parser: argparse.ArgumentParser) -> None:
         "--later-writers",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="v8-v10, s10_g, s11_h, s12_i as training groups (harm_rows.WRITER_GROUPS) and, in "
-        "harm_lowo.py, as left-out writers too; the shipped head since session 12",
+        help="harm_rows.WRITER_GROUPS as training groups: v8-v10, s10_g, s11_h, s12_i (left-out "
+        "writers of harm_lowo.py too; shipped since session 12) and s18_o, ev24, ev25 (since "
+        "session 18)",
     )
 
 
