@@ -22,11 +22,11 @@ thresholds chosen by the same rule (leave one source out over the remaining grou
 source-weighted benign FPR per script, 1.25 % since session 11, 1.4 % with 1.25 % for the
 extraction head since session 18); the writer's set is then scored by the engine's default policy
 with that build. Every writer's set is a training group, as in the shipped build since session 11
-(each still left out when it is scored; ``--no-include-writers --fpr 0.02 --hard-weight 1`` is
-session 10's build); ``--skip-category`` drops those categories from the added groups;
-``--one-pass`` is a cheaper threshold route (see ``one_pass_builds``). So the n-gram figures are
-out of writer. The exact rules are not: they were written by hand from every dev set (the docs say
-which set a rule change was read from). Builds are cached in ``<workdir>/<settings
+(each still left out when it is scored; ``--no-include-writers --fpr 0.02 --extraction-fpr none
+--hard-weight 1`` is session 10's build); ``--skip-category`` drops those categories from the added
+groups; ``--one-pass`` is a cheaper threshold route (see ``one_pass_builds``). So the n-gram
+figures are out of writer. The exact rules are not: they were written by hand from every dev set
+(the docs say which set a rule change was read from). Builds are cached in ``<workdir>/<settings
 digest>/<left-out groups>/`` (delete them, or pass ``--retrain``, after changing the training
 data). After the
 per-writer table, every writer's rows are pooled into one table per task, category and
@@ -54,6 +54,7 @@ from train_guardrails import (
     FPR,
     HARD_WEIGHT,
     balanced_weights,
+    budget,
     fit,
     out_of_source,
     save,
@@ -121,12 +122,15 @@ def writer_left_out(writer: str, exclude_group: list[str]) -> set[str]:
 
 def settings_dir(args: argparse.Namespace) -> Path:
     """Where this run's builds and one-pass scores are cached: ``--workdir`` under a digest of
-    the settings they depend on, so another ``--fpr``/``--hard-weight``/route never reuses them."""
+    the settings they depend on, so another ``--fpr``/``--hard-weight``/route, or another set of
+    shipped groups behind ``--include-writers`` (session 18 changed it), never reuses them."""
     names = ("alpha", "harm_alpha", "fpr", "hard_weight", "one_pass", "include_writers")
     lists = ("include_group", "skip_category", "exclude_group")
     key = [getattr(args, n) for n in names] + [sorted(getattr(args, n) or []) for n in lists]
-    if getattr(args, "extraction_fpr", None) is not None:  # earlier runs' digests stay as they were
+    if getattr(args, "extraction_fpr", None) is not None:
         key.append(args.extraction_fpr)
+    if getattr(args, "include_writers", False):
+        key.append(sorted(shipped_optional_groups()))
     return args.workdir / hashlib.sha256(json.dumps(key).encode()).hexdigest()[:12]
 
 
@@ -249,7 +253,7 @@ def main() -> int:
     parser.add_argument("--harm-alpha", type=float, default=3e-6)
     parser.add_argument("--fpr", type=float, default=FPR)
     parser.add_argument(
-        "--extraction-fpr", type=float, default=EXTRACTION_FPR, help="as the trainer's"
+        "--extraction-fpr", type=budget, default=EXTRACTION_FPR, help="as the trainer's"
     )
     parser.add_argument("--hard-weight", type=float, default=HARD_WEIGHT, help="as the trainer's")
     parser.add_argument("--one-pass", action="store_true", help="one threshold pass (a shortcut)")

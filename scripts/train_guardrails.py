@@ -25,17 +25,17 @@ extraction head: ``--extraction-fpr``, 1.25 % by default since session 18), once
 for prompts mostly in Hangul and once for the rest (``classifier.is_korean``). The final artefact is
 trained on every row. Held-out evaluation data is never read here.
 
-Since session 11 the shipped build also trains on every dev writer's set (``--include-writers``,
-on by default: ``guard_groups.OPTIONAL_GROUPS``), weighs each group's hard negatives twice its
+Since session 11 the shipped build also trains on every dev writer's set (``--include-writers``, on
+by default: ``guard_groups.OPTIONAL_GROUPS``), weighs each group's hard negatives twice its
 everyday rows (``--hard-weight 2``) and allows 1.25 % benign FPR (``--fpr 0.0125``); session 10's
-build is ``--no-include-writers --fpr 0.02 --hard-weight 1``. Session 12 added two groups, the
-writer s12_i and the tenth stranger's set v10 (``OPTIONAL_GROUPS``); the settings are unchanged.
-Session 14 measured v11-v13 and s13_j as groups too; they failed the rule and are not in this
-build (``guard_groups.UNSHIPPED_GROUPS``); session 16 measured them with v14, v15, s14_k and
-s15_l as groups: no candidate passed, none of the eight is in this build. Session 18's round 9
-shipped the eight with the writers s17_m and s18_o and the targeted set ev24 as groups, at
-1.4 % benign FPR for the attack and harmful heads and 1.25 % for the extraction head (the
-defaults since); s17_n is still out.
+build is ``--no-include-writers --fpr 0.02 --extraction-fpr none --hard-weight 1``. Session 12
+added two groups, the writer s12_i and the tenth stranger's set v10 (``OPTIONAL_GROUPS``); the
+settings are unchanged. Session 14 measured v11-v13 and s13_j as groups too; they failed the rule
+and are not in this build (``guard_groups.UNSHIPPED_GROUPS``); session 16 measured them with v14,
+v15, s14_k and s15_l as groups: no candidate passed, none of the eight is in this build. Session
+18's round 9 shipped the eight with the writers s17_m and s18_o and the targeted set ev24 as
+groups, at 1.4 % benign FPR for the attack and harmful heads and 1.25 % for the extraction head
+(the defaults since); s17_n is still out.
 """
 
 from __future__ import annotations
@@ -78,6 +78,12 @@ FPR = 0.014
 EXTRACTION_FPR = 0.0125
 HARD_WEIGHT = 2.0
 Matrix = sparse.csr_matrix
+
+
+def budget(text: str) -> float | None:
+    """An ``--extraction-fpr`` value: a rate, or ``none`` for ``--fpr``'s (the builds before
+    session 18, whose extraction head shared the others' budget)."""
+    return None if text.strip().lower() == "none" else float(text)
 
 
 def balanced_weights(rows: list[Row], hard_weight: float = 1.0) -> npt.NDArray[np.float64]:
@@ -278,9 +284,9 @@ def main() -> int:
     parser.add_argument("--fpr", type=float, default=FPR, help="benign FPR per category")
     parser.add_argument(
         "--extraction-fpr",
-        type=float,
+        type=budget,
         default=EXTRACTION_FPR,
-        help="the extraction head's benign FPR (none: --fpr)",
+        help="the extraction head's benign FPR ('none': --fpr's, as before session 18)",
     )
     parser.add_argument(
         "--hard-weight", type=float, default=HARD_WEIGHT, help="hard negatives' weight in a cell"

@@ -196,3 +196,14 @@ def test_the_extraction_head_can_have_its_own_benign_budget(
     assert split["extraction"] > common["extraction"]
     assert split["extraction"] == pytest.approx(0.99, abs=0.011)
     assert common["extraction"] == pytest.approx(0.95, abs=0.011)
+
+
+def test_the_extraction_budget_can_be_switched_back_to_the_shared_one(
+    scripts: dict[str, ModuleType],
+) -> None:
+    """Since session 18 the extraction head has its own default budget (1.25 %); ``none`` gives
+    it ``--fpr``'s again, as every build before session 18 had it."""
+    train = scripts["train"]
+    assert train.EXTRACTION_FPR == 0.0125
+    assert train.budget("none") is None
+    assert train.budget("0.02") == 0.02

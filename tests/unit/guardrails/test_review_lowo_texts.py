@@ -84,7 +84,9 @@ def test_a_left_out_writers_texts_are_not_trained_under_another_group(
     assert budgets == [(0.0125, 0.005)]  # the extraction head's own budget reaches the pass
 
 
-def test_builds_are_not_reused_across_settings(lowo: ModuleType, tmp_path: Path) -> None:
+def test_builds_are_not_reused_across_settings(
+    lowo: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     base = {
         "workdir": tmp_path,
         "alpha": 1e-4,
@@ -99,9 +101,7 @@ def test_builds_are_not_reused_across_settings(lowo: ModuleType, tmp_path: Path)
     }
     here = lowo.settings_dir(argparse.Namespace(**base))
     assert here == lowo.settings_dir(argparse.Namespace(**base))
-    # no extraction budget: the digest of runs made before --extraction-fpr existed
     assert here == lowo.settings_dir(argparse.Namespace(**base, extraction_fpr=None))
-    assert here.name == "ce283b210986"  # settings_dir at 91b31ce, before the option
     changes = (
         {"hard_weight": 1.0},
         {"fpr": 0.02},
@@ -111,6 +111,9 @@ def test_builds_are_not_reused_across_settings(lowo: ModuleType, tmp_path: Path)
     )
     for change in changes:
         assert lowo.settings_dir(argparse.Namespace(**{**base, **change})) != here
+    # the groups --include-writers stands for are part of the settings (session 18 changed them)
+    monkeypatch.setattr(lowo, "shipped_optional_groups", lambda: ("dev_written_s12_i",))
+    assert lowo.settings_dir(argparse.Namespace(**base)) != here
 
 
 def test_an_excluded_group_is_in_no_build_and_no_threshold_pass(
