@@ -108,16 +108,18 @@ _KO_FILLER_PREFIXES = (
     "언제",
     "어디",
     "왜",
-    # the question's own frame said as a noun, as English's "process", "reason", "cause":
-    # 신청 절차 (how to apply), 일어난 원인 (why it happened), 파는 곳 (where it is sold)
-    "절차",
-    "과정",
-    "요령",
-    "원인",
-    "곳",
 )
-# Frame nouns whose start is another word's too (이유식 is baby food): whole forms only.
-_KO_FILLER_WORDS = frozenset("이유 이유가 이유는 이유를 이유도 이유와".split())
+# A question's frame said as a noun (신청 절차, 일어난 원인 / 이유, 파는 곳) restates the other
+# prompt's question word (어떻게 / 방법, 왜, 어디): no added content then, as English's "process",
+# "reason" and "cause" are not. Whole folded tokens only (``canonical`` folds 이유 to 원인 by its
+# first two syllables: 이유식 is 원인식, 원인균 and 과정생 are other words), and only against the
+# matching question word, so "원인과 결과" / "결과" still adds an aspect (session 18).
+_KO_FRAME_NOUNS = {
+    "원인": ("왜",),
+    "절차": ("어떻", "방법"),
+    "과정": ("어떻", "방법"),
+    "곳": ("어디",),
+}
 # Korean words ending like a verb, adjective or connective (걸리면, 먹는, 할, 있을까요): the
 # extras that count are nouns and adverbs (맥북, 고혈압, 자세히, 항목별); a verb restated in
 # another form (들어가?, 나타나?) is how Korean rephrases, not added content.
@@ -143,7 +145,15 @@ def _ko_content(words: list[str]) -> list[str]:
         for w in words
         if (w not in _EN_FILLER if w.isascii() else len(w) > 1)
         and not w.startswith(_KO_FILLER_PREFIXES)
-        and w not in _KO_FILLER_WORDS
+    ]
+
+
+def _ko_unframed(words: list[str], other: list[str]) -> list[str]:
+    """``words`` less the frame nouns (``_KO_FRAME_NOUNS``) whose question word ``other`` asks."""
+    return [
+        w
+        for w in words
+        if not (w in _KO_FRAME_NOUNS and any(o.startswith(_KO_FRAME_NOUNS[w]) for o in other))
     ]
 
 
@@ -177,8 +187,10 @@ def content_added(ta: list[str], tb: list[str], korean: bool) -> float:
     """1.0 when one side's content words all occur, in order, on the other side, which adds
     content words of its own (tokens as ``features.canonical`` folds them: synonyms, typos,
     register; filler words dropped first)."""
-    content = _ko_content if korean else _en_content
-    ca, cb = content(ta), content(tb)
+    if korean:
+        ca, cb = _ko_content(_ko_unframed(ta, tb)), _ko_content(_ko_unframed(tb, ta))
+    else:
+        ca, cb = _en_content(ta), _en_content(tb)
     if not ca or not cb or len(ca) == len(cb):
         return 0.0
     short, long = (ca, cb) if len(ca) < len(cb) else (cb, ca)
