@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import pytest
 
-from llm_gateway.core.config import GuardrailPolicy, GuardrailSettings
 from llm_gateway.guardrails import GuardrailEngine
 
 NOW_ALLOWED = [
@@ -56,21 +55,18 @@ EVERYDAY_STILL_BLOCKED = [
 ]
 
 
-@pytest.fixture(scope="module")
-def engine() -> GuardrailEngine:
-    return GuardrailEngine(GuardrailSettings(default_policy=GuardrailPolicy(classifier=True)))
-
-
 @pytest.mark.parametrize("text", NOW_ALLOWED + EVERYDAY_STILL_BLOCKED)
 def test_an_everyday_ask_in_the_words_of_evasion_is_allowed(
-    engine: GuardrailEngine, text: str
+    full_engine: GuardrailEngine, text: str
 ) -> None:
-    assert engine.check_input(text).action != "block"
+    assert full_engine.check_input(text).action != "block"
 
 
 @pytest.mark.parametrize("text", NOW_BLOCKED)
-def test_a_harmful_request_in_the_same_words_is_blocked(engine: GuardrailEngine, text: str) -> None:
-    assert engine.check_input(text).action == "block"
+def test_a_harmful_request_in_the_same_words_is_blocked(
+    full_engine: GuardrailEngine, text: str
+) -> None:
+    assert full_engine.check_input(text).action == "block"
 
 
 # Round 10 (docs/GUARDRAILS.md, "Round 10"): the e5 harm head trained on the family too. Rows of
@@ -92,13 +88,13 @@ AGENT_NOW_BLOCKED = [
 
 @pytest.mark.parametrize("text", AGENT_NOW_ALLOWED)
 def test_an_everyday_ask_in_the_words_of_evasion_passes_the_agent_path(
-    engine: GuardrailEngine, text: str
+    attack_engine: GuardrailEngine, text: str
 ) -> None:
-    assert engine.check_input(text, second_stage=True).action != "block"
+    assert attack_engine.check_input(text, second_stage=True).action != "block"
 
 
 @pytest.mark.parametrize("text", AGENT_NOW_BLOCKED)
 def test_a_harmful_request_in_those_words_is_refused_on_the_agent_path(
-    engine: GuardrailEngine, text: str
+    attack_engine: GuardrailEngine, text: str
 ) -> None:
-    assert engine.check_input(text, second_stage=True).action == "block"
+    assert attack_engine.check_input(text, second_stage=True).action == "block"
