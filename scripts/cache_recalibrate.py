@@ -87,6 +87,13 @@ def negatives_of(rows: Sequence[Scored], lang: str, files: Sequence[str]) -> dic
     return {f: [r.score for r in negative if r.file == f] for f in files}
 
 
+def files_in(rows: Sequence[Scored], files: Sequence[str], lang: str) -> list[str]:
+    """The files holding pairs in ``lang``: a file is scored in a language only if it holds
+    pairs in it (v21a and v21b are Korean only; their English rates would divide by zero)."""
+    held = {r.file for r in rows if r.lang == lang}
+    return [f for f in files if f in held]
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """One file and language at one threshold."""
@@ -216,11 +223,7 @@ def main() -> None:
     print("| file | lang | shipped: hits / false | LOFO threshold | LOFO: hits / false |")
     print("|---|---|---|---|---|")
     tables = {}
-    # a file is a file of a language only if it holds pairs in it (v21a and v21b are Korean only)
-    by_lang = {
-        lang: [f for f in files if any(r.file == f and r.lang == lang for r in rows)]
-        for lang in LANGS
-    }
+    by_lang = {lang: files_in(rows, files, lang) for lang in LANGS}
     for lang in LANGS:
         tables[lang] = leave_one_out(rows, by_lang[lang], lang, model.threshold(lang), floor)
         for f, shipped, lofo in tables[lang]:

@@ -103,3 +103,15 @@ def test_other_paths_pass_the_refusal(recal: ModuleType) -> None:
 
 def _must_not_run(*_: object) -> None:
     raise AssertionError("read past the refusal")
+
+
+def test_a_file_counts_only_in_the_languages_it_holds(recal: ModuleType) -> None:
+    """A Korean-only file (v21a) is no English file: round 8 stopped on a division by zero."""
+    rows = [
+        recal.Scored("both.jsonl", "en", 1, 0.9),
+        recal.Scored("both.jsonl", "ko", 0, 0.1),
+        recal.Scored("ko_only.jsonl", "ko", 1, 0.95),
+    ]
+    files = ["both.jsonl", "ko_only.jsonl"]
+    assert recal.files_in(rows, files, "en") == ["both.jsonl"]
+    assert recal.files_in(rows, files, "ko") == files

@@ -6,9 +6,11 @@ Korean case particle, two words exchanged) and how big it is, plus lexical overl
 with the embeddings' cosine they are the verifier's input (``verifier.py``). Korean words are
 compared after their case particles are split off (철수가 / 철수를 → 철수); misspellings and
 Korean spacing are folded first (``typos.py``) and a few synonyms count as one word, so a typo
-is never an entity or number change. Numbers and times veto whenever they differ (a number or
-a day added on one side is a constraint: "in 2 words", "tomorrow"); units only when both sides
-name one (unit words turn up in paraphrases: "day to day"). A condition clause added on one
+is never an entity or number change. Numbers veto whenever they differ (a number added on one
+side is a constraint: "in 2 words"); units only when both sides name one (unit words turn up in
+paraphrases: "day to day"). ``times_differ`` (a day or time word on one side only, or another
+one) is computed the same way, but since session 19 the shipped weights leave it to the trees:
+as a veto it refused more true pairs ("in winter" / "during the cold season") than wrong ones. A condition clause added on one
 side vetoes (``conditions.py``), so does any content added to all of the other's
 (``added.py``, counted in the same feature); a swapped span vetoes only when it swaps content
 (``slots.py``: not a synonym, a misspelt, split or clipped word, the request's frame);
