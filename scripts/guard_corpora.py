@@ -38,9 +38,9 @@ from pathlib import Path
 
 import yaml
 from guard_groups import (
-    GROUP_SKIPS,
     FIRST_INDEPENDENT_SET,
     FOURTH_INDEPENDENT_SET,
+    GROUP_SKIPS,
     OPTIONAL_GROUPS,
     SECOND_INDEPENDENT_SET,
     THIRD_INDEPENDENT_SET,

@@ -27,8 +27,9 @@ from __future__ import annotations
 # The first eighteen independent sets (each scored as held out, dev data since; the tenth to
 # fifteenth, ``heldout/guard_heldout_v10.jsonl`` to ``_v15``, since sessions 10-15; v10 an
 # optional group since session 12, v11-v13 since session 14, v14 and v15 since session 16;
-# v16-v20 and v24-v26, scored in sessions 16-18, since session 19). The lead's next held-out set (any path
-# naming ``sealed.SEALED``) must never be read: ``guard_corpora.refuse_heldout`` guards it.
+# v16-v20 and v24-v26, scored in sessions 16-18, since session 19). The lead's next held-out
+# set (any path naming ``sealed.SEALED``) must never be read: ``guard_corpora.refuse_heldout``
+# guards it.
 FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
 SECOND_INDEPENDENT_SET = "heldout/guard_heldout_v2.jsonl"
 THIRD_INDEPENDENT_SET = "heldout/guard_heldout_v3.jsonl"
@@ -81,7 +82,10 @@ OPTIONAL_GROUPS = {
     "dev_evasion_v24": "evasion_words_v24.jsonl",
     # session 19: the strangers' sets scored in sessions 16-18 (dev since) and the two later
     # targeted sets of the evasion family
-    **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in (16, 17, 18, 19, 20, 24, 25, 26)},
+    **{
+        f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl"
+        for n in (16, 17, 18, 19, 20, 24, 25, 26)
+    },
     "dev_evasion_v25": "evasion_words_v25.jsonl",
     "dev_evasion_v26": "evasion_words_v26.jsonl",
 }
