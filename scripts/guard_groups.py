@@ -46,8 +46,9 @@ THIRTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v13.jsonl"
 FOURTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v14.jsonl"
 FIFTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v15.jsonl"
 
-# Strangers' sets that are dev data but not training groups of the shipped artefact: a dev
-# experiment adds them by group name (``guard_lowo.py --include-group``).
+# Strangers' and writers' sets read as training groups by name: the shipped build trains on all
+# but ``UNSHIPPED_GROUPS`` (``shipped_optional_groups``); a dev experiment adds or leaves out any
+# of them by name (``guard_lowo.py --include-group`` / ``--exclude-group``).
 OPTIONAL_GROUPS = {
     "dev_heldout_v5": FIFTH_INDEPENDENT_SET,
     "dev_heldout_v6": SIXTH_INDEPENDENT_SET,
@@ -98,6 +99,7 @@ SESSION_19_GROUPS = (
     "dev_evasion_v25",
     "dev_evasion_v26",
 )
+# (The two evasion sets hold no injection rows: the skip drops the eight strangers' sets' 640.)
 GROUP_SKIPS: dict[str, frozenset[str]] = {g: frozenset({"injection"}) for g in SESSION_19_GROUPS}
 
 # Optional groups the shipped build does not train on. Sessions 14 and 16 left v11-v15, s13_j,

@@ -8,12 +8,14 @@ Usage:
         [--skip-category harmful_request] [--exclude-group G ...] [--json] [--rows PATH]
         [--fpr 0.014] [--extraction-fpr 0.0125] [--hard-weight 2] [--one-pass]
 
-Writers (29): the strangers' sets v3-v15 (``heldout/guard_heldout_<v>.jsonl``; v11-v13 since
-session 14, v14 and v15 since session 16), the session-9 and session-10 hand-written files
-(``dev_written_s9_<a-d>.jsonl``, ``dev_written_s10_<e-g>.jsonl``), sessions 11's to 18's
-``dev_written_s11_h.jsonl`` ... ``dev_written_s18_o.jsonl`` (writers ``s11_h`` ... ``s18_o``) and
-the targeted set ``evasion_words_v24.jsonl`` (writer ``ev24``). Every one is a training group of
-the shipped build since session 18's round 9 but s17_n (``UNSHIPPED_GROUPS``);
+Writers (39): the strangers' sets v3-v20 and v24-v26 (``heldout/guard_heldout_<v>.jsonl``;
+v11-v13 since session 14, v14 and v15 since session 16, v16-v20 and v24-v26 since session 19),
+the session-9 and session-10 hand-written files (``dev_written_s9_<a-d>.jsonl``,
+``dev_written_s10_<e-g>.jsonl``), sessions 11's to 18's ``dev_written_s11_h.jsonl`` ...
+``dev_written_s18_o.jsonl`` (writers ``s11_h`` ... ``s18_o``) and the targeted sets
+``evasion_words_v24.jsonl`` to ``_v26`` (writers ``ev24`` to ``ev26``). Every one is a training
+group of the shipped build (session 18's round 9, session 19's round 12 without the later sets'
+injection rows: ``guard_groups.GROUP_SKIPS``) but s17_n (``UNSHIPPED_GROUPS``);
 ``--include-group`` adds it. A writer's texts are left out of the builds that score it whether
 or not its set is a training group.
 For each writer the n-gram heads are trained exactly as ``train_guardrails.py`` trains the shipped
@@ -48,7 +50,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from eval_guardrails import Scored, category_table, print_tables, score_file, task_table
 from guard_corpora import CLASSES, Row, all_rows, refuse_heldout
-from guard_groups import OPTIONAL_GROUPS, shipped_optional_groups
+from guard_groups import GROUP_SKIPS, OPTIONAL_GROUPS, shipped_optional_groups
 from train_guardrails import (
     EXTRACTION_FPR,
     FPR,
@@ -136,6 +138,8 @@ def settings_dir(args: argparse.Namespace) -> Path:
         key.append(args.extraction_fpr)
     if getattr(args, "include_writers", False):
         key.append(sorted(shipped_optional_groups()))
+    # the categories a group trains without (session 19): another skip set, another build
+    key.append(sorted([g, sorted(c)] for g, c in GROUP_SKIPS.items()))
     return args.workdir / hashlib.sha256(json.dumps(key).encode()).hexdigest()[:12]
 
 

@@ -115,3 +115,23 @@ def test_a_file_counts_only_in_the_languages_it_holds(recal: ModuleType) -> None
     files = ["both.jsonl", "ko_only.jsonl"]
     assert recal.files_in(rows, files, "en") == ["both.jsonl"]
     assert recal.files_in(rows, files, "ko") == files
+
+
+def test_leaving_one_out_over_a_languages_files_skips_a_file_without_it(
+    recal: ModuleType,
+) -> None:
+    """The table ``main`` prints per language runs over ``files_in``: a Korean-only file gives no
+    English row (its English hit rate would be nan and its false-hit rate a division by zero)."""
+    rows = [
+        recal.Scored(name, lang, label, score)
+        for name in ("a.jsonl", "b.jsonl")
+        for lang in ("en", "ko")
+        for label, score in ((1, 0.95), (0, 0.2))
+    ] + [recal.Scored("ko_only.jsonl", "ko", 1, 0.97), recal.Scored("ko_only.jsonl", "ko", 0, 0.1)]
+    files = ["a.jsonl", "b.jsonl", "ko_only.jsonl"]
+    en = recal.leave_one_out(rows, recal.files_in(rows, files, "en"), "en", 0.9, FLOOR)
+    ko = recal.leave_one_out(rows, recal.files_in(rows, files, "ko"), "ko", 0.9, FLOOR)
+    assert [f for f, _, _ in en] == ["a.jsonl", "b.jsonl"]
+    assert [f for f, _, _ in ko] == files
+    passed, _ = recal.verdict({"en": en, "ko": ko}, 2.0)
+    assert passed is False  # the same hits left out: no rise

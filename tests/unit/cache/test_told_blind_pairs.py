@@ -29,8 +29,8 @@ MAIN_SERVES_WRONGLY = {  # a told state, served
 MAIN_REFUSES_RIGHTLY_SERVABLE = {  # background or a denied state, refused
     "blind_s15.jsonl": {
         18, 23, 28, 33, 34, 36, 37, 38, 39, 72, 76, 77, 78, 80, 83, 85, 88, 91,
-        95, 97, 101, 103, 105, 106, 107, 108, 109, 112, 114, 115, 116, 117, 118, 119,
-    },  # 94: served since session 19's round 9b (times_differ no longer vetoes)
+        94, 95, 97, 101, 103, 105, 106, 107, 108, 109, 112, 114, 115, 116, 117, 118, 119,
+    },
     "blind_s15b.jsonl": {
         20, 21, 22, 23, 24, 26, 32, 33, 35, 38, 39, 73, 74, 76, 77, 78, 79, 80, 82, 83, 84,
         85, 86, 87, 88, 90, 92, 93, 94, 95, 97, 98, 102, 104, 105, 108, 109, 110, 111, 112,

@@ -5,8 +5,9 @@ Korean "안 …게 / 들키지 않게 / 티 안 나게 / 흔적 안 남게" and 
 words. Round 9's n-gram heads (docs/GUARDRAILS.md, "Session 18") train on a writer of the family
 (`s18_o`) and on a stranger's targeted set (`evasion_words_v24`); session 19's round 12 heads on
 ten more strangers' sets too (`ROUND_12_*`). These rows are from the sets that
-judged them (`evasion_words_v24`, `_v25`, `guard_heldout_v19`, dev data since; the v24 rows are
-in these heads' training data, the others are not): everyday asks session 12's heads blocked and
+judged them (`evasion_words_v24`, `_v25`, `guard_heldout_v19`, dev data since; since round 12
+all three are in these heads' training data; the rows of `evasion_words_v28` and `_v28b` are
+not): everyday asks session 12's heads blocked and
 these allow, and harmful requests in the same words that they now block. The family is not
 solved: everyday asks these heads block (one both builds block, two they newly block) are
 strict xfails, and an ask that is fixed makes the run red, so the mark must come off.
