@@ -62,6 +62,8 @@ KO_QUESTION = (
     ("어케", "how"),
     ("어캐", "how"),
     ("어떡해 하면", "how"),
+    ("어떡게", "how"),  # misspelt 어떻게 (session 19)
+    ("어떻케", "how"),
     ("모예요", "what"),
     ("모야", "what"),
     ("머야", "what"),

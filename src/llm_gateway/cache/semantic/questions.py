@@ -34,6 +34,9 @@ _EN_PHRASES = (
     (r"^(?:please )?(?:list|name|enumerate)\b|\bgive me a list\b", "what"),
     (r"\bwhat(?:'s| is| are)? the (?:main )?(?:reasons?|causes?|purpose)\b", "why"),
     (r"\bwhat (?:causes|caused|makes|made|leads to|led to)\b|\bhow come\b", "why"),
+    # "… what's causing that?", "What could be the cause of …", "What might cause …" (session 19)
+    (r"\bwhat(?:'s| is| are)? causing\b", "why"),
+    (r"\bwhat (?:could|might|would|can) (?:be (?:the )?causes?|be the reason|cause)\b", "why"),
     (r"\breasons? (?:for|why)\b", "why"),
     (
         r"\bwhat(?:'s| is| are)? (?:the |a |some )?(?:best |easiest |fastest |quickest |right |"
@@ -125,10 +128,15 @@ def question_kinds(text: str, toks: list[str]) -> set[str]:
 
 def _clause_openers(lower: str) -> list[str]:
     """The first two words of each clause: where an English question word asks (not "… when
-    baking bread", "… who likes dinosaurs")."""
+    baking bread", "… who likes dinosaurs"). A clause that opens with a subordinate *when*
+    ("When traveling abroad, how should I …", "When I'm abroad, …": no auxiliary after it) sets
+    the scene and asks nothing; "When is …", "When should …" ask when."""
     out: list[str] = []
     for clause in _CLAUSE.split(lower):
-        out += re.findall(r"[a-z]+(?:'[a-z]+)?", clause)[:2]
+        words = re.findall(r"[a-z]+(?:'[a-z]+)?", clause)[:2]
+        if words[:1] == ["when"] and words[1:2] and words[1] not in _EN_AUXILIARIES:
+            continue
+        out += words
     return out
 
 
