@@ -7,11 +7,10 @@ with the embeddings' cosine they are the verifier's input (``verifier.py``). Kor
 compared after their case particles are split off (철수가 / 철수를 → 철수); misspellings and
 Korean spacing are folded first (``typos.py``) and a few synonyms count as one word, so a typo
 is never an entity or number change. Numbers veto whenever they differ (a number added on one
-side is a constraint: "in 2 words"); units only when both sides name one (unit words turn up in
-paraphrases: "day to day"). ``times_differ`` (a day or time word on one side only, or another
-one) is computed the same way, but since session 19 the shipped weights leave it to the trees:
-as a veto it refused more true pairs ("in winter" / "during the cold season") than wrong ones. A condition clause added on one
-side vetoes (``conditions.py``), so does any content added to all of the other's
+side is a constraint: "in 2 words"); times when one is swapped for another, or when one side
+alone names a day, week, month or year ("tomorrow": ``quantities.times_change``); units only
+when both sides name one (unit words turn up in paraphrases: "day to day"). A condition clause
+added on one side vetoes (``conditions.py``), so does any content added to all of the other's
 (``added.py``, counted in the same feature); a swapped span vetoes only when it swaps content
 (``slots.py``: not a synonym, a misspelt, split or clipped word, the request's frame);
 so does quoted text in another script or another text (``quoted.py``, in the same feature).
@@ -31,7 +30,13 @@ from llm_gateway.cache.semantic.antonyms import KEEP_APART, antonym_swap
 from llm_gateway.cache.semantic.conditions import condition_added
 from llm_gateway.cache.semantic.lexicon import KO_FUNCTION, KO_STEM_SYNONYMS, SYNONYMS
 from llm_gateway.cache.semantic.negation import negation_differs
-from llm_gateway.cache.semantic.quantities import carried_units, numbers, times, units
+from llm_gateway.cache.semantic.quantities import (
+    carried_units,
+    numbers,
+    times,
+    times_change,
+    units,
+)
 from llm_gateway.cache.semantic.questions import (
     both_ask,
     fold_when,
@@ -320,7 +325,7 @@ def pair_features(a: str, b: str, cosine: float, lexicon: bool = False) -> list[
         float(na != nb),  # one side only counts too: "in 2 words", "for 4 people"
         # a number carries another unit on each side (a reversed conversion): both must carry one
         max(_both_differ(ua, ub), _both_differ(ca, cb)),
-        float(xa != xb),  # "weather in Seattle" vs "… tomorrow"
+        float(times_change(xa, xb)),  # "weather in Seattle" vs "… tomorrow"
         negation_differs(sa, sb, tokens(sa), tokens(sb)),  # negation.py
         antonym_swap(raw_only_a, raw_only_b),
         _entities_differ(a, b, ta, tb),

@@ -164,13 +164,29 @@ _TIMES = (
     "yesterday today tomorrow tonight morning afternoon evening night noon midnight am pm "
     "monday tuesday wednesday thursday friday saturday sunday weekend weekday "
     "january february march april may june july august september october november december "
-    "spring summer autumn winter bed bedtime "
+    "spring summer autumn winter bedtime "
     "어제 그제 오늘 내일 모레 아침 점심 저녁 밤 새벽 오전 오후 월요일 화요일 수요일 목요일 "
     "자기 전 잠들기 금요일 토요일 일요일 주말 평일 봄 여름 가을 겨울 작년 올해 내년 "
     "지난주 다음주 이번주 "
     "전에 후에 이전 이후"
 )
-TIME_WORDS = {word: word for word in _TIMES.split()}
+TIME_WORDS = {word: word for word in _TIMES.split()} | {
+    # the same time in other words (session 19): "before bed" / "at bedtime", "주말" / "weekend"
+    "bed": "bedtime",
+    "weekend": "주말",
+    "weekday": "평일",
+}
+# Time words that name a day, week, month or year (a calendar date or one said from today): a
+# question that adds one on one side only asks about that time ("부산 날씨 어때?" / "내일 부산 날씨
+# 어때?"). A part of the day, a season or "before / after" added on one side alone is left to
+# the trees ("Iceland in winter" / "… during the cold season"); any word swapped for another
+# still counts (일요일 / 월요일, 아침 / 저녁).
+CALENDAR_TIMES = frozenset(
+    "yesterday today tomorrow tonight monday tuesday wednesday thursday friday saturday sunday "
+    "january february march april may june july august september october november december "
+    "어제 그제 오늘 내일 모레 월요일 화요일 수요일 목요일 금요일 토요일 일요일 주말 평일 "
+    "작년 올해 내년 지난주 다음주 이번주".split()
+)
 
 _ANTONYM_PAIRS = (
     "good bad|before after|high low|increase decrease|open close|buy sell|hot cold|more less|"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from llm_gateway.cache.semantic.lexicon import NUMBER_WORDS, TIME_WORDS, UNIT_WORDS
+from llm_gateway.cache.semantic.lexicon import CALENDAR_TIMES, NUMBER_WORDS, TIME_WORDS, UNIT_WORDS
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _ORDINAL = re.compile(r"\S ?번째|\d(?:st|nd|rd|th)\b")
@@ -71,6 +71,18 @@ def times(text: str, toks: list[str]) -> set[str]:
     for raw in text.split():
         found.update(_ko_times(raw.strip("?.!,~\"'()")))
     return found
+
+
+def times_change(xa: set[str], xb: set[str]) -> bool:
+    """``times_differ``: a time word swapped for another, or one side alone naming a calendar
+    time (``CALENDAR_TIMES``: a day, week, month or year). A part of the day, a season or "before"
+    told on one side alone is no change here (session 19: as one it refused more true pairs than
+    wrong ones; the trees judge those pairs)."""
+    if xa == xb:
+        return False
+    if xa and xb:
+        return True
+    return bool((xa or xb) & CALENDAR_TIMES)
 
 
 def _ko_times(word: str) -> set[str]:
