@@ -56,6 +56,11 @@ def test_the_same_question_read_right_is_no_question_change(a: str, b: str) -> N
         ("When do I need to renew my passport?", "Why do I need to renew my passport?"),
         ("When's the deadline to file taxes?", "Where do I file my taxes?"),
         ("Why does my basil wilt?", "How much water does basil need?"),
+        # a when question that no auxiliary follows (the session's review)
+        ("When to plant tomatoes?", "How to plant tomatoes?"),
+        ("When must I renew my passport?", "Where must I renew my passport?"),
+        ("When exactly is the tax deadline?", "Why is there a tax deadline?"),
+        ("When shouldn't you use a semicolon?", "Why shouldn't you use a semicolon?"),
     ],
 )  # fmt: skip
 def test_a_different_question_still_differs(a: str, b: str) -> None:
@@ -66,4 +71,5 @@ def test_a_subordinate_when_clause_sets_the_scene() -> None:
     assert _kinds("When traveling abroad, how should I carry my cash?") == {"how"}
     assert "when" in _kinds("When is the SAT offered?")
     assert "when" in _kinds("When, exactly, is the deadline?")
-    assert "when" in _kinds("When it's 9am in New York, what time is it in Tokyo?")
+    assert "when" in _kinds("When to plant tomatoes, and how deep?")
+    assert "when" in _kinds("when exactly is the deadline")

@@ -114,6 +114,10 @@ def test_builds_are_not_reused_across_settings(
     # the groups --include-writers stands for are part of the settings (session 18 changed them)
     monkeypatch.setattr(lowo, "shipped_optional_groups", lambda: ("dev_written_s12_i",))
     assert lowo.settings_dir(argparse.Namespace(**base)) != here
+    # and so are the categories a group trains without (session 19's GROUP_SKIPS)
+    groups_only = lowo.settings_dir(argparse.Namespace(**base))
+    monkeypatch.setattr(lowo, "GROUP_SKIPS", {"dev_heldout_v16": frozenset({"jailbreak"})})
+    assert lowo.settings_dir(argparse.Namespace(**base)) != groups_only
 
 
 def test_an_excluded_group_is_in_no_build_and_no_threshold_pass(

@@ -56,6 +56,8 @@ _EN_PHRASES = (
 _EN_AUXILIARIES = frozenset(
     "is are was were am do does did should shall can could will would has have may might".split()
 )
+# After *when*, these ask too: "When to plant …", "When must I …", "When's …".
+_WHEN_ASKS = frozenset("to must need ought when's".split())
 _KO_PHRASES = (
     ("차이", "compare"),
     ("비교", "compare"),
@@ -129,15 +131,27 @@ def question_kinds(text: str, toks: list[str]) -> set[str]:
 def _clause_openers(lower: str) -> list[str]:
     """The first two words of each clause: where an English question word asks (not "… when
     baking bread", "… who likes dinosaurs"). A clause that opens with a subordinate *when*
-    ("When traveling abroad, how should I …", "When I'm abroad, …": no auxiliary after it) sets
-    the scene and asks nothing; "When is …", "When should …" ask when."""
+    ("When traveling abroad, how should I …", "When I'm abroad, …") sets the scene for the
+    clause after it and asks nothing; a *when* followed by an auxiliary, a modal, "to" or a
+    negation ("When is …", "When to plant …", "When shouldn't …"), or in the last clause ("When
+    exactly is the deadline?"), asks when."""
+    clauses = [c for c in _CLAUSE.split(lower) if c.strip()]
     out: list[str] = []
-    for clause in _CLAUSE.split(lower):
+    for i, clause in enumerate(clauses):
         words = re.findall(r"[a-z]+(?:'[a-z]+)?", clause)[:2]
-        if words[:1] == ["when"] and words[1:2] and words[1] not in _EN_AUXILIARIES:
+        if _sets_the_scene(words) and i < len(clauses) - 1:
             continue
         out += words
     return out
+
+
+def _sets_the_scene(words: list[str]) -> bool:
+    """A clause's first two words open a subordinate *when* (see ``_clause_openers``)."""
+    if words[:1] != ["when"] or len(words) < 2:
+        return False
+    second = words[1]
+    asks = second in _EN_AUXILIARIES or second in _WHEN_ASKS or second.endswith("n't")
+    return not asks
 
 
 def _strong(q: set[str], other: set[str]) -> set[str]:
