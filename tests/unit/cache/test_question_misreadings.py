@@ -73,3 +73,16 @@ def test_a_subordinate_when_clause_sets_the_scene() -> None:
     assert "when" in _kinds("When, exactly, is the deadline?")
     assert "when" in _kinds("When to plant tomatoes, and how deep?")
     assert "when" in _kinds("when exactly is the deadline")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What could be causing my headaches?",
+        "What's been causing this?",
+        "What might be causing it?",
+    ],
+)
+def test_what_is_causing_asks_why(text: str) -> None:
+    """Round 12: the commonest *why* wordings the second review found still read as *what*."""
+    assert "why" in _kinds(text)

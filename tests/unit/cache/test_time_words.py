@@ -88,3 +88,29 @@ def test_the_same_question_with_a_time_told_aside_is_served(
 @pytest.mark.parametrize(("a", "b", "lang"), STILL_REFUSED)
 def test_a_changed_time_is_still_refused(lookup: Lookup, a: str, b: str, lang: str) -> None:
     assert not lookup.served(Row(0, a, b, 0, lang, "time")), f"served {b!r} for {a!r}"
+
+
+# Round 12 (docs/CACHE.md, "Round 12"): the second review's loosenings.
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("May I ask what the symptoms of dehydration are?", "What are the signs of dehydration?"),
+        ("운동 전에 스트레칭 꼭 해야 돼?", "운동 전 스트레칭 꼭 해야 돼?"),
+        ("오늘 날씨 알려줘", "오늘 아침 날씨 알려줘"),  # a part of the day beside the same day
+    ],
+)
+def test_no_time_change_is_read_where_none_is(a: str, b: str) -> None:
+    assert not pair_features(a, b, 0.95)[_TIMES], (a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Things to do in Paris in May", "Things to do in Paris in June"),
+        ("Is it cold in March?", "Is it cold?"),
+        ("Is it cold on 3 May?", "Is it cold?"),
+        ("What is the weather today?", "What is the weather today and tomorrow?"),
+    ],
+)
+def test_a_month_or_an_added_calendar_time_still_counts(a: str, b: str) -> None:
+    assert pair_features(a, b, 0.95)[_TIMES], (a, b)

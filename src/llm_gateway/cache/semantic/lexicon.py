@@ -175,6 +175,7 @@ TIME_WORDS = {word: word for word in _TIMES.split()} | {
     "bed": "bedtime",
     "weekend": "주말",
     "weekday": "평일",
+    "전에": "전",  # 운동 전에 / 운동 전 (round 12)
 }
 # Time words that name a day, week, month or year (a calendar date or one said from today): a
 # question that adds one on one side only asks about that time ("부산 날씨 어때?" / "내일 부산 날씨

@@ -65,24 +65,43 @@ def numbers(text: str, toks: list[str]) -> set[str]:
     return found
 
 
+# "may" and "march" are months only in a date's context: "May I ask …" names no month.
+_MONTH_VERBS = frozenset({"may", "march"})
+_DATE_BEFORE = frozenset(
+    "in on of by since until till early late next last this mid from before after".split()
+)
+
+
 def times(text: str, toks: list[str]) -> set[str]:
     """Time words present (whole English words; Korean whole words, see the module's note)."""
-    found = {TIME_WORDS[t] for t in toks if t in TIME_WORDS}
+    found = {
+        TIME_WORDS[t]
+        for i, t in enumerate(toks)
+        if t in TIME_WORDS and (t not in _MONTH_VERBS or _dated(toks, i))
+    }
     for raw in text.split():
         found.update(_ko_times(raw.strip("?.!,~\"'()")))
     return found
 
 
+def _dated(toks: list[str], i: int) -> bool:
+    """``toks[i]`` ("may", "march") reads as a month: after a date word, or beside a number."""
+    before = toks[i - 1] if i else ""
+    after = toks[i + 1] if i + 1 < len(toks) else ""
+    return before in _DATE_BEFORE or before.isdigit() or after.isdigit()
+
+
 def times_change(xa: set[str], xb: set[str]) -> bool:
     """``times_differ``: a time word swapped for another, or one side alone naming a calendar
-    time (``CALENDAR_TIMES``: a day, week, month or year). A part of the day, a season or "before"
-    told on one side alone is no change here (session 19: as one it refused more true pairs than
-    wrong ones; the trees judge those pairs)."""
+    time (``CALENDAR_TIMES``: a day, week, month or year). A part of the day, a season or
+    "before" told on one side alone, or added beside the same time (round 12), is no change here
+    (session 19: as one it refused more true pairs than wrong ones; the trees judge those pairs).
+    """
     if xa == xb:
         return False
-    if xa and xb:
-        return True
-    return bool((xa or xb) & CALENDAR_TIMES)
+    if xa - xb and xb - xa:
+        return True  # each side names a time the other does not: a swap
+    return bool((xa ^ xb) & CALENDAR_TIMES)  # one side adds a calendar time (a superset too)
 
 
 def _ko_times(word: str) -> set[str]:

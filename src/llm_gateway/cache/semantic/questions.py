@@ -35,7 +35,11 @@ _EN_PHRASES = (
     (r"\bwhat(?:'s| is| are)? the (?:main )?(?:reasons?|causes?|purpose)\b", "why"),
     (r"\bwhat (?:causes|caused|makes|made|leads to|led to)\b|\bhow come\b", "why"),
     # "… what's causing that?", "What could be the cause of …", "What might cause …" (session 19)
-    (r"\bwhat(?:'s| is| are)? causing\b", "why"),
+    (
+        r"\bwhat(?:'s| is| are|'s been| has been| could be| might be| would be| can be)? "
+        r"causing\b",
+        "why",
+    ),
     (r"\bwhat (?:could|might|would|can) (?:be (?:the )?causes?|be the reason|cause)\b", "why"),
     (r"\breasons? (?:for|why)\b", "why"),
     (
