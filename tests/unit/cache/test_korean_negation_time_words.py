@@ -153,10 +153,10 @@ def test_a_word_that_starts_like_a_time_word_is_no_time(a: str, b: str) -> None:
     [
         ("전부 다 알려줘", set()),
         ("전체 목록", set()),
-        ("3일 전에 샀어요", {"전", "전에"}),
+        ("3일 전에 샀어요", {"전"}),  # 전에 folds to 전 (session 19's round 12)
         ("내일아침에 비 와요?", {"내일", "아침"}),
         ("퇴근 후에요 뭐 해요?", {"후에"}),
-        ("자기 전에 뭐 먹어요?", {"자기", "전", "전에"}),
+        ("자기 전에 뭐 먹어요?", {"자기", "전"}),
     ],
 )
 def test_korean_time_words_are_read_whole(text: str, found: set[str]) -> None:
