@@ -46,6 +46,15 @@ THIRTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v13.jsonl"
 FOURTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v14.jsonl"
 FIFTEENTH_INDEPENDENT_SET = "heldout/guard_heldout_v15.jsonl"
 
+# Session 19's round 12: the strangers' sets scored in sessions 16-18 (dev since) and the two
+# later targeted sets of the evasion family (groups below, trained without ``GROUP_SKIPS``).
+SESSION_19_SETS = (16, 17, 18, 19, 20, 24, 25, 26)
+SESSION_19_GROUPS = (
+    *(f"dev_heldout_v{n}" for n in SESSION_19_SETS),
+    "dev_evasion_v25",
+    "dev_evasion_v26",
+)
+
 # Strangers' and writers' sets read as training groups by name: the shipped build trains on all
 # but ``UNSHIPPED_GROUPS`` (``shipped_optional_groups``); a dev experiment adds or leaves out any
 # of them by name (``guard_lowo.py --include-group`` / ``--exclude-group``).
@@ -81,12 +90,8 @@ OPTIONAL_GROUPS = {
     "dev_written_s18_o": "dev_written_s18_o.jsonl",
     # and the targeted judge of round 8 (another author of the family), dev data since
     "dev_evasion_v24": "evasion_words_v24.jsonl",
-    # session 19: the strangers' sets scored in sessions 16-18 (dev since) and the two later
-    # targeted sets of the evasion family
-    **{
-        f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl"
-        for n in (16, 17, 18, 19, 20, 24, 25, 26)
-    },
+    # session 19 (``SESSION_19_GROUPS``)
+    **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in SESSION_19_SETS},
     "dev_evasion_v25": "evasion_words_v25.jsonl",
     "dev_evasion_v26": "evasion_words_v26.jsonl",
 }
@@ -94,11 +99,6 @@ OPTIONAL_GROUPS = {
 # their injection rows moved the injection head onto benign prompts that name an AI product or
 # agent ("클로드: 긴 문서 요약이 제일 나음", "@copilot 이 함수 삭제하고 …"); round 12 keeps
 # every other category of theirs and passed its judges (docs/GUARDRAILS.md, "Session 19").
-SESSION_19_GROUPS = (
-    *(f"dev_heldout_v{n}" for n in (16, 17, 18, 19, 20, 24, 25, 26)),
-    "dev_evasion_v25",
-    "dev_evasion_v26",
-)
 # (The two evasion sets hold no injection rows: the skip drops the eight strangers' sets' 640.)
 GROUP_SKIPS: dict[str, frozenset[str]] = {g: frozenset({"injection"}) for g in SESSION_19_GROUPS}
 

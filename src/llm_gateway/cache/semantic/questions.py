@@ -60,8 +60,8 @@ _EN_PHRASES = (
 _EN_AUXILIARIES = frozenset(
     "is are was were am do does did should shall can could will would has have may might".split()
 )
-# After *when*, these ask too: "When to plant …", "When must I …", "When's …".
-_WHEN_ASKS = frozenset("to must need ought when's".split())
+# After *when*, these ask too: "When to plant …", "When must I …".
+_WHEN_ASKS = frozenset("to must need ought".split())
 _KO_PHRASES = (
     ("차이", "compare"),
     ("비교", "compare"),
