@@ -53,6 +53,9 @@ DEV_FILES = (
     ("dev_extra.jsonl", True),
     ("dev_independent.jsonl", False),
     ("dev_v3.jsonl", False),
+    # Session 20: the five strangers' sets that judged the model once each (sessions 9-16), dev
+    # data since they were scored; never the sealed set (``sealed.SEALED``) of the round.
+    *((f"heldout_v{n}.jsonl", False) for n in range(2, 7)),
 )
 # (file, label value in the file, category or None, our label, how many rows at most)
 SHARED = (

@@ -3,6 +3,7 @@ held-out set shares no prompt with the files it trains on."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -86,3 +87,30 @@ def test_no_held_out_prompt_is_in_the_training_files(name: str, expected_shared:
     rows, shared = len(held_out), len(held_out & trained)
     assert rows == 240
     assert shared == expected_shared
+
+
+def test_the_session_20_judge_shares_seven_prompts_with_everything_trained_on() -> None:
+    """heldout_v7 judged session 20's model, which trains on heldout_v2 ... _v6 too: its author
+    wrote 7 prompts identical to rows of those files (3 of them also in the original files);
+    docs/INTENT.md reports v7 with and without them. The model never trains on v7 itself."""
+
+    def texts(name: str) -> set[str]:
+        path = ROOT / "eval" / "intent" / name
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return {" ".join(json.loads(line)["text"].split()).casefold() for line in lines if line}
+
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        spec = importlib.util.spec_from_file_location("train_intent_for_test", SCRIPT)
+        assert spec is not None and spec.loader is not None
+        trainer = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(trainer)
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    judge = texts("heldout_v7.jsonl")
+    trained_files = [name for name, _ in trainer.DEV_FILES]
+    assert "heldout_v7.jsonl" not in trained_files
+    assert {f"heldout_v{n}.jsonl" for n in range(2, 7)} <= set(trained_files)
+    trained = set().union(*(texts(name) for name in trained_files))
+    assert len(judge) == 240
+    assert len(judge & trained) == 7
