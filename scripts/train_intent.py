@@ -6,7 +6,9 @@ Usage:
 
 Data (all development data; nothing the project reports as held out is read here):
 - eval/intent/prompts.jsonl, dev_extra.jsonl, dev_independent.jsonl, dev_v3.jsonl: labelled
-  prompts (see eval/intent/README.md);
+  prompts (see eval/intent/README.md); since session 20 also heldout_v2.jsonl ... heldout_v6.jsonl,
+  five strangers' sets, each scored once as held out before it was trained on (heldout_v7.jsonl
+  judged the model they made and is not read here);
 - ``--shared-eval`` (default ``<repo>/../shared/eval``), when present: harmful requests and
   attacks (XSTest unsafe, MultiJail, Korean translated attacks, deepset injections, jackhhao
   jailbreaks) as ``dangerous``; benign look-alikes (XSTest safe, NotInject, jackhhao benign,
