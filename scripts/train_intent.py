@@ -56,7 +56,8 @@ DEV_FILES = (
     ("dev_independent.jsonl", False),
     ("dev_v3.jsonl", False),
     # Session 20: the five strangers' sets that judged the model once each (sessions 9-16), dev
-    # data since they were scored; never the sealed set (``sealed.SEALED``) of the round.
+    # data since they were scored. Only the files listed here are read: the next intent judge
+    # (heldout_v7 judged this model) is never added before it has been scored.
     *((f"heldout_v{n}.jsonl", False) for n in range(2, 7)),
 )
 # (file, label value in the file, category or None, our label, how many rows at most)

@@ -1,9 +1,9 @@
 """The training script runs on a small subset and writes the same loadable artefact twice; the
-held-out set shares no prompt with the files it trains on."""
+strangers' sets share only their pinned count of prompts with the files trained on."""
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import subprocess
 import sys
@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from llm_gateway.agent.intent import IntentClassifier
+from tests.script_modules import scripts_on_path
 
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "scripts" / "train_intent.py"
@@ -59,11 +60,12 @@ def test_training_is_deterministic_and_loadable(tmp_path: Path) -> None:
     assert sum(prediction.probabilities.values()) == pytest.approx(1.0)
 
 
-# Held-out file -> prompts it shares with the training files. v3's author (session 9) wrote 9
-# short everyday prompts identical to training rows ("what time is it in ..."); they stay in the
-# file as written and docs/INTENT.md reports v3 with and without them. Adding training rows must
-# never raise these counts. v4's author (session 12) wrote 5 such prompts, v5's (session 15) 4,
-# v6's (session 16) 3.
+# Stranger's set -> prompts it shares with the project's own files (``prompts``, ``dev_*``). v3's
+# author (session 9) wrote 9 short everyday prompts identical to such rows ("what time is it in
+# ..."); they stay in the file as written and docs/INTENT.md reports v3 with and without them.
+# Adding rows to the project's files must never raise these counts. v4's author (session 12)
+# wrote 5 such prompts, v5's (session 15) 4, v6's (session 16) 3. (Since session 20 the model
+# also trains on these five sets themselves: the next test pins what the judge after them shares.)
 HELD_OUT_SHARED = {
     "heldout_v2.jsonl": 0,
     "heldout_v3.jsonl": 9,
@@ -90,27 +92,23 @@ def test_no_held_out_prompt_is_in_the_training_files(name: str, expected_shared:
 
 
 def test_the_session_20_judge_shares_seven_prompts_with_everything_trained_on() -> None:
-    """heldout_v7 judged session 20's model, which trains on heldout_v2 ... _v6 too: its author
-    wrote 7 prompts identical to rows of those files (3 of them also in the original files);
-    docs/INTENT.md reports v7 with and without them. The model never trains on v7 itself."""
+    """heldout_v7 judged session 20's model, which also trains on heldout_v2 ... _v6: its author
+    wrote 7 prompts identical to training rows (3 in the project's own files, 5 in the five
+    strangers' sets, 1 of them in both); docs/INTENT.md reports v7 with and without them. The
+    model never trains on v7 itself."""
 
     def texts(name: str) -> set[str]:
         path = ROOT / "eval" / "intent" / name
         lines = path.read_text(encoding="utf-8").splitlines()
         return {" ".join(json.loads(line)["text"].split()).casefold() for line in lines if line}
 
-    sys.path.insert(0, str(SCRIPT.parent))
-    try:
-        spec = importlib.util.spec_from_file_location("train_intent_for_test", SCRIPT)
-        assert spec is not None and spec.loader is not None
-        trainer = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(trainer)
-    finally:
-        sys.path.remove(str(SCRIPT.parent))
-    judge = texts("heldout_v7.jsonl")
+    with scripts_on_path():
+        trainer = importlib.import_module("train_intent")
     trained_files = [name for name, _ in trainer.DEV_FILES]
     assert "heldout_v7.jsonl" not in trained_files
     assert {f"heldout_v{n}.jsonl" for n in range(2, 7)} <= set(trained_files)
+    judge = texts("heldout_v7.jsonl")
     trained = set().union(*(texts(name) for name in trained_files))
+    # Counts only, so a failure never prints held-out rows.
     assert len(judge) == 240
     assert len(judge & trained) == 7
