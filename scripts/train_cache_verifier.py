@@ -22,8 +22,33 @@
         --train ../eval/cache/train_pairs_written_8.jsonl \\
         --train ../eval/cache/train_pairs_written_9.jsonl \\
         --train ../eval/cache/train_pairs_written_10.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v10.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v11.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v12.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v13.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v14.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v15.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v16.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v19.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v20.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v21a.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v21b.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v22.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v23.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v25.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v27.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v28.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v29.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v30.jsonl \\
+        --train ../eval/cache/train_pairs_written_11.jsonl \\
+        --train ../eval/cache/train_pairs_written_12.jsonl \\
+        --train ../eval/cache/train_pairs_written_13.jsonl \\
+        --train ../eval/cache/train_pairs_written_14.jsonl \\
         --check /work/shared/eval/paraphrase/korean_question_pairs.jsonl:validation:200 \\
-        --no-pair-head --span-overrule --rule pooled
+        --span-overrule --rule pooled --file-cap 1.0
+
+(The shipped weights since session 20, "Round 14" in docs/CACHE.md: the 22 later strangers'
+files, the pair head and no per-file cap; ~12 min with a warm embedding cache.)
 
 ``--train PATH[:SPLIT[:N]]``: a pair file, only its SPLIT rows, N of them (label-stratified).
 Training sentences are also edited into hard negatives (``cache_pair_perturb.py``), per file.

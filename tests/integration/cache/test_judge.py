@@ -19,10 +19,11 @@ from tests.integration.cache.conftest import chat
 from tests.integration.proxy.conftest import AUTH, proxy_settings
 
 CACHED = "What is the capital of France?"
-# Scored just under the English threshold (session 11's weights: 0.72 against 0.910; session 9's:
-# 0.72-0.88 against 0.952; band 0.3), no veto. Retraining moves these scores: re-pick when this
-# test breaks (session 9: "tell me the capital of france please" fell to 0.59, out of the band).
-GREY = "what's france's capital city"
+# Scored under the English threshold within the band (0.3), no veto: session 20's weights give
+# 0.77, 0.71 and 0.80 against 0.860 (band 0.56-0.86). Retraining moves these scores: re-pick when
+# this test breaks (session 20: session 11's "what's france's capital city" fell to 0.55, and one
+# prompt with "." or "!" added moved by up to 0.4, so three distinct prompts now).
+GREYS = ("capital of france, please", "capital of france please", "france, capital city?")
 NUMBER = "What is the capital of France in 2 words?"  # a veto: never judged
 
 
@@ -54,9 +55,9 @@ async def test_no_verdict_keeps_the_miss_and_the_budget_caps_calls(
     assert fake.requests("judge-up") == []  # a vetoed candidate is never judged
     # The fake answers "You said: ..." (no verdict), then hangs past the timeout.
     fake.script("judge-up", Behaviour(kind="ok"), Behaviour(kind="hang", seconds=5.0))
-    assert await _ask(client, GREY) == "miss"
-    assert await _ask(client, GREY + ".") == "miss"
-    assert await _ask(client, GREY + "!") == "miss"  # over this minute's budget of 2: no call
+    assert await _ask(client, GREYS[0]) == "miss"
+    assert await _ask(client, GREYS[1]) == "miss"
+    assert await _ask(client, GREYS[2]) == "miss"  # over this minute's budget of 2: no call
     assert len(fake.requests("judge-up")) == 2
     counters = app_state.cache.counters
     assert (counters.judge_calls, counters.judge_fallbacks, counters.judge_hits) == (3, 3, 0)
@@ -75,8 +76,8 @@ async def test_a_yes_serves_the_grey_candidate_and_a_no_does_not(
 
     _judge(app_state)._call = model
     assert await _ask(client, CACHED) == "miss"
-    assert await _ask(client, GREY) == "miss"  # NO
-    assert await _ask(client, GREY + ".") == "semantic"  # YES
+    assert await _ask(client, GREYS[0]) == "miss"  # NO
+    assert await _ask(client, GREYS[1]) == "semantic"  # YES
     assert app_state.cache.counters.judge_hits == 1
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 import pytest
 
+from llm_gateway.cache.semantic.pair_head import HEAD_FEATURE
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, load_verifier
 from tests.script_modules import import_script
 
@@ -31,8 +32,12 @@ def shipped() -> dict[str, Any]:
 
 
 def sure_korean() -> dict[str, Any]:
-    """The shipped weights made to say "same" to any pair no veto refuses, Korean line 0.42."""
-    return {**shipped(), "baseline": 30.0, "thresholds": {"en": 0.99, "ko": 0.42}}
+    """The shipped weights made to say "same" to any pair no veto refuses, Korean line 0.42: no
+    trees, and no pair head (a Korean set may carry none; the shipped one has had one since
+    session 20)."""
+    data = {k: v for k, v in shipped().items() if k != "pair_head"}
+    data["features"] = [f for f in data["features"] if f != HEAD_FEATURE]
+    return {**data, "trees": [], "baseline": 30.0, "thresholds": {"en": 0.99, "ko": 0.42}}
 
 
 def write(tmp_path: Path, data: dict[str, Any]) -> Path:

@@ -84,6 +84,7 @@ def test_the_pair_input_is_the_lowest_over_the_swapped_spans_and_zero_without_a_
 def _weights_with_form(tmp_path: Path) -> Path:
     """The shipped weights with ``slot_form`` after the span cosine: one tree, served over 0.5."""
     data = orjson.loads(WEIGHTS_FILE.read_bytes())
+    data.pop("pair_head", None)  # the shipped head (session 20) would be one more input
     form = len(FEATURE_NAMES) + 1
     data["features"] = [*FEATURE_NAMES, SPAN_FEATURE, SLOT_FORM_FEATURE]
     data["vetoes"] = [v for v in VETOES if v != "slot_substitution"]
@@ -114,7 +115,7 @@ def test_weights_naming_the_input_get_it_after_the_span_cosine(tmp_path: Path) -
     # The shipped weights (no slot_form) load as before: no extra input.
     shipped = load_verifier()
     assert not shipped.slot_form
-    assert len(shipped.inputs(*loan, 0.95)) == len(FEATURE_NAMES) + 1
+    assert len(shipped.inputs(*loan, 0.95)) == len(FEATURE_NAMES) + 2  # span cosine, pair head
     # The input named in another place is refused, not misread.
     data = orjson.loads(_weights_with_form(tmp_path).read_bytes())
     data["features"] = [*FEATURE_NAMES, SLOT_FORM_FEATURE, SPAN_FEATURE]

@@ -6,6 +6,7 @@ weights that name ``slot_lexicon``; an entity slot (서울 / 부산, AWS / GCP) 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -113,15 +114,23 @@ def test_old_weights_are_unchanged_and_weights_naming_it_get_it(tmp_path: Path) 
     assert shipped.slot_lexicon is False
     a, b = SYNONYM_SLOTS[0]
     assert shipped.inputs(a, b, 0.9)[SLOT] == 1.0
-    assert shipped.inputs(a, b, 0.9) == [*pair_features(a, b, 0.9), 0.0]
+    span = len(FEATURE_NAMES)  # the span cosine, then (since session 20) the pair head's score
+    assert shipped.inputs(a, b, 0.9)[: span + 1] == [*pair_features(a, b, 0.9), 0.0]
+    assert math.isnan(shipped.inputs(a, b, 0.9)[span + 1])  # no vectors given: the head's gap
     path = tmp_path / "lexicon.json"
     pinned = {**data, "slot_lexicon": True, "slot_lexicon_sha256": lexicon_sha256()}
     path.write_bytes(orjson.dumps(pinned))
     model = load_verifier(path)
-    assert model == dataclasses.replace(shipped, slot_lexicon=True)
+    # the pair head's arrays compare element-wise: compared apart
+    assert dataclasses.replace(model, head=None) == dataclasses.replace(
+        shipped, slot_lexicon=True, head=None
+    )
+    assert model.head is not None
+    assert shipped.head is not None
+    assert np.array_equal(model.head.weights, shipped.head.weights)
     row = model.inputs(a, b, 0.9)
     assert row[SLOT] == 0.0
-    assert row[-1] == 1.0
+    assert row[span] == 1.0
     c, d = ENTITY_SLOTS[0]
     assert model.inputs(c, d, 0.9)[SLOT] == 1.0
 

@@ -70,6 +70,7 @@ def _weights_with_span(tmp_path: Path, level: float = 0.8, split: float = 0.95) 
     """The shipped weights with the span cosine as a tree input (one tree: served only over
     ``split``) and the slot veto only under ``level``."""
     data = orjson.loads(WEIGHTS_FILE.read_bytes())
+    data.pop("pair_head", None)  # the shipped head (session 20) would be one more input
     span = len(FEATURE_NAMES)
     data["features"] = [*FEATURE_NAMES, SPAN_FEATURE]
     data["vetoes"] = [v for v in VETOES if v != "slot_substitution"]

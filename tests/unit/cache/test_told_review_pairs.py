@@ -29,14 +29,15 @@ PAIRS = Path(__file__).resolve().parents[2] / "data" / "told_review" / "review_s
 KNOWN_SERVED = {
     4: "known false hit on main: statins named as no longer taken, then a switch to Zocor (a "
     "statin) told; main's told rule reads no medication change (a narrower branch refused it)",
-    47: "known false hit on main: 안 먹던 약을 먹기 시작했어요 holds no trigger (약을 먹: a "
-    "particle between 약 and 먹; no drug named)",
     49: "known false hit on main: 임신했는데 is told in the question's own clause after ㅠㅠ "
     "(neither tree cuts 는데 or a chat ending)",
 }
 # Label-1 rows main serves (background before the question): asserted, so a lost hit shows.
-MAIN_SERVES = (50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 62, 65, 66, 68, 69, 73, 76, 77, 78)
-MAIN_SERVES_KO = (80, 82, 83, 84, 85, 86, 87, 88)
+# Session 20's RH (the pair head on retrained trees) refuses 54, 55, 58, 60, 65, 66, 68, 73, 77,
+# 80, 82, 86 and 88, which session 19's verifier served; it refuses row 47 (label 0), which
+# session 19's served (docs/CACHE.md, "Round 14").
+MAIN_SERVES = (50, 51, 52, 53, 56, 57, 59, 62, 69, 76, 78)
+MAIN_SERVES_KO = (83, 84, 85, 87)
 
 
 ROWS = read_rows(PAIRS)
