@@ -24,7 +24,7 @@ FRANCE_AGAIN = "What's the capital of France?"
 FRANCE_SHORT = "capital of France?"  # a true paraphrase the verifier scores ~0.91
 FRANCE_LOWER = "what is the capital of France"  # scored ~0.99: over the strict alias's floor
 KO_FRANCE = "프랑스의 수도는 어디야?"
-KO_FRANCE_AGAIN = "프랑스 수도가 어디야?"  # scored ~0.9998: a hit where Korean is served
+KO_FRANCE_AGAIN = "프랑스 수도가 어디야?"  # scored ~0.998: a hit where Korean is served
 
 
 @pytest.fixture

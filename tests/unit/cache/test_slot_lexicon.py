@@ -128,6 +128,7 @@ def test_old_weights_are_unchanged_and_weights_naming_it_get_it(tmp_path: Path) 
     assert model.head is not None
     assert shipped.head is not None
     assert np.array_equal(model.head.weights, shipped.head.weights)
+    assert model.head.bias == shipped.head.bias
     row = model.inputs(a, b, 0.9)
     assert row[SLOT] == 0.0
     assert row[span] == 1.0

@@ -27,8 +27,9 @@ MAIN_SERVES_WRONGLY = {  # a told state, served (session 20's RH refuses 46, 48,
     "blind_s15.jsonl": {7, 10, 11},
     "blind_s15b.jsonl": {10, 42, 52, 53, 66, 68},
 }
-# (session 20's RH serves blind_s15 rows 18 and 91 and refuses 19, 74, 84, 87, 93, 96, 98, 102,
-# 104 and 110, blind_s15b rows 27, 91, 99, 107 and 119, which session 19's verifier served)
+# (session 20's RH serves blind_s15 rows 18 and 91, which session 19's verifier refused, and
+# refuses blind_s15 rows 19, 74, 84, 87, 93, 96, 98, 102, 104 and 110 and blind_s15b rows 27, 91,
+# 99, 107 and 119, which it served)
 MAIN_REFUSES_RIGHTLY_SERVABLE = {  # background or a denied state, refused
     "blind_s15.jsonl": {
         19, 23, 28, 33, 34, 36, 37, 38, 39, 72, 74, 76, 77, 78, 80, 83, 84, 85, 87, 88, 93, 94,

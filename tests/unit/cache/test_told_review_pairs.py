@@ -8,9 +8,10 @@ is right (background holding a word of a new kind: a friend's diet, news, "heart
 pair is scored as a lookup scores a candidate (cosine floor, vetoes, trees, the language's
 threshold; ``scripts/eval_cache.py``'s hit rule) with the shipped weights and the bundled
 embedder. Label-0 pairs main refuses must be refused; label-1 pairs main serves must be served
-(measured on main 9ea7fbb by the reviewer, notes/revctold2_scoring_rule.md). The three label-0
-pairs main serves are strict xfails: fixing one turns the test red until its mark goes. The
-branch these were written against (wip-ctold2) and its narrowed successor (wip-ctold3) were not
+(measured on main 9ea7fbb by the reviewer, notes/revctold2_scoring_rule.md). The label-0 pairs
+main serves (three up to session 19, two since session 20's weights) are strict xfails: fixing
+one turns the test red until its mark goes. The branch these were written against (wip-ctold2)
+and its narrowed successor (wip-ctold3) were not
 merged (docs/CACHE.md, session 15): this file pins main.
 """
 
