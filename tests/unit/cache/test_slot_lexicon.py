@@ -115,8 +115,9 @@ def test_old_weights_are_unchanged_and_weights_naming_it_get_it(tmp_path: Path) 
     a, b = SYNONYM_SLOTS[0]
     assert shipped.inputs(a, b, 0.9)[SLOT] == 1.0
     span = len(FEATURE_NAMES)  # the span cosine, then (since session 20) the pair head's score
-    assert shipped.inputs(a, b, 0.9)[: span + 1] == [*pair_features(a, b, 0.9), 0.0]
-    assert math.isnan(shipped.inputs(a, b, 0.9)[span + 1])  # no vectors given: the head's gap
+    before = shipped.inputs(a, b, 0.9)
+    assert before[: span + 1] == [*pair_features(a, b, 0.9), 0.0]
+    assert math.isnan(before[span + 1])  # no vectors given: the head's gap
     path = tmp_path / "lexicon.json"
     pinned = {**data, "slot_lexicon": True, "slot_lexicon_sha256": lexicon_sha256()}
     path.write_bytes(orjson.dumps(pinned))

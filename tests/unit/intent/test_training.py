@@ -60,6 +60,13 @@ def test_training_is_deterministic_and_loadable(tmp_path: Path) -> None:
     assert sum(prediction.probabilities.values()) == pytest.approx(1.0)
 
 
+def _texts(name: str) -> set[str]:
+    """A file's prompts under ``eval/intent``, case and whitespace folded."""
+    path = ROOT / "eval" / "intent" / name
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {" ".join(json.loads(line)["text"].split()).casefold() for line in lines if line}
+
+
 # Stranger's set -> prompts it shares with the project's own files (``prompts``, ``dev_*``). v3's
 # author (session 9) wrote 9 short everyday prompts identical to such rows ("what time is it in
 # ..."); they stay in the file as written and docs/INTENT.md reports v3 with and without them.
@@ -77,14 +84,9 @@ HELD_OUT_SHARED = {
 
 @pytest.mark.parametrize(("name", "expected_shared"), sorted(HELD_OUT_SHARED.items()))
 def test_no_held_out_prompt_is_in_the_training_files(name: str, expected_shared: int) -> None:
-    def texts(name: str) -> set[str]:
-        path = ROOT / "eval" / "intent" / name
-        lines = path.read_text(encoding="utf-8").splitlines()
-        return {" ".join(json.loads(line)["text"].split()).casefold() for line in lines if line}
-
-    held_out = texts(name)
+    held_out = _texts(name)
     others = sorted(p.name for p in (ROOT / "eval" / "intent").glob("*.jsonl"))
-    trained = set().union(*(texts(other) for other in others if "heldout" not in other))
+    trained = set().union(*(_texts(other) for other in others if "heldout" not in other))
     # Counts only, so a failure never prints held-out rows.
     rows, shared = len(held_out), len(held_out & trained)
     assert rows == 240
@@ -97,18 +99,13 @@ def test_the_session_20_judge_shares_seven_prompts_with_everything_trained_on() 
     strangers' sets, 1 of them in both); docs/INTENT.md reports v7 with and without them. The
     model never trains on v7 itself."""
 
-    def texts(name: str) -> set[str]:
-        path = ROOT / "eval" / "intent" / name
-        lines = path.read_text(encoding="utf-8").splitlines()
-        return {" ".join(json.loads(line)["text"].split()).casefold() for line in lines if line}
-
     with scripts_on_path():
         trainer = importlib.import_module("train_intent")
     trained_files = [name for name, _ in trainer.DEV_FILES]
     assert "heldout_v7.jsonl" not in trained_files
     assert {f"heldout_v{n}.jsonl" for n in range(2, 7)} <= set(trained_files)
-    judge = texts("heldout_v7.jsonl")
-    trained = set().union(*(texts(name) for name in trained_files))
+    judge = _texts("heldout_v7.jsonl")
+    trained = set().union(*(_texts(name) for name in trained_files))
     # Counts only, so a failure never prints held-out rows.
     assert len(judge) == 240
     assert len(judge & trained) == 7
