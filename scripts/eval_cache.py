@@ -1,7 +1,7 @@
 """Hit and false-hit rates of the semantic cache's decision on labelled pairs, per language.
 
     .venv/bin/python scripts/eval_cache.py --dataset PATH [--dataset PATH[:SPLIT[:N]] ...]
-        [--embed-cache DIR] [--weights FILE]
+        [--embed-cache DIR] [--weights FILE] [--skip-pairs PATH[:SPLIT[:N]] ...]
 
 Each pair plays one cache lookup: ``a`` is the cached prompt, ``b`` the new one. A hit needs the
 embeddings' cosine above the trained floor, no veto feature (a changed number, negation, role...)
@@ -16,6 +16,10 @@ language:
 at the shipped thresholds, then the operating curve (the same numbers at other thresholds) and,
 when rows carry a ``kind``, the false-hit rate per kind. Only aggregates are printed, never rows.
 Any ``{"a", "b", "label"}`` JSONL works (``lang`` is guessed from Hangul when absent).
+
+``--skip-pairs SPEC`` drops every pair that SPEC also holds (same ``a`` and ``b``), read as the
+trainer reads its ``--train`` specs (same seed): ``--dataset QP.jsonl:train --skip-pairs
+QP.jsonl:train:300`` scores the Question_pair ``train`` rows the verifier never trained on.
 """
 
 from __future__ import annotations
@@ -58,13 +62,29 @@ def _load(spec: str, seed: int) -> tuple[str, list[Pair], list[str]]:
     return name, pairs, kinds
 
 
+def without(
+    name: str, pairs: list[Pair], kinds: list[str], skipped: set[tuple[str, str]]
+) -> tuple[str, list[Pair], list[str]]:
+    """``pairs`` (and their ``kinds``) less those in ``skipped``; the name says how many went."""
+    kept = [i for i, p in enumerate(pairs) if (p.a, p.b) not in skipped]
+    if len(kept) == len(pairs):
+        return name, pairs, kinds
+    return (
+        f"{name} less {len(pairs) - len(kept)} skipped",
+        [pairs[i] for i in kept],
+        [kinds[i] for i in kept] if kinds else kinds,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", action="append", required=True)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--embed-cache", type=Path, default=None)
     parser.add_argument("--weights", type=Path, default=None)
+    parser.add_argument("--skip-pairs", action="append", default=[], help="pairs left out")
     args = parser.parse_args()
+    skipped = {(p.a, p.b) for spec in args.skip_pairs for p in load_pair_spec(spec, args.seed)[1]}
 
     model = load_verifier(args.weights)
     meta = orjson.loads((args.weights or WEIGHTS_FILE).read_bytes())
@@ -80,6 +100,7 @@ def main() -> None:
     curves: list[str] = []
     for spec in args.dataset:
         name, pairs, kinds = _load(spec, args.seed)
+        name, pairs, kinds = without(name, pairs, kinds, skipped)
         va, vb = embed_pairs(pairs, embedder, args.embed_cache)
         embed = _cached_embed(embedder, args.embed_cache)
         cosines = np.sum(va * vb, axis=1)

@@ -1,0 +1,46 @@
+"""``eval_cache.py --skip-pairs``: the rows a verifier trained on leave the figures, the rest stay.
+
+The Korean Question_pair figures in docs/CACHE.md are read on its ``train`` rows less the 300 the
+verifier trains on; a skip that kept one of them would report in-sample scores as never trained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import ModuleType
+
+import pytest
+
+from llm_gateway.cache.semantic.pairs import Pair
+from tests.script_modules import import_script
+
+
+@pytest.fixture(scope="module")
+def evaluator() -> Iterator[ModuleType]:
+    yield from import_script("eval_cache")
+
+
+def _pair(a: str, b: str, label: int) -> Pair:
+    return Pair(a, b, label, "ko", "test")
+
+
+def test_skipped_pairs_leave_and_the_name_says_how_many(evaluator: ModuleType) -> None:
+    pairs = [
+        _pair("헤어졌어", "이별했어", 1),
+        _pair("밥 먹었어?", "점심 뭐 먹지", 0),
+        _pair("잘 자", "굿밤", 1),
+    ]
+    name, kept, kinds = evaluator.without(
+        "qp:train", pairs, ["p", "n", "p"], {("밥 먹었어?", "점심 뭐 먹지")}
+    )
+    assert [(p.a, p.b) for p in kept] == [("헤어졌어", "이별했어"), ("잘 자", "굿밤")]
+    assert kinds == ["p", "p"]
+    assert name == "qp:train less 1 skipped"
+
+
+def test_a_pair_skips_only_in_its_own_order(evaluator: ModuleType) -> None:
+    # a cache lookup is directed (``a`` cached, ``b`` asked): the swapped pair is another lookup
+    pairs = [_pair("이별했어", "헤어졌어", 1)]
+    name, kept, _ = evaluator.without("qp", pairs, [], {("헤어졌어", "이별했어")})
+    assert kept == pairs
+    assert name == "qp"
