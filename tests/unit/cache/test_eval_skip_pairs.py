@@ -1,4 +1,5 @@
-"""``eval_cache.py --skip-pairs``: the rows a verifier trained on leave the figures, the rest stay.
+"""``eval_cache.py --skip-pairs`` and the trainer's ``--check``: the rows a verifier trained on
+leave the figures, the rest stay.
 
 The Korean Question_pair figures in docs/CACHE.md are read on its ``train`` rows less the 300 the
 verifier trains on; a skip that kept one of them would report in-sample scores as never trained.
@@ -6,18 +7,25 @@ verifier trains on; a skip that kept one of them would report in-sample scores a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from llm_gateway.cache.semantic.pairs import Pair
+from llm_gateway.cache.semantic.pairs import Pair, load_pair_spec
 from tests.script_modules import import_script
 
 
 @pytest.fixture(scope="module")
 def evaluator() -> Iterator[ModuleType]:
     yield from import_script("eval_cache")
+
+
+@pytest.fixture(scope="module")
+def trainer() -> Iterator[ModuleType]:
+    yield from import_script("train_cache_verifier")
 
 
 def _pair(a: str, b: str, label: int) -> Pair:
@@ -44,3 +52,21 @@ def test_a_pair_skips_only_in_its_own_order(evaluator: ModuleType) -> None:
     name, kept, _ = evaluator.without("qp", pairs, [], {("헤어졌어", "이별했어")})
     assert kept == pairs
     assert name == "qp"
+
+
+def test_a_training_check_never_scores_a_pair_the_model_trained_on(
+    trainer: ModuleType, tmp_path: Path
+) -> None:
+    # round 16's check: Question_pair ``train`` beside the 300 rows of it the trees trained on
+    rows = [
+        {"a": f"질문 {i}", "b": f"물음 {i}", "label": i % 2, "lang": "ko", "split": "train"}
+        for i in range(10)
+    ]
+    path = tmp_path / "qp.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    trained = {(p.a, p.b) for p in load_pair_spec(f"{path}:train:4")[1]}
+    name, pairs = trainer.check_pairs(f"{path}:train", 13, trained)
+    assert len(trained) == 4
+    assert len(pairs) == 6
+    assert not trained & {(p.a, p.b) for p in pairs}
+    assert name == "qp.jsonl:train less 4 skipped"
