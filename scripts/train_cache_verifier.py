@@ -2,7 +2,7 @@
 
     cd scripts && nice -n 10 ../.venv/bin/python train_cache_verifier.py \\
         --embed-cache /tmp/cache-emb --perturb-per-kind 60 \\
-        --train /work/shared/eval/paraphrase/korean_question_pairs.jsonl:train:300 \\
+        --train /work/shared/eval/paraphrase/korean_question_pairs.jsonl:train \\
         --train ../eval/cache/train_pairs_written.jsonl \\
         --train ../eval/cache/train_pairs_written_2.jsonl \\
         --train ../eval/cache/train_pairs_written_3.jsonl \\
@@ -44,11 +44,22 @@
         --train ../eval/cache/train_pairs_written_12.jsonl \\
         --train ../eval/cache/train_pairs_written_13.jsonl \\
         --train ../eval/cache/train_pairs_written_14.jsonl \\
-        --check /work/shared/eval/paraphrase/korean_question_pairs.jsonl:validation:200 \\
+        --train ../eval/cache/paraphrase_heldout_v31.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v31b.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v32.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v32b.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v33.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v33b.jsonl \\
+        --train ../eval/cache/paraphrase_heldout_v34.jsonl \\
+        --train ../eval/cache/chitchat_pairs_v34.jsonl \\
+        --check /work/shared/eval/paraphrase/korean_question_pairs.jsonl:validation \\
+        --check /work/shared/eval/paraphrase/korean_question_pairs.jsonl:test \\
         --span-overrule --rule pooled --file-cap 1.0
 
-(The shipped weights since session 20, "Round 14" in docs/CACHE.md: the 22 later strangers'
-files, the pair head and no per-file cap; ~12 min with a warm embedding cache.)
+(The shipped weights since session 21, "Round 18" in docs/CACHE.md: session 20's line (the 22
+later strangers' files, the pair head, no per-file cap) with every Question_pair ``train`` row,
+the seven later strangers' question files and the first small-talk set, checked on Question_pair
+``validation`` and ``test``; 46,438 training pairs; ~10 min with a warm embedding cache.)
 
 ``--train PATH[:SPLIT[:N]]``: a pair file, only its SPLIT rows, N of them (label-stratified).
 Training sentences are also edited into hard negatives (``cache_pair_perturb.py``), per file.

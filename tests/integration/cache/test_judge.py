@@ -19,11 +19,12 @@ from tests.integration.cache.conftest import chat
 from tests.integration.proxy.conftest import AUTH, proxy_settings
 
 CACHED = "What is the capital of France?"
-# Scored under the English threshold within the band (0.3), no veto: session 20's weights give
-# 0.77, 0.71 and 0.80 against 0.860 (band 0.56-0.86). Retraining moves these scores: re-pick when
+# Scored under the English threshold within the band (0.3), no veto: session 21's weights give
+# 0.78, 0.68 and 0.87 against 0.881 (band 0.58-0.88). Retraining moves these scores: re-pick when
 # this test breaks (session 20: session 11's "what's france's capital city" fell to 0.55, and one
-# prompt with "." or "!" added moved by up to 0.4, so three distinct prompts now).
-GREYS = ("capital of france, please", "capital of france please", "france, capital city?")
+# prompt with "." or "!" added moved by up to 0.4, so three distinct prompts now; session 21:
+# "france, capital city?" rose to 0.89, over the threshold).
+GREYS = ("capital of france, please", "capital of france please", "whats the capital of france")
 NUMBER = "What is the capital of France in 2 words?"  # a veto: never judged
 
 

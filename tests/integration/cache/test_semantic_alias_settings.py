@@ -1,9 +1,9 @@
 """Per-alias semantic settings end to end: ``semantic_languages`` and ``semantic_min_score``.
 
 Same bundled embedder and shipped verifier as ``test_semantic_http.py``. The pairs' verifier
-scores (shipped weights, session 20): "What's the capital of France?" ~0.95, "capital of France?"
-~0.91 and "what is the capital of France" ~0.99 against FRANCE; the trained thresholds are EN
-0.860, KO 0.938.
+scores (shipped weights, session 21): "What's the capital of France?" ~0.95, "the french capital?"
+~0.92 and "what is the capital of France" ~0.99 against FRANCE; the trained thresholds are EN
+0.881, KO 0.914. (Session 20's short pair, "capital of France?", scores 0.87 now: under EN.)
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tests.integration.proxy.conftest import AUTH
 
 FRANCE = "What is the capital of France?"
 FRANCE_AGAIN = "What's the capital of France?"
-FRANCE_SHORT = "capital of France?"  # a true paraphrase the verifier scores ~0.91
+FRANCE_SHORT = "the french capital?"  # a true paraphrase the verifier scores ~0.92
 FRANCE_LOWER = "what is the capital of France"  # scored ~0.99: over the strict alias's floor
 KO_FRANCE = "프랑스의 수도는 어디야?"
 KO_FRANCE_AGAIN = "프랑스 수도가 어디야?"  # scored ~0.998: a hit where Korean is served
@@ -84,9 +84,9 @@ async def test_a_score_floor_above_a_pairs_score_turns_its_hit_into_a_miss(
     client: httpx.AsyncClient, fake: FakeUpstream, app_state: AppState
 ) -> None:
     assert await _ask(client, "sem", FRANCE) == "miss"
-    assert await _ask(client, "sem", FRANCE_SHORT) == "semantic"  # ~0.91 ≥ EN 0.860
+    assert await _ask(client, "sem", FRANCE_SHORT) == "semantic"  # ~0.92 ≥ EN 0.881
     assert await _ask(client, "sem-strict", FRANCE) == "miss"
-    assert await _ask(client, "sem-strict", FRANCE_SHORT) == "miss"  # ~0.91 < 0.97
+    assert await _ask(client, "sem-strict", FRANCE_SHORT) == "miss"  # ~0.92 < 0.97
     assert await _ask(client, "sem-strict", FRANCE_LOWER) == "semantic"  # ~0.99 ≥ 0.97
     assert len(fake.requests("sem-strict-up")) == 2
     assert app_state.cache.counters.verifier_rejections >= 1

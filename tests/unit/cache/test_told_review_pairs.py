@@ -9,7 +9,8 @@ pair is scored as a lookup scores a candidate (cosine floor, vetoes, trees, the 
 threshold; ``scripts/eval_cache.py``'s hit rule) with the shipped weights and the bundled
 embedder. Label-0 pairs main refuses must be refused; label-1 pairs main serves must be served
 (measured on main 9ea7fbb by the reviewer, notes/revctold2_scoring_rule.md). The label-0 pairs
-main serves (three up to session 19, two since session 20's weights) are strict xfails: fixing
+main serves (three up to session 19, two with session 20's weights, three since session 21's)
+are strict xfails: fixing
 one turns the test red until its mark goes. The branch these were written against (wip-ctold2)
 and its narrowed successor (wip-ctold3) were not
 merged (docs/CACHE.md, session 15): this file pins main.
@@ -32,12 +33,15 @@ KNOWN_SERVED = {
     "statin) told; main's told rule reads no medication change (a narrower branch refused it)",
     49: "known false hit on main: 임신했는데 is told in the question's own clause after ㅠㅠ "
     "(neither tree cuts 는데 or a chat ending)",
+    47: "known false hit on main since session 21's RQ4: a new medicine told before a grapefruit "
+    "question (안 먹던 약을 먹기 시작했어요); session 20's RH refused it",
 }
 # Label-1 rows main serves (background before the question): asserted, so a lost hit shows.
 # Session 20's RH (the pair head on retrained trees) refuses 54, 55, 58, 60, 65, 66, 68, 73, 77,
 # 80, 82, 86 and 88, which session 19's verifier served; it refuses row 47 (label 0), which
-# session 19's served (docs/CACHE.md, "Round 14").
-MAIN_SERVES = (50, 51, 52, 53, 56, 57, 59, 62, 69, 76, 78)
+# session 19's served (docs/CACHE.md, "Round 14"). Session 21's RQ4 refuses row 53 ("Tesla stock
+# has been wild lately. What is a P/E ratio?") and serves row 47 (label 0) (§ "Round 18").
+MAIN_SERVES = (50, 51, 52, 56, 57, 59, 62, 69, 76, 78)
 MAIN_SERVES_KO = (83, 84, 85, 87)
 
 

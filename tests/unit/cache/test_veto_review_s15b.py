@@ -50,7 +50,6 @@ BLIND_SERVED = {
     76,
     77,
     78,
-    83,
     84,
     87,
     88,
@@ -58,7 +57,7 @@ BLIND_SERVED = {
 # Row 22 (a negation moved: 출근하면 안 되나요 / 출근 안 하면 되나요) is served by session 20's RH
 # (it refuses rows 53, 54 and 86 too, which session 19's verifier served, and serves rows 83 and
 # 88, which it refused; row 75, served by both, was never pinned before: docs/CACHE.md,
-# "Round 14").
+# "Round 14"). Session 21's RQ4 refuses row 83 again (docs/CACHE.md, "Round 18").
 BLIND_KNOWN_FALSE = {22, 29}
 
 

@@ -109,3 +109,19 @@ def test_the_session_20_judge_shares_seven_prompts_with_everything_trained_on() 
     # Counts only, so a failure never prints held-out rows.
     assert len(judge) == 240
     assert len(judge & trained) == 7
+
+
+def test_the_session_21_judge_shares_seventeen_prompts_with_everything_trained_on() -> None:
+    """heldout_v8 judged session 20's model once (session 21, no change declared): its author
+    wrote 17 prompts identical to training rows, mostly short common asks; docs/INTENT.md reports
+    v8 with and without them. The model never trains on v8."""
+
+    with scripts_on_path():
+        trainer = importlib.import_module("train_intent")
+    trained_files = [name for name, _ in trainer.DEV_FILES]
+    assert "heldout_v8.jsonl" not in trained_files
+    judge = _texts("heldout_v8.jsonl")
+    trained = set().union(*(_texts(name) for name in trained_files))
+    # Counts only, so a failure never prints held-out rows.
+    assert len(judge) == 240
+    assert len(judge & trained) == 17
