@@ -351,6 +351,11 @@ def check_files(
         if _held_out(spec):
             raise SystemExit(f"{spec}: *{SEALED}* files are held out; never calibrate on them")
         name, pairs = check_pairs(spec, args.seed, trained)
+        if not pairs:  # every pair of it trained on: nothing to check, and said so
+            line = f"check {name}: every pair was trained on, nothing scored"
+            print(line, flush=True)
+            report.append(line)
+            continue
         lexicon = verifier.slot_lexicon
         x, va, vb = features_and_vectors(pairs, embedder, args.embed_cache, lexicon)
         if verifier.span_levels is not None:

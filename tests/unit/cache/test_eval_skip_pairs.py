@@ -1,8 +1,9 @@
 """``eval_cache.py --skip-pairs`` and the trainer's ``--check``: the rows a verifier trained on
 leave the figures, the rest stay.
 
-The Korean Question_pair figures in docs/CACHE.md are read on its ``train`` rows less the 300 the
-verifier trains on; a skip that kept one of them would report in-sample scores as never trained.
+Round 16's Korean Question_pair figures in docs/CACHE.md are read on its ``train`` rows less the
+300 session 20's verifier trained on (the shipped one trains on all of them since round 18); a skip
+that kept one of them would report in-sample scores as never trained.
 """
 
 from __future__ import annotations
@@ -70,3 +71,14 @@ def test_a_training_check_never_scores_a_pair_the_model_trained_on(
     assert len(pairs) == 6
     assert not trained & {(p.a, p.b) for p in pairs}
     assert name == "qp.jsonl:train less 4 skipped"
+
+
+def test_a_check_of_only_trained_pairs_scores_nothing(trainer: ModuleType, tmp_path: Path) -> None:
+    # ``--train QP:train`` whole beside ``--check QP:train``: no pair left, the check is empty
+    path = tmp_path / "qp.jsonl"
+    rows = [{"a": f"질문 {i}", "b": f"물음 {i}", "label": i % 2, "split": "train"} for i in (1, 2)]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    trained = {(p.a, p.b) for p in load_pair_spec(f"{path}:train")[1]}
+    name, pairs = trainer.check_pairs(f"{path}:train", 13, trained)
+    assert pairs == []
+    assert name == "qp.jsonl:train less 2 skipped"
