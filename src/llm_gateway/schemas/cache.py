@@ -60,6 +60,7 @@ class CacheCountersOut(BaseModel):
     verifier_rejections: int  # near candidates the verifier scored under its threshold
     threshold_rejections: int  # passed the trained threshold, refused by the entry's own one
     semantic_skipped_language: int = 0  # exact only: the alias's semantic_languages omit it
+    semantic_skipped_small_talk: int = 0  # exact only: small talk (alias semantic_small_talk)
     # Semantic lookups served as misses because the namespace's index was building on this
     # instance (or waiting to retry a failed build); builds that failed; builds discarded
     # because more changes arrived during them than they queue (rebuilt on the next lookup).

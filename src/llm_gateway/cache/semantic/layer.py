@@ -5,7 +5,8 @@ alias + every parameter, system prompt and earlier turn, so only the last questi
 A candidate becomes a hit only if its cosine clears the trained floor AND the verifier's
 probability clears the entry's own threshold (``adaptive.py``), never under the alias's
 ``semantic_min_score``. A prompt in a language outside the alias's ``semantic_languages`` is
-neither looked up nor stored here (the exact cache still serves it).
+neither looked up nor stored here (the exact cache still serves it); nor is small talk
+(``small_talk.py``) unless the alias sets ``semantic_small_talk``.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from llm_gateway.cache.exact import Entry, ExactEntries
 from llm_gateway.cache.plan import CachePlan
 from llm_gateway.cache.semantic.adaptive import EvidenceBook, entry_threshold
 from llm_gateway.cache.semantic.embed import Embedder, embed_off_loop, embed_one, run_off_loop
+from llm_gateway.cache.semantic.index import NamespaceIndex
 from llm_gateway.cache.semantic.indexes import NamespaceIndexes
 from llm_gateway.cache.semantic.judge import CacheJudge
+from llm_gateway.cache.semantic.small_talk import SmallTalkGate
 from llm_gateway.cache.semantic.span_check import Embed
 from llm_gateway.cache.semantic.span_vectors import SpanVectors
 from llm_gateway.cache.semantic.store import CHANNEL, VectorStore
@@ -65,8 +68,10 @@ class SemanticLayer:
         embedder: Embedder,
         verifier: VerifierModel,
         judge: CacheJudge | None = None,
+        small_talk: SmallTalkGate | None = None,
     ) -> None:
         self.settings = settings
+        self.small_talk = small_talk
         self.store = store
         self.vectors = VectorStore(store)
         self.embedder = embedder
@@ -162,20 +167,12 @@ class SemanticLayer:
             counters.semantic_index_building += 1  # served upstream; the build runs meanwhile
             return None
         plan.vector = await embed_one(self.embedder, plan.query)
+        if self._small_talk(plan, plan.vector):
+            counters.semantic_skipped_small_talk += 1
+            return None
         bound = plan.spec.error_bound
         floor = plan.spec.semantic_min_score or 0.0
-        candidates: list[tuple[str, Entry, str, float, Any]] = []
-        for digest, cosine in index.search(plan.vector, CANDIDATES):
-            if cosine < self.verifier.cosine_floor:
-                break
-            _, entry = await entries.get(plan.namespace, digest)
-            if entry is None or entry.query is None:
-                # Expired or flushed: tidy the local index (through ``indexes``: it is counted).
-                self.indexes.change(plan.context, "del", digest)
-                continue
-            # The cached prompt's vector, for the verifier's pair head (if its weights carry one).
-            vector = index.vector(digest) if self.verifier.head is not None else None
-            candidates.append((digest, entry, entry.query, cosine, vector))
+        candidates = await self._candidates(plan.context, plan, index, entries)
         if not candidates:
             return None
         # All candidates in one hop to the embedder's thread: the features are string work
@@ -205,6 +202,32 @@ class SemanticLayer:
             return await self._ask_judge(self.judge, plan.query, grey, counters)
         return None
 
+    async def _candidates(
+        self, context: str, plan: CachePlan, index: NamespaceIndex, entries: ExactEntries
+    ) -> list[tuple[str, Entry, str, float, Any]]:
+        """The nearest live entries over the cosine floor, with what the verifier needs."""
+        candidates: list[tuple[str, Entry, str, float, Any]] = []
+        for digest, cosine in index.search(plan.vector, CANDIDATES):
+            if cosine < self.verifier.cosine_floor:
+                break
+            _, entry = await entries.get(plan.namespace, digest)
+            if entry is None or entry.query is None:
+                # Expired or flushed: tidy the local index (through ``indexes``: it is counted).
+                self.indexes.change(context, "del", digest)
+                continue
+            # The cached prompt's vector, for the verifier's pair head (if its weights carry one).
+            vector = index.vector(digest) if self.verifier.head is not None else None
+            candidates.append((digest, entry, entry.query, cosine, vector))
+        return candidates
+
+    def _small_talk(self, plan: CachePlan, vector: Any) -> bool:
+        """A personal remark the alias does not serve semantically (``small_talk.py``)."""
+        return (
+            self.small_talk is not None
+            and not plan.spec.semantic_small_talk
+            and self.small_talk.holds(vector)
+        )
+
     @staticmethod
     async def _ask_judge(
         judge: CacheJudge, query: str, grey: tuple[str, Entry, float], counters: CacheCounters
@@ -228,6 +251,8 @@ class SemanticLayer:
             return  # stored for exact repeats only (``find`` counted the skip)
         if plan.vector is None:
             plan.vector = await embed_one(self.embedder, plan.query)
+        if self._small_talk(plan, plan.vector):
+            return  # exact repeats only: no later remark may match it (``find`` counted it)
         # Known full only where built: otherwise stored, and every index (the running build's
         # included) refuses adds past the cap (``indexes.py``).
         if self.indexes.full(plan.context):

@@ -38,6 +38,7 @@ class CacheSettings(BaseModel):
     semantic_span_vectors: int = Field(default=4096, ge=0, le=1_000_000)
     # The trained pair classifier; None uses the weights shipped in the package.
     verifier_weights: Path | None = None
+    small_talk_head: Path | None = None  # the small-talk gate's head (default: the shipped one)
     # "model": "auto" (the agent): off unless set; answers that used a tool are never stored.
     auto_mode: Literal["off", "exact", "semantic"] = "off"
     auto_ttl_s: int = Field(default=3600, ge=1)
