@@ -1,4 +1,4 @@
-"""The cache verifier's trainer and veto report never read the held-out v36 set, and the
+"""The cache verifier's trainer and veto report never read the held-out v37 set, and the
 thresholds are checked by leaving one writer's file out. Only names are checked; no held-out
 file is opened."""
 
@@ -27,9 +27,9 @@ def scripts() -> Iterator[tuple[ModuleType, ModuleType, ModuleType]]:
 @pytest.mark.parametrize(
     ("spec", "refused"),
     [
-        ("../eval/cache/paraphrase_heldout_v36.jsonl", True),
-        ("/work/heldout_v36/pairs.jsonl:train:100", True),
-        ("../eval/cache/PARAPHRASE_V36.jsonl", True),
+        ("../eval/cache/paraphrase_heldout_v37.jsonl", True),
+        ("/work/heldout_v37/pairs.jsonl:train:100", True),
+        ("../eval/cache/PARAPHRASE_V37.jsonl", True),
         ("../eval/cache/paraphrase_heldout_v10.jsonl", False),  # dev data since session 10
         ("../eval/cache/paraphrase_heldout_v11.jsonl", False),  # dev data since session 11
         ("../eval/cache/paraphrase_heldout_v12.jsonl", False),  # dev data since session 12
@@ -57,6 +57,8 @@ def scripts() -> Iterator[tuple[ModuleType, ModuleType, ModuleType]]:
         ("../eval/cache/chitchat_pairs_v34.jsonl", False),  # dev data since session 21
         ("../eval/cache/paraphrase_heldout_v35.jsonl", False),  # dev data since session 21
         ("../eval/cache/chitchat_pairs_v35.jsonl", False),  # dev data since session 21
+        ("../eval/cache/paraphrase_heldout_v36.jsonl", False),  # dev data since session 22
+        ("../eval/cache/chitchat_pairs_v36.jsonl", False),  # dev data since session 22
         ("../eval/cache/paraphrase_heldout_v9.jsonl", False),  # dev data since session 9
         ("../eval/cache/paraphrase_heldout_v8.jsonl", False),
         ("../eval/cache/paraphrase_heldout_v7.jsonl", False),
@@ -67,7 +69,7 @@ def scripts() -> Iterator[tuple[ModuleType, ModuleType, ModuleType]]:
         ("/work/shared/eval/paraphrase/korean_question_pairs.jsonl:train:800", False),
     ],
 )
-def test_v36_paths_are_refused(
+def test_v37_paths_are_refused(
     scripts: tuple[ModuleType, ModuleType, ModuleType], spec: str, refused: bool
 ) -> None:
     trainer, _, report = scripts
