@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 
@@ -27,7 +28,7 @@ from tests.integration.cache.semantic_instances import (
     Instance,
     MakeInstance,
 )
-from tests.integration.proxy.conftest import proxy_settings
+from tests.integration.proxy.conftest import AUTH, proxy_settings
 
 _run = itertools.count()
 
@@ -67,11 +68,16 @@ aliases:
 """
 
 
+def registry_file(fake: FakeUpstream, tmp_path: Path, extra_aliases: str = "") -> Path:
+    """``cache_registry`` plus ``extra_aliases`` (YAML under ``aliases:``) as a models file."""
+    path = tmp_path / "models.yaml"
+    path.write_text(cache_registry(fake.base_url) + extra_aliases, encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def models_file(fake: FakeUpstream, tmp_path: Path) -> Path:
-    path = tmp_path / "models.yaml"
-    path.write_text(cache_registry(fake.base_url), encoding="utf-8")
-    return path
+    return registry_file(fake, tmp_path)
 
 
 @pytest.fixture
@@ -87,6 +93,13 @@ def chat(model: str, text: str = "what is two plus two?", **extra: Any) -> dict[
         "messages": [{"role": "user", "content": text}],
         **extra,
     }
+
+
+async def cache_header(client: httpx.AsyncClient, model: str, text: str) -> str:
+    """One chat completion through the app: its ``x-gateway-cache`` header (hit, miss...)."""
+    r = await client.post("/v1/chat/completions", json=chat(model, text), headers=AUTH)
+    assert r.status_code == 200, r.text
+    return r.headers["x-gateway-cache"]
 
 
 def message(model: str, text: str = "what is two plus two?", **extra: Any) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import pytest
 from llm_gateway.cache.semantic.adaptive import MAX_OBSERVATIONS, entry_threshold
 from llm_gateway.fake_upstream import FakeUpstream
 from llm_gateway.state import AppState
-from tests.integration.cache.conftest import cache_registry, chat
+from tests.integration.cache.conftest import cache_header, chat, registry_file
 from tests.integration.proxy.conftest import AUTH
 
 FRANCE = "What is the capital of France?"
@@ -38,15 +38,7 @@ def models_file(fake: FakeUpstream, tmp_path: Path) -> Path:
     deployments: [{{provider: openai, model: sem-strict-up, {api}}}]
     cache: {{mode: semantic, semantic_min_score: 0.97, error_bound: 0.1}}
 """
-    path = tmp_path / "models.yaml"
-    path.write_text(cache_registry(fake.base_url) + extra, encoding="utf-8")
-    return path
-
-
-async def _ask(client: httpx.AsyncClient, model: str, text: str) -> str:
-    r = await client.post("/v1/chat/completions", json=chat(model, text), headers=AUTH)
-    assert r.status_code == 200, r.text
-    return r.headers["x-gateway-cache"]
+    return registry_file(fake, tmp_path, extra)
 
 
 async def test_the_default_alias_serves_both_languages_semantically(
@@ -54,20 +46,20 @@ async def test_the_default_alias_serves_both_languages_semantically(
 ) -> None:
     # The control for the next test: the same pairs are semantic hits on an alias without a list.
     for cached, asked in [(FRANCE, FRANCE_AGAIN), (KO_FRANCE, KO_FRANCE_AGAIN)]:
-        assert await _ask(client, "sem", cached) == "miss"
-        assert await _ask(client, "sem", asked) == "semantic"
+        assert await cache_header(client, "sem", cached) == "miss"
+        assert await cache_header(client, "sem", asked) == "semantic"
 
 
 async def test_an_english_only_alias_serves_korean_from_the_exact_cache_only(
     client: httpx.AsyncClient, fake: FakeUpstream, app_state: AppState
 ) -> None:
-    assert await _ask(client, "sem-en", FRANCE) == "miss"
-    assert await _ask(client, "sem-en", FRANCE_AGAIN) == "semantic"
+    assert await cache_header(client, "sem-en", FRANCE) == "miss"
+    assert await cache_header(client, "sem-en", FRANCE_AGAIN) == "semantic"
     counters = app_state.cache.counters
     assert counters.semantic_skipped_language == 0
-    assert await _ask(client, "sem-en", KO_FRANCE) == "miss"
-    assert await _ask(client, "sem-en", KO_FRANCE_AGAIN) == "miss"
-    assert await _ask(client, "sem-en", KO_FRANCE_AGAIN) == "hit"  # exact repeat
+    assert await cache_header(client, "sem-en", KO_FRANCE) == "miss"
+    assert await cache_header(client, "sem-en", KO_FRANCE_AGAIN) == "miss"
+    assert await cache_header(client, "sem-en", KO_FRANCE_AGAIN) == "hit"  # exact repeat
     assert len(fake.requests("sem-en-up")) == 3
     assert counters.semantic_hits == 1
     assert counters.semantic_skipped_language == 2  # the two Korean misses (not the exact hit)
@@ -83,11 +75,11 @@ async def test_an_english_only_alias_serves_korean_from_the_exact_cache_only(
 async def test_a_score_floor_above_a_pairs_score_turns_its_hit_into_a_miss(
     client: httpx.AsyncClient, fake: FakeUpstream, app_state: AppState
 ) -> None:
-    assert await _ask(client, "sem", FRANCE) == "miss"
-    assert await _ask(client, "sem", FRANCE_SHORT) == "semantic"  # ~0.92 ≥ EN 0.881
-    assert await _ask(client, "sem-strict", FRANCE) == "miss"
-    assert await _ask(client, "sem-strict", FRANCE_SHORT) == "miss"  # ~0.92 < 0.97
-    assert await _ask(client, "sem-strict", FRANCE_LOWER) == "semantic"  # ~0.99 ≥ 0.97
+    assert await cache_header(client, "sem", FRANCE) == "miss"
+    assert await cache_header(client, "sem", FRANCE_SHORT) == "semantic"  # ~0.92 ≥ EN 0.881
+    assert await cache_header(client, "sem-strict", FRANCE) == "miss"
+    assert await cache_header(client, "sem-strict", FRANCE_SHORT) == "miss"  # ~0.92 < 0.97
+    assert await cache_header(client, "sem-strict", FRANCE_LOWER) == "semantic"  # ~0.99 ≥ 0.97
     assert len(fake.requests("sem-strict-up")) == 2
     assert app_state.cache.counters.verifier_rejections >= 1
     stats = (await client.get("/admin/cache", headers=AUTH)).json()
@@ -106,4 +98,4 @@ async def test_an_entrys_own_evidence_never_lowers_it_under_the_floor(
     # Alone, that evidence would let this entry serve from 0.93 (error_bound 0.1) ...
     assert entry_threshold(layer.evidence.get(key), 0.97, 0.1) == 0.93
     # ... but the alias's floor still holds.
-    assert await _ask(client, "sem-strict", FRANCE_SHORT) == "miss"
+    assert await cache_header(client, "sem-strict", FRANCE_SHORT) == "miss"

@@ -16,7 +16,7 @@ import pytest
 
 from llm_gateway.fake_upstream import FakeUpstream
 from llm_gateway.state import AppState
-from tests.integration.cache.conftest import cache_registry, chat
+from tests.integration.cache.conftest import cache_header, registry_file
 from tests.integration.proxy.conftest import AUTH
 
 LUNCH = "my coworkers threw me a birthday lunch, so sweet"
@@ -35,25 +35,19 @@ def models_file(fake: FakeUpstream, tmp_path: Path) -> Path:
     deployments: [{{provider: openai, model: sem-chat-up, {api}}}]
     cache: {{mode: semantic, semantic_small_talk: true}}
 """
-    path = tmp_path / "models.yaml"
-    path.write_text(cache_registry(fake.base_url) + extra, encoding="utf-8")
-    return path
-
-
-async def _ask(client: httpx.AsyncClient, model: str, text: str) -> str:
-    r = await client.post("/v1/chat/completions", json=chat(model, text), headers=AUTH)
-    assert r.status_code == 200, r.text
-    return r.headers["x-gateway-cache"]
+    return registry_file(fake, tmp_path, extra)
 
 
 async def test_small_talk_is_never_a_semantic_hit_by_default(
     client: httpx.AsyncClient, fake: FakeUpstream, app_state: AppState
 ) -> None:
-    assert await _ask(client, "sem", LUNCH) == "miss"
-    assert await _ask(client, "sem", FORGOT) == "miss"  # the verifier alone would serve it
-    assert await _ask(client, "sem", TIRED) == "miss"
-    assert await _ask(client, "sem", TIRED_AGAIN) == "miss"
-    assert await _ask(client, "sem", TIRED_AGAIN) == "hit"  # the exact cache still serves repeats
+    assert await cache_header(client, "sem", LUNCH) == "miss"
+    assert await cache_header(client, "sem", FORGOT) == "miss"  # the verifier alone would serve it
+    assert await cache_header(client, "sem", TIRED) == "miss"
+    assert await cache_header(client, "sem", TIRED_AGAIN) == "miss"
+    assert (
+        await cache_header(client, "sem", TIRED_AGAIN) == "hit"
+    )  # the exact cache still serves repeats
     assert len(fake.requests("sem-up")) == 4
     counters = app_state.cache.counters
     # Three lookups: the first found the namespace's index building (a miss before any
@@ -70,20 +64,20 @@ async def test_small_talk_is_never_a_semantic_hit_by_default(
 async def test_questions_still_hit_semantically_beside_small_talk(
     client: httpx.AsyncClient, app_state: AppState
 ) -> None:
-    assert await _ask(client, "sem", FRANCE) == "miss"
-    assert await _ask(client, "sem", TIRED) == "miss"
-    assert await _ask(client, "sem", FRANCE_AGAIN) == "semantic"
+    assert await cache_header(client, "sem", FRANCE) == "miss"
+    assert await cache_header(client, "sem", TIRED) == "miss"
+    assert await cache_header(client, "sem", FRANCE_AGAIN) == "semantic"
     assert app_state.cache.counters.semantic_skipped_small_talk == 1
 
 
 async def test_an_alias_that_opts_in_serves_small_talk_semantically(
     client: httpx.AsyncClient, fake: FakeUpstream, app_state: AppState
 ) -> None:
-    assert await _ask(client, "sem-chat", TIRED) == "miss"
-    assert await _ask(client, "sem-chat", TIRED_AGAIN) == "semantic"
+    assert await cache_header(client, "sem-chat", TIRED) == "miss"
+    assert await cache_header(client, "sem-chat", TIRED_AGAIN) == "semantic"
     # ...and with it the verifier's own mistakes on small talk: the reason it is off by default.
-    assert await _ask(client, "sem-chat", LUNCH) == "miss"
-    assert await _ask(client, "sem-chat", FORGOT) == "semantic"
+    assert await cache_header(client, "sem-chat", LUNCH) == "miss"
+    assert await cache_header(client, "sem-chat", FORGOT) == "semantic"
     assert len(fake.requests("sem-chat-up")) == 2
     assert app_state.cache.counters.semantic_skipped_small_talk == 0
     stats = (await client.get("/admin/cache", headers=AUTH)).json()
