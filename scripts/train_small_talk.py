@@ -5,8 +5,10 @@ Usage (from the repository root; the command that wrote the shipped head is in d
         --small-talk eval/cache/chitchat_pairs_v34.jsonl ... \
         --task eval/cache/paraphrase_heldout_v28.jsonl ... [--threshold 0.9] [--out PATH]
 
-Every prompt (``a`` and ``b``) of a ``--small-talk`` pair file is small talk; every prompt of a
-``--task`` pair file is a task or a question of fact. A logistic head (balanced classes) is fitted
+Every prompt (``a`` and ``b``) of a ``--small-talk`` pair file is labelled small talk — the
+``b`` side of the small-talk brief's ``question_vs_remark`` pairs too, personal-advice questions on
+the remark's topic, so the head also leans to keep those out — and every prompt of a ``--task``
+pair file a task or a question of fact. A logistic head (balanced classes) is fitted
 on their e5 vectors (the gateway's embedder, the vectors its lookup computes). Before the final
 fit each file is **left out** in turn and scored by a head fitted on the others: the table gives,
 per file and language, the share of its pairs the gate would keep out of the semantic cache

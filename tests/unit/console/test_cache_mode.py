@@ -1,4 +1,5 @@
-"""The console's per-alias cache line shows a semantic alias's languages and score floor."""
+"""The console's per-alias cache line shows a semantic alias's languages, score floor and
+whether it serves small talk semantically."""
 
 from __future__ import annotations
 
@@ -12,3 +13,5 @@ def test_cache_mode_names_languages_and_floor() -> None:
     assert cache_mode(CacheSpec(mode="semantic")) == "semantic (en/ko)"
     strict = CacheSpec(mode="semantic", semantic_languages=["en"], semantic_min_score=0.99)
     assert cache_mode(strict) == "semantic (en, score ≥ 0.99)"
+    chat = CacheSpec(mode="semantic", semantic_small_talk=True)
+    assert cache_mode(chat) == "semantic (en/ko, small talk)"

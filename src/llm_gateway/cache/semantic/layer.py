@@ -252,7 +252,7 @@ class SemanticLayer:
         if plan.vector is None:
             plan.vector = await embed_one(self.embedder, plan.query)
         if self._small_talk(plan, plan.vector):
-            return  # exact repeats only: no later remark may match it (``find`` counted it)
+            return  # exact repeats only: no later remark may match it
         # Known full only where built: otherwise stored, and every index (the running build's
         # included) refuses adds past the cap (``indexes.py``).
         if self.indexes.full(plan.context):

@@ -42,6 +42,8 @@ class CacheSettings(BaseModel):
     # "model": "auto" (the agent): off unless set; answers that used a tool are never stored.
     auto_mode: Literal["off", "exact", "semantic"] = "off"
     auto_ttl_s: int = Field(default=3600, ge=1)
+    # "auto" in semantic mode: serve small talk semantically too (an alias's semantic_small_talk).
+    auto_small_talk: bool = False
     # Longest prompt (characters of the last user message) the semantic cache considers.
     semantic_max_chars: int = Field(default=2000, ge=1)
     # Grey-zone judge (off unless an alias is named): the small model decides candidates the

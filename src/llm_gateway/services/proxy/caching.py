@@ -42,7 +42,11 @@ async def lookup(
 def auto_spec(state: AppState) -> CacheSpec:
     """The cache settings of ``"model": "auto"`` (from ``LLMGW_CACHE__AUTO_*``)."""
     settings = state.settings.cache
-    return CacheSpec(mode=settings.auto_mode, ttl_s=settings.auto_ttl_s)
+    return CacheSpec(
+        mode=settings.auto_mode,
+        ttl_s=settings.auto_ttl_s,
+        semantic_small_talk=settings.auto_small_talk,
+    )
 
 
 async def lookup_auto(
