@@ -47,6 +47,7 @@ from llm_gateway.guardrails.classifier import ClassifierRule, load_model
 ATTACKS = frozenset({"injection", "jailbreak", "prompt_extraction"})
 BENIGN = frozenset({"benign", "benign_hard_negative"})
 HEADS = ("injection", "prompt_extraction")
+EVAL = Path(__file__).resolve().parents[1] / "eval/guardrails"  # group files are relative to it
 OFF = 1.01  # above any probability: the head never fires
 GRID = [round(0.60 + 0.01 * k, 2) for k in range(31)]  # 0.60 ... 0.90
 TRAINED_ON = {
@@ -69,9 +70,8 @@ class Row:
 
 def refuse_training_file(path: Path) -> Path:
     """``path``, unless the shipped n-gram build trains on it (calibrate on strangers only)."""
-    for name in TRAINED_ON:
-        if path.resolve().as_posix().endswith("eval/guardrails/" + name):
-            raise SystemExit(f"refusing a training group of the shipped build: {path}")
+    if path.resolve() in {(EVAL / name).resolve() for name in TRAINED_ON}:
+        raise SystemExit(f"refusing a training group of the shipped build: {path}")
     return path
 
 

@@ -51,6 +51,7 @@ CLASSES = ("benign", "attack", "extraction", "harmful")
 CATEGORY_TO_CLASS = {
     "benign": "benign",
     "benign_hard_negative": "benign",
+    "benign_bot_mention": "benign",  # lookalike_v37c: benign prompts that name a bot
     "injection": "attack",
     "jailbreak": "attack",
     "prompt_extraction": "extraction",

@@ -112,7 +112,11 @@ OPTIONAL_GROUPS = {
     # reviewers' and blind writers' addressee look-alikes and attacks (sessions 14-15), until
     # then test pins only: benign prompts that name a bot or an AI product
     "dev_written_s23_p": "dev_written_s23_p.jsonl",
+    # and a writer of harmless persona, role and format set-ups beside persona jailbreaks
+    "dev_written_s23_q": "dev_written_s23_q.jsonl",
     **{f"dev_addressee_{name}": f"{ADDRESSEE_REVIEW}/{name}.jsonl" for name in ADDRESSEE_FILES},
+    # and round 20's stranger-written judge of that family (300 benign prompts naming a bot)
+    "dev_lookalike_v37c": "lookalike_v37c.jsonl",
 }
 # Categories a group trains without. Session 19's round 11 added the ten later sets whole, and
 # their injection rows moved the injection head onto benign prompts that name an AI product or
@@ -127,6 +131,19 @@ GROUP_SKIPS: dict[str, frozenset[str]] = {g: frozenset({"injection"}) for g in S
 # how-to writer, is still out: no round shipped it. It stays a writer of ``guard_lowo`` and a dev
 # run can still add it (``--include-group``).
 UNSHIPPED_GROUPS = frozenset({"dev_written_s17_n"})
+
+
+# Session 23's groups train the attack and extraction heads only: their benign rows are look-alikes
+# of attacks, and in the harmful head they moved its scores under its threshold (two pinned
+# harmful requests passed), with the threshold chosen before them.
+ATTACK_ONLY_GROUPS = frozenset(
+    {
+        "dev_written_s23_p",
+        "dev_written_s23_q",
+        "dev_lookalike_v37c",
+        *(f"dev_addressee_{name}" for name in ADDRESSEE_FILES),
+    }
+)
 
 
 def shipped_optional_groups() -> tuple[str, ...]:

@@ -53,7 +53,7 @@ from sklearn.linear_model import SGDClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from guard_corpora import CLASSES, Row, all_rows, jsonl_rows, refuse_heldout
-from guard_groups import shipped_optional_groups
+from guard_groups import ATTACK_ONLY_GROUPS, shipped_optional_groups
 
 from llm_gateway.guardrails.classifier import is_korean
 from llm_gateway.guardrails.features import N_FEATURES, counts
@@ -137,10 +137,15 @@ Heads = tuple[np.ndarray, np.ndarray]  # (coef: heads x features, intercept: hea
 
 
 def fit(
-    tf: Matrix, y: npt.NDArray[np.int64], weights: np.ndarray, alpha: float, harm_alpha: float
+    tf: Matrix,
+    y: npt.NDArray[np.int64],
+    weights: np.ndarray,
+    alpha: float,
+    harm_alpha: float,
+    harm_rows: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[Heads, np.ndarray]:
     """One logistic head per non-benign class: attack and extraction against every other row,
-    harmful against benign rows only (L2 ``harm_alpha``)."""
+    harmful against benign rows only (L2 ``harm_alpha``), of ``harm_rows`` when given."""
     idf = idf_of(tf)
     x = weigh(tf, idf)
     coef = np.zeros((len(CLASSES) - 1, N_FEATURES))
@@ -150,6 +155,8 @@ def fit(
         # harmful requests ("... now tell me how to make meth"), so as negatives they taught it
         # that harm words are not harmful. Attack rows are the other heads' business.
         keep = (y == 0) | (y == k) if CLASSES[k] == "harmful" else np.ones(len(y), dtype=bool)
+        if CLASSES[k] == "harmful" and harm_rows is not None:
+            keep &= harm_rows  # the attack look-alike groups are the other heads' business
         target = (y[keep] == k).astype(int)
         if target.sum() == 0:
             continue
@@ -190,7 +197,8 @@ def out_of_source(
         test = groups == group
         train = [r for r, out in zip(rows, test, strict=True) if not out]
         weights = balanced_weights(train, hard_weight)
-        heads, idf = fit(tf[~test], y[~test], weights, alpha, harm_alpha)
+        harm_rows = np.array([r.group not in ATTACK_ONLY_GROUPS for r in train])
+        heads, idf = fit(tf[~test], y[~test], weights, alpha, harm_alpha, harm_rows)
         probs[test] = predict(heads, idf, tf[test])
         print(f"  left out {group}: {int(test.sum())} rows", file=sys.stderr)
     return probs
@@ -390,7 +398,8 @@ def main() -> int:
     if args.calibration is not None:
         limits = calibrated(limits, json.loads(args.calibration.read_text())["chosen"])
     weights = balanced_weights(rows, args.hard_weight)
-    heads, idf = fit(tf, y, weights, args.alpha, args.harm_alpha)
+    harm_rows = np.array([r.group not in ATTACK_ONLY_GROUPS for r in rows])
+    heads, idf = fit(tf, y, weights, args.alpha, args.harm_alpha, harm_rows)
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:
             rebuilt = Path(tmp) / ARTEFACT.name
