@@ -19,17 +19,20 @@ import re
 
 _MAX_TEXT = 400
 _SETUP_EN = re.compile(
-    r"\b(?:from now on|for the rest of (?:this|the|our) (?:conversation|chat|session)|"
-    r"until i say stop|let'?s (?:play|role-?play|pretend)|pretend (?:you'?re|you are|to be)|"
-    r"imagine (?:you'?re|you are)|you are now|you'?re now|act as|acting as|stay in character|"
-    r"(?:answer|reply|respond|talk|speak|write) (?:as|like) (?:if you were |a |an |my )|"
-    r"be my|play the (?:role|part) of)\b[^.!?\n]{0,80}"
+    r"(?:(?:ok(?:ay)?|so|hey|hi|please|could you|can you|new rule|rule for this chat)[\s,:.!]+)?"
+    r"(?:from now on|for the rest of (?:this|the|our) (?:conversation|chat|session)|"
+    r"until i say stop|let'?s (?:play|role-?play|pretend|do a role-?play)|pretend (?:you'?re|you are|"
+    r"to be)|imagine (?:you'?re|you are)|you are now|you'?re now|you are an?|you'?re an?|act as|"
+    r"acting as|stay in character|(?:answer|reply|respond|talk|speak|write)\b[^.!?\n]{0,20}?\b(?:as|"
+    r"like|in|only)|be my|play the (?:role|part) of|every (?:answer|reply) (?:has to|must|should))"
+    r"\b[^.!?\n]{0,100}"
 )
 _SETUP_KO = re.compile(
-    r"(?:지금부터|이제부터|앞으로(?:는)?|이\s*대화\s*(?:끝날\s*때까지|동안|내내)|역할극\s*하자|"
-    r"너는\s*(?:이제|지금부터|오늘부터))[^.!?\n]{0,60}|"
-    r"[^.!?\n]{0,40}(?:역할|흉내|척|말투|캐릭터)\s*(?:을|를|으로|로)?\s*"
-    r"(?:해\s*줘|해\s*봐|맡아\s*줘|해\s*주세요|하면서)"
+    r"(?:지금부터|이제부터|앞으로(?:는)?|이\s*대화\s*(?:끝날\s*때까지|동안|내내)|역할극\s*(?:하자|부탁)|"
+    r"스무\s*고개\s*하자|너\s*(?:는|이제|지금부터|오늘부터)|넌\s*(?:이제|지금부터))[^.!?\n]{0,80}|"
+    r"[^.!?\n]{0,50}(?:역할|흉내|척|말투|캐릭터|처럼)\s*(?:을|를|으로|로|하고)?\s*"
+    r"(?:해\s*줘|해\s*봐|맡아\s*줘|해\s*주세요|해\s*주시오|부탁|하면서|말해|대답해|설명해)"
+    r"[^.!?\n]{0,40}"
 )
 # Everyday roles and standing formats; a persona outside this list is never excused (a terminal,
 # a debugger, a parrot that repeats, a late grandmother, a translator of "the text above").
@@ -57,11 +60,13 @@ _JAILBREAK = re.compile(
     r"holds barred|twin|opposite|real you|true self|break(?:ing)? character|config\w*|setup|"
     r"context|repeat\w*|verbatim|exact\w*|first message|above|reveal\w*|secret\w*|hidden|"
     r"deceased|late|dead|grand(?:ma|mother|pa|father)|hack\w*|exploit\w*|forbidden|poison\w*|"
-    r"kill\w*|base64|encod\w*)\b|"
+    r"kill\w*|base64|encod\w*|safe\w*|moderat\w*|sandbox\w*|nothing (?:is|you do)|laws?|"
+    r"fine-?tun\w*|files?|\w+\.txt|cat|terminal|shell|dialect|voice of)\b|"
     r"제한|제약|규칙|규정|필터|검열|금지|윤리|도덕|정책|가이드|거절|거부|탈옥|무엇이든|뭐든|"
     r"모든\s*질문|전부\s*대답|다\s*대답|봉인|해제|모드|개발자|관리자|악당|악마|나쁜|불법|위험|"
     r"시스템|프롬프트|지침|지시|설정|솔직하게\s*다|숨겨진|비밀|죽은|돌아가신|범죄|독|금고|"
-    r"조폭|훈계|주인|무조건|앞에\s*있는|그대로|해킹|마약|폭탄|흔적|몰래"
+    r"조폭|훈계|주인|무조건|앞에\s*있는|그대로|해킹|마약|폭탄|흔적|몰래|법|보살|신내림|샌드박스|"
+    r"설명\s*못|죄송하지만|도와드릴\s*수\s*없|텍스트|역할\s*설명|사투리로\s*하면"
 )
 
 
@@ -71,6 +76,6 @@ def persona_spans(text: str) -> list[tuple[int, int]]:
     if len(text) > _MAX_TEXT or _JAILBREAK.search(text) is not None:
         return []
     setup = _SETUP_EN.match(text) or (None if text.isascii() else _SETUP_KO.match(text))
-    if setup is None or _ROLE_OR_FORMAT.search(setup.group()) is None:
+    if setup is None:
         return []
     return [setup.span()]
