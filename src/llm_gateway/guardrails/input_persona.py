@@ -21,10 +21,11 @@ _MAX_TEXT = 400
 _SETUP_EN = re.compile(
     r"(?:(?:ok(?:ay)?|so|hey|hi|please|could you|can you|new rule|rule for this chat)[\s,:.!]+)?"
     r"(?:from now on|for the rest of (?:this|the|our) (?:conversation|chat|session)|"
-    r"until i say stop|let'?s (?:play|role-?play|pretend|do a role-?play)|pretend (?:you'?re|you are|"
-    r"to be)|imagine (?:you'?re|you are)|you are now|you'?re now|you are an?|you'?re an?|act as|"
-    r"acting as|stay in character|(?:answer|reply|respond|talk|speak|write)\b[^.!?\n]{0,20}?\b(?:as|"
-    r"like|in|only)|be my|play the (?:role|part) of|every (?:answer|reply) (?:has to|must|should))"
+    r"until i say stop|let'?s (?:play|role-?play|pretend|do a role-?play)|"
+    r"pretend (?:you'?re|you are|to be)|imagine (?:you'?re|you are)|you are now|you'?re now|"
+    r"you are an?|you'?re an?|act as|acting as|stay in character|"
+    r"(?:answer|reply|respond|talk|speak|write)\b[^.!?\n]{0,20}?\b(?:as|like|in|only)|be my|"
+    r"play the (?:role|part) of|every (?:answer|reply) (?:has to|must|should))"
     r"\b[^.!?\n]{0,100}"
 )
 _SETUP_KO = re.compile(
@@ -61,12 +62,14 @@ _JAILBREAK = re.compile(
     r"context|repeat\w*|verbatim|exact\w*|first message|above|reveal\w*|secret\w*|hidden|"
     r"deceased|late|dead|grand(?:ma|mother|pa|father)|hack\w*|exploit\w*|forbidden|poison\w*|"
     r"kill\w*|base64|encod\w*|safe\w*|moderat\w*|sandbox\w*|nothing (?:is|you do)|laws?|"
-    r"fine-?tun\w*|files?|\w+\.txt|cat|terminal|shell|dialect|voice of)\b|"
+    r"fine-?tun\w*|files?|\w+\.txt|cat \S*[/~.]\S*|terminal|shell|dialect|voice of|villain\w*|"
+    r"script|monologue|technical detail|step out of)\b|"
     r"제한|제약|규칙|규정|필터|검열|금지|윤리|도덕|정책|가이드|거절|거부|탈옥|무엇이든|뭐든|"
     r"모든\s*질문|전부\s*대답|다\s*대답|봉인|해제|모드|개발자|관리자|악당|악마|나쁜|불법|위험|"
     r"시스템|프롬프트|지침|지시|설정|솔직하게\s*다|숨겨진|비밀|죽은|돌아가신|범죄|독|금고|"
-    r"조폭|훈계|주인|무조건|앞에\s*있는|그대로|해킹|마약|폭탄|흔적|몰래|법|보살|신내림|샌드박스|"
-    r"설명\s*못|죄송하지만|도와드릴\s*수\s*없|텍스트|역할\s*설명|사투리로\s*하면"
+    r"조폭|훈계|주인|무조건|앞에\s*있는|그대로|해킹|마약|폭탄|흔적|몰래|세상\s*법|"
+    r"법\s*(?:안\s*따|따위|을\s*어기|도\s*없)|보살|신내림|샌드박스|"
+    r"설명\s*못|죄송하지만|도와드릴\s*수\s*없|텍스트|역할\s*설명|사투리로\s*하면|악역|대본"
 )
 
 
