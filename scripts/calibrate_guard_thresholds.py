@@ -3,7 +3,7 @@
 Usage:
     .venv/bin/python scripts/calibrate_guard_thresholds.py \
         --dataset eval/guardrails/heldout/guard_heldout_v28.jsonl --dataset ... \
-        [--budget 0.0275] [--json eval/guardrails/threshold_report.json] [--leave-one-out]
+        [--budget 0.0275] [--json /tmp/threshold_report.json] [--leave-one-out]
 
 The n-gram heads' thresholds in the artefact were chosen on out-of-source scores of their own
 training groups at a 1.25-1.4 % benign budget; on strangers' sets no build trained on the same
@@ -86,24 +86,32 @@ def engine(thresholds: dict[str, float], artefact: Path | None = None) -> Guardr
     return built
 
 
+def labelled(path: Path) -> list[tuple[str, bool]]:
+    """(text, is attack) of each attack and benign row of ``path`` (harmful requests are another
+    task)."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            data = json.loads(line)
+            if data["category"] in ATTACKS | BENIGN:
+                attack = data["category"] in ATTACKS and int(data["label"]) == 1
+                out.append((data["text"], attack))
+    return out
+
+
 def read_rows(paths: list[Path], artefact: Path | None) -> list[Row]:
-    """Attack and benign rows (harmful requests are another task) with both passes' results."""
+    """Attack and benign rows with both passes' results."""
     off = engine(dict.fromkeys(HEADS, OFF), artefact)
     floor = engine(dict.fromkeys(HEADS, GRID[0]), artefact)
     rows = []
     for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            data = json.loads(line)
-            if data["category"] not in ATTACKS | BENIGN:
-                continue
-            scores = dict(floor.check_input(data["text"]).scores)
+        for text, attack in labelled(path):
+            scores = dict(floor.check_input(text).scores)
             rows.append(
                 Row(
                     file=path.name,
-                    attack=data["category"] in ATTACKS and int(data["label"]) == 1,
-                    blocked_without_heads=off.check_input(data["text"]).action == "block",
+                    attack=attack,
+                    blocked_without_heads=off.check_input(text).action == "block",
                     injection=scores.get("injection", 0.0),
                     prompt_extraction=scores.get("prompt_extraction", 0.0),
                 )
@@ -154,16 +162,7 @@ def exact_flags(
 ) -> list[tuple[bool, bool]]:
     """(is attack, blocked) of each attack and benign row of ``path`` on the fast path."""
     scorer = engine(thresholds, artefact)
-    flags = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        data = json.loads(line)
-        if data["category"] not in ATTACKS | BENIGN:
-            continue
-        attack = data["category"] in ATTACKS and int(data["label"]) == 1
-        flags.append((attack, scorer.check_input(data["text"]).action == "block"))
-    return flags
+    return [(attack, scorer.check_input(text).action == "block") for text, attack in labelled(path)]
 
 
 def exact(

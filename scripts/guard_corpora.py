@@ -52,6 +52,7 @@ CATEGORY_TO_CLASS = {
     "benign": "benign",
     "benign_hard_negative": "benign",
     "benign_bot_mention": "benign",  # lookalike_v37c: benign prompts that name a bot
+    "benign_persona": "benign",  # persona_v38d / _v39d: harmless persona and format set-ups
     "injection": "attack",
     "jailbreak": "attack",
     "prompt_extraction": "extraction",

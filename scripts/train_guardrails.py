@@ -36,6 +36,11 @@ v15, s14_k and s15_l as groups: no candidate passed, none of the eight is in thi
 18's round 9 shipped the eight with the writers s17_m and s18_o and the targeted set ev24 as
 groups, at 1.4 % benign FPR for the attack and harmful heads and 1.25 % for the extraction head
 (the defaults since); s17_n is still out.
+
+Session 23's rounds 20-22 (none shipped) built candidates with ``--extra-group NAME=PATH`` (the
+``guard_groups.ATTACK_ONLY_GROUPS``, kept out of the harmful head's fit), ``--skip-dev
+--calibration none`` for an uncalibrated artefact, then ``calibrate_guard_thresholds.py
+--classifier-artefact ... --json R`` on strangers' sets and ``--calibration R`` for the final one.
 """
 
 from __future__ import annotations
@@ -355,9 +360,10 @@ def main() -> int:
     parser.add_argument(
         "--calibration",
         type=calibration_path,
-        default=REPO / "eval/guardrails/threshold_report.json",
-        help="the attack and extraction thresholds chosen on strangers' sets "
-        "(calibrate_guard_thresholds.py --json; 'none': the dev report's, as before session 23)",
+        default=None,
+        help="a report of calibrate_guard_thresholds.py --json: the attack and extraction "
+        "thresholds chosen on strangers' sets instead of the dev report's (session 23's rounds; "
+        "the shipped build has none)",
     )
     parser.add_argument(
         "--extra-group",

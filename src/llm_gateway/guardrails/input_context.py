@@ -21,7 +21,6 @@ from collections.abc import Mapping
 
 from llm_gateway.guardrails.input_mention import mention_spans
 from llm_gateway.guardrails.input_patterns import InputPattern
-from llm_gateway.guardrails.input_persona import persona_spans
 from llm_gateway.guardrails.input_topic import topic_spans
 from llm_gateway.guardrails.normalize import NormalizedText
 from llm_gateway.guardrails.types import Finding
@@ -64,16 +63,6 @@ _SELF_REVISION_KO = re.compile(
     rf"{_KO_WHEN}\s*(?:{_KO_OWN}\s*)?(?:붙여\s*넣은|보낸|올린|드린|준)\s*"
     r"(?:메일|글|문서|파일|내용|텍스트|거|것)[^.?!]{0,20}?"
     r"(?:무시|잊어|잊고|신경\s*쓰지|없던\s*걸로)"
-)
-# A pasted notice to people that withdraws an earlier notice, mail or message (never
-# instructions) in the honorific of a notice: "지난번 장소 공지는 무시해 주세요", "이전 메일은
-# 무시하시고 을지로로 오세요", "앞서 안내드린 단수 공지는 무시하시기 바랍니다". It is always
-# pasted, so a quote does not disqualify it; an order to an AI beside it is still judged.
-_HUMAN_NOTICE_KO = re.compile(
-    r"(?:공지(?:사항)?|안내(?:문|사항)?|메일|이메일|문자|메시지|공문|알림|가정\s*통신문)"
-    r"(?:의(?:\s*[가-힣]{1,8}){1,3})?\s*(?:은|는|을|를)\s*(?:모두\s*|전부\s*|꼭\s*)?"
-    r"무시(?:하세요|해\s*주세요|해\s*주십시오|하시고|하시기\s*바랍니다|해\s*주시기\s*바랍니다|"
-    r"하셔도\s*(?:됩니다|돼요))"
 )
 # What an attack dismisses instructions to get at; any of these keeps every finding.
 _TARGET = re.compile(
@@ -119,14 +108,12 @@ def _self_revision_spans(text: str) -> list[tuple[int, int]]:
         spans += [
             m.span() for m in _SELF_REVISION_KO.finditer(text) if not _in_quote(text, m.start())
         ]
-        spans += [m.span() for m in _HUMAN_NOTICE_KO.finditer(text)]
     return sorted(spans)
 
 
 def _own_spans(text: str) -> list[tuple[int, int]]:
-    """Self-revision clauses, system prompts as a topic (``input_topic``) and harmless persona
-    or format set-ups (``input_persona``)."""
-    return sorted(_self_revision_spans(text) + topic_spans(text) + persona_spans(text))
+    """Self-revision clauses and system prompts as a topic (``input_topic``)."""
+    return sorted(_self_revision_spans(text) + topic_spans(text))
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:

@@ -140,17 +140,4 @@ INDIRECT_PATTERNS: tuple[InputPattern, ...] = (
         r"directive)s? you (?:were|have been|'ve been) given|(?:prompt|instructions?|rules) "
         r"(?:that|which) (?:governs?|controls?|defines?|shapes?) your (?:behaviou?r|responses))",
     ),
-    # A self-revision widened past the user's own words: the prompt-injection game's trick for
-    # slipping past "ignore my previous instructions" being read as an edit of one's own request
-    # ("ignore my previous instructions and the ones above them", "… and any that came before").
-    pattern(
-        "injection.widened_revision",
-        "injection",
-        1.0,
-        r"\b(?:ignore|disregard|forget)\s+(?:my|the)\s+(?:(?:previous|prior|earlier|last)\s+)?"
-        r"(?:instructions?|directions?|rules?)(?:\s+i\s+gave(?:\s+(?:you|above|before|earlier)){0,2})?"
-        r",?\s+(?:and|or|as\s+well\s+as|plus)\s+(?:also\s+)?(?:the\s+ones?|any(?:\s+\w+)?|all"
-        r"(?:\s+\w+)?|every(?:thing|\s+\w+)?|those)\s+(?:(?:that\s+)?came\s+)?"
-        r"(?:above|before|prior|earlier)\b",
-    ),
 )

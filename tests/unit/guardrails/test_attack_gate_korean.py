@@ -56,13 +56,9 @@ def test_korean_extraction_attacks_the_fast_layers_miss_are_still_refused(
     assert RULE_ID in verdict.rule_ids
 
 
-def test_the_manual_dump_ask_is_refused_on_the_agent_path(attack_engine: GuardrailEngine) -> None:
-    assert attack_engine.check_input(MANUAL_KO, second_stage=True).action == "block"
-
-
-@pytest.mark.xfail(strict=True, reason="session 23's extraction threshold 0.87: it scores 0.866")
-def test_the_manual_dump_ask_is_refused_on_the_fast_path(attack_engine: GuardrailEngine) -> None:
+def test_the_manual_dump_ask_is_refused_on_both_paths(attack_engine: GuardrailEngine) -> None:
     assert attack_engine.check_input(MANUAL_KO).action == "block"
+    assert attack_engine.check_input(MANUAL_KO, second_stage=True).action == "block"
 
 
 def test_the_settings_dump_ask_is_refused(attack_engine: GuardrailEngine) -> None:

@@ -113,25 +113,12 @@ def test_engine_uses_the_classifier_only_when_the_policy_says_so() -> None:
     assert dict(asked.scores).keys() == CATEGORIES
 
 
-def test_artefact_thresholds_are_the_reports() -> None:
-    """The shipped thresholds are the recorded ones: the harmful head's chosen out of source
-    (``train_guardrails.py``, the dev report), the attack and extraction heads' chosen on
-    strangers' sets (``calibrate_guard_thresholds.py``, the threshold report) with the dev
-    report's Hangul offset kept. A hand-edited threshold in the artefact or a report fails."""
-    reports = Path(__file__).resolve().parents[3] / "eval/guardrails"
-    dev = json.loads((reports / "dev_report.json").read_text())["thresholds"]
-    chosen = json.loads((reports / "threshold_report.json").read_text())["chosen"]
+def test_artefact_thresholds_are_the_dev_reports() -> None:
+    """The shipped thresholds are the ones chosen out of source (``train_guardrails.py``): a
+    hand-edited threshold in the artefact or in the report fails here."""
+    report = Path(__file__).resolve().parents[3] / "eval/guardrails/dev_report.json"
+    chosen = json.loads(report.read_text())["thresholds"]["other"]
     model = load_model()
-    assert model.thresholds["harmful_request"] == pytest.approx(dev["other"]["harmful"], abs=1e-6)
-    assert model.thresholds["injection"] == pytest.approx(chosen["injection"], abs=1e-6)
-    assert model.thresholds["prompt_extraction"] == pytest.approx(
-        chosen["prompt_extraction"], abs=1e-6
-    )
-
-    def logit(p: float) -> float:
-        return float(np.log(p / (1 - p)))
-
-    assert model.korean_shift is not None
-    for k, cls in enumerate(model.classes):
-        offset = logit(dev["other"][cls]) - logit(dev["ko"][cls])
-        assert float(model.korean_shift[k]) == pytest.approx(offset, abs=1e-4)
+    assert model.thresholds["harmful_request"] == pytest.approx(chosen["harmful"], abs=1e-6)
+    assert model.thresholds["injection"] == pytest.approx(chosen["attack"], abs=1e-6)
+    assert model.thresholds["prompt_extraction"] == pytest.approx(chosen["extraction"], abs=1e-6)

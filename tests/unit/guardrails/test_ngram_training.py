@@ -175,35 +175,34 @@ def test_only_round_12_sets_skip_a_category(scripts: dict[str, ModuleType]) -> N
 
 
 def test_the_everyday_how_to_writer_is_not_shipped(scripts: dict[str, ModuleType]) -> None:
-    """s17_n was measured by session 17's rounds 6 and 7 and no build with it passed."""
-    assert scripts["groups"].UNSHIPPED_GROUPS == {"dev_written_s17_n"}
+    """s17_n was measured by session 17's rounds 6 and 7 and no build with it passed (session
+    23's groups are out too: rounds 20-22 did not ship)."""
+    groups = scripts["groups"]
+    assert groups.UNSHIPPED_GROUPS == {"dev_written_s17_n"} | groups.ATTACK_ONLY_GROUPS
 
 
-def test_guard_lowo_scores_39_writers_none_naming_v39(scripts: dict[str, ModuleType]) -> None:
+def test_guard_lowo_scores_39_writers_none_naming_v40(scripts: dict[str, ModuleType]) -> None:
     """v3-v20, v24-v26, s9_a-d, s10_e-g, s11_h-s15_l, s17_m, s17_n, s18_o and ev24-ev26; the
-    sealed set (``v39``) is no writer or group."""
+    sealed set (``v40``) is no writer or group."""
     writers, groups = scripts["lowo"].WRITERS, scripts["groups"].OPTIONAL_GROUPS
     assert len(writers) == 39
-    assert not any("v39" in n for n in (*writers, *groups, *groups.values()))
+    assert not any("v40" in n for n in (*writers, *groups, *groups.values()))
 
 
 def test_the_shipped_build_trains_on_every_other_optional_group(
     scripts: dict[str, ModuleType],
 ) -> None:
-    """The trainer's default build (``--include-writers``): every optional group but s17_n;
-    since session 23 also the writer s23_p, the eight addressee-review files and the stranger's
-    bot-mention look-alikes (lookalike_v37c)."""
+    """The trainer's default build (``--include-writers``) is session 19's round 12: every
+    optional group but s17_n and session 23's (no round that trained on those shipped)."""
     groups = scripts["groups"]
     shipped = set(groups.shipped_optional_groups())
     assert shipped == set(groups.OPTIONAL_GROUPS) - groups.UNSHIPPED_GROUPS
     assert {"dev_written_s12_i", "dev_heldout_v10", "dev_written_s11_h"} <= shipped
     assert {group for _, group, _ in ROUND_9_SETS + ROUND_12_SETS} <= shipped
-    session_23 = {"dev_written_s23_p", "dev_written_s23_q", "dev_lookalike_v37c"} | {
-        f"dev_addressee_{name}" for name in groups.ADDRESSEE_FILES
-    }
-    assert session_23 <= shipped
-    assert len(shipped) == 36 + len(session_23)
-    assert {group for _, group, _ in UNSHIPPED_SETS} == groups.UNSHIPPED_GROUPS
+    assert len(shipped) == 36
+    assert groups.ATTACK_ONLY_GROUPS <= groups.UNSHIPPED_GROUPS
+    unshipped_sets = {group for _, group, _ in UNSHIPPED_SETS}
+    assert unshipped_sets == groups.UNSHIPPED_GROUPS - groups.ATTACK_ONLY_GROUPS
 
 
 def test_breakdown_pools_rows_files(
