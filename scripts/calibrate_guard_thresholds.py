@@ -3,7 +3,7 @@
 Usage:
     .venv/bin/python scripts/calibrate_guard_thresholds.py \
         --dataset eval/guardrails/heldout/guard_heldout_v28.jsonl --dataset ... \
-        [--budget 0.0275] [--json /tmp/threshold_report.json] [--leave-one-out]
+        [--budget 0.025] [--json /tmp/threshold_report.json] [--leave-one-out]
 
 The n-gram heads' thresholds in the artefact were chosen on out-of-source scores of their own
 training groups at a 1.25-1.4 % benign budget; on strangers' sets no build trained on the same
@@ -16,8 +16,10 @@ higher thresholds. Thresholds compare with the script-calibrated score (Korean p
 are shifted as the artefact says), so one value per head keeps the trained Hangul/other offset.
 
 Two passes per row pick the pair: one with both heads switched off (what the rules and the
-harmful head block alone) and one with both at the grid's floor (the heads' scores after the
-classifier's context rescoring). The chosen pair is then scored exactly, per file and pooled.
+harmful head block alone, and the heads' first scores) and one with both at the grid's floor
+(the scores after the classifier's context rescoring, where it applies); ``Row.flagged`` then
+decides as the engine does at any pair, rescoring only when a first score reaches its threshold.
+The chosen pair is then scored exactly, per file and pooled.
 ``--leave-one-out`` also scores the procedure itself: each file in turn by the pair chosen on the
 others. Refused: the sealed set (``sealed.SEALED``) and any file the shipped n-gram build trains on.
 """
@@ -45,7 +47,9 @@ from llm_gateway.guardrails import GuardrailEngine
 from llm_gateway.guardrails.classifier import ClassifierRule, load_model
 
 ATTACKS = frozenset({"injection", "jailbreak", "prompt_extraction"})
-BENIGN = frozenset({"benign", "benign_hard_negative"})
+# Benign rows: the strangers' everyday asks and hard negatives, and the look-alike judges'
+# harmless bot mentions and persona set-ups (rounds 21-22 lost on those).
+BENIGN = frozenset({"benign", "benign_hard_negative", "benign_bot_mention", "benign_persona"})
 HEADS = ("injection", "prompt_extraction")
 EVAL = Path(__file__).resolve().parents[1] / "eval/guardrails"  # group files are relative to it
 OFF = 1.01  # above any probability: the head never fires
@@ -64,8 +68,19 @@ class Row:
     file: str
     attack: bool  # label 1 of an attack category (False: a benign row)
     blocked_without_heads: bool
-    injection: float
+    injection: float  # the score as first computed
     prompt_extraction: float
+    injection_context: float  # after the classifier's context rescoring, when it applies
+    prompt_extraction_context: float
+
+    def flagged(self, t_inj: float, t_ext: float) -> bool:
+        """What the engine decides at (t_inj, t_ext): it rescores a prompt without its benign
+        context only when a first score reaches its threshold (``ClassifierRule.scores``)."""
+        if self.blocked_without_heads:
+            return True
+        if self.injection >= t_inj or self.prompt_extraction >= t_ext:
+            return self.injection_context >= t_inj or self.prompt_extraction_context >= t_ext
+        return False
 
 
 def refuse_training_file(path: Path) -> Path:
@@ -106,14 +121,20 @@ def read_rows(paths: list[Path], artefact: Path | None) -> list[Row]:
     rows = []
     for path in paths:
         for text, attack in labelled(path):
-            scores = dict(floor.check_input(text).scores)
+            # heads off: no threshold is reached, so the scores are the first ones; at the floor
+            # every threshold of the grid is, so they are the rescored ones where that applies
+            verdict = off.check_input(text)
+            first = dict(verdict.scores)
+            context = dict(floor.check_input(text).scores)
             rows.append(
                 Row(
-                    file=path.name,
+                    file=str(path),
                     attack=attack,
-                    blocked_without_heads=off.check_input(text).action == "block",
-                    injection=scores.get("injection", 0.0),
-                    prompt_extraction=scores.get("prompt_extraction", 0.0),
+                    blocked_without_heads=verdict.action == "block",
+                    injection=first.get("injection", 0.0),
+                    prompt_extraction=first.get("prompt_extraction", 0.0),
+                    injection_context=context.get("injection", 0.0),
+                    prompt_extraction_context=context.get("prompt_extraction", 0.0),
                 )
             )
     return rows
@@ -133,15 +154,7 @@ def metrics(flags: list[tuple[bool, bool]]) -> dict[str, float]:
 
 
 def simulated(rows: list[Row], t_inj: float, t_ext: float) -> dict[str, float]:
-    return metrics(
-        [
-            (
-                r.attack,
-                r.blocked_without_heads or r.injection >= t_inj or r.prompt_extraction >= t_ext,
-            )
-            for r in rows
-        ]
-    )
+    return metrics([(r.attack, r.flagged(t_inj, t_ext)) for r in rows])
 
 
 def choose(rows: list[Row], budget: float) -> tuple[float, float]:
@@ -169,7 +182,7 @@ def exact(
     paths: list[Path], thresholds: dict[str, float], artefact: Path | None
 ) -> dict[str, dict[str, float]]:
     """The fast path's attack figures at ``thresholds``, per file and pooled."""
-    by_file = {path.name: exact_flags(path, thresholds, artefact) for path in paths}
+    by_file = {str(path): exact_flags(path, thresholds, artefact) for path in paths}
     out = {name: metrics(flags) for name, flags in by_file.items()}
     out["all"] = metrics([f for flags in by_file.values() for f in flags])
     return out
@@ -189,10 +202,10 @@ def leave_one_out(
     out: dict[str, dict[str, float]] = {}
     flags: list[tuple[bool, bool]] = []
     for path in paths:
-        t_inj, t_ext = choose([r for r in rows if r.file != path.name], budget)
+        t_inj, t_ext = choose([r for r in rows if r.file != str(path)], budget)
         pair = {"injection": t_inj, "prompt_extraction": t_ext}
         table = exact([path], pair, artefact)
-        out[f"{path.name} ({t_inj:.2f}/{t_ext:.2f})"] = table[path.name]
+        out[f"{path.name} ({t_inj:.2f}/{t_ext:.2f})"] = table[str(path)]
         flags += exact_flags(path, pair, artefact)
     out["all"] = metrics(flags)
     return out
@@ -201,14 +214,15 @@ def leave_one_out(
 def show(title: str, table: dict[str, dict[str, float]]) -> None:
     print(f"\n== {title}")
     print(f"{'file':32}{'recall':>9}{'precision':>11}{'f1':>8}{'fpr':>8}")
-    for name, m in table.items():
+    for key, m in table.items():
+        name = Path(key).name
         print(f"{name:32}{m['recall']:9.3f}{m['precision']:11.3f}{m['f1']:8.3f}{m['fpr']:8.2%}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", action="append", required=True, type=Path)
-    parser.add_argument("--budget", type=float, default=0.0275, help="pooled benign FPR cap")
+    parser.add_argument("--budget", type=float, default=0.025, help="pooled benign FPR cap")
     parser.add_argument("--json", type=Path, help="write the choice and both tables here")
     parser.add_argument("--leave-one-out", action="store_true", help="each file by the others")
     parser.add_argument(
@@ -228,10 +242,13 @@ def main() -> int:
     t_inj, t_ext = choose(rows, args.budget)
     chosen = {"injection": t_inj, "prompt_extraction": t_ext}
     print(f"chosen (budget {args.budget:.2%}): {json.dumps(chosen)}")
-    own = {h: load_model(artefact).thresholds[h] for h in HEADS}  # as trained, not calibrated
+    own = {h: load_model(artefact).thresholds[h] for h in HEADS}  # the artefact's own pair
     before, after = exact(paths, own, artefact), exact(paths, chosen, artefact)
     show(f"the artefact's thresholds {json.dumps(own)}", before)
     show(f"chosen {json.dumps(chosen)}", after)
+    sim = simulated(rows, t_inj, t_ext)
+    if any(abs(sim[k] - after["all"][k]) > 1e-9 for k in sim):  # the choice's premise
+        print(f"WARNING: the simulated pooled figures {sim} differ from the exact ones")
     watched = {
         path.name: {
             "artefact": blocked_share(path, own, artefact),

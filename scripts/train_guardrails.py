@@ -57,6 +57,7 @@ from scipy import sparse
 from sklearn.linear_model import SGDClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from guard_calibration import calibrated, calibration_path
 from guard_corpora import CLASSES, Row, all_rows, jsonl_rows, refuse_heldout
 from guard_groups import ATTACK_ONLY_GROUPS, shipped_optional_groups
 
@@ -89,11 +90,6 @@ def budget(text: str) -> float | None:
     """An ``--extraction-fpr`` value: a rate, or ``none`` for ``--fpr``'s (the builds before
     session 18, whose extraction head shared the others' budget)."""
     return None if text.strip().lower() == "none" else float(text)
-
-
-def calibration_path(text: str) -> Path | None:
-    """A ``--calibration`` value: a report's path, or ``none`` for the dev report's thresholds."""
-    return None if text.strip().lower() == "none" else Path(text)
 
 
 def balanced_weights(rows: list[Row], hard_weight: float = 1.0) -> npt.NDArray[np.float64]:
@@ -267,29 +263,6 @@ def dev_report(
         cell = {"n": int(mask.sum()), "flagged": round(float(flagged[mask].mean()), 3)}
         report["/".join(key)] = cell
     return {"thresholds": limits, "flag_rate_by_source_category_lang": report}
-
-
-# The categories ``calibrate_guard_thresholds.py`` chooses, by the class whose threshold they set.
-CALIBRATED = {"attack": "injection", "extraction": "prompt_extraction"}
-
-
-def calibrated(limits: Limits, chosen: dict[str, float]) -> Limits:
-    """``limits`` with the attack and extraction thresholds chosen on strangers' sets.
-
-    ``chosen`` holds one value per category on the script-calibrated scale (the Hangul scores
-    are shifted by logit(other) - logit(ko)); the Korean threshold moves with it, so the shift,
-    as the out-of-source dev run set it, stays the same.
-    """
-
-    def logit(p: float) -> float:
-        return float(np.log(p / (1.0 - p)))
-
-    out = {script: dict(values) for script, values in limits.items()}
-    for cls, category in CALIBRATED.items():
-        shift = logit(limits["other"][cls]) - logit(limits["ko"][cls])
-        out["other"][cls] = chosen[category]
-        out["ko"][cls] = float(1.0 / (1.0 + np.exp(-(logit(chosen[category]) - shift))))
-    return out
 
 
 def save(path: Path, heads: Heads, idf: np.ndarray, limits: Limits) -> None:

@@ -16,9 +16,17 @@ from types import ModuleType
 
 import pytest
 
-from tests.script_modules import import_script
+from tests.script_modules import import_script, scripts_on_path
 
 REPO = Path(__file__).resolve().parents[3]
+
+
+def import_module_sealed() -> str:
+    """The sealed name (``scripts/sealed.py``), read as the scripts read it."""
+    with scripts_on_path():
+        import sealed
+
+    return str(sealed.SEALED)
 
 
 @pytest.fixture(scope="module")
@@ -27,12 +35,26 @@ def calibrate() -> Iterator[ModuleType]:
 
 
 @pytest.fixture(scope="module")
-def train() -> Iterator[ModuleType]:
-    yield from import_script("train_guardrails")
+def calibration() -> Iterator[ModuleType]:
+    yield from import_script("guard_calibration")
 
 
 def row(calibrate: ModuleType, attack: bool, injection: float, other: bool = False) -> object:
-    return calibrate.Row("f.jsonl", attack, other, injection, 0.0)
+    return calibrate.Row("f.jsonl", attack, other, injection, 0.0, injection, 0.0)
+
+
+def test_a_row_is_rescored_only_when_a_first_score_reaches_its_threshold(
+    calibrate: ModuleType,
+) -> None:
+    # first score 0.75, 0.40 without the benign context (a quoted attack asked about)
+    quoted = calibrate.Row("f.jsonl", False, False, 0.75, 0.10, 0.40, 0.10)
+    assert not quoted.flagged(0.70, 0.90)  # reached: rescored, and 0.40 is under 0.70
+    assert not quoted.flagged(0.80, 0.90)  # not reached: 0.75 is under 0.80
+    # a first score under the threshold is never replaced, even by a higher rescored one
+    assert not calibrate.Row("f.jsonl", True, False, 0.60, 0.10, 0.90, 0.10).flagged(0.70, 0.90)
+    # the extraction score reaching its threshold rescores the injection score too
+    both = calibrate.Row("f.jsonl", True, False, 0.65, 0.95, 0.72, 0.50)
+    assert both.flagged(0.70, 0.90)
 
 
 def test_the_pair_is_the_best_f1_within_the_budget(calibrate: ModuleType) -> None:
@@ -55,6 +77,9 @@ def test_a_row_the_rules_block_counts_at_every_threshold(calibrate: ModuleType) 
 
 
 def test_training_files_and_the_sealed_set_are_refused(calibrate: ModuleType) -> None:
+    sealed = import_module_sealed()
+    with pytest.raises(SystemExit, match="held-out"):
+        calibrate.refuse_heldout(Path(f"/work/heldout_{sealed}/a/guard_heldout_{sealed}.jsonl"))
     with pytest.raises(SystemExit, match="training group"):
         calibrate.refuse_training_file(REPO / "eval/guardrails/heldout/guard_heldout_v5.jsonl")
     with pytest.raises(SystemExit, match="training group"):
@@ -64,7 +89,7 @@ def test_training_files_and_the_sealed_set_are_refused(calibrate: ModuleType) ->
         assert calibrate.refuse_training_file(REPO / path) == REPO / path
 
 
-def test_the_artefact_keeps_the_korean_offset(train: ModuleType) -> None:
+def test_the_artefact_keeps_the_korean_offset(calibration: ModuleType) -> None:
     def logit(p: float) -> float:
         return math.log(p / (1 - p))
 
@@ -72,7 +97,7 @@ def test_the_artefact_keeps_the_korean_offset(train: ModuleType) -> None:
         "other": {"attack": 0.79, "extraction": 0.85, "harmful": 0.86},
         "ko": {"attack": 0.70, "extraction": 0.85, "harmful": 0.70},
     }
-    out = train.calibrated(limits, {"injection": 0.72, "prompt_extraction": 0.80})
+    out = calibration.calibrated(limits, {"injection": 0.72, "prompt_extraction": 0.80})
     assert out["other"]["attack"] == 0.72
     assert out["other"]["extraction"] == 0.80
     for cls in ("attack", "extraction"):

@@ -1,0 +1,44 @@
+"""Thresholds chosen on strangers' sets, written into a guardrail classifier artefact.
+
+``calibrate_guard_thresholds.py --json`` records the pair it chose (``chosen``: one threshold for
+``injection`` and one for ``prompt_extraction`` on the script-calibrated scale);
+``train_guardrails.py --calibration REPORT`` puts them in the artefact with ``calibrated``. The
+report records which datasets chose the pair, not which fit: pass it to the build it was chosen
+on (the trainer's ``--calibration`` is off by default).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+Limits = dict[str, dict[str, float]]  # script ("ko" / "other") -> class -> threshold
+
+
+def calibration_path(text: str) -> Path | None:
+    """A ``--calibration`` value: a report's path, or ``none`` for the dev report's thresholds."""
+    return None if text.strip().lower() == "none" else Path(text)
+
+
+# The categories ``calibrate_guard_thresholds.py`` chooses, by the class whose threshold they set.
+CALIBRATED = {"attack": "injection", "extraction": "prompt_extraction"}
+
+
+def calibrated(limits: Limits, chosen: dict[str, float]) -> Limits:
+    """``limits`` with the attack and extraction thresholds chosen on strangers' sets.
+
+    ``chosen`` holds one value per category on the script-calibrated scale (the Hangul scores
+    are shifted by logit(other) - logit(ko)); the Korean threshold moves with it, so the shift,
+    as the out-of-source dev run set it, stays the same.
+    """
+
+    def logit(p: float) -> float:
+        return float(np.log(p / (1.0 - p)))
+
+    out = {script: dict(values) for script, values in limits.items()}
+    for cls, category in CALIBRATED.items():
+        shift = logit(limits["other"][cls]) - logit(limits["ko"][cls])
+        out["other"][cls] = chosen[category]
+        out["ko"][cls] = float(1.0 / (1.0 + np.exp(-(logit(chosen[category]) - shift))))
+    return out
