@@ -125,7 +125,7 @@ OPTIONAL_GROUPS = {
 # (The two evasion sets hold no injection rows: the skip drops the eight strangers' sets' 640.)
 GROUP_SKIPS: dict[str, frozenset[str]] = {g: frozenset({"injection"}) for g in SESSION_19_GROUPS}
 
-# Session 23's groups, when a build adds them (``train_guardrails.py --extra-group``), train
+# Session 23's groups, when a build adds them (``train_guardrails.py --include-group``), train
 # the attack and extraction heads only: their benign rows are look-alikes of attacks, and in
 # the harmful head they moved its scores under its threshold (two pinned harmful requests
 # passed). No round that trained on them shipped (rounds 20-22, docs/GUARDRAILS.md "Session

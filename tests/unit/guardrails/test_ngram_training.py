@@ -255,3 +255,13 @@ def test_the_extraction_budget_can_be_switched_back_to_the_shared_one(
     assert train.EXTRACTION_FPR == 0.0125
     assert train.budget("none") is None
     assert train.budget("0.02") == 0.02
+
+
+def test_the_attack_only_groups_never_fit_the_harmful_head(scripts: dict[str, ModuleType]) -> None:
+    """Session 23's groups, added with ``--include-group``, train the attack heads only."""
+    row = scripts["corpora"].Row
+    rows = [
+        row("a look-alike", "benign", "dev_written_s23_q", "en", "benign_hard_negative"),
+        row("an everyday ask", "benign", "dev_written_s18_o", "en", "benign"),
+    ]
+    assert scripts["train"].harm_rows(rows).tolist() == [False, True]
