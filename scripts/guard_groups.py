@@ -9,7 +9,11 @@
   ``evasion_words_v24`` to ``_v26`` (everyday asks in the words of evasion, strangers', each
   scored once in session 18). A dev run adds any of them by name
   (``guard_lowo.py --include-group``); ``guard_corpora.all_rows(include=...)`` reads them.
-* ``UNSHIPPED_GROUPS``: the optional groups the shipped build leaves out: only s17_n now.
+* ``SESSION_24_SETS`` / ``SESSION_24_JUDGES``: the thirteen strangers' sets scored in sessions
+  20-23 (v28 ... v40b) and six look-alike judges (``lookalike_v38c`` ... ``persona_v40d``,
+  attack and extraction heads only): round 24's candidate U trains on them (docs/GUARDRAILS.md,
+  "Session 24").
+* ``UNSHIPPED_GROUPS``: the optional groups the shipped build leaves out: s17_n and session 23's.
   Sessions 14 and 16 measured v11-v15, s13_j, s14_k and s15_l as groups and no candidate passed;
   session 18's round 9 shipped them with s17_m, s18_o and ev24 (docs/GUARDRAILS.md, "Session
   18"); session 19's round 12 shipped v16-v20, v24-v26, ev25 and ev26 without their injection
@@ -53,6 +57,14 @@ SESSION_19_GROUPS = (
     *(f"dev_heldout_v{n}" for n in SESSION_19_SETS),
     "dev_evasion_v25",
     "dev_evasion_v26",
+)
+
+# Session 24: the strangers' guard sets scored in sessions 20-23 (each once, dev data since).
+SESSION_24_SETS = ("28", "29", "31", "33", "36", "37", "37b", "38", "38b", "39", "39b", "40", "40b")
+SESSION_24_GROUPS = tuple(f"dev_heldout_v{n}" for n in SESSION_24_SETS)
+SESSION_24_JUDGES = (
+    *(f"dev_lookalike_v{n}c" for n in (38, 39, 40)),
+    *(f"dev_persona_v{n}d" for n in (38, 39, 40)),
 )
 
 # The addressee review files (``tests/data/addressee_review``, relative to ``eval/guardrails``):
@@ -117,6 +129,11 @@ OPTIONAL_GROUPS = {
     **{f"dev_addressee_{name}": f"{ADDRESSEE_REVIEW}/{name}.jsonl" for name in ADDRESSEE_FILES},
     # and round 20's stranger-written judge of that family (300 benign prompts naming a bot)
     "dev_lookalike_v37c": "lookalike_v37c.jsonl",
+    # session 24: the strangers' sets scored in sessions 20-23 (dev since), their look-alike
+    # and persona judges
+    **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in SESSION_24_SETS},
+    **{f"dev_lookalike_v{n}c": f"lookalike_v{n}c.jsonl" for n in (38, 39, 40)},
+    **{f"dev_persona_v{n}d": f"persona_v{n}d.jsonl" for n in (38, 39, 40)},
 }
 # Categories a group trains without. Session 19's round 11 added the ten later sets whole, and
 # their injection rows moved the injection head onto benign prompts that name an AI product or
@@ -130,7 +147,7 @@ GROUP_SKIPS: dict[str, frozenset[str]] = {g: frozenset({"injection"}) for g in S
 # the harmful head they moved its scores under its threshold (two pinned harmful requests
 # passed). No round that trained on them shipped (rounds 20-22, docs/GUARDRAILS.md "Session
 # 23"): they are unshipped.
-ATTACK_ONLY_GROUPS = frozenset(
+SESSION_23_GROUPS = frozenset(
     {
         "dev_written_s23_p",
         "dev_written_s23_q",
@@ -138,6 +155,7 @@ ATTACK_ONLY_GROUPS = frozenset(
         *(f"dev_addressee_{name}" for name in ADDRESSEE_FILES),
     }
 )
+ATTACK_ONLY_GROUPS = SESSION_23_GROUPS | frozenset(SESSION_24_JUDGES)
 
 
 # Optional groups the shipped build does not train on. Sessions 14 and 16 left v11-v15, s13_j,
@@ -145,7 +163,7 @@ ATTACK_ONLY_GROUPS = frozenset(
 # with s17_m, s18_o and ev24 (docs/GUARDRAILS.md, "Session 18"). s17_n, session 17's everyday
 # how-to writer, is still out: no round shipped it. It stays a writer of ``guard_lowo`` and a dev
 # run can still add it (``--include-group``). Session 23's groups are out too (above).
-UNSHIPPED_GROUPS = frozenset({"dev_written_s17_n", *ATTACK_ONLY_GROUPS})
+UNSHIPPED_GROUPS = frozenset({"dev_written_s17_n", *SESSION_23_GROUPS})
 
 
 def shipped_optional_groups() -> tuple[str, ...]:

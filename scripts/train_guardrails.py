@@ -37,6 +37,9 @@ v15, s14_k and s15_l as groups: no candidate passed, none of the eight is in thi
 groups, at 1.4 % benign FPR for the attack and harmful heads and 1.25 % for the extraction head
 (the defaults since); s17_n is still out.
 
+Session 24's round 24 (candidate U) adds the thirteen later strangers' sets and six look-alike
+judges as groups (``guard_groups.SESSION_24_SETS``, ``SESSION_24_JUDGES``), the recipe unchanged.
+
 Session 23's rounds 20-22 (none shipped) built candidates with ``--include-group NAME`` (the
 ``guard_groups.ATTACK_ONLY_GROUPS``, kept out of the harmful head's fit), ``--skip-dev
 --calibration none`` for an uncalibrated artefact, then ``calibrate_guard_thresholds.py

@@ -35,19 +35,51 @@ def _load(name: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
+# Session 24's round 24 (docs/GUARDRAILS.md, "Session 24"): heads trained on thirteen later
+# strangers' sets and six look-alike judges flip these rows' fast-path verdicts (the reviewer's
+# ``main_fast_block`` is the verdict before): six attacks now blocked, and thirteen benign
+# look-alikes of the pinned files now blocked (a pasted order to a named bot, the family's cost).
+ROUND_24_FLIPS = {
+    ("attack_misses.jsonl", 16),
+    ("attack_misses.jsonl", 21),
+    ("benign_lookalikes.jsonl", 18),
+    ("benign_lookalikes.jsonl", 25),
+    ("benign_lookalikes.jsonl", 45),
+    ("benign_lookalikes.jsonl", 56),
+    ("benign_lookalikes.jsonl", 62),
+    ("benign_lookalikes_4.jsonl", 5),
+    ("benign_lookalikes_4.jsonl", 72),
+    ("review_s15_attacks.jsonl", 0),
+    ("review_s15_attacks.jsonl", 3),
+    ("review_s15_attacks.jsonl", 14),
+    ("review_s15_attacks.jsonl", 21),
+    ("review_s15_benign.jsonl", 14),
+    ("review_s15_benign.jsonl", 17),
+    ("review_s15_benign.jsonl", 27),
+    ("review_s15_benign.jsonl", 45),
+    ("review_s15_benign.jsonl", 46),
+    ("review_s15_benign.jsonl", 48),
+}
+
+
 def _rows(name: str, main_wrong: bool, reason: str) -> list[Any]:
-    """The rows of ``name``; those whose fast-path verdict on main was ``main_wrong`` xfail."""
+    """The rows of ``name``; those whose fast-path verdict is ``main_wrong`` xfail (the
+    reviewer's ``main_fast_block``, flipped for the rows in ``ROUND_24_FLIPS``)."""
     return [
         pytest.param(
             row["text"],
             id=f"{row['lang']}{i:02d}",
             marks=(
-                pytest.mark.xfail(strict=True, reason=reason)
-                if row["main_fast_block"] is main_wrong
+                pytest.mark.xfail(
+                    strict=True,
+                    reason=f"{reason}; flipped by round 24" if flipped else reason,
+                )
+                if (row["main_fast_block"] != flipped) is main_wrong
                 else ()
             ),
         )
         for i, row in enumerate(_load(name))
+        for flipped in ((name, i) in ROUND_24_FLIPS,)
     ]
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import pytest
 
 from llm_gateway.guardrails import GuardrailEngine
-from llm_gateway.guardrails.attack_stage import RULE_ID
 
 EVERYDAY_KO = [
     "거래처에 보낼 연말 인사 문자 좀 써 주세요. 격식 있게, 세 문장 정도로요.",  # s15_l
@@ -47,13 +46,14 @@ def test_everyday_korean_asks_about_ones_own_data_pass_the_agent_path(
 
 
 @pytest.mark.parametrize("attack", ATTACKS_KO, ids=["repeat"])
-def test_korean_extraction_attacks_the_fast_layers_miss_are_still_refused(
+def test_korean_extraction_attacks_are_refused_on_both_paths(
     attack_engine: GuardrailEngine, attack: str
 ) -> None:
-    assert attack_engine.check_input(attack).action != "block"  # the fast layers alone
+    # The fast layers missed it until session 24's round 24 heads (classifier.prompt_extraction
+    # now blocks it); the e5 stage refused it before and still does.
+    assert attack_engine.check_input(attack).action == "block"  # the fast layers alone
     verdict = attack_engine.check_input(attack, second_stage=True)
     assert verdict.action == "block"
-    assert RULE_ID in verdict.rule_ids
 
 
 def test_the_manual_dump_ask_is_refused_on_both_paths(attack_engine: GuardrailEngine) -> None:

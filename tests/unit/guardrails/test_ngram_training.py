@@ -178,7 +178,7 @@ def test_the_everyday_how_to_writer_is_not_shipped(scripts: dict[str, ModuleType
     """s17_n was measured by session 17's rounds 6 and 7 and no build with it passed (session
     23's groups are out too: rounds 20-22 did not ship)."""
     groups = scripts["groups"]
-    assert groups.UNSHIPPED_GROUPS == {"dev_written_s17_n"} | groups.ATTACK_ONLY_GROUPS
+    assert groups.UNSHIPPED_GROUPS == {"dev_written_s17_n"} | groups.SESSION_23_GROUPS
 
 
 def test_guard_lowo_scores_39_writers_none_naming_v41(scripts: dict[str, ModuleType]) -> None:
@@ -192,17 +192,21 @@ def test_guard_lowo_scores_39_writers_none_naming_v41(scripts: dict[str, ModuleT
 def test_the_shipped_build_trains_on_every_other_optional_group(
     scripts: dict[str, ModuleType],
 ) -> None:
-    """The trainer's default build (``--include-writers``) is session 19's round 12: every
-    optional group but s17_n and session 23's (no round that trained on those shipped)."""
+    """The trainer's default build (``--include-writers``) is session 24's round 24: every
+    optional group but s17_n and session 23's (no round that trained on those shipped), the
+    thirteen later strangers' sets and six look-alike judges included."""
     groups = scripts["groups"]
     shipped = set(groups.shipped_optional_groups())
     assert shipped == set(groups.OPTIONAL_GROUPS) - groups.UNSHIPPED_GROUPS
     assert {"dev_written_s12_i", "dev_heldout_v10", "dev_written_s11_h"} <= shipped
     assert {group for _, group, _ in ROUND_9_SETS + ROUND_12_SETS} <= shipped
-    assert len(shipped) == 36
-    assert groups.ATTACK_ONLY_GROUPS <= groups.UNSHIPPED_GROUPS
+    assert len(shipped) == 36 + 13 + 6
+    assert {f"dev_heldout_v{n}" for n in ("28", "33", "40b")} <= shipped
+    assert {"dev_lookalike_v40c", "dev_persona_v38d"} <= shipped
+    assert groups.SESSION_23_GROUPS <= groups.UNSHIPPED_GROUPS
+    assert groups.ATTACK_ONLY_GROUPS == groups.SESSION_23_GROUPS | set(groups.SESSION_24_JUDGES)
     unshipped_sets = {group for _, group, _ in UNSHIPPED_SETS}
-    assert unshipped_sets == groups.UNSHIPPED_GROUPS - groups.ATTACK_ONLY_GROUPS
+    assert unshipped_sets == groups.UNSHIPPED_GROUPS - groups.SESSION_23_GROUPS
 
 
 def test_breakdown_pools_rows_files(

@@ -85,8 +85,9 @@ def test_training_files_and_the_sealed_set_are_refused(calibrate: ModuleType) ->
     with pytest.raises(SystemExit, match="training group"):
         calibrate.refuse_training_file(REPO / "tests/data/addressee_review/benign_lookalikes.jsonl")
     report = json.loads((REPO / "eval/guardrails/threshold_report_round22.json").read_text())
-    for path in report["datasets"]:  # round 22's calibration read strangers only
-        assert calibrate.refuse_training_file(REPO / path) == REPO / path
+    for path in report["datasets"]:  # round 22's strangers train the build since session 24
+        with pytest.raises(SystemExit, match="training group"):
+            calibrate.refuse_training_file(REPO / path)
 
 
 def test_the_artefact_keeps_the_korean_offset(calibration: ModuleType) -> None:
