@@ -3,14 +3,17 @@
 Usage:
     .venv/bin/python scripts/eval_guardrails.py --dataset A.jsonl --dataset B.jsonl \
         --dataset lookalike.jsonl --dataset persona.jsonl [--harm-stage] --rows-out rows.jsonl
-    .venv/bin/python scripts/guard_round.py rows.jsonl [other_build.jsonl ...]
+    .venv/bin/python scripts/guard_round.py rows.jsonl [other_build.jsonl ...] \
+        [--overlap MAP.json --max-jaccard 0.4]
 
 The guard sets (files named ``guard_*``) are pooled: attack precision, recall and F1 (injection,
 jailbreak and prompt extraction against every benign row, a row counting as flagged whatever
 blocked it, as ``eval_guardrails.py`` counts it), the benign FPR with its row count, Korean
 attack recall, extraction recall and harmful recall. The look-alike judges (files naming
 ``lookalike`` or ``persona``: benign rows only) are reported apart, as blocked / rows, since
-the rules of rounds 20-24 bound them separately (docs/GUARDRAILS.md).
+the rules of rounds 20-24 bound them separately (docs/GUARDRAILS.md). With ``--overlap`` (a map
+of ``guard_overlap.py``) only the rows at most ``--max-jaccard`` from every row of the
+repository's data are scored: the judge without its near-duplicates of training rows.
 """
 
 from __future__ import annotations
@@ -69,12 +72,28 @@ def line(name: str, figures: dict[str, float | str]) -> str:
     return f"{name}: " + " ".join(cells)
 
 
+def distinct(
+    rows: list[dict[str, Any]], overlap: dict[str, dict[str, Any]], max_jaccard: float
+) -> list[dict[str, Any]]:
+    """The rows whose nearest repository row (``guard_overlap.py``'s map) is at most
+    ``max_jaccard`` away; a row the map does not hold is an error, not a pass."""
+    missing = [r["text"] for r in rows if r["text"] not in overlap]
+    if missing:
+        raise SystemExit(f"{len(missing)} rows are not in the overlap map, e.g. {missing[0]!r}")
+    return [r for r in rows if float(overlap[r["text"]]["jaccard"]) <= max_jaccard]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("rows", type=Path, nargs="+", help="eval_guardrails.py --rows-out files")
+    parser.add_argument("--overlap", type=Path, help="a guard_overlap.py map")
+    parser.add_argument("--max-jaccard", type=float, default=0.4)
     args = parser.parse_args()
+    overlap = json.loads(args.overlap.read_text(encoding="utf-8")) if args.overlap else None
     for path in args.rows:
         rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+        if overlap is not None:
+            rows = distinct(rows, overlap, args.max_jaccard)
         print(line(path.name, round_figures(rows)))
     return 0
 
