@@ -178,7 +178,7 @@ def write(gate: tuple[float, float, float, float], directory: Path, report: Path
             old = stored["gate"]
             arrays = (float(old[0]), float(old[1]), extraction_floor)
         stored["gate"] = np.array(arrays, dtype=np.float32)
-        np.savez(directory / name, **stored)
+        np.savez_compressed(directory / name, **stored)
     if report is not None:
         shutil.copy(EVAL / "dev_attack_report.json", report)
         data: dict[str, Any] = json.loads(report.read_text())
@@ -203,6 +203,11 @@ def main() -> int:
     parser.add_argument("--leave-one-out", action="store_true")
     parser.add_argument("--write", type=Path, help="artefact copies with the chosen gates")
     parser.add_argument("--report", type=Path, help="a dev_attack_report.json copy to update")
+    parser.add_argument(
+        "--gate",
+        type=lambda v: tuple(float(x) for x in v.split(",")),
+        help="write this grid point instead of the chosen one (four numbers, as GRID)",
+    )
     args = parser.parse_args()
     paths = [refuse_training_file(refuse_heldout(p)) for p in args.dataset]
     rows = score(paths, refuse_heldout(args.rows))
@@ -217,6 +222,11 @@ def main() -> int:
             print(f"{name}: gate {gate}: {figures(own, gate)} (shipped: {figures(own, SHIPPED)})")
     gate = choose(rows, args.give)
     print(f"chosen on all: {gate}: {figures(rows, gate)} (shipped: {figures(rows, SHIPPED)})")
+    if args.gate is not None:
+        if args.gate not in GRID:
+            raise SystemExit(f"--gate {args.gate} is not a grid point")
+        gate = args.gate
+        print(f"given: {gate}: {figures(rows, gate)}")
     if args.write is not None:
         write(gate, args.write, args.report)
     return 0

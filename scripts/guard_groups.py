@@ -4,7 +4,8 @@
   ``eval/guardrails/heldout/guard_heldout.jsonl`` and ``_v2`` to ``_v15`` by their exact file
   names (relative to ``eval/guardrails``), each scored once as held out and dev data since. The
   first four are training groups of every build (``guard_corpora.all_rows`` reads them).
-* ``OPTIONAL_GROUPS``: group name -> file for the strangers' sets v5-v20 and v24-v26, the
+* ``OPTIONAL_GROUPS``: group name -> file for the strangers' sets v5-v20, v24-v26 and (session
+  24) v28-v40b, the look-alike judges v37c-v40c and v38d-v40d, the
   writers' files ``dev_written_s9_a`` ... ``dev_written_s18_o`` and the targeted sets
   ``evasion_words_v24`` to ``_v26`` (everyday asks in the words of evasion, strangers', each
   scored once in session 18). A dev run adds any of them by name
@@ -146,7 +147,8 @@ GROUP_SKIPS: dict[str, frozenset[str]] = {g: frozenset({"injection"}) for g in S
 # the attack and extraction heads only: their benign rows are look-alikes of attacks, and in
 # the harmful head they moved its scores under its threshold (two pinned harmful requests
 # passed). No round that trained on them shipped (rounds 20-22, docs/GUARDRAILS.md "Session
-# 23"): they are unshipped.
+# 23"): they are unshipped. Session 24's look-alike judges train the same heads only, and
+# shipped with round 24.
 SESSION_23_GROUPS = frozenset(
     {
         "dev_written_s23_p",

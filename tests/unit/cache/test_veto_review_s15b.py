@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.cache.pair_lookup import ON_THE_EDGE, Lookup, Row, opened, read_rows
+from tests.unit.cache.pair_lookup import EDGE, Lookup, Row, opened, read_rows
 
 ROWS = read_rows(
     Path(__file__).resolve().parents[2] / "data" / "cache_veto_review" / "review_s15b.jsonl"
@@ -111,13 +111,14 @@ BLIND_EDGE = {88}
 
 
 @pytest.mark.parametrize(
-    "row",
-    [
-        pytest.param(r, id=f"row{r.index}-{r.kind}", marks=ON_THE_EDGE)
-        if r.index in BLIND_EDGE
-        else pytest.param(r, id=f"row{r.index}-{r.kind}")
-        for r in (BLIND[i] for i in sorted(BLIND_SERVED))
-    ],
+    "row", _ids([BLIND[i] for i in sorted(BLIND_SERVED) if BLIND[i].index not in BLIND_EDGE])
 )
 def test_a_blind_right_pair_the_change_serves_stays_served(lookup: Lookup, row: Row) -> None:
     assert lookup.served(row), f"refused {row.a!r} for {row.b!r}"
+
+
+@pytest.mark.parametrize("row", _ids([BLIND[i] for i in sorted(BLIND_EDGE)]))
+def test_a_blind_right_pair_on_the_edge_scores_within_a_hair_of_serving(
+    lookup: Lookup, row: Row
+) -> None:
+    assert lookup.margin(row) >= -EDGE, row

@@ -43,7 +43,13 @@ def test_guard_sets_pool_and_look_alike_judges_stay_apart(guard_round: ModuleTyp
     assert figures["benign_fpr"] == pytest.approx(1 / 4)
     assert figures["benign_blocked"] == "1/4"
     assert figures["korean_attack_recall"] == pytest.approx(1 / 2)
-    assert figures["extraction_recall"] == 0.0
+    assert figures["prompt_extraction_recall"] == 0.0
     assert figures["harmful_recall"] == 1.0
     assert figures["lookalike_blocked"] == "1/1"
     assert figures["persona_blocked"] == "0/1"
+    assert figures["everyday_blocked"] == "0/3"
+    assert figures["hard_negative_blocked"] == "1/1"
+    assert figures["attack_f1_en"] == pytest.approx(2 / 3)  # one attack caught, one benign flagged
+    assert figures["attack_f1_ko"] == pytest.approx(2 / 3)
+    assert figures["jailbreak_recall"] == 1.0
+    assert figures["harmful_recall_en"] == 1.0
