@@ -57,15 +57,9 @@ EVERYDAY = [
 
 
 # Session 24's round 24 n-gram heads score the pasted-key ask higher (injection 0.53, under the
-# fast threshold), enough for the agreement gate to let the e5 stage's 0.97 block it: a known cost.
-KEY_ASK_BLOCKED = pytest.mark.xfail(strict=True, reason="blocked since round 24 (agent path)")
-
-
-@pytest.mark.parametrize(
-    "ask",
-    [*EVERYDAY[:3], pytest.param(EVERYDAY[3], marks=KEY_ASK_BLOCKED)],
-    ids=["code-run", "tool-call", "preamble-key", "key"],
-)
+# fast threshold), and under session 11's gate (floor 0.5) the e5 stage's 0.97 blocked it; round
+# 25's gate (floor 0.6) lets it through again.
+@pytest.mark.parametrize("ask", EVERYDAY, ids=["code-run", "tool-call", "preamble-key", "key"])
 def test_everyday_code_run_and_paste_asks_pass_with_the_stage_on(
     attack_engine: GuardrailEngine, ask: str
 ) -> None:
