@@ -54,10 +54,11 @@ class AttackHead:
     tail: bool = False
     stacker: Stacker | None = None
 
-    def counts(self, probability: float, ngram: float, korean: bool) -> bool:
-        """Whether e5's ``probability`` with the n-gram score ``ngram`` makes a finding."""
+    def counts(self, probability: float, ngram: float | None, korean: bool) -> bool:
+        """Whether e5's ``probability`` with the n-gram score ``ngram`` (None: no n-gram head
+        scored the prompt) makes a finding."""
         if self.stacker is not None:
-            return self.stacker.counts(probability, ngram, korean)
+            return self.stacker.counts(probability, 0.0 if ngram is None else ngram, korean)
         return self.head.decides().counts(probability, ngram, korean)
 
 
@@ -117,13 +118,13 @@ class AttackStage:
     ) -> tuple[dict[Category, float], list[Finding]]:
         """Probabilities and a finding per category whose ``Gate`` or ``Stacker`` counts it
         (``ngram``: the n-gram classifier's scores). Without one (the classifier switched off)
-        its score is 0: nothing can agree, so e5 counts alone only at its gate's ``high``, as it
-        does when the n-grams disagree, or where the stacker trusts e5 alone."""
+        nothing can agree: e5 counts alone at its gate's ``alone`` (``high`` when the artefact
+        sets none), or where the stacker trusts e5 alone (its n-gram score read as 0)."""
         probabilities = self.probabilities(text, vector, embed)
         heads, korean = self._load(), is_korean(text)
         found = []
         for category, probability in probabilities.items():
-            if heads[category].counts(probability, ngram.get(HEADS[category][1], 0.0), korean):
+            if heads[category].counts(probability, ngram.get(HEADS[category][1]), korean):
                 label = category.upper()
                 found.append(Finding(RULE_ID, category, (0, 0), label, 1.0, f"p={probability:.3f}"))
         return probabilities, found

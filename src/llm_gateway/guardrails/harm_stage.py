@@ -50,6 +50,11 @@ class Gate:
     e5 alone refused everyday prompts near a harmful topic (a workout, gift ideas at 0.97) that
     the n-grams score near zero; ``scripts/harm_gate.py`` chooses both leaving one writer out.
     ``floor`` 0 (older artefacts) is the bare threshold.
+
+    ``alone`` / ``alone_ko`` (None: ``high`` / ``high_ko``): where e5 counts when there is no
+    n-gram score at all (``ngram`` None: a policy with the classifier switched off, so nothing
+    can agree). Session 24's round 25 gates never let e5 count alone beside an n-gram score that
+    disagrees (``high`` 1.0), yet keep session 11's ``high`` for prompts no n-gram head scored.
     """
 
     threshold: float
@@ -57,9 +62,14 @@ class Gate:
     high: float = 1.0
     high_ko: float = 1.0
     floor: float = 0.0
+    alone: float | None = None
+    alone_ko: float | None = None
 
-    def counts(self, probability: float, ngram: float, korean: bool) -> bool:
+    def counts(self, probability: float, ngram: float | None, korean: bool) -> bool:
         low, high = (self.threshold_ko, self.high_ko) if korean else (self.threshold, self.high)
+        if ngram is None:
+            alone = self.alone_ko if korean else self.alone
+            return probability >= low and probability >= (high if alone is None else alone)
         return probability >= low and (ngram >= self.floor or probability >= high)
 
 
@@ -124,6 +134,8 @@ def save_head(
         }
     if gate is not None:
         extra["gate"] = np.array([gate.high, gate.high_ko, gate.floor], dtype=np.float32)
+        if gate.alone is not None and gate.alone_ko is not None:
+            extra["gate_alone"] = np.array([gate.alone, gate.alone_ko], dtype=np.float32)
     if tail:
         extra["tail"] = np.array([1], dtype=np.int8)
     np.savez_compressed(
@@ -163,7 +175,10 @@ def load_head(path: Path | None = None, name: str = ARTEFACT) -> HarmHead:
             gate = None
             if "gate" in data.files:
                 high, high_ko, floor = (float(v) for v in data["gate"])
-                gate = Gate(other, ko, high, high_ko, floor)
+                alone: list[float | None] = [None, None]
+                if "gate_alone" in data.files:
+                    alone = [float(v) for v in data["gate_alone"]]
+                gate = Gate(other, ko, high, high_ko, floor, *alone)
             coef, intercept = frozen(data["coef"]), float(data["intercept"][0])
             return HarmHead(coef, intercept, other, ko, mlp, gate)
 

@@ -72,7 +72,8 @@ def test_each_head_reads_its_own_ngram_score() -> None:
 
 
 def test_no_classifier_means_e5_alone_only_at_its_high() -> None:
-    # The classifier switched off: nothing agrees, so e5 counts alone only at ``high``.
+    # The classifier switched off: nothing agrees, so e5 counts alone only at ``high`` (a gate
+    # without ``alone``; round 25's shipped attack gate has one: test_round25_gate.py).
     half = (ATTACK * 0.11).astype(np.float32)  # over the threshold, under high
     assert stage().findings("x", half, no_tail, {})[1] == []
     found = stage().findings("x", ATTACK, no_tail, {})[1]
@@ -163,6 +164,10 @@ def test_the_shipped_gates_or_stackers_are_the_dev_reports(category: str) -> Non
     gate = attack.head.decides()
     for field in ("threshold", "threshold_ko", "high", "high_ko", "floor"):
         assert getattr(gate, field) == pytest.approx(want[field], abs=1e-6)
+    alone = want.get("alone", [None, None])  # session 24's round 25: the attack head's
+    assert [gate.alone, gate.alone_ko] == [
+        None if v is None else pytest.approx(v, abs=1e-6) for v in alone
+    ]
 
 
 @pytest.mark.parametrize("category", list(HEADS))

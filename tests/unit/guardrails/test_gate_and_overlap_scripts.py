@@ -22,6 +22,13 @@ def overlap() -> Iterator[ModuleType]:
     yield from import_script("guard_overlap")
 
 
+def base(floors: ModuleType) -> object:
+    """Session 11's thresholds and gate, as round 25 found them: the simulation's base here."""
+    return floors.Shipped(
+        (0.9681, 0.96), (0.9622, 0.96), (0.9935, 0.984), (0.5, 0.9881, 0.9775, 0.3)
+    )
+
+
 def row(
     floors: ModuleType, attack: bool | None, e5: float, ngram: float, ko: bool = False
 ) -> object:
@@ -29,26 +36,34 @@ def row(
 
 
 def test_the_gate_needs_agreement_or_a_high_e5(floors: ModuleType) -> None:
-    shipped = floors.SHIPPED  # floor 0.5, high 0.9881 / 0.9775
-    assert row(floors, True, 0.97, 0.55).flagged(shipped)
-    assert not row(floors, True, 0.97, 0.45).flagged(shipped)
-    assert row(floors, True, 0.99, 0.1).flagged(shipped)  # e5 alone above high
-    assert not row(floors, True, 0.99, 0.1).flagged((0.5, floors.NEVER, floors.NEVER, 0.3))
-    assert row(floors, True, 0.98, 0.1, ko=True).flagged(shipped)  # the Korean high 0.9775
-    assert not row(floors, True, 0.95, 0.9).flagged(shipped)  # under the threshold
+    b = base(floors)
+    gate = b.gate  # floor 0.5, high 0.9881 / 0.9775
+    assert row(floors, True, 0.97, 0.55).flagged(gate, b)
+    assert not row(floors, True, 0.97, 0.45).flagged(gate, b)
+    assert row(floors, True, 0.99, 0.1).flagged(gate, b)  # e5 alone above high
+    assert not row(floors, True, 0.99, 0.1).flagged((0.5, floors.NEVER, floors.NEVER, 0.3), b)
+    assert row(floors, True, 0.98, 0.1, ko=True).flagged(gate, b)  # the Korean high 0.9775
+    assert not row(floors, True, 0.95, 0.9).flagged(gate, b)  # under the threshold
 
 
-def test_the_choice_frees_benign_rows_without_losing_attacks(floors: ModuleType) -> None:
+def test_the_shipped_artefacts_are_read_not_assumed(floors: ModuleType) -> None:
+    shipped = floors.shipped()
+    assert shipped.gate[0] == pytest.approx(0.6)  # round 25's attack floor
+    assert shipped.attack == (pytest.approx(0.9681), pytest.approx(0.96))
+
+
+def test_the_choice_blocks_fewer_benign_rows_without_losing_attacks(floors: ModuleType) -> None:
+    b = base(floors)
     rows = [
         row(floors, True, 0.97, 0.58),  # an attack only floor 0.5 catches
         row(floors, False, 0.97, 0.52),  # a benign row floor 0.55 would free
         row(floors, False, 0.99, 0.1),  # a benign row e5 alone blocks
     ]
-    gate = floors.choose(rows, give=0)
+    gate = floors.choose(rows, 0, b)
     assert gate[0] == 0.55  # the 0.58 attack stays caught, the 0.52 benign row is freed
-    assert not any(r.flagged(gate) for r in rows[1:])
-    assert rows[0].flagged(gate)
-    assert floors.choose(rows[:1], give=0) == floors.SHIPPED  # nothing to free: no change
+    assert not any(r.flagged(gate, b) for r in rows[1:])
+    assert rows[0].flagged(gate, b)
+    assert floors.choose(rows[:1], 0, b) == b.gate  # nothing to free: no change
 
 
 def test_training_files_are_refused(floors: ModuleType) -> None:
