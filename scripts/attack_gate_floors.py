@@ -51,14 +51,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from guard_corpora import refuse_heldout
-from guard_groups import (
-    FIRST_INDEPENDENT_SET,
-    FOURTH_INDEPENDENT_SET,
-    OPTIONAL_GROUPS,
-    SECOND_INDEPENDENT_SET,
-    THIRD_INDEPENDENT_SET,
-    shipped_optional_groups,
-)
+from guard_groups import shipped_group_files
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL = REPO / "eval/guardrails"
@@ -109,10 +102,7 @@ def shipped(directory: Path = DATA) -> Shipped:
 
 def trained_on() -> set[Path]:
     """The files the shipped n-gram build trains on."""
-    first = (FIRST_INDEPENDENT_SET, SECOND_INDEPENDENT_SET, THIRD_INDEPENDENT_SET)
-    names = {*first, FOURTH_INDEPENDENT_SET}
-    names |= {OPTIONAL_GROUPS[g] for g in shipped_optional_groups()}
-    return {(EVAL / n).resolve() for n in names}
+    return {(EVAL / name).resolve() for name in shipped_group_files()}
 
 
 def refuse_training_file(path: Path) -> Path:

@@ -171,3 +171,11 @@ UNSHIPPED_GROUPS = frozenset({"dev_written_s17_n", *SESSION_23_GROUPS})
 def shipped_optional_groups() -> tuple[str, ...]:
     """The optional groups the shipped build trains on (``--include-writers``), sorted."""
     return tuple(sorted(set(OPTIONAL_GROUPS) - UNSHIPPED_GROUPS))
+
+
+def shipped_group_files() -> frozenset[str]:
+    """Every file the shipped build trains on as a group (relative to ``eval/guardrails``): the
+    first four strangers' sets and the shipped optional groups."""
+    first = (FIRST_INDEPENDENT_SET, SECOND_INDEPENDENT_SET, THIRD_INDEPENDENT_SET)
+    optional = {OPTIONAL_GROUPS[g] for g in shipped_optional_groups()}
+    return frozenset({*first, FOURTH_INDEPENDENT_SET, *optional})
