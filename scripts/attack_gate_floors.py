@@ -45,13 +45,15 @@ import itertools
 import json
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from guard_corpora import refuse_heldout
 from guard_groups import shipped_group_files
+
+from llm_gateway.guardrails.harm_stage import Gate
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL = REPO / "eval/guardrails"
@@ -70,34 +72,35 @@ GRID = list(
         (0.3, 0.4, 0.5, 0.6, 0.7),  # extraction floor
     )
 )
-Gate = tuple[float, float, float, float]  # attack floor, attack high, high_ko, extraction floor
+Point = tuple[float, float, float, float]  # attack floor, attack high, high_ko, extraction floor
 
 
 @dataclass(frozen=True, slots=True)
 class Shipped:
-    """What the artefacts in ``directory`` hold: the heads' thresholds, the extraction head's
-    ``high``s (kept) and the gate as a ``GRID`` point."""
+    """The two heads' gates as the artefacts hold them (``harm_stage.Gate``: thresholds per
+    script, ``high``s, floor); a ``GRID`` point replaces the fields it names."""
 
-    attack: tuple[float, float]  # threshold, threshold_ko
-    extraction: tuple[float, float]
-    extraction_high: tuple[float, float]
-    gate: Gate
+    attack: Gate
+    extraction: Gate
+
+    @property
+    def gate(self) -> Point:
+        """The gates in use, as a ``GRID`` point."""
+        a = self.attack
+        return (a.floor, a.high, a.high_ko, self.extraction.floor)
+
+    def at(self, point: Point) -> tuple[Gate, Gate]:
+        """The attack and extraction gates at ``point`` (thresholds and the rest kept)."""
+        floor, high, high_ko, extraction_floor = point
+        attack = replace(self.attack, floor=floor, high=high, high_ko=high_ko)
+        return attack, replace(self.extraction, floor=extraction_floor)
 
 
 def shipped(directory: Path = DATA) -> Shipped:
     from llm_gateway.guardrails.attack_stage import load_attack_heads
 
     heads = load_attack_heads(directory)
-    attack, extraction = (
-        heads["injection"].head.decides(),
-        heads["prompt_extraction"].head.decides(),
-    )
-    return Shipped(
-        (attack.threshold, attack.threshold_ko),
-        (extraction.threshold, extraction.threshold_ko),
-        (extraction.high, extraction.high_ko),
-        (attack.floor, attack.high, attack.high_ko, extraction.floor),
-    )
+    return Shipped(heads["injection"].head.decides(), heads["prompt_extraction"].head.decides())
 
 
 def trained_on() -> set[Path]:
@@ -126,21 +129,15 @@ class Row:
     extraction: float
     blocked: bool  # the engine's own verdict, with the shipped gates
 
-    def flagged(self, gate: Gate, base: Shipped) -> bool:
-        """The agent path's verdict with ``gate`` (see ``GRID``) on ``base``'s heads."""
+    def flagged(self, point: Point, base: Shipped) -> bool:
+        """The agent path's verdict with the gates at ``point`` (see ``GRID``) on ``base``'s
+        heads: each head's ``Gate.counts``, as the engine decides."""
         if self.blocked_otherwise or self.injection_e5 is None or self.extraction_e5 is None:
             return self.blocked_otherwise
-        floor, high, high_ko, extraction_floor = gate
-        script = 1 if self.korean else 0
-        attack_high = high_ko if self.korean else high
-        attack = self.injection_e5 >= base.attack[script] and (
-            self.injection >= floor or self.injection_e5 >= attack_high
+        attack, extraction = base.at(point)
+        return attack.counts(self.injection_e5, self.injection, self.korean) or extraction.counts(
+            self.extraction_e5, self.extraction, self.korean
         )
-        extraction = self.extraction_e5 >= base.extraction[script] and (
-            self.extraction >= extraction_floor
-            or self.extraction_e5 >= base.extraction_high[script]
-        )
-        return attack or extraction
 
 
 def score(paths: list[Path], out: Path) -> list[Row]:
@@ -193,7 +190,7 @@ def scored(engine: Any, without: Any, is_korean: Any, path: Path, line: str) -> 
     }
 
 
-def choose(rows: list[Row], give: int, base: Shipped) -> Gate:
+def choose(rows: list[Row], give: int, base: Shipped) -> Point:
     """The grid point blocking the fewest benign rows (net of any it newly blocks), losing at
     most ``give`` attacks that ``base``'s gate catches (``base.gate`` itself when none blocks
     fewer)."""
@@ -209,7 +206,7 @@ def choose(rows: list[Row], give: int, base: Shipped) -> Gate:
     return best
 
 
-def figures(rows: list[Row], gate: Gate, base: Shipped) -> str:
+def figures(rows: list[Row], gate: Point, base: Shipped) -> str:
     attacks = [r for r in rows if r.attack]
     benign = [r for r in rows if r.attack is False]
     tp = sum(r.flagged(gate, base) for r in attacks)
@@ -217,7 +214,7 @@ def figures(rows: list[Row], gate: Gate, base: Shipped) -> str:
     return f"attacks {tp}/{len(attacks)}, benign blocked {fp}/{len(benign)}"
 
 
-def write(gate: Gate, alone: tuple[float, float], directory: Path, report: Path | None) -> None:
+def write(gate: Point, alone: tuple[float, float], directory: Path, report: Path | None) -> None:
     """Copies of the shipped artefacts (and of the attack report) carrying ``gate``; the attack
     head's ``alone`` (where e5 counts when no n-gram head scored the prompt) is ``alone``."""
     import numpy as np

@@ -38,11 +38,13 @@ def blocked(rows: list[dict[str, Any]]) -> str:
     return f"{sum(bool(r['flagged']) for r in rows)}/{len(rows)}"
 
 
-def attack_f1(attacks: list[dict[str, Any]], benign: list[dict[str, Any]], lang: str) -> float:
-    """Attack F1 on one language's rows (0.0 for none)."""
-    tp = sum(bool(r["flagged"]) for r in attacks if r["lang"] == lang)
-    fp = sum(bool(r["flagged"]) for r in benign if r["lang"] == lang)
-    n = sum(1 for r in attacks if r["lang"] == lang)
+def attack_f1(
+    attacks: list[dict[str, Any]], benign: list[dict[str, Any]], lang: str | None = None
+) -> float:
+    """Attack F1 (``2tp / (attacks + tp + fp)``) on ``lang``'s rows or all (0.0 for none)."""
+    tp = sum(bool(r["flagged"]) for r in attacks if lang in (None, r["lang"]))
+    fp = sum(bool(r["flagged"]) for r in benign if lang in (None, r["lang"]))
+    n = sum(1 for r in attacks if lang in (None, r["lang"]))
     return 2 * tp / (n + tp + fp) if n + tp + fp else 0.0
 
 
@@ -54,13 +56,10 @@ def round_figures(rows: Iterable[dict[str, Any]]) -> dict[str, float | str]:
     benign = [r for r in guard if r["label"] == 0]
     tp = sum(bool(r["flagged"]) for r in attacks)
     fp = sum(bool(r["flagged"]) for r in benign)
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / len(attacks) if attacks else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     figures: dict[str, float | str] = {
-        "attack_precision": precision,
-        "attack_recall": recall,
-        "attack_f1": f1,
+        "attack_precision": tp / (tp + fp) if tp + fp else 0.0,
+        "attack_recall": rate(attacks),
+        "attack_f1": attack_f1(attacks, benign),
         **{f"attack_f1_{lang}": attack_f1(attacks, benign, lang) for lang in ("en", "ko")},
         "benign_fpr": fp / len(benign) if benign else 0.0,
         "benign_blocked": blocked(benign),

@@ -9,6 +9,7 @@ from types import ModuleType
 
 import pytest
 
+from llm_gateway.guardrails.harm_stage import Gate
 from tests.script_modules import import_script
 
 
@@ -25,7 +26,8 @@ def overlap() -> Iterator[ModuleType]:
 def base(floors: ModuleType) -> object:
     """Session 11's thresholds and gate, as round 25 found them: the simulation's base here."""
     return floors.Shipped(
-        (0.9681, 0.96), (0.9622, 0.96), (0.9935, 0.984), (0.5, 0.9881, 0.9775, 0.3)
+        Gate(0.9681, 0.96, high=0.9881, high_ko=0.9775, floor=0.5),
+        Gate(0.9622, 0.96, high=0.9935, high_ko=0.984, floor=0.3),
     )
 
 
@@ -49,7 +51,8 @@ def test_the_gate_needs_agreement_or_a_high_e5(floors: ModuleType) -> None:
 def test_the_shipped_artefacts_are_read_not_assumed(floors: ModuleType) -> None:
     shipped = floors.shipped()
     assert shipped.gate[0] == pytest.approx(0.6)  # round 25's attack floor
-    assert shipped.attack == (pytest.approx(0.9681), pytest.approx(0.96))
+    attack = shipped.attack
+    assert (attack.threshold, attack.threshold_ko) == (pytest.approx(0.9681), pytest.approx(0.96))
 
 
 def test_the_choice_blocks_fewer_benign_rows_without_losing_attacks(floors: ModuleType) -> None:
