@@ -10,8 +10,9 @@ prompt_extraction, harmful_request, benign, benign_hard_negative) and ``lang``. 
 *flagged* when the engine's default policy blocks it (exact rules, then the classifier; with
 ``--harm-stage`` also the agent path's e5 stages: the harmful-request stage and the attack
 stage (injection/jailbreak and extraction heads on the same embedding; on by default since
-session 11, as in the gateway; ``--no-attack-stage`` drops it), whose probabilities then stand
-in for a task's score when higher).
+session 11, as in the gateway; ``--no-attack-stage`` drops it, as a policy with
+``attack_stage: false`` does), whose probabilities then stand in for a task's score when
+higher).
 
 Printed per dataset and for all datasets together:
 

@@ -68,6 +68,15 @@ SESSION_24_JUDGES = (
     *(f"dev_persona_v{n}d" for n in (38, 39, 40)),
 )
 
+# Session 25: the strangers' guard sets scored in sessions 24-25 (v41-v43b, each once, dev data
+# since) and their look-alike and persona judges; unshipped until a round ships them.
+SESSION_25_SETS = ("41", "41b", "42", "42b", "43", "43b")
+SESSION_25_GROUPS = tuple(f"dev_heldout_v{n}" for n in SESSION_25_SETS)
+SESSION_25_JUDGES = (
+    *(f"dev_lookalike_v{n}c" for n in (41, 42, 43)),
+    *(f"dev_persona_v{n}d" for n in (41, 42, 43)),
+)
+
 # The addressee review files (``tests/data/addressee_review``, relative to ``eval/guardrails``):
 # session 23 made them training groups (docs/GUARDRAILS.md, "Session 23").
 ADDRESSEE_REVIEW = "../../tests/data/addressee_review"
@@ -135,6 +144,10 @@ OPTIONAL_GROUPS = {
     **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in SESSION_24_SETS},
     **{f"dev_lookalike_v{n}c": f"lookalike_v{n}c.jsonl" for n in (38, 39, 40)},
     **{f"dev_persona_v{n}d": f"persona_v{n}d.jsonl" for n in (38, 39, 40)},
+    # session 25 (``SESSION_25_GROUPS``, ``SESSION_25_JUDGES``)
+    **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in SESSION_25_SETS},
+    **{f"dev_lookalike_v{n}c": f"lookalike_v{n}c.jsonl" for n in (41, 42, 43)},
+    **{f"dev_persona_v{n}d": f"persona_v{n}d.jsonl" for n in (41, 42, 43)},
 }
 # Categories a group trains without. Session 19's round 11 added the ten later sets whole, and
 # their injection rows moved the injection head onto benign prompts that name an AI product or
@@ -157,7 +170,7 @@ SESSION_23_GROUPS = frozenset(
         *(f"dev_addressee_{name}" for name in ADDRESSEE_FILES),
     }
 )
-ATTACK_ONLY_GROUPS = SESSION_23_GROUPS | frozenset(SESSION_24_JUDGES)
+ATTACK_ONLY_GROUPS = SESSION_23_GROUPS | frozenset(SESSION_24_JUDGES) | frozenset(SESSION_25_JUDGES)
 
 
 # Optional groups the shipped build does not train on. Sessions 14 and 16 left v11-v15, s13_j,
@@ -165,7 +178,9 @@ ATTACK_ONLY_GROUPS = SESSION_23_GROUPS | frozenset(SESSION_24_JUDGES)
 # with s17_m, s18_o and ev24 (docs/GUARDRAILS.md, "Session 18"). s17_n, session 17's everyday
 # how-to writer, is still out: no round shipped it. It stays a writer of ``guard_lowo`` and a dev
 # run can still add it (``--include-group``). Session 23's groups are out too (above).
-UNSHIPPED_GROUPS = frozenset({"dev_written_s17_n", *SESSION_23_GROUPS})
+UNSHIPPED_GROUPS = frozenset(
+    {"dev_written_s17_n", *SESSION_23_GROUPS, *SESSION_25_GROUPS, *SESSION_25_JUDGES}
+)
 
 
 def shipped_optional_groups() -> tuple[str, ...]:

@@ -2,7 +2,9 @@
 
 Both score one embedding of the prompt (``HarmStage.embed``), so the attack heads add a few
 matrix products to the harm stage's ~20 ms (and a second embedding only for a long prompt whose
-attack head scores its tail too). Each runs for the categories the policy acts on.
+attack head scores its tail too). Each runs for the categories the policy acts on; the attack
+heads unless the policy's ``attack_stage`` (unset: the gateway's setting, on by default)
+switches them off.
 """
 
 from __future__ import annotations
@@ -25,9 +27,8 @@ def e5_findings(
     """The e5 stages' findings, for the categories ``policy`` acts on; their probabilities go
     into ``scores`` (``harmful_request_e5``, ``injection_e5``, ``prompt_extraction_e5``)."""
     harm = input_action(policy, "harmful_request") != "off"
-    attack = engine.settings.attack_stage and any(
-        input_action(policy, c) != "off" for c in ATTACK_CATEGORIES
-    )
+    wanted = engine.settings.attack_stage if policy.attack_stage is None else policy.attack_stage
+    attack = wanted and any(input_action(policy, c) != "off" for c in ATTACK_CATEGORIES)
     if not (harm or attack):
         return []
     stage = engine.harm_stage

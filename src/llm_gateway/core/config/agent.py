@@ -41,6 +41,11 @@ class GuardrailPolicy(BaseModel):
     # too. The agent path runs it whenever ``GuardrailSettings.harm_stage`` is on, since a model
     # call follows anyway; on the proxy path it is opt-in per tier or key, for its latency.
     harm_stage: bool = False
+    # The e5 attack heads (injection/jailbreak, prompt extraction) for this policy's callers,
+    # wherever the e5 stage runs. None follows ``GuardrailSettings.attack_stage`` (on). False
+    # spares a tier or key whose traffic is full of persona set-ups and bot mentions, where the
+    # heads' own blocks are mostly harmless prompts (docs/GUARDRAILS.md, "Session 25, round 26").
+    attack_stage: bool | None = None
 
     def merged(self, patch: Mapping[str, object] | None) -> GuardrailPolicy:
         """This policy with the fields ``patch`` sets replaced (an admin's per-key override)."""
@@ -72,6 +77,7 @@ class GuardrailPolicyPatch(BaseModel):
     classifier: bool | None = None
     proxy: bool | None = None
     harm_stage: bool | None = None
+    attack_stage: bool | None = None
 
     def fields_set(self) -> dict[str, object]:
         """The fields given (a null field is left out: it inherits the tier's value)."""
@@ -158,10 +164,12 @@ class GuardrailSettings(BaseModel):
     # policies with ``harm_stage: true``.
     harm_stage: bool = True
     # Where the harm stage runs, e5 heads for injection/jailbreak and prompt extraction on the
-    # same embedding (a head's cost: well under a millisecond). On by default since session 11:
-    # its gate is a real agreement (e5 counts alone only far above its threshold), which answers
-    # everyday code-run and paste asks; leaving one of 15 writers out it met the ship rule
-    # written beforehand (docs/GUARDRAILS.md, "Dev results, session 11").
+    # same embedding (a head's cost: well under a millisecond), for policies that do not say
+    # (``GuardrailPolicy.attack_stage``). On by default since session 11: its gate is a real
+    # agreement (e5 counts alone only far above its threshold), which answers everyday code-run
+    # and paste asks; leaving one of 15 writers out it met the ship rule written beforehand
+    # (docs/GUARDRAILS.md, "Dev results, session 11"). Round 26 (session 25) declared it off by
+    # default and failed its rule on fresh judges (same section, "Session 25, round 26").
     attack_stage: bool = True
     # The grey-zone LLM judge (``agent.guardrails.judge``), off by default.
     judge: GuardJudgeSettings = Field(default_factory=GuardJudgeSettings)
