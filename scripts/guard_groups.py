@@ -69,8 +69,9 @@ SESSION_24_JUDGES = (
 )
 
 # Session 25: the strangers' guard sets scored in sessions 24-25 (v41-v43b, each once, dev data
-# since) and their look-alike and persona judges (attack and extraction heads only): round 27's
-# candidate X2 trains on them (docs/GUARDRAILS.md, "Session 25, round 27").
+# since) and their look-alike and persona judges (attack and extraction heads only). Round 27's
+# X2 trained on them and missed its rule's fast-path gain (+0.004 of +0.005; docs/GUARDRAILS.md,
+# "Session 25, round 27"): unshipped.
 SESSION_25_SETS = ("41", "41b", "42", "42b", "43", "43b")
 SESSION_25_GROUPS = tuple(f"dev_heldout_v{n}" for n in SESSION_25_SETS)
 SESSION_25_JUDGES = (
@@ -179,7 +180,9 @@ ATTACK_ONLY_GROUPS = SESSION_23_GROUPS | frozenset(SESSION_24_JUDGES) | frozense
 # with s17_m, s18_o and ev24 (docs/GUARDRAILS.md, "Session 18"). s17_n, session 17's everyday
 # how-to writer, is still out: no round shipped it. It stays a writer of ``guard_lowo`` and a dev
 # run can still add it (``--include-group``). Session 23's groups are out too (above).
-UNSHIPPED_GROUPS = frozenset({"dev_written_s17_n", *SESSION_23_GROUPS})
+UNSHIPPED_GROUPS = frozenset(
+    {"dev_written_s17_n", *SESSION_23_GROUPS, *SESSION_25_GROUPS, *SESSION_25_JUDGES}
+)
 
 
 def shipped_optional_groups() -> tuple[str, ...]:

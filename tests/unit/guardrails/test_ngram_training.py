@@ -176,17 +176,18 @@ def test_only_round_12_sets_skip_a_category(scripts: dict[str, ModuleType]) -> N
 
 def test_the_everyday_how_to_writer_is_not_shipped(scripts: dict[str, ModuleType]) -> None:
     """s17_n was measured by session 17's rounds 6 and 7 and no build with it passed (session
-    23's groups are out too: rounds 20-22 did not ship)."""
+    23's groups are out too: rounds 20-22 did not ship; and session 25's: round 27 did not)."""
     groups = scripts["groups"]
-    assert groups.UNSHIPPED_GROUPS == {"dev_written_s17_n"} | groups.SESSION_23_GROUPS
+    session_25 = {*groups.SESSION_25_GROUPS, *groups.SESSION_25_JUDGES}
+    assert groups.UNSHIPPED_GROUPS == {"dev_written_s17_n"} | groups.SESSION_23_GROUPS | session_25
 
 
-def test_guard_lowo_scores_39_writers_none_naming_v44(scripts: dict[str, ModuleType]) -> None:
+def test_guard_lowo_scores_39_writers_none_naming_v45(scripts: dict[str, ModuleType]) -> None:
     """v3-v20, v24-v26, s9_a-d, s10_e-g, s11_h-s15_l, s17_m, s17_n, s18_o and ev24-ev26; the
-    sealed set (``v44``) is no writer or group."""
+    sealed set (``v45``) is no writer or group."""
     writers, groups = scripts["lowo"].WRITERS, scripts["groups"].OPTIONAL_GROUPS
     assert len(writers) == 39
-    assert not any("v44" in n for n in (*writers, *groups, *groups.values()))
+    assert not any("v45" in n for n in (*writers, *groups, *groups.values()))
 
 
 def test_the_shipped_build_trains_on_every_other_optional_group(
@@ -204,9 +205,11 @@ def test_the_shipped_build_trains_on_every_other_optional_group(
     assert {f"dev_heldout_v{n}" for n in ("28", "33", "40b")} <= shipped
     assert {"dev_lookalike_v40c", "dev_persona_v38d"} <= shipped
     assert groups.SESSION_23_GROUPS <= groups.UNSHIPPED_GROUPS
-    assert groups.ATTACK_ONLY_GROUPS == groups.SESSION_23_GROUPS | set(groups.SESSION_24_JUDGES)
+    judges = {*groups.SESSION_24_JUDGES, *groups.SESSION_25_JUDGES}
+    assert groups.ATTACK_ONLY_GROUPS == groups.SESSION_23_GROUPS | judges
     unshipped_sets = {group for _, group, _ in UNSHIPPED_SETS}
-    assert unshipped_sets == groups.UNSHIPPED_GROUPS - groups.SESSION_23_GROUPS
+    session_25 = {*groups.SESSION_25_GROUPS, *groups.SESSION_25_JUDGES}
+    assert unshipped_sets == groups.UNSHIPPED_GROUPS - groups.SESSION_23_GROUPS - session_25
 
 
 def test_breakdown_pools_rows_files(
