@@ -68,15 +68,15 @@ SESSION_24_JUDGES = (
     *(f"dev_persona_v{n}d" for n in (38, 39, 40)),
 )
 
-# Session 25: the strangers' guard sets scored in sessions 24-25 (v41-v43b, each once, dev data
+# Session 25: the strangers' guard sets scored in sessions 24-25 (v41-v44b, each once, dev data
 # since) and their look-alike and persona judges (attack and extraction heads only). Round 27's
-# X2 trained on them and missed its rule's fast-path gain (+0.004 of +0.005; docs/GUARDRAILS.md,
-# "Session 25, round 27"): unshipped.
-SESSION_25_SETS = ("41", "41b", "42", "42b", "43", "43b")
+# X2 trained on v41-v43b's and missed its rule's fast-path gain (+0.004 of +0.005); round 28's
+# X3 trains on all of them (docs/GUARDRAILS.md, "Session 25, round 28").
+SESSION_25_SETS = ("41", "41b", "42", "42b", "43", "43b", "44", "44b")
 SESSION_25_GROUPS = tuple(f"dev_heldout_v{n}" for n in SESSION_25_SETS)
 SESSION_25_JUDGES = (
-    *(f"dev_lookalike_v{n}c" for n in (41, 42, 43)),
-    *(f"dev_persona_v{n}d" for n in (41, 42, 43)),
+    *(f"dev_lookalike_v{n}c" for n in (41, 42, 43, 44)),
+    *(f"dev_persona_v{n}d" for n in (41, 42, 43, 44)),
 )
 
 # The addressee review files (``tests/data/addressee_review``, relative to ``eval/guardrails``):
@@ -148,8 +148,8 @@ OPTIONAL_GROUPS = {
     **{f"dev_persona_v{n}d": f"persona_v{n}d.jsonl" for n in (38, 39, 40)},
     # session 25 (``SESSION_25_GROUPS``, ``SESSION_25_JUDGES``)
     **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in SESSION_25_SETS},
-    **{f"dev_lookalike_v{n}c": f"lookalike_v{n}c.jsonl" for n in (41, 42, 43)},
-    **{f"dev_persona_v{n}d": f"persona_v{n}d.jsonl" for n in (41, 42, 43)},
+    **{f"dev_lookalike_v{n}c": f"lookalike_v{n}c.jsonl" for n in (41, 42, 43, 44)},
+    **{f"dev_persona_v{n}d": f"persona_v{n}d.jsonl" for n in (41, 42, 43, 44)},
 }
 # Categories a group trains without. Session 19's round 11 added the ten later sets whole, and
 # their injection rows moved the injection head onto benign prompts that name an AI product or
@@ -180,9 +180,7 @@ ATTACK_ONLY_GROUPS = SESSION_23_GROUPS | frozenset(SESSION_24_JUDGES) | frozense
 # with s17_m, s18_o and ev24 (docs/GUARDRAILS.md, "Session 18"). s17_n, session 17's everyday
 # how-to writer, is still out: no round shipped it. It stays a writer of ``guard_lowo`` and a dev
 # run can still add it (``--include-group``). Session 23's groups are out too (above).
-UNSHIPPED_GROUPS = frozenset(
-    {"dev_written_s17_n", *SESSION_23_GROUPS, *SESSION_25_GROUPS, *SESSION_25_JUDGES}
-)
+UNSHIPPED_GROUPS = frozenset({"dev_written_s17_n", *SESSION_23_GROUPS})
 
 
 def shipped_optional_groups() -> tuple[str, ...]:
