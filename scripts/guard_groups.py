@@ -14,6 +14,10 @@
   20-23 (v28 ... v40b) and six look-alike judges (``lookalike_v38c`` ... ``persona_v40d``,
   attack and extraction heads only): round 24's candidate U trains on them (docs/GUARDRAILS.md,
   "Session 24").
+* ``SESSION_25_SETS`` / ``SESSION_25_JUDGES``: the eight strangers' sets scored in sessions 24-25
+  (v41 ... v44b) and eight look-alike judges (``lookalike_v41c`` ... ``persona_v44d``, attack and
+  extraction heads only): round 28's X3 trains on them (docs/GUARDRAILS.md, "Session 25, round
+  28").
 * ``UNSHIPPED_GROUPS``: the optional groups the shipped build leaves out: s17_n and session 23's.
   Sessions 14 and 16 measured v11-v15, s13_j, s14_k and s15_l as groups and no candidate passed;
   session 18's round 9 shipped them with s17_m, s18_o and ev24 (docs/GUARDRAILS.md, "Session
@@ -71,7 +75,7 @@ SESSION_24_JUDGES = (
 # Session 25: the strangers' guard sets scored in sessions 24-25 (v41-v44b, each once, dev data
 # since) and their look-alike and persona judges (attack and extraction heads only). Round 27's
 # X2 trained on v41-v43b's and missed its rule's fast-path gain (+0.004 of +0.005); round 28's
-# X3 trains on all of them (docs/GUARDRAILS.md, "Session 25, round 28").
+# X3 trains on all of them and shipped (docs/GUARDRAILS.md, "Session 25, round 28").
 SESSION_25_SETS = ("41", "41b", "42", "42b", "43", "43b", "44", "44b")
 SESSION_25_GROUPS = tuple(f"dev_heldout_v{n}" for n in SESSION_25_SETS)
 SESSION_25_JUDGES = (

@@ -60,11 +60,17 @@ ROUND_24_FLIPS = {
     ("review_s15_benign.jsonl", 46),
     ("review_s15_benign.jsonl", 48),
 }
+# Session 25's round 28 (docs/GUARDRAILS.md, "Session 25, round 28"): the heads trained on eight
+# more strangers' sets and eight more judges block two more Korean look-alikes that name AI
+# products (meeting notes naming 에이닷 and 클로바노트, an HR notice naming 제미나이 and 챗GPT;
+# injection 0.792 each).
+ROUND_28_FLIPS = {("review_s15_benign.jsonl", 58), ("benign_lookalikes_4.jsonl", 65)}
 
 
 def _rows(name: str, main_wrong: bool, reason: str) -> list[Any]:
     """The rows of ``name``; those whose fast-path verdict is ``main_wrong`` xfail (the
-    reviewer's ``main_fast_block``, flipped for the rows in ``ROUND_24_FLIPS``)."""
+    reviewer's ``main_fast_block``, flipped for the rows in ``ROUND_24_FLIPS`` and
+    ``ROUND_28_FLIPS``)."""
     return [
         pytest.param(
             row["text"],
@@ -72,14 +78,16 @@ def _rows(name: str, main_wrong: bool, reason: str) -> list[Any]:
             marks=(
                 pytest.mark.xfail(
                     strict=True,
-                    reason=f"{reason}; flipped by round 24" if flipped else reason,
+                    reason=f"{reason}; flipped by round {flipped}" if flipped else reason,
                 )
-                if (row["main_fast_block"] != flipped) is main_wrong
+                if (row["main_fast_block"] != bool(flipped)) is main_wrong
                 else ()
             ),
         )
         for i, row in enumerate(_load(name))
-        for flipped in ((name, i) in ROUND_24_FLIPS,)
+        for flipped in (
+            24 if (name, i) in ROUND_24_FLIPS else 28 if (name, i) in ROUND_28_FLIPS else 0,
+        )
     ]
 
 

@@ -176,40 +176,39 @@ def test_only_round_12_sets_skip_a_category(scripts: dict[str, ModuleType]) -> N
 
 def test_the_everyday_how_to_writer_is_not_shipped(scripts: dict[str, ModuleType]) -> None:
     """s17_n was measured by session 17's rounds 6 and 7 and no build with it passed (session
-    23's groups are out too: rounds 20-22 did not ship; and session 25's: round 27 did not)."""
+    23's groups are out too: rounds 20-22 did not ship)."""
     groups = scripts["groups"]
-    session_25 = {*groups.SESSION_25_GROUPS, *groups.SESSION_25_JUDGES}
-    assert groups.UNSHIPPED_GROUPS == {"dev_written_s17_n"} | groups.SESSION_23_GROUPS | session_25
+    assert groups.UNSHIPPED_GROUPS == {"dev_written_s17_n"} | groups.SESSION_23_GROUPS
 
 
-def test_guard_lowo_scores_39_writers_none_naming_v45(scripts: dict[str, ModuleType]) -> None:
+def test_guard_lowo_scores_39_writers_none_naming_v46(scripts: dict[str, ModuleType]) -> None:
     """v3-v20, v24-v26, s9_a-d, s10_e-g, s11_h-s15_l, s17_m, s17_n, s18_o and ev24-ev26; the
-    sealed set (``v45``) is no writer or group."""
+    sealed set (``v46``) is no writer or group."""
     writers, groups = scripts["lowo"].WRITERS, scripts["groups"].OPTIONAL_GROUPS
     assert len(writers) == 39
-    assert not any("v45" in n for n in (*writers, *groups, *groups.values()))
+    assert not any("v46" in n for n in (*writers, *groups, *groups.values()))
 
 
 def test_the_shipped_build_trains_on_every_other_optional_group(
     scripts: dict[str, ModuleType],
 ) -> None:
-    """The trainer's default build (``--include-writers``) is session 24's round 24: every
-    optional group but s17_n and session 23's (no round that trained on those shipped), the
-    thirteen later strangers' sets and six look-alike judges included."""
+    """The trainer's default build (``--include-writers``) is session 25's round 28: every
+    optional group but s17_n and session 23's (no round that trained on those shipped), round
+    24's thirteen later strangers' sets and six look-alike judges, and round 28's eight sets and
+    eight judges included."""
     groups = scripts["groups"]
     shipped = set(groups.shipped_optional_groups())
     assert shipped == set(groups.OPTIONAL_GROUPS) - groups.UNSHIPPED_GROUPS
     assert {"dev_written_s12_i", "dev_heldout_v10", "dev_written_s11_h"} <= shipped
     assert {group for _, group, _ in ROUND_9_SETS + ROUND_12_SETS} <= shipped
-    assert len(shipped) == 36 + 13 + 6
-    assert {f"dev_heldout_v{n}" for n in ("28", "33", "40b")} <= shipped
-    assert {"dev_lookalike_v40c", "dev_persona_v38d"} <= shipped
+    assert len(shipped) == 36 + 13 + 6 + 8 + 8
+    assert {f"dev_heldout_v{n}" for n in ("28", "33", "40b", "41", "44b")} <= shipped
+    assert {"dev_lookalike_v40c", "dev_persona_v38d", "dev_lookalike_v44c"} <= shipped
     assert groups.SESSION_23_GROUPS <= groups.UNSHIPPED_GROUPS
     judges = {*groups.SESSION_24_JUDGES, *groups.SESSION_25_JUDGES}
     assert groups.ATTACK_ONLY_GROUPS == groups.SESSION_23_GROUPS | judges
     unshipped_sets = {group for _, group, _ in UNSHIPPED_SETS}
-    session_25 = {*groups.SESSION_25_GROUPS, *groups.SESSION_25_JUDGES}
-    assert unshipped_sets == groups.UNSHIPPED_GROUPS - groups.SESSION_23_GROUPS - session_25
+    assert unshipped_sets == groups.UNSHIPPED_GROUPS - groups.SESSION_23_GROUPS
 
 
 def test_breakdown_pools_rows_files(
