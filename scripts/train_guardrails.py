@@ -39,6 +39,11 @@ groups, at 1.4 % benign FPR for the attack and harmful heads and 1.25 % for the 
 
 Session 24's round 24 (candidate U) adds the thirteen later strangers' sets and six look-alike
 judges as groups (``guard_groups.SESSION_24_SETS``, ``SESSION_24_JUDGES``), the recipe unchanged.
+Session 25's round 28 (candidate X3) adds eight more (v41-v44b) and eight more judges
+(``SESSION_25_SETS``, ``SESSION_25_JUDGES``), the recipe unchanged. A candidate is the
+registry's default build: ``--include-group`` appends its groups after the shipped ones, so
+the rows come in another order and ``--check`` cannot reproduce the artefact from the registry
+(round 27's first build).
 
 Session 23's rounds 20-22 (none shipped) built candidates with ``--include-group NAME`` (the
 ``guard_groups.ATTACK_ONLY_GROUPS``, kept out of the harmful head's fit), ``--skip-dev
