@@ -78,9 +78,10 @@ SESSION_24_JUDGES = (
 # X3 trains on all of them and shipped (docs/GUARDRAILS.md, "Session 25, round 28").
 SESSION_25_SETS = ("41", "41b", "42", "42b", "43", "43b", "44", "44b")
 SESSION_25_GROUPS = tuple(f"dev_heldout_v{n}" for n in SESSION_25_SETS)
+SESSION_25_JUDGE_ROUNDS = (41, 42, 43, 44)
 SESSION_25_JUDGES = (
-    *(f"dev_lookalike_v{n}c" for n in (41, 42, 43, 44)),
-    *(f"dev_persona_v{n}d" for n in (41, 42, 43, 44)),
+    *(f"dev_lookalike_v{n}c" for n in SESSION_25_JUDGE_ROUNDS),
+    *(f"dev_persona_v{n}d" for n in SESSION_25_JUDGE_ROUNDS),
 )
 
 # The addressee review files (``tests/data/addressee_review``, relative to ``eval/guardrails``):
@@ -152,8 +153,8 @@ OPTIONAL_GROUPS = {
     **{f"dev_persona_v{n}d": f"persona_v{n}d.jsonl" for n in (38, 39, 40)},
     # session 25 (``SESSION_25_GROUPS``, ``SESSION_25_JUDGES``)
     **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in SESSION_25_SETS},
-    **{f"dev_lookalike_v{n}c": f"lookalike_v{n}c.jsonl" for n in (41, 42, 43, 44)},
-    **{f"dev_persona_v{n}d": f"persona_v{n}d.jsonl" for n in (41, 42, 43, 44)},
+    **{f"dev_lookalike_v{n}c": f"lookalike_v{n}c.jsonl" for n in SESSION_25_JUDGE_ROUNDS},
+    **{f"dev_persona_v{n}d": f"persona_v{n}d.jsonl" for n in SESSION_25_JUDGE_ROUNDS},
 }
 # Categories a group trains without. Session 19's round 11 added the ten later sets whole, and
 # their injection rows moved the injection head onto benign prompts that name an AI product or

@@ -68,7 +68,8 @@ def rebuild(
             stacker = Stacker(tuple(g["coef"]), g["intercept"], limits["other"], limits["ko"])
             save_head(out / name, coef, bias, limits, mlp, tail=tail, more=stacker.arrays())
             continue
-        alone = g.get("alone", [None, None])  # session 24's round 25: the attack head's
+        # the attack head's e5-alone thresholds (session 24's round 25); none: its ``high``s
+        alone = g.get("alone", [None, None])
         gate = Gate(g["threshold"], g["threshold_ko"], g["high"], g["high_ko"], g["floor"], *alone)
         save_head(out / name, coef, bias, limits, mlp, gate, tail=tail)
 

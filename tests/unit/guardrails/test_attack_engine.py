@@ -66,6 +66,7 @@ def test_everyday_code_run_and_paste_asks_pass_with_the_stage_on(
     verdict = attack_engine.check_input(ask, second_stage=True)
     assert verdict.action != "block", dict(verdict.scores)
     assert RULE_ID not in verdict.rule_ids
+    assert "prompt_extraction_e5" in dict(verdict.scores)  # the stage ran
 
 
 def test_on_by_default_and_a_policy_switches_it_off(attack_engine: GuardrailEngine) -> None:
@@ -88,13 +89,3 @@ def test_on_by_default_and_a_policy_switches_it_off(attack_engine: GuardrailEngi
     assert gateway_off.check_input(attack, second_stage=True).action != "block"
     strict = GuardrailPolicy(attack_stage=True)
     assert gateway_off.check_input(attack, strict, second_stage=True).action == "block"
-
-
-def test_an_everyday_code_run_ask_passes_with_the_stage_on(attack_engine: GuardrailEngine) -> None:
-    # The session-10 extraction head refused this (0.93, CI's agent pipeline test); session
-    # 11's gate answers it.
-    ask = "run this python code and show the output: print(2**10)"
-    verdict = attack_engine.check_input(ask, second_stage=True)
-    assert verdict.action != "block"
-    assert RULE_ID not in verdict.rule_ids
-    assert "prompt_extraction_e5" in dict(verdict.scores)  # the stage ran
