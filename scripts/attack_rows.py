@@ -21,7 +21,13 @@ from pathlib import Path
 
 import numpy as np
 from guard_corpora import Row
-from guard_groups import EIGHTH_INDEPENDENT_SET, NINTH_INDEPENDENT_SET
+from guard_groups import (
+    EIGHTH_INDEPENDENT_SET,
+    GROUP_SKIPS,
+    NINTH_INDEPENDENT_SET,
+    OPTIONAL_GROUPS,
+    shipped_optional_groups,
+)
 from harm_rows import EXTRA_GROUPS as HARM_GROUPS
 from harm_rows import capped, embed_all, gathered
 
@@ -50,10 +56,20 @@ def select(rows: list[Row]) -> list[Row]:
     return capped(rows, CAP)
 
 
+def later_groups() -> dict[str, str]:
+    """The n-gram build's shipped optional groups that ``EXTRA_GROUPS`` lacks (session 26): the
+    strangers' sets v11 onwards, the later writers, the evasion sets and the look-alike judges."""
+    return {g: OPTIONAL_GROUPS[g] for g in shipped_optional_groups() if g not in EXTRA_GROUPS}
+
+
 def training_rows(args: argparse.Namespace) -> list[Row]:
-    """The classifier's attack, extraction and benign rows plus ``EXTRA_GROUPS``, less
-    ``--exclude-group``, capped per (source, class)."""
-    return select(gathered(args, EXTRA_GROUPS))
+    """The classifier's attack, extraction and benign rows plus ``EXTRA_GROUPS`` (and, with
+    ``later_groups`` set, ``later_groups()`` less their ``GROUP_SKIPS`` categories, as the n-gram
+    build trains on them), less ``--exclude-group``, capped per (source, class)."""
+    if not getattr(args, "later_groups", False):
+        return select(gathered(args, EXTRA_GROUPS))
+    rows = gathered(args, {**EXTRA_GROUPS, **later_groups()})
+    return select([r for r in rows if r.category not in GROUP_SKIPS.get(r.group, ())])
 
 
 def tails(rows: list[Row], cache: Path) -> np.ndarray:

@@ -18,6 +18,9 @@
   (v41 ... v44b) and eight look-alike judges (``lookalike_v41c`` ... ``persona_v44d``, attack and
   extraction heads only): round 28's X3 trains on them (docs/GUARDRAILS.md, "Session 25, round
   28").
+* ``SESSION_26_SETS`` / ``SESSION_26_JUDGES``: round 28's pair (v45, v45b) and its two judges
+  (``lookalike_v45c``, ``persona_v45d``, attack and extraction heads only): round 29's candidate
+  trains on them (docs/GUARDRAILS.md, "Session 26, round 29").
 * ``UNSHIPPED_GROUPS``: the optional groups the shipped build leaves out: s17_n and session 23's.
   Sessions 14 and 16 measured v11-v15, s13_j, s14_k and s15_l as groups and no candidate passed;
   session 18's round 9 shipped them with s17_m, s18_o and ev24 (docs/GUARDRAILS.md, "Session
@@ -83,6 +86,13 @@ SESSION_25_JUDGES = (
     *(f"dev_lookalike_v{n}c" for n in SESSION_25_JUDGE_ROUNDS),
     *(f"dev_persona_v{n}d" for n in SESSION_25_JUDGE_ROUNDS),
 )
+
+# Session 26: the strangers' guard pair scored in round 28 (v45, v45b, dev data since) and its
+# look-alike and persona judges (attack and extraction heads only): round 29's candidate trains
+# on them (docs/GUARDRAILS.md, "Session 26, round 29").
+SESSION_26_SETS = ("45", "45b")
+SESSION_26_GROUPS = tuple(f"dev_heldout_v{n}" for n in SESSION_26_SETS)
+SESSION_26_JUDGES = ("dev_lookalike_v45c", "dev_persona_v45d")
 
 # The addressee review files (``tests/data/addressee_review``, relative to ``eval/guardrails``):
 # session 23 made them training groups (docs/GUARDRAILS.md, "Session 23").
@@ -155,6 +165,10 @@ OPTIONAL_GROUPS = {
     **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in SESSION_25_SETS},
     **{f"dev_lookalike_v{n}c": f"lookalike_v{n}c.jsonl" for n in SESSION_25_JUDGE_ROUNDS},
     **{f"dev_persona_v{n}d": f"persona_v{n}d.jsonl" for n in SESSION_25_JUDGE_ROUNDS},
+    # session 26 (``SESSION_26_GROUPS``, ``SESSION_26_JUDGES``)
+    **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in SESSION_26_SETS},
+    "dev_lookalike_v45c": "lookalike_v45c.jsonl",
+    "dev_persona_v45d": "persona_v45d.jsonl",
 }
 # Categories a group trains without. Session 19's round 11 added the ten later sets whole, and
 # their injection rows moved the injection head onto benign prompts that name an AI product or
@@ -177,7 +191,12 @@ SESSION_23_GROUPS = frozenset(
         *(f"dev_addressee_{name}" for name in ADDRESSEE_FILES),
     }
 )
-ATTACK_ONLY_GROUPS = SESSION_23_GROUPS | frozenset(SESSION_24_JUDGES) | frozenset(SESSION_25_JUDGES)
+ATTACK_ONLY_GROUPS = (
+    SESSION_23_GROUPS
+    | frozenset(SESSION_24_JUDGES)
+    | frozenset(SESSION_25_JUDGES)
+    | frozenset(SESSION_26_JUDGES)
+)
 
 
 # Optional groups the shipped build does not train on. Sessions 14 and 16 left v11-v15, s13_j,
