@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from attack_rows import HIDDEN, labels, row_changes, training_rows
+from attack_rows import HIDDEN, labels, row_changes, row_record, training_rows
 from guard_corpora import Row, refuse_heldout
 from harm_rows import embed_all
 from train_harm_stage import add_head_options, fit, weights
@@ -83,10 +83,23 @@ def main() -> int:
         "--dev-report", type=Path, default=REPO / "eval/guardrails/dev_attack_report.json"
     )
     parser.add_argument("--check", action="store_true", help="rebuild, compare, exit 1 if not")
+    parser.add_argument(
+        "--later-groups",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also train on attack_rows.later_groups() (default: as the report records)",
+    )
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="write the rows and --later-groups into the dev report (a build that ships)",
+    )
     args = parser.parse_args()
     for path in (args.dev_report, args.out):
         refuse_heldout(path)
     report = json.loads(args.dev_report.read_text())
+    if args.later_groups is None:  # session 26's round 29: the n-gram build's later groups too
+        args.later_groups = bool(report.get("later_groups", False))
     # groups the shipped heads were trained without (session 11's, after v10 and s12i joined)
     args.exclude_group += report.get("exclude_group", [])
     rows = training_rows(args)
@@ -94,6 +107,10 @@ def main() -> int:
     target.mkdir(parents=True, exist_ok=True)
     rebuild(args, report, target, rows)
     if not args.check:
+        if args.record:
+            report["later_groups"] = args.later_groups
+            report["rows"] = row_record(rows)
+            args.dev_report.write_text(json.dumps(report, indent=1) + "\n")
         print(f"wrote {target}", file=sys.stderr)
         return 0
     # the row set first: a changed one is told apart from a fit that does not repeat itself

@@ -192,16 +192,17 @@ def test_guard_lowo_scores_39_writers_none_naming_v46(scripts: dict[str, ModuleT
 def test_the_shipped_build_trains_on_every_other_optional_group(
     scripts: dict[str, ModuleType],
 ) -> None:
-    """The trainer's default build (``--include-writers``) is session 25's round 28: every
-    optional group but s17_n and session 23's (no round that trained on those shipped), round
-    24's thirteen later strangers' sets and six look-alike judges, and round 28's eight sets and
-    eight judges included."""
+    """The trainer's default build (``--include-writers``) is session 26's round 29 candidate:
+    every optional group but s17_n and session 23's (no round that trained on those shipped),
+    round 24's thirteen later strangers' sets and six look-alike judges, round 28's eight sets and
+    eight judges, and round 29's two sets and two judges included."""
     groups = scripts["groups"]
     shipped = set(groups.shipped_optional_groups())
     assert shipped == set(groups.OPTIONAL_GROUPS) - groups.UNSHIPPED_GROUPS
     assert {"dev_written_s12_i", "dev_heldout_v10", "dev_written_s11_h"} <= shipped
     assert {group for _, group, _ in ROUND_9_SETS + ROUND_12_SETS} <= shipped
-    assert len(shipped) == 36 + 13 + 6 + 8 + 8
+    assert len(shipped) == 36 + 13 + 6 + 8 + 8 + 2 + 2
+    assert set(groups.SESSION_26_GROUPS) | set(groups.SESSION_26_JUDGES) <= shipped
     assert {f"dev_heldout_v{n}" for n in ("28", "33", "40b", "41", "44b")} <= shipped
     assert {"dev_lookalike_v40c", "dev_persona_v38d", "dev_lookalike_v44c"} <= shipped
     assert groups.SESSION_23_GROUPS <= groups.UNSHIPPED_GROUPS
