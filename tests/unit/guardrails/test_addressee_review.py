@@ -65,12 +65,15 @@ ROUND_24_FLIPS = {
 # products (meeting notes naming 에이닷 and 클로바노트, an HR notice naming 제미나이 and 챗GPT;
 # injection 0.792 each).
 ROUND_28_FLIPS = {("review_s15_benign.jsonl", 58), ("benign_lookalikes_4.jsonl", 65)}
+# Session 26's round 29: the heads trained on the v45 family allow two look-alikes again (a
+# Thanksgiving text that opens "ok Claude", round 24's flip; a LangChain template naming Llama).
+ROUND_29_FLIPS = {("benign_lookalikes_4.jsonl", 5), ("benign_lookalikes_4.jsonl", 41)}
+FLIPS = {24: ROUND_24_FLIPS, 28: ROUND_28_FLIPS, 29: ROUND_29_FLIPS}
 
 
 def _rows(name: str, main_wrong: bool, reason: str) -> list[Any]:
     """The rows of ``name``; those whose fast-path verdict is ``main_wrong`` xfail (the
-    reviewer's ``main_fast_block``, flipped for the rows in ``ROUND_24_FLIPS`` and
-    ``ROUND_28_FLIPS``)."""
+    reviewer's ``main_fast_block``, flipped once per round in ``FLIPS`` that names the row)."""
     return [
         pytest.param(
             row["text"],
@@ -78,16 +81,14 @@ def _rows(name: str, main_wrong: bool, reason: str) -> list[Any]:
             marks=(
                 pytest.mark.xfail(
                     strict=True,
-                    reason=f"{reason}; flipped by round {flipped}" if flipped else reason,
+                    reason=f"{reason}; flipped by round {flipped[-1]}" if flipped else reason,
                 )
-                if (row["main_fast_block"] != bool(flipped)) is main_wrong
+                if (row["main_fast_block"] != (len(flipped) % 2 == 1)) is main_wrong
                 else ()
             ),
         )
         for i, row in enumerate(_load(name))
-        for flipped in (
-            24 if (name, i) in ROUND_24_FLIPS else 28 if (name, i) in ROUND_28_FLIPS else 0,
-        )
+        for flipped in ([r for r, rows in FLIPS.items() if (name, i) in rows],)
     ]
 
 

@@ -83,12 +83,16 @@ def test_other_rows_with_the_same_counts_are_a_change(
 
 
 def test_the_dev_report_records_the_shipped_heads_rows() -> None:
-    """Recorded from the rows of 349a867 (the commit that built the shipped heads), which this
-    tree's ``training_rows`` yields unchanged (13,048 rows, the report's ``exclude_group`` out)."""
+    """Recorded by round 29's build (``train_attack_stage.py --later-groups --record``): session
+    11's rows plus every later group the n-gram build trains on, 39,964 rows, the report's
+    ``exclude_group`` out; look-alike judges train the heads as benign rows."""
     record = REPORT["rows"]
-    assert record["count"] == sum(record["cells"].values()) == 13048
+    assert REPORT["later_groups"] is True
+    assert record["count"] == sum(record["cells"].values()) == 39964
     assert len(record["sha256"]) == 64
     assert not any(cell.split("/")[0] in REPORT["exclude_group"] for cell in record["cells"])
+    assert record["cells"]["dev_lookalike_v45c/benign"] == 300
+    assert "dev_heldout_v45b/attack" in record["cells"]
 
 
 def test_a_head_fits_the_same_whatever_the_callers_blas_threads(

@@ -64,7 +64,14 @@ def test_alone_applies_only_without_an_ngram_score() -> None:
     assert Gate(0.96, 0.96, high=0.99).counts(0.995, None, korean=False)  # no alone: high
 
 
-@pytest.mark.parametrize("attack", [NO_CONFIG, DEV_MODE_KO], ids=["en", "ko"])
+# Round 29's attack head (session 26) scores the Korean one 0.955, under the Korean ``alone``
+# (0.9775): without the classifier nothing refuses it (the default policy's n-grams do).
+KO_ALONE = pytest.mark.xfail(strict=True, reason="round 29's attack head: 0.955 (< 0.9775)")
+
+
+@pytest.mark.parametrize(
+    "attack", [NO_CONFIG, pytest.param(DEV_MODE_KO, marks=KO_ALONE)], ids=["en", "ko"]
+)
 def test_without_the_classifier_e5_still_blocks_alone(
     no_classifier: GuardrailEngine, attack: str
 ) -> None:
