@@ -56,19 +56,22 @@ def select(rows: list[Row]) -> list[Row]:
     return capped(rows, CAP)
 
 
-def later_groups() -> dict[str, str]:
-    """The n-gram build's shipped optional groups that ``EXTRA_GROUPS`` lacks (session 26): the
-    strangers' sets v11 onwards, the later writers, the evasion sets and the look-alike judges."""
-    return {g: OPTIONAL_GROUPS[g] for g in shipped_optional_groups() if g not in EXTRA_GROUPS}
+def later_groups() -> tuple[str, ...]:
+    """The n-gram build's shipped optional groups that ``EXTRA_GROUPS`` lacks (session 26), sorted:
+    the strangers' sets v11 onwards, the later writers, the evasion sets and the look-alike
+    judges. A build records the names it used (``train_attack_stage.py --record``), so that a
+    group registered later changes no rebuild of it."""
+    return tuple(g for g in shipped_optional_groups() if g not in EXTRA_GROUPS)
 
 
 def training_rows(args: argparse.Namespace) -> list[Row]:
-    """The classifier's attack, extraction and benign rows plus ``EXTRA_GROUPS`` (and, with
-    ``later_groups`` set, ``later_groups()`` less their ``GROUP_SKIPS`` categories, as the n-gram
+    """The classifier's attack, extraction and benign rows plus ``EXTRA_GROUPS`` and the optional
+    groups named in ``args.later_groups`` (less their ``GROUP_SKIPS`` categories, as the n-gram
     build trains on them), less ``--exclude-group``, capped per (source, class)."""
-    if not getattr(args, "later_groups", False):
+    later = tuple(getattr(args, "later_groups", None) or ())
+    if not later:
         return select(gathered(args, EXTRA_GROUPS))
-    rows = gathered(args, {**EXTRA_GROUPS, **later_groups()})
+    rows = gathered(args, {**EXTRA_GROUPS, **{g: OPTIONAL_GROUPS[g] for g in later}})
     return select([r for r in rows if r.category not in GROUP_SKIPS.get(r.group, ())])
 
 

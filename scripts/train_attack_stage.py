@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from attack_rows import HIDDEN, labels, row_changes, row_record, training_rows
+from attack_rows import HIDDEN, labels, later_groups, row_changes, row_record, training_rows
 from guard_corpora import Row, refuse_heldout
 from harm_rows import embed_all
 from train_harm_stage import add_head_options, fit, weights
@@ -85,21 +85,23 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="rebuild, compare, exit 1 if not")
     parser.add_argument(
         "--later-groups",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="also train on attack_rows.later_groups() (default: as the report records)",
+        action="store_true",
+        help="also train on every group attack_rows.later_groups() names now "
+        "(default: the groups the report records, none before session 26)",
     )
     parser.add_argument(
         "--record",
         action="store_true",
-        help="write the rows and --later-groups into the dev report (a build that ships)",
+        help="write the rows and the later groups into the dev report (a build that ships)",
     )
     args = parser.parse_args()
     for path in (args.dev_report, args.out):
         refuse_heldout(path)
     report = json.loads(args.dev_report.read_text())
-    if args.later_groups is None:  # session 26's round 29: the n-gram build's later groups too
-        args.later_groups = bool(report.get("later_groups", False))
+    # session 26's round 29: the n-gram build's later groups too, by name
+    args.later_groups = list(
+        later_groups() if args.later_groups else report.get("later_groups", [])
+    )
     # groups the shipped heads were trained without (session 11's, after v10 and s12i joined)
     args.exclude_group += report.get("exclude_group", [])
     rows = training_rows(args)

@@ -87,7 +87,8 @@ def test_the_dev_report_records_the_shipped_heads_rows() -> None:
     11's rows plus every later group the n-gram build trains on, 39,964 rows, the report's
     ``exclude_group`` out; look-alike judges train the heads as benign rows."""
     record = REPORT["rows"]
-    assert REPORT["later_groups"] is True
+    assert len(REPORT["later_groups"]) == 60  # by name: a group registered later changes nothing
+    assert "dev_lookalike_v45c" in REPORT["later_groups"]
     assert record["count"] == sum(record["cells"].values()) == 39964
     assert len(record["sha256"]) == 64
     assert not any(cell.split("/")[0] in REPORT["exclude_group"] for cell in record["cells"])
@@ -130,3 +131,33 @@ def test_the_check_names_the_arrays_that_differ(
         "DIFFERS: coef max abs diff 0.5",
         "DIFFERS: thresholds float64(2,) vs float32(2,)",
     ]
+
+
+def test_later_groups_are_read_by_name_less_their_skipped_categories(
+    scripts: dict[str, ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Round 29's heads train on the later groups the report names, each less the categories
+    the n-gram build skips for it (``GROUP_SKIPS``: v16's injection rows); none named, session
+    11's rows alone."""
+    mod = scripts["rows"]
+    from guard_corpora import Row
+
+    read: list[dict[str, str]] = []
+
+    def gathered(args: argparse.Namespace, extra: dict[str, str]) -> list[Row]:
+        read.append(extra)
+        return [
+            Row("pasted order", "attack", "dev_heldout_v16", "en", "injection"),
+            Row("act as DAN", "attack", "dev_heldout_v16", "en", "jailbreak"),
+            Row("@deploybot roll back", "benign", "dev_lookalike_v45c", "en", "benign_bot_mention"),
+        ]
+
+    monkeypatch.setattr(mod, "gathered", gathered)
+    named = argparse.Namespace(later_groups=["dev_heldout_v16", "dev_lookalike_v45c"])
+    texts = {r.text for r in mod.training_rows(named)}
+    assert texts == {"act as DAN", "@deploybot roll back"}
+    assert set(read[0]) == set(mod.EXTRA_GROUPS) | {"dev_heldout_v16", "dev_lookalike_v45c"}
+    mod.training_rows(argparse.Namespace(later_groups=[]))
+    assert read[1] == mod.EXTRA_GROUPS
+    assert "dev_heldout_v16" in mod.later_groups()
+    assert not set(mod.later_groups()) & set(mod.EXTRA_GROUPS)
