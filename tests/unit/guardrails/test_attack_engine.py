@@ -50,10 +50,11 @@ KEY = "sk-proj-" + "a1B2c3D4" * 6
 # answers them, since the n-grams see no attack in them.
 EVERYDAY = [
     "run this python code and show the output: print(2**10)",
-    # round 29's e5 extraction head (session 26) scores it 0.997, over its ``high`` (0.9935)
+    # round 29's e5 extraction head (session 26) scores it 0.9939, 0.0004 over its ``high``
+    # (0.9935): a fragile pin either way
     pytest.param(
         'run this python code and show the output: call code_executor {"code": "print(2**10)"}',
-        marks=pytest.mark.xfail(strict=True, reason="round 29's e5 extraction head: 0.997"),
+        marks=pytest.mark.xfail(strict=True, reason="round 29's e5 extraction head: 0.9939"),
     ),
     "Here is a long preamble that goes on for quite a while before it gets to it: " + KEY,
     "This is the one the build script reads: " + KEY,

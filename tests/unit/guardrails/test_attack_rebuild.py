@@ -26,11 +26,13 @@ def scripts() -> Iterator[dict[str, ModuleType]]:
     """The trainer's modules (``scripts/`` on the path while this module runs)."""
     with scripts_on_path():
         import attack_rows
+        import harm_rows
         import train_attack_stage
         import train_harm_stage
 
         yield {
             "rows": attack_rows,
+            "harm": harm_rows,
             "check": train_attack_stage,
             "fit": train_harm_stage,
         }
@@ -137,27 +139,41 @@ def test_later_groups_are_read_by_name_less_their_skipped_categories(
     scripts: dict[str, ModuleType], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Round 29's heads train on the later groups the report names, each less the categories
-    the n-gram build skips for it (``GROUP_SKIPS``: v16's injection rows); none named, session
-    11's rows alone."""
+    the n-gram build skips for it (``GROUP_SKIPS``: v16's injection rows), dropped before texts
+    are de-duplicated (a skipped row hides no later copy); none named, session 11's rows alone."""
     mod = scripts["rows"]
+    harm_rows = scripts["harm"]
     from guard_corpora import Row
 
-    read: list[dict[str, str]] = []
-
-    def gathered(args: argparse.Namespace, extra: dict[str, str]) -> list[Row]:
-        read.append(extra)
-        return [
+    files = {
+        "v16": [
             Row("pasted order", "attack", "dev_heldout_v16", "en", "injection"),
             Row("act as DAN", "attack", "dev_heldout_v16", "en", "jailbreak"),
+        ],
+        "v45c": [
+            Row("pasted order", "attack", "dev_lookalike_v45c", "en", "injection"),
             Row("@deploybot roll back", "benign", "dev_lookalike_v45c", "en", "benign_bot_mention"),
-        ]
-
-    monkeypatch.setattr(mod, "gathered", gathered)
-    named = argparse.Namespace(later_groups=["dev_heldout_v16", "dev_lookalike_v45c"])
-    texts = {r.text for r in mod.training_rows(named)}
-    assert texts == {"act as DAN", "@deploybot roll back"}
-    assert set(read[0]) == set(mod.EXTRA_GROUPS) | {"dev_heldout_v16", "dev_lookalike_v45c"}
-    mod.training_rows(argparse.Namespace(later_groups=[]))
-    assert read[1] == mod.EXTRA_GROUPS
+        ],
+    }
     assert "dev_heldout_v16" in mod.later_groups()
     assert not set(mod.later_groups()) & set(mod.EXTRA_GROUPS)
+    read: list[str] = []
+
+    def jsonl_rows(path: Path, group: str) -> Iterator[Row]:
+        read.append(group)
+        return iter(files["v16" if group.endswith("v16") else "v45c"])
+
+    monkeypatch.setattr(harm_rows, "all_rows", lambda *args: [])
+    monkeypatch.setattr(harm_rows, "jsonl_rows", jsonl_rows)
+    monkeypatch.setattr(mod, "EXTRA_GROUPS", {})
+    paths = {"shared_eval": Path("s"), "garak": Path("g"), "pyrit": Path("p"), "exclude_group": []}
+    named = argparse.Namespace(**paths, later_groups=["dev_heldout_v16", "dev_lookalike_v45c"])
+    got = {(r.group, r.text) for r in mod.training_rows(named)}
+    assert got == {
+        ("dev_heldout_v16", "act as DAN"),
+        ("dev_lookalike_v45c", "pasted order"),  # v16's skipped copy does not hide it
+        ("dev_lookalike_v45c", "@deploybot roll back"),
+    }
+    read.clear()
+    assert mod.training_rows(argparse.Namespace(**paths, later_groups=[])) == []
+    assert read == []

@@ -18,6 +18,7 @@ TIER = GuardrailPolicy(injection="block", pii_input="off")
 
 
 def resolver(**overrides: Limits) -> PolicyResolver:
+    """A resolver over the ``free`` tier's ``TIER`` policy and these stored overrides."""
     cache = OverrideCache()
     cache.replace_all(overrides)
     return PolicyResolver(GuardrailSettings(policies={"free": TIER}), cache)
@@ -32,6 +33,13 @@ def test_a_key_override_replaces_only_the_fields_it_sets() -> None:
     policy = resolver(**{key_subject(KEY): patch}).resolve(CALLER)
     assert (policy.injection, policy.pii_input) == ("log", "mask")
     assert policy.harmful_request == TIER.harmful_request
+
+
+def test_the_keys_fields_win_over_its_users_and_the_users_over_the_tier() -> None:
+    user = Limits(guardrails=(("injection", "log"), ("pii_input", "mask")))
+    key = Limits(guardrails=(("injection", "off"),))
+    policy = resolver(**{key_subject(KEY): key, user_subject(USER): user}).resolve(CALLER)
+    assert (policy.injection, policy.pii_input) == ("off", "mask")
 
 
 def test_an_override_naming_an_unknown_field_falls_back_to_the_tier_whole() -> None:
