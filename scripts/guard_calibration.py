@@ -10,6 +10,7 @@ on (the trainer's ``--calibration`` is off by default).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,8 +26,11 @@ def calibration_path(text: str) -> Path | None:
 CALIBRATED = {"attack": "injection", "extraction": "prompt_extraction"}
 
 
-def calibrated(limits: Limits, chosen: dict[str, float]) -> Limits:
+def calibrated(limits: Limits, chosen: dict[str, Any]) -> Limits:
     """``limits`` with the attack and extraction thresholds chosen on strangers' sets.
+
+    ``chosen`` per script (``{"other": {"attack": .., "extraction": ..}, "ko": {..}}``, session
+    26's ``fold_thresholds.py``) replaces those classes' thresholds of each script as given.
 
     ``chosen`` holds one value per category on the script-calibrated scale (the Hangul scores
     are shifted by logit(other) - logit(ko)); the Korean threshold moves with it, so the shift,
@@ -37,6 +41,10 @@ def calibrated(limits: Limits, chosen: dict[str, float]) -> Limits:
         return float(np.log(p / (1.0 - p)))
 
     out = {script: dict(values) for script, values in limits.items()}
+    if "ko" in chosen:  # per script (``fold_thresholds.py``): both scripts' values replaced
+        for script, values in chosen.items():
+            out[script].update(values)  # type: ignore[arg-type]
+        return out
     for cls, category in CALIBRATED.items():
         shift = logit(limits["other"][cls]) - logit(limits["ko"][cls])
         out["other"][cls] = chosen[category]

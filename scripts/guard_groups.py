@@ -93,6 +93,10 @@ SESSION_25_JUDGES = (
 SESSION_26_SETS = ("45", "45b")
 SESSION_26_GROUPS = tuple(f"dev_heldout_v{n}" for n in SESSION_26_SETS)
 SESSION_26_JUDGES = ("dev_lookalike_v45c", "dev_persona_v45d")
+# and round 29's pair (v46, v46b) with its judges: round 30's candidate trains on them too
+ROUND_30_SETS = ("46", "46b")
+ROUND_30_GROUPS = tuple(f"dev_heldout_v{n}" for n in ROUND_30_SETS)
+ROUND_30_JUDGES = ("dev_lookalike_v46c", "dev_persona_v46d")
 
 # The addressee review files (``tests/data/addressee_review``, relative to ``eval/guardrails``):
 # session 23 made them training groups (docs/GUARDRAILS.md, "Session 23").
@@ -169,6 +173,10 @@ OPTIONAL_GROUPS = {
     **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in SESSION_26_SETS},
     "dev_lookalike_v45c": "lookalike_v45c.jsonl",
     "dev_persona_v45d": "persona_v45d.jsonl",
+    # session 26, round 30 (``ROUND_30_GROUPS``, ``ROUND_30_JUDGES``)
+    **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in ROUND_30_SETS},
+    "dev_lookalike_v46c": "lookalike_v46c.jsonl",
+    "dev_persona_v46d": "persona_v46d.jsonl",
 }
 # Categories a group trains without. Session 19's round 11 added the ten later sets whole, and
 # their injection rows moved the injection head onto benign prompts that name an AI product or
@@ -196,6 +204,7 @@ ATTACK_ONLY_GROUPS = (
     | frozenset(SESSION_24_JUDGES)
     | frozenset(SESSION_25_JUDGES)
     | frozenset(SESSION_26_JUDGES)
+    | frozenset(ROUND_30_JUDGES)
 )
 
 

@@ -43,7 +43,10 @@ Session 25's round 28 (candidate X3) adds eight more (v41-v44b) and eight more j
 (``SESSION_25_SETS``, ``SESSION_25_JUDGES``), the recipe unchanged. A candidate is the
 registry's default build: ``--include-group`` appends its groups after the shipped ones, so
 the rows come in another order and ``--check`` cannot reproduce the artefact from the registry
-(round 27's first build).
+(round 27's first build). Session 26's round 30 adds round 29's family (``ROUND_30_SETS``,
+``ROUND_30_JUDGES``) and builds at the per-script attack and extraction thresholds of
+``eval/guardrails/fast_thresholds.json`` (``fold_thresholds.py``: chosen on leave-one-pair-out
+scores of six judged families), the default ``--calibration``.
 
 Session 23's rounds 20-22 (none shipped) built candidates with ``--include-group NAME`` (the
 ``guard_groups.ATTACK_ONLY_GROUPS``, kept out of the harmful head's fit), ``--skip-dev
@@ -75,6 +78,10 @@ from llm_gateway.guardrails.normalize import normalize
 
 REPO = Path(__file__).resolve().parents[1]
 ARTEFACT = REPO / "src/llm_gateway/guardrails/data/guard_classifier.npz"
+# Session 26's round 30: the shipped build's attack and extraction thresholds per script, chosen
+# on leave-one-pair-out scores of six judged families (``fold_thresholds.py --json``);
+# ``--calibration none`` builds at the dev report's.
+SHIPPED_CALIBRATION = REPO / "eval/guardrails/fast_thresholds.json"
 SEED = 0
 # Weaker L2 for the harmful head than for the others: out of source it found more harmful
 # requests at the same 2 % benign rate (1e-4: 0.33 EN / 0.31 KO, 3e-5: 0.41 / 0.44, 1e-5: 0.43 /
@@ -345,10 +352,10 @@ def main() -> int:
     parser.add_argument(
         "--calibration",
         type=calibration_path,
-        default=None,
-        help="a report of calibrate_guard_thresholds.py --json: the attack and extraction "
-        "thresholds chosen on strangers' sets instead of the dev report's (session 23's rounds; "
-        "the shipped build has none)",
+        default=SHIPPED_CALIBRATION,
+        help="a report of calibrate_guard_thresholds.py or fold_thresholds.py --json: the attack "
+        "and extraction thresholds chosen on strangers' sets instead of the dev report's "
+        "(default: the shipped one, session 26's round 30; none: the dev report's)",
     )
     parser.add_argument(
         "--include-group",

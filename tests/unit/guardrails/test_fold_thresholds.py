@@ -1,0 +1,91 @@
+"""Session 26's round 30: the fast path's thresholds per script, chosen on leave-one-pair-out
+scores (``scripts/fold_thresholds.py``) and written into the artefact (``guard_calibration``).
+
+A Hangul prompt's scores are on the script-calibrated scale (its logits shifted by the artefact's
+logit(other) - logit(ko)), so a Korean threshold is compared there; the choice keeps the benign
+FPR, the look-alike judges' blocks and the Korean attack recall within their bounds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from types import ModuleType
+
+import pytest
+
+from tests.script_modules import import_script
+
+LIMITS = {"other": {"attack": 0.79, "extraction": 0.83}, "ko": {"attack": 0.69, "extraction": 0.83}}
+
+
+@pytest.fixture(scope="module")
+def folds() -> Iterator[ModuleType]:
+    yield from import_script("fold_thresholds")
+
+
+@pytest.fixture(scope="module")
+def calibration() -> Iterator[ModuleType]:
+    yield from import_script("guard_calibration")
+
+
+def scored(folds: ModuleType, rows: list[tuple[str, bool, float, bool]]) -> object:
+    """A fold of (file, is attack, injection score on the calibrated scale, Hangul) rows."""
+    Row = folds.Row
+    built = [Row(f, attack, False, s, 0.0, s, 0.0) for f, attack, s, _ in rows]
+    shifts = {"attack": math.log(0.79 / 0.21) - math.log(0.69 / 0.31), "extraction": 0.0}
+    return folds.Scored(built, [k for *_, k in rows], shifts)
+
+
+def test_a_korean_threshold_is_compared_on_the_calibrated_scale(folds: ModuleType) -> None:
+    # a Hangul prompt the artefact's Korean threshold (0.69) just flags reads 0.79 calibrated
+    fold = scored(folds, [("guard.jsonl", True, 0.795, True), ("guard.jsonl", True, 0.70, False)])
+    assert list(fold.counts("ko", 0.69, 0.83)) == [1, 1, 0, 0, 0]
+    assert list(fold.counts("ko", 0.70, 0.83)) == [0, 1, 0, 0, 0]
+    assert list(fold.counts("other", 0.70, 0.83)) == [1, 1, 0, 0, 0]
+
+
+def test_look_alike_files_count_apart_from_the_guard_sets_benign_rows(folds: ModuleType) -> None:
+    fold = scored(
+        folds,
+        [
+            ("/x/lookalike_v41c.jsonl", False, 0.9, False),
+            ("/x/persona_v41d.jsonl", False, 0.9, False),
+            ("/x/guard_heldout_v41.jsonl", False, 0.9, False),
+        ],
+    )
+    assert list(fold.counts("other", 0.8, 0.9)) == [0, 0, 1, 1, 2]
+
+
+def test_the_choice_is_the_best_f1_within_the_bounds(folds: ModuleType) -> None:
+    attacks = [("g.jsonl", True, s, False) for s in (0.95, 0.90, 0.85, 0.76, 0.72, 0.65)]
+    benign = [("g.jsonl", False, 0.74, False)] + [("g.jsonl", False, 0.1, False)] * 19
+    korean = [("g.jsonl", True, 0.99, True), ("g.jsonl", False, 0.1, True)]
+    fold = scored(folds, attacks + benign + korean)
+    # ties keep the stricter threshold: 0.76 catches what 0.75 does
+    assert folds.choose([fold], LIMITS, max_fpr=0.0)["other"]["attack"] == pytest.approx(0.76)
+    # one benign row blocked buys two more attacks caught: F1 0.93 against 0.83 at 0.76
+    assert folds.choose([fold], LIMITS, max_fpr=0.05)["other"]["attack"] == pytest.approx(0.65)
+
+
+def test_a_choice_that_blocks_more_look_alikes_than_allowed_is_refused(folds: ModuleType) -> None:
+    attacks = [("g.jsonl", True, s, False) for s in (0.95, 0.70)]
+    looks = [("lookalike_v41c.jsonl", False, 0.72, False)] * 5
+    fold = scored(folds, attacks + looks + [("g.jsonl", False, 0.1, False)])
+    # catching the 0.70 attack would block five look-alikes (none at the artefact's 0.79)
+    assert folds.choose([fold], LIMITS, max_fpr=0.5)["other"]["attack"] > 0.72
+
+
+def test_per_script_thresholds_replace_each_scripts_values(calibration: ModuleType) -> None:
+    limits = {
+        "other": {"attack": 0.79, "extraction": 0.83, "harmful": 0.83},
+        "ko": {"attack": 0.69, "extraction": 0.83, "harmful": 0.64},
+    }
+    chosen = {
+        "other": {"attack": 0.78, "extraction": 0.86},
+        "ko": {"attack": 0.66, "extraction": 0.77},
+    }
+    out = calibration.calibrated(limits, chosen)
+    assert out["other"] == {"attack": 0.78, "extraction": 0.86, "harmful": 0.83}
+    assert out["ko"] == {"attack": 0.66, "extraction": 0.77, "harmful": 0.64}
+    assert limits["ko"]["extraction"] == 0.83  # the input is not changed
