@@ -91,7 +91,8 @@ def test_the_settings_dump_ask_is_refused(attack_engine: GuardrailEngine) -> Non
     assert attack_engine.check_input(NEWLY_MISSED, second_stage=True).action == "block"
 
 
-@pytest.mark.xfail(strict=True, reason="round 28's extraction head scores it 0.822 (< 0.833)")
+# round 28's extraction head scored it 0.822, under the Korean threshold 0.833 (pinned as a miss
+# then); round 30's threshold (0.77, session 26) blocks it on the fast path again
 @pytest.mark.parametrize("attack", ATTACKS_KO, ids=["repeat"])
 def test_korean_extraction_attacks_are_refused_by_the_fast_layers(
     attack_engine: GuardrailEngine, attack: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -113,12 +114,28 @@ def test_engine_uses_the_classifier_only_when_the_policy_says_so() -> None:
     assert dict(asked.scores).keys() == CATEGORIES
 
 
-def test_artefact_thresholds_are_the_dev_reports() -> None:
-    """The shipped thresholds are the ones chosen out of source (``train_guardrails.py``): a
-    hand-edited threshold in the artefact or in the report fails here."""
-    report = Path(__file__).resolve().parents[3] / "eval/guardrails/dev_report.json"
-    chosen = json.loads(report.read_text())["thresholds"]["other"]
+def test_artefact_thresholds_are_the_reports() -> None:
+    """The shipped thresholds are the ones chosen out of source (``train_guardrails.py``: the
+    harmful head's) and, since session 26's round 30, on leave-one-pair-out scores of six judged
+    families (``fold_thresholds.py``: injection and extraction, per script): a hand-edited
+    threshold in the artefact or in a report fails here."""
+    reports = Path(__file__).resolve().parents[3] / "eval/guardrails"
+    dev = json.loads((reports / "dev_report.json").read_text())["thresholds"]
+    folds = json.loads((reports / "fast_thresholds.json").read_text())["chosen"]
     model = load_model()
-    assert model.thresholds["harmful_request"] == pytest.approx(chosen["harmful"], abs=1e-6)
-    assert model.thresholds["injection"] == pytest.approx(chosen["attack"], abs=1e-6)
-    assert model.thresholds["prompt_extraction"] == pytest.approx(chosen["extraction"], abs=1e-6)
+    assert model.thresholds["harmful_request"] == pytest.approx(dev["other"]["harmful"], abs=1e-6)
+    assert model.thresholds["injection"] == pytest.approx(folds["other"]["attack"], abs=1e-6)
+    extraction = folds["other"]["extraction"]
+    assert model.thresholds["prompt_extraction"] == pytest.approx(extraction, abs=1e-6)
+    assert model.korean_shift is not None  # the Hangul thresholds: the fold report's too
+    shift = dict(zip(model.classes, model.korean_shift.tolist(), strict=True))
+
+    def logit(p: float) -> float:
+        return math.log(p / (1 - p))
+
+    for cls, other, ko in (
+        ("attack", folds["other"]["attack"], folds["ko"]["attack"]),
+        ("extraction", folds["other"]["extraction"], folds["ko"]["extraction"]),
+        ("harmful", dev["other"]["harmful"], dev["ko"]["harmful"]),
+    ):
+        assert shift[cls] == pytest.approx(logit(other) - logit(ko), abs=1e-5)
