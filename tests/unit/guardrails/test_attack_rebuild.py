@@ -177,3 +177,35 @@ def test_later_groups_are_read_by_name_less_their_skipped_categories(
     read.clear()
     assert mod.training_rows(argparse.Namespace(**paths, later_groups=[])) == []
     assert read == []
+
+
+@pytest.mark.parametrize(
+    ("flags", "refused"),
+    [
+        ({"record": True, "check": True}, "--check writes no build"),
+        ({"record": True, "exclude_group": ["dev_heldout_v16"]}, "could not rebuild"),
+        ({"record": True, "out": Path("/tmp/elsewhere")}, "needs --out DATA"),
+        ({"later_groups": True}, "without --record"),
+        ({"later_groups": True, "record": True}, None),  # round 29's shipped build
+        ({"later_groups": True, "check": True}, None),
+        ({"record": True, "out": Path("/tmp/x"), "dev_report": Path("/tmp/x/r.json")}, None),
+        ({}, None),  # a plain rebuild of what the report describes
+    ],
+)
+def test_a_record_that_would_misdescribe_the_heads_is_refused(
+    scripts: dict[str, ModuleType], flags: dict[str, object], refused: str | None
+) -> None:
+    check = scripts["check"]
+    args = argparse.Namespace(
+        **{
+            "record": False,
+            "check": False,
+            "exclude_group": [],
+            "later_groups": False,
+            "out": check.DATA,
+            "dev_report": check.DEFAULT_REPORT,
+            **flags,
+        }
+    )
+    why = check.record_refusal(args)
+    assert why is None if refused is None else refused in (why or "")
