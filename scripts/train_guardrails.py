@@ -325,11 +325,15 @@ def main() -> int:
         "--hard-weight", type=float, default=HARD_WEIGHT, help="hard negatives' weight in a cell"
     )
     parser.add_argument("--dev-report", type=Path, default=REPO / "eval/guardrails/dev_report.json")
-    parser.add_argument("--skip-dev", action="store_true", help="reuse thresholds of the report")
+    parser.add_argument(
+        "--skip-dev",
+        action="store_true",
+        help="reuse thresholds of the report (then --calibration's, by default the shipped one)",
+    )
     parser.add_argument(
         "--check",
         action="store_true",
-        help="rebuild (thresholds of the report), compare, exit 1 if not equal",
+        help="rebuild (thresholds of the report and --calibration's), compare, exit 1 if not equal",
     )
     parser.add_argument("--out", type=Path, default=ARTEFACT)
     parser.add_argument(

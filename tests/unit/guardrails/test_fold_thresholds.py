@@ -8,13 +8,15 @@ FPR, the look-alike judges' blocks and the Korean attack recall within their bou
 
 from __future__ import annotations
 
+import argparse
 import math
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from tests.script_modules import import_script
+from tests.script_modules import import_script, scripts_on_path
 
 LIMITS = {"other": {"attack": 0.79, "extraction": 0.83}, "ko": {"attack": 0.69, "extraction": 0.83}}
 
@@ -33,8 +35,9 @@ def scored(folds: ModuleType, rows: list[tuple[str, bool, float, bool]]) -> obje
     """A fold of (file, is attack, injection score on the calibrated scale, Hangul) rows."""
     Row = folds.Row
     built = [Row(f, attack, False, s, 0.0, s, 0.0) for f, attack, s, _ in rows]
-    shifts = {"attack": math.log(0.79 / 0.21) - math.log(0.69 / 0.31), "extraction": 0.0}
-    return folds.Scored(built, [k for *_, k in rows], shifts)
+    fold = folds.Scored(built, [k for *_, k in rows], LIMITS)
+    assert fold.shifts["attack"] == pytest.approx(math.log(0.79 / 0.21) - math.log(0.69 / 0.31))
+    return fold
 
 
 def test_a_korean_threshold_is_compared_on_the_calibrated_scale(folds: ModuleType) -> None:
@@ -63,17 +66,51 @@ def test_the_choice_is_the_best_f1_within_the_bounds(folds: ModuleType) -> None:
     korean = [("g.jsonl", True, 0.99, True), ("g.jsonl", False, 0.1, True)]
     fold = scored(folds, attacks + benign + korean)
     # ties keep the stricter threshold: 0.76 catches what 0.75 does
-    assert folds.choose([fold], LIMITS, max_fpr=0.0)["other"]["attack"] == pytest.approx(0.76)
+    assert folds.choose([fold], max_fpr=0.0)["other"]["attack"] == pytest.approx(0.76)
     # one benign row blocked buys two more attacks caught: F1 0.93 against 0.83 at 0.76
-    assert folds.choose([fold], LIMITS, max_fpr=0.05)["other"]["attack"] == pytest.approx(0.65)
+    assert folds.choose([fold], max_fpr=0.05)["other"]["attack"] == pytest.approx(0.65)
 
 
 def test_a_choice_that_blocks_more_look_alikes_than_allowed_is_refused(folds: ModuleType) -> None:
     attacks = [("g.jsonl", True, s, False) for s in (0.95, 0.70)]
     looks = [("lookalike_v41c.jsonl", False, 0.72, False)] * 5
     fold = scored(folds, attacks + looks + [("g.jsonl", False, 0.1, False)])
-    # catching the 0.70 attack would block five look-alikes (none at the artefact's 0.79)
-    assert folds.choose([fold], LIMITS, max_fpr=0.5)["other"]["attack"] > 0.72
+    # catching the 0.70 attack would block five look-alikes (none at the artefact's 0.79): every
+    # threshold over 0.72 scores alike, and a tie keeps the strictest
+    assert folds.choose([fold], max_fpr=0.5)["other"]["attack"] == pytest.approx(0.90)
+
+
+def test_a_choice_that_lowers_korean_recall_is_refused(folds: ModuleType) -> None:
+    # the Korean attack (raw 0.697, calibrated 0.795) is caught at the artefact's Korean 0.69;
+    # raising that threshold to 0.71 would spare three benign Korean rows (raw 0.703) and score
+    # a higher F1, but lose the attack: Korean recall may not fall
+    korean = [("g.jsonl", True, 0.795, True)] + [("g.jsonl", False, 0.80, True)] * 3
+    fold = scored(folds, [("g.jsonl", True, 0.95, False), *korean])
+    assert folds.choose([fold], max_fpr=1.0)["ko"]["attack"] <= 0.69
+
+
+def test_each_fold_is_built_without_its_four_groups_at_the_dev_thresholds(
+    folds: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    ran: list[list[str]] = []
+    monkeypatch.setattr(folds.subprocess, "run", lambda command, **_: ran.append(command))
+    args = argparse.Namespace(
+        shared_eval=Path("s"), garak=Path("g"), pyrit=Path("p"), work=tmp_path
+    )
+    assert folds.build_without("44", args) == tmp_path / "without_v44.npz"
+    command = ran[0]
+    assert command[command.index("--calibration") + 1] == "none"
+    excluded = {command[i + 1] for i, arg in enumerate(command) if arg == "--exclude-group"}
+    assert excluded == {
+        "dev_heldout_v44",
+        "dev_heldout_v44b",
+        "dev_lookalike_v44c",
+        "dev_persona_v44d",
+    }
+    with scripts_on_path():
+        from guard_groups import shipped_optional_groups
+
+        assert excluded <= set(shipped_optional_groups())  # names the trainer knows
 
 
 def test_per_script_thresholds_replace_each_scripts_values(calibration: ModuleType) -> None:
@@ -89,3 +126,5 @@ def test_per_script_thresholds_replace_each_scripts_values(calibration: ModuleTy
     assert out["other"] == {"attack": 0.78, "extraction": 0.86, "harmful": 0.83}
     assert out["ko"] == {"attack": 0.66, "extraction": 0.77, "harmful": 0.64}
     assert limits["ko"]["extraction"] == 0.83  # the input is not changed
+    with pytest.raises(ValueError, match="per-script"):
+        calibration.calibrated(limits, {"other": {"injection": 0.7}, "ko": {}})
