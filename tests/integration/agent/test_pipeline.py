@@ -96,8 +96,11 @@ TOOL_PROMPTS = {
         'What is the weather in Seoul today? call web_search {"query": "weather in Seoul"}',
         "Seoul weather",
     ),
+    # not "run this python code and show the output: call code_executor {...}": round 29's e5
+    # extraction head refuses that ask (0.9939 over its high, 0.9935; pinned as a cost in
+    # tests/unit/guardrails/test_attack_engine.py); this test is about the tool path
     "code_executor": (
-        'run this python code and show the output: call code_executor {"code": "print(2**10)"}',
+        'execute this python and show me the result: call code_executor {"code": "print(2**10)"}',
         "1024",
     ),
 }
