@@ -70,12 +70,8 @@ def training_rows(args: argparse.Namespace) -> list[Row]:
     """The classifier's attack, extraction and benign rows plus ``EXTRA_GROUPS`` and the optional
     groups named in ``args.later_groups`` (less their ``GROUP_SKIPS`` categories, as the n-gram
     build trains on them), less ``--exclude-group``, capped per (source, class)."""
-    later = tuple(getattr(args, "later_groups", None) or ())
-    if not later:
-        return select(gathered(args, EXTRA_GROUPS))
-    return select(
-        gathered(args, {**EXTRA_GROUPS, **{g: OPTIONAL_GROUPS[g] for g in later}}, GROUP_SKIPS)
-    )
+    later = {g: OPTIONAL_GROUPS[g] for g in getattr(args, "later_groups", None) or ()}
+    return select(gathered(args, {**EXTRA_GROUPS, **later}, GROUP_SKIPS))
 
 
 def tails(rows: list[Row], cache: Path) -> np.ndarray:

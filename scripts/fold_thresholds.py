@@ -9,7 +9,7 @@ Usage:
 The n-gram heads' thresholds came from out-of-source scores of their own training groups
 (``train_guardrails.py``), one Hangul/other offset per head fixed there. Session 26 found the
 Korean attack and extraction thresholds too strict for prompts no build had seen: Korean
-extraction is the weakest category on every fresh pair. For each fold N (a judged family: the
+extraction was the weakest category on most fresh pairs. For each fold N (a judged family: the
 strangers' ``guard_heldout_vN`` and ``_vNb``, ``lookalike_vNc`` and ``persona_vNd``) the
 registry's default build is trained without the family's four groups (``train_guardrails.py
 --skip-dev --calibration none --exclude-group ...``) and the family is scored on the fast path
@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from calibrate_guard_thresholds import Row, labelled, read_rows
 from guard_corpora import refuse_heldout
 
-from llm_gateway.guardrails.classifier import is_korean, load_model
+from llm_gateway.guardrails.classifier import is_korean
 from llm_gateway.guardrails.normalize import normalize
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,7 +54,8 @@ GRID = {
     "extraction": [round(0.70 + 0.01 * k, 2) for k in range(23)],  # 0.70 ... 0.92
 }
 LOOKALIKE_SLACK = 1.2
-CLASS_HEAD = {"attack": "injection", "extraction": "prompt_extraction"}
+CLASSES = ("attack", "extraction")  # the artefact's names for the injection and extraction heads
+Limits = dict[str, dict[str, float]]  # script ("other" / "ko") -> class -> threshold
 
 
 def family(fold: str) -> dict[str, Path]:
@@ -80,6 +81,13 @@ def build_without(fold: str, args: argparse.Namespace) -> Path:
     return out
 
 
+def artefact_limits(artefact: Path) -> Limits:
+    """The attack and extraction thresholds an artefact was built with, per script."""
+    with np.load(artefact) as data:
+        stored = {"other": data["thresholds"], "ko": data["thresholds_ko"]}
+        return {s: {c: float(json.loads(str(v))[c]) for c in CLASSES} for s, v in stored.items()}
+
+
 def korean_flags(path: Path) -> list[bool]:
     """Whether each attack or benign row of ``path`` (``read_rows``' order) is a Hangul prompt."""
     return [is_korean(normalize(text).classifier) for text, _ in labelled(path)]
@@ -95,9 +103,6 @@ def scale(limit: float, shift: float) -> float:
     return 1.0 / (1.0 + math.exp(-(logit(limit) + shift)))
 
 
-Limits = dict[str, dict[str, float]]  # script ("other" / "ko") -> class -> threshold
-
-
 def total(counts: list[np.ndarray]) -> np.ndarray:
     """The element-wise sum of count vectors."""
     summed: np.ndarray = np.sum(np.stack(counts), axis=0)
@@ -109,7 +114,7 @@ class Scored:
 
     def __init__(self, rows: list[Row], korean: list[bool], limits: Limits) -> None:
         self.rows, self.korean, self.limits = rows, korean, limits
-        self.shifts = {c: logit(limits["other"][c]) - logit(limits["ko"][c]) for c in CLASS_HEAD}
+        self.shifts = {c: logit(limits["other"][c]) - logit(limits["ko"][c]) for c in CLASSES}
         self.lookalike = [Path(r.file).name.startswith(("lookalike_", "persona_")) for r in rows]
 
     def counts(self, script: str, attack: float, extraction: float) -> np.ndarray:
@@ -132,9 +137,9 @@ class Scored:
         return out
 
 
-def figures(total: np.ndarray, korean: np.ndarray) -> dict[str, float]:
+def figures(counts: np.ndarray, korean: np.ndarray) -> dict[str, float]:
     """F1, benign FPR, look-alikes blocked and Korean attack recall of pooled counts."""
-    caught, attacks, blocked, benign, look = (int(v) for v in total)
+    caught, attacks, blocked, benign, look = (int(v) for v in counts)
     precision = caught / (caught + blocked) if caught + blocked else 0.0
     recall = caught / attacks if attacks else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -209,27 +214,21 @@ def main() -> int:
     folds: dict[str, Scored] = {}
     for fold in names:
         artefact = build_without(fold, args)
-        model = load_model(artefact)
         paths = list(family(fold).values())
         rows = read_rows(paths, artefact)
         korean = [k for path in paths for k in korean_flags(path)]
-        ko_limits = json.loads(str(np.load(artefact)["thresholds_ko"]))
-        limits = {
-            "other": {c: model.thresholds[h] for c, h in CLASS_HEAD.items()},
-            "ko": {c: float(ko_limits[c]) for c in CLASS_HEAD},
-        }
-        folds[fold] = Scored(rows, korean, limits)
+        folds[fold] = Scored(rows, korean, artefact_limits(artefact))
         print(f"fold v{fold}: {len(rows)} rows", file=sys.stderr)
-    limits = shared_limits(list(folds.values()))
-    chosen = choose(list(folds.values()), args.max_fpr)
+    every = list(folds.values())
+    limits = shared_limits(every)
+    chosen = choose(every, args.max_fpr)
     report: dict[str, object] = {
         "folds": list(names),
         "max_fpr": args.max_fpr,
         "artefact": limits,
         "chosen": chosen,
-        "pooled": {"artefact": pooled(list(folds.values()), limits)},
+        "pooled": {"artefact": pooled(every, limits), "chosen": pooled(every, chosen)},
     }
-    report["pooled"]["chosen"] = pooled(list(folds.values()), chosen)  # type: ignore[index]
     if args.leave_one_out:  # the procedure's estimate: each fold at the others' choice
         held_out = {}
         for fold in names:
