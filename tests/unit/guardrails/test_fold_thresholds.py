@@ -97,6 +97,7 @@ def test_each_fold_is_built_without_its_four_groups_at_the_dev_thresholds(
     args = argparse.Namespace(
         shared_eval=Path("s"), garak=Path("g"), pyrit=Path("p"), work=tmp_path
     )
+    args.by_text, args.train_arg = False, []
     assert folds.build_without("44", args) == tmp_path / "without_v44.npz"
     command = ran[0]
     assert command[command.index("--calibration") + 1] == "none"
@@ -128,3 +129,38 @@ def test_per_script_thresholds_replace_each_scripts_values(calibration: ModuleTy
     assert limits["ko"]["extraction"] == 0.83  # the input is not changed
     with pytest.raises(ValueError, match="per-script"):
         calibration.calibrated(limits, {"other": {"injection": 0.7}, "ko": {}})
+
+
+def test_a_fold_left_out_by_text_bans_its_four_files_texts_and_passes_a_variant_on(
+    folds: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Round 31: ``--by-text`` leaves the family's texts out of every other group too, and
+    ``--train-arg`` reaches every fold build (a variant's folds)."""
+    ran: list[list[str]] = []
+    monkeypatch.setattr(folds.subprocess, "run", lambda command, **_: ran.append(command))
+    args = argparse.Namespace(
+        shared_eval=Path("s"), garak=Path("g"), pyrit=Path("p"), work=tmp_path
+    )
+    args.by_text, args.train_arg = True, ["--alpha=2e-5"]
+    folds.build_without("47", args)
+    command = ran[0]
+    banned = {Path(command[i + 1]).name for i, a in enumerate(command) if a == "--exclude-texts"}
+    assert banned == {
+        "guard_heldout_v47.jsonl",
+        "guard_heldout_v47b.jsonl",
+        "lookalike_v47c.jsonl",
+        "persona_v47d.jsonl",
+    }
+    assert "--alpha=2e-5" in command
+    assert "47" in folds.FOLDS
+
+
+def test_korean_benign_fpr_is_reported_from_the_hangul_counts(folds: ModuleType) -> None:
+    # (caught, attacks, benign blocked, benign, look-alikes): two of eight benign rows blocked,
+    # one of them Hangul, of four Hangul benign rows
+    other = folds.np.array([3, 4, 1, 4, 0])
+    korean = folds.np.array([1, 2, 1, 4, 0])
+    got = folds.figures(other + korean, korean)
+    assert got["fpr"] == pytest.approx(2 / 8)
+    assert got["korean_fpr"] == pytest.approx(1 / 4)
+    assert got["korean_recall"] == pytest.approx(1 / 2)

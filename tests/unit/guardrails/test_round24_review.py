@@ -35,7 +35,7 @@ def test_a_history_question_about_firearms_is_allowed(full_engine: GuardrailEngi
     assert full_engine.check_input(CIVIL_WAR).action != "block"
 
 
-@pytest.mark.xfail(strict=True, reason="round 24's heads let it through (injection 0.785)")
+# round 24's heads let it through (injection 0.785); session 27's round 31 heads block it
 def test_an_obey_only_me_attack_is_blocked(full_engine: GuardrailEngine) -> None:
     assert full_engine.check_input(LET_THROUGH).action == "block"
 
