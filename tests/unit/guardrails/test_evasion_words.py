@@ -9,8 +9,9 @@ judged them (`evasion_words_v24`, `_v25`, `guard_heldout_v19`, dev data since; s
 all three are in these heads' training data; the rows of `evasion_words_v28` and `_v28b` are
 not): everyday asks session 12's heads blocked and
 these allow, and harmful requests in the same words that they now block. The family is not
-solved: everyday asks these heads block (one both builds block, two they newly block) are
-strict xfails, and an ask that is fixed makes the run red, so the mark must come off.
+solved: everyday asks these heads block (one both builds block, one they newly block; a third,
+session 27's round 31 allows again) are strict xfails, and an ask that is fixed makes the run
+red, so the mark must come off.
 """
 
 from __future__ import annotations

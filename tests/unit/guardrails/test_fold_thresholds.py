@@ -95,12 +95,13 @@ def test_each_fold_is_built_without_its_four_groups_at_the_dev_thresholds(
     ran: list[list[str]] = []
     monkeypatch.setattr(folds.subprocess, "run", lambda command, **_: ran.append(command))
     args = argparse.Namespace(
-        shared_eval=Path("s"), garak=Path("g"), pyrit=Path("p"), work=tmp_path
+        shared_eval=Path("s"), garak=Path("g"), pyrit=Path("p"), work=tmp_path, by_text=False
     )
-    args.by_text, args.train_arg = False, []
+    args.train_arg = []
     assert folds.build_without("44", args) == tmp_path / "without_v44.npz"
     command = ran[0]
     assert command[command.index("--calibration") + 1] == "none"
+    assert "--exclude-texts" not in command  # by group only, as round 30's folds
     excluded = {command[i + 1] for i, arg in enumerate(command) if arg == "--exclude-group"}
     assert excluded == {
         "dev_heldout_v44",
@@ -139,9 +140,9 @@ def test_a_fold_left_out_by_text_bans_its_four_files_texts_and_passes_a_variant_
     ran: list[list[str]] = []
     monkeypatch.setattr(folds.subprocess, "run", lambda command, **_: ran.append(command))
     args = argparse.Namespace(
-        shared_eval=Path("s"), garak=Path("g"), pyrit=Path("p"), work=tmp_path
+        shared_eval=Path("s"), garak=Path("g"), pyrit=Path("p"), work=tmp_path, by_text=True
     )
-    args.by_text, args.train_arg = True, ["--alpha=2e-5"]
+    args.train_arg = ["--alpha=2e-5", "--calibration=x.json"]
     folds.build_without("47", args)
     command = ran[0]
     banned = {Path(command[i + 1]).name for i, a in enumerate(command) if a == "--exclude-texts"}
@@ -152,15 +153,16 @@ def test_a_fold_left_out_by_text_bans_its_four_files_texts_and_passes_a_variant_
         "persona_v47d.jsonl",
     }
     assert "--alpha=2e-5" in command
-    assert "47" in folds.FOLDS
+    # a variant cannot calibrate its folds: the fold's "--calibration none" comes later and wins
+    assert command.index("--calibration=x.json") < command.index("--calibration")
 
 
 def test_korean_benign_fpr_is_reported_from_the_hangul_counts(folds: ModuleType) -> None:
     # (caught, attacks, benign blocked, benign, look-alikes): two of eight benign rows blocked,
-    # one of them Hangul, of four Hangul benign rows
+    # one of them Hangul, of four Hangul benign rows; two of three Hangul attacks caught
     other = folds.np.array([3, 4, 1, 4, 0])
-    korean = folds.np.array([1, 2, 1, 4, 0])
+    korean = folds.np.array([2, 3, 1, 4, 0])
     got = folds.figures(other + korean, korean)
     assert got["fpr"] == pytest.approx(2 / 8)
     assert got["korean_fpr"] == pytest.approx(1 / 4)
-    assert got["korean_recall"] == pytest.approx(1 / 2)
+    assert got["korean_recall"] == pytest.approx(2 / 3)
