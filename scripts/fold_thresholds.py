@@ -54,7 +54,7 @@ from llm_gateway.guardrails.normalize import normalize
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL = REPO / "eval/guardrails"
-FOLDS = ("41", "42", "43", "44", "45", "46", "47")  # the judged families with all four files
+FOLDS = ("41", "42", "43", "44", "45", "46", "47", "48", "49")  # the judged families with all four files
 GRID = {
     "attack": [round(0.60 + 0.01 * k, 2) for k in range(31)],  # 0.60 ... 0.90
     "extraction": [round(0.70 + 0.01 * k, 2) for k in range(23)],  # 0.70 ... 0.92
@@ -170,8 +170,14 @@ def shared_limits(folds: list[Scored]) -> Limits:
     return limits
 
 
-def choose(folds: list[Scored], max_fpr: float) -> Limits:
-    """Per-script thresholds of the best pooled F1 within the constraints (module docstring)."""
+def script_fpr(counts: np.ndarray) -> float:
+    """The guard sets' benign FPR of one script's counts."""
+    return int(counts[2]) / int(counts[3]) if counts[3] else 0.0
+
+
+def choose(folds: list[Scored], max_fpr: float, max_script_fpr: float | None = None) -> Limits:
+    """Per-script thresholds of the best pooled F1 within the constraints (module docstring);
+    with ``max_script_fpr`` each script's own benign FPR is bounded too (round 32)."""
     table: dict[str, list[tuple[float, float, np.ndarray]]] = {}
     for script in ("other", "ko"):
         table[script] = [
@@ -181,6 +187,9 @@ def choose(folds: list[Scored], max_fpr: float) -> Limits:
         ]
     base = pooled(folds, shared_limits(folds))
     best: tuple[float, float, tuple[float, ...]] | None = None
+    if max_script_fpr is not None:  # each script's own bound prunes its half of the grid first
+        for script in table:
+            table[script] = [t for t in table[script] if script_fpr(t[2]) <= max_script_fpr]
     for a_o, e_o, other in table["other"]:
         for a_k, e_k, ko in table["ko"]:
             got = figures(other + ko, ko)
@@ -215,6 +224,12 @@ def main() -> int:
     parser.add_argument("--work", type=Path, required=True, help="the fold builds go here")
     parser.add_argument("--fold", action="append", default=None, help=f"default: {FOLDS}")
     parser.add_argument("--max-fpr", type=float, default=0.023)
+    parser.add_argument(
+        "--max-script-fpr",
+        type=float,
+        default=None,
+        help="bound each script's (Hangul, other) benign FPR too (default: none)",
+    )
     parser.add_argument("--leave-one-out", action="store_true")
     parser.add_argument(
         "--by-text",
@@ -245,12 +260,13 @@ def main() -> int:
         print(f"fold v{fold}: {len(rows)} rows", file=sys.stderr)
     every = list(folds.values())
     limits = shared_limits(every)
-    chosen = choose(every, args.max_fpr)
+    chosen = choose(every, args.max_fpr, args.max_script_fpr)
     report: dict[str, object] = {
         "folds": list(names),
         "by_text": args.by_text,
         "train_args": args.train_arg,
         "max_fpr": args.max_fpr,
+        "max_script_fpr": args.max_script_fpr,
         "artefact": limits,
         "chosen": chosen,
         "pooled": {"artefact": pooled(every, limits), "chosen": pooled(every, chosen)},
@@ -259,7 +275,7 @@ def main() -> int:
         held_out = {}
         for fold in names:
             others = [f for n, f in folds.items() if n != fold]
-            picked = choose(others, args.max_fpr)
+            picked = choose(others, args.max_fpr, args.max_script_fpr)
             held_out[fold] = {
                 "chosen": picked,
                 "artefact": pooled([folds[fold]], limits),
