@@ -166,3 +166,20 @@ def test_korean_benign_fpr_is_reported_from_the_hangul_counts(folds: ModuleType)
     assert got["fpr"] == pytest.approx(2 / 8)
     assert got["korean_fpr"] == pytest.approx(1 / 4)
     assert got["korean_recall"] == pytest.approx(2 / 3)
+
+
+def test_a_scripts_own_benign_fpr_bound_keeps_its_false_positives_down(
+    folds: ModuleType,
+) -> None:
+    """Round 32: with ``max_script_fpr`` a choice may not spend the pooled FPR budget in one
+    script. Here a Korean threshold low enough to catch the second Korean attack blocks one of
+    four Korean benign rows (25 %), within the pooled 10 % but not within a 20 % per script."""
+    english = [("g.jsonl", True, 0.95, False)] + [("g.jsonl", False, 0.1, False)] * 16
+    korean = [("g.jsonl", True, 0.99, True), ("g.jsonl", True, 0.75, True)]
+    korean += [("g.jsonl", False, 0.80, True)] + [("g.jsonl", False, 0.1, True)] * 3
+    fold = scored(folds, english + korean)
+    loose = folds.choose([fold], max_fpr=0.1)
+    bounded = folds.choose([fold], max_fpr=0.1, max_script_fpr=0.2)
+    assert folds.Scored.counts(fold, "ko", **loose["ko"])[2] == 1  # the benign row is blocked
+    assert folds.Scored.counts(fold, "ko", **bounded["ko"])[2] == 0
+    assert folds.script_fpr(folds.np.array([0, 0, 1, 4, 0])) == pytest.approx(0.25)
