@@ -162,7 +162,7 @@ def figures(counts: np.ndarray, korean: np.ndarray) -> dict[str, float]:
         "fpr": blocked / benign if benign else 0.0,
         "lookalikes": look,
         "korean_recall": int(korean[0]) / int(korean[1]) if korean[1] else 0.0,
-        "korean_fpr": int(korean[2]) / int(korean[3]) if korean[3] else 0.0,
+        "korean_fpr": script_fpr(korean),
     }
 
 
@@ -189,11 +189,11 @@ def choose(folds: list[Scored], max_fpr: float, max_script_fpr: float | None = N
             for a in GRID["attack"]
             for e in GRID["extraction"]
         ]
-    base = pooled(folds, shared_limits(folds))
-    best: tuple[float, float, tuple[float, ...]] | None = None
     if max_script_fpr is not None:  # each script's own bound prunes its half of the grid first
         for script in table:
             table[script] = [t for t in table[script] if script_fpr(t[2]) <= max_script_fpr]
+    base = pooled(folds, shared_limits(folds))
+    best: tuple[float, float, tuple[float, ...]] | None = None
     for a_o, e_o, other in table["other"]:
         for a_k, e_k, ko in table["ko"]:
             got = figures(other + ko, ko)
@@ -239,7 +239,7 @@ def main() -> int:
         "--by-text",
         action="store_true",
         help="also leave the family's texts out of every other group (train_guardrails.py "
-        "--exclude-texts): no fold row is in sample",
+        "--exclude-texts): no fold row's own text is in sample",
     )
     parser.add_argument(
         "--train-arg",
