@@ -56,9 +56,9 @@ from llm_gateway.guardrails.normalize import normalize
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL = REPO / "eval/guardrails"
-# the judged families with all four files that the shipped build trains on (round 32 folded
-# v48 and v49 too, with their groups; it did not ship)
-FOLDS = ("41", "42", "43", "44", "45", "46", "47")
+# the judged families with all four files that the build trains on (round 33 adds v48-v50
+# with their groups; round 32 had folded v48 and v49 and did not ship)
+FOLDS = ("41", "42", "43", "44", "45", "46", "47", "48", "49", "50")
 GRID = {
     "attack": [round(0.60 + 0.01 * k, 2) for k in range(31)],  # 0.60 ... 0.90
     "extraction": [round(0.70 + 0.01 * k, 2) for k in range(23)],  # 0.70 ... 0.92

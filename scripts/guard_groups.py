@@ -25,6 +25,9 @@
   same way: round 30's T trains on them (docs/GUARDRAILS.md, "Session 26, round 30").
 * ``ROUND_31_SETS`` / ``ROUND_31_JUDGES``: round 30's pair (v47, v47b) and its two judges, the
   same way: round 31's U trains on them (shipped; docs/GUARDRAILS.md, "Session 27, round 31").
+* ``ROUND_33_SETS`` / ``ROUND_33_JUDGES``: rounds 31-32's three pairs (v48 ... v50b) and their six
+  judges, the same way: round 33's candidate trains on them (docs/GUARDRAILS.md, "Session 28,
+  round 33").
 * ``UNSHIPPED_GROUPS``: the optional groups the shipped build leaves out: s17_n and session 23's.
   Sessions 14 and 16 measured v11-v15, s13_j, s14_k and s15_l as groups and no candidate passed;
   session 18's round 9 shipped them with s17_m, s18_o and ev24 (docs/GUARDRAILS.md, "Session
@@ -105,6 +108,15 @@ ROUND_30_JUDGES = ("dev_lookalike_v46c", "dev_persona_v46d")
 ROUND_31_SETS = ("47", "47b")
 ROUND_31_GROUPS = tuple(f"dev_heldout_v{n}" for n in ROUND_31_SETS)
 ROUND_31_JUDGES = ("dev_lookalike_v47c", "dev_persona_v47d")
+# and rounds 31-32's three pairs (v48-v50b) with their six judges: round 33's candidate
+ROUND_33_SETS = ("48", "48b", "49", "49b", "50", "50b")
+ROUND_33_GROUPS = tuple(f"dev_heldout_v{n}" for n in ROUND_33_SETS)
+ROUND_33_JUDGE_ROUNDS = (48, 49, 50)
+ROUND_33_JUDGES = tuple(
+    f"dev_{kind}_v{n}{suffix}"
+    for n in ROUND_33_JUDGE_ROUNDS
+    for kind, suffix in (("lookalike", "c"), ("persona", "d"))
+)
 
 # The addressee review files (``tests/data/addressee_review``, relative to ``eval/guardrails``):
 # session 23 made them training groups (docs/GUARDRAILS.md, "Session 23").
@@ -189,6 +201,10 @@ OPTIONAL_GROUPS = {
     **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in ROUND_31_SETS},
     "dev_lookalike_v47c": "lookalike_v47c.jsonl",
     "dev_persona_v47d": "persona_v47d.jsonl",
+    # session 28, round 33 (``ROUND_33_GROUPS``, ``ROUND_33_JUDGES``)
+    **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in ROUND_33_SETS},
+    **{f"dev_lookalike_v{n}c": f"lookalike_v{n}c.jsonl" for n in ROUND_33_JUDGE_ROUNDS},
+    **{f"dev_persona_v{n}d": f"persona_v{n}d.jsonl" for n in ROUND_33_JUDGE_ROUNDS},
 }
 # Categories a group trains without. Session 19's round 11 added the ten later sets whole, and
 # their injection rows moved the injection head onto benign prompts that name an AI product or
@@ -218,6 +234,7 @@ ATTACK_ONLY_GROUPS = (
     | frozenset(SESSION_26_JUDGES)
     | frozenset(ROUND_30_JUDGES)
     | frozenset(ROUND_31_JUDGES)
+    | frozenset(ROUND_33_JUDGES)
 )
 
 
