@@ -141,3 +141,19 @@ def test_the_session_22_judge_shares_its_prompts_with_training_as_counted() -> N
     # Counts only, so a failure never prints held-out rows.
     assert len(judge) == 240
     assert len(judge & trained) == 11
+
+
+def test_the_session_28_judge_shares_its_prompts_with_training_as_counted() -> None:
+    """heldout_v10 judged session 20's model once (session 28, no change declared); docs/INTENT.md
+    reports v10 with and without the prompts it shares with training rows. The model never
+    trains on v10."""
+
+    with scripts_on_path():
+        trainer = importlib.import_module("train_intent")
+    trained_files = [name for name, _ in trainer.DEV_FILES]
+    assert "heldout_v10.jsonl" not in trained_files
+    judge = _texts("heldout_v10.jsonl")
+    trained = set().union(*(_texts(name) for name in trained_files))
+    # Counts only, so a failure never prints held-out rows.
+    assert len(judge) == 240
+    assert len(judge & trained) == 8
