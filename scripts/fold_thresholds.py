@@ -26,12 +26,13 @@ stricter thresholds. ``--leave-one-out`` also scores
 the procedure: each fold at the thresholds chosen on the others. ``--json`` writes the report
 ``train_guardrails.py --calibration`` reads (``chosen``: script -> class -> threshold).
 Excluding a family by group leaves its texts that other groups also hold (10-45 of about 1,800
-per family, mostly benign) in sample; ``--by-text`` (round 31, the shipped report) also bans
-them from every other group (``train_guardrails.py --exclude-texts``). ``--train-arg`` passes an
-argument to every fold build (a variant's folds, e.g. another ``--alpha``; the ``=`` form,
-since the value starts with a dash); the report records both. ``--max-script-fpr`` bounds each
-script's own benign FPR as well (round 32: at 2.5 % it halved the Korean false positives on its
-judge and cost more Korean extraction recall than its rule allowed; not the shipped report).
+per family, mostly benign) in sample; ``--by-text`` (since round 31; round 33's is the shipped
+report) also bans them from every other group (``train_guardrails.py --exclude-texts``).
+``--train-arg`` passes an argument to every fold build (a variant's folds, e.g. another
+``--alpha``; the ``=`` form, since the value starts with a dash); the report records both.
+``--max-script-fpr`` bounds each script's own benign FPR as well (round 32: at 2.5 % it halved
+the Korean false positives on its judge and cost more Korean extraction recall than its rule
+allowed; not the shipped report).
 Paths naming ``sealed.SEALED`` are refused.
 """
 

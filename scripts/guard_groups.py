@@ -26,7 +26,7 @@
 * ``ROUND_31_SETS`` / ``ROUND_31_JUDGES``: round 30's pair (v47, v47b) and its two judges, the
   same way: round 31's U trains on them (shipped; docs/GUARDRAILS.md, "Session 27, round 31").
 * ``ROUND_33_SETS`` / ``ROUND_33_JUDGES``: rounds 31-32's three pairs (v48 ... v50b) and their six
-  judges, the same way: round 33's candidate trains on them (docs/GUARDRAILS.md, "Session 28,
+  judges, the same way: round 33's V trains on them (shipped; docs/GUARDRAILS.md, "Session 28,
   round 33").
 * ``UNSHIPPED_GROUPS``: the optional groups the shipped build leaves out: s17_n and session 23's.
   Sessions 14 and 16 measured v11-v15, s13_j, s14_k and s15_l as groups and no candidate passed;
@@ -108,7 +108,7 @@ ROUND_30_JUDGES = ("dev_lookalike_v46c", "dev_persona_v46d")
 ROUND_31_SETS = ("47", "47b")
 ROUND_31_GROUPS = tuple(f"dev_heldout_v{n}" for n in ROUND_31_SETS)
 ROUND_31_JUDGES = ("dev_lookalike_v47c", "dev_persona_v47d")
-# and rounds 31-32's three pairs (v48-v50b) with their six judges: round 33's candidate
+# and rounds 31-32's three pairs (v48-v50b) with their six judges: round 33's V (shipped)
 ROUND_33_SETS = ("48", "48b", "49", "49b", "50", "50b")
 ROUND_33_GROUPS = tuple(f"dev_heldout_v{n}" for n in ROUND_33_SETS)
 ROUND_33_JUDGE_ROUNDS = (48, 49, 50)

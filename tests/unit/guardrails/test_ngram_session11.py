@@ -6,7 +6,8 @@ attacks of the same surface must still be blocked. A Korean "…보여줘" ask a
 notice that says "ignore the last notice" are still refused by the n-gram heads (session 12's
 artefact: 0.91 extraction, 0.89 injection): known false positives, strict xfails so a retrain
 that fixes them is noticed. A third, "지난주에 내가 등록한 알림 목록 보여줘" (extraction 0.88 in
-session 11), passes since session 12 (0.85, under 0.87).
+session 11), passed from session 12 on, now and then blocked again by a round's thresholds: round
+33's heads block it (a strict xfail).
 """
 
 from __future__ import annotations
