@@ -111,49 +111,23 @@ def test_the_session_20_judge_shares_seven_prompts_with_everything_trained_on() 
     assert len(judge & trained) == 7
 
 
-def test_the_session_21_judge_shares_seventeen_prompts_with_everything_trained_on() -> None:
-    """heldout_v8 judged session 20's model once (session 21, no change declared): its author
-    wrote 17 prompts identical to training rows, mostly short common asks; docs/INTENT.md reports
-    v8 with and without them. The model never trains on v8."""
+# The strangers' sets that judged session 20's model once each, with no intent change declared
+# (v8 in session 21, v9 in session 22, v10 in session 28): how many of their prompts are identical
+# to training rows (v8's author wrote 17, mostly short common asks). docs/INTENT.md reports each
+# with and without them; the model never trains on them.
+LATER_JUDGES_SHARED = {"heldout_v8.jsonl": 17, "heldout_v9.jsonl": 11, "heldout_v10.jsonl": 8}
 
+
+@pytest.mark.parametrize(("name", "expected_shared"), sorted(LATER_JUDGES_SHARED.items()))
+def test_a_later_judge_shares_its_prompts_with_training_as_counted(
+    name: str, expected_shared: int
+) -> None:
     with scripts_on_path():
         trainer = importlib.import_module("train_intent")
-    trained_files = [name for name, _ in trainer.DEV_FILES]
-    assert "heldout_v8.jsonl" not in trained_files
-    judge = _texts("heldout_v8.jsonl")
-    trained = set().union(*(_texts(name) for name in trained_files))
+    trained_files = [file for file, _ in trainer.DEV_FILES]
+    assert name not in trained_files
+    judge = _texts(name)
+    trained = set().union(*(_texts(file) for file in trained_files))
     # Counts only, so a failure never prints held-out rows.
     assert len(judge) == 240
-    assert len(judge & trained) == 17
-
-
-def test_the_session_22_judge_shares_its_prompts_with_training_as_counted() -> None:
-    """heldout_v9 judged session 20's model once (session 22, no change declared); docs/INTENT.md
-    reports v9 with and without the prompts it shares with training rows. The model never
-    trains on v9."""
-
-    with scripts_on_path():
-        trainer = importlib.import_module("train_intent")
-    trained_files = [name for name, _ in trainer.DEV_FILES]
-    assert "heldout_v9.jsonl" not in trained_files
-    judge = _texts("heldout_v9.jsonl")
-    trained = set().union(*(_texts(name) for name in trained_files))
-    # Counts only, so a failure never prints held-out rows.
-    assert len(judge) == 240
-    assert len(judge & trained) == 11
-
-
-def test_the_session_28_judge_shares_its_prompts_with_training_as_counted() -> None:
-    """heldout_v10 judged session 20's model once (session 28, no change declared); docs/INTENT.md
-    reports v10 with and without the prompts it shares with training rows. The model never
-    trains on v10."""
-
-    with scripts_on_path():
-        trainer = importlib.import_module("train_intent")
-    trained_files = [name for name, _ in trainer.DEV_FILES]
-    assert "heldout_v10.jsonl" not in trained_files
-    judge = _texts("heldout_v10.jsonl")
-    trained = set().union(*(_texts(name) for name in trained_files))
-    # Counts only, so a failure never prints held-out rows.
-    assert len(judge) == 240
-    assert len(judge & trained) == 8
+    assert len(judge & trained) == expected_shared
