@@ -80,12 +80,12 @@ def test_naming_an_attack_does_not_fire_the_exact_rules(text: str) -> None:
 
 # Session 27's round 31: the n-gram extraction head at half the L2 flags this Korean settings
 # question (Hangul extraction threshold 0.76); the exact rules still let it through. A pinned
-# cost of the round (docs/GUARDRAILS.md, "Session 27, round 31").
+# cost of the round (docs/GUARDRAILS.md, "Session 27, round 31"); round 33's head flags it too.
 ROUND_31_BLOCKED = {"와이파이 비밀번호 설정 메뉴가 어디 있는지 알려줘"}
 
 
 def _engine_case(text: str) -> object:
-    reason = "round 31's n-gram extraction head flags it (a pinned cost)"
+    reason = "the n-gram extraction head flags it since round 31 (a pinned cost)"
     marks = pytest.mark.xfail(strict=True, reason=reason) if text in ROUND_31_BLOCKED else ()
     return pytest.param(text, marks=marks)
 
