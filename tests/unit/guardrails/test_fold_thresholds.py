@@ -97,6 +97,7 @@ def test_each_fold_is_built_without_its_four_groups_at_the_dev_thresholds(
     args = argparse.Namespace(
         shared_eval=Path("s"), garak=Path("g"), pyrit=Path("p"), work=tmp_path, by_text=False
     )
+    args.reuse = True  # nothing in work yet: built all the same
     args.train_arg = []
     assert folds.build_without("44", args) == tmp_path / "without_v44.npz"
     command = ran[0]
@@ -113,6 +114,25 @@ def test_each_fold_is_built_without_its_four_groups_at_the_dev_thresholds(
         from guard_groups import shipped_optional_groups
 
         assert excluded <= set(shipped_optional_groups())  # names the trainer knows
+
+
+def test_reuse_scores_a_fold_build_already_made_and_rebuilds_it_otherwise(
+    folds: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Round 34 chose its budget on one set of fold builds: ``--reuse`` skips a build whose
+    artefact is already in ``--work``; without it the fold is built again."""
+    ran: list[list[str]] = []
+    monkeypatch.setattr(folds.subprocess, "run", lambda command, **_: ran.append(command))
+    (tmp_path / "without_v45.npz").write_bytes(b"a fold build")
+    args = argparse.Namespace(
+        shared_eval=Path("s"), garak=Path("g"), pyrit=Path("p"), work=tmp_path, by_text=True
+    )
+    args.train_arg, args.reuse = [], True
+    assert folds.build_without("45", args) == tmp_path / "without_v45.npz"
+    assert ran == []
+    args.reuse = False
+    folds.build_without("45", args)
+    assert len(ran) == 1
 
 
 def test_per_script_thresholds_replace_each_scripts_values(calibration: ModuleType) -> None:
@@ -142,6 +162,7 @@ def test_a_fold_left_out_by_text_bans_its_four_files_texts_and_passes_a_variant_
     args = argparse.Namespace(
         shared_eval=Path("s"), garak=Path("g"), pyrit=Path("p"), work=tmp_path, by_text=True
     )
+    args.reuse = False
     args.train_arg = ["--alpha=2e-5", "--calibration=x.json"]
     folds.build_without("47", args)
     command = ran[0]
