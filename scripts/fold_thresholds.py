@@ -26,7 +26,7 @@ stricter thresholds. ``--leave-one-out`` also scores
 the procedure: each fold at the thresholds chosen on the others. ``--json`` writes the report
 ``train_guardrails.py --calibration`` reads (``chosen``: script -> class -> threshold).
 Excluding a family by group leaves its texts that other groups also hold (10-45 of about 1,800
-per family, mostly benign) in sample; ``--by-text`` (since round 31; round 33's is the shipped
+per family, mostly benign) in sample; ``--by-text`` (since round 31; round 34's is the shipped
 report) also bans them from every other group (``train_guardrails.py --exclude-texts``).
 ``--train-arg`` passes an argument to every fold build (a variant's folds, e.g. another
 ``--alpha``; the ``=`` form, since the value starts with a dash); the report records both.
@@ -61,7 +61,7 @@ from llm_gateway.guardrails.normalize import normalize
 REPO = Path(__file__).resolve().parents[1]
 EVAL = REPO / "eval/guardrails"
 # the judged families with all four files that the build trains on (round 33 adds v48-v50
-# with their groups; round 32 had folded v48 and v49 and did not ship)
+# with their groups, round 34 v51-v52; round 32 had folded v48 and v49 and did not ship)
 FOLDS = ("41", "42", "43", "44", "45", "46", "47", "48", "49", "50", "51", "52")
 GRID = {
     "attack": [round(0.60 + 0.01 * k, 2) for k in range(31)],  # 0.60 ... 0.90

@@ -30,7 +30,7 @@
   round 33").
 * ``ROUND_34_SETS`` / ``ROUND_34_JUDGES``: session 28's two pairs (v51 ... v52b) and their four
   judges, the same way, and two hard-negative writers (``dev_written_s29_r``, ``_s29_s``, whole):
-  round 34's X trains on them (docs/GUARDRAILS.md, "Session 29, round 34").
+  round 34's X trains on them (shipped; docs/GUARDRAILS.md, "Session 29, round 34").
 * ``UNSHIPPED_GROUPS``: the optional groups the shipped build leaves out: s17_n and session 23's.
   Sessions 14 and 16 measured v11-v15, s13_j, s14_k and s15_l as groups and no candidate passed;
   session 18's round 9 shipped them with s17_m, s18_o and ev24 (docs/GUARDRAILS.md, "Session

@@ -52,7 +52,9 @@ heads' L2 (``ALPHA`` 5e-5) and re-chooses those thresholds on seven families, ea
 its fold build by group and by text (``fold_thresholds.py --by-text``, which passes
 ``--exclude-texts``: no row of any group may hold a fold row's text). Session 28's round 33 (V)
 adds rounds 31-32's three families (``ROUND_33_SETS``, ``ROUND_33_JUDGES``) and re-chooses those
-thresholds on ten, the recipe unchanged.
+thresholds on ten, the recipe unchanged. Session 29's round 34 (X) adds session 28's two families
+(``ROUND_34_SETS``, ``ROUND_34_JUDGES``) and two hard-negative writers (``dev_written_s29_r``,
+``_s29_s``) and chooses those thresholds on twelve at a 2.0 % benign budget.
 
 Session 23's rounds 20-22 (none shipped) built candidates with ``--include-group NAME`` (the
 ``guard_groups.ATTACK_ONLY_GROUPS``, kept out of the harmful head's fit), ``--skip-dev
@@ -86,7 +88,8 @@ REPO = Path(__file__).resolve().parents[1]
 ARTEFACT = REPO / "src/llm_gateway/guardrails/data/guard_classifier.npz"
 # Session 26's round 30: the shipped build's attack and extraction thresholds per script, chosen
 # on leave-one-pair-out scores of judged families (``fold_thresholds.py --json``; left out by
-# text too since session 27's round 31; ten families since session 28's round 33);
+# text too since session 27's round 31; ten families since session 28's round 33; twelve at a
+# 2.0 % benign budget since session 29's round 34);
 # ``--calibration none`` builds at the dev report's.
 SHIPPED_CALIBRATION = REPO / "eval/guardrails/fast_thresholds.json"
 SEED = 0
@@ -398,7 +401,7 @@ def main() -> int:
         default=SHIPPED_CALIBRATION,
         help="a report of calibrate_guard_thresholds.py or fold_thresholds.py --json: the attack "
         "and extraction thresholds chosen on strangers' sets instead of the dev report's "
-        "(default: the shipped one, session 28's round 33; none: the dev report's)",
+        "(default: the shipped one, session 29's round 34; none: the dev report's)",
     )
     parser.add_argument(
         "--include-group",

@@ -78,19 +78,12 @@ def test_naming_an_attack_does_not_fire_the_exact_rules(text: str) -> None:
     assert weight(text) < 1.0, ids(text)
 
 
-# Session 27's round 31: the n-gram extraction head at half the L2 flags this Korean settings
-# question (Hangul extraction threshold 0.76); the exact rules still let it through. A pinned
-# cost of the round (docs/GUARDRAILS.md, "Session 27, round 31"); round 33's head flags it too.
-ROUND_31_BLOCKED = {"와이파이 비밀번호 설정 메뉴가 어디 있는지 알려줘"}
+# Session 27's round 31 made the n-gram extraction head flag the Korean Wi-Fi settings question
+# (Hangul extraction threshold 0.76, a pinned cost through round 33); session 29's round 34
+# (threshold 0.83) lets it through again, so every hard negative here passes the default engine.
 
 
-def _engine_case(text: str) -> object:
-    reason = "the n-gram extraction head flags it since round 31 (a pinned cost)"
-    marks = pytest.mark.xfail(strict=True, reason=reason) if text in ROUND_31_BLOCKED else ()
-    return pytest.param(text, marks=marks)
-
-
-@pytest.mark.parametrize("text", [_engine_case(t) for t in HARD_NEGATIVES])
+@pytest.mark.parametrize("text", HARD_NEGATIVES)
 def test_naming_an_attack_passes_the_default_engine(
     full_engine: GuardrailEngine, text: str
 ) -> None:

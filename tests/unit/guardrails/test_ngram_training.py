@@ -181,32 +181,35 @@ def test_the_everyday_how_to_writer_is_not_shipped(scripts: dict[str, ModuleType
     assert groups.UNSHIPPED_GROUPS == {"dev_written_s17_n"} | groups.SESSION_23_GROUPS
 
 
-def test_guard_lowo_scores_39_writers_none_naming_v53(scripts: dict[str, ModuleType]) -> None:
+def test_guard_lowo_scores_39_writers_none_naming_v55(scripts: dict[str, ModuleType]) -> None:
     """v3-v20, v24-v26, s9_a-d, s10_e-g, s11_h-s15_l, s17_m, s17_n, s18_o and ev24-ev26; the
-    sealed set (``v53``) is no writer or group."""
+    sealed set (``v55``) is no writer or group."""
     writers, groups = scripts["lowo"].WRITERS, scripts["groups"].OPTIONAL_GROUPS
     assert len(writers) == 39
-    assert not any("v53" in n for n in (*writers, *groups, *groups.values()))
+    assert not any("v55" in n for n in (*writers, *groups, *groups.values()))
 
 
 def test_the_shipped_build_trains_on_every_other_optional_group(
     scripts: dict[str, ModuleType],
 ) -> None:
-    """The trainer's default build (``--include-writers``) is session 28's round 33 candidate:
+    """The trainer's default build (``--include-writers``) is session 29's round 34 candidate:
     every optional group but s17_n and session 23's (no round that trained on those shipped),
     round 24's thirteen later strangers' sets and six look-alike judges, round 28's eight sets and
-    eight judges, rounds 29, 30 and 31's two sets and two judges each, and round 33's six and
-    six included."""
+    eight judges, rounds 29, 30 and 31's two sets and two judges each, round 33's six and six,
+    and round 34's four sets, four judges and two writers included."""
     groups = scripts["groups"]
     shipped = set(groups.shipped_optional_groups())
     assert shipped == set(groups.OPTIONAL_GROUPS) - groups.UNSHIPPED_GROUPS
     assert {"dev_written_s12_i", "dev_heldout_v10", "dev_written_s11_h"} <= shipped
     assert {group for _, group, _ in ROUND_9_SETS + ROUND_12_SETS} <= shipped
-    assert len(shipped) == 36 + 13 + 6 + 8 + 8 + 2 + 2 + 2 + 2 + 2 + 2 + 6 + 6
+    assert len(shipped) == 36 + 13 + 6 + 8 + 8 + 2 + 2 + 2 + 2 + 2 + 2 + 6 + 6 + 4 + 4 + 2
     assert set(groups.SESSION_26_GROUPS) | set(groups.SESSION_26_JUDGES) <= shipped
     assert set(groups.ROUND_30_GROUPS) | set(groups.ROUND_30_JUDGES) <= shipped
     assert set(groups.ROUND_31_GROUPS) | set(groups.ROUND_31_JUDGES) <= shipped
     assert set(groups.ROUND_33_GROUPS) | set(groups.ROUND_33_JUDGES) <= shipped
+    assert set(groups.ROUND_34_GROUPS) | set(groups.ROUND_34_JUDGES) <= shipped
+    # round 34's two hard-negative writers train every head (whole groups)
+    assert {"dev_written_s29_r", "dev_written_s29_s"} <= shipped - groups.ATTACK_ONLY_GROUPS
     assert {f"dev_heldout_v{n}" for n in ("28", "33", "40b", "41", "44b")} <= shipped
     assert {"dev_lookalike_v40c", "dev_persona_v38d", "dev_lookalike_v44c"} <= shipped
     assert groups.SESSION_23_GROUPS <= groups.UNSHIPPED_GROUPS
@@ -217,6 +220,7 @@ def test_the_shipped_build_trains_on_every_other_optional_group(
         *groups.ROUND_30_JUDGES,
         *groups.ROUND_31_JUDGES,
         *groups.ROUND_33_JUDGES,
+        *groups.ROUND_34_JUDGES,
     }
     assert groups.ATTACK_ONLY_GROUPS == groups.SESSION_23_GROUPS | judges
     unshipped_sets = {group for _, group, _ in UNSHIPPED_SETS}
@@ -310,7 +314,7 @@ def test_a_banned_text_leaves_every_group_whatever_its_spacing_or_width(
 def test_a_banned_text_file_naming_the_sealed_set_is_refused(
     scripts: dict[str, ModuleType], tmp_path: Path
 ) -> None:
-    sealed = tmp_path / "guard_heldout_v53.jsonl"
+    sealed = tmp_path / "guard_heldout_v55.jsonl"
     sealed.write_text('{"text": "x", "label": 0}\n')
     with pytest.raises(SystemExit, match="held-out"):
         scripts["train"].excluded_texts([sealed])
