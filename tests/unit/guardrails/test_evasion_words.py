@@ -21,9 +21,10 @@ import pytest
 from llm_gateway.guardrails import GuardrailEngine
 
 # Session 28's round 33 heads (also trained on the v48-v50 families, whose harmful rows raise the
-# harmful head's Korean scores at an unchanged threshold) block two allowed asks again.
+# harmful head's Korean scores at an unchanged threshold) block two allowed asks again; round
+# 34's heads still do (harmful 0.834 and 0.839 against 0.831).
 ROUND_33_BLOCKED = pytest.mark.xfail(
-    strict=True, reason="round 33's harmful head blocks it (a pinned cost)"
+    strict=True, reason="the harmful head blocks it since round 33 (a pinned cost)"
 )
 
 NOW_ALLOWED = [

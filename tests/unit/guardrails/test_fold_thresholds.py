@@ -97,7 +97,7 @@ def test_each_fold_is_built_without_its_four_groups_at_the_dev_thresholds(
     args = argparse.Namespace(
         shared_eval=Path("s"), garak=Path("g"), pyrit=Path("p"), work=tmp_path, by_text=False
     )
-    args.reuse = True  # nothing in work yet: built all the same
+    args.reuse = False
     args.train_arg = []
     assert folds.build_without("44", args) == tmp_path / "without_v44.npz"
     command = ran[0]
@@ -116,23 +116,34 @@ def test_each_fold_is_built_without_its_four_groups_at_the_dev_thresholds(
         assert excluded <= set(shipped_optional_groups())  # names the trainer knows
 
 
-def test_reuse_scores_a_fold_build_already_made_and_rebuilds_it_otherwise(
+def test_reuse_scores_only_a_fold_build_the_same_arguments_and_registry_made(
     folds: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Round 34 chose its budget on one set of fold builds: ``--reuse`` skips a build whose
-    artefact is already in ``--work``; without it the fold is built again."""
+    """Round 34 chose its budget on one set of fold builds: ``--reuse`` scores a build again
+    only when the record beside it names this run's trainer arguments and groups; a build with
+    no record, another variant's, or no ``--reuse`` at all is made again."""
     ran: list[list[str]] = []
-    monkeypatch.setattr(folds.subprocess, "run", lambda command, **_: ran.append(command))
-    (tmp_path / "without_v45.npz").write_bytes(b"a fold build")
+
+    def build(command: list[str], **_: object) -> None:
+        ran.append(command)
+        Path(command[command.index("--out") + 1]).write_bytes(b"a fold build")
+
+    monkeypatch.setattr(folds.subprocess, "run", build)
     args = argparse.Namespace(
         shared_eval=Path("s"), garak=Path("g"), pyrit=Path("p"), work=tmp_path, by_text=True
     )
     args.train_arg, args.reuse = [], True
+    (tmp_path / "without_v45.npz").write_bytes(b"made before records were kept")
     assert folds.build_without("45", args) == tmp_path / "without_v45.npz"
-    assert ran == []
+    assert len(ran) == 1  # no record: built again, and recorded
+    folds.build_without("45", args)
+    assert len(ran) == 1  # the same arguments and registry: scored again as it is
+    args.train_arg = ["--alpha=2e-5"]
+    folds.build_without("45", args)
+    assert len(ran) == 2  # another variant's build is not this one's
     args.reuse = False
     folds.build_without("45", args)
-    assert len(ran) == 1
+    assert len(ran) == 3
 
 
 def test_per_script_thresholds_replace_each_scripts_values(calibration: ModuleType) -> None:

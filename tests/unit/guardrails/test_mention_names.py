@@ -88,11 +88,6 @@ def test_naming_an_attack_passes_the_default_engine(
     full_engine: GuardrailEngine, text: str
 ) -> None:
     verdict = full_engine.check_input(text)
-    if text.startswith("탈옥 프롬프트가"):
-        # the n-gram extraction head still flags "…프롬프트 … 알려줄래" (not a rule): the exact
-        # rules' summed weight stays under the block score
-        assert verdict.score < 1.0, verdict.rule_ids
-        return
     assert verdict.action != "block", verdict.rule_ids
 
 

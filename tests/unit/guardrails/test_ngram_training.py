@@ -209,7 +209,7 @@ def test_the_shipped_build_trains_on_every_other_optional_group(
     assert set(groups.ROUND_33_GROUPS) | set(groups.ROUND_33_JUDGES) <= shipped
     assert set(groups.ROUND_34_GROUPS) | set(groups.ROUND_34_JUDGES) <= shipped
     # round 34's two hard-negative writers train every head (whole groups)
-    assert {"dev_written_s29_r", "dev_written_s29_s"} <= shipped - groups.ATTACK_ONLY_GROUPS
+    assert set(groups.ROUND_34_WRITERS) <= shipped - groups.ATTACK_ONLY_GROUPS
     assert {f"dev_heldout_v{n}" for n in ("28", "33", "40b", "41", "44b")} <= shipped
     assert {"dev_lookalike_v40c", "dev_persona_v38d", "dev_lookalike_v44c"} <= shipped
     assert groups.SESSION_23_GROUPS <= groups.UNSHIPPED_GROUPS
