@@ -181,12 +181,12 @@ def test_the_everyday_how_to_writer_is_not_shipped(scripts: dict[str, ModuleType
     assert groups.UNSHIPPED_GROUPS == {"dev_written_s17_n"} | groups.SESSION_23_GROUPS
 
 
-def test_guard_lowo_scores_39_writers_none_naming_v55(scripts: dict[str, ModuleType]) -> None:
+def test_guard_lowo_scores_39_writers_none_naming_v56(scripts: dict[str, ModuleType]) -> None:
     """v3-v20, v24-v26, s9_a-d, s10_e-g, s11_h-s15_l, s17_m, s17_n, s18_o and ev24-ev26; the
-    sealed set (``v55``) is no writer or group."""
+    sealed set (``v56``) is no writer or group."""
     writers, groups = scripts["lowo"].WRITERS, scripts["groups"].OPTIONAL_GROUPS
     assert len(writers) == 39
-    assert not any("v55" in n for n in (*writers, *groups, *groups.values()))
+    assert not any("v56" in n for n in (*writers, *groups, *groups.values()))
 
 
 def test_the_shipped_build_trains_on_every_other_optional_group(
@@ -314,7 +314,7 @@ def test_a_banned_text_leaves_every_group_whatever_its_spacing_or_width(
 def test_a_banned_text_file_naming_the_sealed_set_is_refused(
     scripts: dict[str, ModuleType], tmp_path: Path
 ) -> None:
-    sealed = tmp_path / "guard_heldout_v55.jsonl"
+    sealed = tmp_path / "guard_heldout_v56.jsonl"
     sealed.write_text('{"text": "x", "label": 0}\n')
     with pytest.raises(SystemExit, match="held-out"):
         scripts["train"].excluded_texts([sealed])
