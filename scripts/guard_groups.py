@@ -111,15 +111,22 @@ ROUND_30_JUDGES = ("dev_lookalike_v46c", "dev_persona_v46d")
 ROUND_31_SETS = ("47", "47b")
 ROUND_31_GROUPS = tuple(f"dev_heldout_v{n}" for n in ROUND_31_SETS)
 ROUND_31_JUDGES = ("dev_lookalike_v47c", "dev_persona_v47d")
+
+
+def judge_files(families: tuple[int, ...]) -> dict[str, str]:
+    """Each family's look-alike and persona judge: group name -> file (``eval/guardrails``)."""
+    return {
+        f"dev_{kind}_v{n}{suffix}": f"{kind}_v{n}{suffix}.jsonl"
+        for n in families
+        for kind, suffix in (("lookalike", "c"), ("persona", "d"))
+    }
+
+
 # and rounds 31-32's three pairs (v48-v50b) with their six judges: round 33's V (shipped)
 ROUND_33_SETS = ("48", "48b", "49", "49b", "50", "50b")
 ROUND_33_GROUPS = tuple(f"dev_heldout_v{n}" for n in ROUND_33_SETS)
 ROUND_33_JUDGE_ROUNDS = (48, 49, 50)
-ROUND_33_JUDGES = tuple(
-    f"dev_{kind}_v{n}{suffix}"
-    for n in ROUND_33_JUDGE_ROUNDS
-    for kind, suffix in (("lookalike", "c"), ("persona", "d"))
-)
+ROUND_33_JUDGES = tuple(judge_files(ROUND_33_JUDGE_ROUNDS))
 # and session 28's two judged families (v51-v52b) with their four judges, and two writers of the
 # hard negatives the fast path still blocked, beside attacks in the same registers: own data,
 # earlier turns and pasted notices (r); security and fraud education, safety questions,
@@ -128,11 +135,7 @@ ROUND_34_WRITERS = ("dev_written_s29_r", "dev_written_s29_s")
 ROUND_34_SETS = ("51", "51b", "52", "52b")
 ROUND_34_GROUPS = tuple(f"dev_heldout_v{n}" for n in ROUND_34_SETS)
 ROUND_34_JUDGE_ROUNDS = (51, 52)
-ROUND_34_JUDGES = tuple(
-    f"dev_{kind}_v{n}{suffix}"
-    for n in ROUND_34_JUDGE_ROUNDS
-    for kind, suffix in (("lookalike", "c"), ("persona", "d"))
-)
+ROUND_34_JUDGES = tuple(judge_files(ROUND_34_JUDGE_ROUNDS))
 
 # The addressee review files (``tests/data/addressee_review``, relative to ``eval/guardrails``):
 # session 23 made them training groups (docs/GUARDRAILS.md, "Session 23").
@@ -219,12 +222,10 @@ OPTIONAL_GROUPS = {
     "dev_persona_v47d": "persona_v47d.jsonl",
     # session 28, round 33 (``ROUND_33_GROUPS``, ``ROUND_33_JUDGES``)
     **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in ROUND_33_SETS},
-    **{f"dev_lookalike_v{n}c": f"lookalike_v{n}c.jsonl" for n in ROUND_33_JUDGE_ROUNDS},
-    **{f"dev_persona_v{n}d": f"persona_v{n}d.jsonl" for n in ROUND_33_JUDGE_ROUNDS},
+    **judge_files(ROUND_33_JUDGE_ROUNDS),
     # session 29, round 34 (``ROUND_34_GROUPS``, ``ROUND_34_JUDGES``)
     **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in ROUND_34_SETS},
-    **{f"dev_lookalike_v{n}c": f"lookalike_v{n}c.jsonl" for n in ROUND_34_JUDGE_ROUNDS},
-    **{f"dev_persona_v{n}d": f"persona_v{n}d.jsonl" for n in ROUND_34_JUDGE_ROUNDS},
+    **judge_files(ROUND_34_JUDGE_ROUNDS),
     # and its two writers (``ROUND_34_WRITERS``, whole groups)
     **{name: f"{name}.jsonl" for name in ROUND_34_WRITERS},
 }
