@@ -31,6 +31,10 @@
 * ``ROUND_34_SETS`` / ``ROUND_34_JUDGES`` / ``ROUND_34_WRITERS``: session 28's two pairs (v51 ...
   v52b) and their four judges, the same way, and two hard-negative writers (whole groups):
   round 34's X trains on them (shipped; docs/GUARDRAILS.md, "Session 29, round 34").
+* ``ROUND_35_SETS`` / ``ROUND_35_JUDGES`` / ``ROUND_35_WRITERS``: session 29's three families
+  (v53 ... v55b; v54 is a pair) and their four judges, the same way, and two more hard-negative
+  writers (whole groups): round 35's Y trains on them (docs/GUARDRAILS.md, "Session 30, round
+  35").
 * ``UNSHIPPED_GROUPS``: the optional groups the shipped build leaves out: s17_n and session 23's.
   Sessions 14 and 16 measured v11-v15, s13_j, s14_k and s15_l as groups and no candidate passed;
   session 18's round 9 shipped them with s17_m, s18_o and ev24 (docs/GUARDRAILS.md, "Session
@@ -136,6 +140,15 @@ ROUND_34_SETS = ("51", "51b", "52", "52b")
 ROUND_34_GROUPS = tuple(f"dev_heldout_v{n}" for n in ROUND_34_SETS)
 ROUND_34_JUDGE_ROUNDS = (51, 52)
 ROUND_34_JUDGES = tuple(judge_files(ROUND_34_JUDGE_ROUNDS))
+# and session 29's three judged families (v53-v55b; v54 is a pair without look-alike judges) with
+# their four judges, and two more writers of hard negatives beside attacks in the same registers:
+# own data, own bots and pasted notices (t); education, victims, safety, fiction, idioms (u):
+# round 35's Y
+ROUND_35_WRITERS = ("dev_written_s30_t", "dev_written_s30_u")
+ROUND_35_SETS = ("53", "53b", "54", "54b", "55", "55b")
+ROUND_35_GROUPS = tuple(f"dev_heldout_v{n}" for n in ROUND_35_SETS)
+ROUND_35_JUDGE_ROUNDS = (53, 55)
+ROUND_35_JUDGES = tuple(judge_files(ROUND_35_JUDGE_ROUNDS))
 
 # The addressee review files (``tests/data/addressee_review``, relative to ``eval/guardrails``):
 # session 23 made them training groups (docs/GUARDRAILS.md, "Session 23").
@@ -228,6 +241,11 @@ OPTIONAL_GROUPS = {
     **judge_files(ROUND_34_JUDGE_ROUNDS),
     # and its two writers (``ROUND_34_WRITERS``, whole groups)
     **{name: f"{name}.jsonl" for name in ROUND_34_WRITERS},
+    # session 30, round 35 (``ROUND_35_GROUPS``, ``ROUND_35_JUDGES``)
+    **{f"dev_heldout_v{n}": f"heldout/guard_heldout_v{n}.jsonl" for n in ROUND_35_SETS},
+    **judge_files(ROUND_35_JUDGE_ROUNDS),
+    # and its two writers (``ROUND_35_WRITERS``, whole groups)
+    **{name: f"{name}.jsonl" for name in ROUND_35_WRITERS},
 }
 # Categories a group trains without. Session 19's round 11 added the ten later sets whole, and
 # their injection rows moved the injection head onto benign prompts that name an AI product or
@@ -259,6 +277,7 @@ ATTACK_ONLY_GROUPS = (
     | frozenset(ROUND_31_JUDGES)
     | frozenset(ROUND_33_JUDGES)
     | frozenset(ROUND_34_JUDGES)
+    | frozenset(ROUND_35_JUDGES)
 )
 
 

@@ -116,6 +116,28 @@ def test_each_fold_is_built_without_its_four_groups_at_the_dev_thresholds(
         assert excluded <= set(shipped_optional_groups())  # names the trainer knows
 
 
+def test_a_pair_only_family_is_left_out_by_its_two_guard_sets(
+    folds: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """v54 was judged without look-alike and persona sets (round 35's fifteen folds): its fold
+    leaves out, and scores, the guard pair alone; every file a fold names exists."""
+    ran: list[list[str]] = []
+    monkeypatch.setattr(folds.subprocess, "run", lambda command, **_: ran.append(command))
+    args = argparse.Namespace(
+        shared_eval=Path("s"), garak=Path("g"), pyrit=Path("p"), work=tmp_path, by_text=True
+    )
+    args.reuse = False
+    args.train_arg = []
+    folds.build_without("54", args)
+    command = ran[0]
+    excluded = {command[i + 1] for i, arg in enumerate(command) if arg == "--exclude-group"}
+    assert excluded == {"dev_heldout_v54", "dev_heldout_v54b"}
+    assert len([a for a in command if a == "--exclude-texts"]) == 2
+    assert folds.FOLDS == tuple(str(n) for n in range(41, 56))
+    assert all(path.exists() for fold in folds.FOLDS for path in folds.family(fold).values())
+    assert len(folds.family("55")) == 4
+
+
 def test_reuse_scores_only_a_fold_build_the_same_arguments_and_registry_made(
     folds: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
