@@ -56,8 +56,9 @@ thresholds on ten, the recipe unchanged. Session 29's round 34 (X) adds session 
 (``ROUND_34_SETS``, ``ROUND_34_JUDGES``) and two hard-negative writers (``dev_written_s29_r``,
 ``_s29_s``) and chooses those thresholds on twelve at a 2.0 % benign budget. Session 30's
 round 35 (Y) adds session 29's three families (``ROUND_35_SETS``, ``ROUND_35_JUDGES``; v54 a pair)
-and two more writers (``ROUND_35_WRITERS``), and chooses on fifteen at 1.6 %, with five exact
-rules narrowed (their exceptions change which benign rows the rules block before the heads).
+and two more writers (``ROUND_35_WRITERS``), and chooses on fifteen at 1.6 %: it failed its rule
+by one benign row and did not ship (the groups are ``UNSHIPPED_GROUPS``; the default build and
+``--check`` are round 34's).
 
 Session 23's rounds 20-22 (none shipped) built candidates with ``--include-group NAME`` (the
 ``guard_groups.ATTACK_ONLY_GROUPS``, kept out of the harmful head's fit), ``--skip-dev
@@ -92,7 +93,7 @@ ARTEFACT = REPO / "src/llm_gateway/guardrails/data/guard_classifier.npz"
 # Session 26's round 30: the shipped build's attack and extraction thresholds per script, chosen
 # on leave-one-pair-out scores of judged families (``fold_thresholds.py --json``; left out by
 # text too since session 27's round 31; ten families since session 28's round 33; twelve at a
-# 2.0 % benign budget since session 29's round 34; fifteen at 1.6 % since session 30's round 35);
+# 2.0 % benign budget since session 29's round 34);
 # ``--calibration none`` builds at the dev report's.
 SHIPPED_CALIBRATION = REPO / "eval/guardrails/fast_thresholds.json"
 SEED = 0
@@ -404,7 +405,7 @@ def main() -> int:
         default=SHIPPED_CALIBRATION,
         help="a report of calibrate_guard_thresholds.py or fold_thresholds.py --json: the attack "
         "and extraction thresholds chosen on strangers' sets instead of the dev report's "
-        "(default: the shipped one, session 30's round 35; none: the dev report's)",
+        "(default: the shipped one, session 29's round 34; none: the dev report's)",
     )
     parser.add_argument(
         "--include-group",

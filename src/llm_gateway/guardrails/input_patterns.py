@@ -97,11 +97,6 @@ _EN_QUALIFIED = (
     r"(?:your|system|initial|original|hidden|secret|full|whole|entire|complete|internal|"
     r"developer|above|previous|preceding|confidential|exact|first)"
 )
-# "... I wrote for my Discord bot", "... we configured for our support bot"
-_EN_OWN_PROMPT = (
-    r"\s+(?:that\s+)?(?:i|we)\s+(?:wrote|configured|set up|set|made|created|drafted|built|saved)\b"
-    r"[^.?!\n]{0,40}?\bfor\s+(?:my|our)\b"
-)
 _EN_RESTRICTIONS = (
     r"(?:restrictions?|rules|limitations?|limits|filters?|filtering|censorship|constraints|"
     r"guidelines|boundaries|ethics|morals|morality|policies|safeguards)"
@@ -115,12 +110,7 @@ EN_PATTERNS: tuple[InputPattern, ...] = (
         1.0,
         rf"\b{_EN_DISMISS}\b(?:\s+(?:about|of|all|any|every|each|the|my|these|those|what|that|"
         rf"you|were|was|have|has|been|told|said|everything|so|far|until|now)\b){{0,4}}\s*"
-        rf"{_EN_PRIOR}\b(?:\s+\w+){{0,2}}?\s+{_EN_ORDERS}\b"
-        # a notice scoping what to ignore ("ignore the previous instructions regarding the VPN
-        # setup") is the cue ``ignore_above`` alone, not this rule
-        # ("about being harmless" is the assistant's own conduct: still this rule)
-        r"(?!\s+(?:regarding|about|concerning|on)\s+(?:the|our|this|that|"
-        r"(?!being|follow|obey|refus|answer|respond|repl|talk|behav|act)\w+ing)\b)",
+        rf"{_EN_PRIOR}\b(?:\s+\w+){{0,2}}?\s+{_EN_ORDERS}\b",
     ),
     pattern(
         "injection.ignore_above",
@@ -178,13 +168,12 @@ EN_PATTERNS: tuple[InputPattern, ...] = (
         "prompt_extraction.reveal",
         "prompt_extraction",
         1.0,
-        # not a rule against it ("tell it never to reveal its system prompt"), nor a prompt the
-        # user wrote for their own bot ("the system prompt I wrote for my Discord bot")
-        r"(?<!\bnever )(?<!\bnever to )(?<!\bnot to )(?<!n't )"
+        # not an instruction against it in a prompt the user writes for a bot ("tells it never to
+        # reveal its system prompt")
+        r"(?<!\bit never to )(?<!\bit not to )"
         r"\b(?:reveal|show|print|output|display|repeat|tell|give|share|disclose|leak|dump|list|"
         r"write out|write down|copy|spell out|recite|paste|return|what (?:are|were|is|was))\b"
-        rf"(?:\s+\w+){{0,3}}?\s+{_EN_QUALIFIED}(?:\s+\w+){{0,2}}?\s+{_EN_SECRETS}\b"
-        rf"(?!{_EN_OWN_PROMPT})",
+        rf"(?:\s+\w+){{0,3}}?\s+{_EN_QUALIFIED}(?:\s+\w+){{0,2}}?\s+{_EN_SECRETS}\b",
     ),
     pattern(
         "prompt_extraction.above",

@@ -27,10 +27,6 @@ _KO_DISMISS = (
     r"(?:무시|잊|지워|지우|삭제|버리|버려|취소|초기화|리셋|따르지|따를필요|안따라|어기|어겨|"
     r"우회|해제|벗어|깨|없던걸로|없던것으로|신경쓰지|무효)"
 )
-_KO_NOT_NOTICE = (
-    r"(?!(?:에|의)?(?:보낸|올린|온|드린|받은|나간)?(?:메일|이메일|공지|문자|안내|공문|게시글|"
-    r"가정통신문|알림장|회신))"
-)
 _KO_DISMISS_HARD = r"(?:무시|잊|없던걸로|없던것으로|신경쓰지|무효)"
 # A dismissal asked about ("...을 어기면 어떻게 되나요?") is a question, not an instruction.
 _KO_NOT_QUESTION = r"(?![가-힣]{0,4}?(?:면|나요|는지|ㄹ까|을까|할까|까요))"
@@ -58,10 +54,7 @@ KO_PATTERNS: tuple[InputPattern, ...] = (
         "injection.ko.ignore_previous",
         "injection",
         1.0,
-        # not a pasted notice about an earlier e-mail or notice
-        # ("이전 메일의 지시사항은 무시하시고"): that is the cue ``dismiss_orders`` alone
-        rf"{_KO_PRIOR}{_KO_NOT_NOTICE}.{{0,10}}?(?:{_KO_ORDERS}.{{0,12}}?{_KO_DISMISS}|"
-        rf"{_KO_SOFT_ORDERS}.{{0,12}}?"
+        rf"{_KO_PRIOR}.{{0,10}}?(?:{_KO_ORDERS}.{{0,12}}?{_KO_DISMISS}|{_KO_SOFT_ORDERS}.{{0,12}}?"
         rf"{_KO_DISMISS_HARD}){_KO_NOT_QUESTION}",
         "compact",
     ),

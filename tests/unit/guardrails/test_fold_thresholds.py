@@ -133,8 +133,8 @@ def test_a_pair_only_family_is_left_out_by_its_two_guard_sets(
     excluded = {command[i + 1] for i, arg in enumerate(command) if arg == "--exclude-group"}
     assert excluded == {"dev_heldout_v54", "dev_heldout_v54b"}
     assert len([a for a in command if a == "--exclude-texts"]) == 2
-    assert folds.FOLDS == tuple(str(n) for n in range(41, 56))
-    assert all(path.exists() for fold in folds.FOLDS for path in folds.family(fold).values())
+    fifteen = [str(n) for n in range(41, 56)]  # round 35's folds
+    assert all(path.exists() for fold in fifteen for path in folds.family(fold).values())
     assert len(folds.family("55")) == 4
 
 
