@@ -89,18 +89,25 @@ def test_a_choice_that_lowers_korean_recall_is_refused(folds: ModuleType) -> Non
     assert folds.choose([fold], max_fpr=1.0)["ko"]["attack"] <= 0.69
 
 
-def test_each_fold_is_built_without_its_four_groups_at_the_dev_thresholds(
-    folds: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def trainer_command(
+    folds: ModuleType, monkeypatch: pytest.MonkeyPatch, work: Path, fold: str, by_text: bool
+) -> list[str]:
+    """The trainer command ``build_without`` runs for ``fold`` (no ``--reuse``, no variant)."""
     ran: list[list[str]] = []
     monkeypatch.setattr(folds.subprocess, "run", lambda command, **_: ran.append(command))
     args = argparse.Namespace(
-        shared_eval=Path("s"), garak=Path("g"), pyrit=Path("p"), work=tmp_path, by_text=False
+        shared_eval=Path("s"), garak=Path("g"), pyrit=Path("p"), work=work, by_text=by_text
     )
     args.reuse = False
     args.train_arg = []
-    assert folds.build_without("44", args) == tmp_path / "without_v44.npz"
-    command = ran[0]
+    assert folds.build_without(fold, args) == work / f"without_v{fold}.npz"
+    return ran[0]
+
+
+def test_each_fold_is_built_without_its_four_groups_at_the_dev_thresholds(
+    folds: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    command = trainer_command(folds, monkeypatch, tmp_path, "44", by_text=False)
     assert command[command.index("--calibration") + 1] == "none"
     assert "--exclude-texts" not in command  # by group only, as round 30's folds
     excluded = {command[i + 1] for i, arg in enumerate(command) if arg == "--exclude-group"}
@@ -121,15 +128,7 @@ def test_a_pair_only_family_is_left_out_by_its_two_guard_sets(
 ) -> None:
     """v54 was judged without look-alike and persona sets (round 35's fifteen folds): its fold
     leaves out, and scores, the guard pair alone; every file a fold names exists."""
-    ran: list[list[str]] = []
-    monkeypatch.setattr(folds.subprocess, "run", lambda command, **_: ran.append(command))
-    args = argparse.Namespace(
-        shared_eval=Path("s"), garak=Path("g"), pyrit=Path("p"), work=tmp_path, by_text=True
-    )
-    args.reuse = False
-    args.train_arg = []
-    folds.build_without("54", args)
-    command = ran[0]
+    command = trainer_command(folds, monkeypatch, tmp_path, "54", by_text=True)
     excluded = {command[i + 1] for i, arg in enumerate(command) if arg == "--exclude-group"}
     assert excluded == {"dev_heldout_v54", "dev_heldout_v54b"}
     assert len([a for a in command if a == "--exclude-texts"]) == 2
