@@ -17,8 +17,10 @@ if TYPE_CHECKING:
 class TierGuard:
     """A ``GuardrailEngine`` bound to one policy: the agent's ``Guardrails`` port per caller.
 
-    Input checks use the policy; output checks keep the engine's ``secret_action``/``pii_action``
-    (which may regenerate), unless the policy's ``leak_output`` is ``log`` or ``off``.
+    Input checks use the policy. Output checks follow the policy's ``leak_output``: ``block``
+    regenerates a buffered answer and stops a stream at any finding, ``hash``/``log``/``off`` as
+    named; under ``mask`` (the default) the engine's ``secret_action``/``pii_action`` decide,
+    which may also regenerate.
     """
 
     __slots__ = ("engine", "policy")
@@ -66,7 +68,8 @@ class TierGuard:
 
     def check_output(self, text: str) -> Verdict:
         """The engine's output check under ``leak_output``: ``off`` skips it, ``log`` reports
-        findings without acting (action ``allow``), ``hash`` hashes what would be masked."""
+        findings without acting (action ``allow``), ``hash`` hashes what would be masked,
+        ``block`` regenerates on any finding (then refuses, past ``max_regenerations``)."""
         action = self.policy.leak_output
         if action == "off":
             return Verdict(stage="output", action="allow", masked_text=text)
@@ -76,6 +79,8 @@ class TierGuard:
         verdict = self.engine.check_output(text)
         if action == "hash" and verdict.action == "mask":
             return replace(verdict, masked_text=self.engine.hash_text(text, verdict.findings))
+        if action == "block" and verdict.findings:
+            return replace(verdict, action="regenerate")
         return verdict
 
     def stream_guard(self) -> StreamGuard:
@@ -84,4 +89,4 @@ class TierGuard:
             return passthrough_guard()
         if action in ("log", "hash"):
             return self.engine.leak_guard(self.policy) or passthrough_guard()
-        return self.engine.stream_guard()
+        return self.engine.stream_guard(stop_on_any=action == "block")

@@ -20,8 +20,9 @@ class GuardrailPolicy(BaseModel):
     """One tier's guardrail policy: an action per category (see docs/GUARDRAILS.md).
 
     ``injection`` covers injection and jailbreak. ``pii_input`` is personal data in prompts;
-    ``leak_output`` is secrets and PII in answers on the proxy path (the agent path keeps
-    ``secret_action``/``pii_action``, which can also regenerate, unless this says ``log``/``off``).
+    ``leak_output`` is secrets and PII in answers, on both paths (on the agent path ``block``
+    regenerates a buffered answer and stops a stream; under ``mask`` the settings'
+    ``secret_action``/``pii_action`` decide per family, and may also regenerate).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
