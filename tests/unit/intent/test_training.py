@@ -112,10 +112,15 @@ def test_the_session_20_judge_shares_seven_prompts_with_everything_trained_on() 
 
 
 # The strangers' sets that judged session 20's model once each, with no intent change declared
-# (v8 in session 21, v9 in session 22, v10 in session 28): how many of their prompts are identical
-# to training rows (v8's author wrote 17, mostly short common asks). docs/INTENT.md reports each
-# with and without them; the model never trains on them.
-LATER_JUDGES_SHARED = {"heldout_v8.jsonl": 17, "heldout_v9.jsonl": 11, "heldout_v10.jsonl": 8}
+# (v8 in session 21, v9 in session 22, v10 in session 28, v11 in session 31): how many of their
+# prompts are identical to training rows (v8's author wrote 17, mostly short common asks).
+# docs/INTENT.md reports each with and without them; the model never trains on them.
+LATER_JUDGES_SHARED = {
+    "heldout_v8.jsonl": 17,
+    "heldout_v9.jsonl": 11,
+    "heldout_v10.jsonl": 8,
+    "heldout_v11.jsonl": 7,
+}
 
 
 @pytest.mark.parametrize(("name", "expected_shared"), sorted(LATER_JUDGES_SHARED.items()))
