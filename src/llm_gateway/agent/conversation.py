@@ -31,15 +31,28 @@ def user_text(messages: Iterable[Mapping[str, Any]]) -> str:
     return "\n".join(message_text(m) for m in messages if m.get("role") == "user")
 
 
-def redact_user_turns(messages: list[Any], redact: Callable[[str], str]) -> bool:
-    """Replace each user message's text (string or text parts) by ``redact(text)``, in place.
+def tool_text(messages: Iterable[Mapping[str, Any]]) -> str:
+    """Every tool result's text (OpenAI ``tool`` messages, Anthropic ``tool_result`` blocks and
+    Responses ``function_call_output`` items, all ``role: tool`` once canonical), oldest first."""
+    return "\n".join(message_text(m) for m in messages if m.get("role") == "tool")
+
+
+# What a prompt's personal data can sit in: the user's turns and the tool results the client sends
+# back (a file, a database row, a web page), which reach the model just the same.
+PROMPT_ROLES = ("user", "tool")
+
+
+def redact_user_turns(
+    messages: list[Any], redact: Callable[[str], str], roles: tuple[str, ...] = ("user",)
+) -> bool:
+    """Replace each ``roles`` message's text (string or text parts) by ``redact(text)``, in place.
 
     Changed messages and parts are replaced by copies, so the caller's own objects are never
     edited. Returns True when any text changed.
     """
     changed = False
     for i, message in enumerate(messages):
-        if not isinstance(message, Mapping) or message.get("role") != "user":
+        if not isinstance(message, Mapping) or message.get("role") not in roles:
             continue
         content = message.get("content")
         if isinstance(content, str):

@@ -187,8 +187,9 @@ class Guardrails(Protocol):
         """``check_input`` in a worker thread, then the grey-zone LLM judge when configured."""
         ...
 
-    def redact_prompt(self, text: str) -> str:
-        """``text`` with personal data masked or hashed if the policy says so."""
+    def redact_prompt(self, text: str, categories: set[str] | None = None) -> str:
+        """``text`` with personal data masked or hashed if the policy says so (``categories``
+        collects what was redacted: ``pii``, ``secret``)."""
         ...
 
     @property

@@ -7,6 +7,7 @@ runner passes them on unchanged and closes the stream with exactly one ``DoneEve
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any, cast
 from langgraph.errors import GraphRecursionError
 
 from llm_gateway.agent.context import AUTO_MODEL, AgentContext, AgentDeps, AgentOptions
-from llm_gateway.agent.conversation import redact_user_turns
+from llm_gateway.agent.conversation import PROMPT_ROLES, redact_user_turns
 from llm_gateway.agent.events import AgentEvent, DoneEvent, ErrorEvent, GuardrailEvent
 from llm_gateway.agent.graph import AgentGraph, build_graph
 from llm_gateway.agent.nodes.model_router import may_use_large, tier_aliases
@@ -67,10 +68,13 @@ def redact_pii(ctx: AgentContext, messages: list[Any]) -> VerdictRecord | None:
     guard = ctx.input_guard
     if guard is None or guard.pii_input not in ("mask", "hash"):
         return None
-    if not redact_user_turns(messages, guard.redact_prompt):
+    found: set[str] = set()
+    redact = functools.partial(guard.redact_prompt, categories=found)
+    if not redact_user_turns(messages, redact, PROMPT_ROLES):
         return None
-    ctx.observe_guardrail("input", guard.pii_input, ["pii"])
-    return VerdictRecord(stage="input", action=guard.pii_input, rules=[], categories=["pii"])
+    categories = sorted(found)
+    ctx.observe_guardrail("input", guard.pii_input, categories)
+    return VerdictRecord(stage="input", action=guard.pii_input, rules=[], categories=categories)
 
 
 def done_event(state: AgentState, ctx: AgentContext) -> DoneEvent:

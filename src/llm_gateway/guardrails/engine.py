@@ -138,9 +138,9 @@ class GuardrailEngine:
         """``TierGuard.screen_input`` under the default policy (the agent port's form)."""
         return await self.for_policy(self.settings.default_policy).screen_input(text)
 
-    def redact_prompt(self, text: str) -> str:
+    def redact_prompt(self, text: str, categories: set[str] | None = None) -> str:
         """``redact_input`` under the default policy (the agent port's form)."""
-        return self.redact_input(text, self.settings.default_policy)
+        return self.redact_input(text, self.settings.default_policy, categories)
 
     @property
     def pii_input(self) -> str:
@@ -213,11 +213,19 @@ class GuardrailEngine:
         """Secrets and PII in ``text`` (spans into it), non-overlapping, in text order."""
         return resolve_overlaps(f for rule in self._leak_rules for f in rule.check(text))
 
-    def redact_input(self, text: str, policy: GuardrailPolicy) -> str:
-        """``text`` with its secrets and PII masked or hashed, as ``policy.pii_input`` says."""
+    def redact_input(
+        self, text: str, policy: GuardrailPolicy, categories: set[str] | None = None
+    ) -> str:
+        """``text`` with its secrets and PII masked or hashed, as ``policy.pii_input`` says.
+
+        ``categories`` (when given) collects what was redacted (``pii``, ``secret``), for counts.
+        """
         if policy.pii_input not in ("mask", "hash"):
             return text
-        return masker_for(policy.pii_input, self._hash_key)(text, self.leak_findings(text))
+        findings = self.leak_findings(text)
+        if categories is not None:
+            categories.update(f.category for f in findings)
+        return masker_for(policy.pii_input, self._hash_key)(text, findings)
 
     def leak_guard(
         self, policy: GuardrailPolicy, extra: Rule | PromptLeakRule | None = None

@@ -54,9 +54,10 @@ class TierGuard:
         reviewed, _ = await judge.review(verdict, text, self.policy)
         return reviewed
 
-    def redact_prompt(self, text: str) -> str:
-        """``text`` with PII masked or hashed when the policy's ``pii_input`` says so."""
-        return self.engine.redact_input(text, self.policy)
+    def redact_prompt(self, text: str, categories: set[str] | None = None) -> str:
+        """``text`` with PII masked or hashed when the policy's ``pii_input`` says so
+        (``categories`` collects what was redacted)."""
+        return self.engine.redact_input(text, self.policy, categories)
 
     @property
     def pii_input(self) -> str:

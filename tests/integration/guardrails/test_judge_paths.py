@@ -130,6 +130,28 @@ class TestBlock:
         assert 'llmgw_guardrail_judge_total{category="harmful_request",outcome="safe"} 1.0' in text
 
 
+class TestRedacted:
+    """Under ``pii_input: mask`` the judge, a model too, sees the prompt as the upstream will."""
+
+    @pytest.fixture
+    def guardrails(self) -> dict[str, Any]:
+        settings = _settings()
+        settings["policies"]["free"]["pii_input"] = "mask"
+        return settings
+
+    @APIS
+    async def test_the_judge_never_sees_the_raw_value(
+        self, client: httpx.AsyncClient, fake: FakeUpstream, alice: Account, api: str
+    ) -> None:
+        email = "kim.minsu@corp-mail.kr"
+        response = await post(client, api, f"{SAFE} My mail is {email}.", _key(alice))
+        assert response.status_code == 200, response.text
+        judged = orjson.dumps(fake.requests("demo-judge")).decode()
+        assert _judged(fake) == 1
+        assert email not in judged
+        assert "[REDACTED:EMAIL]" in judged
+
+
 class TestLogOnly:
     @pytest.fixture
     def guardrails(self) -> dict[str, Any]:

@@ -18,6 +18,10 @@ from llm_gateway.services.chat.quota import QuotaGate
 from llm_gateway.services.chat.small_model import SmallModel
 from llm_gateway.services.usage.record import UsageEvent
 
+Redact = Callable[[str], str]
+# The caller's ``pii_input`` redaction (mask/hash) for user text sent to a model; None: send as is.
+RedactorFor = Callable[[Principal], Redact | None]
+
 
 class ChatAgent(Protocol):
     """The agent runner's streaming entry point (``agent.runner.AgentRunner`` satisfies it)."""
@@ -41,3 +45,5 @@ class ChatDeps:
     jobs: BackgroundJobs
     small_model: SmallModel | None  # None: titles fall back to the first words, no summaries
     record_usage: Callable[[UsageEvent], None] | None = None  # the usage writer's ``record``
+    # Titles and summaries send stored user text to the small model: redact it as the agent does.
+    redactor_for: RedactorFor | None = None

@@ -201,6 +201,7 @@ class ChatTurn:
         self._record_usage()
         schedule_followups(
             self.deps,
+            self.principal,
             self.prepared.conversation_id,
             self.prepared.window,
             needs_title=self.prepared.needs_title,

@@ -23,7 +23,7 @@ from typing import Any
 
 import structlog
 
-from llm_gateway.agent.conversation import redact_user_turns, user_text
+from llm_gateway.agent.conversation import PROMPT_ROLES, redact_user_turns, tool_text, user_text
 from llm_gateway.core.config import GuardrailPolicy
 from llm_gateway.core.exceptions import InvalidRequestError
 from llm_gateway.guardrails.prompt_leak import PromptLeakRule, prompt_leak_rule
@@ -91,7 +91,9 @@ async def _screen_input(
         verdict = engine.check_input(text, policy)
     kind = _kind(ctx)
     if engine.judge is not None:
-        verdict, asked = await engine.judge.review(verdict, text, policy)
+        # The judge is a model too: under mask/hash it sees the prompt as the upstream will.
+        judged = engine.redact_input(text, policy)
+        verdict, asked = await engine.judge.review(verdict, judged, policy)
         if asked:
             _note(ctx, "input:judge")
     if verdict.findings:
@@ -115,11 +117,39 @@ async def _screen_input(
                 code="guardrail_blocked",
             )
     action = policy.pii_input
-    if action in ("mask", "hash"):
-        redact = functools.partial(engine.redact_input, policy=policy)
-        if redact_user_turns(messages, redact):
-            state.guard_stats.observe(("pii",), action, "input", kind)
+    if action in ("block", "log"):
+        _screen_tool_results(state, ctx, messages, action)
+    elif action in ("mask", "hash"):
+        found: set[str] = set()
+        redact = functools.partial(engine.redact_input, policy=policy, categories=found)
+        if redact_user_turns(messages, redact, PROMPT_ROLES):
+            state.guard_stats.observe(sorted(found), action, "input", kind)
             _note(ctx, f"input:{action}")
+
+
+def _screen_tool_results(
+    state: AppState, ctx: CallContext, messages: Sequence[Any], action: str
+) -> None:
+    """``pii_input: block``/``log`` over the tool results the client sends back: personal data
+    there reaches the upstream like a user turn's (the attack checks stay on user turns, where
+    an injection-looking string is an instruction rather than data)."""
+    text = tool_text(messages)
+    found = state.guardrails.leak_findings(text) if text else []
+    if not found:
+        return
+    categories = sorted({f.category for f in found})
+    rules = sorted({f.rule_id for f in found})
+    _log.info("proxy tool result guardrail", request_id=ctx.request_id, action=action, rules=rules)
+    state.guard_stats.observe(categories, action, "input", _kind(ctx))
+    if f"input:{action}" not in ctx.response_headers.get(HEADER, "").split(","):
+        _note(ctx, f"input:{action}")
+    if action == "block":
+        raise InvalidRequestError(
+            "The request was blocked by the gateway's input guardrail ("
+            + ", ".join(categories)
+            + " in a tool result).",
+            code="guardrail_blocked",
+        )
 
 
 def _output_noted(
