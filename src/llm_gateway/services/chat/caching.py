@@ -8,7 +8,8 @@ within the same earlier turns), with the requested model's cache settings (``aut
 prompt tokens as cached) at the alias's ``hit_price_fraction`` (zero by default); the turn then
 stores, meters and frames it like any reply (tokens settle against limits only if the alias's
 ``hits_count_tokens`` says so). Answers that used tools or were touched
-by a guardrail are never stored.
+by a guardrail are never stored; the caller's guardrail policy decides what may be served
+(``services.guardrails.cache_gate``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from llm_gateway.cache.replay import PIECE_CHARS
 from llm_gateway.providers.registry_schema import CacheSpec
 from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.chat.deps import ChatAgent
+from llm_gateway.services.guardrails.cache_gate import cache_allowed, hit_allowed, hit_text
 from llm_gateway.services.proxy.caching import auto_spec
 from llm_gateway.services.quotas.metering import measure_cache_hit
 from llm_gateway.state import AppState
@@ -54,7 +56,7 @@ class CachingChatAgent:
         options: AgentOptions | None = None,
     ) -> AsyncIterator[AgentEvent]:
         spec = self._spec(requested_model)
-        if spec is None or spec.mode == "off":
+        if spec is None or spec.mode == "off" or not cache_allowed(self.state, principal):
             return self.inner.run(messages, principal, requested_model, options)
         return self._cached(spec, messages, principal, requested_model, options)
 
@@ -73,10 +75,10 @@ class CachingChatAgent:
             spec, alias=requested_model, principal=principal, request=request, controls=NO_CONTROLS
         )
         hit = None if plan is None else await cache.lookup(plan)
-        if hit is not None:
+        if hit is not None and hit_allowed(self.state, principal, hit):
             response = hit.response
             choice = (response.get("choices") or [{}])[0]
-            text = str((choice.get("message") or {}).get("content") or "")
+            text = hit_text(hit)
             model = str(response.get("model") or requested_model)
             yield ModelEvent(alias=model, tier="cache", reason=f"cache {hit.kind}")
             for start in range(0, len(text), PIECE_CHARS):

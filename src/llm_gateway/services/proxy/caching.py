@@ -6,7 +6,7 @@ Both APIs share the cache: entries are canonical completions, so an answer store
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import orjson
@@ -18,6 +18,7 @@ from llm_gateway.providers.base import ChatChunk
 from llm_gateway.providers.registry import ModelInfo
 from llm_gateway.providers.registry_schema import CacheSpec
 from llm_gateway.providers.streaming import SSE_DONE, sse_data
+from llm_gateway.services.guardrails.cache_gate import cache_allowed, hit_allowed
 from llm_gateway.services.proxy.context import CallContext
 from llm_gateway.services.proxy.exchange import Exchange
 from llm_gateway.state import AppState
@@ -52,8 +53,18 @@ def auto_spec(state: AppState) -> CacheSpec:
 async def lookup_auto(
     state: AppState, ctx: CallContext, request: dict[str, Any], controls: CacheControls
 ) -> tuple[CachePlan | None, CacheHit | None]:
-    """The agent's answers, keyed under the model name ``auto``."""
-    return await _lookup(state, ctx, auto_spec(state), "auto", request, controls)
+    """The agent's answers, keyed under the model name ``auto``, as the caller's guardrail policy
+    allows (``cache_gate``): none for a caller whose prompts are redacted, and not a hit that
+    holds what their output policy acts on (that is a miss, answered afresh)."""
+    if not cache_allowed(state, ctx.principal):
+        return None, None
+    return await _lookup(
+        state, ctx, auto_spec(state), "auto", request, controls, _policy_filter(state, ctx)
+    )
+
+
+def _policy_filter(state: AppState, ctx: CallContext) -> Callable[[CacheHit], bool]:
+    return lambda hit: hit_allowed(state, ctx.principal, hit)
 
 
 async def _lookup(
@@ -63,6 +74,7 @@ async def _lookup(
     alias: str,
     request: dict[str, Any],
     controls: CacheControls,
+    accept: Callable[[CacheHit], bool] | None = None,
 ) -> tuple[CachePlan | None, CacheHit | None]:
     if spec.mode == "off":
         return None, None
@@ -72,6 +84,8 @@ async def _lookup(
     if plan is None:
         return None, None
     hit = await state.cache.lookup(plan)
+    if hit is not None and accept is not None and not accept(hit):
+        hit = None
     if hit is None:
         if plan.generation is not None:  # the store answered
             ctx.response_headers[CACHE_HEADER] = "miss"
