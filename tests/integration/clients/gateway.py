@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.backends import Backend
+from tests.conftest import truncate_all
 from tests.processes import free_port, stop, wait_until_up
 
 MASTER_KEY = "sk-clients-test-master-key-0123456789"
@@ -69,3 +70,6 @@ async def serve(
         yield RunningGateway(base, log)
     finally:
         await stop(process)
+        # The session's database is shared: leave it empty, as the in-process app fixture does
+        # (the server flushes its last usage rows as it stops, after the test's own reads).
+        await truncate_all(env["LLMGW_DATABASE_URL"])
