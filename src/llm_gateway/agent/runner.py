@@ -60,7 +60,8 @@ def validate_messages(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, A
 
 
 def redact_pii(ctx: AgentContext, messages: list[Any]) -> VerdictRecord | None:
-    """Mask or hash personal data in the user turns, in place, when the caller's policy says so.
+    """Mask or hash personal data in the user turns and tool results, in place, when the caller's
+    policy says so.
 
     The model (and the intent analyzer's model call) then never sees the values; the verdict
     returned (None when nothing changed) names the action for events, headers and metrics.

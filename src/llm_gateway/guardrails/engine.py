@@ -297,19 +297,11 @@ class GuardrailEngine:
             return "mask"
         return "allow"
 
-    def stream_guard(self, *, stop_on_any: bool = False) -> StreamGuard:
-        """A fresh guard for one streamed answer (it holds that stream's buffer).
-
-        ``stop_on_any`` (a policy's ``leak_output: block``) stops the stream at any finding
-        instead of following ``secret_action``/``pii_action``."""
+    def stream_guard(self) -> StreamGuard:
+        """A fresh guard for one streamed answer (it holds that stream's buffer)."""
         return StreamGuard(
             self.output_findings,
-            _always_stop if stop_on_any else self.action_for,
+            self.action_for,
             holdback=self.settings.stream_holdback_chars,
             max_buffer=self.settings.stream_max_buffer_chars,
         )
-
-
-def _always_stop(_finding: Finding) -> OutputAction:
-    """A stream guard's step under ``leak_output: block``: any finding stops the stream."""
-    return "regenerate"

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from llm_gateway.core.config import GuardrailPolicy
+from llm_gateway.guardrails.output_rules import mask_text
 from llm_gateway.guardrails.stream import StreamGuard, passthrough_guard
 from llm_gateway.guardrails.types import Verdict
 
@@ -77,17 +78,21 @@ class TierGuard:
         if action == "log":
             found = tuple(self.engine.output_findings(text))
             return Verdict(stage="output", action="allow", findings=found, masked_text=text)
+        if action == "block":  # every secret and PII family, whatever secret/pii_action say
+            leaks = tuple(self.engine.leak_findings(text))
+            if not leaks:
+                return Verdict(stage="output", action="allow", masked_text=text)
+            masked = mask_text(text, leaks)
+            return Verdict(stage="output", action="regenerate", findings=leaks, masked_text=masked)
         verdict = self.engine.check_output(text)
         if action == "hash" and verdict.action == "mask":
             return replace(verdict, masked_text=self.engine.hash_text(text, verdict.findings))
-        if action == "block" and verdict.findings:
-            return replace(verdict, action="regenerate")
         return verdict
 
     def stream_guard(self) -> StreamGuard:
         action = self.policy.leak_output
         if action == "off":
             return passthrough_guard()
-        if action in ("log", "hash"):
+        if action in ("log", "hash", "block"):  # block: any leak stops the stream
             return self.engine.leak_guard(self.policy) or passthrough_guard()
-        return self.engine.stream_guard(stop_on_any=action == "block")
+        return self.engine.stream_guard()

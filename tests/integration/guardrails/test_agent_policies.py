@@ -70,6 +70,20 @@ async def ask(client: httpx.AsyncClient, alice: Account, transport: str, text: s
     return Turn(answer, header.split(",") if header else [], blocked)
 
 
+async def ask_leniently(
+    client: httpx.AsyncClient, alice: Account, transport: str, text: str
+) -> str:
+    """Everything the caller receives for one turn, as raw text (an error event included)."""
+    if transport == "chat":
+        response = await client.post("/chat", json={"message": text}, headers=alice.headers)
+    else:
+        stream = transport == "auto-sse"
+        body = {"model": "auto", "messages": [{"role": "user", "content": text}], "stream": stream}
+        response = await client.post(URL, json=body, headers=key_auth(alice, "one"))
+    assert response.status_code == 200, response.text
+    return response.text
+
+
 def _visible(transport: str, actions: list[str]) -> list[str]:
     """What a transport can show: a streamed ``auto`` answer's headers precede its output check."""
     return [a for a in actions if transport != "auto-sse" or not a.startswith("output:")]
@@ -197,6 +211,21 @@ class TestOutputBlock:
         assert events[-1][0] == "error"
         assert events[-1][1]["code"] == "output_blocked"
         assert EMAIL not in orjson.dumps(events).decode()
+
+
+class TestOutputBlockOverSettings:
+    """``block`` covers every family, even one the settings leave unscanned (``pii_action``)."""
+
+    @pytest.fixture
+    def guardrails(self) -> dict[str, Any]:
+        return {**_free(leak_output="block"), "pii_action": "allow"}
+
+    @TRANSPORTS
+    async def test_a_leak_is_still_blocked(
+        self, client: httpx.AsyncClient, alice: Account, transport: str
+    ) -> None:
+        turn = await ask_leniently(client, alice, transport, f"hello there, my mail is {EMAIL}")
+        assert EMAIL not in turn
 
 
 class TestLog:

@@ -19,6 +19,7 @@ from typing import Any
 
 from llm_gateway.agent.completion import usage_object
 from llm_gateway.agent.context import AgentOptions
+from llm_gateway.agent.conversation import user_text
 from llm_gateway.agent.events import AgentEvent, DoneEvent, ModelEvent, TokenEvent, Usage
 from llm_gateway.cache.controls import NO_CONTROLS
 from llm_gateway.cache.replay import PIECE_CHARS
@@ -56,7 +57,11 @@ class CachingChatAgent:
         options: AgentOptions | None = None,
     ) -> AsyncIterator[AgentEvent]:
         spec = self._spec(requested_model)
-        if spec is None or spec.mode == "off" or not cache_allowed(self.state, principal):
+        if (
+            spec is None
+            or spec.mode == "off"
+            or not cache_allowed(self.state, principal, user_text(messages))
+        ):
             return self.inner.run(messages, principal, requested_model, options)
         return self._cached(spec, messages, principal, requested_model, options)
 
@@ -75,7 +80,7 @@ class CachingChatAgent:
             spec, alias=requested_model, principal=principal, request=request, controls=NO_CONTROLS
         )
         hit = None if plan is None else await cache.lookup(plan)
-        if hit is not None and hit_allowed(self.state, principal, hit):
+        if hit is not None and hit_allowed(self.state, principal, hit, user_text(messages)):
             response = hit.response
             choice = (response.get("choices") or [{}])[0]
             text = hit_text(hit)

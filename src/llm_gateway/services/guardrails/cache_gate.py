@@ -1,14 +1,16 @@
 """Which cached answers a caller on the agent path may be served, under their guardrail policy.
 
 The agent path looks the response cache up before it redacts or checks anything, and a hit skips
-the agent (so its output check too). Two rules keep the caller's policy in force:
+the agent (its input and output checks too), while an answer is stored under the policy of the
+caller who got it first. So, for the caller at hand:
 
-* a caller whose ``pii_input`` rewrites prompts (``mask``/``hash``) does not use the cache: their
-  own answers are never stored (a guardrail touched them), so a hit could only be an answer
-  computed for someone else's raw prompt, and a semantic lookup would show the raw prompt to the
-  cache's judge model;
-* a hit holding what the caller's ``leak_output`` would act on (a secret, PII) is not served:
-  the answer was stored under the storing caller's policy, which may have let it through.
+* a caller whose ``pii_input`` rewrites prompts (``mask``/``hash``) does not use the cache: a hit
+  could only be an answer computed for a raw prompt, and a semantic lookup would show the raw
+  prompt to the cache's judge model; under ``block``, neither does a prompt holding personal data
+  (it is refused by the agent, and the judge must not see it first);
+* a hit is not served when the caller's policy blocks the prompt on the fast input check (rules,
+  classifier; the e5 stages are not run for a hit) or when the answer holds what the caller's
+  ``leak_output`` acts on (a secret, PII): it is a miss, answered afresh by the agent.
 """
 
 from __future__ import annotations
@@ -18,20 +20,27 @@ from llm_gateway.services.auth.principal import Principal
 from llm_gateway.state import AppState
 
 
-def cache_allowed(state: AppState, principal: Principal | None) -> bool:
-    """False when the caller's agent-path policy rewrites prompts before any model sees them."""
-    if not state.guardrails.input_enabled("agent"):
-        return True
-    return state.guard_policies.resolve(principal).pii_input not in ("mask", "hash")
-
-
-def hit_allowed(state: AppState, principal: Principal | None, hit: CacheHit) -> bool:
-    """False when the cached answer holds what the caller's output policy acts on."""
+def cache_allowed(state: AppState, principal: Principal | None, prompt: str) -> bool:
+    """False when the caller's policy rewrites ``prompt`` (or refuses its personal data) before
+    any model sees it."""
     engine = state.guardrails
+    if not engine.input_enabled("agent"):
+        return True
+    action = state.guard_policies.resolve(principal).pii_input
+    if action in ("mask", "hash"):
+        return False
+    return action != "block" or not engine.leak_findings(prompt)
+
+
+def hit_allowed(state: AppState, principal: Principal | None, hit: CacheHit, prompt: str) -> bool:
+    """False when the caller's policy blocks ``prompt`` or acts on what the cached answer holds."""
+    engine = state.guardrails
+    policy = state.guard_policies.resolve(principal)
+    if engine.input_enabled("agent") and engine.check_input(prompt, policy).action == "block":
+        return False
     if not engine.output_enabled("agent"):
         return True
-    guard = engine.for_policy(state.guard_policies.resolve(principal))
-    return guard.check_output(hit_text(hit)).action == "allow"
+    return engine.for_policy(policy).check_output(hit_text(hit)).action == "allow"
 
 
 def hit_text(hit: CacheHit) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from llm_gateway.agent.conversation import user_text
 from llm_gateway.cache import CacheControls, CacheHit, CachePlan
 from llm_gateway.cache.assemble import StreamAssembler
 from llm_gateway.cache.replay import completion_chunks
@@ -56,15 +57,16 @@ async def lookup_auto(
     """The agent's answers, keyed under the model name ``auto``, as the caller's guardrail policy
     allows (``cache_gate``): none for a caller whose prompts are redacted, and not a hit that
     holds what their output policy acts on (that is a miss, answered afresh)."""
-    if not cache_allowed(state, ctx.principal):
+    prompt = user_text(request.get("messages") or ())
+    if not cache_allowed(state, ctx.principal, prompt):
         return None, None
     return await _lookup(
-        state, ctx, auto_spec(state), "auto", request, controls, _policy_filter(state, ctx)
+        state, ctx, auto_spec(state), "auto", request, controls, _policy_filter(state, ctx, prompt)
     )
 
 
-def _policy_filter(state: AppState, ctx: CallContext) -> Callable[[CacheHit], bool]:
-    return lambda hit: hit_allowed(state, ctx.principal, hit)
+def _policy_filter(state: AppState, ctx: CallContext, prompt: str) -> Callable[[CacheHit], bool]:
+    return lambda hit: hit_allowed(state, ctx.principal, hit, prompt)
 
 
 async def _lookup(
