@@ -40,8 +40,12 @@ PROMPT_LEAK = "prompt_leak"  # ``ctx.extras`` key: the request's system prompt l
 
 
 def _note(ctx: CallContext, entry: str) -> None:
+    """Add ``entry`` to the guardrail header once (a stage and action named twice says nothing)."""
     current = ctx.response_headers.get(HEADER)
-    ctx.response_headers[HEADER] = f"{current},{entry}" if current else entry
+    if not current:
+        ctx.response_headers[HEADER] = entry
+    elif entry not in current.split(","):
+        ctx.response_headers[HEADER] = f"{current},{entry}"
 
 
 def _kind(ctx: CallContext) -> EndpointKind:
@@ -91,8 +95,9 @@ async def _screen_input(
         verdict = engine.check_input(text, policy)
     kind = _kind(ctx)
     if engine.judge is not None:
-        # The judge is a model too: under mask/hash it sees the prompt as the upstream will.
-        judged = engine.redact_input(text, policy)
+        # The judge is a model too: under mask/hash it sees the prompt as the upstream will
+        # (redacted only when it will be asked: most prompts are not in its grey zone).
+        judged = engine.redact_input(text, policy) if engine.judge.grey(verdict, policy) else text
         verdict, asked = await engine.judge.review(verdict, judged, policy)
         if asked:
             _note(ctx, "input:judge")
@@ -141,8 +146,7 @@ def _screen_tool_results(
     rules = sorted({f.rule_id for f in found})
     _log.info("proxy tool result guardrail", request_id=ctx.request_id, action=action, rules=rules)
     state.guard_stats.observe(categories, action, "input", _kind(ctx))
-    if f"input:{action}" not in ctx.response_headers.get(HEADER, "").split(","):
-        _note(ctx, f"input:{action}")
+    _note(ctx, f"input:{action}")
     if action == "block":
         raise InvalidRequestError(
             "The request was blocked by the gateway's input guardrail ("
