@@ -120,6 +120,7 @@ LATER_JUDGES_SHARED = {
     "heldout_v9.jsonl": 11,
     "heldout_v10.jsonl": 8,
     "heldout_v11.jsonl": 7,
+    "heldout_v12.jsonl": 2,
 }
 
 
