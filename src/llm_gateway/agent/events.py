@@ -45,7 +45,7 @@ class ToolEvent:
 @dataclass(frozen=True, slots=True)
 class GuardrailEvent:
     stage: Literal["input", "output"]
-    action: Literal["allow", "mask", "hash", "log", "regenerate", "block", "refuse"]
+    action: Literal["allow", "mask", "hash", "log", "regenerate", "block", "refuse", "withhold"]
     rules: tuple[str, ...] = ()
     kind: Literal["guardrail"] = "guardrail"
 

@@ -157,6 +157,19 @@ class Verdict(Protocol):
         ...
 
 
+class ToolScreenOutcome(Protocol):
+    """What the tool-result screen found: categories, rule ids, the flagged messages' indices."""
+
+    @property
+    def categories(self) -> Sequence[str]: ...
+
+    @property
+    def rules(self) -> Sequence[str]: ...
+
+    @property
+    def flagged(self) -> Sequence[int]: ...
+
+
 class StreamDecision(Protocol):
     @property
     def text(self) -> str: ...
@@ -200,6 +213,15 @@ class Guardrails(Protocol):
     @property
     def leak_output(self) -> str:
         """The policy's action for secrets and personal data in answers."""
+        ...
+
+    @property
+    def tool_results(self) -> str:
+        """The policy's action for instructions aimed at the model inside tool results."""
+        ...
+
+    async def screen_tool_results(self, messages: list[Any]) -> ToolScreenOutcome | None:
+        """Screen the ``tool`` messages for injection; ``withhold`` replaces flagged ones."""
         ...
 
     def check_output(self, text: str) -> Verdict: ...

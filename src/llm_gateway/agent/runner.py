@@ -78,6 +78,33 @@ def redact_pii(ctx: AgentContext, messages: list[Any]) -> VerdictRecord | None:
     return VerdictRecord(stage="input", action=guard.pii_input, rules=[], categories=categories)
 
 
+async def screen_tool_results(ctx: AgentContext, messages: list[Any]) -> VerdictRecord | None:
+    """The caller's ``tool_results`` policy over the tool results the client sent back.
+
+    ``withhold`` replaces each flagged result by a notice (in place), ``log`` records it,
+    ``block`` refuses the request before any event (400 ``guardrail_blocked``).
+    """
+    guard = ctx.input_guard
+    if guard is None or guard.tool_results == "off":
+        return None
+    outcome = await guard.screen_tool_results(messages)
+    if outcome is None:
+        return None
+    action, categories = guard.tool_results, list(outcome.categories)
+    _log.info("agent tool result guardrail", action=action, rules=list(outcome.rules))
+    ctx.observe_guardrail("input", action, categories)
+    if action == "block":
+        raise InvalidRequestError(
+            "The request was blocked by the gateway's input guardrail ("
+            + ", ".join(categories)
+            + " in a tool result).",
+            code="guardrail_blocked",
+        )
+    return VerdictRecord(
+        stage="input", action=action, rules=list(outcome.rules), categories=categories
+    )
+
+
 def done_event(state: AgentState, ctx: AgentContext) -> DoneEvent:
     response = state.get("response") or {}
     tools_used = tuple(dict.fromkeys(c["name"] for c in state.get("tool_calls") or ()))
@@ -163,9 +190,15 @@ class AgentRunner:
         ctx = AgentContext(self.deps, principal, requested_model, options or AgentOptions())
         config: Any = {"recursion_limit": self.deps.settings.recursion_limit}
         state: AgentState = {"messages": checked}
+        screened = await screen_tool_results(ctx, checked)  # raw text: before any redaction
         redacted = redact_pii(ctx, checked)
+        records = [r for r in (screened, redacted) if r is not None]
+        if records:
+            state["verdicts"] = records
+        if screened is not None:
+            rules = tuple(screened["rules"])
+            yield GuardrailEvent(stage="input", action=screened["action"], rules=rules)  # type: ignore[arg-type]
         if redacted is not None:
-            state["verdicts"] = [redacted]
             yield GuardrailEvent(stage="input", action=redacted["action"], rules=())  # type: ignore[arg-type]
         # Typed as an iterator, but it is an async generator, which is what has ``aclose``.
         stream = cast(

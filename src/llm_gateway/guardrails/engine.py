@@ -22,6 +22,7 @@ from llm_gateway.guardrails.prompt_leak import PromptLeakRule
 from llm_gateway.guardrails.second_stage import e5_findings
 from llm_gateway.guardrails.stream import StreamGuard
 from llm_gateway.guardrails.tier_guard import TierGuard
+from llm_gateway.guardrails.tool_results import ToolResultScreen, ToolScreenOutcome, screen_messages
 from llm_gateway.guardrails.types import (
     Finding,
     OutputAction,
@@ -86,6 +87,8 @@ class GuardrailEngine:
         if settings.pii_action != "allow":
             output.append(pii_rule(disabled))
         self.output_rules: tuple[Rule, ...] = (*output, *extra_output_rules)
+        # Indirect injection in tool results, for policies with ``tool_results`` on.
+        self.tool_screen = ToolResultScreen(self.check_input)
 
     def preload(self) -> None:
         """Load the classifier now if a configured policy uses it (blocking: a worker thread)."""
@@ -149,6 +152,14 @@ class GuardrailEngine:
     @property
     def leak_output(self) -> str:
         return self.settings.default_policy.leak_output
+
+    @property
+    def tool_results(self) -> str:
+        return self.settings.default_policy.tool_results
+
+    async def screen_tool_results(self, messages: list[Any]) -> ToolScreenOutcome | None:
+        """``TierGuard.screen_tool_results`` under the default policy (the agent port's form)."""
+        return await screen_messages(self.tool_screen, messages, self.settings.default_policy)
 
     def hash_text(self, text: str, findings: Sequence[Finding]) -> str:
         """``text`` with each finding replaced by its label and keyed hash."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from llm_gateway.core.config import GuardrailPolicy
 from llm_gateway.guardrails.output_rules import mask_text
 from llm_gateway.guardrails.stream import StreamGuard, passthrough_guard
+from llm_gateway.guardrails.tool_results import ToolScreenOutcome, screen_messages
 from llm_gateway.guardrails.types import Verdict
 
 if TYPE_CHECKING:
@@ -67,6 +68,16 @@ class TierGuard:
     @property
     def leak_output(self) -> str:
         return self.policy.leak_output
+
+    @property
+    def tool_results(self) -> str:
+        """The policy's action for instructions aimed at the model inside tool results."""
+        return self.policy.tool_results
+
+    async def screen_tool_results(self, messages: list[Any]) -> ToolScreenOutcome | None:
+        """Screen ``messages``' tool results for injection under the policy's ``tool_results``
+        (``withhold`` replaces a flagged one in place; see ``guardrails/tool_results.py``)."""
+        return await screen_messages(self.engine.tool_screen, messages, self.policy)
 
     def check_output(self, text: str) -> Verdict:
         """The engine's output check under ``leak_output``: ``off`` skips it, ``log`` reports

@@ -24,8 +24,9 @@ RESULT = f"customer record: Kim Minsu, {EMAIL}, gold tier"
 _SCHEMA = {"type": "object", "properties": {}}
 
 
-def tool_turns(api: str, model: str = "small") -> dict[str, Any]:
-    """A request whose last turn hands the model a tool result holding an e-mail address."""
+def tool_turns(api: str, model: str = "small", result: str = RESULT) -> dict[str, Any]:
+    """A request whose last turn hands the model a tool result (by default holding an e-mail
+    address)."""
     ask = "What tier is this customer on? Use the lookup tool."
     if api == "anthropic":
         return {
@@ -43,7 +44,7 @@ def tool_turns(api: str, model: str = "small") -> dict[str, Any]:
                 {
                     "role": "user",
                     "content": [
-                        {"type": "tool_result", "tool_use_id": "toolu_1", "content": RESULT}
+                        {"type": "tool_result", "tool_use_id": "toolu_1", "content": result}
                     ],
                 },
             ],
@@ -55,7 +56,7 @@ def tool_turns(api: str, model: str = "small") -> dict[str, Any]:
             "input": [
                 {"role": "user", "content": ask},
                 {"type": "function_call", "call_id": "call_1", "name": "lookup", "arguments": "{}"},
-                {"type": "function_call_output", "call_id": "call_1", "output": RESULT},
+                {"type": "function_call_output", "call_id": "call_1", "output": result},
             ],
         }
     call = {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}
@@ -65,7 +66,7 @@ def tool_turns(api: str, model: str = "small") -> dict[str, Any]:
         "messages": [
             {"role": "user", "content": ask},
             {"role": "assistant", "content": None, "tool_calls": [call]},
-            {"role": "tool", "tool_call_id": "call_1", "content": RESULT},
+            {"role": "tool", "tool_call_id": "call_1", "content": result},
         ],
     }
 

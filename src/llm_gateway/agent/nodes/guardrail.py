@@ -20,7 +20,7 @@ from llm_gateway.agent.events import GuardrailEvent
 from llm_gateway.agent.nodes.llm_node import REGENERATE_PROMPT
 from llm_gateway.agent.state import AgentState, ErrorRecord, VerdictRecord, step
 
-_ACTIONS = ("allow", "mask", "hash", "log", "regenerate", "block", "refuse")
+_ACTIONS = ("allow", "mask", "hash", "log", "regenerate", "block", "refuse", "withhold")
 
 
 def _event(record: VerdictRecord) -> GuardrailEvent:

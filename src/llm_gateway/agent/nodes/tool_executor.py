@@ -14,7 +14,7 @@ import re
 import time
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from langgraph.runtime import Runtime
@@ -22,12 +22,13 @@ from langgraph.types import StreamWriter
 
 from llm_gateway.agent.context import AgentContext
 from llm_gateway.agent.conversation import last_user_text
-from llm_gateway.agent.events import ToolEvent
+from llm_gateway.agent.events import GuardrailEvent, ToolEvent
 from llm_gateway.agent.nodes.attempts import side_attempts
 from llm_gateway.agent.nodes.model_router import choose_model, tier_aliases
 from llm_gateway.agent.ports import ToolBox, UpstreamAttempt
 from llm_gateway.agent.state import AgentState, ToolCallRecord, step
 from llm_gateway.core.exceptions import GatewayError
+from llm_gateway.guardrails.tool_results import NOTICE
 
 _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 ARGUMENTS_PROMPT = (
@@ -136,6 +137,30 @@ async def _intent_arguments(
     return _guess_arguments(spec, text), small, usage
 
 
+async def _screen_outputs(
+    ctx: AgentContext, write: StreamWriter, turns: list[dict[str, Any]]
+) -> None:
+    """The caller's ``tool_results`` policy over the gateway's own tools' output, in place.
+
+    A web page or search result can address the model as well as a client's tool result can.
+    Here ``block`` withholds the result like ``withhold`` does: the user did not write the page,
+    and refusing their request mid-run for it would help no one; ``log`` only records it.
+    """
+    guard = ctx.input_guard
+    if guard is None or guard.tool_results == "off":
+        return
+    outcome = await guard.screen_tool_results(turns)
+    if outcome is None:
+        return
+    action: Literal["log", "withhold"] = "log" if guard.tool_results == "log" else "withhold"
+    if guard.tool_results == "block":  # ``withhold`` was applied by the screen itself
+        notice = NOTICE.format(categories=", ".join(outcome.categories))
+        for i in outcome.flagged:
+            turns[i] = {**turns[i], "content": notice}
+    ctx.observe_guardrail("input", action, list(outcome.categories))
+    write(GuardrailEvent(stage="input", action=action, rules=tuple(outcome.rules)))
+
+
 async def tool_executor(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """Run pending native calls, or prepare/run the intent's tool."""
     ctx = runtime.context
@@ -159,6 +184,7 @@ async def tool_executor(state: AgentState, runtime: Runtime[AgentContext]) -> di
             )
         )
         turns = [{"role": "tool", "tool_call_id": r["id"], "content": r["output"]} for r in records]
+        await _screen_outputs(ctx, runtime.stream_writer, turns)
         update = {
             "tool_calls": list(records),
             "turns": turns,
@@ -176,7 +202,9 @@ async def tool_executor(state: AgentState, runtime: Runtime[AgentContext]) -> di
             record = await _run_one(
                 tools, runtime.stream_writer, call_id, name, arguments, "intent"
             )
-            context = RESULT_PROMPT.format(name=name, output=record["output"])
+            turn = [{"role": "tool", "content": record["output"]}]
+            await _screen_outputs(ctx, runtime.stream_writer, turn)
+            context = RESULT_PROMPT.format(name=name, output=turn[0]["content"])
             update = {
                 "tool_calls": [record],
                 "turns": [{"role": "system", "content": context}],

@@ -14,6 +14,9 @@ GuardrailOutputAction = Literal["allow", "mask", "regenerate"]
 # replace with a keyed hash (PII only), record it and pass, or not check it at all.
 AttackAction = Literal["block", "log", "off"]
 PiiAction = Literal["block", "mask", "hash", "log", "off"]
+# What a policy does with a tool result that holds instructions aimed at the model (indirect
+# injection): refuse the request, replace the result by a notice and go on, record it, or not look.
+ToolResultAction = Literal["block", "withhold", "log", "off"]
 
 
 class GuardrailPolicy(BaseModel):
@@ -47,6 +50,11 @@ class GuardrailPolicy(BaseModel):
     # spares a tier or key whose traffic is full of persona set-ups and bot mentions, where the
     # heads' own blocks are mostly harmless prompts (docs/GUARDRAILS.md, "Session 25, round 26").
     attack_stage: bool | None = None
+    # Tool results (the client's ``tool`` messages, Anthropic ``tool_result`` blocks, Responses
+    # ``function_call_output`` items, and on the agent path the gateway's own tools' output)
+    # screened for injection and extraction aimed at the model: off by default, since a web page
+    # or a file may quote such text for its human readers (docs/GUARDRAILS.md, "Tool results").
+    tool_results: ToolResultAction = "off"
 
     def merged(self, patch: Mapping[str, object] | None) -> GuardrailPolicy:
         """This policy with the fields ``patch`` sets replaced (an admin's per-key override)."""
@@ -79,6 +87,7 @@ class GuardrailPolicyPatch(BaseModel):
     proxy: bool | None = None
     harm_stage: bool | None = None
     attack_stage: bool | None = None
+    tool_results: ToolResultAction | None = None
 
     def fields_set(self) -> dict[str, object]:
         """The fields given (a null field is left out: it inherits the tier's value)."""

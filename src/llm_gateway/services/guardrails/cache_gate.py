@@ -8,6 +8,9 @@ caller who got it first. So, for the caller at hand:
   could only be an answer computed for a raw prompt, and a semantic lookup would show the raw
   prompt to the cache's judge model; under ``block``, neither does a prompt holding personal data
   (it is refused by the agent, and the judge must not see it first);
+* a caller whose ``tool_results`` screen is on does not use the cache for a request that carries
+  tool results: the key holds them as sent, so a hit could be an answer computed while the model
+  read a result this caller's policy withholds or refuses;
 * a hit is not served when the caller's policy blocks the prompt on the fast input check (rules,
   classifier; the e5 stages are not run for a hit) or when the answer holds what the caller's
   ``leak_output`` acts on (a secret, PII): it is a miss, answered afresh by the agent.
@@ -20,13 +23,18 @@ from llm_gateway.services.auth.principal import Principal
 from llm_gateway.state import AppState
 
 
-def cache_allowed(state: AppState, principal: Principal | None, prompt: str) -> bool:
+def cache_allowed(
+    state: AppState, principal: Principal | None, prompt: str, tool_results: bool = False
+) -> bool:
     """False when the caller's policy rewrites ``prompt`` (or refuses its personal data) before
-    any model sees it."""
+    any model sees it, or screens the request's tool results (``tool_results``: it has some)."""
     engine = state.guardrails
     if not engine.input_enabled("agent"):
         return True
-    action = state.guard_policies.resolve(principal).pii_input
+    policy = state.guard_policies.resolve(principal)
+    if tool_results and policy.tool_results != "off":
+        return False
+    action = policy.pii_input
     if action in ("mask", "hash"):
         return False
     return action != "block" or not engine.leak_findings(prompt)

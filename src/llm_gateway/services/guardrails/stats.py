@@ -28,7 +28,7 @@ CATEGORIES = frozenset(
         "system_prompt",
     }
 )
-ACTIONS = frozenset({"block", "mask", "hash", "log", "regenerate", "refuse"})
+ACTIONS = frozenset({"block", "mask", "hash", "log", "regenerate", "refuse", "withhold"})
 Key = tuple[str, str, str, str]  # category, action, side, endpoint
 
 

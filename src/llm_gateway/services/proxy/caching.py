@@ -57,8 +57,10 @@ async def lookup_auto(
     """The agent's answers, keyed under the model name ``auto``, as the caller's guardrail policy
     allows (``cache_gate``): none for a caller whose prompts are redacted, and not a hit that
     holds what their output policy acts on (that is a miss, answered afresh)."""
-    prompt = user_text(request.get("messages") or ())
-    if not cache_allowed(state, ctx.principal, prompt):
+    messages = request.get("messages") or ()
+    prompt = user_text(messages)
+    tool_results = any(isinstance(m, dict) and m.get("role") == "tool" for m in messages)
+    if not cache_allowed(state, ctx.principal, prompt, tool_results):
         return None, None
     return await _lookup(
         state, ctx, auto_spec(state), "auto", request, controls, _policy_filter(state, ctx, prompt)

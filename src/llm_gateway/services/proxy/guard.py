@@ -9,6 +9,9 @@ policy decides:
   the request with 400 ``guardrail_blocked`` in the API's own error format, before any upstream
   call; ``mask``/``hash`` PII is redacted in the user messages that go upstream; ``log``
   categories are named in the ``x-gateway-guardrails`` header and the log;
+* tool results (``tool_results``, off by default): instructions aimed at the model inside the
+  tool results the client sends back refuse the request, are withheld (replaced by a notice) or
+  are logged;
 * output: secrets and PII in the answer are masked, hashed, logged or stop the answer, streamed or
   not. Streams go through a ``StreamGuard`` per choice, so a key split across chunks is caught;
   the canonical chunks are guarded before either API's framing, so both APIs get the same check.
@@ -28,6 +31,7 @@ from llm_gateway.core.config import GuardrailPolicy
 from llm_gateway.core.exceptions import InvalidRequestError
 from llm_gateway.guardrails.prompt_leak import PromptLeakRule, prompt_leak_rule
 from llm_gateway.guardrails.stream import StreamGuard, passthrough_guard
+from llm_gateway.guardrails.tool_results import screen_messages
 from llm_gateway.guardrails.types import Finding
 from llm_gateway.providers.base import ChatChunk
 from llm_gateway.services.guardrails.stats import EndpointKind
@@ -121,6 +125,8 @@ async def _screen_input(
                 + ").",
                 code="guardrail_blocked",
             )
+    if policy.tool_results != "off":
+        await _screen_tool_injection(state, ctx, messages, policy)
     action = policy.pii_input
     if action in ("block", "log"):
         _screen_tool_results(state, ctx, messages, action)
@@ -130,6 +136,33 @@ async def _screen_input(
         if redact_user_turns(messages, redact, PROMPT_ROLES):
             state.guard_stats.observe(sorted(found), action, "input", kind)
             _note(ctx, f"input:{action}")
+
+
+async def _screen_tool_injection(
+    state: AppState, ctx: CallContext, messages: list[Any], policy: GuardrailPolicy
+) -> None:
+    """``tool_results``: instructions aimed at the model inside the tool results the client
+    sends back. ``block`` refuses the request, ``withhold`` replaces each flagged result by a
+    notice (the request goes on), ``log`` names it in the header and the log."""
+    outcome = await screen_messages(state.guardrails.tool_screen, messages, policy)
+    if outcome is None:
+        return
+    action = policy.tool_results
+    _log.info(
+        "proxy tool result guardrail",
+        request_id=ctx.request_id,
+        action=action,
+        rules=list(outcome.rules),
+    )
+    state.guard_stats.observe(outcome.categories, action, "input", _kind(ctx))
+    _note(ctx, f"tool:{action}")
+    if action == "block":
+        raise InvalidRequestError(
+            "The request was blocked by the gateway's input guardrail ("
+            + ", ".join(outcome.categories)
+            + " in a tool result).",
+            code="guardrail_blocked",
+        )
 
 
 def _screen_tool_results(
