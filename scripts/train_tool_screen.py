@@ -38,6 +38,7 @@ from sklearn.linear_model import SGDClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from guard_corpora import refuse_heldout
+from train_guardrails import same_artefact
 
 from llm_gateway.guardrails.classifier import is_korean
 from llm_gateway.guardrails.features import N_FEATURES, counts
@@ -191,13 +192,6 @@ def save(
         idf=idf.astype(np.float16),
         thresholds=np.array(json.dumps(limits)),
     )
-
-
-def same_artefact(a: Path, b: Path) -> bool:
-    with np.load(a) as left, np.load(b) as right:
-        if sorted(left.files) != sorted(right.files):
-            return False
-        return all(np.array_equal(left[k], right[k]) for k in left.files)
 
 
 def main() -> int:

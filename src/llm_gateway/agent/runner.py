@@ -24,6 +24,7 @@ from llm_gateway.agent.nodes.response_formatter import total_usage
 from llm_gateway.agent.state import AgentState, VerdictRecord
 from llm_gateway.core.exceptions import GatewayError, InvalidRequestError
 from llm_gateway.core.logging import get_logger
+from llm_gateway.guardrails.tool_results import blocked_in_tool_result
 from llm_gateway.services.auth.principal import Principal
 
 _log = get_logger("llm_gateway.agent")
@@ -94,12 +95,7 @@ async def screen_tool_results(ctx: AgentContext, messages: list[Any]) -> Verdict
     _log.info("agent tool result guardrail", action=action, rules=list(outcome.rules))
     ctx.observe_guardrail("input", action, categories)
     if action == "block":
-        raise InvalidRequestError(
-            "The request was blocked by the gateway's input guardrail ("
-            + ", ".join(categories)
-            + " in a tool result).",
-            code="guardrail_blocked",
-        )
+        raise blocked_in_tool_result(categories)
     return VerdictRecord(
         stage="input", action=action, rules=list(outcome.rules), categories=categories
     )

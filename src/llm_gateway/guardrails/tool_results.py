@@ -20,12 +20,13 @@ import asyncio
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from llm_gateway.agent.conversation import message_text
 from llm_gateway.core.config import GuardrailPolicy
+from llm_gateway.core.exceptions import InvalidRequestError
 from llm_gateway.guardrails.normalize import normalize
 from llm_gateway.guardrails.tool_screen_model import WINDOW, ToolScreenModel, load_tool_model
 from llm_gateway.guardrails.types import Finding, Verdict
@@ -148,6 +149,16 @@ NOTICE = (
     "({categories}). Tell the user that this result could not be used.]"
 )
 OFF_LOOP_CHARS = 8_000  # more tool text than this is screened in a worker thread
+
+
+def blocked_in_tool_result(categories: Iterable[str]) -> InvalidRequestError:
+    """The 400 ``guardrail_blocked`` for a request refused over what a tool result holds."""
+    return InvalidRequestError(
+        "The request was blocked by the gateway's input guardrail ("
+        + ", ".join(categories)
+        + " in a tool result).",
+        code="guardrail_blocked",
+    )
 
 
 @dataclass(frozen=True, slots=True)

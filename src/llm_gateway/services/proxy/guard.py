@@ -31,7 +31,7 @@ from llm_gateway.core.config import GuardrailPolicy
 from llm_gateway.core.exceptions import InvalidRequestError
 from llm_gateway.guardrails.prompt_leak import PromptLeakRule, prompt_leak_rule
 from llm_gateway.guardrails.stream import StreamGuard, passthrough_guard
-from llm_gateway.guardrails.tool_results import screen_messages
+from llm_gateway.guardrails.tool_results import blocked_in_tool_result, screen_messages
 from llm_gateway.guardrails.types import Finding
 from llm_gateway.providers.base import ChatChunk
 from llm_gateway.services.guardrails.stats import EndpointKind
@@ -157,12 +157,7 @@ async def _screen_tool_injection(
     state.guard_stats.observe(outcome.categories, action, "input", _kind(ctx))
     _note(ctx, f"tool:{action}")
     if action == "block":
-        raise InvalidRequestError(
-            "The request was blocked by the gateway's input guardrail ("
-            + ", ".join(outcome.categories)
-            + " in a tool result).",
-            code="guardrail_blocked",
-        )
+        raise blocked_in_tool_result(outcome.categories)
 
 
 def _screen_tool_results(
@@ -181,12 +176,7 @@ def _screen_tool_results(
     state.guard_stats.observe(categories, action, "input", _kind(ctx))
     _note(ctx, f"input:{action}")
     if action == "block":
-        raise InvalidRequestError(
-            "The request was blocked by the gateway's input guardrail ("
-            + ", ".join(categories)
-            + " in a tool result).",
-            code="guardrail_blocked",
-        )
+        raise blocked_in_tool_result(categories)
 
 
 def _output_noted(
