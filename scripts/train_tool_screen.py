@@ -16,7 +16,10 @@ around pasted content with a planted instruction) as positives.
 
 Thresholds: each writer is scored by a head fitted on the other writers (leave one writer
 out); on those out-of-writer scores one threshold for Hangul results and one for the rest are
-chosen: the best pooled F1 whose benign FPR (each script's) is at most ``--max-fpr``. The
+chosen: the best pooled F1 whose benign FPR (each script's) is at most ``--max-fpr``. Groups
+named ``redteam…`` (rows a red team wrote against one head, with its scorer in hand) train the
+head and are scored like the others but do not set the thresholds. ``--include FILE`` adds a
+group from outside ``--data``. The
 printed table is that leave-one-writer-out run, per writer and pooled: the dev figures. The
 artefact (``guardrails/data/tool_screen.npz``) is fitted on every writer at those thresholds;
 ``--check`` rebuilds it and compares. Paths naming ``sealed.SEALED`` are refused.
@@ -49,6 +52,7 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "eval/guardrails/tool_results"
 ALPHA = 1e-4
 MAX_FPR = 0.03
+RED_TEAM = "redteam"  # groups named so train the head but do not set its thresholds
 SEED = 0
 Matrix = sparse.csr_matrix
 
@@ -61,9 +65,9 @@ class Row:
     korean: bool
 
 
-def read_rows(data: Path, extra_positives: bool) -> list[Row]:
+def read_rows(data: Path, extra_positives: bool, include: list[Path] | None = None) -> list[Row]:
     rows: list[Row] = []
-    for path in sorted(data.glob("*.jsonl")):
+    for path in [*sorted(data.glob("*.jsonl")), *(include or ())]:
         for line in refuse_heldout(path).read_text(encoding="utf-8").splitlines():
             if line.strip():
                 item = json.loads(line)
@@ -137,11 +141,16 @@ def out_of_writer(rows: list[Row], tf: Matrix, alpha: float) -> np.ndarray:
 
 
 def choose(scores: np.ndarray, rows: list[Row], max_fpr: float) -> dict[str, float]:
-    """Per script: the threshold with the best F1 whose benign FPR is at most ``max_fpr``."""
+    """Per script: the threshold with the best F1 whose benign FPR is at most ``max_fpr``, on
+    the writers' groups (a red team's rows, written against one head with its scorer in hand,
+    train the head but do not set its thresholds)."""
     chosen: dict[str, float] = {}
     for script, korean in (("other", False), ("ko", True)):
         mask = np.array(
-            [r.korean == korean and not np.isnan(s) for r, s in zip(rows, scores, strict=True)]
+            [
+                r.korean == korean and not np.isnan(s) and not r.group.startswith(RED_TEAM)
+                for r, s in zip(rows, scores, strict=True)
+            ]
         )
         y = np.array([r.label for r in rows])[mask]
         s = scores[mask]
@@ -200,10 +209,13 @@ def main() -> int:
     parser.add_argument("--alpha", type=float, default=ALPHA)
     parser.add_argument("--max-fpr", type=float, default=MAX_FPR)
     parser.add_argument("--extra-positives", action="store_true")
+    parser.add_argument(
+        "--include", type=Path, action="append", default=[], help="another group's file"
+    )
     parser.add_argument("--out", type=Path, default=ARTEFACT_PATH)
     parser.add_argument("--check", action="store_true", help="rebuild and compare, write nothing")
     args = parser.parse_args()
-    rows = read_rows(args.data, args.extra_positives)
+    rows = read_rows(args.data, args.extra_positives, args.include)
     tf = term_matrix(rows)
     y = np.array([r.label for r in rows])
     scores = out_of_writer(rows, tf, args.alpha)

@@ -34,12 +34,14 @@ def user_text(messages: Iterable[Mapping[str, Any]]) -> str:
 def tool_text(messages: Iterable[Mapping[str, Any]]) -> str:
     """Every tool result's text (OpenAI ``tool`` messages, Anthropic ``tool_result`` blocks and
     Responses ``function_call_output`` items, all ``role: tool`` once canonical), oldest first."""
-    return "\n".join(message_text(m) for m in messages if m.get("role") == "tool")
+    return "\n".join(message_text(m) for m in messages if m.get("role") in TOOL_ROLES)
 
 
+# A tool result's role: ``tool``, or the legacy OpenAI ``function`` (still accepted upstream).
+TOOL_ROLES = ("tool", "function")
 # What a prompt's personal data can sit in: the user's turns and the tool results the client sends
 # back (a file, a database row, a web page), which reach the model just the same.
-PROMPT_ROLES = ("user", "tool")
+PROMPT_ROLES = ("user", *TOOL_ROLES)
 
 
 def redact_user_turns(

@@ -44,7 +44,7 @@ class ToolEvent:
 
 @dataclass(frozen=True, slots=True)
 class GuardrailEvent:
-    stage: Literal["input", "output"]
+    stage: Literal["input", "output", "tool"]  # tool: a tool result's screen (``tool_results``)
     action: Literal["allow", "mask", "hash", "log", "regenerate", "block", "refuse", "withhold"]
     rules: tuple[str, ...] = ()
     kind: Literal["guardrail"] = "guardrail"

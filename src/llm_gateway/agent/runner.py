@@ -97,7 +97,7 @@ async def screen_tool_results(ctx: AgentContext, messages: list[Any]) -> Verdict
     if action == "block":
         raise blocked_in_tool_result(categories)
     return VerdictRecord(
-        stage="input", action=action, rules=list(outcome.rules), categories=categories
+        stage="tool", action=action, rules=list(outcome.rules), categories=categories
     )
 
 
@@ -193,7 +193,7 @@ class AgentRunner:
             state["verdicts"] = records
         if screened is not None:
             rules = tuple(screened["rules"])
-            yield GuardrailEvent(stage="input", action=screened["action"], rules=rules)  # type: ignore[arg-type]
+            yield GuardrailEvent(stage="tool", action=screened["action"], rules=rules)  # type: ignore[arg-type]
         if redacted is not None:
             yield GuardrailEvent(stage="input", action=redacted["action"], rules=())  # type: ignore[arg-type]
         # Typed as an iterator, but it is an async generator, which is what has ``aclose``.

@@ -48,7 +48,7 @@ class ToolCallRecord(TypedDict):
 
 
 class VerdictRecord(TypedDict):
-    stage: Literal["input", "output"]
+    stage: Literal["input", "output", "tool"]
     action: str  # allow | block | mask | regenerate | refuse
     rules: list[str]
     categories: list[str]

@@ -23,6 +23,7 @@ from llm_gateway.guardrails.second_stage import e5_findings
 from llm_gateway.guardrails.stream import StreamGuard
 from llm_gateway.guardrails.tier_guard import TierGuard
 from llm_gateway.guardrails.tool_results import ToolResultScreen, ToolScreenOutcome, screen_messages
+from llm_gateway.guardrails.tool_screen_model import load_tool_model
 from llm_gateway.guardrails.types import (
     Finding,
     OutputAction,
@@ -91,9 +92,12 @@ class GuardrailEngine:
         self.tool_screen = ToolResultScreen(self.check_input)
 
     def preload(self) -> None:
-        """Load the classifier now if a configured policy uses it (blocking: a worker thread)."""
+        """Load the classifier now if a configured policy uses it, and the tool-result head if
+        one screens tool results (blocking: a worker thread)."""
         if any(p.classifier for p in self._policies):
             self._classifier = self.classifier
+        if any(p.tool_results != "off" and p.classifier for p in self._policies):
+            load_tool_model()
 
     def use_classifier(self, rule: ClassifierRule) -> None:
         """Use ``rule`` instead of the shipped classifier (dev evaluations of other builds)."""

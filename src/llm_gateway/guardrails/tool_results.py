@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from llm_gateway.agent.conversation import message_text
+from llm_gateway.agent.conversation import TOOL_ROLES, message_text
 from llm_gateway.core.config import GuardrailPolicy
 from llm_gateway.core.exceptions import InvalidRequestError
 from llm_gateway.guardrails.normalize import normalize
@@ -35,7 +36,6 @@ HEAD_RULE = "tool_screen.injection"
 # The prompt's exact attack rules on tool results too (see docs/GUARDRAILS.md, "Tool results").
 RULES = False
 STEP = 1000  # windows overlap by 200 characters: a sentence split at a border is read whole
-MAX_CHARS = 256_000  # a longer result is screened up to here (its tail is not read)
 CACHE_ENTRIES = 4096
 SCREENED = ("injection", "prompt_extraction")  # the policy fields screened
 ATTACKS = frozenset({"injection", "jailbreak", "prompt_extraction"})  # their findings
@@ -44,8 +44,8 @@ CheckInput = Callable[[str, GuardrailPolicy], Verdict]
 
 
 def windows(text: str) -> Iterator[str]:
-    """``text`` (up to ``MAX_CHARS``) in windows of ``WINDOW`` characters, ``STEP`` apart."""
-    text = text[:MAX_CHARS]
+    """``text`` in windows of ``WINDOW`` characters, ``STEP`` apart, to its end (a cap would be
+    a bypass: padding before the instruction; the request body limit bounds the cost)."""
     if len(text) <= WINDOW:
         yield text
         return
@@ -149,6 +149,17 @@ NOTICE = (
     "({categories}). Tell the user that this result could not be used.]"
 )
 OFF_LOOP_CHARS = 8_000  # more tool text than this is screened in a worker thread
+# A withheld result as the gateway wrote it, and nothing else: not screened again (the notice
+# itself reads like an instruction to the model). Anything added to it is screened as usual.
+_CATEGORY = r"(?:injection|jailbreak|prompt_extraction)"
+_NOTICE = re.compile(
+    re.escape(NOTICE).replace(re.escape("{categories}"), rf"{_CATEGORY}(?:, {_CATEGORY})*")
+)
+
+
+def is_notice(text: str) -> bool:
+    """Whether ``text`` is exactly a notice this screen wrote in place of a result."""
+    return _NOTICE.fullmatch(text) is not None
 
 
 def blocked_in_tool_result(categories: Iterable[str]) -> InvalidRequestError:
@@ -185,7 +196,7 @@ async def screen_messages(
     texts = [
         (i, message_text(m))
         for i, m in enumerate(messages)
-        if isinstance(m, Mapping) and m.get("role") == "tool"
+        if isinstance(m, Mapping) and m.get("role") in TOOL_ROLES and not is_notice(message_text(m))
     ]
     if not texts:
         return None

@@ -90,6 +90,7 @@ class TestWithhold:
         assert fake.requests()
         assert PLANTED not in _sent(fake)
         assert WITHHELD in _sent(fake)
+        assert response.headers["x-gateway-guardrails"] == "tool:withhold"
 
     async def test_it_is_counted(self, client: httpx.AsyncClient, alice: Account) -> None:
         body = tool_turns("anthropic", result=INJECTED)
@@ -118,6 +119,19 @@ class TestBlock:
         assert response.status_code == 400, response.text
         error = orjson.loads(response.content)["error"]
         assert "in a tool result" in error["message"]
+        assert response.headers["x-gateway-guardrails"] == "tool:block"
+        assert fake.requests() == []
+
+    async def test_a_legacy_function_result_is_screened_too(
+        self, client: httpx.AsyncClient, fake: FakeUpstream, alice: Account
+    ) -> None:
+        body = tool_turns("openai", result="")
+        body["messages"][-1] = {"role": "function", "name": "lookup", "content": INJECTED}
+        response = await client.post(
+            PATHS["openai"], json=body, headers=headers("openai", _key(alice))
+        )
+        assert response.status_code == 400, response.text
+        assert orjson.loads(response.content)["error"]["code"] == "guardrail_blocked"
         assert response.headers["x-gateway-guardrails"] == "tool:block"
         assert fake.requests() == []
 

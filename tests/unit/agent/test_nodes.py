@@ -334,9 +334,11 @@ async def test_a_gateway_tool_result_that_addresses_the_model_is_withheld() -> N
         update = await tool_executor({"pending_tool_calls": calls, "tool_rounds": 0}, runtime)
         assert "withheld" in update["turns"][0]["content"]
         assert PLANTED not in update["turns"][0]["content"]
-        assert update["tool_calls"][0]["output"] == f"echo: {PLANTED}"  # the record keeps it
+        # The record holds what the model read: /chat keeps it and sends it back next turn.
+        assert update["tool_calls"][0]["output"] == update["turns"][0]["content"]
         guard = [e for e in events if isinstance(e, GuardrailEvent)]
-        assert [(e.stage, e.action) for e in guard] == [("input", "withhold")]
+        assert [(e.stage, e.action) for e in guard] == [("tool", "withhold")]
+        assert [(v["stage"], v["action"]) for v in update["verdicts"]] == [("tool", "withhold")]
 
 
 async def test_a_gateway_tool_result_is_only_named_under_log_and_untouched_when_off() -> None:
@@ -346,6 +348,7 @@ async def test_a_gateway_tool_result_is_only_named_under_log_and_untouched_when_
         update = await tool_executor({"pending_tool_calls": calls, "tool_rounds": 0}, runtime)
         assert update["turns"][0]["content"] == f"echo: {PLANTED}"
         assert any(isinstance(e, GuardrailEvent) for e in events) is named
+        assert ("verdicts" in update) is named
 
 
 async def test_an_intent_tool_result_is_withheld_from_the_model_context() -> None:

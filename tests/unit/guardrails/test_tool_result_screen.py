@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from llm_gateway.core.config import GuardrailPolicy, GuardrailSettings
 from llm_gateway.guardrails import GuardrailEngine
 from llm_gateway.guardrails.tool_results import (
-    MAX_CHARS,
+    NOTICE,
     STEP,
     WINDOW,
     ToolResultScreen,
+    is_notice,
     screen_messages,
     screening_policy,
     windows,
@@ -35,7 +37,25 @@ def test_a_long_result_is_read_in_overlapping_windows_to_its_end() -> None:
     assert parts[1].startswith(text[STEP : STEP + 10])
     assert text.endswith(parts[-1][-50:])
     assert list(windows("short")) == ["short"]
-    assert sum(len(p) for p in windows("x" * (MAX_CHARS * 2))) < MAX_CHARS * 2
+
+
+def test_padding_does_not_push_an_instruction_out_of_reach() -> None:
+    # A cap on what is read would be a bypass: 300,000 characters of filler, then the payload.
+    page = "Quarterly figures, regional breakdown and hiring notes. " * 5400 + PLANT
+    assert len(page) > 300_000
+    assert _engine().tool_screen.findings(page, WITHHOLD)
+
+
+def test_the_screens_own_notice_is_not_flagged_but_anything_added_to_it_is() -> None:
+    notice = NOTICE.format(categories="injection")
+    assert is_notice(notice)
+    screen = _engine().tool_screen
+    assert screen.findings(notice, WITHHOLD)  # the head alone would flag it ...
+    messages: list[Any] = [{"role": "tool", "content": notice}]
+    assert asyncio.run(screen_messages(screen, messages, WITHHOLD)) is None  # ... so it is skipped
+    assert not is_notice(notice + " " + PLANT)
+    messages = [{"role": "function", "name": "lookup", "content": notice + " " + PLANT}]
+    assert asyncio.run(screen_messages(screen, messages, WITHHOLD)) is not None
 
 
 def test_an_instruction_buried_in_the_middle_of_a_long_page_is_found() -> None:

@@ -26,7 +26,7 @@ from llm_gateway.agent.events import GuardrailEvent, ToolEvent
 from llm_gateway.agent.nodes.attempts import side_attempts
 from llm_gateway.agent.nodes.model_router import choose_model, tier_aliases
 from llm_gateway.agent.ports import ToolBox, UpstreamAttempt
-from llm_gateway.agent.state import AgentState, ToolCallRecord, step
+from llm_gateway.agent.state import AgentState, ToolCallRecord, VerdictRecord, step
 from llm_gateway.core.exceptions import GatewayError
 from llm_gateway.guardrails.tool_results import NOTICE
 
@@ -138,27 +138,39 @@ async def _intent_arguments(
 
 
 async def _screen_outputs(
-    ctx: AgentContext, write: StreamWriter, turns: list[dict[str, Any]]
-) -> None:
+    ctx: AgentContext,
+    write: StreamWriter,
+    turns: list[dict[str, Any]],
+    records: list[ToolCallRecord],
+) -> VerdictRecord | None:
     """The caller's ``tool_results`` policy over the gateway's own tools' output, in place.
 
     A web page or search result can address the model as well as a client's tool result can.
     Here ``block`` withholds the result like ``withhold`` does: the user did not write the page,
-    and refusing their request mid-run for it would help no one; ``log`` only records it.
+    and refusing their request mid-run for it would help no one; ``log`` only records it. A
+    withheld result's record holds the notice too: it is what the model read, and what a
+    ``/chat`` conversation keeps and sends back on the next turn.
     """
     guard = ctx.input_guard
     if guard is None or guard.tool_results == "off":
-        return
+        return None
     outcome = await guard.screen_tool_results(turns)
     if outcome is None:
-        return
+        return None
     action: Literal["log", "withhold"] = "log" if guard.tool_results == "log" else "withhold"
-    if guard.tool_results == "block":  # ``withhold`` was applied by the screen itself
+    if action == "withhold":
         notice = NOTICE.format(categories=", ".join(outcome.categories))
         for i in outcome.flagged:
-            turns[i] = {**turns[i], "content": notice}
+            turns[i] = {**turns[i], "content": notice}  # ``withhold`` did this already
+            records[i] = ToolCallRecord(**{**records[i], "output": notice})
     ctx.observe_guardrail("input", action, list(outcome.categories))
-    write(GuardrailEvent(stage="input", action=action, rules=tuple(outcome.rules)))
+    write(GuardrailEvent(stage="tool", action=action, rules=tuple(outcome.rules)))
+    return VerdictRecord(
+        stage="tool",
+        action=action,
+        rules=list(outcome.rules),
+        categories=list(outcome.categories),
+    )
 
 
 async def tool_executor(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -168,6 +180,7 @@ async def tool_executor(state: AgentState, runtime: Runtime[AgentContext]) -> di
     tools = ctx.deps.tools
     pending = state.get("pending_tool_calls") or []
     update: dict[str, Any] = {}
+    screened: VerdictRecord | None = None
     alias, usage = None, None
     if pending and tools is not None:
         records = await asyncio.gather(
@@ -183,10 +196,11 @@ async def tool_executor(state: AgentState, runtime: Runtime[AgentContext]) -> di
                 for call in pending
             )
         )
+        records = list(records)
         turns = [{"role": "tool", "tool_call_id": r["id"], "content": r["output"]} for r in records]
-        await _screen_outputs(ctx, runtime.stream_writer, turns)
+        screened = await _screen_outputs(ctx, runtime.stream_writer, turns, records)
         update = {
-            "tool_calls": list(records),
+            "tool_calls": records,
             "turns": turns,
             "pending_tool_calls": [],
             "tool_rounds": state.get("tool_rounds", 0) + 1,
@@ -203,7 +217,9 @@ async def tool_executor(state: AgentState, runtime: Runtime[AgentContext]) -> di
                 tools, runtime.stream_writer, call_id, name, arguments, "intent"
             )
             turn = [{"role": "tool", "content": record["output"]}]
-            await _screen_outputs(ctx, runtime.stream_writer, turn)
+            kept = [record]
+            screened = await _screen_outputs(ctx, runtime.stream_writer, turn, kept)
+            record = kept[0]
             context = RESULT_PROMPT.format(name=name, output=turn[0]["content"])
             update = {
                 "tool_calls": [record],
@@ -211,6 +227,8 @@ async def tool_executor(state: AgentState, runtime: Runtime[AgentContext]) -> di
                 "tool_rounds": state.get("tool_rounds", 0) + 1,
                 "attempts": side_attempts(tried, ctx),
             }
+    if screened is not None:
+        update["verdicts"] = [screened]
     ms = (time.perf_counter() - started) * 1000
     update["steps"] = [step("tool_executor", ms, alias, usage)]
     return update

@@ -18,6 +18,10 @@ caller who got it first. So, for the caller at hand:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from llm_gateway.agent.conversation import TOOL_ROLES
 from llm_gateway.cache import CacheHit
 from llm_gateway.services.auth.principal import Principal
 from llm_gateway.state import AppState
@@ -38,6 +42,11 @@ def cache_allowed(
     if action in ("mask", "hash"):
         return False
     return action != "block" or not engine.leak_findings(prompt)
+
+
+def has_tool_results(messages: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether a conversation carries tool results (``tool`` or legacy ``function`` messages)."""
+    return any(isinstance(m, Mapping) and m.get("role") in TOOL_ROLES for m in messages)
 
 
 def hit_allowed(state: AppState, principal: Principal | None, hit: CacheHit, prompt: str) -> bool:
