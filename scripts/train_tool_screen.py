@@ -19,7 +19,8 @@ out); on those out-of-writer scores one threshold for Hangul results and one for
 chosen: the best pooled F1 whose benign FPR (each script's) is at most ``--max-fpr``. Groups
 named ``redteam…`` (rows a red team wrote against one head, with its scorer in hand) train the
 head and are scored like the others but do not set the thresholds. ``--include FILE`` adds a
-group from outside ``--data``. The
+group from outside ``--data`` (default: the red team's rows, ``eval/guardrails/tool_results/
+redteam``: the shipped build, session 32's H2); ``--no-red-team`` builds H1, the writers only. The
 printed table is that leave-one-writer-out run, per writer and pooled: the dev figures. The
 artefact (``guardrails/data/tool_screen.npz``) is fitted on every writer at those thresholds;
 ``--check`` rebuilds it and compares. Paths naming ``sealed.SEALED`` are refused.
@@ -50,6 +51,9 @@ from llm_gateway.guardrails.tool_screen_model import ARTEFACT_PATH, WINDOW
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "eval/guardrails/tool_results"
+# Session 32's H2: the red team's rows train the shipped head too (read after ``--data``'s files,
+# in this order, so the default build is the declared one byte for byte).
+RED_TEAM_ROWS = (REPO / "eval/guardrails/tool_results/redteam/redteam_s32.jsonl",)
 ALPHA = 1e-4
 MAX_FPR = 0.03
 RED_TEAM = "redteam"  # groups named so train the head but do not set its thresholds
@@ -210,12 +214,17 @@ def main() -> int:
     parser.add_argument("--max-fpr", type=float, default=MAX_FPR)
     parser.add_argument("--extra-positives", action="store_true")
     parser.add_argument(
-        "--include", type=Path, action="append", default=[], help="another group's file"
+        "--include",
+        type=Path,
+        action="append",
+        help="another group's file (default: the red team's)",
     )
+    parser.add_argument("--no-red-team", action="store_true", help="H1: the writers only")
     parser.add_argument("--out", type=Path, default=ARTEFACT_PATH)
     parser.add_argument("--check", action="store_true", help="rebuild and compare, write nothing")
     args = parser.parse_args()
-    rows = read_rows(args.data, args.extra_positives, args.include)
+    include = [] if args.no_red_team else list(args.include or RED_TEAM_ROWS)
+    rows = read_rows(args.data, args.extra_positives, include)
     tf = term_matrix(rows)
     y = np.array([r.label for r in rows])
     scores = out_of_writer(rows, tf, args.alpha)
