@@ -42,7 +42,7 @@ from sklearn.linear_model import SGDClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from guard_corpora import refuse_heldout
-from train_guardrails import same_artefact
+from train_guardrails import idf_of, same_artefact, weigh
 
 from llm_gateway.guardrails.classifier import is_korean
 from llm_gateway.guardrails.features import N_FEATURES, counts
@@ -104,13 +104,9 @@ def term_matrix(rows: list[Row]) -> Matrix:
 
 
 def fit(tf: Matrix, y: npt.NDArray[np.int64], alpha: float) -> tuple[np.ndarray, float, np.ndarray]:
-    """(coef, intercept, idf) of one balanced logistic head."""
-    df = np.bincount(tf.indices, minlength=N_FEATURES)
-    idf = np.log((1 + tf.shape[0]) / (1 + df)) + 1.0
-    x = tf.multiply(idf[np.newaxis, :]).tocsr()
-    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    x = sparse.diags(1.0 / norms) @ x
+    """(coef, intercept, idf) of one balanced logistic head (the prompt heads' tf-idf)."""
+    idf = idf_of(tf)
+    x = weigh(tf, idf)
     head = SGDClassifier(
         loss="log_loss",
         alpha=alpha,
@@ -124,10 +120,7 @@ def fit(tf: Matrix, y: npt.NDArray[np.int64], alpha: float) -> tuple[np.ndarray,
 
 
 def score(coef: np.ndarray, intercept: float, idf: np.ndarray, tf: Matrix) -> np.ndarray:
-    x = tf.multiply(idf[np.newaxis, :]).tocsr()
-    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    logits = (sparse.diags(1.0 / norms) @ x) @ coef + intercept
+    logits = weigh(tf, idf) @ coef + intercept
     return np.asarray(1.0 / (1.0 + np.exp(-logits)))
 
 

@@ -220,8 +220,11 @@ class Guardrails(Protocol):
         """The policy's action for instructions aimed at the model inside tool results."""
         ...
 
-    async def screen_tool_results(self, messages: list[Any]) -> ToolScreenOutcome | None:
-        """Screen the ``tool`` messages for injection; ``withhold`` replaces flagged ones."""
+    async def screen_tool_results(
+        self, messages: list[Any], *, withhold: bool | None = None
+    ) -> ToolScreenOutcome | None:
+        """Screen the ``tool`` messages for injection; flagged ones are replaced by a notice when
+        ``withhold`` (default: under the policy's ``withhold``)."""
         ...
 
     def check_output(self, text: str) -> Verdict: ...

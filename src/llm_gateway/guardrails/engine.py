@@ -161,9 +161,12 @@ class GuardrailEngine:
     def tool_results(self) -> str:
         return self.settings.default_policy.tool_results
 
-    async def screen_tool_results(self, messages: list[Any]) -> ToolScreenOutcome | None:
+    async def screen_tool_results(
+        self, messages: list[Any], *, withhold: bool | None = None
+    ) -> ToolScreenOutcome | None:
         """``TierGuard.screen_tool_results`` under the default policy (the agent port's form)."""
-        return await screen_messages(self.tool_screen, messages, self.settings.default_policy)
+        policy = self.settings.default_policy
+        return await screen_messages(self.tool_screen, messages, policy, withhold=withhold)
 
     def hash_text(self, text: str, findings: Sequence[Finding]) -> str:
         """``text`` with each finding replaced by its label and keyed hash."""

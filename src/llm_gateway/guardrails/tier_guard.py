@@ -74,10 +74,15 @@ class TierGuard:
         """The policy's action for instructions aimed at the model inside tool results."""
         return self.policy.tool_results
 
-    async def screen_tool_results(self, messages: list[Any]) -> ToolScreenOutcome | None:
+    async def screen_tool_results(
+        self, messages: list[Any], *, withhold: bool | None = None
+    ) -> ToolScreenOutcome | None:
         """Screen ``messages``' tool results for injection under the policy's ``tool_results``
-        (``withhold`` replaces a flagged one in place; see ``guardrails/tool_results.py``)."""
-        return await screen_messages(self.engine.tool_screen, messages, self.policy)
+        (a flagged one is replaced in place when ``withhold``, by default under ``withhold``;
+        see ``guardrails/tool_results.py``)."""
+        return await screen_messages(
+            self.engine.tool_screen, messages, self.policy, withhold=withhold
+        )
 
     def check_output(self, text: str) -> Verdict:
         """The engine's output check under ``leak_output``: ``off`` skips it, ``log`` reports

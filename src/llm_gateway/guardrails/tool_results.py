@@ -116,7 +116,7 @@ class ToolResultScreen:
         return found
 
     def _screen(self, text: str, policy: GuardrailPolicy) -> tuple[Finding, ...]:
-        rules_only = policy.model_copy(update={"classifier": False})
+        rules_only = policy.model_copy(update={"classifier": False}) if self.rules else policy
         for window in windows(text):
             found: list[Finding] = []
             if self.rules:
@@ -182,21 +182,27 @@ class ToolScreenOutcome:
 
 
 async def screen_messages(
-    screen: ToolResultScreen, messages: list[Any], policy: GuardrailPolicy
+    screen: ToolResultScreen,
+    messages: list[Any],
+    policy: GuardrailPolicy,
+    *,
+    withhold: bool | None = None,
 ) -> ToolScreenOutcome | None:
     """Screen every ``tool`` message of ``messages`` (canonical form) under ``policy``.
 
-    Under ``withhold`` each flagged result is replaced, in place, by a copy holding ``NOTICE``
-    (the caller's objects are never edited). Returns None when nothing was flagged. The whole
+    When ``withhold`` (default: the policy's action is ``withhold``) each flagged result is
+    replaced, in place, by a copy holding ``NOTICE`` (the caller's objects are never edited).
+    Returns None when nothing was flagged. The whole
     history is screened on every request (an agent resends it; the cache makes that cheap): a
     result withheld once must be withheld again, or the model would read it on the next turn.
     """
     if screening_policy(policy) is None:
         return None
     texts = [
-        (i, message_text(m))
+        (i, text)
         for i, m in enumerate(messages)
-        if isinstance(m, Mapping) and m.get("role") in TOOL_ROLES and not is_notice(message_text(m))
+        if isinstance(m, Mapping) and m.get("role") in TOOL_ROLES
+        if not is_notice(text := message_text(m))
     ]
     if not texts:
         return None
@@ -213,7 +219,9 @@ async def screen_messages(
         return None
     every = [f for _, found in flagged for f in found]
     categories = tuple(dict.fromkeys(f.category for f in every))
-    if policy.tool_results == "withhold":
+    if withhold is None:
+        withhold = policy.tool_results == "withhold"
+    if withhold:
         notice = NOTICE.format(categories=", ".join(categories))
         for i, _ in flagged:
             messages[i] = {**messages[i], "content": notice}

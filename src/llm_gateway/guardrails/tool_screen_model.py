@@ -54,8 +54,8 @@ def load_tool_model(path: Path | None = None) -> ToolScreenModel:
     """The shipped artefact (or ``path``: a dev build), immutable once loaded."""
     import numpy as np
 
-    source = path if path is not None else resources.files("llm_gateway.guardrails") / "data"
-    handle = (source if path is not None else source.joinpath(ARTEFACT)).open("rb")
+    shipped = resources.files("llm_gateway.guardrails").joinpath("data", ARTEFACT)
+    handle = path.open("rb") if path is not None else shipped.open("rb")
     with handle, np.load(handle, allow_pickle=False) as data:
         model = ToolScreenModel(
             weights=data["weights"].astype(np.float32),

@@ -28,7 +28,6 @@ from llm_gateway.agent.nodes.model_router import choose_model, tier_aliases
 from llm_gateway.agent.ports import ToolBox, UpstreamAttempt
 from llm_gateway.agent.state import AgentState, ToolCallRecord, VerdictRecord, step
 from llm_gateway.core.exceptions import GatewayError
-from llm_gateway.guardrails.tool_results import NOTICE
 
 _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 ARGUMENTS_PROMPT = (
@@ -154,15 +153,12 @@ async def _screen_outputs(
     guard = ctx.input_guard
     if guard is None or guard.tool_results == "off":
         return None
-    outcome = await guard.screen_tool_results(turns)
+    action: Literal["log", "withhold"] = "log" if guard.tool_results == "log" else "withhold"
+    outcome = await guard.screen_tool_results(turns, withhold=action == "withhold")
     if outcome is None:
         return None
-    action: Literal["log", "withhold"] = "log" if guard.tool_results == "log" else "withhold"
-    if action == "withhold":
-        notice = NOTICE.format(categories=", ".join(outcome.categories))
-        for i in outcome.flagged:
-            turns[i] = {**turns[i], "content": notice}  # ``withhold`` did this already
-            records[i] = ToolCallRecord(**{**records[i], "output": notice})
+    for i in outcome.flagged if action == "withhold" else ():
+        records[i] = ToolCallRecord(**{**records[i], "output": turns[i]["content"]})
     ctx.observe_guardrail("input", action, list(outcome.categories))
     write(GuardrailEvent(stage="tool", action=action, rules=tuple(outcome.rules)))
     return VerdictRecord(

@@ -26,12 +26,7 @@ from llm_gateway.cache.replay import PIECE_CHARS
 from llm_gateway.providers.registry_schema import CacheSpec
 from llm_gateway.services.auth.principal import Principal
 from llm_gateway.services.chat.deps import ChatAgent
-from llm_gateway.services.guardrails.cache_gate import (
-    cache_allowed,
-    has_tool_results,
-    hit_allowed,
-    hit_text,
-)
+from llm_gateway.services.guardrails.cache_gate import cache_allowed, hit_allowed, hit_text
 from llm_gateway.services.proxy.caching import auto_spec
 from llm_gateway.services.quotas.metering import measure_cache_hit
 from llm_gateway.state import AppState
@@ -65,9 +60,7 @@ class CachingChatAgent:
         if (
             spec is None
             or spec.mode == "off"
-            or not cache_allowed(
-                self.state, principal, user_text(messages), has_tool_results(messages)
-            )
+            or not cache_allowed(self.state, principal, user_text(messages), messages)
         ):
             return self.inner.run(messages, principal, requested_model, options)
         return self._cached(spec, messages, principal, requested_model, options)

@@ -28,15 +28,18 @@ from llm_gateway.state import AppState
 
 
 def cache_allowed(
-    state: AppState, principal: Principal | None, prompt: str, tool_results: bool = False
+    state: AppState,
+    principal: Principal | None,
+    prompt: str,
+    messages: Iterable[Mapping[str, Any]] = (),
 ) -> bool:
     """False when the caller's policy rewrites ``prompt`` (or refuses its personal data) before
-    any model sees it, or screens the request's tool results (``tool_results``: it has some)."""
+    any model sees it, or screens the tool results ``messages`` carry."""
     engine = state.guardrails
     if not engine.input_enabled("agent"):
         return True
     policy = state.guard_policies.resolve(principal)
-    if tool_results and policy.tool_results != "off":
+    if policy.tool_results != "off" and _has_tool_results(messages):
         return False
     action = policy.pii_input
     if action in ("mask", "hash"):
@@ -44,7 +47,7 @@ def cache_allowed(
     return action != "block" or not engine.leak_findings(prompt)
 
 
-def has_tool_results(messages: Iterable[Mapping[str, Any]]) -> bool:
+def _has_tool_results(messages: Iterable[Mapping[str, Any]]) -> bool:
     """Whether a conversation carries tool results (``tool`` or legacy ``function`` messages)."""
     return any(isinstance(m, Mapping) and m.get("role") in TOOL_ROLES for m in messages)
 

@@ -19,11 +19,7 @@ from llm_gateway.providers.base import ChatChunk
 from llm_gateway.providers.registry import ModelInfo
 from llm_gateway.providers.registry_schema import CacheSpec
 from llm_gateway.providers.streaming import SSE_DONE, sse_data
-from llm_gateway.services.guardrails.cache_gate import (
-    cache_allowed,
-    has_tool_results,
-    hit_allowed,
-)
+from llm_gateway.services.guardrails.cache_gate import cache_allowed, hit_allowed
 from llm_gateway.services.proxy.context import CallContext
 from llm_gateway.services.proxy.exchange import Exchange
 from llm_gateway.state import AppState
@@ -63,7 +59,7 @@ async def lookup_auto(
     holds what their output policy acts on (that is a miss, answered afresh)."""
     messages = request.get("messages") or ()
     prompt = user_text(messages)
-    if not cache_allowed(state, ctx.principal, prompt, has_tool_results(messages)):
+    if not cache_allowed(state, ctx.principal, prompt, messages):
         return None, None
     return await _lookup(
         state, ctx, auto_spec(state), "auto", request, controls, _policy_filter(state, ctx, prompt)
