@@ -2,13 +2,14 @@
 
 Usage:
     .venv/bin/python scripts/train_intent.py [--shared-eval ../shared/eval] [--out PATH]
-        [--embed-cache DIR] [--no-embeddings] [--check] [--limit N]
+        [--embed-cache DIR] [--no-embeddings] [--check] [--limit N] [--leave-out FILE ...]
 
 Data (all development data; nothing the project reports as held out is read here):
 - eval/intent/prompts.jsonl, dev_extra.jsonl, dev_independent.jsonl, dev_v3.jsonl: labelled
   prompts (see eval/intent/README.md); since session 20 also heldout_v2.jsonl ... heldout_v6.jsonl,
-  five strangers' sets, each scored once as held out before it was trained on (heldout_v7.jsonl
-  judged the model they made and is not read here);
+  since session 33 heldout_v7.jsonl ... heldout_v12.jsonl and dev_written_s33.jsonl: strangers'
+  sets, each scored once as held out before it was trained on (the next judge, heldout_v13.jsonl,
+  is not read here);
 - ``--shared-eval`` (default ``<repo>/../shared/eval``), when present: harmful requests and
   attacks (XSTest unsafe, MultiJail, Korean translated attacks, deepset injections, jackhhao
   jailbreaks) as ``dangerous``; benign look-alikes (XSTest safe, NotInject, jackhhao benign,
@@ -59,6 +60,11 @@ DEV_FILES = (
     # data since they were scored. Only the files listed here are read: the next intent judge
     # (heldout_v7 judged this model) is never added before it has been scored.
     *((f"heldout_v{n}.jsonl", False) for n in range(2, 7)),
+    # Session 33: the six later strangers' sets (each judged one shipped model once) and a
+    # writer asked for harmless prompts in violent words (killing processes, idioms, history).
+    # heldout_v13 judges the model they make and is not read here.
+    *((f"heldout_v{n}.jsonl", False) for n in range(7, 13)),
+    ("dev_written_s33.jsonl", False),
 )
 # (file, label value in the file, category or None, our label, how many rows at most)
 SHARED = (
@@ -89,10 +95,12 @@ def _key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def load_dev(limit: int | None) -> list[dict[str, Any]]:
+def load_dev(limit: int | None, leave_out: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """The project's prompts, each with a CV group that keeps translation twins together."""
     rows: list[dict[str, Any]] = []
     for name, twins in DEV_FILES:
+        if name in leave_out:
+            continue
         with (ROOT / "eval" / "intent" / name).open(encoding="utf-8") as handle:
             found = [json.loads(line) for line in handle if line.strip()]
         if limit:  # the first rows of each (language, label)
@@ -252,8 +260,14 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     parser.add_argument("--check", action="store_true", help="compare with --out, don't write")
     parser.add_argument("--limit", type=int, help="rows per source (a quick smoke run)")
+    parser.add_argument(
+        "--leave-out", action="append", default=[], help="a dev file to skip (a dev build)"
+    )
     args = parser.parse_args()
-    rows = load_dev(args.limit) + load_shared(args.shared_eval, args.limit)
+    unknown = set(args.leave_out) - {name for name, _ in DEV_FILES}
+    if unknown:
+        parser.error(f"not a training file: {', '.join(sorted(unknown))}")
+    rows = load_dev(args.limit, tuple(args.leave_out)) + load_shared(args.shared_eval, args.limit)
     docs = [features(r["text"]) for r in rows]
     print(f"rows {len(rows)}, shared {sum(not r['dev'] for r in rows)}: ", end="")
     print(dict(Counter(r["label"] for r in rows)))

@@ -93,35 +93,24 @@ def test_no_held_out_prompt_is_in_the_training_files(name: str, expected_shared:
     assert shared == expected_shared
 
 
-def test_the_session_20_judge_shares_seven_prompts_with_everything_trained_on() -> None:
-    """heldout_v7 judged session 20's model, which also trains on heldout_v2 ... _v6: its author
-    wrote 7 prompts identical to training rows (3 in the project's own files, 5 in the five
-    strangers' sets, 1 of them in both); docs/INTENT.md reports v7 with and without them. The
-    model never trains on v7 itself."""
+def test_the_session_33_model_trains_on_the_six_later_judges_and_its_writer() -> None:
+    """heldout_v7 judged session 20's model (which trains on heldout_v2 ... _v6; its author wrote
+    7 prompts identical to those training rows), v8-v12 judged it again with no intent change
+    (17, 11, 8, 7 and 2 such prompts). Session 33 trains on all six and on a writer of harmless
+    prompts in violent words; heldout_v13 judges that model and is never trained on."""
 
     with scripts_on_path():
         trainer = importlib.import_module("train_intent")
-    trained_files = [name for name, _ in trainer.DEV_FILES]
-    assert "heldout_v7.jsonl" not in trained_files
-    assert {f"heldout_v{n}.jsonl" for n in range(2, 7)} <= set(trained_files)
-    judge = _texts("heldout_v7.jsonl")
-    trained = set().union(*(_texts(name) for name in trained_files))
-    # Counts only, so a failure never prints held-out rows.
-    assert len(judge) == 240
-    assert len(judge & trained) == 7
+    trained_files = {name for name, _ in trainer.DEV_FILES}
+    assert {f"heldout_v{n}.jsonl" for n in range(2, 13)} <= trained_files
+    assert "dev_written_s33.jsonl" in trained_files
+    assert not {name for name in trained_files if name.startswith("heldout_v13")}
 
 
-# The strangers' sets that judged session 20's model once each, with no intent change declared
-# (v8 in session 21, v9 in session 22, v10 in session 28, v11 in session 31): how many of their
-# prompts are identical to training rows (v8's author wrote 17, mostly short common asks).
-# docs/INTENT.md reports each with and without them; the model never trains on them.
-LATER_JUDGES_SHARED = {
-    "heldout_v8.jsonl": 17,
-    "heldout_v9.jsonl": 11,
-    "heldout_v10.jsonl": 8,
-    "heldout_v11.jsonl": 7,
-    "heldout_v12.jsonl": 2,
-}
+# The strangers' sets that judged session 33's model once each: how many of their prompts are
+# identical to training rows. docs/INTENT.md reports each with and without them; the model never
+# trains on them.
+LATER_JUDGES_SHARED: dict[str, int] = {}
 
 
 @pytest.mark.parametrize(("name", "expected_shared"), sorted(LATER_JUDGES_SHARED.items()))
