@@ -108,9 +108,11 @@ def test_the_session_33_model_trains_on_the_six_later_judges_and_its_writer() ->
 
 
 # The strangers' sets that judged session 33's model once each: how many of their prompts are
-# identical to training rows. docs/INTENT.md reports each with and without them; the model never
-# trains on them.
-LATER_JUDGES_SHARED: dict[str, int] = {}
+# identical to training rows (v13's author wrote 13, 9 of them already in session 20's files).
+# docs/INTENT.md reports each with and without them; the model never trains on them.
+LATER_JUDGES_SHARED = {
+    "heldout_v13.jsonl": 13,
+}
 
 
 @pytest.mark.parametrize(("name", "expected_shared"), sorted(LATER_JUDGES_SHARED.items()))
