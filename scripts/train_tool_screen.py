@@ -20,9 +20,9 @@ chosen: the best pooled F1 whose benign FPR (each script's) is at most ``--max-f
 named ``redteam…`` (rows a red team wrote against one head, with its scorer in hand) train the
 head and are scored like the others but do not set the thresholds. ``--include FILE`` adds a
 group from outside ``--data`` (default: the red team's rows, ``eval/guardrails/tool_results/
-redteam``: session 32's H2 and, with session 33's markup-heavy writer ``train_f``, H3); ``--no-red-team``
-builds the writers only (H1 without ``train_f``). The
-printed table is that leave-one-writer-out run, per writer and pooled: the dev figures. The
+redteam``: session 32's H2, and with session 33's markup-heavy writer ``train_f`` the shipped H3);
+``--no-red-team`` builds the writers only (session 32's H1 had no ``train_f``). The printed table
+is that leave-one-writer-out run, per writer and pooled: the dev figures. The
 artefact (``guardrails/data/tool_screen.npz``) is fitted on every writer at those thresholds;
 ``--check`` rebuilds it and compares. Paths naming ``sealed.SEALED`` are refused.
 """
