@@ -169,6 +169,11 @@ class ToolScreenOutcome(Protocol):
     @property
     def flagged(self) -> Sequence[int]: ...
 
+    @property
+    def newest(self) -> ToolScreenOutcome | None:
+        """The part found in the newest turn's results (what to record), None when none."""
+        ...
+
 
 class StreamDecision(Protocol):
     @property

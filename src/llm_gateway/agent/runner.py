@@ -83,7 +83,9 @@ async def screen_tool_results(ctx: AgentContext, messages: list[Any]) -> Verdict
     """The caller's ``tool_results`` policy over the tool results the client sent back.
 
     ``withhold`` replaces each flagged result by a notice (in place), ``log`` records it,
-    ``block`` refuses the request before any event (400 ``guardrail_blocked``).
+    ``block`` refuses the request before any event (400 ``guardrail_blocked``). Every result
+    is screened, but only the newest turn's are recorded (a resent one was, on its own turn);
+    a refusal always is.
     """
     guard = ctx.input_guard
     if guard is None or guard.tool_results == "off":
@@ -91,13 +93,17 @@ async def screen_tool_results(ctx: AgentContext, messages: list[Any]) -> Verdict
     outcome = await guard.screen_tool_results(messages)
     if outcome is None:
         return None
-    action, categories = guard.tool_results, list(outcome.categories)
-    _log.info("agent tool result guardrail", action=action, rules=list(outcome.rules))
+    action = guard.tool_results
+    recorded = outcome if action == "block" else outcome.newest
+    if recorded is None:
+        return None
+    categories = list(recorded.categories)
+    _log.info("agent tool result guardrail", action=action, rules=list(recorded.rules))
     ctx.observe_guardrail("input", action, categories)
     if action == "block":
         raise blocked_in_tool_result(categories)
     return VerdictRecord(
-        stage="tool", action=action, rules=list(outcome.rules), categories=categories
+        stage="tool", action=action, rules=list(recorded.rules), categories=categories
     )
 
 

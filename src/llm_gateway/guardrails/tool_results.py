@@ -11,7 +11,8 @@ stage (a tool result can be long).
 
 A result is read in overlapping windows of the head's training length, so an instruction hidden
 in the middle of a long page is read whole. Verdicts are cached by content digest: an agent
-sends its whole history back on every turn, and a result screened once is not screened again.
+sends its whole history back on every turn, and a result screened once is not screened again;
+for the same reason only the newest turn's flagged results are counted (``newest_turn``).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from llm_gateway.agent.conversation import TOOL_ROLES, message_text
@@ -174,11 +175,41 @@ def blocked_in_tool_result(categories: Iterable[str]) -> InvalidRequestError:
 
 @dataclass(frozen=True, slots=True)
 class ToolScreenOutcome:
-    """What the screen found in a conversation's tool results."""
+    """What the screen found in a conversation's tool results.
+
+    ``newest`` is the part of it in the newest turn: the verdict to record. A client resends its
+    whole history, so a result flagged on one turn is flagged (and withheld) again on every later
+    one; counted each time, one planted page would be counted once per turn.
+    """
 
     categories: tuple[str, ...]
     rules: tuple[str, ...]
     flagged: tuple[int, ...]  # indices of the flagged ``tool`` messages
+    newest: ToolScreenOutcome | None = None  # those after the last assistant message (None: none)
+
+
+def newest_turn(messages: Sequence[Any]) -> int:
+    """Where the newest turn begins: the index after the last assistant message (0: none).
+
+    The tool results after it are the ones this request brings; those before it were sent on an
+    earlier turn (OpenAI ``tool`` messages follow the assistant's ``tool_calls``; an Anthropic
+    user turn's ``tool_result`` blocks and a Responses ``function_call_output`` are ``tool``
+    messages there too once canonical).
+    """
+    for i in range(len(messages) - 1, -1, -1):
+        message = messages[i]
+        if isinstance(message, Mapping) and message.get("role") == "assistant":
+            return i + 1
+    return 0
+
+
+def _outcome(flagged: Sequence[tuple[int, tuple[Finding, ...]]]) -> ToolScreenOutcome:
+    every = [f for _, found in flagged for f in found]
+    return ToolScreenOutcome(
+        categories=tuple(dict.fromkeys(f.category for f in every)),
+        rules=tuple(dict.fromkeys(f.rule_id for f in every)),
+        flagged=tuple(i for i, _ in flagged),
+    )
 
 
 async def screen_messages(
@@ -195,6 +226,7 @@ async def screen_messages(
     Returns None when nothing was flagged. The whole
     history is screened on every request (an agent resends it; the cache makes that cheap): a
     result withheld once must be withheld again, or the model would read it on the next turn.
+    The outcome's ``newest`` holds only the newest turn's flagged results: what to count.
     """
     if screening_policy(policy) is None:
         return None
@@ -217,16 +249,13 @@ async def screen_messages(
     flagged = [(i, found) for i, found in results if found]
     if not flagged:
         return None
-    every = [f for _, found in flagged for f in found]
-    categories = tuple(dict.fromkeys(f.category for f in every))
+    outcome = _outcome(flagged)
     if withhold is None:
         withhold = policy.tool_results == "withhold"
     if withhold:
-        notice = NOTICE.format(categories=", ".join(categories))
-        for i, _ in flagged:
+        notice = NOTICE.format(categories=", ".join(outcome.categories))
+        for i in outcome.flagged:
             messages[i] = {**messages[i], "content": notice}
-    return ToolScreenOutcome(
-        categories=categories,
-        rules=tuple(dict.fromkeys(f.rule_id for f in every)),
-        flagged=tuple(i for i, _ in flagged),
-    )
+    start = newest_turn(messages)
+    fresh = [(i, found) for i, found in flagged if i >= start]
+    return replace(outcome, newest=_outcome(fresh) if fresh else None)

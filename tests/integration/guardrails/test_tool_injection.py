@@ -31,6 +31,39 @@ CLEAN = "Order #5521 shipped on 3 May, carrier CJ Logistics, tracking 6420-8891.
 WITHHELD = "The gateway withheld this tool result"
 
 
+ENDPOINTS = {"openai": "openai_chat", "anthropic": "anthropic_messages", "responses": "responses"}
+
+
+def _and_then(api: str, body: dict[str, Any], result: str) -> dict[str, Any]:
+    """``body`` sent again with one more tool call and its result: the client's next turn."""
+    if api == "anthropic":
+        use = {"type": "tool_use", "id": "toolu_2", "name": "lookup", "input": {}}
+        back = {"type": "tool_result", "tool_use_id": "toolu_2", "content": result}
+        turns = [{"role": "assistant", "content": [use]}, {"role": "user", "content": [back]}]
+        return {**body, "messages": [*body["messages"], *turns]}
+    if api == "responses":
+        items = [
+            {"type": "function_call", "call_id": "call_2", "name": "lookup", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "call_2", "output": result},
+        ]
+        return {**body, "input": [*body["input"], *items]}
+    call = {"id": "call_2", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}
+    turns = [
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "call_2", "content": result},
+    ]
+    return {**body, "messages": [*body["messages"], *turns]}
+
+
+def _withheld(metrics: str, endpoint: str) -> str:
+    """The injection ``withhold`` count's sample line for ``endpoint`` (the count ends it)."""
+    head = (
+        'llmgw_guardrail_actions_total{action="withhold",category="injection",'
+        f'endpoint="{endpoint}",side="input"}} '
+    )
+    return next((line for line in metrics.splitlines() if line.startswith(head)), head + "0")
+
+
 def _auto(result: str) -> dict[str, Any]:
     body = tool_turns("openai", model="auto", result=result)
     del body["tools"]  # model auto brings the gateway's own tools; a client's earlier turns stay
@@ -91,6 +124,41 @@ class TestWithhold:
         assert PLANTED not in _sent(fake)
         assert WITHHELD in _sent(fake)
         assert response.headers["x-gateway-guardrails"] == "tool:withhold"
+
+    @APIS
+    async def test_a_result_resent_on_a_later_turn_is_withheld_but_counted_once(
+        self, client: httpx.AsyncClient, fake: FakeUpstream, alice: Account, api: str
+    ) -> None:
+        first = tool_turns(api, result=INJECTED)
+        auth = headers(api, _key(alice))
+        assert (await client.post(PATHS[api], json=first, headers=auth)).status_code == 200
+        response = await client.post(PATHS[api], json=_and_then(api, first, CLEAN), headers=auth)
+        assert response.status_code == 200, response.text
+        sent = orjson.dumps(fake.requests()[-1]).decode()
+        assert PLANTED not in sent
+        assert WITHHELD in sent
+        assert CLEAN in sent
+        metrics = (await client.get("/metrics", headers=ADMIN)).text
+        assert _withheld(metrics, ENDPOINTS[api]).endswith(" 1.0")
+        assert "x-gateway-guardrails" not in response.headers  # named on its own turn
+
+    async def test_the_agent_path_counts_a_resent_result_once_too(
+        self, client: httpx.AsyncClient, fake: FakeUpstream, alice: Account
+    ) -> None:
+        first = _auto(INJECTED)
+        auth = key_auth(alice, "one")
+        assert (await client.post(PATHS["openai"], json=first, headers=auth)).status_code == 200
+        response = await client.post(
+            PATHS["openai"], json=_and_then("openai", first, CLEAN), headers=auth
+        )
+        assert response.status_code == 200, response.text
+        sent = orjson.dumps(fake.requests()[-1]).decode()
+        assert PLANTED not in sent
+        assert WITHHELD in sent
+        assert CLEAN in sent
+        metrics = (await client.get("/metrics", headers=ADMIN)).text
+        assert _withheld(metrics, "agent").endswith(" 1.0")
+        assert "x-gateway-guardrails" not in response.headers  # no guardrail event either
 
     async def test_it_is_counted(self, client: httpx.AsyncClient, alice: Account) -> None:
         body = tool_turns("anthropic", result=INJECTED)

@@ -159,3 +159,25 @@ async def test_log_and_block_leave_the_text_for_the_caller_to_act_on() -> None:
         assert outcome is not None
         assert outcome.categories
         assert messages[0]["content"][0]["text"] == PLANT
+
+
+async def test_every_result_is_withheld_but_only_the_newest_turns_are_named_for_counting() -> None:
+    engine = _engine()
+    clean = {"role": "tool", "tool_call_id": "c2", "content": "3 rows: a, b, c"}
+    messages: list[Any] = [
+        {"role": "user", "content": "Look the customer up."},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1"}]},
+        {"role": "tool", "tool_call_id": "c1", "content": PLANT},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "c2"}]},
+        clean,
+    ]
+    outcome = await screen_messages(engine.tool_screen, messages, WITHHOLD)
+    assert outcome is not None
+    assert outcome.flagged == (2,)
+    assert "withheld" in messages[2]["content"]
+    assert outcome.newest is None  # sent on an earlier turn: counted then
+    messages[4] = {**clean, "content": PLANT}
+    outcome = await screen_messages(engine.tool_screen, messages, WITHHOLD)
+    assert outcome is not None
+    assert outcome.newest is not None
+    assert outcome.newest.flagged == (4,)

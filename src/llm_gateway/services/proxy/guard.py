@@ -143,19 +143,26 @@ async def _screen_tool_injection(
 ) -> None:
     """``tool_results``: instructions aimed at the model inside the tool results the client
     sends back. ``block`` refuses the request, ``withhold`` replaces each flagged result by a
-    notice (the request goes on), ``log`` names it in the header and the log."""
+    notice (the request goes on), ``log`` names it in the header and the log.
+
+    Every result is screened (and withheld), but a result resent from an earlier turn was
+    recorded on the turn that brought it: only the newest turn's are logged and counted. A
+    refusal is recorded whatever turn the result came from: it is this request's.
+    """
     outcome = await screen_messages(state.guardrails.tool_screen, messages, policy)
     if outcome is None:
         return
     action = policy.tool_results
-    _log.info(
-        "proxy tool result guardrail",
-        request_id=ctx.request_id,
-        action=action,
-        rules=list(outcome.rules),
-    )
-    state.guard_stats.observe(outcome.categories, action, "input", _kind(ctx))
-    _note(ctx, f"tool:{action}")
+    recorded = outcome if action == "block" else outcome.newest
+    if recorded is not None:
+        _log.info(
+            "proxy tool result guardrail",
+            request_id=ctx.request_id,
+            action=action,
+            rules=list(recorded.rules),
+        )
+        state.guard_stats.observe(recorded.categories, action, "input", _kind(ctx))
+        _note(ctx, f"tool:{action}")
     if action == "block":
         raise blocked_in_tool_result(outcome.categories)
 
