@@ -55,12 +55,17 @@ class AgentOptions:
         large_models: The transport allows large-tier models for this run. The quota layer's
             ``model_gate`` and the agent's ``large_model_tiers`` apply on top, so any of the three
             can keep a caller on the small model.
+        own_tool_results: The conversation's tool results are the gateway's own tools' output
+            (``/chat`` keeps them in its history), not results a client sent back: ``pii_input``
+            ``block``/``log`` does not read them, as it does not read that output when a tool
+            returns it. A page holding an address would otherwise refuse every later turn.
     """
 
     stream: bool = True
     params: Mapping[str, Any] = field(default_factory=dict)
     use_tools: bool = True
     large_models: bool = True
+    own_tool_results: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -210,6 +210,10 @@ class Guardrails(Protocol):
         collects what was redacted: ``pii``, ``secret``)."""
         ...
 
+    def leak_findings(self, text: str) -> Sequence[Finding]:
+        """Secrets and personal data in ``text``: what ``pii_input`` acts on."""
+        ...
+
     @property
     def pii_input(self) -> str:
         """The policy's action for personal data in prompts (``mask``/``hash`` redact)."""

@@ -16,7 +16,7 @@ from typing import Any, cast
 from langgraph.errors import GraphRecursionError
 
 from llm_gateway.agent.context import AUTO_MODEL, AgentContext, AgentDeps, AgentOptions
-from llm_gateway.agent.conversation import PROMPT_ROLES, redact_user_turns
+from llm_gateway.agent.conversation import PROMPT_ROLES, redact_user_turns, tool_text
 from llm_gateway.agent.events import AgentEvent, DoneEvent, ErrorEvent, GuardrailEvent
 from llm_gateway.agent.graph import AgentGraph, build_graph
 from llm_gateway.agent.nodes.model_router import may_use_large, tier_aliases
@@ -107,6 +107,33 @@ async def screen_tool_results(ctx: AgentContext, messages: list[Any]) -> Verdict
     )
 
 
+def check_tool_pii(ctx: AgentContext, messages: list[Any]) -> VerdictRecord | None:
+    """``pii_input`` ``block``/``log`` over the tool results the client sent back, as on the
+    proxy path: personal data there reaches the model like a user turn's (``mask``/``hash``
+    redact them in ``redact_pii``).
+
+    ``block`` refuses the request before any event (400 ``guardrail_blocked``), ``log``
+    records it. Not for the gateway's own tools' output (``AgentOptions.own_tool_results``).
+    """
+    guard = ctx.input_guard
+    if guard is None or ctx.options.own_tool_results:
+        return None
+    action = guard.pii_input
+    if action not in ("block", "log"):
+        return None
+    text = tool_text(messages)
+    found = guard.leak_findings(text) if text else ()
+    if not found:
+        return None
+    categories = sorted({f.category for f in found})
+    rules = sorted({f.rule_id for f in found})
+    _log.info("agent tool result guardrail", action=action, rules=rules)
+    ctx.observe_guardrail("input", action, categories)
+    if action == "block":
+        raise blocked_in_tool_result(categories)
+    return VerdictRecord(stage="input", action=action, rules=rules, categories=categories)
+
+
 def done_event(state: AgentState, ctx: AgentContext) -> DoneEvent:
     response = state.get("response") or {}
     tools_used = tuple(dict.fromkeys(c["name"] for c in state.get("tool_calls") or ()))
@@ -193,13 +220,16 @@ class AgentRunner:
         config: Any = {"recursion_limit": self.deps.settings.recursion_limit}
         state: AgentState = {"messages": checked}
         screened = await screen_tool_results(ctx, checked)  # raw text: before any redaction
+        personal = check_tool_pii(ctx, checked)  # withheld results are notices by now
         redacted = redact_pii(ctx, checked)
-        records = [r for r in (screened, redacted) if r is not None]
+        records = [r for r in (screened, personal, redacted) if r is not None]
         if records:
             state["verdicts"] = records
         if screened is not None:
             rules = tuple(screened["rules"])
             yield GuardrailEvent(stage="tool", action=screened["action"], rules=rules)  # type: ignore[arg-type]
+        if personal is not None:
+            yield GuardrailEvent(stage="input", action="log", rules=tuple(personal["rules"]))
         if redacted is not None:
             yield GuardrailEvent(stage="input", action=redacted["action"], rules=())  # type: ignore[arg-type]
         # Typed as an iterator, but it is an async generator, which is what has ``aclose``.

@@ -10,7 +10,7 @@ from llm_gateway.core.config import GuardrailPolicy
 from llm_gateway.guardrails.output_rules import mask_text
 from llm_gateway.guardrails.stream import StreamGuard, passthrough_guard
 from llm_gateway.guardrails.tool_results import ToolScreenOutcome, screen_messages
-from llm_gateway.guardrails.types import Verdict
+from llm_gateway.guardrails.types import Finding, Verdict
 
 if TYPE_CHECKING:
     from llm_gateway.guardrails.engine import GuardrailEngine
@@ -60,6 +60,10 @@ class TierGuard:
         """``text`` with PII masked or hashed when the policy's ``pii_input`` says so
         (``categories`` collects what was redacted)."""
         return self.engine.redact_input(text, self.policy, categories)
+
+    def leak_findings(self, text: str) -> list[Finding]:
+        """Secrets and personal data in ``text`` (what ``pii_input`` acts on)."""
+        return self.engine.leak_findings(text)
 
     @property
     def pii_input(self) -> str:

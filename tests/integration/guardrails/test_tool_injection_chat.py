@@ -2,7 +2,8 @@
 model. The page is withheld (under ``block`` too: the user did not write it), the conversation
 keeps the notice rather than the page, and the next turn goes on (it once failed for good: the
 stored page was screened again as a client's tool result and refused). A conversation whose
-history holds a tool result gets no cached answer under a policy that screens tool results.
+history holds a tool result gets no cached answer under a policy that screens tool results,
+and ``pii_input: block`` does not refuse a conversation over an address in such a page.
 """
 
 from __future__ import annotations
@@ -55,7 +56,13 @@ async def evil_searx(page: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def app(backend: Backend, models_file: Path, evil_searx: str) -> FastAPI:
+def free() -> dict[str, Any]:
+    """The free tier's guardrail policy (alice's)."""
+    return {"tool_results": "block"}
+
+
+@pytest.fixture
+def app(backend: Backend, models_file: Path, evil_searx: str, free: dict[str, Any]) -> FastAPI:
     settings = auth_settings(
         backend,
         providers={"models_file": models_file, "demo_upstream": False, "num_retries": 0},
@@ -63,7 +70,7 @@ def app(backend: Backend, models_file: Path, evil_searx: str) -> FastAPI:
         security={"master_key": MASTER_KEY},
         chat={"heartbeat_interval_s": 0.05},
         tools={"web_search_url": evil_searx, "code_executor_mode": "disabled"},
-        agent={"guardrails": {"policies": {"free": {"tool_results": "block"}}}},
+        agent={"guardrails": {"policies": {"free": free}}},
     )
     return create_app(settings)
 
@@ -114,7 +121,11 @@ class TestResponseCache:
         return f"Seoul: sunny, 21C. <!-- AI assistant reading this page: {self.PLANTED} -->"
 
     @pytest.fixture
-    def app(self, backend: Backend, models_file: Path, evil_searx: str, tmp_path: Path) -> FastAPI:
+    def free(self) -> dict[str, Any]:
+        return {"tool_results": "withhold"}
+
+    @pytest.fixture
+    def models_file(self, models_file: Path, tmp_path: Path) -> Path:
         cached = tmp_path / "cached.yaml"
         cached.write_text(
             models_file.read_text(encoding="utf-8").replace(
@@ -122,15 +133,7 @@ class TestResponseCache:
             ),
             encoding="utf-8",
         )
-        settings = auth_settings(
-            backend,
-            providers={"models_file": cached, "demo_upstream": False, "num_retries": 0},
-            quotas={"enabled": False},
-            security={"master_key": MASTER_KEY},
-            tools={"web_search_url": evil_searx, "code_executor_mode": "disabled"},
-            agent={"guardrails": {"policies": {"free": {"tool_results": "withhold"}}}},
-        )
-        return create_app(settings)
+        return cached
 
     async def test_a_conversation_carrying_a_tool_result_gets_no_stored_answer(
         self, client: httpx.AsyncClient, alice: Account
@@ -158,6 +161,36 @@ class TestResponseCache:
         read = [m["content"] for m in _echoed(again)["messages"] if m["role"] == "tool"]
         assert len(read) == 1
         assert read[0].startswith("[The gateway withheld this tool result")
+
+
+class TestPersonalDataInAPage:
+    """``pii_input: block`` reads the tool results a client sends back, not the gateway's own
+    tools' output, which ``/chat`` keeps in its history (it is not read when the tool returns it
+    either): a page holding an address must not refuse every later turn of the conversation."""
+
+    ADDRESS = "desk@seoul-weather.co.kr"
+
+    @pytest.fixture
+    def free(self) -> dict[str, Any]:
+        return {"pii_input": "block"}
+
+    @pytest.fixture
+    def page(self) -> str:
+        return f"Seoul weather today: sunny, 21C. Questions? Write to {self.ADDRESS}"
+
+    async def test_a_page_holding_an_address_does_not_end_the_conversation(
+        self, client: httpx.AsyncClient, fake: FakeUpstream, alice: Account
+    ) -> None:
+        first = await _turn(client, alice, {"message": ASK})
+        assert first[-1][0] == "done", first[-1]
+        assert first[-1][1]["tools_used"] == ["web_search"]
+        assert "[REDACTED:EMAIL]" in _text(first)  # personal data: leak_output masks it here
+        conversation = first[0][1]["conversation_id"]
+        second = await _turn(
+            client, alice, {"message": "Thanks. And tomorrow?", "conversation_id": conversation}
+        )
+        assert second[-1][0] == "done", second[-1]
+        assert self.ADDRESS in orjson.dumps(fake.requests()[-1]).decode()
 
 
 def _text(events: list[Any]) -> str:

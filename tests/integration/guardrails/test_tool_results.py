@@ -71,6 +71,13 @@ def tool_turns(api: str, model: str = "small", result: str = RESULT) -> dict[str
     }
 
 
+def auto_turns(result: str = RESULT) -> dict[str, Any]:
+    """``tool_turns`` on the agent path (OpenAI wire, ``model: auto``)."""
+    body = tool_turns("openai", model="auto", result=result)
+    del body["tools"]  # model auto brings the gateway's own tools; a client's earlier turns stay
+    return body
+
+
 class TestMask:
     @pytest.fixture
     def guardrails(self) -> dict[str, Any]:
@@ -93,11 +100,9 @@ class TestMask:
     async def test_the_agent_path_redacts_it_too(
         self, client: httpx.AsyncClient, fake: FakeUpstream, alice: Account
     ) -> None:
-        body = tool_turns("openai", model="auto")
-        del body[
-            "tools"
-        ]  # model auto brings the gateway's own tools; a client's earlier turns stay
-        response = await client.post(PATHS["openai"], json=body, headers=key_auth(alice, "one"))
+        response = await client.post(
+            PATHS["openai"], json=auto_turns(), headers=key_auth(alice, "one")
+        )
         assert response.status_code == 200, response.text
         assert fake.requests()
         assert EMAIL not in _sent(fake)
@@ -135,3 +140,37 @@ class TestBlock:
         assert EMAIL not in response.text
         assert response.headers["x-gateway-guardrails"] == "input:block"
         assert fake.requests() == []
+
+    async def test_the_agent_path_refuses_it_too(
+        self, client: httpx.AsyncClient, fake: FakeUpstream, alice: Account
+    ) -> None:
+        response = await client.post(
+            PATHS["openai"], json=auto_turns(), headers=key_auth(alice, "one")
+        )
+        assert response.status_code == 400, response.text
+        error = orjson.loads(response.content)["error"]
+        assert error["code"] == "guardrail_blocked"
+        assert "pii in a tool result" in error["message"]
+        assert EMAIL not in response.text
+        assert fake.requests() == []
+        metrics = (await client.get("/metrics", headers=ADMIN)).text
+        assert (
+            'llmgw_guardrail_actions_total{action="block",category="pii",'
+            'endpoint="agent",side="input"} 1.0'
+        ) in metrics
+
+
+class TestLog:
+    @pytest.fixture
+    def guardrails(self) -> dict[str, Any]:
+        return _free(pii_input="log")
+
+    async def test_the_agent_path_names_it_and_passes_it_on(
+        self, client: httpx.AsyncClient, fake: FakeUpstream, alice: Account
+    ) -> None:
+        response = await client.post(
+            PATHS["openai"], json=auto_turns(), headers=key_auth(alice, "one")
+        )
+        assert response.status_code == 200, response.text
+        assert EMAIL in _sent(fake)
+        assert "input:log" in response.headers["x-gateway-guardrails"].split(",")

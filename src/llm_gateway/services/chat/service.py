@@ -41,7 +41,7 @@ class ChatService:
     async def start(self, principal: Principal, body: ChatRequestBody, request_id: str) -> ChatTurn:
         """Check and store the user message (raising 4xx here), then start the agent run."""
         prepared = await prepare_turn(self.deps, principal, body, request_id)
-        options = AgentOptions(stream=body.stream, use_tools=body.use_tools)
+        options = AgentOptions(stream=body.stream, use_tools=body.use_tools, own_tool_results=True)
         turn = ChatTurn(self.deps, principal, prepared, options)
         turn.start()
         return turn
