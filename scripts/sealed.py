@@ -7,7 +7,7 @@ scripts refuse it through ``guard_corpora.refuse_heldout``, cache scripts throug
 
 from __future__ import annotations
 
-SEALED = "v62"
+SEALED = "v63"
 
 
 def names_sealed(path: str) -> bool:

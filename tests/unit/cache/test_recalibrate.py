@@ -85,7 +85,7 @@ def test_one_bar_for_both_languages_asks_english_to_rise_too(recal: ModuleType) 
 
 
 @pytest.mark.parametrize(
-    "path", ["eval/cache/paraphrase_heldout_v62.jsonl", "/work/heldout_V62/pairs.jsonl"]
+    "path", ["eval/cache/paraphrase_heldout_v63.jsonl", "/work/heldout_V63/pairs.jsonl"]
 )
 def test_a_sealed_path_is_refused_before_anything_is_read(
     recal: ModuleType, path: str, monkeypatch: pytest.MonkeyPatch

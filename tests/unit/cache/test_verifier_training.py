@@ -1,4 +1,4 @@
-"""The cache verifier's trainer and veto report never read the held-out v62 set, and the
+"""The cache verifier's trainer and veto report never read the held-out v63 set, and the
 thresholds are checked by leaving one writer's file out. Only names are checked; no held-out
 file is opened."""
 
@@ -27,9 +27,9 @@ def scripts() -> Iterator[tuple[ModuleType, ModuleType, ModuleType]]:
 @pytest.mark.parametrize(
     ("spec", "refused"),
     [
-        ("../eval/cache/paraphrase_heldout_v62.jsonl", True),
-        ("/work/heldout_v62/pairs.jsonl:train:100", True),
-        ("../eval/cache/PARAPHRASE_V62.jsonl", True),
+        ("../eval/cache/paraphrase_heldout_v63.jsonl", True),
+        ("/work/heldout_v63/pairs.jsonl:train:100", True),
+        ("../eval/cache/PARAPHRASE_V63.jsonl", True),
         ("../eval/cache/paraphrase_heldout_v10.jsonl", False),  # dev data since session 10
         ("../eval/cache/paraphrase_heldout_v11.jsonl", False),  # dev data since session 11
         ("../eval/cache/paraphrase_heldout_v12.jsonl", False),  # dev data since session 12
@@ -69,7 +69,7 @@ def scripts() -> Iterator[tuple[ModuleType, ModuleType, ModuleType]]:
         ("/work/shared/eval/paraphrase/korean_question_pairs.jsonl:train:800", False),
     ],
 )
-def test_v62_paths_are_refused(
+def test_v63_paths_are_refused(
     scripts: tuple[ModuleType, ModuleType, ModuleType], spec: str, refused: bool
 ) -> None:
     trainer, _, report = scripts

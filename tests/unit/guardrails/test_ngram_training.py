@@ -184,12 +184,12 @@ def test_the_everyday_how_to_writer_is_not_shipped(scripts: dict[str, ModuleType
     assert len(groups.ROUND_35_UNSHIPPED) == 6 + 4 + 2
 
 
-def test_guard_lowo_scores_39_writers_none_naming_v62(scripts: dict[str, ModuleType]) -> None:
+def test_guard_lowo_scores_39_writers_none_naming_v63(scripts: dict[str, ModuleType]) -> None:
     """v3-v20, v24-v26, s9_a-d, s10_e-g, s11_h-s15_l, s17_m, s17_n, s18_o and ev24-ev26; the
-    sealed set (``v62``) is no writer or group."""
+    sealed set (``v63``) is no writer or group."""
     writers, groups = scripts["lowo"].WRITERS, scripts["groups"].OPTIONAL_GROUPS
     assert len(writers) == 39
-    assert not any("v62" in n for n in (*writers, *groups, *groups.values()))
+    assert not any("v63" in n for n in (*writers, *groups, *groups.values()))
 
 
 def test_the_shipped_build_trains_on_every_other_optional_group(
@@ -323,7 +323,7 @@ def test_a_banned_text_leaves_every_group_whatever_its_spacing_or_width(
 def test_a_banned_text_file_naming_the_sealed_set_is_refused(
     scripts: dict[str, ModuleType], tmp_path: Path
 ) -> None:
-    sealed = tmp_path / "guard_heldout_v62.jsonl"
+    sealed = tmp_path / "guard_heldout_v63.jsonl"
     sealed.write_text('{"text": "x", "label": 0}\n')
     with pytest.raises(SystemExit, match="held-out"):
         scripts["train"].excluded_texts([sealed])

@@ -1,4 +1,4 @@
-"""The guardrail trainers never read the lead's held-out set (any path naming ``v62``).
+"""The guardrail trainers never read the lead's held-out set (any path naming ``v63``).
 
 Only names are checked here: the held-out files are never opened, not even by this test.
 """
@@ -29,13 +29,13 @@ def groups() -> Iterator[ModuleType]:
 @pytest.mark.parametrize(
     "name",
     [
-        "eval/guardrails/heldout/guard_heldout_v62.jsonl",
-        "eval/guardrails/heldout/README_v62.md",
-        "/tmp/elsewhere/anything_v62_copy.jsonl",
-        "/work/heldout_v62/guard.jsonl",
+        "eval/guardrails/heldout/guard_heldout_v63.jsonl",
+        "eval/guardrails/heldout/README_v63.md",
+        "/tmp/elsewhere/anything_v63_copy.jsonl",
+        "/work/heldout_v63/guard.jsonl",
     ],
 )
-def test_a_v62_path_stops_the_run_before_it_is_read(corpora: ModuleType, name: str) -> None:
+def test_a_v63_path_stops_the_run_before_it_is_read(corpora: ModuleType, name: str) -> None:
     with pytest.raises(SystemExit, match="held-out"):
         list(corpora.jsonl_rows(Path(name), "group"))  # SystemExit, not FileNotFoundError
 
@@ -78,17 +78,17 @@ def test_dev_paths_pass(corpora: ModuleType, groups: ModuleType) -> None:
     assert groups.THIRTEENTH_INDEPENDENT_SET.endswith("guard_heldout_v13.jsonl")
 
 
-def test_the_shared_directory_glob_skips_v62_files(corpora: ModuleType, tmp_path: Path) -> None:
+def test_the_shared_directory_glob_skips_v63_files(corpora: ModuleType, tmp_path: Path) -> None:
     injection = tmp_path / "injection"
     injection.mkdir()
-    (injection / "set_v62.jsonl").write_text('{"text": "x", "category": "benign"}\n')
+    (injection / "set_v63.jsonl").write_text('{"text": "x", "category": "benign"}\n')
     (injection / "set.jsonl").write_text('{"text": "y", "category": "benign"}\n')
     assert [r.text for r in corpora.shared_rows(tmp_path)] == ["y"]
 
 
-def test_the_harm_stage_trains_and_scores_writers_but_never_v62() -> None:
+def test_the_harm_stage_trains_and_scores_writers_but_never_v63() -> None:
     """The e5 trainer's extra groups and the leave-one-writer-out sets are dev files that exist;
-    none names the lead's held-out set, and the script refuses a v62 output directory."""
+    none names the lead's held-out set, and the script refuses a v63 output directory."""
     with scripts_on_path():
         import harm_lowo
         import harm_rows
@@ -98,13 +98,13 @@ def test_the_harm_stage_trains_and_scores_writers_but_never_v62() -> None:
     all_writers = {**harm_lowo.WRITERS, **harm_lowo.LATER_WRITERS}
     writers = [path for path, _ in all_writers.values()]
     for path in [*extra, *writers]:
-        assert "v62" not in str(path.relative_to(ROOT)).lower()
+        assert "v63" not in str(path.relative_to(ROOT)).lower()
         assert "v11" not in path.name  # the lead's joint check of session 12
         assert path.is_file(), path
     groups = {group for _, group in all_writers.values()}
     assert groups <= {*both, "dev_heldout_v3", "dev_heldout_v4"}
     with pytest.raises(SystemExit, match="held-out"):
-        harm_lowo.refuse_heldout(Path("/tmp/harm_v62_out"))
+        harm_lowo.refuse_heldout(Path("/tmp/harm_v63_out"))
 
 
 def test_an_excluded_writer_group_stays_out_of_the_e5_training_rows(
@@ -129,7 +129,7 @@ def test_an_excluded_writer_group_stays_out_of_the_e5_training_rows(
     assert not set(harm_rows.WRITER_GROUPS) & {r.group for r in harm_rows.training_rows(args)}
 
 
-def test_the_attack_stage_trains_and_scores_writers_but_never_v62() -> None:
+def test_the_attack_stage_trains_and_scores_writers_but_never_v63() -> None:
     """The attack head's extra groups and its leave-one-writer-out sets are dev files that
     exist, none names the lead's held-out set, and every writer's group is a training group
     (so that leaving it out removes it)."""
@@ -140,22 +140,22 @@ def test_the_attack_stage_trains_and_scores_writers_but_never_v62() -> None:
     extra = [repo_eval / name for name in attack_rows.EXTRA_GROUPS.values()]
     writers = [attack_writers.source(name)[0] for name in attack_writers.WRITERS]
     for path in [*extra, *writers]:
-        assert "v62" not in str(path.relative_to(ROOT)).lower()
+        assert "v63" not in str(path.relative_to(ROOT)).lower()
         assert path.is_file(), path
     groups = {attack_writers.source(name)[1] for name in attack_writers.WRITERS}
     assert groups <= {*attack_rows.EXTRA_GROUPS, "dev_heldout_v3", "dev_heldout_v4"}
 
 
-def test_the_fast_layers_writers_exist_and_never_name_v62(groups: ModuleType) -> None:
+def test_the_fast_layers_writers_exist_and_never_name_v63(groups: ModuleType) -> None:
     """``guard_lowo``'s writers and the optional n-gram groups are dev files that exist; each
     writer's group is one it can be left out by."""
     with scripts_on_path():
         import guard_lowo
     repo_eval = ROOT / "eval/guardrails"
     for name in groups.OPTIONAL_GROUPS.values():
-        assert "v62" not in name.lower()
+        assert "v63" not in name.lower()
         assert (repo_eval / name).is_file(), name
     for group, name in guard_lowo.WRITERS.values():
-        assert "v62" not in name.lower()
+        assert "v63" not in name.lower()
         assert (repo_eval / name).is_file(), name
         assert group in {*groups.OPTIONAL_GROUPS, "dev_heldout_v3", "dev_heldout_v4"}
