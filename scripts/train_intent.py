@@ -267,6 +267,8 @@ def main() -> int:
     unknown = set(args.leave_out) - {name for name, _ in DEV_FILES}
     if unknown:
         parser.error(f"not a training file: {', '.join(sorted(unknown))}")
+    if args.leave_out and args.out == MODEL_PATH and not args.check:
+        parser.error("--leave-out builds a dev model: give --out (never over the shipped one)")
     rows = load_dev(args.limit, tuple(args.leave_out)) + load_shared(args.shared_eval, args.limit)
     docs = [features(r["text"]) for r in rows]
     print(f"rows {len(rows)}, shared {sum(not r['dev'] for r in rows)}: ", end="")

@@ -128,3 +128,22 @@ def test_a_later_judge_shares_its_prompts_with_training_as_counted(
     # Counts only, so a failure never prints held-out rows.
     assert len(judge) == 240
     assert len(judge & trained) == expected_shared
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--leave-out", "heldout_v12.jsonl"],  # a dev build must never replace the shipped model
+        ["--leave-out", "not_a_training_file.jsonl", "--out", "/tmp/unused.json.gz"],
+    ],
+)
+def test_a_leave_out_build_is_refused_without_its_own_output(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with scripts_on_path():
+        trainer = importlib.import_module("train_intent")
+    monkeypatch.setattr("sys.argv", ["train_intent.py", *argv])
+    with pytest.raises(SystemExit) as stopped:
+        trainer.main()
+    assert stopped.value.code == 2
+    assert "train_intent.py: error:" in capsys.readouterr().err
