@@ -185,22 +185,33 @@ class ToolScreenOutcome:
     categories: tuple[str, ...]
     rules: tuple[str, ...]
     flagged: tuple[int, ...]  # indices of the flagged ``tool`` messages
-    newest: ToolScreenOutcome | None = None  # those after the last assistant message (None: none)
+    newest: ToolScreenOutcome | None = None  # those from ``newest_turn`` on (None: none)
 
 
 def newest_turn(messages: Sequence[Any]) -> int:
-    """Where the newest turn begins: the index after the last assistant message (0: none).
+    """Where the newest turn begins: the index after the last assistant message that answered
+    something (0: none).
 
     The tool results after it are the ones this request brings; those before it were sent on an
     earlier turn (OpenAI ``tool`` messages follow the assistant's ``tool_calls``; an Anthropic
     user turn's ``tool_result`` blocks and a Responses ``function_call_output`` are ``tool``
-    messages there too once canonical).
+    messages there too once canonical, an Anthropic turn's text a ``user`` message after them).
+    A trailing assistant message without tool calls is a prefill the model is to continue, not
+    an answer: the results before it are this request's.
     """
-    for i in range(len(messages) - 1, -1, -1):
-        message = messages[i]
-        if isinstance(message, Mapping) and message.get("role") == "assistant":
+    end = len(messages)
+    while (
+        end and _role(messages[end - 1]) == "assistant" and not messages[end - 1].get("tool_calls")
+    ):
+        end -= 1
+    for i in range(end - 1, -1, -1):
+        if _role(messages[i]) == "assistant":
             return i + 1
     return 0
+
+
+def _role(message: Any) -> Any:
+    return message.get("role") if isinstance(message, Mapping) else None
 
 
 def _outcome(flagged: Sequence[tuple[int, tuple[Finding, ...]]]) -> ToolScreenOutcome:
