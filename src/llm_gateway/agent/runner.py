@@ -24,7 +24,7 @@ from llm_gateway.agent.nodes.response_formatter import total_usage
 from llm_gateway.agent.state import AgentState, VerdictRecord
 from llm_gateway.core.exceptions import GatewayError, InvalidRequestError
 from llm_gateway.core.logging import get_logger
-from llm_gateway.guardrails.tool_results import blocked_in_tool_result
+from llm_gateway.guardrails.tool_results import blocked_in_tool_result, newest_turn
 from llm_gateway.services.auth.principal import Principal
 
 _log = get_logger("llm_gateway.agent")
@@ -113,7 +113,8 @@ def check_tool_pii(ctx: AgentContext, messages: list[Any]) -> VerdictRecord | No
     redact them in ``redact_pii``).
 
     ``block`` refuses the request before any event (400 ``guardrail_blocked``), ``log``
-    records it. Not for the gateway's own tools' output (``AgentOptions.own_tool_results``).
+    records it, for the newest turn's results only (a resent one was recorded on its own turn).
+    Not for the gateway's own tools' output (``AgentOptions.own_tool_results``).
     """
     guard = ctx.input_guard
     if guard is None or ctx.options.own_tool_results:
@@ -121,7 +122,7 @@ def check_tool_pii(ctx: AgentContext, messages: list[Any]) -> VerdictRecord | No
     action = guard.pii_input
     if action not in ("block", "log"):
         return None
-    text = tool_text(messages)
+    text = tool_text(messages if action == "block" else messages[newest_turn(messages) :])
     found = guard.leak_findings(text) if text else ()
     if not found:
         return None

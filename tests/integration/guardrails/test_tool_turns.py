@@ -17,7 +17,7 @@ import pytest
 
 from llm_gateway.fake_upstream import FakeUpstream
 from tests.integration.auth.helpers import Account
-from tests.integration.guardrails.conftest import ADMIN
+from tests.integration.guardrails.conftest import ADMIN, key_auth
 from tests.integration.guardrails.test_proxy_policies import APIS, _free, _key, _sent
 from tests.integration.guardrails.test_tool_injection import (
     ENDPOINTS,
@@ -27,7 +27,7 @@ from tests.integration.guardrails.test_tool_injection import (
     _and_then,
     _withheld,
 )
-from tests.integration.guardrails.test_tool_results import tool_turns
+from tests.integration.guardrails.test_tool_results import EMAIL, auto_turns, tool_turns
 from tests.integration.guardrails.wire import PATHS, headers
 
 
@@ -100,3 +100,44 @@ class TestLog:
         assert response.status_code == 200, response.text
         assert PLANTED in _sent(fake)
         assert response.headers["x-gateway-guardrails"] == "tool:log"
+
+
+class TestPersonalDataLogged:
+    """``pii_input: log`` names and counts a result's personal data on its own turn only."""
+
+    @pytest.fixture
+    def guardrails(self) -> dict[str, Any]:
+        return _free(pii_input="log")
+
+    @APIS
+    async def test_the_proxy_path_counts_a_resent_result_once(
+        self, client: httpx.AsyncClient, fake: FakeUpstream, alice: Account, api: str
+    ) -> None:
+        first = tool_turns(api)
+        auth = headers(api, _key(alice))
+        response = await client.post(PATHS[api], json=first, headers=auth)
+        assert response.status_code == 200, response.text
+        assert "input:log" in response.headers["x-gateway-guardrails"].split(",")
+        later = await client.post(PATHS[api], json=_and_then(api, first, "3 rows"), headers=auth)
+        assert later.status_code == 200, later.text
+        assert EMAIL in _sent(fake)
+        assert "x-gateway-guardrails" not in later.headers
+        metrics = (await client.get("/metrics", headers=ADMIN)).text
+        assert _pii_logged(metrics, ENDPOINTS[api]).endswith(" 1.0")
+
+    async def test_the_agent_path_counts_a_resent_result_once(
+        self, client: httpx.AsyncClient, fake: FakeUpstream, alice: Account
+    ) -> None:
+        first = auto_turns()
+        auth = key_auth(alice, "one")
+        response = await client.post(PATHS["openai"], json=first, headers=auth)
+        assert response.status_code == 200, response.text
+        assert "input:log" in response.headers["x-gateway-guardrails"].split(",")
+        later = await client.post(
+            PATHS["openai"], json=_and_then("openai", first, "3 rows"), headers=auth
+        )
+        assert later.status_code == 200, later.text
+        assert EMAIL in _sent(fake)
+        assert "input:log" not in later.headers.get("x-gateway-guardrails", "").split(",")
+        metrics = (await client.get("/metrics", headers=ADMIN)).text
+        assert _pii_logged(metrics, "agent").endswith(" 1.0")

@@ -31,7 +31,11 @@ from llm_gateway.core.config import GuardrailPolicy
 from llm_gateway.core.exceptions import InvalidRequestError
 from llm_gateway.guardrails.prompt_leak import PromptLeakRule, prompt_leak_rule
 from llm_gateway.guardrails.stream import StreamGuard, passthrough_guard
-from llm_gateway.guardrails.tool_results import blocked_in_tool_result, screen_messages
+from llm_gateway.guardrails.tool_results import (
+    blocked_in_tool_result,
+    newest_turn,
+    screen_messages,
+)
 from llm_gateway.guardrails.types import Finding
 from llm_gateway.providers.base import ChatChunk
 from llm_gateway.services.guardrails.stats import EndpointKind
@@ -172,8 +176,12 @@ def _screen_tool_results(
 ) -> None:
     """``pii_input: block``/``log`` over the tool results the client sends back: personal data
     there reaches the upstream like a user turn's (the attack checks stay on user turns, where
-    an injection-looking string is an instruction rather than data)."""
-    text = tool_text(messages)
+    an injection-looking string is an instruction rather than data).
+
+    ``block`` reads every result; ``log`` names and counts only the newest turn's (a result
+    resent from an earlier turn was recorded then).
+    """
+    text = tool_text(messages if action == "block" else messages[newest_turn(messages) :])
     found = state.guardrails.leak_findings(text) if text else []
     if not found:
         return
