@@ -9,15 +9,19 @@ same holds for personal data in tool results under ``pii_input: log``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 import pytest
+from fastapi import FastAPI
 
 from llm_gateway.fake_upstream import FakeUpstream
+from tests.backends import Backend
 from tests.integration.auth.helpers import Account
-from tests.integration.guardrails.conftest import ADMIN, key_auth
+from tests.integration.guardrails.conftest import ADMIN, key_auth, set_key_policy
+from tests.integration.guardrails.test_cached_answers import OPEN, _app
 from tests.integration.guardrails.test_proxy_policies import APIS, _free, _key, _sent
 from tests.integration.guardrails.test_tool_injection import (
     ENDPOINTS,
@@ -141,3 +145,26 @@ class TestPersonalDataLogged:
         assert "input:log" not in later.headers.get("x-gateway-guardrails", "").split(",")
         metrics = (await client.get("/metrics", headers=ADMIN)).text
         assert _pii_logged(metrics, "agent").endswith(" 1.0")
+
+
+class TestBlockedOnACachedAnswer:
+    """``pii_input: block`` refuses personal data in a tool result on the agent path: an answer
+    another key stored for the same request is not served instead."""
+
+    @pytest.fixture
+    def app(self, backend: Backend, models_file: Path) -> FastAPI:
+        return _app(backend, models_file, {"pii_input": "block", "leak_output": "off"})
+
+    async def test_the_request_is_refused_not_answered_from_the_cache(
+        self, client: httpx.AsyncClient, fake: FakeUpstream, alice: Account
+    ) -> None:
+        body = {**auto_turns(), "temperature": 0}
+        assert (await set_key_policy(client, alice, "two", OPEN)).status_code == 200
+        stored = await client.post(PATHS["openai"], json=body, headers=key_auth(alice, "two"))
+        assert stored.status_code == 200, stored.text
+        calls = len(fake.requests())
+        response = await client.post(PATHS["openai"], json=body, headers=key_auth(alice, "one"))
+        assert response.status_code == 400, response.text
+        assert orjson.loads(response.content)["error"]["code"] == "guardrail_blocked"
+        assert response.headers.get("x-gateway-cache") != "hit"
+        assert len(fake.requests()) == calls

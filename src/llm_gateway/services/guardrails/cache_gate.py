@@ -7,7 +7,8 @@ caller who got it first. So, for the caller at hand:
 * a caller whose ``pii_input`` rewrites prompts (``mask``/``hash``) does not use the cache: a hit
   could only be an answer computed for a raw prompt, and a semantic lookup would show the raw
   prompt to the cache's judge model; under ``block``, neither does a prompt holding personal data
-  (it is refused by the agent, and the judge must not see it first);
+  in a user turn or a tool result (it is refused by the agent, and the judge must not see it
+  first);
 * a caller whose ``tool_results`` screen is on does not use the cache for a request that carries
   tool results: the key holds them as sent, so a hit could be an answer computed while the model
   read a result this caller's policy withholds or refuses;
@@ -21,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from llm_gateway.agent.conversation import TOOL_ROLES
+from llm_gateway.agent.conversation import TOOL_ROLES, tool_text
 from llm_gateway.cache import CacheHit
 from llm_gateway.services.auth.principal import Principal
 from llm_gateway.state import AppState
@@ -33,8 +34,8 @@ def cache_allowed(
     prompt: str,
     messages: Iterable[Mapping[str, Any]] = (),
 ) -> bool:
-    """False when the caller's policy rewrites ``prompt`` (or refuses its personal data) before
-    any model sees it, or screens the tool results ``messages`` carry."""
+    """False when the caller's policy rewrites ``prompt`` (or refuses personal data in it or in
+    the tool results ``messages`` carry) before any model sees it, or screens those results."""
     engine = state.guardrails
     if not engine.input_enabled("agent"):
         return True
@@ -44,7 +45,11 @@ def cache_allowed(
     action = policy.pii_input
     if action in ("mask", "hash"):
         return False
-    return action != "block" or not engine.leak_findings(prompt)
+    if action != "block":
+        return True
+    # Personal data in a tool result the client sent back is refused too (``agent/runner.py``):
+    # a hit must not answer what the agent would refuse with a 400.
+    return not engine.leak_findings(prompt) and not engine.leak_findings(tool_text(messages))
 
 
 def _has_tool_results(messages: Iterable[Mapping[str, Any]]) -> bool:
