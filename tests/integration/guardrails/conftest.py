@@ -76,3 +76,12 @@ async def set_key_policy(
     key_id = account.keys[name]["id"]
     body = {"overrides": {"guardrails": policy}}
     return await client.patch(f"/admin/api-keys/{key_id}", json=body, headers=ADMIN)
+
+
+async def set_user_policy(
+    client: httpx.AsyncClient, account: Account, policy: dict[str, Any] | None
+) -> None:
+    """PATCH the user's guardrail override as the master key (an admin)."""
+    body = {"overrides": {"guardrails": policy}}
+    changed = await client.patch(f"/admin/users/{account.user_id}", json=body, headers=ADMIN)
+    assert changed.status_code == 200, changed.text

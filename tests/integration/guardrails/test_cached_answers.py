@@ -21,7 +21,7 @@ from llm_gateway.app import create_app
 from llm_gateway.fake_upstream import FakeUpstream
 from tests.backends import Backend
 from tests.integration.auth.helpers import MASTER_KEY, Account, auth_settings
-from tests.integration.guardrails.conftest import ADMIN, key_auth, set_key_policy
+from tests.integration.guardrails.conftest import key_auth, set_key_policy, set_user_policy
 
 URL = "/v1/chat/completions"
 EMAIL = "kim.minsu@corp-mail.kr"
@@ -158,14 +158,6 @@ async def _chat(client: httpx.AsyncClient, alice: Account) -> tuple[str, dict[st
     return "".join(d["text"] for name, d in events if name == "token"), events[-1][1]
 
 
-async def _set_user_policy(
-    client: httpx.AsyncClient, alice: Account, policy: dict[str, Any] | None
-) -> None:
-    body = {"overrides": {"guardrails": policy}}
-    changed = await client.patch(f"/admin/users/{alice.user_id}", json=body, headers=ADMIN)
-    assert changed.status_code == 200, changed.text
-
-
 class _ChatCase:
     """/chat under the tier policy ``FREE`` after an answer was stored under an open one.
 
@@ -188,10 +180,10 @@ class _ChatCase:
     async def test_serves_no_stored_answer_the_callers_policy_would_not(
         self, client: httpx.AsyncClient, alice: Account
     ) -> None:
-        await _set_user_policy(client, alice, OPEN)
+        await set_user_policy(client, alice, OPEN)
         text, _ = await _chat(client, alice)
         assert EMAIL in text  # stored: nothing touched it under the open policy
-        await _set_user_policy(client, alice, None)  # back to the tier's policy
+        await set_user_policy(client, alice, None)  # back to the tier's policy
         text, done = await _chat(client, alice)
         assert "cache" not in done
         assert EMAIL not in text
